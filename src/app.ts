@@ -1,0 +1,56 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { randomUUID } from 'node:crypto'
+import type { Config } from './config.js'
+import type { WebexBackend } from './backends/backend.js'
+import { EmbeddedBackend } from './backends/embedded/index.js'
+import { CONNECTOR_KEYWORDS, ErrorBody } from './schemas/common.js'
+import { installErrorHandling } from './http/error-handler.js'
+import { parseQuery } from './http/querystring.js'
+import { authenticate } from './auth/authenticate.js'
+import { throttle } from './throttle/plugin.js'
+import { roomRoutes } from './routes/rooms.js'
+import { membershipRoutes } from './routes/memberships.js'
+import { messageRoutes } from './routes/messages.js'
+import { peopleRoutes } from './routes/people.js'
+import { teamRoutes } from './routes/teams.js'
+
+export interface AppDeps {
+  /** Defaults to the embedded backend on `config.dataDir`. */
+  backend?: WebexBackend
+  /** Milliseconds since the epoch, for the throttle and the embedded store; tests control it. */
+  clock?: () => number
+}
+
+export interface App { app: FastifyInstance, backend: WebexBackend }
+
+/** Builds the service from a config object; nothing global, so tests run many side by side. */
+export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App> {
+  const backend = deps.backend ?? new EmbeddedBackend({
+    dataDir: config.dataDir, seedDemo: config.seedDemo, synchronous: config.sqliteSynchronous,
+    ...(deps.clock ? { clock: deps.clock } : {})
+  })
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    genReqId: () => `ROUTER_${randomUUID()}`,
+    routerOptions: { querystringParser: parseQuery },
+    ajv: { customOptions: { keywords: [...CONNECTOR_KEYWORDS] } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addSchema(ErrorBody)
+  app.addHook('onRequest', async (request, reply) => { reply.header('trackingid', request.id) })
+  installErrorHandling(app)
+  app.addHook('onClose', async () => { await backend.close() })
+
+  await app.register(authenticate, { backend })
+  if (config.throttle.enabled) {
+    await app.register(throttle, { limit: config.throttle.limit, windowMs: config.throttle.windowMs, ...(deps.clock ? { now: deps.clock } : {}) })
+  }
+  for (const routes of [peopleRoutes, roomRoutes, membershipRoutes, messageRoutes, teamRoutes]) {
+    await app.register(routes, { backend })
+  }
+  app.get('/health', { config: { public: true } }, async () => ({ status: 'ok' }))
+  return { app, backend }
+}

@@ -1,0 +1,47 @@
+import { ForbiddenError, NotFoundError } from '../errors.js'
+
+/**
+ * Who may do what in a space. Pure functions over what the backend already loaded, so both backends and the
+ * governance layer apply the same rules. Not being able to see a space answers 404, as Webex does, so a
+ * caller cannot probe which spaces exist.
+ */
+export const COMPLIANCE_OFFICER = 'compliance_officer'
+
+export interface SpaceView { isLocked: boolean, type: 'direct' | 'group', orgId: string }
+export interface MemberView { isModerator: boolean }
+export interface CallerView { orgId: string, roles: string[] }
+
+export function isComplianceOfficer (caller: CallerView, orgId?: string): boolean {
+  return caller.roles.includes(COMPLIANCE_OFFICER) && (orgId === undefined || caller.orgId === orgId)
+}
+
+/** Members read a space; a compliance officer reads every space of their organisation. */
+export function assertCanRead (caller: CallerView, space: SpaceView | undefined, member: MemberView | undefined): asserts space is SpaceView {
+  if (!space) throw new NotFoundError()
+  if (!member && !isComplianceOfficer(caller, space.orgId)) throw new NotFoundError()
+}
+
+export function assertMember (space: SpaceView | undefined, member: MemberView | undefined): asserts member is MemberView {
+  if (!space || !member) throw new NotFoundError()
+}
+
+/** In a locked (moderated) space only moderators post. */
+export function assertCanPost (space: SpaceView, member: MemberView): void {
+  if (space.isLocked && !member.isModerator) {
+    throw new ForbiddenError('This space is locked: only moderators can post messages.')
+  }
+}
+
+/** In a locked space only moderators add, remove or change members. A 1:1 space keeps exactly two members. */
+export function assertCanManageMembers (space: SpaceView, member: MemberView): void {
+  if (space.type === 'direct') throw new ForbiddenError('Members of a 1:1 space cannot be changed.')
+  if (space.isLocked && !member.isModerator) {
+    throw new ForbiddenError('This space is locked: only moderators can manage its members.')
+  }
+}
+
+export function assertCanEditSpace (space: SpaceView, member: MemberView): void {
+  if (space.isLocked && !member.isModerator) {
+    throw new ForbiddenError('This space is locked: only moderators can change it.')
+  }
+}

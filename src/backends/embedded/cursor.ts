@@ -1,0 +1,36 @@
+import { BadRequestError } from '../../errors.js'
+
+/**
+ * Keyset cursors: a page continues strictly after the last row it returned (by an immutable sort key and a
+ * unique tiebreaker), so rows added or removed while a client pages cause neither duplicates nor gaps.
+ * Opaque to clients: base64url JSON.
+ */
+export type CursorKey = Array<string | number>
+
+export function encodeCursor (key: CursorKey): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url')
+}
+
+export function decodeCursor (cursor: string | undefined, shape: Array<'string' | 'number'>): CursorKey | undefined {
+  if (cursor === undefined) return undefined
+  let key: unknown
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+  } catch {
+    key = undefined
+  }
+  if (!Array.isArray(key) || key.length !== shape.length || key.some((v, i) => typeof v !== shape[i])) {
+    throw new BadRequestError('The cursor is not valid: follow the Link header as given.')
+  }
+  return key as CursorKey
+}
+
+/** Fetch one extra row to learn whether another page exists without a second query. */
+export function toPage<R, T> (rows: R[], max: number, map: (r: R) => T, keyOf: (r: R) => CursorKey): { items: T[], cursor?: string } {
+  const more = rows.length > max
+  const page = more ? rows.slice(0, max) : rows
+  return {
+    items: page.map(map),
+    ...(more ? { cursor: encodeCursor(keyOf(page[page.length - 1])) } : {})
+  }
+}

@@ -1,0 +1,127 @@
+import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors.js'
+import { decodeId, newUuid } from '../../ids.js'
+import { assertCanEditSpace, assertMember } from '../../auth/rules.js'
+import type { CreateRoomBody, ListRoomsQuery, Room, UpdateRoomBody } from '../../schemas/room.js'
+import type { Caller, Page, Paged } from '../backend.js'
+import type { Ctx } from './context.js'
+import { decodeCursor, toPage } from './cursor.js'
+import type { PersonRow, RoomRow } from './rows.js'
+import { addMember, emitMembership, emitRoom, memberView, readableSpace, roomFor, spaceView } from './spaces.js'
+
+// Each sort walks an index with a unique tiebreaker so a keyset cursor can resume exactly.
+const SORTS = {
+  id: { order: 'r.id ASC', after: 'r.id > ?', shape: ['string'] as const, key: (r: RoomRow) => [r.id] },
+  created: { order: 'r.created DESC, r.id DESC', after: '(r.created < ? OR (r.created = ? AND r.id < ?))', shape: ['string', 'string'] as const, key: (r: RoomRow) => [r.created, r.id] },
+  lastactivity: { order: 'r.last_activity DESC, r.id DESC', after: '(r.last_activity < ? OR (r.last_activity = ? AND r.id < ?))', shape: ['string', 'string'] as const, key: (r: RoomRow) => [r.last_activity, r.id] }
+}
+
+export function listRooms (ctx: Ctx, caller: Caller, q: Paged<ListRoomsQuery>): Page<Room> {
+  const sort = SORTS[(q.sortBy ?? 'created') as keyof typeof SORTS]
+  const where = ['m.person_id = ?']
+  const params: unknown[] = [caller.personId]
+  if (q.type) { where.push('r.type = ?'); params.push(q.type) }
+  if (q.teamId !== undefined) {
+    const team = decodeId('TEAM', q.teamId)
+    if (!team) throw new BadRequestError('teamId is not a valid team id.')
+    where.push('r.team_id = ?'); params.push(team)
+  }
+  const after = decodeCursor(q.cursor, [...sort.shape])
+  if (after) {
+    where.push(sort.after)
+    params.push(...(after.length === 1 ? after : [after[0], after[0], after[1]]))
+  }
+  const rows = ctx.all<RoomRow>(`SELECT r.* FROM rooms r JOIN memberships m ON m.room_id = r.id
+    WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`, ...params, q.max + 1)
+  return toPage(rows, q.max, r => roomFor(ctx, r, caller.personId), sort.key)
+}
+
+export function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody): Room {
+  return ctx.tx(() => {
+    let teamId: string | null = null
+    if (body.teamId !== undefined) {
+      teamId = decodeId('TEAM', body.teamId) ?? null
+      if (!teamId) throw new BadRequestError('teamId is not a valid team id.')
+      if (!ctx.team(teamId)) throw new NotFoundError('No team has this id.')
+      if (!ctx.teamMembership(teamId, caller.personId)) throw new ForbiddenError('Only members of the team can create spaces in it.')
+    }
+    const now = ctx.now()
+    const id = newUuid()
+    ctx.run(`INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity)
+      VALUES (?,?,'group',?,?,?,?,?,?)`, id, body.title, body.isLocked ? 1 : 0, teamId, caller.personId, caller.orgId, now, now)
+    const room = ctx.room(id) as RoomRow
+    emitRoom(ctx, 'created', room, caller.personId)
+    addMember(ctx, room, ctx.person(caller.personId) as PersonRow, body.isLocked === true, caller.personId)
+    return roomFor(ctx, room, caller.personId)
+  })
+}
+
+export function getRoom (ctx: Ctx, caller: Caller, roomId: string): Room {
+  const { room } = readableSpace(ctx, caller, roomId)
+  return roomFor(ctx, room, caller.personId)
+}
+
+export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: UpdateRoomBody): Room {
+  return ctx.tx(() => {
+    const { room, member } = readableSpace(ctx, caller, roomId)
+    assertMember(spaceView(room), memberView(member))
+    const space = spaceView(room)
+    if (body.title !== undefined && body.title !== room.title && room.type === 'direct') {
+      throw new ForbiddenError('The title of a 1:1 space cannot be changed.')
+    }
+    if (body.isLocked !== undefined && room.type === 'direct') throw new ForbiddenError('A 1:1 space cannot be locked.')
+    const isModerator = member?.is_moderator === 1
+    assertCanEditSpace(space, { isModerator })
+    // Locking an unmoderated space makes the caller its first moderator, as in the Webex client.
+    let promote = false
+    if (body.isLocked === true && !space.isLocked && !isModerator) {
+      const moderators = ctx.get<{ n: number }>('SELECT count(*) AS n FROM memberships WHERE room_id = ? AND is_moderator = 1', room.id)?.n ?? 0
+      if (moderators > 0) throw new ForbiddenError('Only a moderator can lock this space.')
+      promote = true
+    }
+    const title = body.title ?? room.title
+    const locked = body.isLocked ?? space.isLocked
+    if (title === room.title && locked === space.isLocked) return roomFor(ctx, room, caller.personId)
+    ctx.run('UPDATE rooms SET title = ?, is_locked = ? WHERE id = ?', title, locked ? 1 : 0, room.id)
+    if (promote && member) {
+      ctx.run('UPDATE memberships SET is_moderator = 1 WHERE seq = ?', member.seq)
+      const updated = ctx.membership(room.id, caller.personId)
+      if (updated) emitMembership(ctx, 'updated', room, updated, ctx.person(caller.personId) as PersonRow, caller.personId)
+    }
+    const after = ctx.room(room.id) as RoomRow
+    emitRoom(ctx, 'updated', after, caller.personId)
+    return roomFor(ctx, after, caller.personId)
+  })
+}
+
+/**
+ * A moderator (or, in an unmoderated space, its creator) deletes the space for everyone. Anyone else is
+ * removed from it instead, as Webex does for a non-moderator.
+ */
+export function deleteRoom (ctx: Ctx, caller: Caller, roomId: string): void {
+  ctx.tx(() => {
+    const { room, member } = readableSpace(ctx, caller, roomId)
+    assertMember(spaceView(room), memberView(member))
+    const m = member as NonNullable<typeof member>
+    const mayDelete = room.type === 'direct' || m.is_moderator === 1 || (room.is_locked === 0 && room.creator_id === caller.personId)
+    if (!mayDelete) {
+      if (room.is_locked === 1) throw new ForbiddenError('This space is locked: only moderators can delete it.')
+      ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
+      emitMembership(ctx, 'deleted', room, m, ctx.person(caller.personId) as PersonRow, caller.personId)
+      return
+    }
+    eraseRoom(ctx, room, caller.personId)
+  })
+}
+
+/** Removes a space and everything in it, recording a membership deletion per member of a group space. */
+export function eraseRoom (ctx: Ctx, room: RoomRow, actorId: string): void {
+  const members = ctx.all<{ seq: number, person_id: string }>('SELECT seq, person_id FROM memberships WHERE room_id = ?', room.id)
+  for (const mm of members) {
+    const m = ctx.membership(room.id, mm.person_id)
+    if (m && room.type === 'group') emitMembership(ctx, 'deleted', room, m, ctx.person(mm.person_id) as PersonRow, actorId)
+  }
+  ctx.run('DELETE FROM message_mentions WHERE room_id = ?', room.id)
+  ctx.run('DELETE FROM messages WHERE room_id = ?', room.id)
+  ctx.run('DELETE FROM memberships WHERE room_id = ?', room.id)
+  ctx.run('DELETE FROM rooms WHERE id = ?', room.id)
+}

@@ -1,0 +1,64 @@
+import { BadRequestError } from '../../errors.js'
+import { decodeId } from '../../ids.js'
+import { assertCanRead, type MemberView, type SpaceView } from '../../auth/rules.js'
+import type { Room } from '../../schemas/room.js'
+import type { Caller } from '../backend.js'
+import type { Ctx } from './context.js'
+import { toRoom, toMembership, type MembershipRow, type PersonRow, type RoomRow } from './rows.js'
+
+/** Shared lookups for everything that happens inside a space. */
+export function spaceView (r: RoomRow): SpaceView {
+  return { isLocked: r.is_locked === 1, type: r.type, orgId: r.org_id }
+}
+export function memberView (m: MembershipRow | undefined): MemberView | undefined {
+  return m ? { isModerator: m.is_moderator === 1 } : undefined
+}
+
+export function roomLocal (roomId: string, field = 'roomId'): string {
+  const local = decodeId('ROOM', roomId)
+  if (!local) throw new BadRequestError(`${field} is not a valid space id.`)
+  return local
+}
+
+/** The space and the caller's membership in it, if the caller may read it at all (else 404). */
+export function readableSpace (ctx: Ctx, caller: Caller, roomId: string, field = 'roomId'): { room: RoomRow, member?: MembershipRow } {
+  const room = ctx.room(roomLocal(roomId, field))
+  const member = room ? ctx.membership(room.id, caller.personId) : undefined
+  assertCanRead(caller, room ? spaceView(room) : undefined, memberView(member))
+  return { room: room as RoomRow, ...(member ? { member } : {}) }
+}
+
+/** A 1:1 space is titled with the other person's name, seen from `viewerId`. */
+export function titleFor (ctx: Ctx, room: RoomRow, viewerId: string): string {
+  if (room.type === 'group') return room.title ?? ''
+  const other = ctx.get<{ display_name: string }>(
+    'SELECT p.display_name FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ? AND m.person_id <> ? LIMIT 1',
+    room.id, viewerId)
+  return other?.display_name ?? room.title ?? ''
+}
+
+export function roomFor (ctx: Ctx, room: RoomRow, viewerId: string): Room {
+  return toRoom(room, titleFor(ctx, room, viewerId))
+}
+
+export function touchRoom (ctx: Ctx, roomId: string, at: string): void {
+  ctx.run('UPDATE rooms SET last_activity = ? WHERE id = ?', at, roomId)
+}
+
+/** Adds a member and records the event; the caller has already checked the rules. */
+export function addMember (ctx: Ctx, room: RoomRow, person: PersonRow, isModerator: boolean, actorId: string): MembershipRow {
+  const now = ctx.now()
+  ctx.run('INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?)',
+    room.id, person.id, isModerator ? 1 : 0, now)
+  const m = ctx.membership(room.id, person.id) as MembershipRow
+  emitMembership(ctx, 'created', room, m, person, actorId)
+  return m
+}
+
+export function emitMembership (ctx: Ctx, event: 'created' | 'updated' | 'deleted', room: RoomRow, m: MembershipRow, person: PersonRow, actorId: string): void {
+  ctx.emit({ resource: 'memberships', event, actorId, roomId: room.id, orgId: room.org_id, data: toMembership(m, person, room.type) })
+}
+
+export function emitRoom (ctx: Ctx, event: 'created' | 'updated', room: RoomRow, actorId: string): void {
+  ctx.emit({ resource: 'rooms', event, actorId, roomId: room.id, orgId: room.org_id, data: roomFor(ctx, room, actorId) })
+}

@@ -1,0 +1,52 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+/** Everything the service can be told, from the environment, validated once at start. */
+export const Config = Type.Object({
+  host: Type.String({ default: '127.0.0.1' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  dataDir: Type.String({ minLength: 1, default: './data' }),
+  seedDemo: Type.Boolean({ default: true }),
+  logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
+    Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
+  /** SQLite durability: NORMAL survives a killed process, FULL also a power cut. */
+  sqliteSynchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),
+  throttle: Type.Object({
+    enabled: Type.Boolean({ default: true }),
+    /** The connector metadata's limit: 100 calls per connection (token) per 60 seconds. */
+    limit: Type.Integer({ minimum: 1, default: 100 }),
+    windowMs: Type.Integer({ minimum: 1, default: 60_000 })
+  }, { default: {} }),
+  /** Largest accepted request body, in bytes; larger ones get 413. */
+  bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  trustProxy: Type.Boolean({ default: false })
+})
+export type Config = Static<typeof Config>
+
+const ENV: Record<string, string[]> = {
+  HOST: ['host'], PORT: ['port'], DATA_DIR: ['dataDir'], SEED_DEMO: ['seedDemo'], LOG_LEVEL: ['logLevel'],
+  SQLITE_SYNCHRONOUS: ['sqliteSynchronous'], THROTTLE_ENABLED: ['throttle', 'enabled'], THROTTLE_LIMIT: ['throttle', 'limit'],
+  THROTTLE_WINDOW_MS: ['throttle', 'windowMs'], BODY_LIMIT: ['bodyLimit'], TRUST_PROXY: ['trustProxy']
+}
+
+/** Builds a full config from partial settings: defaults filled, types converted, anything invalid refused. */
+export function makeConfig (input: unknown = {}): Config {
+  const value = Value.Default(Config, Value.Convert(Config, structuredClone(input)))
+  const errors = [...Value.Errors(Config, value)]
+  if (errors.length > 0) {
+    throw new Error('Invalid configuration: ' + errors.map(e => `${e.path || '/'} ${e.message}`).join('; '))
+  }
+  return value as Config
+}
+
+export function configFromEnv (env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, unknown> = {}
+  for (const [name, path] of Object.entries(ENV)) {
+    const v = env[name]
+    if (v === undefined || v === '') continue
+    let at = input
+    for (const key of path.slice(0, -1)) at = (at[key] ??= {}) as Record<string, unknown>
+    at[path[path.length - 1]] = v
+  }
+  return makeConfig(input)
+}

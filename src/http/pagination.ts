@@ -1,0 +1,27 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+/** Webex's page sizes: a default and a ceiling; a larger `max` is clamped, never rejected. */
+export interface PageLimits { default: number, limit: number }
+export const LIMITS = {
+  rooms: { default: 100, limit: 1000 },
+  messages: { default: 50, limit: 1000 },
+  mentionedMessages: { default: 100, limit: 1000 },
+  people: { default: 100, limit: 1000 },
+  memberships: { default: 100, limit: 1000 },
+  teams: { default: 100, limit: 1000 }
+} satisfies Record<string, PageLimits>
+
+export function pageSize (max: number | undefined, limits: PageLimits): number {
+  return Math.min(max ?? limits.default, limits.limit)
+}
+
+/**
+ * Sets the single `Link: <url>; rel="next"` header Webex clients parse. The URL is absolute, on the host the
+ * client called, and carries every original query parameter plus the cursor.
+ */
+export function linkNext (request: FastifyRequest, reply: FastifyReply, cursor: string | undefined): void {
+  if (cursor === undefined) return
+  const url = new URL(request.url, `${request.protocol}://${request.host}`)
+  url.searchParams.set('cursor', cursor)
+  reply.header('link', `<${url.toString()}>; rel="next"`)
+}

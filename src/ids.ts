@@ -1,0 +1,50 @@
+import { createHash, randomUUID } from 'node:crypto'
+
+/**
+ * Webex ids are base64 of `ciscospark://us/<KIND>/<uuid>`. Clients in the wild send both the standard and the
+ * url-safe alphabet, padded or not, so decoding accepts all four and encoding always produces one canonical form
+ * (url-safe, unpadded) that the store keys on.
+ */
+export const ID_KINDS = [
+  'PEOPLE', 'ROOM', 'MESSAGE', 'MEMBERSHIP', 'TEAM', 'TEAM_MEMBERSHIP', 'WEBHOOK', 'ORGANIZATION', 'CLASSIFICATION'
+] as const
+export type IdKind = (typeof ID_KINDS)[number]
+
+const PREFIX = 'ciscospark://us/'
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+// Membership ids pair two uuids (person:room), as the Webex JS SDK builds them.
+const PAIR = /^([0-9a-f-]{36}):([0-9a-f-]{36})$/
+
+export function encodeId (kind: IdKind, local: string): string {
+  return Buffer.from(`${PREFIX}${kind}/${local}`, 'utf8').toString('base64url')
+}
+
+export function newUuid (): string {
+  return randomUUID()
+}
+
+/** The local part (uuid, or `uuid:uuid` for memberships) of an id of the given kind, or undefined. */
+export function decodeId (kind: IdKind, id: string): string | undefined {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 200 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(id)) return undefined
+  const text = Buffer.from(id.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')
+  const head = `${PREFIX}${kind}/`
+  if (!text.startsWith(head)) return undefined
+  const local = text.slice(head.length).toLowerCase()
+  if (kind === 'MEMBERSHIP' || kind === 'TEAM_MEMBERSHIP') {
+    const m = PAIR.exec(local)
+    return m && UUID.test(m[1]) && UUID.test(m[2]) ? local : undefined
+  }
+  return UUID.test(local) ? local : undefined
+}
+
+/** Canonical form of an id of the given kind, or undefined when it is not one. */
+export function canonicalId (kind: IdKind, id: string): string | undefined {
+  const local = decodeId(kind, id)
+  return local === undefined ? undefined : encodeId(kind, local)
+}
+
+/** Deterministic uuid-shaped value from a label: the demo seed uses it so README examples keep working. */
+export function stableUuid (label: string): string {
+  const h = createHash('sha1').update(label).digest('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`
+}

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import type { WebexBackend } from './backends/backend.js'
 import { EmbeddedBackend } from './backends/embedded/index.js'
-import { CONNECTOR_KEYWORDS, ErrorBody } from './schemas/common.js'
+import { ErrorBody } from './schemas/common.js'
+import { validatorCompiler } from './http/validation.js'
 import { installErrorHandling } from './http/error-handler.js'
 import { parseQuery } from './http/querystring.js'
 import { authenticate } from './auth/authenticate.js'
@@ -35,10 +36,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     genReqId: () => `ROUTER_${randomUUID()}`,
-    routerOptions: { querystringParser: parseQuery },
-    ajv: { customOptions: { keywords: [...CONNECTOR_KEYWORDS] } }
+    routerOptions: { querystringParser: parseQuery, maxParamLength: 500 }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  app.setValidatorCompiler(validatorCompiler())
   app.addSchema(ErrorBody)
   app.addHook('onRequest', async (request, reply) => { reply.header('trackingid', request.id) })
   installErrorHandling(app)

@@ -29,6 +29,11 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
       description: 'Send a message to a space, or a private 1:1 message to a person by id or email.',
       body: CreateMessageBody,
       response: { 200: Message, ...errorResponses }
+    },
+    // The connector (and many scripts) send one file URL as a plain string; Webex takes that too.
+    preValidation: async (request) => {
+      const body = request.body as { files?: unknown } | undefined
+      if (body && typeof body.files === 'string') body.files = [body.files]
     }
   }, async (request) => backend.createMessage(request.caller, request.body))
 

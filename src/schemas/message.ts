@@ -28,7 +28,7 @@ export const CreateMessageBody = Type.Object({
   toPersonEmail: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^@\\s]+@[^@\\s]+$', ...meta({ summary: 'Email', description: 'The email address of the recipient when sending a private 1:1 message', visibility: 'advanced' }) })),
   text: Type.Optional(Type.String(meta({ summary: 'Message Text', description: 'Message Text, in plain text, used for clients that do not support markdown', visibility: 'important' }))),
   markdown: Type.Optional(Type.String(meta({ summary: 'Text', description: 'Message, in markdown format', visibility: 'important' }))),
-  // Webex takes one file URL per message; a bare string is accepted too (ajv coerces it to a one-item array).
+  // Webex takes one file URL per message; the route also accepts it as a bare string.
   files: Type.Optional(Type.Array(Type.String({ format: 'uri', pattern: '^https?://' }), {
     maxItems: 1, ...meta({ summary: 'Files', description: 'Attach files to this message', visibility: 'advanced' })
   })),

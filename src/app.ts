@@ -28,7 +28,7 @@ export interface App { app: FastifyInstance, backend: WebexBackend }
 /** Builds the service from a config object; nothing global, so tests run many side by side. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App> {
   const backend = deps.backend ?? new EmbeddedBackend({
-    dataDir: config.dataDir, seedDemo: config.seedDemo, synchronous: config.sqliteSynchronous,
+    dataDir: config.dataDir, seedDemo: config.seedDemo, synchronous: config.sqliteSynchronous, readCache: config.readCache,
     ...(deps.clock ? { clock: deps.clock } : {})
   })
   const app = Fastify({

@@ -11,6 +11,8 @@ export const Config = Type.Object({
     Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
   /** SQLite durability: NORMAL survives a killed process, FULL also a power cut. */
   sqliteSynchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),
+  /** Memoise embedded reads between writes (single-process store). */
+  readCache: Type.Boolean({ default: true }),
   throttle: Type.Object({
     enabled: Type.Boolean({ default: true }),
     /** The connector metadata's limit: 100 calls per connection (token) per 60 seconds. */
@@ -25,7 +27,7 @@ export type Config = Static<typeof Config>
 
 const ENV: Record<string, string[]> = {
   HOST: ['host'], PORT: ['port'], DATA_DIR: ['dataDir'], SEED_DEMO: ['seedDemo'], LOG_LEVEL: ['logLevel'],
-  SQLITE_SYNCHRONOUS: ['sqliteSynchronous'], THROTTLE_ENABLED: ['throttle', 'enabled'], THROTTLE_LIMIT: ['throttle', 'limit'],
+  SQLITE_SYNCHRONOUS: ['sqliteSynchronous'], READ_CACHE: ['readCache'], THROTTLE_ENABLED: ['throttle', 'enabled'], THROTTLE_LIMIT: ['throttle', 'limit'],
   THROTTLE_WINDOW_MS: ['throttle', 'windowMs'], BODY_LIMIT: ['bodyLimit'], TRUST_PROXY: ['trustProxy']
 }
 

@@ -21,6 +21,8 @@ export interface ChangeEvent {
 export class Ctx {
   private readonly stmts = new Map<string, Statement>()
   private emitted = false
+  /** Bumped by every write transaction; read caches key their validity on it. */
+  generation = 0
 
   constructor (readonly db: Db, private readonly clock: () => number, private readonly onCommit: () => void) {}
 
@@ -39,7 +41,12 @@ export class Ctx {
   /** Runs `fn` in one transaction; listeners hear about new events only after it committed. */
   tx<T> (fn: () => T): T {
     this.emitted = false
-    const result = this.db.transaction(fn)()
+    let result: T
+    try {
+      result = this.db.transaction(fn)()
+    } finally {
+      this.generation++
+    }
     if (this.emitted) this.onCommit()
     return result
   }

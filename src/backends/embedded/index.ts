@@ -12,6 +12,7 @@ import {
   updateTeamMembership
 } from './teams.js'
 import { hashToken, seedDemo } from './seed.js'
+import { ReadCache } from './read-cache.js'
 
 export interface EmbeddedOptions {
   dataDir: string
@@ -19,6 +20,8 @@ export interface EmbeddedOptions {
   synchronous?: 'NORMAL' | 'FULL'
   /** Milliseconds since the epoch; tests pass a controllable clock. */
   clock?: () => number
+  /** Memoise reads between writes (default on); see read-cache.ts. */
+  readCache?: boolean
 }
 
 type Args<K extends keyof WebexBackend> = WebexBackend[K] extends (...a: infer A) => unknown ? A : never
@@ -33,47 +36,58 @@ export class EmbeddedBackend implements WebexBackend {
   readonly ctx: Ctx
   readonly changes = new EventEmitter()
   readonly seeded: boolean
+  private readonly cache: ReadCache | undefined
 
   constructor (opts: EmbeddedOptions) {
     const clock = opts.clock ?? Date.now
     this.db = openDatabase({ dataDir: opts.dataDir, ...(opts.synchronous ? { synchronous: opts.synchronous } : {}) })
     this.ctx = new Ctx(this.db, clock, () => this.changes.emit('committed'))
     this.seeded = opts.seedDemo ? seedDemo(this.db, new Date(clock()).toISOString()) : false
+    this.cache = opts.readCache === false ? undefined : new ReadCache(() => this.ctx.generation)
+  }
+
+  /** A read, memoised per caller and arguments until the next write. */
+  private read<T> (name: string, caller: Caller, args: unknown[], compute: () => T): T {
+    if (!this.cache) return compute()
+    return this.cache.get(`${name}\0${caller.personId}\0${JSON.stringify(args)}`, compute)
   }
 
   async authenticate (token: string): Promise<Caller | undefined> {
-    const row = this.ctx.get<PersonRow>('SELECT p.* FROM tokens t JOIN people p ON p.id = t.person_id WHERE t.token_hash = ?', hashToken(token))
-    return row ? { token, personId: row.id, orgId: row.org_id, roles: JSON.parse(row.roles) as string[] } : undefined
+    const lookup = (): Caller | undefined => {
+      const row = this.ctx.get<PersonRow>('SELECT p.* FROM tokens t JOIN people p ON p.id = t.person_id WHERE t.token_hash = ?', hashToken(token))
+      return row ? { token, personId: row.id, orgId: row.org_id, roles: JSON.parse(row.roles) as string[] } : undefined
+    }
+    return this.cache ? this.cache.get(`authenticate\0${token}`, lookup) : lookup()
   }
 
-  async getMe (caller: Caller) { return toPerson(this.ctx.person(caller.personId) as PersonRow) }
-  async getPerson (_caller: Caller, ...a: [string]) { return getPerson(this.ctx, ...a) }
-  async listPeople (...a: Args<'listPeople'>) { return listPeople(this.ctx, ...a) }
+  async getMe (caller: Caller) { return this.read('getMe', caller, [], () => toPerson(this.ctx.person(caller.personId) as PersonRow)) }
+  async getPerson (caller: Caller, personId: string) { return this.read('getPerson', caller, [personId], () => getPerson(this.ctx, personId)) }
+  async listPeople (...a: Args<'listPeople'>) { return this.read('listPeople', a[0], [a[1]], () => listPeople(this.ctx, ...a)) }
 
-  async listRooms (...a: Args<'listRooms'>) { return listRooms(this.ctx, ...a) }
+  async listRooms (...a: Args<'listRooms'>) { return this.read('listRooms', a[0], [a[1]], () => listRooms(this.ctx, ...a)) }
   async createRoom (...a: Args<'createRoom'>) { return createRoom(this.ctx, ...a) }
-  async getRoom (...a: Args<'getRoom'>) { return getRoom(this.ctx, ...a) }
+  async getRoom (...a: Args<'getRoom'>) { return this.read('getRoom', a[0], [a[1]], () => getRoom(this.ctx, ...a)) }
   async updateRoom (...a: Args<'updateRoom'>) { return updateRoom(this.ctx, ...a) }
   async deleteRoom (...a: Args<'deleteRoom'>) { deleteRoom(this.ctx, ...a) }
 
-  async listMemberships (...a: Args<'listMemberships'>) { return listMemberships(this.ctx, ...a) }
+  async listMemberships (...a: Args<'listMemberships'>) { return this.read('listMemberships', a[0], [a[1]], () => listMemberships(this.ctx, ...a)) }
   async createMembership (...a: Args<'createMembership'>) { return createMembership(this.ctx, ...a) }
-  async getMembership (...a: Args<'getMembership'>) { return getMembership(this.ctx, ...a) }
+  async getMembership (...a: Args<'getMembership'>) { return this.read('getMembership', a[0], [a[1]], () => getMembership(this.ctx, ...a)) }
   async updateMembership (...a: Args<'updateMembership'>) { return updateMembership(this.ctx, ...a) }
   async deleteMembership (...a: Args<'deleteMembership'>) { deleteMembership(this.ctx, ...a) }
 
-  async listMessages (...a: Args<'listMessages'>) { return listMessages(this.ctx, ...a) }
+  async listMessages (...a: Args<'listMessages'>) { return this.read('listMessages', a[0], [a[1]], () => listMessages(this.ctx, ...a)) }
   async createMessage (...a: Args<'createMessage'>) { return createMessage(this.ctx, ...a) }
-  async getMessage (...a: Args<'getMessage'>) { return getMessage(this.ctx, ...a) }
+  async getMessage (...a: Args<'getMessage'>) { return this.read('getMessage', a[0], [a[1]], () => getMessage(this.ctx, ...a)) }
   async deleteMessage (...a: Args<'deleteMessage'>) { deleteMessage(this.ctx, ...a) }
 
-  async listTeams (...a: Args<'listTeams'>) { return listTeams(this.ctx, ...a) }
+  async listTeams (...a: Args<'listTeams'>) { return this.read('listTeams', a[0], [a[1]], () => listTeams(this.ctx, ...a)) }
   async createTeam (...a: Args<'createTeam'>) { return createTeam(this.ctx, ...a) }
-  async getTeam (...a: Args<'getTeam'>) { return getTeam(this.ctx, ...a) }
+  async getTeam (...a: Args<'getTeam'>) { return this.read('getTeam', a[0], [a[1]], () => getTeam(this.ctx, ...a)) }
 
-  async listTeamMemberships (...a: Args<'listTeamMemberships'>) { return listTeamMemberships(this.ctx, ...a) }
+  async listTeamMemberships (...a: Args<'listTeamMemberships'>) { return this.read('listTeamMemberships', a[0], [a[1]], () => listTeamMemberships(this.ctx, ...a)) }
   async createTeamMembership (...a: Args<'createTeamMembership'>) { return createTeamMembership(this.ctx, ...a) }
-  async getTeamMembership (...a: Args<'getTeamMembership'>) { return getTeamMembership(this.ctx, ...a) }
+  async getTeamMembership (...a: Args<'getTeamMembership'>) { return this.read('getTeamMembership', a[0], [a[1]], () => getTeamMembership(this.ctx, ...a)) }
   async updateTeamMembership (...a: Args<'updateTeamMembership'>) { return updateTeamMembership(this.ctx, ...a) }
   async deleteTeamMembership (...a: Args<'deleteTeamMembership'>) { deleteTeamMembership(this.ctx, ...a) }
 

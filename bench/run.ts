@@ -1,0 +1,11 @@
+/** `npm run bench [-- names...]`: runs the named benchmarks, or all of them. Never part of `npm test`. */
+import { benchActions } from './actions.js'
+
+const BENCHES: Record<string, () => Promise<void>> = { actions: benchActions }
+
+const wanted = process.argv.slice(2)
+for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
+  const bench = BENCHES[name]
+  if (!bench) { process.stderr.write(`unknown benchmark ${name}; known: ${Object.keys(BENCHES).join(', ')}\n`); process.exit(2) }
+  await bench()
+}

@@ -15,21 +15,34 @@ import { membershipRoutes } from './routes/memberships.js'
 import { messageRoutes } from './routes/messages.js'
 import { peopleRoutes } from './routes/people.js'
 import { teamRoutes } from './routes/teams.js'
+import { triggerRoutes, webhookRoutes } from './routes/webhooks.js'
+import { TriggerRegistry } from './triggers/registry.js'
+import { DeliveryWorker } from './triggers/worker.js'
+import { embeddedCanSee } from './backends/embedded/visibility.js'
 
 export interface AppDeps {
   /** Defaults to the embedded backend on `config.dataDir`. */
   backend?: WebexBackend
   /** Milliseconds since the epoch, for the throttle and the embedded store; tests control it. */
   clock?: () => number
+  /** Jitter source for delivery backoff. */
+  random?: () => number
+  /** false: no retry timer; tests move the clock and call `worker.kick()`. */
+  deliveryTimers?: boolean
 }
 
-export interface App { app: FastifyInstance, backend: WebexBackend }
+export interface App { app: FastifyInstance, backend: WebexBackend, registry: TriggerRegistry, worker: DeliveryWorker }
 
 /** Builds the service from a config object; nothing global, so tests run many side by side. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App> {
   const backend = deps.backend ?? new EmbeddedBackend({
     dataDir: config.dataDir, seedDemo: config.seedDemo, synchronous: config.sqliteSynchronous, readCache: config.readCache,
     ...(deps.clock ? { clock: deps.clock } : {})
+  })
+  if (!(backend instanceof EmbeddedBackend)) throw new Error('Only the embedded backend is available in this release.')
+  const store = backend.ctx
+  const registry = new TriggerRegistry(store, {
+    allowPrivateTargets: config.delivery.allowPrivateTargets, deadLetterCap: config.delivery.deadLetterCap, canSee: embeddedCanSee(store)
   })
   const app = Fastify({
     logger: { level: config.logLevel },
@@ -43,7 +56,13 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   app.addSchema(ErrorBody)
   app.addHook('onRequest', async (request, reply) => { reply.header('trackingid', request.id) })
   installErrorHandling(app)
-  app.addHook('onClose', async () => { await backend.close() })
+  const worker = new DeliveryWorker(store, registry, {
+    ...config.delivery, log: app.log,
+    ...(deps.random ? { random: deps.random } : {}), ...(deps.deliveryTimers === false ? { timers: false } : {})
+  })
+  // Resume the outbox left by a previous run (or a crash) once the service is up.
+  app.addHook('onReady', async () => { worker.kick() })
+  app.addHook('onClose', async () => { await worker.stop(); await backend.close() })
 
   await app.register(authenticate, { backend })
   if (config.throttle.enabled) {
@@ -52,6 +71,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   for (const routes of [peopleRoutes, roomRoutes, membershipRoutes, messageRoutes, teamRoutes]) {
     await app.register(routes, { backend })
   }
+  await app.register(webhookRoutes, { registry })
+  await app.register(triggerRoutes, { registry })
   app.get('/health', { config: { public: true } }, async () => ({ status: 'ok' }))
-  return { app, backend }
+  return { app, backend, registry, worker }
 }

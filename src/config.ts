@@ -19,6 +19,17 @@ export const Config = Type.Object({
     limit: Type.Integer({ minimum: 1, default: 100 }),
     windowMs: Type.Integer({ minimum: 1, default: 60_000 })
   }, { default: {} }),
+  /** Trigger delivery: retries, backoff, when a failing webhook turns inactive, which targets are allowed. */
+  delivery: Type.Object({
+    allowPrivateTargets: Type.Boolean({ default: false }),
+    maxAttempts: Type.Integer({ minimum: 1, default: 8 }),
+    baseDelayMs: Type.Integer({ minimum: 1, default: 1000 }),
+    maxDelayMs: Type.Integer({ minimum: 1, default: 300_000 }),
+    timeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
+    concurrency: Type.Integer({ minimum: 1, default: 32 }),
+    inactiveAfterFailures: Type.Integer({ minimum: 1, default: 20 }),
+    deadLetterCap: Type.Integer({ minimum: 1, default: 1000 })
+  }, { default: {} }),
   /** Largest accepted request body, in bytes; larger ones get 413. */
   bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   trustProxy: Type.Boolean({ default: false })
@@ -28,7 +39,11 @@ export type Config = Static<typeof Config>
 const ENV: Record<string, string[]> = {
   HOST: ['host'], PORT: ['port'], DATA_DIR: ['dataDir'], SEED_DEMO: ['seedDemo'], LOG_LEVEL: ['logLevel'],
   SQLITE_SYNCHRONOUS: ['sqliteSynchronous'], READ_CACHE: ['readCache'], THROTTLE_ENABLED: ['throttle', 'enabled'], THROTTLE_LIMIT: ['throttle', 'limit'],
-  THROTTLE_WINDOW_MS: ['throttle', 'windowMs'], BODY_LIMIT: ['bodyLimit'], TRUST_PROXY: ['trustProxy']
+  THROTTLE_WINDOW_MS: ['throttle', 'windowMs'], BODY_LIMIT: ['bodyLimit'], TRUST_PROXY: ['trustProxy'],
+  DELIVERY_ALLOW_PRIVATE_TARGETS: ['delivery', 'allowPrivateTargets'], DELIVERY_MAX_ATTEMPTS: ['delivery', 'maxAttempts'],
+  DELIVERY_BASE_DELAY_MS: ['delivery', 'baseDelayMs'], DELIVERY_MAX_DELAY_MS: ['delivery', 'maxDelayMs'],
+  DELIVERY_TIMEOUT_MS: ['delivery', 'timeoutMs'], DELIVERY_CONCURRENCY: ['delivery', 'concurrency'],
+  DELIVERY_INACTIVE_AFTER_FAILURES: ['delivery', 'inactiveAfterFailures'], DELIVERY_DEAD_LETTER_CAP: ['delivery', 'deadLetterCap']
 }
 
 /** Builds a full config from partial settings: defaults filled, types converted, anything invalid refused. */

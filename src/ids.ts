@@ -6,7 +6,8 @@ import { createHash, randomUUID } from 'node:crypto'
  * (url-safe, unpadded) that the store keys on.
  */
 export const ID_KINDS = [
-  'PEOPLE', 'ROOM', 'MESSAGE', 'MEMBERSHIP', 'TEAM', 'TEAM_MEMBERSHIP', 'WEBHOOK', 'ORGANIZATION', 'CLASSIFICATION'
+  'PEOPLE', 'ROOM', 'MESSAGE', 'MEMBERSHIP', 'TEAM', 'TEAM_MEMBERSHIP', 'WEBHOOK', 'ORGANIZATION', 'CLASSIFICATION',
+  'APPLICATION', 'DELIVERY'
 ] as const
 export type IdKind = (typeof ID_KINDS)[number]
 

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { startChild } from './helpers/child.js'
 import { client, tempDir } from './helpers/service.js'
+import { startReceiver } from './helpers/receiver.js'
 import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
 
 t.test('data survives a restart, and a kill -9 in the middle of writes loses no acknowledged write', async t => {
@@ -43,4 +44,35 @@ t.test('data survives a restart, and a kill -9 in the middle of writes loses no 
   t.equal((await alice('GET', `/v1/rooms/${DEMO_IDS.apollo}`)).status, 200)
   second.proc.kill('SIGTERM')
   t.equal(await second.exited, 0, 'SIGTERM shuts down cleanly')
+})
+
+t.test('a kill -9 between the change and its delivery loses no event: the outbox resumes on restart', async t => {
+  const dataDir = tempDir(t)
+  const env = { DATA_DIR: dataDir, THROTTLE_ENABLED: 'false', DELIVERY_ALLOW_PRIVATE_TARGETS: 'true' }
+  const rx = await startReceiver(t)
+  let arrived!: () => void
+  const firstArrived = new Promise<void>(resolve => { arrived = resolve })
+  // The first delivery reaches the receiver but is never answered: the service is killed while it waits.
+  rx.respond = () => { arrived(); return new Promise(() => {}) }
+
+  const first = await startChild(env)
+  t.teardown(() => { first.proc.kill('SIGKILL') })
+  const alice = client(first.url, DEMO.tokens.alice)
+  const sub = await alice('POST', '/v1/triggers/messages/created', { callbackUrl: rx.url, roomId: DEMO_IDS.apollo })
+  t.equal(sub.status, 201)
+  const sent = await alice('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: 'must not be lost' })
+  t.equal(sent.status, 200)
+  await firstArrived
+  first.proc.kill('SIGKILL')
+  t.equal(await first.exited, null)
+  t.equal(rx.received.length, 0, 'nothing was acknowledged before the kill')
+
+  rx.respond = () => ({ status: 200 })
+  const second = await startChild(env)
+  t.teardown(() => { second.proc.kill('SIGKILL') })
+  await rx.count(1)
+  t.equal(rx.received[0].body.data.id, sent.body.id, 'the event arrived after the restart')
+  t.equal(rx.received[0].body.event, 'created')
+  second.proc.kill('SIGTERM')
+  await second.exited
 })

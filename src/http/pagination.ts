@@ -8,7 +8,8 @@ export const LIMITS = {
   mentionedMessages: { default: 100, limit: 1000 },
   people: { default: 100, limit: 1000 },
   memberships: { default: 100, limit: 1000 },
-  teams: { default: 100, limit: 1000 }
+  teams: { default: 100, limit: 1000 },
+  webhooks: { default: 100, limit: 1000 }
 } satisfies Record<string, PageLimits>
 
 export function pageSize (max: number | undefined, limits: PageLimits): number {

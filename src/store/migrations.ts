@@ -64,5 +64,27 @@ export const MIGRATIONS: string[] = [
     resource TEXT NOT NULL, event TEXT NOT NULL, actor_id TEXT NOT NULL, room_id TEXT, org_id TEXT NOT NULL,
     data TEXT NOT NULL, created TEXT NOT NULL
   );
+  `,
+  `
+  -- Trigger subscriptions: Webex webhooks, connector trigger subscriptions and flow triggers share them.
+  CREATE TABLE subscriptions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE, owner_id TEXT NOT NULL REFERENCES people(id), org_id TEXT NOT NULL,
+    name TEXT NOT NULL, target_url TEXT NOT NULL, resource TEXT NOT NULL, event TEXT NOT NULL,
+    filter TEXT, secret TEXT, status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','inactive')),
+    source TEXT NOT NULL DEFAULT 'webhook', consecutive_failures INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL
+  );
+  CREATE INDEX subscriptions_owner ON subscriptions(owner_id, seq);
+  -- The outbox: one row per (event, subscription), written in the transaction that made the change.
+  -- Delivered rows are deleted; pending ones are the work queue; dead ones are kept for the user to see.
+  CREATE TABLE deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE, subscription_id TEXT NOT NULL, event_seq INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending','dead')),
+    body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+    last_status INTEGER, last_error TEXT, created TEXT NOT NULL, finished TEXT
+  );
+  CREATE INDEX deliveries_pending ON deliveries(subscription_id, seq) WHERE status = 'pending';
+  CREATE INDEX deliveries_dead ON deliveries(subscription_id, seq) WHERE status = 'dead';
   `
 ]

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events'
 import { openDatabase, type Db } from '../../store/sqlite.js'
 import type { Caller, WebexBackend } from '../backend.js'
 import { Ctx } from './context.js'
@@ -28,20 +27,19 @@ type Args<K extends keyof WebexBackend> = WebexBackend[K] extends (...a: infer A
 
 /**
  * A Webex-compatible organisation in a local SQLite file. Operations are synchronous SQLite transactions;
- * the async signatures are the backend interface's, shared with the HTTP backend. `changes` fires after
- * each commit that recorded events, so trigger delivery can wake without polling.
+ * the async signatures are the backend interface's, shared with the HTTP backend. Its Ctx is the Store
+ * that triggers and governance share, so their writes join the same transactions.
  */
 export class EmbeddedBackend implements WebexBackend {
   readonly db: Db
   readonly ctx: Ctx
-  readonly changes = new EventEmitter()
   readonly seeded: boolean
   private readonly cache: ReadCache | undefined
 
   constructor (opts: EmbeddedOptions) {
     const clock = opts.clock ?? Date.now
     this.db = openDatabase({ dataDir: opts.dataDir, ...(opts.synchronous ? { synchronous: opts.synchronous } : {}) })
-    this.ctx = new Ctx(this.db, clock, () => this.changes.emit('committed'))
+    this.ctx = new Ctx(this.db, clock)
     this.seeded = opts.seedDemo ? seedDemo(this.db, new Date(clock()).toISOString()) : false
     this.cache = opts.readCache === false ? undefined : new ReadCache(() => this.ctx.generation)
   }

@@ -124,9 +124,9 @@ function directRoom (ctx: Ctx, caller: Caller, body: CreateMessageBody): RoomRow
   ctx.run(`INSERT INTO rooms (id, title, type, is_locked, creator_id, org_id, direct_key, created, last_activity)
     VALUES (?,NULL,'direct',0,?,?,?,?,?)`, id, caller.personId, caller.orgId, key, now, now)
   const room = ctx.room(id) as RoomRow
-  emitRoom(ctx, 'created', room, caller.personId)
   addMember(ctx, room, ctx.person(caller.personId) as PersonRow, false, caller.personId)
   addMember(ctx, room, other, false, caller.personId)
+  emitRoom(ctx, 'created', room, caller.personId)
   return room
 }
 

@@ -49,8 +49,9 @@ export function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody): Roo
     ctx.run(`INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity)
       VALUES (?,?,'group',?,?,?,?,?,?)`, id, body.title, body.isLocked ? 1 : 0, teamId, caller.personId, caller.orgId, now, now)
     const room = ctx.room(id) as RoomRow
-    emitRoom(ctx, 'created', room, caller.personId)
     addMember(ctx, room, ctx.person(caller.personId) as PersonRow, body.isLocked === true, caller.personId)
+    // After the creator joined, so subscribers who see the space (its members) hear about it.
+    emitRoom(ctx, 'created', room, caller.personId)
     return roomFor(ctx, room, caller.personId)
   })
 }

@@ -60,5 +60,8 @@ export function emitMembership (ctx: Ctx, event: 'created' | 'updated' | 'delete
 }
 
 export function emitRoom (ctx: Ctx, event: 'created' | 'updated', room: RoomRow, actorId: string): void {
-  ctx.emit({ resource: 'rooms', event, actorId, roomId: room.id, orgId: room.org_id, data: roomFor(ctx, room, actorId) })
+  ctx.emit({
+    resource: 'rooms', event, actorId, roomId: room.id, orgId: room.org_id, data: roomFor(ctx, room, actorId),
+    ...(room.type === 'direct' ? { viewData: (viewerId: string) => roomFor(ctx, room, viewerId) } : {})
+  })
 }

@@ -30,8 +30,8 @@ export function createTeam (ctx: Ctx, caller: Caller, body: CreateTeamBody): Tea
     ctx.run(`INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity)
       VALUES (?,?,'group',0,?,?,?,?,?)`, roomId, body.name, id, caller.personId, caller.orgId, now, now)
     const room = ctx.room(roomId) as RoomRow
-    emitRoom(ctx, 'created', room, caller.personId)
     addMember(ctx, room, ctx.person(caller.personId) as PersonRow, true, caller.personId)
+    emitRoom(ctx, 'created', room, caller.personId)
     return toTeam(ctx.team(id) as TeamRow)
   })
 }

@@ -9,6 +9,8 @@ export const Config = Type.Object({
   seedDemo: Type.Boolean({ default: true }),
   logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
     Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
+  /** Log each request and response (pino, info level). */
+  logRequests: Type.Boolean({ default: true }),
   /** SQLite durability: NORMAL survives a killed process, FULL also a power cut. */
   sqliteSynchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),
   /** Memoise embedded reads between writes (single-process store). */
@@ -37,7 +39,7 @@ export const Config = Type.Object({
 export type Config = Static<typeof Config>
 
 const ENV: Record<string, string[]> = {
-  HOST: ['host'], PORT: ['port'], DATA_DIR: ['dataDir'], SEED_DEMO: ['seedDemo'], LOG_LEVEL: ['logLevel'],
+  HOST: ['host'], PORT: ['port'], DATA_DIR: ['dataDir'], SEED_DEMO: ['seedDemo'], LOG_LEVEL: ['logLevel'], LOG_REQUESTS: ['logRequests'],
   SQLITE_SYNCHRONOUS: ['sqliteSynchronous'], READ_CACHE: ['readCache'], THROTTLE_ENABLED: ['throttle', 'enabled'], THROTTLE_LIMIT: ['throttle', 'limit'],
   THROTTLE_WINDOW_MS: ['throttle', 'windowMs'], BODY_LIMIT: ['bodyLimit'], TRUST_PROXY: ['trustProxy'],
   DELIVERY_ALLOW_PRIVATE_TARGETS: ['delivery', 'allowPrivateTargets'], DELIVERY_MAX_ATTEMPTS: ['delivery', 'maxAttempts'],

@@ -72,16 +72,20 @@ export const MIGRATIONS: string[] = [
     id TEXT NOT NULL UNIQUE, owner_id TEXT NOT NULL REFERENCES people(id), org_id TEXT NOT NULL,
     name TEXT NOT NULL, target_url TEXT NOT NULL, resource TEXT NOT NULL, event TEXT NOT NULL,
     filter TEXT, secret TEXT, status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','inactive')),
-    source TEXT NOT NULL DEFAULT 'webhook', consecutive_failures INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL
+    source TEXT NOT NULL DEFAULT 'webhook', consecutive_failures INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL,
+    -- Outbox rows up to this seq were delivered (or given up); they are purged in bulk later.
+    delivered_through INTEGER NOT NULL DEFAULT 0
   );
   CREATE INDEX subscriptions_owner ON subscriptions(owner_id, seq);
-  -- The outbox: one row per (event, subscription), written in the transaction that made the change.
-  -- Delivered rows are deleted; pending ones are the work queue; dead ones are kept for the user to see.
+  -- The outbox: one row per (event, subscription), written in the transaction that made the change. The
+  -- envelope is built from the event row when sent; \`data\` is set only where a subscriber's view differs.
+  -- Pending rows after the subscription's delivered_through are the work queue; dead ones are kept for the
+  -- user to see; delivered ones are purged in bulk.
   CREATE TABLE deliveries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE, subscription_id TEXT NOT NULL, event_seq INTEGER NOT NULL,
+    id TEXT NOT NULL UNIQUE, subscription_id TEXT NOT NULL, event_seq INTEGER NOT NULL REFERENCES events(seq),
     status TEXT NOT NULL CHECK (status IN ('pending','dead')),
-    body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+    data TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
     last_status INTEGER, last_error TEXT, created TEXT NOT NULL, finished TEXT
   );
   CREATE INDEX deliveries_pending ON deliveries(subscription_id, seq) WHERE status = 'pending';

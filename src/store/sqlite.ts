@@ -24,6 +24,10 @@ export function openDatabase (opts: OpenOptions): Db {
   db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`)
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
+  // Checkpoint less often: hot pages (a space's tail, the outbox) are copied once per checkpoint instead of
+  // once per 1000 pages, and the fsync a checkpoint does is paid 16 times less often.
+  db.pragma('wal_autocheckpoint = 16384')
+  db.pragma('journal_size_limit = 67108864')
   migrate(db)
   return db
 }

@@ -9,12 +9,17 @@ import { checkTargetUrl } from './url-policy.js'
 
 export interface SubscriptionRow {
   seq: number, id: string, owner_id: string, org_id: string, name: string, target_url: string, resource: string, event: string,
-  filter: string | null, secret: string | null, status: 'active' | 'inactive', source: string, consecutive_failures: number, created: string
+  filter: string | null, secret: string | null, status: 'active' | 'inactive', source: string, consecutive_failures: number, created: string,
+  delivered_through: number
 }
-interface DeliveryRow {
-  seq: number, id: string, subscription_id: string, body: string, attempts: number, last_status: number | null,
-  last_error: string | null, created: string, finished: string | null
+/** An outbox row joined with its event: everything needed to build the envelope. */
+export interface DeliveryRow {
+  seq: number, id: string, subscription_id: string, data: string | null, attempts: number, next_attempt_at: number,
+  last_status: number | null, last_error: string | null, created: string, finished: string | null,
+  resource: string, event: string, actor_id: string, event_data: string
 }
+export const DELIVERY_SELECT = `SELECT d.*, e.resource, e.event, e.actor_id, e.data AS event_data
+  FROM deliveries d JOIN events e ON e.seq = d.event_seq`
 
 /** Who owns a subscription, as the visibility rule needs it. */
 export interface Owner { personId: string, orgId: string, roles: string[] }
@@ -39,6 +44,9 @@ interface Cached { row: SubscriptionRow, filter: Filter, owner: Owner }
  */
 export class TriggerRegistry {
   private cache: Cached[] | undefined
+  private byId: Map<string, SubscriptionRow> | undefined
+  /** Subscriptions that got deliveries since the worker last asked: it wakes just those lanes. */
+  private queued = new Set<string>()
 
   constructor (private readonly store: Store, private readonly opts: RegistryOptions) {
     store.onEvent(e => this.fanOut(e))
@@ -62,7 +70,7 @@ export class TriggerRegistry {
         VALUES (?,?,?,?,?,?,?,?,?,?,?)`, id, caller.personId, caller.orgId, body.name, targetUrl, body.resource, body.event,
       body.filter || null, body.secret ?? null, source, this.store.now())
     })
-    this.cache = undefined
+    this.invalidate()
     return this.toWebhook(this.row(id) as SubscriptionRow)
   }
 
@@ -95,7 +103,7 @@ export class TriggerRegistry {
         WHERE id = ?`, body.name, targetUrl, body.secret ?? row.secret, reactivate ? 'active' : row.status,
       reactivate ? 0 : row.consecutive_failures, row.id)
     })
-    this.cache = undefined
+    this.invalidate()
     return this.toWebhook(this.row(row.id) as SubscriptionRow)
   }
 
@@ -106,45 +114,70 @@ export class TriggerRegistry {
       this.store.run('DELETE FROM deliveries WHERE subscription_id = ?', row.id)
       this.store.run('DELETE FROM subscriptions WHERE id = ?', row.id)
     })
-    this.cache = undefined
+    this.invalidate()
   }
 
   deadLetters (caller: Caller, webhookId: string, q: { max: number, cursor?: string }): Page<DeadLetter> {
     const row = this.owned(caller, webhookId)
     const after = decodeCursor(q.cursor, ['number'])
-    const rows = this.store.all<DeliveryRow>(`SELECT * FROM deliveries WHERE subscription_id = ? AND status = 'dead' AND seq > ?
-      ORDER BY seq LIMIT ?`, row.id, after?.[0] ?? 0, q.max + 1)
+    const rows = this.store.all<DeliveryRow>(`${DELIVERY_SELECT} WHERE d.subscription_id = ? AND d.status = 'dead' AND d.seq > ?
+      ORDER BY d.seq LIMIT ?`, row.id, after?.[0] ?? 0, q.max + 1)
     return toPage(rows, q.max, d => ({
       id: encodeId('DELIVERY', d.id), webhookId: encodeId('WEBHOOK', row.id), attempts: d.attempts,
       ...(d.last_status !== null ? { lastStatus: d.last_status } : {}), lastError: d.last_error ?? '',
-      created: d.created, deadAt: d.finished ?? d.created, payload: JSON.parse(d.body) as unknown
+      created: d.created, deadAt: d.finished ?? d.created, payload: JSON.parse(this.envelope(row, d)) as unknown
     }), d => [d.seq])
   }
 
-  /** Puts every dead letter of an active subscription back in its queue, in their original order. */
+  /**
+   * Queues every dead letter of an active subscription again, in their original order, behind whatever is
+   * pending: as new outbox rows (fresh seqs), since the worker reads each queue forward from where it is.
+   */
   redeliver (caller: Caller, webhookId: string): number {
     const row = this.owned(caller, webhookId)
     if (row.status !== 'active') throw new ForbiddenError('Reactivate the webhook (status: active) before redelivering.')
     return this.store.tx(() => {
-      const n = this.store.run(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, finished = NULL
-        WHERE subscription_id = ? AND status = 'dead'`, this.store.clock(), row.id)
+      const dead = this.store.all<{ seq: number, event_seq: number, data: string | null, created: string }>(
+        "SELECT seq, event_seq, data, created FROM deliveries WHERE subscription_id = ? AND status = 'dead' ORDER BY seq", row.id)
+      for (const d of dead) {
+        this.store.run(`INSERT INTO deliveries (id, subscription_id, event_seq, status, data, next_attempt_at, created)
+          VALUES (?,?,?,'pending',?,?,?)`, newUuid(), row.id, d.event_seq, d.data, this.store.clock(), d.created)
+        this.store.run('DELETE FROM deliveries WHERE seq = ?', d.seq)
+      }
       // Commit listeners wake only for events; a redelivery must wake the worker too.
-      if (n > 0) this.store.wakeOnCommit()
-      return n
+      if (dead.length > 0) { this.store.wakeOnCommit(); this.queued.add(row.id) }
+      return dead.length
     })
   }
 
+  /** The Webex webhook envelope of one delivery, as the JSON text that is POSTed (and signed). */
+  envelope (sub: SubscriptionRow, d: DeliveryRow): string {
+    const { secret: _secret, ...webhook } = this.toWebhook(sub)
+    return `{${JSON.stringify({
+      ...webhook, resource: d.resource, event: d.event, ownerId: webhook.createdBy, actorId: encodeId('PEOPLE', d.actor_id)
+    }).slice(1, -1)},"data":${d.data ?? d.event_data}}`
+  }
+
   row (id: string): SubscriptionRow | undefined { return this.store.get('SELECT * FROM subscriptions WHERE id = ?', id) }
+
+  /** The subscription as of the last change to any subscription, from memory: the worker asks per delivery. */
+  current (id: string): SubscriptionRow | undefined {
+    if (!this.byId) this.byId = new Map(this.subscriptions().map(c => [c.row.id, c.row]))
+    return this.byId.get(id)
+  }
+
+  /** Subscription rows changed (status, failures, settings): drop what is cached of them. */
+  invalidate (): void { this.cache = undefined; this.byId = undefined }
 
   /** Called by the delivery worker when a subscription's deliveries keep failing. */
   deactivate (subscriptionId: string, reason: string): void {
     this.store.tx(() => {
       this.store.run("UPDATE subscriptions SET status = 'inactive' WHERE id = ?", subscriptionId)
-      this.store.run(`UPDATE deliveries SET status = 'dead', last_error = ?, finished = ? WHERE subscription_id = ? AND status = 'pending'`,
-        reason, this.store.now(), subscriptionId)
+      this.store.run(`UPDATE deliveries SET status = 'dead', last_error = ?, finished = ? WHERE subscription_id = ? AND status = 'pending'
+        AND seq > (SELECT delivered_through FROM subscriptions WHERE id = ?)`, reason, this.store.now(), subscriptionId, subscriptionId)
       this.trimDead(subscriptionId)
     })
-    this.cache = undefined
+    this.invalidate()
   }
 
   private subscriptions (): Cached[] {
@@ -161,22 +194,29 @@ export class TriggerRegistry {
   private fanOut (e: StoredEvent): void {
     // Seed rule: a membership deleted in a 1:1 space is not a trigger.
     if (e.resource === 'memberships' && e.event === 'deleted' && e.data.roomType === 'direct') return
+    const sees = new Map<string, boolean>()
     for (const { row, filter, owner } of this.subscriptions()) {
       if ((row.resource !== e.resource && row.resource !== 'all') || (row.event !== e.event && row.event !== 'all')) continue
-      if (!this.opts.canSee(owner, e)) continue
-      const data = e.viewData ? e.viewData(owner.personId) : e.data
-      if (!matches(filter, e.resource, data, encodeId('PEOPLE', owner.personId))) continue
-      const envelope = {
-        ...this.toWebhook(row), resource: e.resource, event: e.event, ownerId: encodeId('PEOPLE', row.owner_id),
-        actorId: encodeId('PEOPLE', e.actorId), data
-      }
-      delete (envelope as { secret?: string }).secret
+      let visible = sees.get(owner.personId)
+      if (visible === undefined) { visible = this.opts.canSee(owner, e); sees.set(owner.personId, visible) }
+      if (!visible) continue
+      const view = e.viewData ? e.viewData(owner.personId) : undefined
+      if (!matches(filter, e.resource, view ?? e.data, encodeId('PEOPLE', owner.personId))) continue
       const inactive = row.status === 'inactive'
-      this.store.run(`INSERT INTO deliveries (id, subscription_id, event_seq, status, body, next_attempt_at, last_error, created, finished)
-        VALUES (?,?,?,?,?,?,?,?,?)`, newUuid(), row.id, e.seq, inactive ? 'dead' : 'pending', JSON.stringify(envelope),
+      this.store.run(`INSERT INTO deliveries (id, subscription_id, event_seq, status, data, next_attempt_at, last_error, created, finished)
+        VALUES (?,?,?,?,?,?,?,?,?)`, newUuid(), row.id, e.seq, inactive ? 'dead' : 'pending', view ? JSON.stringify(view) : null,
       this.store.clock(), inactive ? 'The webhook is inactive.' : null, e.created, inactive ? e.created : null)
       if (inactive) this.trimDead(row.id)
+      else this.queued.add(row.id)
     }
+  }
+
+  /** The subscriptions with newly queued deliveries, once each. */
+  takeQueued (): string[] {
+    if (this.queued.size === 0) return []
+    const ids = [...this.queued]
+    this.queued.clear()
+    return ids
   }
 
   private trimDead (subscriptionId: string): void {

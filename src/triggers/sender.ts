@@ -1,5 +1,4 @@
-import http from 'node:http'
-import https from 'node:https'
+import { Agent } from 'undici'
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import type { LookupFunction } from 'node:net'
 import { isPrivateAddress } from './url-policy.js'
@@ -20,15 +19,15 @@ export function retryAfterMs (header: string | undefined, now: number): number |
 }
 
 /**
- * POSTs deliveries over keep-alive connections. Host names are resolved through a lookup that refuses
+ * POSTs deliveries over keep-alive connections (undici: several times cheaper per request than node:http,
+ * which matters at thousands of deliveries a second). Host names are resolved through a lookup that refuses
  * private and loopback addresses (unless allowed), so a public name cannot be pointed at an inside host.
  */
 export class HttpSender {
-  private readonly agents: { http: http.Agent, https: https.Agent }
-  private readonly lookup: LookupFunction
+  private readonly agent: Agent
 
   constructor (private readonly opts: SenderOptions) {
-    this.lookup = (hostname, options, callback) => {
+    const lookup: LookupFunction = (hostname, options, callback) => {
       dnsLookup(hostname, options, (err, address: string | LookupAddress[], family?: number) => {
         const addresses = Array.isArray(address) ? address.map(a => a.address) : [address]
         if (!err && !opts.allowPrivateTargets && addresses.some(isPrivateAddress)) {
@@ -39,41 +38,40 @@ export class HttpSender {
         callback(err, address as string, family)
       })
     }
-    const agentOptions = { keepAlive: true, maxSockets: 64, lookup: this.lookup }
-    this.agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) }
-  }
-
-  post (target: string, body: string, headers: Record<string, string>, now: number): Promise<SendResult> {
-    const url = new URL(target)
-    const mod = url.protocol === 'https:' ? https : http
-    return new Promise(resolve => {
-      const req = mod.request(url, {
-        method: 'POST',
-        agent: url.protocol === 'https:' ? this.agents.https : this.agents.http,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers }
-      }, res => {
-        res.resume()
-        res.once('end', () => {
-          const status = res.statusCode ?? 0
-          if (status >= 200 && status < 300) return resolve({ outcome: 'delivered', status })
-          const header = res.headers['retry-after']
-          if (status === 429) {
-            const wait = retryAfterMs(Array.isArray(header) ? header[0] : header, now)
-            return resolve({ outcome: 'retry', status, error: 'The receiver asked to slow down (429).', throttled: true, ...(wait !== undefined ? { retryAfterMs: wait } : {}) })
-          }
-          if (status >= 500 || status === 408) return resolve({ outcome: 'retry', status, error: `The receiver answered ${status}.` })
-          resolve({ outcome: 'reject', status, error: `The receiver refused the delivery with ${status}.` })
-        })
-        res.once('error', err => resolve({ outcome: 'retry', error: `Reading the response failed: ${err.message}` }))
-      })
-      req.setTimeout(this.opts.timeoutMs, () => req.destroy(Object.assign(new Error(`No answer within ${this.opts.timeoutMs} ms.`), { code: 'ETIMEDOUT' })))
-      req.once('error', (err: NodeJS.ErrnoException) => resolve({ outcome: 'retry', error: `${err.code ?? 'ERROR'}: ${err.message}` }))
-      req.end(body)
+    this.agent = new Agent({
+      connect: { lookup, timeout: opts.timeoutMs },
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      keepAliveTimeout: 30_000
     })
   }
 
-  close (): void {
-    this.agents.http.destroy()
-    this.agents.https.destroy()
+  async post (target: string, body: string, headers: Record<string, string>, now: number): Promise<SendResult> {
+    const url = new URL(target)
+    let status: number
+    let retryAfter: string | string[] | undefined
+    try {
+      const res = await this.agent.request({
+        origin: url.origin, path: url.pathname + url.search, method: 'POST', body,
+        headers: { 'content-type': 'application/json', ...headers }
+      })
+      status = res.statusCode
+      retryAfter = res.headers['retry-after']
+      await res.body.dump()
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      return { outcome: 'retry', error: `${e.code ?? 'ERROR'}: ${e.message}` }
+    }
+    if (status >= 200 && status < 300) return { outcome: 'delivered', status }
+    if (status === 429) {
+      const wait = retryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now)
+      return { outcome: 'retry', status, error: 'The receiver asked to slow down (429).', throttled: true, ...(wait !== undefined ? { retryAfterMs: wait } : {}) }
+    }
+    if (status >= 500 || status === 408) return { outcome: 'retry', status, error: `The receiver answered ${status}.` }
+    return { outcome: 'reject', status, error: `The receiver refused the delivery with ${status}.` }
+  }
+
+  async close (): Promise<void> {
+    await this.agent.destroy()
   }
 }

@@ -1,7 +1,6 @@
-import PQueue from 'p-queue'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Store } from '../store/store.js'
-import type { TriggerRegistry, SubscriptionRow } from './registry.js'
+import { DELIVERY_SELECT, type DeliveryRow, type TriggerRegistry, type SubscriptionRow } from './registry.js'
 import { sign } from './signature.js'
 import { HttpSender, type SendResult } from './sender.js'
 
@@ -11,14 +10,13 @@ export interface DeliveryOptions {
   baseDelayMs: number
   maxDelayMs: number
   timeoutMs: number
-  /** Deliveries in flight at once, across subscriptions (each subscription has at most one). */
+  /** Lanes (so deliveries) in flight at once; each subscription has at most one delivery in flight. */
   concurrency: number
   /** Consecutive failed attempts after which a subscription is marked inactive. */
   inactiveAfterFailures: number
   allowPrivateTargets: boolean
 }
 
-interface PendingRow { seq: number, id: string, subscription_id: string, body: string, attempts: number, next_attempt_at: number }
 
 /**
  * Drains the outbox. Each subscription is a lane that sends its deliveries one at a time in order, so a
@@ -31,11 +29,18 @@ interface PendingRow { seq: number, id: string, subscription_id: string, body: s
  */
 export class DeliveryWorker {
   private readonly lanes = new Set<string>()
-  private readonly queue: PQueue
+  /** Lanes with work that wait for one of the `concurrency` slots, in arrival order. */
+  private readonly waiting = new Set<string>()
   private readonly sender: HttpSender
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
   private idleWaiters: Array<() => void> = []
+  /** Subscriptions whose watermark moved since the last flush. */
+  private readonly dirty = new Set<string>()
+  /** Per subscription, the last outbox seq delivered or given up (ahead of the stored watermark until a flush). */
+  private readonly handled = new Map<string, number>()
+  private lastPurge = 0
+  private flushScheduled = false
   private stopped = false
 
   constructor (
@@ -43,31 +48,30 @@ export class DeliveryWorker {
     private readonly registry: TriggerRegistry,
     private readonly opts: DeliveryOptions & { random?: () => number, timers?: boolean, log?: FastifyBaseLogger }
   ) {
-    this.queue = new PQueue({ concurrency: opts.concurrency })
     this.sender = new HttpSender({ timeoutMs: opts.timeoutMs, allowPrivateTargets: opts.allowPrivateTargets })
-    store.onCommit(() => this.kick())
+    store.onCommit(() => this.wake())
   }
 
-  /** Starts a lane for every subscription whose next delivery is due; arms the timer for the earliest later one. */
+  /** After a commit: start the lanes that just got work. Cheap, unlike a full scan, so it can run per commit. */
+  private wake (): void {
+    if (this.stopped) return
+    for (const id of this.registry.takeQueued()) if (!this.lanes.has(id) && !this.waiting.has(id)) this.runLane(id)
+  }
+
+  /**
+   * Starts a lane for every subscription with pending deliveries; a lane whose next delivery is not due yet
+   * arms the timer for it. A scan of the outbox: on start, on the retry timer, and by hand in tests.
+   */
   kick (): void {
     if (this.stopped) return
-    const now = this.store.clock()
-    const heads = this.store.all<{ subscription_id: string, due: number }>(
-      `SELECT d.subscription_id, d.next_attempt_at AS due FROM deliveries d
-       WHERE d.status = 'pending' AND d.seq = (SELECT min(seq) FROM deliveries WHERE subscription_id = d.subscription_id AND status = 'pending')`)
-    let next = Infinity
-    for (const h of heads) {
-      if (this.lanes.has(h.subscription_id)) continue
-      if (h.due <= now) this.runLane(h.subscription_id)
-      else next = Math.min(next, h.due)
-    }
-    this.arm(next, now)
+    const subs = this.store.all<{ subscription_id: string }>("SELECT DISTINCT subscription_id FROM deliveries WHERE status = 'pending'")
+    for (const { subscription_id: id } of subs) if (!this.lanes.has(id) && !this.waiting.has(id)) this.runLane(id)
     this.settle()
   }
 
   /** Resolves when no lane is running: every due delivery has been attempted. */
   idle (): Promise<void> {
-    if (this.lanes.size === 0) return Promise.resolve()
+    if (this.lanes.size === 0 && this.waiting.size === 0) return Promise.resolve()
     return new Promise(resolve => this.idleWaiters.push(resolve))
   }
 
@@ -75,7 +79,8 @@ export class DeliveryWorker {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     await this.idle()
-    this.sender.close()
+    this.flushDelivered()
+    await this.sender.close()
   }
 
   private arm (at: number, now: number): void {
@@ -87,55 +92,109 @@ export class DeliveryWorker {
   }
 
   private settle (): void {
-    if (this.lanes.size > 0) return
+    if (this.lanes.size > 0 || this.waiting.size > 0) return
+    this.flushDelivered()
     const waiters = this.idleWaiters
     this.idleWaiters = []
     for (const w of waiters) w()
   }
 
   private runLane (subscriptionId: string): void {
+    if (this.lanes.size >= this.opts.concurrency) { this.waiting.add(subscriptionId); return }
+    this.waiting.delete(subscriptionId)
     this.lanes.add(subscriptionId)
     this.drain(subscriptionId)
       .catch(err => this.opts.log?.error({ err, subscriptionId }, 'delivery lane failed'))
       .finally(() => {
         this.lanes.delete(subscriptionId)
-        // Work may have arrived for this lane while it was finishing.
-        if (!this.stopped) this.kick()
+        this.afterLane(subscriptionId)
+        const next = this.waiting.values().next()
+        if (!next.done && !this.stopped) this.runLane(next.value)
         this.settle()
       })
   }
 
+  /** A lane stopped: go on if its next delivery is due after all, else wake up when it will be. */
+  private afterLane (subscriptionId: string): void {
+    if (this.stopped) return
+    const head = this.store.get<{ due: number }>(`SELECT next_attempt_at AS due FROM deliveries
+      WHERE subscription_id = ? AND status = 'pending' AND seq > ? ORDER BY seq LIMIT 1`, subscriptionId, this.through(subscriptionId))
+    if (!head || this.registry.current(subscriptionId)?.status !== 'active') return
+    const now = this.store.clock()
+    if (head.due <= now) this.runLane(subscriptionId)
+    else this.arm(head.due, now)
+  }
+
   private async drain (subscriptionId: string): Promise<void> {
     while (!this.stopped) {
-      const batch = this.store.all<PendingRow>(`SELECT seq, id, subscription_id, body, attempts, next_attempt_at FROM deliveries
-        WHERE subscription_id = ? AND status = 'pending' ORDER BY seq LIMIT 100`, subscriptionId)
+      const batch = this.store.all<DeliveryRow>(`${DELIVERY_SELECT} WHERE d.subscription_id = ? AND d.status = 'pending' AND d.seq > ?
+        ORDER BY d.seq LIMIT 100`, subscriptionId, this.through(subscriptionId))
       if (batch.length === 0) return
       for (const d of batch) {
         if (d.next_attempt_at > this.store.clock()) return
-        const sub = this.registry.row(subscriptionId)
+        const sub = this.registry.current(subscriptionId)
         if (!sub || sub.status !== 'active') return
-        const result = await this.queue.add(() => this.send(sub, d))
-        if (result === undefined || !this.record(sub, d, result)) return
+        const result = await this.send(sub, d)
+        if (result.outcome === 'delivered') { this.markDelivered(subscriptionId, d.seq); continue }
+        this.flushDelivered()
+        if (!this.recordFailure(sub, d, result)) return
       }
     }
   }
 
-  private send (sub: SubscriptionRow, d: PendingRow): Promise<SendResult> {
+  private send (sub: SubscriptionRow, d: DeliveryRow): Promise<SendResult> {
+    const body = this.registry.envelope(sub, d)
     const headers: Record<string, string> = { 'user-agent': 'webex-spaces-connector' }
-    if (sub.secret) headers['x-spark-signature'] = sign(d.body, sub.secret)
-    return this.sender.post(sub.target_url, d.body, headers, this.store.clock())
+    if (sub.secret) headers['x-spark-signature'] = sign(body, sub.secret)
+    return this.sender.post(sub.target_url, body, headers, this.store.clock())
   }
 
-  /** Stores the outcome; true when the lane may go on to the next delivery. */
-  private record (sub: SubscriptionRow, d: PendingRow, r: SendResult): boolean {
-    const now = this.store.clock()
-    if (r.outcome === 'delivered') {
-      this.store.tx(() => {
-        this.store.run('DELETE FROM deliveries WHERE seq = ?', d.seq)
-        if (sub.consecutive_failures > 0) this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', sub.id)
-      })
-      return true
+  private through (subscriptionId: string): number {
+    let seq = this.handled.get(subscriptionId)
+    if (seq === undefined) {
+      seq = this.registry.current(subscriptionId)?.delivered_through ?? 0
+      this.handled.set(subscriptionId, seq)
     }
+    return seq
+  }
+
+  /**
+   * A delivery is recorded by moving its subscription's watermark, once per turn of the event loop for all
+   * lanes: one small transaction for many deliveries. A crash before that redelivers them, which
+   * at-least-once delivery allows. Delivered rows are purged in bulk at most once a second.
+   */
+  private markDelivered (subscriptionId: string, seq: number): void {
+    this.handled.set(subscriptionId, seq)
+    this.dirty.add(subscriptionId)
+    if (!this.flushScheduled) { this.flushScheduled = true; setImmediate(() => this.flushDelivered()) }
+  }
+
+  private flushDelivered (): void {
+    this.flushScheduled = false
+    if (this.dirty.size === 0) return
+    const ids = [...this.dirty]
+    this.dirty.clear()
+    const streaks = ids.filter(id => (this.registry.current(id)?.consecutive_failures ?? 0) > 0)
+    const now = this.store.clock()
+    const purge = now - this.lastPurge >= 1000 || this.lanes.size === 0
+    if (purge) this.lastPurge = now
+    this.store.tx(() => {
+      for (const id of ids) {
+        const through = this.handled.get(id) ?? 0
+        this.store.run('UPDATE subscriptions SET delivered_through = max(delivered_through, ?) WHERE id = ?', through, id)
+      }
+      for (const id of streaks) this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
+      if (purge) {
+        this.store.run(`DELETE FROM deliveries WHERE status = 'pending' AND seq <= (
+          SELECT delivered_through FROM subscriptions s WHERE s.id = deliveries.subscription_id)`)
+      }
+    })
+    if (streaks.length > 0) this.registry.invalidate()
+  }
+
+  /** Stores a failed attempt; true when the lane may go on to the next delivery. */
+  private recordFailure (sub: SubscriptionRow, d: DeliveryRow, r: Exclude<SendResult, { outcome: 'delivered' }>): boolean {
+    const now = this.store.clock()
     const attempts = d.attempts + 1
     const failures = r.outcome === 'retry' && r.throttled ? sub.consecutive_failures : sub.consecutive_failures + 1
     const dead = r.outcome === 'reject' || attempts >= this.opts.maxAttempts
@@ -150,6 +209,7 @@ export class DeliveryWorker {
           attempts, r.status ?? null, r.error, now + wait, d.seq)
       }
     })
+    this.registry.invalidate()
     this.opts.log?.warn({ subscriptionId: sub.id, delivery: d.id, attempts, error: r.error, dead }, 'delivery failed')
     if (failures >= this.opts.inactiveAfterFailures) {
       this.registry.deactivate(sub.id, `The webhook was marked inactive after ${failures} consecutive failed deliveries.`)
@@ -157,6 +217,7 @@ export class DeliveryWorker {
       return false
     }
     // A dead-lettered delivery no longer holds up the ones behind it; a retry does.
+    if (dead) { this.handled.set(sub.id, d.seq); this.dirty.add(sub.id) }
     return dead
   }
 

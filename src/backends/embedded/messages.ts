@@ -64,12 +64,13 @@ export function createMessage (ctx: Ctx, caller: Caller, body: CreateMessageBody
       if (!parent || parent.room_id !== room.id) throw new BadRequestError('parentId names no message of this space.')
       if (parent.parent_id) throw new BadRequestError('Replies cannot be replied to; use the thread\'s first message as parentId.')
     }
-    const members = new Map(ctx.all<PersonRow>('SELECT p.* FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ?', room.id)
-      .map(p => [p.id, p]))
+    const parsed = body.markdown !== undefined ? parseMentions(body.markdown) : { people: [], all: false }
+    // Mentions resolve against the members; most messages mention nobody, so only then are they loaded.
+    const members = parsed.people.length === 0 ? new Map<string, PersonRow>() : new Map(ctx.all<PersonRow>(
+      'SELECT p.* FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ?', room.id).map(p => [p.id, p]))
     const byMention = (m: Mention): PersonRow | undefined => m.by === 'personId'
       ? members.get(decodeId('PEOPLE', m.value) ?? '')
       : [...members.values()].find(p => p.email.toLowerCase() === m.value.toLowerCase())
-    const parsed = body.markdown !== undefined ? parseMentions(body.markdown) : { people: [], all: false }
     // Only members can be mentioned; a mention of anyone else stays plain text.
     const mentioned = [...new Set(parsed.people.map(byMention).filter((p): p is PersonRow => p !== undefined).map(p => p.id))]
     const groups = parsed.all && room.type === 'group' ? ['all'] : []

@@ -19,6 +19,7 @@ import { triggerRoutes, webhookRoutes } from './routes/webhooks.js'
 import { TriggerRegistry } from './triggers/registry.js'
 import { DeliveryWorker } from './triggers/worker.js'
 import { embeddedCanSee } from './backends/embedded/visibility.js'
+import { registerDocs } from './connector/docs.js'
 
 export interface AppDeps {
   /** Defaults to the embedded backend on `config.dataDir`. */
@@ -29,6 +30,8 @@ export interface AppDeps {
   random?: () => number
   /** false: no retry timer; tests move the clock and call `worker.kick()`. */
   deliveryTimers?: boolean
+  /** Which definition app.swagger() produces: OpenAPI 3 (served live) or Swagger 2.0 (the connector). */
+  docs?: 'openapi3' | 'swagger2'
 }
 
 export interface App { app: FastifyInstance, backend: WebexBackend, registry: TriggerRegistry, worker: DeliveryWorker }
@@ -65,7 +68,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   app.addHook('onReady', async () => { worker.kick() })
   app.addHook('onClose', async () => { await worker.stop(); await backend.close() })
 
-  await app.register(authenticate, { backend })
+  await registerDocs(app, config, deps.docs ?? 'openapi3')
+  await app.register(authenticate, { backend, publicPrefixes: ['/documentation'] })
   if (config.throttle.enabled) {
     await app.register(throttle, { limit: config.throttle.limit, windowMs: config.throttle.windowMs, ...(deps.clock ? { now: deps.clock } : {}) })
   }

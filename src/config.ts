@@ -32,6 +32,11 @@ export const Config = Type.Object({
     inactiveAfterFailures: Type.Integer({ minimum: 1, default: 20 }),
     deadLetterCap: Type.Integer({ minimum: 1, default: 1000 })
   }, { default: {} }),
+  /** Where the connector definition says the service lives (a connection can override it). */
+  connector: Type.Object({
+    host: Type.String({ pattern: '^[^{}/ :\\\\]+(?::\\d+)?$', default: 'webex-spaces.example.com' }),
+    scheme: Type.Union([Type.Literal('https'), Type.Literal('http')], { default: 'https' })
+  }, { default: {} }),
   /** Largest accepted request body, in bytes; larger ones get 413. */
   bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   trustProxy: Type.Boolean({ default: false })
@@ -45,7 +50,8 @@ const ENV: Record<string, string[]> = {
   DELIVERY_ALLOW_PRIVATE_TARGETS: ['delivery', 'allowPrivateTargets'], DELIVERY_MAX_ATTEMPTS: ['delivery', 'maxAttempts'],
   DELIVERY_BASE_DELAY_MS: ['delivery', 'baseDelayMs'], DELIVERY_MAX_DELAY_MS: ['delivery', 'maxDelayMs'],
   DELIVERY_TIMEOUT_MS: ['delivery', 'timeoutMs'], DELIVERY_CONCURRENCY: ['delivery', 'concurrency'],
-  DELIVERY_INACTIVE_AFTER_FAILURES: ['delivery', 'inactiveAfterFailures'], DELIVERY_DEAD_LETTER_CAP: ['delivery', 'deadLetterCap']
+  DELIVERY_INACTIVE_AFTER_FAILURES: ['delivery', 'inactiveAfterFailures'], DELIVERY_DEAD_LETTER_CAP: ['delivery', 'deadLetterCap'],
+  CONNECTOR_HOST: ['connector', 'host'], CONNECTOR_SCHEME: ['connector', 'scheme']
 }
 
 /** Builds a full config from partial settings: defaults filled, types converted, anything invalid refused. */

@@ -11,10 +11,13 @@ declare module 'fastify' {
 const BEARER = /^Bearer\s+(\S+)\s*$/i
 
 /** Resolves `Authorization: Bearer <token>` to the caller for every route not marked public. */
-export const authenticate = fp(async (app: FastifyInstance, opts: { backend: WebexBackend }) => {
+export const authenticate = fp(async (app: FastifyInstance, opts: { backend: WebexBackend, publicPrefixes?: string[] }) => {
   app.decorateRequest('caller', null as unknown as Caller)
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config?.public === true || request.routeOptions.url === undefined) return
+    const url = request.routeOptions.url
+    if (request.routeOptions.config?.public === true || url === undefined) return
+    // Routes of other plugins (the documentation UI) cannot carry our config flag.
+    if (opts.publicPrefixes?.some(prefix => url.startsWith(prefix))) return
     const header = request.headers.authorization
     const token = header ? BEARER.exec(header)?.[1] : undefined
     if (!token) throw new UnauthorizedError()

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { errorResponses, IdParam, ListOf } from '../schemas/common.js'
+import { errorResponses, IdParam, ListOf, meta } from '../schemas/common.js'
 import { CreateWebhookBody, DeadLetter, ListWebhooksQuery, SubscribeBody, UpdateWebhookBody, Webhook } from '../schemas/webhook.js'
 import { LIMITS, linkNext, pageSize } from '../http/pagination.js'
 import { TRIGGERS } from '../triggers/catalog.js'
 import type { TriggerRegistry } from '../triggers/registry.js'
 
-const WebhookIdParam = IdParam('webhookId', { summary: 'Webhook', description: 'The webhook id.', visibility: 'internal' })
+const WebhookIdParam = IdParam('webhookId', { summary: 'Webhook', description: 'The webhook id.', visibility: 'important' })
 const tags = ['Webhooks']
 
 export interface WebhookDeps { registry: TriggerRegistry }
@@ -83,7 +83,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
       operationId: 'RedeliverDeadLetters', summary: 'Redeliver Undelivered Events', tags,
       description: 'Queue every undelivered event of an active webhook again, in order.',
       params: WebhookIdParam,
-      response: { 200: Type.Object({ redelivered: Type.Integer({ description: 'How many events were queued again.' }) }), ...errorResponses }
+      response: { 200: Type.Object({ redelivered: Type.Integer(meta({ summary: 'Redelivered', description: 'How many events were queued again.' })) }), ...errorResponses }
     }
   }, async (request) => ({ redelivered: registry.redeliver(request.caller, request.params.webhookId) }))
 }

@@ -4,7 +4,8 @@ import { BadRequestError } from '../errors.js'
 const KEYS: Record<string, string[]> = {
   messages: ['roomId', 'roomType', 'personId', 'personEmail', 'mentionedPeople', 'hasFiles'],
   memberships: ['roomId', 'personId', 'personEmail', 'isModerator'],
-  rooms: ['type', 'isLocked'],
+  // roomId on rooms is ours (Webex has none): the connector's space triggers narrow to one space with it.
+  rooms: ['type', 'isLocked', 'roomId'],
   all: ['roomId']
 }
 

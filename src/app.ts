@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import type { WebexBackend } from './backends/backend.js'
 import { EmbeddedBackend } from './backends/embedded/index.js'
+import { WebexHttpBackend } from './backends/webex/index.js'
 import { ErrorBody } from './schemas/common.js'
 import { validatorCompiler } from './http/validation.js'
 import { installErrorHandling } from './http/error-handler.js'
@@ -34,17 +35,21 @@ export interface AppDeps {
   docs?: 'openapi3' | 'swagger2'
 }
 
-export interface App { app: FastifyInstance, backend: WebexBackend, registry: TriggerRegistry, worker: DeliveryWorker }
+export interface App {
+  app: FastifyInstance
+  backend: WebexBackend
+  /** Present with the embedded backend, which records the changes triggers deliver. */
+  registry?: TriggerRegistry
+  worker?: DeliveryWorker
+}
 
 /** Builds the service from a config object; nothing global, so tests run many side by side. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App> {
-  const backend = deps.backend ?? new EmbeddedBackend({
-    dataDir: config.dataDir, seedDemo: config.seedDemo, synchronous: config.sqliteSynchronous, readCache: config.readCache,
-    ...(deps.clock ? { clock: deps.clock } : {})
-  })
-  if (!(backend instanceof EmbeddedBackend)) throw new Error('Only the embedded backend is available in this release.')
-  const store = backend.ctx
-  const registry = new TriggerRegistry(store, {
+  const backend = deps.backend ?? makeBackend(config, deps)
+  // Triggers need the store that records changes in their transactions: the embedded one. With the Webex
+  // backend the trigger and webhook routes are not offered (see README, "Backends").
+  const store = backend instanceof EmbeddedBackend ? backend.ctx : undefined
+  const registry = store && new TriggerRegistry(store, {
     allowPrivateTargets: config.delivery.allowPrivateTargets, deadLetterCap: config.delivery.deadLetterCap, canSee: embeddedCanSee(store)
   })
   const app = Fastify({
@@ -60,13 +65,13 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   app.addSchema(ErrorBody)
   app.addHook('onRequest', async (request, reply) => { reply.header('trackingid', request.id) })
   installErrorHandling(app)
-  const worker = new DeliveryWorker(store, registry, {
+  const worker = store && registry && new DeliveryWorker(store, registry, {
     ...config.delivery, log: app.log,
     ...(deps.random ? { random: deps.random } : {}), ...(deps.deliveryTimers === false ? { timers: false } : {})
   })
   // Resume the outbox left by a previous run (or a crash) once the service is up.
-  app.addHook('onReady', async () => { worker.kick() })
-  app.addHook('onClose', async () => { await worker.stop(); await backend.close() })
+  app.addHook('onReady', async () => { worker?.kick() })
+  app.addHook('onClose', async () => { await worker?.stop(); await backend.close() })
 
   await registerDocs(app, config, deps.docs ?? 'openapi3')
   await app.register(authenticate, { backend, publicPrefixes: ['/documentation'] })
@@ -76,8 +81,20 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   for (const routes of [peopleRoutes, roomRoutes, membershipRoutes, messageRoutes, teamRoutes]) {
     await app.register(routes, { backend })
   }
-  await app.register(webhookRoutes, { registry })
-  await app.register(triggerRoutes, { registry })
+  if (registry) {
+    await app.register(webhookRoutes, { registry })
+    await app.register(triggerRoutes, { registry })
+  }
   app.get('/health', { config: { public: true } }, async () => ({ status: 'ok' }))
   return { app, backend, registry, worker }
+}
+
+function makeBackend (config: Config, deps: AppDeps): WebexBackend {
+  if (config.backend === 'webex') {
+    return new WebexHttpBackend({ ...config.webex, ...(deps.clock ? { clock: deps.clock } : {}) })
+  }
+  return new EmbeddedBackend({
+    dataDir: config.dataDir, seedDemo: config.seedDemo, synchronous: config.sqliteSynchronous, readCache: config.readCache,
+    ...(deps.clock ? { clock: deps.clock } : {})
+  })
 }

@@ -4,6 +4,19 @@ import { Value } from '@sinclair/typebox/value'
 /** Everything the service can be told, from the environment, validated once at start. */
 export const Config = Type.Object({
   host: Type.String({ default: '127.0.0.1' }),
+  /** embedded: the local Webex-compatible store; webex: the Webex REST API over HTTP with the caller's token. */
+  backend: Type.Union([Type.Literal('embedded'), Type.Literal('webex')], { default: 'embedded' }),
+  webex: Type.Object({
+    baseUrl: Type.String({ default: 'https://webexapis.com' }),
+    /** Per token: at most rateLimit calls in any sliding rateWindowMs (inside the connector's 100 per 60 s). */
+    rateLimit: Type.Integer({ minimum: 1, default: 100 }),
+    rateWindowMs: Type.Integer({ minimum: 1, default: 60_000 }),
+    concurrency: Type.Integer({ minimum: 1, default: 4 }),
+    timeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
+    maxRetries: Type.Integer({ minimum: 0, default: 3 }),
+    baseDelayMs: Type.Integer({ minimum: 1, default: 500 }),
+    maxDelayMs: Type.Integer({ minimum: 1, default: 8000 })
+  }, { default: {} }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   dataDir: Type.String({ minLength: 1, default: './data' }),
   seedDemo: Type.Boolean({ default: true }),
@@ -44,7 +57,9 @@ export const Config = Type.Object({
 export type Config = Static<typeof Config>
 
 const ENV: Record<string, string[]> = {
-  HOST: ['host'], PORT: ['port'], DATA_DIR: ['dataDir'], SEED_DEMO: ['seedDemo'], LOG_LEVEL: ['logLevel'], LOG_REQUESTS: ['logRequests'],
+  HOST: ['host'], PORT: ['port'], BACKEND: ['backend'], WEBEX_BASE_URL: ['webex', 'baseUrl'],
+  WEBEX_RATE_LIMIT: ['webex', 'rateLimit'], WEBEX_RATE_WINDOW_MS: ['webex', 'rateWindowMs'], WEBEX_CONCURRENCY: ['webex', 'concurrency'],
+  WEBEX_TIMEOUT_MS: ['webex', 'timeoutMs'], WEBEX_MAX_RETRIES: ['webex', 'maxRetries'], DATA_DIR: ['dataDir'], SEED_DEMO: ['seedDemo'], LOG_LEVEL: ['logLevel'], LOG_REQUESTS: ['logRequests'],
   SQLITE_SYNCHRONOUS: ['sqliteSynchronous'], READ_CACHE: ['readCache'], THROTTLE_ENABLED: ['throttle', 'enabled'], THROTTLE_LIMIT: ['throttle', 'limit'],
   THROTTLE_WINDOW_MS: ['throttle', 'windowMs'], BODY_LIMIT: ['bodyLimit'], TRUST_PROXY: ['trustProxy'],
   DELIVERY_ALLOW_PRIVATE_TARGETS: ['delivery', 'allowPrivateTargets'], DELIVERY_MAX_ATTEMPTS: ['delivery', 'maxAttempts'],

@@ -7,7 +7,9 @@ export class WebexError extends Error {
     readonly statusCode: number,
     message: string,
     readonly descriptions: string[] = [message],
-    readonly headers: Record<string, string> = {}
+    readonly headers: Record<string, string> = {},
+    /** Set when the error came from upstream Webex: its trackingId is passed back to the caller. */
+    readonly trackingId?: string
   ) {
     super(message)
     this.name = new.target.name

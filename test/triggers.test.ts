@@ -83,14 +83,14 @@ t.test('the seven triggers: subscribe (201 + Location), receive the seed\'s fiel
 
   // Deleting a 1:1 space removes its memberships without membership-deleted triggers (seed rule).
   await s.alice('DELETE', `/v1/rooms/${ids.direct}`)
-  await s.svc.worker.idle()
+  await s.svc.worker!.idle()
   t.equal(rx['memberships/deleted'].received.length, 1, 'no trigger for 1:1 membership deletions')
 
   // Unsubscribe: DELETE on the Location; later events are not delivered.
   const del = await client(s.svc.url, DEMO.tokens.alice)('DELETE', locations['messages/created'])
   t.equal(del.status, 204)
   await s.alice('POST', '/v1/messages', { roomId: room.body.id, text: 'after unsubscribing' })
-  await s.svc.worker.idle()
+  await s.svc.worker!.idle()
   t.equal(rx['messages/created'].received.length, 1, 'nothing after unsubscribe')
   t.equal(await pending(s), 0, 'and nothing queued')
 })
@@ -146,7 +146,7 @@ t.test('filters, and subscribers only hear about spaces their owner can see', as
   await s.alice('POST', '/v1/messages', { roomId: ids.apollo, markdown: 'three <@personEmail:bob@example.com>' })
   await s.alice('POST', '/v1/memberships', { roomId: ids.general, personEmail: 'pat@partner.test' })
   await s.alice('POST', '/v1/memberships', { roomId: ids.apollo, personEmail: 'dave@example.com' })
-  await s.svc.worker.idle()
+  await s.svc.worker!.idle()
   t.same(apolloOnly.received.map(r => r.body.data.roomId), [ids.apollo, ids.apollo], 'roomId filter')
   t.same(mentionsMe.received.length, 1, 'mentionedPeople=me')
   t.same(groupOnly.received.map(r => r.body.data.roomType), ['group', 'group'], 'roomType=group')
@@ -175,17 +175,17 @@ t.test('retry with backoff after 5xx, then success', async t => {
   rx.respond = () => (fail-- > 0 ? { status: 503 } : { status: 200 })
   await s.alice('POST', '/v1/triggers/messages/created', { callbackUrl: rx.url })
   await s.alice('POST', '/v1/messages', { roomId: ids.apollo, text: 'retry me' })
-  await s.svc.worker.idle()
+  await s.svc.worker!.idle()
   t.equal(rx.attempts.length, 1)
   t.equal(rx.received.length, 0)
   // random() = 1, so the delay is the full ceiling: 1 s after the first failure, 2 s after the second.
-  s.clock.advance(999); s.svc.worker.kick(); await s.svc.worker.idle()
+  s.clock.advance(999); s.svc.worker!.kick(); await s.svc.worker!.idle()
   t.equal(rx.attempts.length, 1, 'not before the backoff')
-  s.clock.advance(1); s.svc.worker.kick(); await s.svc.worker.idle()
+  s.clock.advance(1); s.svc.worker!.kick(); await s.svc.worker!.idle()
   t.equal(rx.attempts.length, 2)
-  s.clock.advance(1999); s.svc.worker.kick(); await s.svc.worker.idle()
+  s.clock.advance(1999); s.svc.worker!.kick(); await s.svc.worker!.idle()
   t.equal(rx.attempts.length, 2, 'the backoff doubled')
-  s.clock.advance(1); s.svc.worker.kick(); await rx.count(1); await s.svc.worker.idle()
+  s.clock.advance(1); s.svc.worker!.kick(); await rx.count(1); await s.svc.worker!.idle()
   t.equal(rx.received[0].body.data.roomId, ids.apollo)
   t.equal(await pending(s), 0)
 })
@@ -197,10 +197,10 @@ t.test('receiver down, then up: the delivery waits and arrives', async t => {
   await rx.stop()
   await s.alice('POST', '/v1/triggers/messages/created', { callbackUrl: `http://127.0.0.1:${port}/hook` })
   await s.alice('POST', '/v1/messages', { roomId: ids.apollo, text: 'anyone there?' })
-  await s.svc.worker.idle()
+  await s.svc.worker!.idle()
   t.equal(await pending(s), 1, 'connection refused: still pending')
   await rx.start(port)
-  s.clock.advance(60_000); s.svc.worker.kick()
+  s.clock.advance(60_000); s.svc.worker!.kick()
   await rx.count(1)
   t.equal(rx.received[0].body.data.personId, ids.alice)
 })
@@ -212,11 +212,11 @@ t.test('429 from the receiver: Retry-After is honoured exactly', async t => {
   rx.respond = () => (throttled-- > 0 ? { status: 429, headers: { 'retry-after': '120' } } : { status: 200 })
   await s.alice('POST', '/v1/triggers/messages/created', { callbackUrl: rx.url })
   await s.alice('POST', '/v1/messages', { roomId: ids.apollo, text: 'slow down' })
-  await s.svc.worker.idle()
+  await s.svc.worker!.idle()
   for (let i = 0; i < 3; i++) {
-    s.clock.advance(119_999); s.svc.worker.kick(); await s.svc.worker.idle()
+    s.clock.advance(119_999); s.svc.worker!.kick(); await s.svc.worker!.idle()
     t.equal(rx.attempts.length, i + 1, 'not before Retry-After')
-    s.clock.advance(1); s.svc.worker.kick(); await s.svc.worker.idle()
+    s.clock.advance(1); s.svc.worker!.kick(); await s.svc.worker!.idle()
   }
   await rx.count(1)
   const hook = (await s.alice('GET', '/v1/webhooks')).body.items[0]
@@ -229,13 +229,13 @@ t.test('a webhook that keeps failing turns inactive; dead letters are listable; 
   rx.respond = () => ({ status: 500 })
   const hook = (await s.alice('POST', '/v1/webhooks', { name: 'flaky', targetUrl: rx.url, resource: 'messages', event: 'created' })).body
   for (const text of ['a', 'b']) await s.alice('POST', '/v1/messages', { roomId: ids.apollo, text })
-  await s.svc.worker.idle()
-  s.clock.advance(10); s.svc.worker.kick(); await s.svc.worker.idle() // 'a' dead after 2 attempts; 'b' first attempt
+  await s.svc.worker!.idle()
+  s.clock.advance(10); s.svc.worker!.kick(); await s.svc.worker!.idle() // 'a' dead after 2 attempts; 'b' first attempt
   t.equal(rx.attempts.length, 3)
   const after = (await s.alice('GET', `/v1/webhooks/${hook.id}`)).body
   t.equal(after.status, 'inactive', 'inactive after 3 consecutive failures')
   await s.alice('POST', '/v1/messages', { roomId: ids.apollo, text: 'c' })
-  await s.svc.worker.idle()
+  await s.svc.worker!.idle()
   t.equal(rx.attempts.length, 3, 'an inactive webhook is not called')
   const dead = await s.alice('GET', `/v1/webhooks/${hook.id}/deadLetters`)
   t.equal(dead.status, 200)

@@ -19,11 +19,11 @@ function describe (issue: ValidationIssue, context: string): string {
   return field ? `'${field}' ${issue.message ?? 'is invalid'}.` : `The ${WHERE[context] ?? context} ${issue.message ?? 'is invalid'}.`
 }
 
-function send (request: FastifyRequest, reply: FastifyReply, status: number, message: string, descriptions: string[]): void {
-  reply.code(status).type('application/json').send({
+function send (request: FastifyRequest, reply: FastifyReply, status: number, message: string, descriptions: string[], trackingId = String(request.id)): void {
+  reply.code(status).type('application/json').header('trackingid', trackingId).send({
     message,
     errors: descriptions.map(description => ({ description })),
-    trackingId: String(request.id)
+    trackingId
   })
 }
 
@@ -32,7 +32,7 @@ export function installErrorHandling (app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof WebexError) {
       for (const [k, v] of Object.entries(error.headers)) reply.header(k, v)
-      send(request, reply, error.statusCode, error.message, error.descriptions)
+      send(request, reply, error.statusCode, error.message, error.descriptions, error.trackingId)
       return
     }
     if (error.validation) {

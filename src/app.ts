@@ -19,6 +19,7 @@ import { teamRoutes } from './routes/teams.js'
 import { triggerRoutes, webhookRoutes } from './routes/webhooks.js'
 import { TriggerRegistry } from './triggers/registry.js'
 import { DeliveryWorker } from './triggers/worker.js'
+import { ThreadedDelivery } from './triggers/threaded.js'
 import { embeddedCanSee } from './backends/embedded/visibility.js'
 import { registerDocs } from './connector/docs.js'
 
@@ -49,8 +50,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   // Triggers need the store that records changes in their transactions: the embedded one. With the Webex
   // backend the trigger and webhook routes are not offered (see README, "Backends").
   const store = backend instanceof EmbeddedBackend ? backend.ctx : undefined
+  let threaded: ThreadedDelivery | undefined
   const registry = store && new TriggerRegistry(store, {
-    allowPrivateTargets: config.delivery.allowPrivateTargets, deadLetterCap: config.delivery.deadLetterCap, canSee: embeddedCanSee(store)
+    allowPrivateTargets: config.delivery.allowPrivateTargets, deadLetterCap: config.delivery.deadLetterCap, canSee: embeddedCanSee(store),
+    onChanged: () => threaded?.changed()
   })
   const app = Fastify({
     logger: { level: config.logLevel },
@@ -65,13 +68,19 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   app.addSchema(ErrorBody)
   app.addHook('onRequest', async (request, reply) => { reply.header('trackingid', request.id) })
   installErrorHandling(app)
-  const worker = store && registry && new DeliveryWorker(store, registry, {
-    ...config.delivery, log: app.log,
+  // Deliveries go out from a thread of their own unless the store is in memory or a test drives time.
+  const inThread = config.delivery.thread && config.dataDir !== ':memory:' && !deps.clock && !deps.random && deps.deliveryTimers !== false
+  const { thread: _thread, ...delivery } = config.delivery
+  if (store && registry && inThread) {
+    threaded = new ThreadedDelivery(store, registry, { dataDir: config.dataDir, synchronous: config.sqliteSynchronous, delivery, logLevel: config.logLevel })
+  }
+  const worker = store && registry && !threaded ? new DeliveryWorker(store, registry, {
+    ...delivery, log: app.log,
     ...(deps.random ? { random: deps.random } : {}), ...(deps.deliveryTimers === false ? { timers: false } : {})
-  })
+  }) : undefined
   // Resume the outbox left by a previous run (or a crash) once the service is up.
-  app.addHook('onReady', async () => { worker?.kick() })
-  app.addHook('onClose', async () => { await worker?.stop(); await backend.close() })
+  app.addHook('onReady', async () => { worker?.kick(); await threaded?.start() })
+  app.addHook('onClose', async () => { await worker?.stop(); await threaded?.stop(); await backend.close() })
 
   await registerDocs(app, config, deps.docs ?? 'openapi3')
   await app.register(authenticate, { backend, publicPrefixes: ['/documentation'] })

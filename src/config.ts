@@ -36,6 +36,8 @@ export const Config = Type.Object({
   }, { default: {} }),
   /** Trigger delivery: retries, backoff, when a failing webhook turns inactive, which targets are allowed. */
   delivery: Type.Object({
+    /** Send deliveries from a worker thread of their own (file stores only). */
+    thread: Type.Boolean({ default: true }),
     allowPrivateTargets: Type.Boolean({ default: false }),
     maxAttempts: Type.Integer({ minimum: 1, default: 8 }),
     baseDelayMs: Type.Integer({ minimum: 1, default: 1000 }),
@@ -62,7 +64,7 @@ const ENV: Record<string, string[]> = {
   WEBEX_TIMEOUT_MS: ['webex', 'timeoutMs'], WEBEX_MAX_RETRIES: ['webex', 'maxRetries'], DATA_DIR: ['dataDir'], SEED_DEMO: ['seedDemo'], LOG_LEVEL: ['logLevel'], LOG_REQUESTS: ['logRequests'],
   SQLITE_SYNCHRONOUS: ['sqliteSynchronous'], READ_CACHE: ['readCache'], THROTTLE_ENABLED: ['throttle', 'enabled'], THROTTLE_LIMIT: ['throttle', 'limit'],
   THROTTLE_WINDOW_MS: ['throttle', 'windowMs'], BODY_LIMIT: ['bodyLimit'], TRUST_PROXY: ['trustProxy'],
-  DELIVERY_ALLOW_PRIVATE_TARGETS: ['delivery', 'allowPrivateTargets'], DELIVERY_MAX_ATTEMPTS: ['delivery', 'maxAttempts'],
+  DELIVERY_THREAD: ['delivery', 'thread'], DELIVERY_ALLOW_PRIVATE_TARGETS: ['delivery', 'allowPrivateTargets'], DELIVERY_MAX_ATTEMPTS: ['delivery', 'maxAttempts'],
   DELIVERY_BASE_DELAY_MS: ['delivery', 'baseDelayMs'], DELIVERY_MAX_DELAY_MS: ['delivery', 'maxDelayMs'],
   DELIVERY_TIMEOUT_MS: ['delivery', 'timeoutMs'], DELIVERY_CONCURRENCY: ['delivery', 'concurrency'],
   DELIVERY_INACTIVE_AFTER_FAILURES: ['delivery', 'inactiveAfterFailures'], DELIVERY_DEAD_LETTER_CAP: ['delivery', 'deadLetterCap'],

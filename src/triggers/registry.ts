@@ -31,6 +31,8 @@ export interface RegistryOptions {
   /** Dead letters kept per subscription; the oldest go first. */
   deadLetterCap: number
   canSee: CanSee
+  /** Told whenever subscription rows change here, so another thread holding a cache can drop it. */
+  onChanged?: () => void
 }
 
 /** The id of this service as a Webex "application", stamped on webhooks it creates. */
@@ -47,6 +49,7 @@ export class TriggerRegistry {
   private byId: Map<string, SubscriptionRow> | undefined
   /** Subscriptions that got deliveries since the worker last asked: it wakes just those lanes. */
   private queued = new Set<string>()
+  private readonly refreshListeners: Array<() => void> = []
 
   constructor (private readonly store: Store, private readonly opts: RegistryOptions) {
     store.onEvent(e => this.fanOut(e))
@@ -167,7 +170,16 @@ export class TriggerRegistry {
   }
 
   /** Subscription rows changed (status, failures, settings): drop what is cached of them. */
-  invalidate (): void { this.cache = undefined; this.byId = undefined }
+  invalidate (): void { this.refresh(); this.opts.onChanged?.() }
+
+  /** Drops the cached subscriptions (here, or because another thread changed them). */
+  refresh (): void {
+    this.cache = undefined
+    this.byId = undefined
+    for (const l of this.refreshListeners) l()
+  }
+
+  onRefresh (listener: () => void): void { this.refreshListeners.push(listener) }
 
   /** Called by the delivery worker when a subscription's deliveries keep failing. */
   deactivate (subscriptionId: string, reason: string): void {

@@ -17,6 +17,54 @@ export interface DeliveryOptions {
   allowPrivateTargets: boolean
 }
 
+/** A failed attempt, as the outbox must record it. */
+export interface Failure {
+  subscriptionId: string, seq: number, attempts: number, status: number | null, error: string
+  dead: boolean, nextAttemptAt: number, failures: number, at: string
+}
+
+/**
+ * Where the worker's outcomes are written. In-process that is the store itself; from the delivery thread the
+ * outcomes travel to the main thread, which writes them, so only one thread ever writes the SQLite file.
+ */
+export interface OutboxWriter {
+  delivered (through: Array<[string, number]>, resetStreak: string[], purge: boolean): void
+  failed (f: Failure): void
+  deactivate (subscriptionId: string, reason: string): void
+}
+
+export class LocalOutboxWriter implements OutboxWriter {
+  constructor (private readonly store: Store, private readonly registry: TriggerRegistry) {}
+
+  delivered (through: Array<[string, number]>, resetStreak: string[], purge: boolean): void {
+    this.store.tx(() => {
+      for (const [id, seq] of through) this.store.run('UPDATE subscriptions SET delivered_through = max(delivered_through, ?) WHERE id = ?', seq, id)
+      for (const id of resetStreak) this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
+      if (purge) {
+        this.store.run(`DELETE FROM deliveries WHERE status = 'pending' AND seq <= (
+          SELECT delivered_through FROM subscriptions s WHERE s.id = deliveries.subscription_id)`)
+      }
+    })
+    if (resetStreak.length > 0) this.registry.invalidate()
+  }
+
+  failed (f: Failure): void {
+    this.store.tx(() => {
+      this.store.run('UPDATE subscriptions SET consecutive_failures = ? WHERE id = ?', f.failures, f.subscriptionId)
+      if (f.dead) {
+        this.store.run(`UPDATE deliveries SET status = 'dead', attempts = ?, last_status = ?, last_error = ?, finished = ? WHERE seq = ?`,
+          f.attempts, f.status, f.error, f.at, f.seq)
+      } else {
+        this.store.run('UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE seq = ?',
+          f.attempts, f.status, f.error, f.nextAttemptAt, f.seq)
+      }
+    })
+    this.registry.invalidate()
+  }
+
+  deactivate (subscriptionId: string, reason: string): void { this.registry.deactivate(subscriptionId, reason) }
+}
+
 
 /**
  * Drains the outbox. Each subscription is a lane that sends its deliveries one at a time in order, so a
@@ -35,10 +83,16 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
   private idleWaiters: Array<() => void> = []
-  /** Subscriptions whose watermark moved since the last flush. */
+  /** Subscriptions whose watermark moved since the last flush, and those of them with a success. */
   private readonly dirty = new Set<string>()
+  private readonly succeeded = new Set<string>()
   /** Per subscription, the last outbox seq delivered or given up (ahead of the stored watermark until a flush). */
   private readonly handled = new Map<string, number>()
+  /** What this worker knows before the store does (outcomes may still be on their way to the writer). */
+  private readonly retries = new Map<string, { seq: number, attempts: number, due: number }>()
+  private readonly failures = new Map<string, number>()
+  private readonly inactive = new Set<string>()
+  private readonly writer: OutboxWriter
   private lastPurge = 0
   private flushScheduled = false
   private stopped = false
@@ -46,16 +100,23 @@ export class DeliveryWorker {
   constructor (
     private readonly store: Store,
     private readonly registry: TriggerRegistry,
-    private readonly opts: DeliveryOptions & { random?: () => number, timers?: boolean, log?: FastifyBaseLogger }
+    private readonly opts: DeliveryOptions & {
+      random?: () => number, timers?: boolean, log?: FastifyBaseLogger
+      /** false when commits happen in another thread, which calls `wake` itself. */
+      wakeOnCommit?: boolean
+      writer?: OutboxWriter
+    }
   ) {
     this.sender = new HttpSender({ timeoutMs: opts.timeoutMs, allowPrivateTargets: opts.allowPrivateTargets })
-    store.onCommit(() => this.wake())
+    this.writer = opts.writer ?? new LocalOutboxWriter(store, registry)
+    registry.onRefresh(() => this.refreshed())
+    if (opts.wakeOnCommit !== false) store.onCommit(() => this.wake(this.registry.takeQueued()))
   }
 
-  /** After a commit: start the lanes that just got work. Cheap, unlike a full scan, so it can run per commit. */
-  private wake (): void {
+  /** Starts the lanes of subscriptions that just got work: cheap, unlike a full scan, so it runs per commit. */
+  wake (subscriptionIds: string[]): void {
     if (this.stopped) return
-    for (const id of this.registry.takeQueued()) if (!this.lanes.has(id) && !this.waiting.has(id)) this.runLane(id)
+    for (const id of subscriptionIds) if (!this.lanes.has(id) && !this.waiting.has(id)) this.runLane(id)
   }
 
   /**
@@ -67,6 +128,23 @@ export class DeliveryWorker {
     const subs = this.store.all<{ subscription_id: string }>("SELECT DISTINCT subscription_id FROM deliveries WHERE status = 'pending'")
     for (const { subscription_id: id } of subs) if (!this.lanes.has(id) && !this.waiting.has(id)) this.runLane(id)
     this.settle()
+  }
+
+  /** Subscription rows were re-read: trust the store again, except where it has not caught up with us. */
+  private refreshed (): void {
+    this.failures.clear()
+    for (const id of this.inactive) if (this.registry.current(id)?.status !== 'active') this.inactive.delete(id)
+  }
+
+  private active (subscriptionId: string): SubscriptionRow | undefined {
+    const sub = this.registry.current(subscriptionId)
+    return sub && sub.status === 'active' && !this.inactive.has(subscriptionId) ? sub : undefined
+  }
+
+  /** A row as this worker knows it: a retry it scheduled may not be written yet. */
+  private known (subscriptionId: string, d: { seq: number, attempts: number, next_attempt_at: number }): { attempts: number, due: number } {
+    const r = this.retries.get(subscriptionId)
+    return r && r.seq === d.seq ? { attempts: r.attempts, due: r.due } : { attempts: d.attempts, due: d.next_attempt_at }
   }
 
   /** Resolves when no lane is running: every due delivery has been attempted. */
@@ -117,12 +195,13 @@ export class DeliveryWorker {
   /** A lane stopped: go on if its next delivery is due after all, else wake up when it will be. */
   private afterLane (subscriptionId: string): void {
     if (this.stopped) return
-    const head = this.store.get<{ due: number }>(`SELECT next_attempt_at AS due FROM deliveries
+    const head = this.store.get<{ seq: number, attempts: number, next_attempt_at: number }>(`SELECT seq, attempts, next_attempt_at FROM deliveries
       WHERE subscription_id = ? AND status = 'pending' AND seq > ? ORDER BY seq LIMIT 1`, subscriptionId, this.through(subscriptionId))
-    if (!head || this.registry.current(subscriptionId)?.status !== 'active') return
+    if (!head || !this.active(subscriptionId)) return
     const now = this.store.clock()
-    if (head.due <= now) this.runLane(subscriptionId)
-    else this.arm(head.due, now)
+    const due = this.known(subscriptionId, head).due
+    if (due <= now) this.runLane(subscriptionId)
+    else this.arm(due, now)
   }
 
   private async drain (subscriptionId: string): Promise<void> {
@@ -131,13 +210,14 @@ export class DeliveryWorker {
         ORDER BY d.seq LIMIT 100`, subscriptionId, this.through(subscriptionId))
       if (batch.length === 0) return
       for (const d of batch) {
-        if (d.next_attempt_at > this.store.clock()) return
-        const sub = this.registry.current(subscriptionId)
-        if (!sub || sub.status !== 'active') return
+        const known = this.known(subscriptionId, d)
+        if (known.due > this.store.clock()) return
+        const sub = this.active(subscriptionId)
+        if (!sub) return
         const result = await this.send(sub, d)
         if (result.outcome === 'delivered') { this.markDelivered(subscriptionId, d.seq); continue }
         this.flushDelivered()
-        if (!this.recordFailure(sub, d, result)) return
+        if (!this.recordFailure(sub, d, known.attempts, result)) return
       }
     }
   }
@@ -164,8 +244,10 @@ export class DeliveryWorker {
    * at-least-once delivery allows. Delivered rows are purged in bulk at most once a second.
    */
   private markDelivered (subscriptionId: string, seq: number): void {
+    this.retries.delete(subscriptionId)
     this.handled.set(subscriptionId, seq)
     this.dirty.add(subscriptionId)
+    this.succeeded.add(subscriptionId)
     if (!this.flushScheduled) { this.flushScheduled = true; setImmediate(() => this.flushDelivered()) }
   }
 
@@ -174,45 +256,38 @@ export class DeliveryWorker {
     if (this.dirty.size === 0) return
     const ids = [...this.dirty]
     this.dirty.clear()
-    const streaks = ids.filter(id => (this.registry.current(id)?.consecutive_failures ?? 0) > 0)
+    // A success ends a failure streak; a dead letter moves the watermark but does not.
+    const streaks = [...this.succeeded].filter(id => this.streak(id) > 0)
+    this.succeeded.clear()
+    for (const id of streaks) this.failures.set(id, 0)
     const now = this.store.clock()
     const purge = now - this.lastPurge >= 1000 || this.lanes.size === 0
     if (purge) this.lastPurge = now
-    this.store.tx(() => {
-      for (const id of ids) {
-        const through = this.handled.get(id) ?? 0
-        this.store.run('UPDATE subscriptions SET delivered_through = max(delivered_through, ?) WHERE id = ?', through, id)
-      }
-      for (const id of streaks) this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
-      if (purge) {
-        this.store.run(`DELETE FROM deliveries WHERE status = 'pending' AND seq <= (
-          SELECT delivered_through FROM subscriptions s WHERE s.id = deliveries.subscription_id)`)
-      }
-    })
-    if (streaks.length > 0) this.registry.invalidate()
+    this.writer.delivered(ids.map(id => [id, this.handled.get(id) ?? 0]), streaks, purge)
   }
 
-  /** Stores a failed attempt; true when the lane may go on to the next delivery. */
-  private recordFailure (sub: SubscriptionRow, d: DeliveryRow, r: Exclude<SendResult, { outcome: 'delivered' }>): boolean {
+  private streak (subscriptionId: string): number {
+    return this.failures.get(subscriptionId) ?? this.registry.current(subscriptionId)?.consecutive_failures ?? 0
+  }
+
+  /** Records a failed attempt; true when the lane may go on to the next delivery. */
+  private recordFailure (sub: SubscriptionRow, d: DeliveryRow, previousAttempts: number, r: Exclude<SendResult, { outcome: 'delivered' }>): boolean {
     const now = this.store.clock()
-    const attempts = d.attempts + 1
-    const failures = r.outcome === 'retry' && r.throttled ? sub.consecutive_failures : sub.consecutive_failures + 1
+    const attempts = previousAttempts + 1
+    const failures = r.outcome === 'retry' && r.throttled ? this.streak(sub.id) : this.streak(sub.id) + 1
+    this.failures.set(sub.id, failures)
     const dead = r.outcome === 'reject' || attempts >= this.opts.maxAttempts
-    this.store.tx(() => {
-      this.store.run('UPDATE subscriptions SET consecutive_failures = ? WHERE id = ?', failures, sub.id)
-      if (dead) {
-        this.store.run(`UPDATE deliveries SET status = 'dead', attempts = ?, last_status = ?, last_error = ?, finished = ? WHERE seq = ?`,
-          attempts, r.status ?? null, r.error, new Date(now).toISOString(), d.seq)
-      } else {
-        const wait = r.outcome === 'retry' && r.retryAfterMs !== undefined ? r.retryAfterMs : this.backoff(attempts)
-        this.store.run('UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE seq = ?',
-          attempts, r.status ?? null, r.error, now + wait, d.seq)
-      }
+    const wait = r.outcome === 'retry' && r.retryAfterMs !== undefined ? r.retryAfterMs : this.backoff(attempts)
+    if (dead) this.retries.delete(sub.id)
+    else this.retries.set(sub.id, { seq: d.seq, attempts, due: now + wait })
+    this.writer.failed({
+      subscriptionId: sub.id, seq: d.seq, attempts, status: r.status ?? null, error: r.error, dead,
+      nextAttemptAt: now + wait, failures, at: new Date(now).toISOString()
     })
-    this.registry.invalidate()
     this.opts.log?.warn({ subscriptionId: sub.id, delivery: d.id, attempts, error: r.error, dead }, 'delivery failed')
     if (failures >= this.opts.inactiveAfterFailures) {
-      this.registry.deactivate(sub.id, `The webhook was marked inactive after ${failures} consecutive failed deliveries.`)
+      this.inactive.add(sub.id)
+      this.writer.deactivate(sub.id, `The webhook was marked inactive after ${failures} consecutive failed deliveries.`)
       this.opts.log?.warn({ subscriptionId: sub.id, failures }, 'webhook marked inactive')
       return false
     }

@@ -24,7 +24,9 @@ export interface Running extends App { url: string, dataDir: string }
 /** The real service on 127.0.0.1 with its own temp store; closed when the test ends. */
 export async function startService (t: Tap, settings: Record<string, unknown> = {}, deps: AppDeps = {}): Promise<Running> {
   const dataDir = (settings.dataDir as string | undefined) ?? tempDir(t)
-  const config = makeConfig({ logLevel: 'silent', port: 0, ...settings, dataDir })
+  // In-process delivery unless a test asks for the thread: tests drive and observe the worker directly.
+  const config = makeConfig({ logLevel: 'silent', port: 0, ...settings, dataDir,
+    delivery: { thread: false, ...(settings.delivery as Record<string, unknown> | undefined) } })
   const built = await buildApp(config, deps)
   const url = await built.app.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(() => built.app.close())

@@ -1,0 +1,62 @@
+import { Worker } from 'node:worker_threads'
+import type { Store } from '../store/store.js'
+import type { TriggerRegistry } from './registry.js'
+import { LocalOutboxWriter, type DeliveryOptions, type Failure } from './worker.js'
+
+export type ToThread = { type: 'wake', ids: string[] } | { type: 'changed' } | { type: 'kick' } | { type: 'stop' }
+/** The thread's outcomes, written here: the main thread is the only writer of the store. */
+export type Outcome =
+  | { type: 'delivered', through: Array<[string, number]>, resetStreak: string[], purge: boolean }
+  | { type: 'failed', failure: Failure }
+  | { type: 'deactivate', subscriptionId: string, reason: string }
+export type FromThread = { type: 'ready' } | { type: 'stopped' } | Outcome
+
+/** The main thread's handle on the delivery thread: same surface as the in-process worker where it matters. */
+export class ThreadedDelivery {
+  private readonly thread: Worker
+  private readonly ready: Promise<void>
+  private stopped: Promise<void> | undefined
+
+  constructor (store: Store, registry: TriggerRegistry, init: {
+    dataDir: string, synchronous: 'NORMAL' | 'FULL', delivery: DeliveryOptions & { deadLetterCap: number }, logLevel: string
+  }) {
+    const fromSources = import.meta.url.endsWith('.ts')
+    const entry = new URL(fromSources ? './delivery-thread.boot.mjs' : './delivery-thread.js', import.meta.url)
+    this.thread = new Worker(entry, { workerData: init })
+    const writer = new LocalOutboxWriter(store, registry)
+    this.ready = new Promise((resolve, reject) => {
+      this.thread.once('error', reject)
+      this.thread.on('message', (m: FromThread) => {
+        switch (m.type) {
+          case 'ready': resolve(); break
+          case 'delivered': writer.delivered(m.through, m.resetStreak, m.purge); break
+          case 'failed': writer.failed(m.failure); break
+          case 'deactivate': writer.deactivate(m.subscriptionId, m.reason); break
+        }
+      })
+    })
+    this.thread.unref()
+    store.onCommit(() => {
+      const ids = registry.takeQueued()
+      if (ids.length > 0) this.send({ type: 'wake', ids })
+    })
+  }
+
+  /** The registry here changed subscriptions: the thread's cache must follow. */
+  changed (): void { this.send({ type: 'changed' }) }
+
+  async start (): Promise<void> { await this.ready }
+
+  kick (): void { this.send({ type: 'kick' }) }
+
+  private send (m: ToThread): void { this.thread.postMessage(m) }
+
+  stop (): Promise<void> {
+    this.stopped ??= new Promise<void>(resolve => {
+      this.thread.on('message', (m: FromThread) => { if (m.type === 'stopped') void this.thread.terminate().then(() => resolve()) })
+      this.thread.once('exit', () => resolve())
+      this.send({ type: 'stop' })
+    })
+    return this.stopped
+  }
+}

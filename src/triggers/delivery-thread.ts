@@ -39,5 +39,7 @@ port.on('message', (m: ToThread) => {
       void worker.stop().then(() => { store.db.close(); post({ type: 'stopped' }) })
   }
 })
+// The main connection leaves checkpoints to this thread; PASSIVE copies what it can without waiting.
+setInterval(() => { store.db.pragma('wal_checkpoint(PASSIVE)') }, 500).unref()
 worker.kick()
 post({ type: 'ready' })

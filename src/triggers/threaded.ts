@@ -24,6 +24,9 @@ export class ThreadedDelivery {
     const entry = new URL(fromSources ? './delivery-thread.boot.mjs' : './delivery-thread.js', import.meta.url)
     this.thread = new Worker(entry, { workerData: init })
     const writer = new LocalOutboxWriter(store, registry)
+    // Checkpoints move to the delivery thread's connection (PASSIVE, never blocking a writer), so the API's
+    // writes never stall copying the WAL into the database file.
+    store.db.pragma('wal_autocheckpoint = 0')
     this.ready = new Promise((resolve, reject) => {
       this.thread.once('error', reject)
       this.thread.on('message', (m: FromThread) => {

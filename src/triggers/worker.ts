@@ -241,7 +241,7 @@ export class DeliveryWorker {
   /**
    * A delivery is recorded by moving its subscription's watermark, once per turn of the event loop for all
    * lanes: one small transaction for many deliveries. A crash before that redelivers them, which
-   * at-least-once delivery allows. Delivered rows are purged in bulk at most once a second.
+   * at-least-once delivery allows. Delivered rows are purged in bulk at most every 200 ms.
    */
   private markDelivered (subscriptionId: string, seq: number): void {
     this.retries.delete(subscriptionId)
@@ -261,7 +261,7 @@ export class DeliveryWorker {
     this.succeeded.clear()
     for (const id of streaks) this.failures.set(id, 0)
     const now = this.store.clock()
-    const purge = now - this.lastPurge >= 1000 || this.lanes.size === 0
+    const purge = now - this.lastPurge >= 200 || this.lanes.size === 0
     if (purge) this.lastPurge = now
     this.writer.delivered(ids.map(id => [id, this.handled.get(id) ?? 0]), streaks, purge)
   }

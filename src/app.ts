@@ -22,6 +22,8 @@ import { DeliveryWorker } from './triggers/worker.js'
 import { ThreadedDelivery } from './triggers/threaded.js'
 import { embeddedCanSee } from './backends/embedded/visibility.js'
 import { registerDocs } from './connector/docs.js'
+import { governanceRoutes } from './routes/governance.js'
+import { RetentionSchedule } from './governance/schedule.js'
 
 export interface AppDeps {
   /** Defaults to the embedded backend on `config.dataDir`. */
@@ -93,6 +95,14 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   if (registry) {
     await app.register(webhookRoutes, { registry })
     await app.register(triggerRoutes, { registry })
+  }
+  if (backend instanceof EmbeddedBackend) {
+    await app.register(governanceRoutes, { ctx: backend.ctx })
+    if (config.retention.scheduleEnabled) {
+      const schedule = new RetentionSchedule(backend.ctx, config.retention.at, app.log)
+      app.addHook('onReady', async () => { schedule.start() })
+      app.addHook('onClose', async () => { schedule.stop() })
+    }
   }
   app.get('/health', { config: { public: true } }, async () => ({ status: 'ok' }))
   return { app, backend, registry, worker }

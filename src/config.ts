@@ -47,6 +47,11 @@ export const Config = Type.Object({
     inactiveAfterFailures: Type.Integer({ minimum: 1, default: 20 }),
     deadLetterCap: Type.Integer({ minimum: 1, default: 1000 })
   }, { default: {} }),
+  /** The daily retention run: off by default (the demo erases nothing by itself). */
+  retention: Type.Object({
+    scheduleEnabled: Type.Boolean({ default: false }),
+    at: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '02:00' })
+  }, { default: {} }),
   /** Where the connector definition says the service lives (a connection can override it). */
   connector: Type.Object({
     host: Type.String({ pattern: '^[^{}/ :\\\\]+(?::\\d+)?$', default: 'webex-spaces.example.com' }),
@@ -68,6 +73,7 @@ const ENV: Record<string, string[]> = {
   DELIVERY_BASE_DELAY_MS: ['delivery', 'baseDelayMs'], DELIVERY_MAX_DELAY_MS: ['delivery', 'maxDelayMs'],
   DELIVERY_TIMEOUT_MS: ['delivery', 'timeoutMs'], DELIVERY_CONCURRENCY: ['delivery', 'concurrency'],
   DELIVERY_INACTIVE_AFTER_FAILURES: ['delivery', 'inactiveAfterFailures'], DELIVERY_DEAD_LETTER_CAP: ['delivery', 'deadLetterCap'],
+  RETENTION_SCHEDULE_ENABLED: ['retention', 'scheduleEnabled'], RETENTION_AT: ['retention', 'at'],
   CONNECTOR_HOST: ['connector', 'host'], CONNECTOR_SCHEME: ['connector', 'scheme']
 }
 

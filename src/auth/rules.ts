@@ -7,7 +7,7 @@ import { ForbiddenError, NotFoundError } from '../errors.js'
  */
 export const COMPLIANCE_OFFICER = 'compliance_officer'
 
-export interface SpaceView { isLocked: boolean, type: 'direct' | 'group', orgId: string }
+export interface SpaceView { isLocked: boolean, isBlocked?: boolean, type: 'direct' | 'group', orgId: string }
 export interface MemberView { isModerator: boolean }
 export interface CallerView { orgId: string, roles: string[] }
 
@@ -27,6 +27,7 @@ export function assertMember (space: SpaceView | undefined, member: MemberView |
 
 /** In a locked (moderated) space only moderators post. */
 export function assertCanPost (space: SpaceView, member: MemberView): void {
+  assertNotBlocked(space)
   if (space.isLocked && !member.isModerator) {
     throw new ForbiddenError('This space is locked: only moderators can post messages.')
   }
@@ -34,6 +35,7 @@ export function assertCanPost (space: SpaceView, member: MemberView): void {
 
 /** In a locked space only moderators add, remove or change members. A 1:1 space keeps exactly two members. */
 export function assertCanManageMembers (space: SpaceView, member: MemberView): void {
+  assertNotBlocked(space)
   if (space.type === 'direct') throw new ForbiddenError('Members of a 1:1 space cannot be changed.')
   if (space.isLocked && !member.isModerator) {
     throw new ForbiddenError('This space is locked: only moderators can manage its members.')
@@ -44,4 +46,9 @@ export function assertCanEditSpace (space: SpaceView, member: MemberView): void 
   if (space.isLocked && !member.isModerator) {
     throw new ForbiddenError('This space is locked: only moderators can change it.')
   }
+}
+
+/** A space blocked by a compliance officer takes no new messages or members, whoever asks. */
+export function assertNotBlocked (space: SpaceView): void {
+  if (space.isBlocked) throw new ForbiddenError('This space is blocked by your organisation: its content stays readable, but nothing can be added.')
 }

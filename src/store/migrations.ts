@@ -90,5 +90,91 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX deliveries_pending ON deliveries(subscription_id, seq) WHERE status = 'pending';
   CREATE INDEX deliveries_dead ON deliveries(subscription_id, seq) WHERE status = 'dead';
+  `,
+  `
+  -- Governance. Aggregates that search and retention filter on are kept exact by triggers, whatever code
+  -- path changes memberships: member and external-member counts, and the external domains of each space.
+  ALTER TABLE rooms ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rooms ADD COLUMN external_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rooms ADD COLUMN classification_id TEXT;
+  ALTER TABLE rooms ADD COLUMN is_blocked INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX rooms_org_created ON rooms(org_id, created, id);
+  CREATE INDEX rooms_org_activity ON rooms(org_id, last_activity, id);
+  CREATE INDEX messages_room_created ON messages(room_id, created);
+  CREATE TABLE room_domains (
+    room_id TEXT NOT NULL, domain TEXT NOT NULL, members INTEGER NOT NULL, PRIMARY KEY (room_id, domain)
+  ) WITHOUT ROWID;
+  CREATE INDEX room_domains_domain ON room_domains(domain, room_id);
+  CREATE TRIGGER memberships_counts_insert AFTER INSERT ON memberships BEGIN
+    UPDATE rooms SET member_count = member_count + 1,
+      external_count = external_count + (SELECT p.org_id <> rooms.org_id FROM people p WHERE p.id = NEW.person_id)
+    WHERE id = NEW.room_id;
+    INSERT INTO room_domains (room_id, domain, members)
+      SELECT NEW.room_id, lower(substr(p.email, instr(p.email, '@') + 1)), 1
+      FROM people p JOIN rooms r ON r.id = NEW.room_id WHERE p.id = NEW.person_id AND p.org_id <> r.org_id
+      ON CONFLICT (room_id, domain) DO UPDATE SET members = members + 1;
+  END;
+  CREATE TRIGGER memberships_counts_delete AFTER DELETE ON memberships BEGIN
+    UPDATE rooms SET member_count = member_count - 1,
+      external_count = external_count - (SELECT p.org_id <> rooms.org_id FROM people p WHERE p.id = OLD.person_id)
+    WHERE id = OLD.room_id;
+    UPDATE room_domains SET members = members - 1 WHERE room_id = OLD.room_id
+      AND domain = (SELECT lower(substr(p.email, instr(p.email, '@') + 1)) FROM people p JOIN rooms r ON r.id = OLD.room_id
+                    WHERE p.id = OLD.person_id AND p.org_id <> r.org_id);
+    DELETE FROM room_domains WHERE room_id = OLD.room_id AND members <= 0;
+  END;
+  UPDATE rooms SET
+    member_count = (SELECT count(*) FROM memberships m WHERE m.room_id = rooms.id),
+    external_count = (SELECT count(*) FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = rooms.id AND p.org_id <> rooms.org_id);
+  INSERT INTO room_domains (room_id, domain, members)
+    SELECT m.room_id, lower(substr(p.email, instr(p.email, '@') + 1)), count(*)
+    FROM memberships m JOIN people p ON p.id = m.person_id JOIN rooms r ON r.id = m.room_id
+    WHERE p.org_id <> r.org_id GROUP BY 1, 2;
+  -- Substring search on titles: a trigram index kept in step with rooms by triggers.
+  CREATE VIRTUAL TABLE room_titles USING fts5(title, tokenize = 'trigram');
+  CREATE TRIGGER rooms_title_insert AFTER INSERT ON rooms WHEN NEW.title IS NOT NULL BEGIN
+    INSERT INTO room_titles (rowid, title) VALUES (NEW.seq, NEW.title);
+  END;
+  CREATE TRIGGER rooms_title_update AFTER UPDATE OF title ON rooms BEGIN
+    DELETE FROM room_titles WHERE rowid = OLD.seq;
+    INSERT INTO room_titles (rowid, title) SELECT NEW.seq, NEW.title WHERE NEW.title IS NOT NULL;
+  END;
+  CREATE TRIGGER rooms_title_delete AFTER DELETE ON rooms BEGIN
+    DELETE FROM room_titles WHERE rowid = OLD.seq;
+    DELETE FROM space_tags WHERE room_seq = OLD.seq;
+    DELETE FROM retention_overrides WHERE room_id = OLD.id;
+  END;
+  INSERT INTO room_titles (rowid, title) SELECT seq, title FROM rooms WHERE title IS NOT NULL;
+  CREATE TABLE tags (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, org_id TEXT NOT NULL, name TEXT NOT NULL,
+    created TEXT NOT NULL, UNIQUE (org_id, name COLLATE NOCASE)
+  );
+  CREATE TABLE space_tags (room_seq INTEGER NOT NULL, tag_id TEXT NOT NULL, PRIMARY KEY (room_seq, tag_id)) WITHOUT ROWID;
+  CREATE INDEX space_tags_tag ON space_tags(tag_id, room_seq);
+  CREATE TABLE classifications (
+    id TEXT PRIMARY KEY, org_id TEXT NOT NULL, rank INTEGER NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1, last_modified TEXT NOT NULL, UNIQUE (org_id, rank)
+  );
+  CREATE TABLE directory_groups (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, org_id TEXT NOT NULL, name TEXT NOT NULL,
+    description TEXT, created TEXT NOT NULL, UNIQUE (org_id, name COLLATE NOCASE)
+  );
+  CREATE TABLE group_members (group_id TEXT NOT NULL, person_id TEXT NOT NULL, PRIMARY KEY (group_id, person_id)) WITHOUT ROWID;
+  CREATE INDEX group_members_person ON group_members(person_id, group_id);
+  CREATE TABLE retention_policies (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, org_id TEXT NOT NULL, name TEXT NOT NULL,
+    conditions TEXT NOT NULL, action TEXT NOT NULL CHECK (action IN ('deleteMessages','deleteSpaces')), days INTEGER NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1, priority INTEGER NOT NULL DEFAULT 100, created_by TEXT NOT NULL, created TEXT NOT NULL
+  );
+  CREATE TABLE retention_overrides (
+    room_id TEXT PRIMARY KEY, mode TEXT NOT NULL CHECK (mode IN ('keep','days')), days INTEGER, set_by TEXT NOT NULL, created TEXT NOT NULL
+  );
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL, at TEXT NOT NULL, actor_id TEXT, policy_id TEXT,
+    room_id TEXT, action TEXT NOT NULL, detail TEXT NOT NULL
+  );
+  CREATE INDEX audit_org_at ON audit(org_id, at);
+  CREATE INDEX audit_room ON audit(room_id, seq);
+  CREATE INDEX audit_policy ON audit(policy_id, seq);
   `
 ]

@@ -1,6 +1,6 @@
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors.js'
 import { decodeId, newUuid } from '../../ids.js'
-import { assertCanPost, assertMember, isComplianceOfficer } from '../../auth/rules.js'
+import { assertCanPost, assertMember, assertNotBlocked, isComplianceOfficer } from '../../auth/rules.js'
 import { MESSAGE_TEXT_MAX_BYTES, type CreateMessageBody, type ListMessagesQuery, type Message } from '../../schemas/message.js'
 import type { Caller, Page, Paged } from '../backend.js'
 import type { Ctx } from './context.js'
@@ -119,7 +119,7 @@ function directRoom (ctx: Ctx, caller: Caller, body: CreateMessageBody): RoomRow
   if (other.id === caller.personId) throw new BadRequestError('A 1:1 message needs a recipient other than yourself.')
   const key = [caller.personId, other.id].sort().join(':')
   const existing = ctx.get<RoomRow>('SELECT * FROM rooms WHERE direct_key = ?', key)
-  if (existing) return existing
+  if (existing) { assertNotBlocked(spaceView(existing)); return existing }
   const now = ctx.now()
   const id = newUuid()
   ctx.run(`INSERT INTO rooms (id, title, type, is_locked, creator_id, org_id, direct_key, created, last_activity)

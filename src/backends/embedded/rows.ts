@@ -14,6 +14,7 @@ export interface PersonRow {
 export interface RoomRow {
   seq: number, id: string, title: string | null, type: 'direct' | 'group', is_locked: number, team_id: string | null,
   creator_id: string, org_id: string, direct_key: string | null, created: string, last_activity: string
+  member_count: number, external_count: number, classification_id: string | null, is_blocked: number
 }
 export interface MembershipRow {
   seq: number, room_id: string, person_id: string, is_moderator: number, is_room_hidden: number, created: string

@@ -1,0 +1,28 @@
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js'
+import { decodeId } from '../ids.js'
+import { isComplianceOfficer } from '../auth/rules.js'
+import type { Caller } from '../backends/backend.js'
+import type { Ctx } from '../backends/embedded/context.js'
+import type { RoomRow } from '../backends/embedded/rows.js'
+
+/** Governance is for compliance officers; everyone else gets a 403 that says so. */
+export function assertOfficer (caller: Caller): void {
+  if (!isComplianceOfficer(caller)) {
+    throw new ForbiddenError('Governance actions need the compliance officer role in your organisation.')
+  }
+}
+
+/** A space of the caller's organisation, member or not. */
+export function orgRoom (ctx: Ctx, caller: Caller, roomId: string): RoomRow {
+  const local = decodeId('ROOM', roomId)
+  if (!local) throw new BadRequestError('roomId is not a valid space id.')
+  const room = ctx.room(local)
+  if (!room || room.org_id !== caller.orgId) throw new NotFoundError('No space of your organisation has this id.')
+  return room
+}
+
+/** One audit record; written inside the transaction of what it records. */
+export function audit (ctx: Ctx, e: { orgId: string, actorId?: string, policyId?: string, roomId?: string, action: string, detail: Record<string, unknown> }): void {
+  ctx.run('INSERT INTO audit (org_id, at, actor_id, policy_id, room_id, action, detail) VALUES (?,?,?,?,?,?,?)',
+    e.orgId, ctx.now(), e.actorId ?? null, e.policyId ?? null, e.roomId ?? null, e.action, JSON.stringify(e.detail))
+}

@@ -1,0 +1,259 @@
+import { BadRequestError, NotFoundError } from '../errors.js'
+import { decodeId, encodeId, newUuid } from '../ids.js'
+import type { Caller } from '../backends/backend.js'
+import type { Ctx } from '../backends/embedded/context.js'
+import { eraseRoom } from '../backends/embedded/rooms.js'
+import { toMessage, type MessageRow, type PersonRow, type RoomRow } from '../backends/embedded/rows.js'
+import { slim } from '../backends/embedded/messages.js'
+import type { Plan, PlanItem, Policy, PolicyBody, PolicyConditions } from '../schemas/governance.js'
+import { audit, orgRoom } from './access.js'
+import { conditionSql, fromPolicy, governedTitle } from './search.js'
+
+const DAY = 86_400_000
+
+interface PolicyRow {
+  id: string, org_id: string, name: string, conditions: string, action: 'deleteMessages' | 'deleteSpaces', days: number,
+  enabled: number, priority: number, created_by: string, created: string, seq: number
+}
+const toPolicy = (r: PolicyRow): Policy => ({
+  id: r.id, name: r.name, conditions: JSON.parse(r.conditions) as PolicyConditions, action: r.action, days: r.days,
+  enabled: r.enabled === 1, priority: r.priority, created: r.created
+})
+
+export function listPolicies (ctx: Ctx, caller: Caller): Policy[] {
+  return ctx.all<PolicyRow>('SELECT * FROM retention_policies WHERE org_id = ? ORDER BY priority, seq', caller.orgId).map(toPolicy)
+}
+
+function policyRow (ctx: Ctx, caller: Caller, id: string): PolicyRow {
+  const row = ctx.get<PolicyRow>('SELECT * FROM retention_policies WHERE id = ? AND org_id = ?', id, caller.orgId)
+  if (!row) throw new NotFoundError('No retention policy of your organisation has this id.')
+  return row
+}
+
+export function createPolicy (ctx: Ctx, caller: Caller, body: PolicyBody): Policy {
+  return ctx.tx(() => {
+    const id = newUuid()
+    ctx.run(`INSERT INTO retention_policies (id, org_id, name, conditions, action, days, enabled, priority, created_by, created)
+      VALUES (?,?,?,?,?,?,?,?,?,?)`, id, caller.orgId, body.name, JSON.stringify(body.conditions ?? {}), body.action, body.days,
+    body.enabled === false ? 0 : 1, body.priority ?? 100, caller.personId, ctx.now())
+    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, policyId: id, action: 'policy.created', detail: { ...body } })
+    return toPolicy(policyRow(ctx, caller, id))
+  })
+}
+
+export function updatePolicy (ctx: Ctx, caller: Caller, id: string, body: PolicyBody): Policy {
+  return ctx.tx(() => {
+    policyRow(ctx, caller, id)
+    ctx.run('UPDATE retention_policies SET name = ?, conditions = ?, action = ?, days = ?, enabled = ?, priority = ? WHERE id = ?',
+      body.name, JSON.stringify(body.conditions ?? {}), body.action, body.days, body.enabled === false ? 0 : 1, body.priority ?? 100, id)
+    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, policyId: id, action: 'policy.updated', detail: { ...body } })
+    return toPolicy(policyRow(ctx, caller, id))
+  })
+}
+
+export function deletePolicy (ctx: Ctx, caller: Caller, id: string): void {
+  ctx.tx(() => {
+    policyRow(ctx, caller, id)
+    ctx.run('DELETE FROM retention_policies WHERE id = ?', id)
+    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, policyId: id, action: 'policy.deleted', detail: {} })
+  })
+}
+
+export function setOverride (ctx: Ctx, caller: Caller, roomId: string, body: { mode: string, days?: number }) {
+  if (body.mode === 'days' && body.days === undefined) throw new BadRequestError("mode 'days' needs days.")
+  return ctx.tx(() => {
+    const room = orgRoom(ctx, caller, roomId)
+    ctx.run(`INSERT INTO retention_overrides (room_id, mode, days, set_by, created) VALUES (?,?,?,?,?)
+      ON CONFLICT (room_id) DO UPDATE SET mode = excluded.mode, days = excluded.days, set_by = excluded.set_by, created = excluded.created`,
+    room.id, body.mode, body.mode === 'days' ? body.days : null, caller.personId, ctx.now())
+    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, roomId: room.id, action: 'override.set', detail: { ...body } })
+    return { roomId: encodeId('ROOM', room.id), mode: body.mode, ...(body.mode === 'days' ? { days: body.days } : {}), created: ctx.now() }
+  })
+}
+
+export function deleteOverride (ctx: Ctx, caller: Caller, roomId: string): void {
+  ctx.tx(() => {
+    const room = orgRoom(ctx, caller, roomId)
+    if (ctx.run('DELETE FROM retention_overrides WHERE room_id = ?', room.id) === 0) throw new NotFoundError('This space has no manual retention.')
+    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, roomId: room.id, action: 'override.deleted', detail: {} })
+  })
+}
+
+/** What retention decided for one space. */
+interface Decision {
+  room: { id: string, seq: number, title: string | null, type: string }
+  action: 'deleteMessages' | 'deleteSpace'
+  days: number
+  /** Policy id, or 'override'. */
+  by: string
+  policy?: PolicyRow
+  actorId: string
+}
+
+/**
+ * Who decides for a space:
+ * 1. A manual override beats every policy: `keep` erases nothing; `days` erases messages older than that.
+ * 2. Otherwise every enabled policy whose conditions match applies; per action the shortest period wins,
+ *    ties broken by lower priority, then the older policy. A space deletion, when due (the space inactive for
+ *    its days), is chosen over message deletion, since it erases everything.
+ */
+function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decision[] {
+  const policies = ctx.all<PolicyRow>('SELECT * FROM retention_policies WHERE org_id = ? AND enabled = 1 ORDER BY priority, seq', orgId)
+  const best = new Map<string, { msg?: Decision, space?: Decision }>()
+  const better = (a: Decision | undefined, b: Decision): boolean =>
+    !a || b.days < a.days || (b.days === a.days && (b.policy!.priority < a.policy!.priority || (b.policy!.priority === a.policy!.priority && b.policy!.seq < a.policy!.seq)))
+  for (const p of policies) {
+    const conditions = fromPolicy(JSON.parse(p.conditions) as PolicyConditions)
+    // A space deletion policy's period is an inactivity period: fold it into the conditions.
+    if (p.action === 'deleteSpaces') conditions.inactiveDays = Math.max(conditions.inactiveDays ?? 0, p.days)
+    const { where, params } = conditionSql(ctx, orgId, conditions, now)
+    if (onlyRoom) { where.push('r.id = ?'); params.push(onlyRoom) }
+    const rows = ctx.all<{ id: string, seq: number, title: string | null, type: string }>(
+      `SELECT r.id, r.seq, r.title, r.type FROM rooms r WHERE ${where.join(' AND ')}`, ...params)
+    for (const room of rows) {
+      const d: Decision = { room, action: p.action === 'deleteSpaces' ? 'deleteSpace' : 'deleteMessages', days: p.days, by: p.id, policy: p, actorId: p.created_by }
+      const slot = best.get(room.id) ?? {}
+      if (d.action === 'deleteSpace') { if (better(slot.space, d)) slot.space = d } else if (better(slot.msg, d)) slot.msg = d
+      best.set(room.id, slot)
+    }
+  }
+  const overrides = ctx.all<{ room_id: string, mode: string, days: number | null, set_by: string, seq: number, title: string | null, type: string }>(
+    `SELECT o.*, r.seq, r.title, r.type FROM retention_overrides o JOIN rooms r ON r.id = o.room_id WHERE r.org_id = ?${onlyRoom ? ' AND r.id = ?' : ''}`,
+    ...(onlyRoom ? [orgId, onlyRoom] : [orgId]))
+  for (const o of overrides) {
+    if (o.mode === 'keep') { best.delete(o.room_id); continue }
+    best.set(o.room_id, { msg: { room: { id: o.room_id, seq: o.seq, title: o.title, type: o.type }, action: 'deleteMessages', days: o.days ?? 0, by: 'override', actorId: o.set_by } })
+  }
+  return [...best.values()].map(slot => slot.space ?? slot.msg!).filter(Boolean)
+}
+
+interface Planned extends Decision { messages: number, before?: string }
+
+function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Planned[] {
+  const decisions = decide(ctx, orgId, now, onlyRoom)
+  const out: Planned[] = []
+  // Count messages per cutoff in one pass each, not one query per space.
+  const byDays = new Map<number, Decision[]>()
+  for (const d of decisions) {
+    if (d.action === 'deleteSpace') {
+      out.push({ ...d, messages: ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', d.room.id)?.n ?? 0 })
+    } else {
+      const list = byDays.get(d.days) ?? []
+      list.push(d)
+      byDays.set(d.days, list)
+    }
+  }
+  for (const [days, list] of byDays) {
+    const before = new Date(now - days * DAY).toISOString()
+    const counts = new Map<string, number>()
+    if (list.length <= 50) {
+      for (const d of list) counts.set(d.room.id, ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ? AND created < ?', d.room.id, before)?.n ?? 0)
+    } else {
+      for (const r of ctx.all<{ room_id: string, n: number }>('SELECT room_id, count(*) AS n FROM messages WHERE created < ? GROUP BY room_id', before)) counts.set(r.room_id, r.n)
+    }
+    for (const d of list) {
+      const n = counts.get(d.room.id) ?? 0
+      if (n > 0) out.push({ ...d, messages: n, before })
+    }
+  }
+  return out
+}
+
+function reason (p: Planned): string {
+  const who = p.by === 'override' ? 'the space\'s manual retention' : `policy "${p.policy!.name}"`
+  return p.action === 'deleteSpace'
+    ? `${who}: the space has been inactive for ${p.days} days or more`
+    : `${who}: messages older than ${p.days} days`
+}
+
+const toItem = (p: Planned, title: string): PlanItem => ({
+  roomId: encodeId('ROOM', p.room.id), title, action: p.action, messages: p.messages,
+  ...(p.before ? { before: p.before } : {}), decidedBy: p.by, reason: reason(p)
+})
+
+/** The dry run: what executing now would erase, and why. Changes nothing. */
+export function plan (ctx: Ctx, caller: Caller, roomId?: string): Plan {
+  const only = roomId !== undefined ? orgRoom(ctx, caller, roomId).id : undefined
+  const items = planned(ctx, caller.orgId, ctx.clock(), only)
+  return {
+    spaces: items.length,
+    messages: items.reduce((n, i) => n + i.messages, 0),
+    spacesToDelete: items.filter(i => i.action === 'deleteSpace').length,
+    items: items.slice(0, 1000).map(i => toItem(i, governedTitle(ctx, { id: i.room.id, type: i.room.type as 'direct' | 'group', title: i.room.title }, caller.personId)))
+  }
+}
+
+/**
+ * Carries out the plan as of now. Each space (and each chunk of 500 messages) is its own transaction with
+ * its events and audit record, so an interrupted run leaves finished work done and a re-run finishes the
+ * rest; nothing can be erased twice.
+ */
+export function execute (ctx: Ctx, orgId: string, actorId: string | undefined, roomLocalId?: string): { spaces: number, messages: number, spacesDeleted: number } {
+  const items = planned(ctx, orgId, ctx.clock(), roomLocalId)
+  let messages = 0
+  let spacesDeleted = 0
+  for (const p of items) {
+    const actor = actorId ?? p.actorId
+    if (p.action === 'deleteSpace') {
+      ctx.tx(() => {
+        const room = ctx.room(p.room.id)
+        if (!room) return
+        const n = ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', room.id)?.n ?? 0
+        eraseRoom(ctx, room, actor)
+        audit(ctx, { orgId, actorId: actor, ...(p.policy ? { policyId: p.policy.id } : {}), roomId: room.id, action: 'retention.spaceDeleted', detail: { title: room.title, messages: n, reason: reason(p) } })
+        messages += n
+        spacesDeleted++
+      })
+      continue
+    }
+    for (;;) {
+      const n = ctx.tx(() => {
+        const room = ctx.room(p.room.id) as RoomRow | undefined
+        if (!room) return 0
+        const rows = ctx.all<MessageRow>('SELECT * FROM messages WHERE room_id = ? AND created < ? ORDER BY seq LIMIT 500', room.id, p.before)
+        for (const m of rows) {
+          const message = toMessage(m, ctx.person(m.person_id) as PersonRow, room.type)
+          ctx.run('DELETE FROM messages WHERE seq = ?', m.seq)
+          ctx.emit({ resource: 'messages', event: 'deleted', actorId: actor, roomId: room.id, orgId: room.org_id, data: slim(message) })
+        }
+        if (rows.length > 0) {
+          audit(ctx, {
+            orgId, actorId: actor, ...(p.policy ? { policyId: p.policy.id } : {}), roomId: room.id, action: 'retention.messagesDeleted',
+            detail: { messages: rows.length, before: p.before, messageIds: rows.map(r => encodeId('MESSAGE', r.id)), reason: reason(p) }
+          })
+        }
+        return rows.length
+      })
+      messages += n
+      if (n < 500) break
+    }
+  }
+  return { spaces: items.length, messages, spacesDeleted }
+}
+
+export function listAudit (ctx: Ctx, caller: Caller, q: { roomId?: string, policyId?: string, from?: string, to?: string, max: number, cursor?: string }) {
+  const where = ['org_id = ?']
+  const params: unknown[] = [caller.orgId]
+  if (q.roomId !== undefined) {
+    const local = decodeId('ROOM', q.roomId)
+    if (!local) throw new BadRequestError('roomId is not a valid space id.')
+    where.push('room_id = ?'); params.push(local)
+  }
+  if (q.policyId !== undefined) { where.push('policy_id = ?'); params.push(q.policyId) }
+  if (q.from !== undefined) { where.push('at >= ?'); params.push(new Date(q.from).toISOString()) }
+  if (q.to !== undefined) { where.push('at < ?'); params.push(new Date(q.to).toISOString()) }
+  const after = q.cursor !== undefined ? Number(Buffer.from(q.cursor, 'base64url').toString()) : 0
+  if (!Number.isInteger(after)) throw new BadRequestError('The cursor is not valid: follow the Link header as given.')
+  where.push('seq > ?'); params.push(after)
+  const rows = ctx.all<{ seq: number, at: string, actor_id: string | null, policy_id: string | null, room_id: string | null, action: string, detail: string }>(
+    `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`, ...params, q.max + 1)
+  const more = rows.length > q.max
+  const page = more ? rows.slice(0, q.max) : rows
+  return {
+    items: page.map(r => ({
+      id: r.seq, at: r.at, ...(r.actor_id ? { actorId: encodeId('PEOPLE', r.actor_id) } : {}), ...(r.policy_id ? { policyId: r.policy_id } : {}),
+      ...(r.room_id ? { roomId: encodeId('ROOM', r.room_id) } : {}), action: r.action, detail: JSON.parse(r.detail) as unknown
+    })),
+    ...(more ? { cursor: Buffer.from(String(page[page.length - 1].seq)).toString('base64url') } : {})
+  }
+}

@@ -1,0 +1,128 @@
+import { BadRequestError } from '../errors.js'
+import { decodeId, encodeId } from '../ids.js'
+import type { Caller, Page } from '../backends/backend.js'
+import type { Ctx } from '../backends/embedded/context.js'
+import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
+import { titleFor } from '../backends/embedded/spaces.js'
+import { toRoom, type RoomRow } from '../backends/embedded/rows.js'
+import type { GovernedSpace, PolicyConditions, SearchQuery, SpaceConditions } from '../schemas/governance.js'
+import { tagIdsByName } from './tags.js'
+
+export type GovernedRow = RoomRow & { member_count: number, external_count: number, classification_id: string | null, is_blocked: number }
+
+const DAY = 86_400_000
+const list = (csv: string | undefined): string[] => (csv ?? '').split(',').map(s => s.trim()).filter(Boolean)
+
+/** Conditions in the one shape both search (comma lists) and policies (arrays) reduce to. */
+export interface Conditions {
+  title?: string, tags?: string[], tagsMode?: string, groups?: string[], scope?: string, domains?: string[], type?: string,
+  activeAfter?: string, activeBefore?: string, inactiveDays?: number, classificationId?: string
+}
+
+export function fromQuery (q: SpaceConditions): Conditions {
+  return {
+    ...q,
+    tags: q.tags === undefined ? undefined : list(q.tags),
+    groups: q.groups === undefined ? undefined : list(q.groups),
+    domains: q.domains === undefined ? undefined : list(q.domains).map(d => d.toLowerCase())
+  } as Conditions
+}
+export function fromPolicy (c: PolicyConditions): Conditions { return { ...c } as Conditions }
+
+/**
+ * The WHERE clause for a set of conditions over `rooms r` of one organisation. Search and the retention
+ * engine both use it, so what a policy matches is exactly what the same search shows.
+ */
+export function conditionSql (ctx: Ctx, orgId: string, c: Conditions, now: number): { where: string[], params: unknown[] } {
+  const where = ['r.org_id = ?']
+  const params: unknown[] = [orgId]
+  if (c.title !== undefined) {
+    // The trigram index answers substrings of 3+ characters; shorter ones scan.
+    if ([...c.title].length >= 3) {
+      where.push('r.seq IN (SELECT rowid FROM room_titles WHERE title LIKE ?)')
+    } else {
+      where.push("r.title LIKE ? ESCAPE '\\'")
+    }
+    params.push('%' + c.title.replace(/[\\%_]/g, ch => '\\' + ch) + '%')
+  }
+  if (c.tags !== undefined) {
+    const ids = tagIdsByName(ctx, orgId, c.tags)
+    if (ids.length === 0) { where.push('0') } else if (c.tagsMode === 'all') {
+      for (const id of ids) { where.push('EXISTS (SELECT 1 FROM space_tags t WHERE t.room_seq = r.seq AND t.tag_id = ?)'); params.push(id) }
+    } else {
+      where.push(`EXISTS (SELECT 1 FROM space_tags t WHERE t.room_seq = r.seq AND t.tag_id IN (${ids.map(() => '?').join(',')}))`)
+      params.push(...ids)
+    }
+  }
+  if (c.groups !== undefined) {
+    if (c.groups.length === 0) { where.push('0') } else {
+      where.push(`EXISTS (SELECT 1 FROM memberships m JOIN group_members g ON g.person_id = m.person_id
+        WHERE m.room_id = r.id AND g.group_id IN (${c.groups.map(() => '?').join(',')}))`)
+      params.push(...c.groups)
+    }
+  }
+  if (c.scope === 'internal') where.push('r.external_count = 0')
+  if (c.scope === 'external') where.push('r.external_count > 0')
+  if (c.domains !== undefined) {
+    if (c.domains.length === 0) { where.push('0') } else {
+      where.push(`EXISTS (SELECT 1 FROM room_domains d WHERE d.room_id = r.id AND d.domain IN (${c.domains.map(() => '?').join(',')}))`)
+      params.push(...c.domains)
+    }
+  }
+  if (c.type !== undefined) { where.push('r.type = ?'); params.push(c.type) }
+  if (c.activeAfter !== undefined) { where.push('r.last_activity > ?'); params.push(new Date(c.activeAfter).toISOString()) }
+  if (c.activeBefore !== undefined) { where.push('r.last_activity < ?'); params.push(new Date(c.activeBefore).toISOString()) }
+  if (c.inactiveDays !== undefined) { where.push('r.last_activity <= ?'); params.push(new Date(now - c.inactiveDays * DAY).toISOString()) }
+  if (c.classificationId !== undefined) { where.push('r.classification_id = ?'); params.push(c.classificationId) }
+  return { where, params }
+}
+
+export function toGoverned (ctx: Ctx, r: GovernedRow, viewerId: string): GovernedSpace {
+  const domains = ctx.all<{ domain: string }>('SELECT domain FROM room_domains WHERE room_id = ? ORDER BY domain', r.id).map(d => d.domain)
+  const tags = ctx.all<{ name: string }>('SELECT t.name FROM space_tags s JOIN tags t ON t.id = s.tag_id WHERE s.room_seq = ? ORDER BY t.name', r.seq).map(t => t.name)
+  return {
+    ...toRoom(r, governedTitle(ctx, r, viewerId)),
+    memberCount: r.member_count,
+    externalMemberCount: r.external_count,
+    externalDomains: domains,
+    tags,
+    ...(r.classification_id ? { classificationId: encodeId('CLASSIFICATION', r.classification_id) } : {}),
+    isBlocked: r.is_blocked === 1
+  }
+}
+
+/** Seen from outside, a 1:1 space is named after both people. */
+export function governedTitle (ctx: Ctx, r: Pick<RoomRow, 'id' | 'type' | 'title'>, viewerId: string): string {
+  if (r.type === 'direct' && !ctx.membership(r.id, viewerId)) {
+    return ctx.all<{ n: string }>('SELECT p.display_name AS n FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ? ORDER BY p.display_name', r.id)
+      .map(x => x.n).join(' & ')
+  }
+  return titleFor(ctx, r as RoomRow, viewerId)
+}
+
+const SORTS = {
+  created: { order: 'r.created DESC, r.id DESC', after: '(r.created < ? OR (r.created = ? AND r.id < ?))', key: (r: RoomRow) => [r.created, r.id] },
+  lastactivity: { order: 'r.last_activity DESC, r.id DESC', after: '(r.last_activity < ? OR (r.last_activity = ? AND r.id < ?))', key: (r: RoomRow) => [r.last_activity, r.id] }
+}
+
+/** Advanced search over every space of the caller's organisation (the caller need not be a member). */
+export function searchSpaces (ctx: Ctx, caller: Caller, q: Omit<SearchQuery, 'max'> & { max: number }): Page<GovernedSpace> {
+  const c = fromQuery(q)
+  if (c.classificationId !== undefined) {
+    const local = decodeId('CLASSIFICATION', c.classificationId)
+    if (!local) throw new BadRequestError('classificationId is not a valid classification id.')
+    c.classificationId = local
+  }
+  if (c.groups) c.groups = c.groups.map(g => decodeGroup(g))
+  const { where, params } = conditionSql(ctx, caller.orgId, c, ctx.clock())
+  const sort = SORTS[(q.sortBy ?? 'created') as keyof typeof SORTS]
+  const after = decodeCursor(q.cursor, ['string', 'string'])
+  if (after) { where.push(sort.after); params.push(after[0], after[0], after[1]) }
+  const rows = ctx.all<GovernedRow>(`SELECT r.* FROM rooms r WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`, ...params, q.max + 1)
+  return toPage(rows, q.max, r => toGoverned(ctx, r, caller.personId), sort.key)
+}
+
+export function decodeGroup (id: string): string {
+  if (!/^[0-9a-f-]{36}$/.test(id)) throw new BadRequestError(`'${id}' is not a valid group id.`)
+  return id
+}

@@ -1,8 +1,9 @@
 /** `npm run bench [-- names...]`: runs the named benchmarks, or all of them. Never part of `npm test`. */
 import { benchActions } from './actions.js'
 import { benchDelivery } from './delivery.js'
+import { benchGovernance } from './governance.js'
 
-const BENCHES: Record<string, () => Promise<void>> = { actions: benchActions, delivery: benchDelivery }
+const BENCHES: Record<string, () => Promise<void>> = { actions: benchActions, delivery: benchDelivery, governance: benchGovernance }
 
 const wanted = process.argv.slice(2)
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {

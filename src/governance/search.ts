@@ -11,6 +11,7 @@ import { tagIdsByName } from './tags.js'
 export type GovernedRow = RoomRow & { member_count: number, external_count: number, classification_id: string | null, is_blocked: number }
 
 const DAY = 86_400_000
+const trigrams = (title: string): boolean => [...title].length >= 3 && !/[\\%_]/.test(title)
 const list = (csv: string | undefined): string[] => (csv ?? '').split(',').map(s => s.trim()).filter(Boolean)
 
 /** Conditions in the one shape both search (comma lists) and policies (arrays) reduce to. */
@@ -37,13 +38,14 @@ export function conditionSql (ctx: Ctx, orgId: string, c: Conditions, now: numbe
   const where = ['r.org_id = ?']
   const params: unknown[] = [orgId]
   if (c.title !== undefined) {
-    // The trigram index answers substrings of 3+ characters; shorter ones scan.
-    if ([...c.title].length >= 3) {
+    // The trigram index answers substrings of 3+ characters without LIKE wildcards in them; others scan.
+    if (trigrams(c.title)) {
       where.push('r.seq IN (SELECT rowid FROM room_titles WHERE title LIKE ?)')
+      params.push(`%${c.title}%`)
     } else {
       where.push("r.title LIKE ? ESCAPE '\\'")
+      params.push('%' + c.title.replace(/[\\%_]/g, ch => '\\' + ch) + '%')
     }
-    params.push('%' + c.title.replace(/[\\%_]/g, ch => '\\' + ch) + '%')
   }
   if (c.tags !== undefined) {
     const ids = tagIdsByName(ctx, orgId, c.tags)
@@ -118,8 +120,49 @@ export function searchSpaces (ctx: Ctx, caller: Caller, q: Omit<SearchQuery, 'ma
   const sort = SORTS[(q.sortBy ?? 'created') as keyof typeof SORTS]
   const after = decodeCursor(q.cursor, ['string', 'string'])
   if (after) { where.push(sort.after); params.push(after[0], after[0], after[1]) }
-  const rows = ctx.all<GovernedRow>(`SELECT r.* FROM rooms r WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`, ...params, q.max + 1)
+  const driver = smallestDriver(ctx, caller.orgId, c)
+  // With a selective condition, start from its few candidate spaces (CROSS JOIN keeps that loop order);
+  // otherwise walk the sort index and stop at the page's end.
+  const from = driver ? `(${driver.sql}) AS c CROSS JOIN rooms r ON r.seq = c.seq` : 'rooms r'
+  const rows = ctx.all<GovernedRow>(`SELECT r.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`,
+    ...(driver?.params ?? []), ...params, q.max + 1)
   return toPage(rows, q.max, r => toGoverned(ctx, r, caller.personId), sort.key)
+}
+
+/** Candidate sets beyond this size are cheaper to find by walking the sort index. */
+const DRIVER_CAP = 20_000
+
+/**
+ * The condition with the fewest candidate spaces, if any has at most DRIVER_CAP: the indexed ones (external
+ * domains, directory groups, tags, title trigrams), each as a query of room seqs.
+ */
+function smallestDriver (ctx: Ctx, orgId: string, c: Conditions): { sql: string, params: unknown[] } | undefined {
+  const drivers: Array<{ sql: string, params: unknown[] }> = []
+  const marks = (xs: unknown[]): string => xs.map(() => '?').join(',')
+  if (c.domains?.length) {
+    drivers.push({ sql: `SELECT DISTINCT r2.seq FROM room_domains d JOIN rooms r2 ON r2.id = d.room_id WHERE d.domain IN (${marks(c.domains)})`, params: c.domains })
+  }
+  if (c.groups?.length) {
+    drivers.push({
+      sql: `SELECT DISTINCT r2.seq FROM group_members g JOIN memberships m ON m.person_id = g.person_id JOIN rooms r2 ON r2.id = m.room_id
+        WHERE g.group_id IN (${marks(c.groups)})`,
+      params: c.groups
+    })
+  }
+  if (c.tags?.length) {
+    const ids = tagIdsByName(ctx, orgId, c.tags)
+    const first = c.tagsMode === 'all' ? ids.slice(0, 1) : ids
+    drivers.push({ sql: `SELECT DISTINCT room_seq AS seq FROM space_tags WHERE tag_id IN (${marks(first)})`, params: first })
+  }
+  if (c.title !== undefined && trigrams(c.title)) {
+    drivers.push({ sql: 'SELECT rowid AS seq FROM room_titles WHERE title LIKE ?', params: [`%${c.title}%`] })
+  }
+  let best: { sql: string, params: unknown[], n: number } | undefined
+  for (const d of drivers) {
+    const n = ctx.get<{ n: number }>(`SELECT count(*) AS n FROM (${d.sql} LIMIT ${DRIVER_CAP + 1})`, ...d.params)?.n ?? 0
+    if (n <= DRIVER_CAP && (!best || n < best.n)) best = { ...d, n }
+  }
+  return best
 }
 
 export function decodeGroup (id: string): string {

@@ -3,7 +3,7 @@
  * external domains, tags, classifications, groups, activity spread over two years, messages) into a temp
  * store through the real schema and its triggers, then times advanced searches and a whole-org retention plan.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EmbeddedBackend } from '../src/backends/embedded/index.js'
@@ -26,13 +26,22 @@ let state = 42
 const rand = (): number => { state = (state * 1103515245 + 12345) % 2147483648; return state / 2147483648 }
 const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]
 
-const dir = mkdtempSync(join(tmpdir(), 'webex-governance-'))
+// BENCH_STORE=dir keeps (or reuses) the seeded store, for tuning runs; by default a temp store is removed.
+const keep = process.env.BENCH_STORE
+const reuse = keep !== undefined && existsSync(join(keep, 'webex.db'))
+const dir = keep ?? mkdtempSync(join(tmpdir(), 'webex-governance-'))
 const backend = new EmbeddedBackend({ dataDir: dir, seedDemo: true, clock: () => now, readCache: false })
 const ctx = backend.ctx
 const carol = (await backend.authenticate(DEMO.tokens.carol))!
 const org = carol.orgId
 const t0 = performance.now()
 
+let tagNames = ['Finance', 'PII', 'HR', 'Legal', 'Projects']
+const levels = classifications(ctx, org).map(c => c.id)
+const levelLocal = levels.map((_, rank) => stableUuid(`classification:${org}:${rank}`))
+let group = ''
+const words = ['alpha', 'budget', 'launch', 'review', 'sync', 'design', 'quarterly', 'incident', 'hiring', 'roadmap', 'client', 'audit']
+if (!reuse) {
 // People: 5,000 internal, 1,000 external across 50 partner domains.
 const internal: string[] = []
 const external: string[] = []
@@ -45,12 +54,8 @@ ctx.tx(() => {
     for (let i = 0; i < 20; i++) { const id = newUuid(); external.push(id); ins.run(id, extOrg, `guest${i}@partner${d}.test`, `Guest ${d}.${i}`, 'Guest', `${d}.${i}`, new Date(now).toISOString()) }
   }
 })
-const tagNames = ['Finance', 'PII', 'HR', 'Legal', 'Projects']
 const tagIds = tagNames.map(name => createTag(ctx, carol, name).id)
-const levels = classifications(ctx, org).map(c => c.id)
-const levelLocal = levels.map((_, rank) => stableUuid(`classification:${org}:${rank}`))
-const group = createGroup(ctx, carol, { name: 'Board', memberEmails: Array.from({ length: 50 }, (_, i) => `user${i}@example.com`) }).id
-const words = ['alpha', 'budget', 'launch', 'review', 'sync', 'design', 'quarterly', 'incident', 'hiring', 'roadmap', 'client', 'audit']
+group = createGroup(ctx, carol, { name: 'Board', memberEmails: Array.from({ length: 50 }, (_, i) => `user${i}@example.com`) }).id
 
 const BATCH = 20_000
 for (let start = 0; start < SPACES; start += BATCH) {
@@ -84,9 +89,12 @@ for (let start = 0; start < SPACES; start += BATCH) {
     }
   })
 }
+}
+group = ctx.get<{ id: string }>('SELECT id FROM directory_groups WHERE org_id = ?', org)!.id
+tagNames = ctx.all<{ name: string }>('SELECT name FROM tags WHERE org_id = ?', org).map(t => t.name)
 const seeded = (performance.now() - t0) / 1000
 
-for (const [name, days, conditions] of [['Finance 1 year', 365, { tags: ['Finance'] }], ['External 180 days', 180, { scope: 'external' }],
+if (!reuse) for (const [name, days, conditions] of [['Finance 1 year', 365, { tags: ['Finance'] }], ['External 180 days', 180, { scope: 'external' }],
   ['Confidential 90 days', 90, { classificationId: levelLocal[2] }], ['Stale spaces', 400, { inactiveDays: 400 }]] as const) {
   createPolicy(ctx, carol, { name, action: name === 'Stale spaces' ? 'deleteSpaces' : 'deleteMessages', days, conditions: conditions as never })
 }
@@ -119,4 +127,4 @@ process.stdout.write(JSON.stringify({
   planSeconds, planSpaces: result.spaces, planMessages: result.messages, planSpacesToDelete: result.spacesToDelete, peakRssMb: rssMb
 }) + '\n')
 await backend.close()
-rmSync(dir, { recursive: true, force: true })
+if (!keep) rmSync(dir, { recursive: true, force: true })

@@ -134,9 +134,14 @@ function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Plan
   const out: Planned[] = []
   // Count messages per cutoff in one pass each, not one query per space.
   const byDays = new Map<number, Decision[]>()
+  const deletions = decisions.filter(d => d.action === 'deleteSpace')
+  // Many spaces: one grouped count beats a count per space.
+  const all = deletions.length > 50
+    ? new Map(ctx.all<{ room_id: string, n: number }>('SELECT room_id, count(*) AS n FROM messages GROUP BY room_id').map(r => [r.room_id, r.n]))
+    : undefined
   for (const d of decisions) {
     if (d.action === 'deleteSpace') {
-      out.push({ ...d, messages: ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', d.room.id)?.n ?? 0 })
+      out.push({ ...d, messages: all ? all.get(d.room.id) ?? 0 : ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', d.room.id)?.n ?? 0 })
     } else {
       const list = byDays.get(d.days) ?? []
       list.push(d)

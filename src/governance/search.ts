@@ -50,9 +50,9 @@ export function conditionSql (ctx: Ctx, orgId: string, c: Conditions, now: numbe
   if (c.tags !== undefined) {
     const ids = tagIdsByName(ctx, orgId, c.tags)
     if (ids.length === 0) { where.push('0') } else if (c.tagsMode === 'all') {
-      for (const id of ids) { where.push('EXISTS (SELECT 1 FROM space_tags t WHERE t.room_seq = r.seq AND t.tag_id = ?)'); params.push(id) }
+      for (const id of ids) { where.push('r.seq IN (SELECT room_seq FROM space_tags WHERE tag_id = ?)'); params.push(id) }
     } else {
-      where.push(`EXISTS (SELECT 1 FROM space_tags t WHERE t.room_seq = r.seq AND t.tag_id IN (${ids.map(() => '?').join(',')}))`)
+      where.push(`r.seq IN (SELECT room_seq FROM space_tags WHERE tag_id IN (${ids.map(() => '?').join(',')}))`)
       params.push(...ids)
     }
   }
@@ -123,14 +123,26 @@ export function searchSpaces (ctx: Ctx, caller: Caller, q: Omit<SearchQuery, 'ma
   const driver = smallestDriver(ctx, caller.orgId, c)
   // With a selective condition, start from its few candidate spaces (CROSS JOIN keeps that loop order);
   // otherwise walk the sort index and stop at the page's end.
-  const from = driver ? `(${driver.sql}) AS c CROSS JOIN rooms r ON r.seq = c.seq` : 'rooms r'
+  const from = driver ? `(${driver.sql}) AS c CROSS JOIN rooms r ON r.seq = c.seq` : `rooms r INDEXED BY ${walkIndex(c, sort === SORTS.created)}`
   const rows = ctx.all<GovernedRow>(`SELECT r.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`,
     ...(driver?.params ?? []), ...params, q.max + 1)
   return toPage(rows, q.max, r => toGoverned(ctx, r, caller.personId), sort.key)
 }
 
-/** Candidate sets beyond this size are cheaper to find by walking the sort index. */
-const DRIVER_CAP = 20_000
+/** Candidate sets beyond this size are cheaper to find by walking the sort index (measured at 1M spaces). */
+const DRIVER_CAP = 50_000
+
+/**
+ * The index to walk in sort order until the page is full: the narrowest one that keeps the order (a
+ * classification's, or the external spaces' partial index), never one that would need a sort of the
+ * whole organisation.
+ */
+function walkIndex (c: Conditions, byCreated: boolean): string {
+  if (!byCreated) return 'rooms_org_activity'
+  if (c.classificationId !== undefined) return 'rooms_org_classification'
+  if (c.scope === 'external') return 'rooms_org_external'
+  return 'rooms_org_created'
+}
 
 /**
  * The condition with the fewest candidate spaces, if any has at most DRIVER_CAP: the indexed ones (external

@@ -26,3 +26,9 @@ export function linkNext (request: FastifyRequest, reply: FastifyReply, cursor: 
   url.searchParams.set('cursor', cursor)
   reply.header('link', `<${url.toString()}>; rel="next"`)
 }
+
+/** A list reply: the Link header for the next page, and the body `{items}`. */
+export function pageReply<T> (request: FastifyRequest, reply: FastifyReply, page: { items: T[], cursor?: string }): { items: T[] } {
+  linkNext(request, reply, page.cursor)
+  return { items: page.items }
+}

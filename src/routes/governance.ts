@@ -6,7 +6,7 @@ import {
   AuditQuery, AuditRecord, Classification, ClassificationBody, GovernanceMemberBody, GovernedSpace, Group, GroupBody, Override,
   OverrideBody, Plan, PlanBody, Policy, PolicyBody, SearchQuery, Tag, TagBody
 } from '../schemas/governance.js'
-import { LIMITS, linkNext, pageSize } from '../http/pagination.js'
+import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import type { Ctx } from '../backends/embedded/context.js'
 import { assertOfficer, orgRoom } from '../governance/access.js'
 import { searchSpaces } from '../governance/search.js'
@@ -44,9 +44,7 @@ export const governanceRoutes: FastifyPluginAsyncTypebox<{ ctx: Ctx }> = async (
       response: { 200: ListOf(GovernedSpace, 'items'), ...errorResponses }
     }
   }, async (request, reply) => {
-    const page = searchSpaces(ctx, request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.rooms) })
-    linkNext(request, reply, page.cursor)
-    return { items: page.items }
+    return pageReply(request, reply, searchSpaces(ctx, request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.rooms) }))
   })
 
   app.get('/v1/governance/tags', {
@@ -134,8 +132,6 @@ export const governanceRoutes: FastifyPluginAsyncTypebox<{ ctx: Ctx }> = async (
   app.get('/v1/governance/audit', {
     schema: { operationId: 'ListAudit', summary: 'List Audit Records', tags, description: 'Governance and retention actions, oldest first, filtered by space, policy and time.', querystring: AuditQuery, response: { 200: ListOf(AuditRecord, 'items'), ...errorResponses } }
   }, async (request, reply) => {
-    const page = listAudit(ctx, request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.webhooks) })
-    linkNext(request, reply, page.cursor)
-    return { items: page.items }
+    return pageReply(request, reply, listAudit(ctx, request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.webhooks) }))
   })
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errorResponses, IdParam, ListOf } from '../schemas/common.js'
 import { CreateMembershipBody, ListMembershipsQuery, Membership, UpdateMembershipBody } from '../schemas/membership.js'
-import { LIMITS, linkNext, pageSize } from '../http/pagination.js'
+import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import type { RouteDeps } from './deps.js'
 
 const MembershipIdParam = IdParam('membershipId', { summary: 'Membership', description: 'The membership id.', visibility: 'important' })
@@ -17,9 +17,7 @@ export const membershipRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
       response: { 200: ListOf(Membership, 'items'), ...errorResponses }
     }
   }, async (request, reply) => {
-    const page = await backend.listMemberships(request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.memberships) })
-    linkNext(request, reply, page.cursor)
-    return { items: page.items }
+    return pageReply(request, reply, await backend.listMemberships(request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.memberships) }))
   })
 
   app.post('/v1/memberships', {

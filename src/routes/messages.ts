@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errorResponses, IdParam, ListOf } from '../schemas/common.js'
 import { CreateMessageBody, ListMessagesQuery, Message } from '../schemas/message.js'
-import { LIMITS, linkNext, pageSize } from '../http/pagination.js'
+import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import type { RouteDeps } from './deps.js'
 
 const MessageIdParam = IdParam('messageId', { summary: 'Message ID', description: 'The message ID', visibility: 'important' })
@@ -18,9 +18,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     }
   }, async (request, reply) => {
     const limits = request.query.mentionedPeople !== undefined ? LIMITS.mentionedMessages : LIMITS.messages
-    const page = await backend.listMessages(request.caller, { ...request.query, max: pageSize(request.query.max, limits) })
-    linkNext(request, reply, page.cursor)
-    return { items: page.items }
+    return pageReply(request, reply, await backend.listMessages(request.caller, { ...request.query, max: pageSize(request.query.max, limits) }))
   })
 
   app.post('/v1/messages', {

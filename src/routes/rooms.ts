@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errorResponses, IdParam, ListOf } from '../schemas/common.js'
 import { CreateRoomBody, ListRoomsQuery, Room, UpdateRoomBody } from '../schemas/room.js'
-import { LIMITS, linkNext, pageSize } from '../http/pagination.js'
+import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import type { RouteDeps } from './deps.js'
 
 const RoomIdParam = IdParam('roomId', { summary: 'Space', description: 'Select a space', visibility: 'important' })
@@ -17,9 +17,7 @@ export const roomRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ba
       response: { 200: ListOf(Room, 'items'), ...errorResponses }
     }
   }, async (request, reply) => {
-    const page = await backend.listRooms(request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.rooms) })
-    linkNext(request, reply, page.cursor)
-    return { items: page.items }
+    return pageReply(request, reply, await backend.listRooms(request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.rooms) }))
   })
 
   app.post('/v1/rooms', {

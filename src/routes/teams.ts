@@ -5,7 +5,7 @@ import { CreateTeamBody, ListTeamsQuery, Team } from '../schemas/team.js'
 import {
   CreateTeamMembershipBody, ListTeamMembershipsQuery, TeamMembership, UpdateTeamMembershipBody
 } from '../schemas/membership.js'
-import { LIMITS, linkNext, pageSize } from '../http/pagination.js'
+import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import type { RouteDeps } from './deps.js'
 
 const TeamMembershipIdParam = IdParam('membershipId', { summary: 'Team membership', description: 'The team membership id.', visibility: 'important' })
@@ -20,9 +20,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ba
       response: { 200: ListOf(Team, 'items'), ...errorResponses }
     }
   }, async (request, reply) => {
-    const page = await backend.listTeams(request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.teams) })
-    linkNext(request, reply, page.cursor)
-    return { items: page.items }
+    return pageReply(request, reply, await backend.listTeams(request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.teams) }))
   })
 
   app.post('/v1/teams', {
@@ -51,9 +49,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ba
       response: { 200: ListOf(TeamMembership, 'items'), ...errorResponses }
     }
   }, async (request, reply) => {
-    const page = await backend.listTeamMemberships(request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.memberships) })
-    linkNext(request, reply, page.cursor)
-    return { items: page.items }
+    return pageReply(request, reply, await backend.listTeamMemberships(request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.memberships) }))
   })
 
   app.post('/v1/team/memberships', {

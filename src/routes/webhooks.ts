@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errorResponses, IdParam, ListOf, meta } from '../schemas/common.js'
 import { CreateWebhookBody, DeadLetter, ListWebhooksQuery, SubscribeBody, UpdateWebhookBody, Webhook } from '../schemas/webhook.js'
-import { LIMITS, linkNext, pageSize } from '../http/pagination.js'
+import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import { TRIGGERS } from '../triggers/catalog.js'
 import type { TriggerRegistry } from '../triggers/registry.js'
 
@@ -21,9 +21,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
       response: { 200: ListOf(Webhook, 'items'), ...errorResponses }
     }
   }, async (request, reply) => {
-    const page = registry.list(request.caller, { max: pageSize(request.query.max, LIMITS.webhooks), ...(request.query.cursor ? { cursor: request.query.cursor } : {}) })
-    linkNext(request, reply, page.cursor)
-    return { items: page.items }
+    return pageReply(request, reply, registry.list(request.caller, { max: pageSize(request.query.max, LIMITS.webhooks), ...(request.query.cursor ? { cursor: request.query.cursor } : {}) }))
   })
 
   app.post('/v1/webhooks', {
@@ -73,9 +71,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
       response: { 200: ListOf(DeadLetter, 'items'), ...errorResponses }
     }
   }, async (request, reply) => {
-    const page = registry.deadLetters(request.caller, request.params.webhookId, { max: pageSize(request.query.max, LIMITS.webhooks), ...(request.query.cursor ? { cursor: request.query.cursor } : {}) })
-    linkNext(request, reply, page.cursor)
-    return { items: page.items }
+    return pageReply(request, reply, registry.deadLetters(request.caller, request.params.webhookId, { max: pageSize(request.query.max, LIMITS.webhooks), ...(request.query.cursor ? { cursor: request.query.cursor } : {}) }))
   })
 
   app.post('/v1/webhooks/:webhookId/deadLetters/redeliver', {

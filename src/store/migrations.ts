@@ -100,7 +100,8 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE rooms ADD COLUMN is_blocked INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX rooms_org_created ON rooms(org_id, created, id);
   CREATE INDEX rooms_org_activity ON rooms(org_id, last_activity, id);
-  CREATE INDEX rooms_org_classification ON rooms(org_id, classification_id, created);
+  CREATE INDEX rooms_org_classification ON rooms(org_id, classification_id, created, id);
+  CREATE INDEX rooms_org_external ON rooms(org_id, created, id) WHERE external_count > 0;
   CREATE INDEX messages_room_created ON messages(room_id, created);
   CREATE TABLE room_domains (
     room_id TEXT NOT NULL, domain TEXT NOT NULL, members INTEGER NOT NULL, PRIMARY KEY (room_id, domain)

@@ -23,23 +23,38 @@ export async function benchDelivery (): Promise<void> {
   const expected = RATE * SECONDS * SUBSCRIPTIONS
   const receiver = new Worker(new URL('./receiver-thread.boot.mjs', import.meta.url))
   const target = await new Promise<string>(resolve => receiver.once('message', (m: { port: number }) => resolve(`http://127.0.0.1:${m.port}/hook`)))
-  receiver.on('message', (pairs: number[]) => {
-    for (let i = 0; i < pairs.length; i += 2) {
-      const [created, now] = [pairs[i], pairs[i + 1]]
+  // Only deliveries of the measured messages count (a warm-up message in flight may be created later).
+  const measured = new Set<string>()
+  const early = new Map<string, Array<[number, number]>>()
+  const record = (created: number, now: number): void => {
+    latencies.push(now - created)
+    if (process.env.BENCH_TRACE) trace.push([created, now - created])
+    if (latencies.length >= expected) done()
+  }
+  receiver.on('message', (triples: Array<string | number>) => {
+    for (let i = 0; i < triples.length; i += 3) {
+      const [id, created, now] = [triples[i] as string, triples[i + 1] as number, triples[i + 2] as number]
       if (created < measureFrom) continue
-      latencies.push(now - created)
-      if (process.env.BENCH_TRACE) trace.push([created, now - created])
-      if (latencies.length >= expected) done()
+      // A delivery can arrive before the POST that caused it has answered: keep it until we know the id.
+      if (!measured.has(id)) { const list = early.get(id) ?? []; list.push([created, now]); early.set(id, list); continue }
+      record(created, now)
     }
   })
   const service = await startServiceProcess({ DELIVERY_ALLOW_PRIVATE_TARGETS: 'true', LOG_REQUESTS: 'false' })
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
-  const post = (path: string, body: unknown): Promise<number> => new Promise((resolve, reject) => {
+  const post = (path: string, body: unknown): Promise<{ status: number, id: string }> => new Promise((resolve, reject) => {
     const payload = JSON.stringify(body)
     const req = http.request(service.url + path, {
       method: 'POST', agent,
       headers: { authorization: `Bearer ${DEMO.tokens.alice}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-    }, res => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)) })
+    }, res => {
+      const chunks: Buffer[] = []
+      res.on('data', c => chunks.push(c))
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString()
+        resolve({ status: res.statusCode ?? 0, id: text.startsWith('{') ? (JSON.parse(text) as { id: string }).id : '' })
+      })
+    })
     req.on('error', reject)
     req.end(payload)
   })
@@ -49,8 +64,14 @@ export async function benchDelivery (): Promise<void> {
     }
     let failed = 0
     const sends: Array<Promise<void>> = []
-    const send = (label: string): void => {
-      sends.push(post('/v1/messages', { roomId: DEMO_IDS.apollo, text: label }).then(s => { if (s !== 200) failed++ }, () => { failed++ }))
+    const send = (label: string, measure: boolean): void => {
+      sends.push(post('/v1/messages', { roomId: DEMO_IDS.apollo, text: label }).then(r => {
+        if (r.status !== 200) { failed++; return }
+        if (!measure) return
+        measured.add(r.id)
+        for (const [created, now] of early.get(r.id) ?? []) record(created, now)
+        early.delete(r.id)
+      }, () => { failed++ }))
     }
     const paced = async (seconds: number, rate: number, label: string): Promise<number> => {
       const perTick = rate / 100
@@ -59,7 +80,7 @@ export async function benchDelivery (): Promise<void> {
         // Pace to wall-clock ticks of 10 ms so a slow tick does not shift the whole schedule.
         const wait = begin + tick * 10 - Date.now()
         if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
-        for (let i = 0; i < perTick; i++) send(`${label} ${tick}.${i}`)
+        for (let i = 0; i < perTick; i++) send(`${label} ${tick}.${i}`, label === 'event')
       }
       return begin
     }

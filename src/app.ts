@@ -1,10 +1,13 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import type { WebexBackend } from './backends/backend.js'
 import { EmbeddedBackend } from './backends/embedded/index.js'
 import { WebexHttpBackend } from './backends/webex/index.js'
+import { WebexRelay } from './backends/webex/relay.js'
+import { Store } from './store/store.js'
+import { openDatabase } from './store/sqlite.js'
 import { ErrorBody } from './schemas/common.js'
 import { validatorCompiler } from './http/validation.js'
 import { installErrorHandling } from './http/error-handler.js'
@@ -41,20 +44,26 @@ export interface AppDeps {
 export interface App {
   app: FastifyInstance
   backend: WebexBackend
-  /** Present with the embedded backend, which records the changes triggers deliver. */
-  registry?: TriggerRegistry
+  registry: TriggerRegistry
+  /** The in-process delivery worker (absent when deliveries go out from the delivery thread). */
   worker?: DeliveryWorker
 }
 
 /** Builds the service from a config object; nothing global, so tests run many side by side. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App> {
   const backend = deps.backend ?? makeBackend(config, deps)
-  // Triggers need the store that records changes in their transactions: the embedded one. With the Webex
-  // backend the trigger and webhook routes are not offered (see README, "Backends").
-  const store = backend instanceof EmbeddedBackend ? backend.ctx : undefined
+  // Triggers need a store that records changes in transactions: the embedded one, or with the Webex backend
+  // a local store of its own, fed by the relay of events from Webex.
+  const store: Store = backend instanceof EmbeddedBackend
+    ? backend.ctx
+    : new Store(openDatabase({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }), deps.clock)
+  const embeddedSees = backend instanceof EmbeddedBackend ? embeddedCanSee(backend.ctx) : () => false
+  const relay = backend instanceof WebexHttpBackend ? new WebexRelay(store, backend, config.webex.publicUrl) : undefined
   let threaded: ThreadedDelivery | undefined
-  const registry = store && new TriggerRegistry(store, {
-    allowPrivateTargets: config.delivery.allowPrivateTargets, deadLetterCap: config.delivery.deadLetterCap, canSee: embeddedCanSee(store),
+  const registry = new TriggerRegistry(store, {
+    allowPrivateTargets: config.delivery.allowPrivateTargets, deadLetterCap: config.delivery.deadLetterCap,
+    // A relayed event was seen by exactly one person's Webex webhook: only their subscriptions get it.
+    canSee: (owner, e) => e.audience !== undefined ? e.audience === owner.personId : embeddedSees(owner, e),
     onChanged: () => threaded?.changed()
   })
   const app = Fastify({
@@ -73,16 +82,19 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   // Deliveries go out from a thread of their own unless the store is in memory or a test drives time.
   const inThread = config.delivery.thread && config.dataDir !== ':memory:' && !deps.clock && !deps.random && deps.deliveryTimers !== false
   const { thread: _thread, ...delivery } = config.delivery
-  if (store && registry && inThread) {
+  if (inThread) {
     threaded = new ThreadedDelivery(store, registry, { dataDir: config.dataDir, synchronous: config.sqliteSynchronous, delivery, logLevel: config.logLevel })
   }
-  const worker = store && registry && !threaded ? new DeliveryWorker(store, registry, {
+  const worker = !threaded ? new DeliveryWorker(store, registry, {
     ...delivery, log: app.log,
     ...(deps.random ? { random: deps.random } : {}), ...(deps.deliveryTimers === false ? { timers: false } : {})
   }) : undefined
   // Resume the outbox left by a previous run (or a crash) once the service is up.
   app.addHook('onReady', async () => { worker?.kick(); await threaded?.start() })
-  app.addHook('onClose', async () => { await worker?.stop(); await threaded?.stop(); await backend.close() })
+  app.addHook('onClose', async () => {
+    await worker?.stop(); await threaded?.stop(); await backend.close()
+    if (!(backend instanceof EmbeddedBackend)) store.db.close()
+  })
 
   await registerDocs(app, config, deps.docs ?? 'openapi3')
   await app.register(authenticate, { backend, publicPrefixes: ['/documentation'] })
@@ -92,10 +104,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   for (const routes of [peopleRoutes, roomRoutes, membershipRoutes, messageRoutes, teamRoutes]) {
     await app.register(routes, { backend })
   }
-  if (registry) {
-    await app.register(webhookRoutes, { registry })
-    await app.register(triggerRoutes, { registry })
-  }
+  const beforeSubscribe = relay ? (request: FastifyRequest) => relay.ensure(request.caller, request) : undefined
+  await app.register(webhookRoutes, { registry, ...(beforeSubscribe ? { beforeSubscribe } : {}) })
+  await app.register(triggerRoutes, { registry, ...(beforeSubscribe ? { beforeSubscribe } : {}) })
+  relay?.routes(app)
   if (backend instanceof EmbeddedBackend) {
     await app.register(governanceRoutes, { ctx: backend.ctx })
     if (config.retention.scheduleEnabled) {

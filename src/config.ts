@@ -8,6 +8,8 @@ export const Config = Type.Object({
   backend: Type.Union([Type.Literal('embedded'), Type.Literal('webex')], { default: 'embedded' }),
   webex: Type.Object({
     baseUrl: Type.String({ default: 'https://webexapis.com' }),
+    /** Where Webex can reach this service to relay events; defaults to the host a subscriber called. */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     /** Per token: at most rateLimit calls in any sliding rateWindowMs (inside the connector's 100 per 60 s). */
     rateLimit: Type.Integer({ minimum: 1, default: 100 }),
     rateWindowMs: Type.Integer({ minimum: 1, default: 60_000 }),
@@ -66,7 +68,7 @@ export type Config = Static<typeof Config>
 const ENV: Record<string, string[]> = {
   HOST: ['host'], PORT: ['port'], BACKEND: ['backend'], WEBEX_BASE_URL: ['webex', 'baseUrl'],
   WEBEX_RATE_LIMIT: ['webex', 'rateLimit'], WEBEX_RATE_WINDOW_MS: ['webex', 'rateWindowMs'], WEBEX_CONCURRENCY: ['webex', 'concurrency'],
-  WEBEX_TIMEOUT_MS: ['webex', 'timeoutMs'], WEBEX_MAX_RETRIES: ['webex', 'maxRetries'], DATA_DIR: ['dataDir'], SEED_DEMO: ['seedDemo'], LOG_LEVEL: ['logLevel'], LOG_REQUESTS: ['logRequests'],
+  WEBEX_TIMEOUT_MS: ['webex', 'timeoutMs'], WEBEX_MAX_RETRIES: ['webex', 'maxRetries'], PUBLIC_URL: ['webex', 'publicUrl'], DATA_DIR: ['dataDir'], SEED_DEMO: ['seedDemo'], LOG_LEVEL: ['logLevel'], LOG_REQUESTS: ['logRequests'],
   SQLITE_SYNCHRONOUS: ['sqliteSynchronous'], READ_CACHE: ['readCache'], THROTTLE_ENABLED: ['throttle', 'enabled'], THROTTLE_LIMIT: ['throttle', 'limit'],
   THROTTLE_WINDOW_MS: ['throttle', 'windowMs'], BODY_LIMIT: ['bodyLimit'], TRUST_PROXY: ['trustProxy'],
   DELIVERY_THREAD: ['delivery', 'thread'], DELIVERY_ALLOW_PRIVATE_TARGETS: ['delivery', 'allowPrivateTargets'], DELIVERY_MAX_ATTEMPTS: ['delivery', 'maxAttempts'],

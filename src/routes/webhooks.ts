@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { errorResponses, IdParam, ListOf, meta } from '../schemas/common.js'
 import { CreateWebhookBody, DeadLetter, ListWebhooksQuery, SubscribeBody, UpdateWebhookBody, Webhook } from '../schemas/webhook.js'
@@ -9,10 +10,14 @@ import type { TriggerRegistry } from '../triggers/registry.js'
 const WebhookIdParam = IdParam('webhookId', { summary: 'Webhook', description: 'The webhook id.', visibility: 'important' })
 const tags = ['Webhooks']
 
-export interface WebhookDeps { registry: TriggerRegistry }
+export interface WebhookDeps {
+  registry: TriggerRegistry
+  /** Runs before a subscription is made (the Webex backend registers its relay there). */
+  beforeSubscribe?: (request: FastifyRequest) => Promise<void>
+}
 
 /** The Webex way in: /v1/webhooks, for scripts. */
-export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app, { registry }) => {
+export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app, { registry, beforeSubscribe }) => {
   app.get('/v1/webhooks', {
     schema: {
       operationId: 'ListWebhooks', summary: 'List Webhooks', tags,
@@ -31,7 +36,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
       body: CreateWebhookBody,
       response: { 200: Webhook, ...errorResponses }
     }
-  }, async (request) => registry.create(request.caller, request.body))
+  }, async (request) => {
+    await beforeSubscribe?.(request)
+    return registry.create(request.caller, request.body)
+  })
 
   app.get('/v1/webhooks/:webhookId', {
     schema: {
@@ -88,7 +96,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
  * The Power Automate / Logic Apps way in: one subscribe operation per trigger. The platform POSTs its
  * callback URL, keeps the 201's Location, and DELETEs that location (DeleteWebhook) to unsubscribe.
  */
-export const triggerRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app, { registry }) => {
+export const triggerRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app, { registry, beforeSubscribe }) => {
   for (const trigger of TRIGGERS) {
     app.post(`/v1/triggers/${trigger.path}`, {
       schema: {
@@ -105,6 +113,7 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
       }
     }, async (request, reply) => {
       const body = request.body
+      await beforeSubscribe?.(request)
       const webhook = registry.create(request.caller, {
         name: trigger.summary, targetUrl: body.callbackUrl, resource: trigger.resource, event: trigger.event,
         ...(body.roomId ? { filter: `roomId=${body.roomId}` } : {}), ...(body.secret ? { secret: body.secret } : {})

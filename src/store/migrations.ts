@@ -178,5 +178,11 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX audit_org_at ON audit(org_id, at);
   CREATE INDEX audit_room ON audit(room_id, seq);
   CREATE INDEX audit_policy ON audit(policy_id, seq);
+  `,
+  `
+  -- Webex backend: one Webex webhook per local subscriber ("firehose") relays their events to this service.
+  CREATE TABLE webex_firehoses (
+    owner_id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, secret TEXT NOT NULL, target_url TEXT NOT NULL, created TEXT NOT NULL
+  );
   `
 ]

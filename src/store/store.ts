@@ -13,6 +13,8 @@ export interface ChangeEvent {
   roomId?: string
   orgId: string
   data: Record<string, unknown>
+  /** Set for events relayed from Webex: the person whose Webex webhook saw it (Webex already applied visibility). */
+  audience?: string
   /** When what a subscriber sees depends on who they are (a 1:1 space's title), their view of `data`. */
   viewData?: (viewerId: string) => Record<string, unknown>
 }

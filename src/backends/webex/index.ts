@@ -103,5 +103,8 @@ export class WebexHttpBackend implements WebexBackend {
   updateTeamMembership (...[caller, id, body]: Args<'updateTeamMembership'>): Promise<TeamMembership> { return this.one(caller, 'PUT', `/v1/team/memberships/${enc(id)}`, body) }
   async deleteTeamMembership (caller: Caller, id: string): Promise<void> { await this.one(caller, 'DELETE', `/v1/team/memberships/${enc(id)}`) }
 
+  /** Registers a Webex webhook for the caller (used by the trigger relay). */
+  createWebhook (caller: Caller, body: Record<string, unknown>): Promise<{ id: string }> { return this.one(caller, 'POST', '/v1/webhooks', body) }
+
   async close (): Promise<void> { await this.http.close() }
 }

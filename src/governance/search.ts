@@ -34,14 +34,12 @@ export function fromPolicy (c: PolicyConditions): Conditions { return { ...c } a
  * The WHERE clause for a set of conditions over `rooms r` of one organisation. Search and the retention
  * engine both use it, so what a policy matches is exactly what the same search shows.
  */
-export function conditionSql (ctx: Ctx, orgId: string, c: Conditions, now: number, perRow = false): { where: string[], params: unknown[] } {
+export function conditionSql (ctx: Ctx, orgId: string, c: Conditions, now: number): { where: string[], params: unknown[] } {
   const where = ['r.org_id = ?']
   const params: unknown[] = [orgId]
   if (c.title !== undefined) {
     // The trigram index answers substrings of 3+ characters without LIKE wildcards in them; others scan.
-    // Checked row by row (search walks an index or a candidate set), a LIKE on the row beats building
-    // the index's whole result set.
-    if (trigrams(c.title) && !perRow) {
+    if (trigrams(c.title)) {
       where.push('r.seq IN (SELECT rowid FROM room_titles WHERE title LIKE ?)')
       params.push(`%${c.title}%`)
     } else {
@@ -51,13 +49,10 @@ export function conditionSql (ctx: Ctx, orgId: string, c: Conditions, now: numbe
   }
   if (c.tags !== undefined) {
     const ids = tagIdsByName(ctx, orgId, c.tags)
-    const tagged = (xs: string[]): string => perRow
-      ? `EXISTS (SELECT 1 FROM space_tags t WHERE t.room_seq = r.seq AND t.tag_id IN (${xs.map(() => '?').join(',')}))`
-      : `r.seq IN (SELECT room_seq FROM space_tags WHERE tag_id IN (${xs.map(() => '?').join(',')}))`
     if (ids.length === 0) { where.push('0') } else if (c.tagsMode === 'all') {
-      for (const id of ids) { where.push(tagged([id])); params.push(id) }
+      for (const id of ids) { where.push('r.seq IN (SELECT room_seq FROM space_tags WHERE tag_id = ?)'); params.push(id) }
     } else {
-      where.push(tagged(ids))
+      where.push(`r.seq IN (SELECT room_seq FROM space_tags WHERE tag_id IN (${ids.map(() => '?').join(',')}))`)
       params.push(...ids)
     }
   }
@@ -121,11 +116,11 @@ export function searchSpaces (ctx: Ctx, caller: Caller, q: Omit<SearchQuery, 'ma
     c.classificationId = local
   }
   if (c.groups) c.groups = c.groups.map(g => decodeGroup(g))
-  const { where, params } = conditionSql(ctx, caller.orgId, c, ctx.clock(), true)
+  const { where, params } = conditionSql(ctx, caller.orgId, c, ctx.clock())
   const sort = SORTS[(q.sortBy ?? 'created') as keyof typeof SORTS]
   const after = decodeCursor(q.cursor, ['string', 'string'])
   if (after) { where.push(sort.after); params.push(after[0], after[0], after[1]) }
-  const driver = smallestDriver(ctx, caller.orgId, c, q.max)
+  const driver = smallestDriver(ctx, caller.orgId, c)
   // With a selective condition, start from its few candidate spaces (CROSS JOIN keeps that loop order);
   // otherwise walk the sort index and stop at the page's end.
   const from = driver ? `(${driver.sql}) AS c CROSS JOIN rooms r ON r.seq = c.seq` : `rooms r INDEXED BY ${walkIndex(c, sort === SORTS.created)}`
@@ -134,7 +129,7 @@ export function searchSpaces (ctx: Ctx, caller: Caller, q: Omit<SearchQuery, 'ma
   return toPage(rows, q.max, r => toGoverned(ctx, r, caller.personId), sort.key)
 }
 
-/** Never gather more candidates than this, whatever the estimate below says (measured at 1M spaces). */
+/** Candidate sets beyond this size are cheaper to find by walking the sort index (measured at 1M spaces). */
 const DRIVER_CAP = 50_000
 
 /**
@@ -153,11 +148,7 @@ function walkIndex (c: Conditions, byCreated: boolean): string {
  * The condition with the fewest candidate spaces, if any has at most DRIVER_CAP: the indexed ones (external
  * domains, directory groups, tags, title trigrams), each as a query of room seqs.
  */
-function smallestDriver (ctx: Ctx, orgId: string, c: Conditions, max: number): { sql: string, params: unknown[] } | undefined {
-  // Walking until `max` hits reads about max * total / n rows when a condition holds for n of total spaces;
-  // gathering and sorting its candidates costs about n: a driver pays off below 2 * sqrt(max * total).
-  const total = ctx.get<{ n: number | null }>('SELECT max(seq) AS n FROM rooms')?.n ?? 0
-  const cap = Math.min(DRIVER_CAP, Math.ceil(2 * Math.sqrt(max * total)))
+function smallestDriver (ctx: Ctx, orgId: string, c: Conditions): { sql: string, params: unknown[] } | undefined {
   const drivers: Array<{ sql: string, params: unknown[] }> = []
   const marks = (xs: unknown[]): string => xs.map(() => '?').join(',')
   if (c.domains?.length) {
@@ -180,8 +171,8 @@ function smallestDriver (ctx: Ctx, orgId: string, c: Conditions, max: number): {
   }
   let best: { sql: string, params: unknown[], n: number } | undefined
   for (const d of drivers) {
-    const n = ctx.get<{ n: number }>(`SELECT count(*) AS n FROM (${d.sql} LIMIT ${cap + 1})`, ...d.params)?.n ?? 0
-    if (n <= cap && (!best || n < best.n)) best = { ...d, n }
+    const n = ctx.get<{ n: number }>(`SELECT count(*) AS n FROM (${d.sql} LIMIT ${DRIVER_CAP + 1})`, ...d.params)?.n ?? 0
+    if (n <= DRIVER_CAP && (!best || n < best.n)) best = { ...d, n }
   }
   return best
 }

@@ -1,5 +1,5 @@
-import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js'
-import { decodeId } from '../ids.js'
+import { ForbiddenError, NotFoundError } from '../errors.js'
+import { roomLocal } from '../backends/embedded/spaces.js'
 import { isComplianceOfficer } from '../auth/rules.js'
 import type { Caller } from '../backends/backend.js'
 import type { Ctx } from '../backends/embedded/context.js'
@@ -14,9 +14,7 @@ export function assertOfficer (caller: Caller): void {
 
 /** A space of the caller's organisation, member or not. */
 export function orgRoom (ctx: Ctx, caller: Caller, roomId: string): RoomRow {
-  const local = decodeId('ROOM', roomId)
-  if (!local) throw new BadRequestError('roomId is not a valid space id.')
-  const room = ctx.room(local)
+  const room = ctx.room(roomLocal(roomId))
   if (!room || room.org_id !== caller.orgId) throw new NotFoundError('No space of your organisation has this id.')
   return room
 }

@@ -1,5 +1,7 @@
 import { BadRequestError, NotFoundError } from '../errors.js'
-import { decodeId, encodeId, newUuid } from '../ids.js'
+import { encodeId, newUuid } from '../ids.js'
+import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
+import { roomLocal } from '../backends/embedded/spaces.js'
 import type { Caller } from '../backends/backend.js'
 import type { Ctx } from '../backends/embedded/context.js'
 import { eraseRoom } from '../backends/embedded/rooms.js'
@@ -239,26 +241,16 @@ export function execute (ctx: Ctx, orgId: string, actorId: string | undefined, r
 export function listAudit (ctx: Ctx, caller: Caller, q: { roomId?: string, policyId?: string, from?: string, to?: string, max: number, cursor?: string }) {
   const where = ['org_id = ?']
   const params: unknown[] = [caller.orgId]
-  if (q.roomId !== undefined) {
-    const local = decodeId('ROOM', q.roomId)
-    if (!local) throw new BadRequestError('roomId is not a valid space id.')
-    where.push('room_id = ?'); params.push(local)
-  }
+  if (q.roomId !== undefined) { where.push('room_id = ?'); params.push(roomLocal(q.roomId)) }
   if (q.policyId !== undefined) { where.push('policy_id = ?'); params.push(q.policyId) }
   if (q.from !== undefined) { where.push('at >= ?'); params.push(new Date(q.from).toISOString()) }
   if (q.to !== undefined) { where.push('at < ?'); params.push(new Date(q.to).toISOString()) }
-  const after = q.cursor !== undefined ? Number(Buffer.from(q.cursor, 'base64url').toString()) : 0
-  if (!Number.isInteger(after)) throw new BadRequestError('The cursor is not valid: follow the Link header as given.')
-  where.push('seq > ?'); params.push(after)
+  const after = decodeCursor(q.cursor, ['number'])
+  if (after) { where.push('seq > ?'); params.push(after[0]) }
   const rows = ctx.all<{ seq: number, at: string, actor_id: string | null, policy_id: string | null, room_id: string | null, action: string, detail: string }>(
     `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`, ...params, q.max + 1)
-  const more = rows.length > q.max
-  const page = more ? rows.slice(0, q.max) : rows
-  return {
-    items: page.map(r => ({
-      id: r.seq, at: r.at, ...(r.actor_id ? { actorId: encodeId('PEOPLE', r.actor_id) } : {}), ...(r.policy_id ? { policyId: r.policy_id } : {}),
-      ...(r.room_id ? { roomId: encodeId('ROOM', r.room_id) } : {}), action: r.action, detail: JSON.parse(r.detail) as unknown
-    })),
-    ...(more ? { cursor: Buffer.from(String(page[page.length - 1].seq)).toString('base64url') } : {})
-  }
+  return toPage(rows, q.max, r => ({
+    id: r.seq, at: r.at, ...(r.actor_id ? { actorId: encodeId('PEOPLE', r.actor_id) } : {}), ...(r.policy_id ? { policyId: r.policy_id } : {}),
+    ...(r.room_id ? { roomId: encodeId('ROOM', r.room_id) } : {}), action: r.action, detail: JSON.parse(r.detail) as unknown
+  }), r => [r.seq])
 }

@@ -27,6 +27,9 @@ import { embeddedCanSee } from './backends/embedded/visibility.js'
 import { registerDocs } from './connector/docs.js'
 import { governanceRoutes } from './routes/governance.js'
 import { RetentionSchedule } from './governance/schedule.js'
+import { OperationCatalog } from './flows/operations.js'
+import { FlowRuntime } from './flows/runtime.js'
+import { flowRoutes } from './routes/flows.js'
 
 export interface AppDeps {
   /** Defaults to the embedded backend on `config.dataDir`. */
@@ -37,6 +40,8 @@ export interface AppDeps {
   random?: () => number
   /** false: no retry timer; tests move the clock and call `worker.kick()`. */
   deliveryTimers?: boolean
+  /** Flow delays (Wait, retries, timeouts): tests resolve them at once. */
+  flowSleep?: (ms: number, signal?: AbortSignal) => Promise<void>
   /** Which definition app.swagger() produces: OpenAPI 3 (served live) or Swagger 2.0 (the connector). */
   docs?: 'openapi3' | 'swagger2'
 }
@@ -47,6 +52,8 @@ export interface App {
   registry: TriggerRegistry
   /** The in-process delivery worker (absent when deliveries go out from the delivery thread). */
   worker?: DeliveryWorker
+  /** The workflow runtime (embedded backend with flows enabled). */
+  flows?: FlowRuntime
 }
 
 /** Builds the service from a config object; nothing global, so tests run many side by side. */
@@ -97,7 +104,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   })
 
   await registerDocs(app, config, deps.docs ?? 'openapi3')
-  await app.register(authenticate, { backend, publicPrefixes: ['/documentation'] })
+  // Flows call the routes in-process; the catalog learns every operation as its route registers.
+  const catalog = new OperationCatalog()
+  catalog.collect(app)
+  await app.register(authenticate, { backend, publicPrefixes: ['/documentation'], internal: token => catalog.resolve(token) })
   if (config.throttle.enabled) {
     await app.register(throttle, { limit: config.throttle.limit, windowMs: config.throttle.windowMs, ...(deps.clock ? { now: deps.clock } : {}) })
   }
@@ -116,8 +126,28 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       app.addHook('onClose', async () => { schedule.stop() })
     }
   }
+  let flows: FlowRuntime | undefined
+  if (backend instanceof EmbeddedBackend && config.flows.enabled) {
+    const ctx = backend.ctx
+    flows = new FlowRuntime(store, registry, catalog, {
+      dir: config.flows.dir, concurrency: config.flows.concurrency, log: app.log,
+      httpAllow: config.flows.httpAllow.split(',').map(s => s.trim()).filter(Boolean).map(s => new URL(s).origin),
+      ownerOf: email => {
+        const p = ctx.personByEmail(email)
+        return p ? { token: '', personId: p.id, orgId: p.org_id, roles: JSON.parse(p.roles) as string[] } : undefined
+      },
+      ...(deps.flowSleep ? { sleep: deps.flowSleep } : {}), ...(deps.clock ? { timers: false } : {})
+    })
+    await app.register(flowRoutes, { runtime: flows })
+    const runtime = flows
+    app.addHook('onReady', async () => { runtime.start() })
+    app.addHook('onClose', async () => { await runtime.stop() })
+  } else {
+    // No runtime here: flow subscriptions left by an earlier run must not reach the HTTP outbox.
+    registry.syncLocal('flow', [])
+  }
   app.get('/health', { config: { public: true } }, async () => ({ status: 'ok' }))
-  return { app, backend, registry, worker }
+  return { app, backend, registry, worker, ...(flows ? { flows } : {}) }
 }
 
 function makeBackend (config: Config, deps: AppDeps): WebexBackend {

@@ -107,7 +107,7 @@ t.test('every rule fails on a definition broken its way', async t => {
 })
 
 t.test('round trip: every operation, built from the definition alone, answers as the definition says', async t => {
-  const svc = await startService(t, { throttle: { enabled: false }, delivery: { allowPrivateTargets: true } })
+  const svc = await startService(t, { throttle: { enabled: false }, delivery: { allowPrivateTargets: true }, flows: { enabled: true, dir: fileURLToPath(new URL('../flows', import.meta.url)) } })
   const alice = client(svc.url, DEMO.tokens.alice)
   const carol = client(svc.url, DEMO.tokens.carol)
   const SwaggerAjv = (await import('ajv')).Ajv
@@ -129,7 +129,8 @@ t.test('round trip: every operation, built from the definition alone, answers as
       roomId: state.roomId, teamId: state.teamId, messageId: state.messageId, membershipId: opId.includes('Team') ? state.teamMembershipId : state.membershipId,
       personId: state.personId, webhookId: state.webhookId, email: 'bob@example.com', personEmail: 'dave@example.com',
       title: 'Round trip', name: 'Round trip', text: 'Round trip', callbackUrl: 'http://127.0.0.1:9/hook', targetUrl: 'http://127.0.0.1:9/hook',
-      resource: 'messages', event: 'created', isModerator: false
+      resource: 'messages', event: 'created', isModerator: false,
+      flowId: 'welcome-new-member', runId: state.runId, enabled: true, triggerBody: { data: { roomId: DEMO_IDS.apollo, personDisplayName: 'Round trip' } }
     }
     return v[name]
   }
@@ -147,6 +148,7 @@ t.test('round trip: every operation, built from the definition alone, answers as
   const order = ['GetMyOwnDetails', 'GetPeople', 'GetPersonDetails', 'CreateTeam', 'ListTeams', 'GetTeamDetails', 'CreateSpace', 'GetSpacesList', 'GetSpaceDetails',
     'UpdateSpace', 'AddMemberToSpace', 'ListMemberships', 'GetMembership', 'UpdateMembership', 'AddMemberToTeam', 'ListTeamMemberships',
     'GetTeamMembership', 'UpdateTeamMembership', 'SendMessage', 'GetMessages', 'GetMessageDetails',
+    'ListFlows', 'GetFlow', 'UpdateFlow', 'RunFlow', 'GetFlowRun', 'ListFlowRuns',
     'WhenMembershipCreated', 'WhenMembershipDeleted', 'WhenMembershipUpdated', 'WhenMessageCreated', 'WhenMessageDeleted', 'WhenSpaceCreated',
     'WhenSpaceUpdated', 'CreateWebhook', 'ListWebhooks', 'GetWebhook', 'UpdateWebhook', 'ListDeadLetters', 'RedeliverDeadLetters', 'DeleteWebhook',
     'ListClassifications', 'SearchSpaces', 'CreateTag', 'ListTags', 'RenameTag', 'TagSpace', 'UntagSpace', 'AddUserToAnySpace',
@@ -183,6 +185,7 @@ t.test('round trip: every operation, built from the definition alone, answers as
     if (id === 'AddMemberToSpace') state.membershipId = b.id
     if (id === 'AddMemberToTeam') state.teamMembershipId = b.id
     if (id === 'SendMessage') state.messageId = b.id
+    if (id === 'RunFlow') state.runId = b.id
     if (id === 'CreateWebhook') state.webhookId = b.id
     if (id === 'CreateTag') state.tagId = b.id
     if (id === 'CreateGroup') state.groupId = b.id

@@ -11,7 +11,7 @@ declare module 'fastify' {
 const BEARER = /^Bearer\s+(\S+)\s*$/i
 
 /** Resolves `Authorization: Bearer <token>` to the caller for every route not marked public. */
-export const authenticate = fp(async (app: FastifyInstance, opts: { backend: WebexBackend, publicPrefixes?: string[] }) => {
+export const authenticate = fp(async (app: FastifyInstance, opts: { backend: WebexBackend, publicPrefixes?: string[], internal?: (token: string) => Caller | undefined }) => {
   app.decorateRequest('caller', null as unknown as Caller)
   app.addHook('onRequest', async (request) => {
     const url = request.routeOptions.url
@@ -21,7 +21,7 @@ export const authenticate = fp(async (app: FastifyInstance, opts: { backend: Web
     const header = request.headers.authorization
     const token = header ? BEARER.exec(header)?.[1] : undefined
     if (!token) throw new UnauthorizedError()
-    const caller = await opts.backend.authenticate(token)
+    const caller = opts.internal?.(token) ?? await opts.backend.authenticate(token)
     if (!caller) throw new UnauthorizedError('The access token is not valid or has expired.')
     request.caller = caller
   })

@@ -13,6 +13,8 @@ export interface Caller {
   personId: string
   orgId: string
   roles: string[]
+  /** A flow acting as its owner, in-process: not subject to the connection throttle. */
+  internal?: boolean
 }
 
 /** A page of a list; `cursor` continues it and is absent on the last page. */

@@ -184,5 +184,22 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE webex_firehoses (
     owner_id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, secret TEXT NOT NULL, target_url TEXT NOT NULL, created TEXT NOT NULL
   );
+  `,
+  `
+  -- Workflow runtime: enable/disable state set through the API (beats the file's default), runs and their actions.
+  CREATE TABLE flow_state (flow_id TEXT PRIMARY KEY, enabled INTEGER NOT NULL, updated TEXT NOT NULL);
+  CREATE TABLE flow_runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, flow_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('Queued','Running','Succeeded','Failed','Cancelled','Skipped')),
+    source TEXT NOT NULL CHECK (source IN ('event','recurrence','manual')), trigger_name TEXT NOT NULL, trigger_body TEXT NOT NULL,
+    event_seq INTEGER, created TEXT NOT NULL, created_ms INTEGER NOT NULL, started TEXT, finished TEXT, finished_ms INTEGER, error TEXT
+  );
+  CREATE INDEX flow_runs_flow ON flow_runs(flow_id, seq);
+  CREATE INDEX flow_runs_open ON flow_runs(status) WHERE status IN ('Queued','Running');
+  CREATE TABLE flow_run_actions (
+    run_seq INTEGER NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, iteration TEXT, type TEXT NOT NULL, status TEXT NOT NULL,
+    attempts INTEGER NOT NULL, inputs TEXT, outputs TEXT, error TEXT, started TEXT NOT NULL, finished TEXT NOT NULL, duration_ms INTEGER NOT NULL,
+    PRIMARY KEY (run_seq, ord)
+  ) WITHOUT ROWID;
   `
 ]

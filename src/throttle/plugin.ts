@@ -9,7 +9,8 @@ export interface ThrottleOptions { limit: number, windowMs: number, now?: () => 
 export const throttle = fp(async (app: FastifyInstance, opts: ThrottleOptions) => {
   const limiter = new SlidingWindowLimiter(opts.limit, opts.windowMs, opts.now)
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.caller) return
+    // Flows calling in-process are bounded by the runtime's concurrency, not the connection limit.
+    if (!request.caller || request.caller.internal) return
     const d = limiter.take(request.caller.token)
     if (d.allowed) {
       reply.header('x-ratelimit-limit', opts.limit).header('x-ratelimit-remaining', d.remaining)

@@ -40,6 +40,12 @@ export const APP_ID = encodeId('APPLICATION', stableUuid('app:webex-spaces-conne
 
 interface Cached { row: SubscriptionRow, filter: Filter, owner: Owner }
 
+/** Runs in the event's transaction for a local subscription: `envelope` is the webhook body it would have got. */
+export type LocalSink = (row: SubscriptionRow, e: StoredEvent, envelope: string) => void
+
+/** A subscription a local consumer wants: keyed by `target` (e.g. flow:welcome-new-member). */
+export interface LocalSubscription { target: string, name: string, ownerId: string, orgId: string, resource: string, event: string, filter?: string }
+
 /**
  * The one registry behind /v1/webhooks, the connector's trigger subscriptions and flow triggers. Its sink
  * runs inside the transaction that recorded an event and writes one outbox row per matching subscription.
@@ -50,6 +56,8 @@ export class TriggerRegistry {
   /** Subscriptions that got deliveries since the worker last asked: it wakes just those lanes. */
   private queued = new Set<string>()
   private readonly refreshListeners: Array<() => void> = []
+  /** Subscriptions served inside this process (flows) instead of by an HTTP delivery, by source. */
+  private readonly localSinks = new Map<string, LocalSink>()
 
   constructor (private readonly store: Store, private readonly opts: RegistryOptions) {
     store.onEvent(e => this.fanOut(e))
@@ -79,7 +87,7 @@ export class TriggerRegistry {
 
   list (caller: Caller, q: { max: number, cursor?: string }): Page<Webhook> {
     const after = decodeCursor(q.cursor, ['number'])
-    const rows = this.store.all<SubscriptionRow>('SELECT * FROM subscriptions WHERE owner_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    const rows = this.store.all<SubscriptionRow>("SELECT * FROM subscriptions WHERE owner_id = ? AND source <> 'flow' AND seq > ? ORDER BY seq LIMIT ?",
       caller.personId, after?.[0] ?? 0, q.max + 1)
     return toPage(rows, q.max, r => this.toWebhook(r), r => [r.seq])
   }
@@ -89,7 +97,7 @@ export class TriggerRegistry {
     const local = decodeId('WEBHOOK', webhookId)
     if (!local) throw new BadRequestError('webhookId is not a valid webhook id.')
     const row = this.row(local)
-    if (!row || row.owner_id !== caller.personId) throw new NotFoundError()
+    if (!row || row.owner_id !== caller.personId || this.localSinks.has(row.source)) throw new NotFoundError()
     return row
   }
 
@@ -155,10 +163,39 @@ export class TriggerRegistry {
 
   /** The Webex webhook envelope of one delivery, as the JSON text that is POSTed (and signed). */
   envelope (sub: SubscriptionRow, d: DeliveryRow): string {
+    return this.envelopeText(sub, d.resource, d.event, d.actor_id, d.data ?? d.event_data)
+  }
+
+  private envelopeText (sub: SubscriptionRow, resource: string, event: string, actorId: string, data: string): string {
     const { secret: _secret, ...webhook } = this.toWebhook(sub)
     return `{${JSON.stringify({
-      ...webhook, resource: d.resource, event: d.event, ownerId: webhook.createdBy, actorId: encodeId('PEOPLE', d.actor_id)
-    }).slice(1, -1)},"data":${d.data ?? d.event_data}}`
+      ...webhook, resource, event, ownerId: webhook.createdBy, actorId: encodeId('PEOPLE', actorId)
+    }).slice(1, -1)},"data":${data}}`
+  }
+
+  /** Serves subscriptions of `source` in-process: matching events go to `sink` instead of the outbox. */
+  onLocal (source: string, sink: LocalSink): void { this.localSinks.set(source, sink) }
+
+  /**
+   * Makes the subscriptions of `source` exactly `wanted` (by target): new ones created, changed ones
+   * replaced, the rest deleted. Local subscriptions skip the URL policy: their target is not a URL.
+   */
+  syncLocal (source: string, wanted: LocalSubscription[]): void {
+    const have = this.store.all<SubscriptionRow>('SELECT * FROM subscriptions WHERE source = ?', source)
+    const same = (r: SubscriptionRow, w: LocalSubscription): boolean => r.owner_id === w.ownerId && r.resource === w.resource &&
+      r.event === w.event && (r.filter ?? '') === (w.filter ?? '') && r.name === w.name
+    this.store.tx(() => {
+      for (const r of have) {
+        if (!wanted.some(w => w.target === r.target_url && same(r, w))) this.store.run('DELETE FROM subscriptions WHERE id = ?', r.id)
+      }
+      for (const w of wanted) {
+        parseFilter(w.resource, w.filter)
+        if (have.some(r => r.target_url === w.target && same(r, w))) continue
+        this.store.run(`INSERT INTO subscriptions (id, owner_id, org_id, name, target_url, resource, event, filter, secret, source, created)
+          VALUES (?,?,?,?,?,?,?,?,NULL,?,?)`, newUuid(), w.ownerId, w.orgId, w.name, w.target, w.resource, w.event, w.filter ?? null, source, this.store.now())
+      }
+    })
+    this.invalidate()
   }
 
   row (id: string): SubscriptionRow | undefined { return this.store.get('SELECT * FROM subscriptions WHERE id = ?', id) }
@@ -214,6 +251,8 @@ export class TriggerRegistry {
       if (!visible) continue
       const view = e.viewData ? e.viewData(owner.personId) : undefined
       if (!matches(filter, e.resource, view ?? e.data, encodeId('PEOPLE', owner.personId))) continue
+      const local = this.localSinks.get(row.source)
+      if (local) { local(row, e, this.envelopeText(row, e.resource, e.event, e.actorId, JSON.stringify(view ?? e.data))); continue }
       const inactive = row.status === 'inactive'
       this.store.run(`INSERT INTO deliveries (id, subscription_id, event_seq, status, data, next_attempt_at, last_error, created, finished)
         VALUES (?,?,?,?,?,?,?,?,?)`, newUuid(), row.id, e.seq, inactive ? 'dead' : 'pending', view ? JSON.stringify(view) : null,

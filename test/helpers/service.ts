@@ -25,7 +25,9 @@ export interface Running extends App { url: string, dataDir: string }
 export async function startService (t: Tap, settings: Record<string, unknown> = {}, deps: AppDeps = {}): Promise<Running> {
   const dataDir = (settings.dataDir as string | undefined) ?? tempDir(t)
   // In-process delivery unless a test asks for the thread: tests drive and observe the worker directly.
-  const config = makeConfig({ logLevel: 'silent', port: 0, ...settings, dataDir,
+  // The runtime is on (as by default) but has no flows unless a test gives a directory: the shipped ones would
+  // otherwise react to every other test's events.
+  const config = makeConfig({ logLevel: 'silent', port: 0, flows: { dir: join(dataDir, 'no-flows') }, ...settings, dataDir,
     delivery: { thread: false, ...(settings.delivery as Record<string, unknown> | undefined) } })
   const built = await buildApp(config, deps)
   const url = await built.app.listen({ host: '127.0.0.1', port: 0 })

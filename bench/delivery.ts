@@ -1,7 +1,6 @@
-import http from 'node:http'
 import { Worker } from 'node:worker_threads'
 import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
-import { percentile, startServiceProcess } from './child.js'
+import { jsonClient, paced, percentile, startServiceProcess } from './child.js'
 
 const RATE = Number(process.env.BENCH_EVENTS_PER_SECOND ?? 1000)
 const SECONDS = Number(process.env.BENCH_DURATION ?? 10)
@@ -41,23 +40,11 @@ export async function benchDelivery (): Promise<void> {
     }
   })
   const service = await startServiceProcess({ DELIVERY_ALLOW_PRIVATE_TARGETS: 'true', LOG_REQUESTS: 'false' })
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
-  const post = (path: string, body: unknown): Promise<{ status: number, id: string }> => new Promise((resolve, reject) => {
-    const payload = JSON.stringify(body)
-    const req = http.request(service.url + path, {
-      method: 'POST', agent,
-      headers: { authorization: `Bearer ${DEMO.tokens.alice}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-    }, res => {
-      const chunks: Buffer[] = []
-      res.on('data', c => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString()
-        resolve({ status: res.statusCode ?? 0, id: text.startsWith('{') ? (JSON.parse(text) as { id: string }).id : '' })
-      })
-    })
-    req.on('error', reject)
-    req.end(payload)
-  })
+  const client = jsonClient(service.url, DEMO.tokens.alice)
+  const post = async (path: string, body: unknown): Promise<{ status: number, id: string }> => {
+    const r = await client.call('POST', path, body)
+    return { status: r.status, id: (r.body as { id?: string } | undefined)?.id ?? '' }
+  }
   try {
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
       await post('/v1/webhooks', { name: `bench ${i}`, targetUrl: target, resource: 'messages', event: 'created', filter: `roomId=${DEMO_IDS.apollo}` })
@@ -73,23 +60,12 @@ export async function benchDelivery (): Promise<void> {
         early.delete(r.id)
       }, () => { failed++ }))
     }
-    const paced = async (seconds: number, rate: number, label: string): Promise<number> => {
-      const perTick = rate / 100
-      const begin = Date.now()
-      for (let tick = 0; tick < seconds * 100; tick++) {
-        // Pace to wall-clock ticks of 10 ms so a slow tick does not shift the whole schedule.
-        const wait = begin + tick * 10 - Date.now()
-        if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
-        for (let i = 0; i < perTick; i++) send(`${label} ${tick}.${i}`, label === 'event')
-      }
-      return begin
-    }
-    await paced(WARMUP, RATE / 2, 'warmup')
+    await paced(WARMUP, RATE / 2, (tick, i) => send(`warmup ${tick}.${i}`, false))
     // Events created from here on are measured; a warm-up message's created precedes it.
     measureFrom = Date.now()
     const warmupFailed = failed
     failed = 0
-    const start = await paced(SECONDS, RATE, 'event')
+    const start = await paced(SECONDS, RATE, (tick, i) => send(`event ${tick}.${i}`, true))
     void warmupFailed
     await Promise.all(sends)
     const sentIn = (Date.now() - start) / 1000
@@ -107,7 +83,7 @@ export async function benchDelivery (): Promise<void> {
       ` (target p99 < 50 ms: ${p99 < 50 ? 'met' : 'MISSED'})\n`)
   } finally {
     service.stop()
-    agent.destroy()
+    client.close()
     await receiver.terminate()
   }
 }

@@ -2,8 +2,9 @@
 import { benchActions } from './actions.js'
 import { benchDelivery } from './delivery.js'
 import { benchGovernance } from './governance.js'
+import { benchFlows } from './flows.js'
 
-const BENCHES: Record<string, () => Promise<void>> = { actions: benchActions, delivery: benchDelivery, governance: benchGovernance }
+const BENCHES: Record<string, () => Promise<void>> = { actions: benchActions, delivery: benchDelivery, governance: benchGovernance, flows: benchFlows }
 
 const wanted = process.argv.slice(2)
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {

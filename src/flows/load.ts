@@ -89,7 +89,8 @@ function schemaProblems (errors: ErrorObject[]): FlowProblem[] {
   return out
 }
 
-const DEFAULT_RETRY: Retry = { type: 'exponential', count: 4, intervalMs: 7_500, minMs: 5_000, maxMs: 3_600_000 }
+// Logic Apps' Default policy: up to 4 retries, intervals scaling by 7.5 s, capped between 5 and 45 s.
+const DEFAULT_RETRY: Retry = { type: 'exponential', count: 4, intervalMs: 7_500, minMs: 5_000, maxMs: 45_000 }
 const NO_RETRY: Retry = { type: 'none', count: 0, intervalMs: 0, minMs: 0, maxMs: 0 }
 
 /** Compiles one flow file's JSON, collecting every problem rather than stopping at the first. */

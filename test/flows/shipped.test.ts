@@ -167,3 +167,22 @@ t.test('flows through the API: who sees, enables and runs what; disabled flows d
   t.ok(next, 'a Link header to the next page')
   t.equal((await again.alice('GET', next!)).body.items[0].status, 'Succeeded')
 })
+
+t.test('FLOWS_ENABLED=false: no runtime, no flow routes, and the flows\' subscriptions stop until it is back', async t => {
+  const on = await startFlows(t, {}, { flowsDir: SHIPPED })
+  await on.alice('POST', '/v1/memberships', { roomId: DEMO_IDS.apollo, personEmail: 'dave@example.com' })
+  await on.flows!.idle()
+  await on.app.close()
+
+  const off = await startFlows(t, {}, { flowsDir: SHIPPED, dataDir: on.dataDir, flows: { enabled: false } })
+  t.equal(off.flows, undefined)
+  t.equal((await off.alice('GET', '/v1/flows')).status, 404)
+  await off.alice('POST', '/v1/memberships', { roomId: DEMO_IDS.general, personEmail: 'dave@example.com' })
+  t.same((await off.alice('GET', '/v1/webhooks')).body.items, [], 'flow subscriptions never show as webhooks')
+  await off.app.close()
+
+  const back = await startFlows(t, {}, { flowsDir: SHIPPED, dataDir: on.dataDir })
+  await back.flows!.idle()
+  const runs = await runsOf(back, 'welcome-new-member', back.alice)
+  t.same(runs.map(r => r.triggerBody.data.roomId), [DEMO_IDS.apollo], 'the event while the runtime was off queued no run, and nothing was lost or replayed')
+})

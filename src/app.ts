@@ -29,6 +29,7 @@ import { governanceRoutes } from './routes/governance.js'
 import { RetentionSchedule } from './governance/schedule.js'
 import { OperationCatalog } from './flows/operations.js'
 import { FlowRuntime } from './flows/runtime.js'
+import { embeddedOwners, noOwners, WebexConnections, type FlowOwners } from './flows/owners.js'
 import { flowRoutes } from './routes/flows.js'
 
 export interface AppDeps {
@@ -52,7 +53,7 @@ export interface App {
   registry: TriggerRegistry
   /** The in-process delivery worker (absent when deliveries go out from the delivery thread). */
   worker?: DeliveryWorker
-  /** The workflow runtime (embedded backend with flows enabled). */
+  /** The workflow runtime (unless flows are disabled). */
   flows?: FlowRuntime
 }
 
@@ -127,21 +128,30 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     }
   }
   let flows: FlowRuntime | undefined
-  if (backend instanceof EmbeddedBackend && config.flows.enabled) {
-    const ctx = backend.ctx
-    flows = new FlowRuntime(store, registry, catalog, {
+  if (config.flows.enabled) {
+    const owners: FlowOwners = backend instanceof EmbeddedBackend ? embeddedOwners(backend.ctx)
+      : backend instanceof WebexHttpBackend && relay ? new WebexConnections(backend, relay, config.flows.connections, app.log) : noOwners
+    const runtime = flows = new FlowRuntime(store, registry, catalog, {
       dir: config.flows.dir, concurrency: config.flows.concurrency, log: app.log,
       httpAllow: config.flows.httpAllow.split(',').map(s => s.trim()).filter(Boolean).map(s => new URL(s).origin),
-      ownerOf: email => {
-        const p = ctx.personByEmail(email)
-        return p ? { token: '', personId: p.id, orgId: p.org_id, roles: JSON.parse(p.roles) as string[] } : undefined
-      },
+      ownerOf: email => owners.get(email),
       ...(deps.flowSleep ? { sleep: deps.flowSleep } : {}), ...(deps.clock ? { timers: false } : {})
     })
-    await app.register(flowRoutes, { runtime: flows })
-    const runtime = flows
-    app.addHook('onReady', async () => { runtime.start() })
+    await app.register(flowRoutes, { runtime })
+    app.addHook('onReady', async () => { await owners.load(); runtime.start() })
     app.addHook('onClose', async () => { await runtime.stop() })
+    if (relay) {
+      // Webex only tells a person's webhooks about what that person sees: each owner of an event-triggered
+      // flow needs the relay webhook, pointing where Webex can reach us (PUBLIC_URL, else where we listen).
+      app.addHook('onListen', async () => runtime.connectWith(async () => {
+        const at = app.server.address()
+        const base = config.webex.publicUrl ?? (at && typeof at === 'object' ? `http://${at.family === 'IPv6' ? `[${at.address}]` : at.address}:${at.port}` : `http://127.0.0.1:${config.port}`)
+        if (!config.webex.publicUrl) app.log.warn(`PUBLIC_URL is not set: Webex is asked to send flow events to ${base}.`)
+        for (const owner of runtime.eventOwners()) {
+          await relay.ensureAt(owner, base).catch((err: unknown) => app.log.error({ err, owner: owner.personId }, 'The relay webhook for a flow owner could not be registered.'))
+        }
+      }))
+    }
   } else {
     // No runtime here: flow subscriptions left by an earlier run must not reach the HTTP outbox.
     registry.syncLocal('flow', [])

@@ -59,14 +59,16 @@ export const Config = Type.Object({
     host: Type.String({ pattern: '^[^{}/ :\\\\]+(?::\\d+)?$', default: 'webex-spaces.example.com' }),
     scheme: Type.Union([Type.Literal('https'), Type.Literal('http')], { default: 'https' })
   }, { default: {} }),
-  /** The workflow runtime: flows/*.json run on the connector's triggers (embedded backend). */
+  /** The workflow runtime: flows/*.json run on the connector's triggers. */
   flows: Type.Object({
     enabled: Type.Boolean({ default: true }),
     dir: Type.String({ minLength: 1, default: './flows' }),
     /** Runs executing at once. */
     concurrency: Type.Integer({ minimum: 1, default: 16 }),
     /** Comma-separated origins (http://127.0.0.1:9000) Http actions may call; empty: none. */
-    httpAllow: Type.String({ default: '' })
+    httpAllow: Type.String({ default: '' }),
+    /** Webex backend: a JSON file { "owner@example.com": "<Webex access token>" }, the flows' connections. */
+    connections: Type.String({ default: '' })
   }, { default: {} }),
   /** Largest accepted request body, in bytes; larger ones get 413. */
   bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576 }),
@@ -86,7 +88,7 @@ const ENV: Record<string, string[]> = {
   DELIVERY_INACTIVE_AFTER_FAILURES: ['delivery', 'inactiveAfterFailures'], DELIVERY_DEAD_LETTER_CAP: ['delivery', 'deadLetterCap'],
   RETENTION_SCHEDULE_ENABLED: ['retention', 'scheduleEnabled'], RETENTION_AT: ['retention', 'at'],
   CONNECTOR_HOST: ['connector', 'host'], CONNECTOR_SCHEME: ['connector', 'scheme'],
-  FLOWS_ENABLED: ['flows', 'enabled'], FLOWS_DIR: ['flows', 'dir'], FLOWS_CONCURRENCY: ['flows', 'concurrency'], FLOWS_HTTP_ALLOW: ['flows', 'httpAllow']
+  FLOWS_ENABLED: ['flows', 'enabled'], FLOWS_DIR: ['flows', 'dir'], FLOWS_CONCURRENCY: ['flows', 'concurrency'], FLOWS_HTTP_ALLOW: ['flows', 'httpAllow'], FLOWS_CONNECTIONS: ['flows', 'connections']
 }
 
 /** Builds a full config from partial settings: defaults filled, types converted, anything invalid refused. */

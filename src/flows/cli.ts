@@ -26,7 +26,8 @@ async function service (flowsDir: string): Promise<{ runtime: FlowRuntime, close
   const env = configFromEnv()
   const temp = process.env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'webex-flow-'))
   const config = makeConfig({
-    ...env, logLevel: process.env.LOG_LEVEL ?? 'silent', logRequests: false, dataDir: temp ?? env.dataDir,
+    // Always the embedded backend: a trial run must not act on a real Webex organisation.
+    ...env, backend: 'embedded', logLevel: process.env.LOG_LEVEL ?? 'silent', logRequests: false, dataDir: temp ?? env.dataDir,
     delivery: { ...env.delivery, thread: false }, retention: { ...env.retention, scheduleEnabled: false },
     flows: { ...env.flows, enabled: true, dir: flowsDir }
   })

@@ -51,11 +51,14 @@ export class OperationCatalog {
   get (operationId: string): Operation | undefined { return this.ops.get(operationId) }
   ids (): string[] { return [...this.ops.keys()].sort() }
 
-  /** A token that authenticates as `caller` for in-process calls only. */
+  /**
+   * A token that authenticates as `caller` for in-process calls only. The caller keeps its own `token`: with
+   * the Webex backend that is the owner's Webex credential, which the backend forwards upstream.
+   */
   tokenFor (caller: Caller): string {
-    for (const [token, c] of this.internal) if (c.personId === caller.personId) return token
+    for (const [token, c] of this.internal) if (c.personId === caller.personId && c.token === caller.token) return token
     const token = `flow.${randomBytes(32).toString('hex')}`
-    this.internal.set(token, { ...caller, token, internal: true })
+    this.internal.set(token, { ...caller, internal: true })
     return token
   }
 

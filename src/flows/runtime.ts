@@ -55,6 +55,7 @@ export class FlowRuntime {
   private timer: NodeJS.Timeout | undefined
   private readonly startedAt: number
   private stopped = false
+  private sources: Promise<void> = Promise.resolve()
 
   constructor (private readonly store: Store, private readonly registry: TriggerRegistry, readonly catalog: OperationCatalog,
     private readonly opts: RuntimeOptions) {
@@ -109,6 +110,24 @@ export class FlowRuntime {
   }
   flow (id: string): CompiledFlow | undefined { return this.flows.get(id) }
   all (): CompiledFlow[] { return [...this.flows.values()] }
+
+  /**
+   * Resolves once the owners' event sources are in place (with the Webex backend: their relay webhooks,
+   * registered after the server listens); at once with the embedded backend.
+   */
+  connected (): Promise<void> { return this.sources }
+  /** The work that puts the event sources in place (the app calls it once it listens). */
+  connectWith (work: () => Promise<void>): void { this.sources = work() }
+
+  /** The identities of the owners of event-triggered flows (enabled or not), each once. */
+  eventOwners (): Caller[] {
+    const owners = new Map<string, Caller>()
+    for (const f of this.flows.values()) {
+      const owner = f.trigger.kind === 'webhook' ? this.opts.ownerOf(f.owner) : undefined
+      if (owner) owners.set(owner.personId, owner)
+    }
+    return [...owners.values()]
+  }
 
   enabled (f: CompiledFlow): boolean {
     const state = this.store.get<{ enabled: number }>('SELECT enabled FROM flow_state WHERE flow_id = ?', f.id)

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox'
 import { ForbiddenError, NotFoundError } from '../../errors.js'
 import { decodeId } from '../../ids.js'
 import type { Caller } from '../backend.js'
+import type { Person } from '../../schemas/person.js'
 import type { Store, Resource, EventName } from '../../store/store.js'
 import { verify } from '../../triggers/signature.js'
 import type { WebexHttpBackend } from './index.js'
@@ -20,21 +21,29 @@ export class WebexRelay {
 
   /** The local identity rows a subscription needs, then the subscriber's firehose at Webex (once). */
   async ensure (caller: Caller, request: FastifyRequest): Promise<void> {
-    const me = await this.backend.getMe(caller)
-    this.store.tx(() => {
-      this.store.run('INSERT OR IGNORE INTO orgs (id, name, domain, created) VALUES (?,?,?,?)', caller.orgId, caller.orgId, `org-${caller.orgId}`, this.store.now())
-      this.store.run(`INSERT INTO people (id, org_id, email, display_name, first_name, last_name, roles, created) VALUES (?,?,?,?,?,?,?,?)
-        ON CONFLICT (id) DO UPDATE SET roles = excluded.roles, display_name = excluded.display_name`,
-      caller.personId, caller.orgId, me.emails[0] ?? `${caller.personId}@unknown`, me.displayName, me.firstName, me.lastName, JSON.stringify(caller.roles), this.store.now())
-    })
+    await this.ensureAt(caller, this.publicUrl ?? `${request.protocol}://${request.host}`)
+  }
+
+  /** The same, where Webex should call back is known without a request (flows subscribe at start). */
+  async ensureAt (caller: Caller, base: string): Promise<void> {
+    this.remember(caller, await this.backend.getMe(caller))
     if (this.store.get('SELECT 1 FROM webex_firehoses WHERE owner_id = ?', caller.personId)) return
-    const base = this.publicUrl ?? `${request.protocol}://${request.host}`
     const targetUrl = new URL(`/v1/webex/events/${caller.personId}`, base).toString()
     const secret = randomBytes(24).toString('hex')
     const hook = await this.backend.createWebhook(caller, { name: 'webex-spaces-connector relay', targetUrl, resource: 'all', event: 'all', secret })
     this.store.tx(() => {
       this.store.run('INSERT OR IGNORE INTO webex_firehoses (owner_id, webhook_id, secret, target_url, created) VALUES (?,?,?,?,?)',
         caller.personId, hook.id, secret, targetUrl, this.store.now())
+    })
+  }
+
+  /** The local identity rows (organisation, person) that subscriptions of this person refer to. */
+  remember (caller: Caller, me: Person): void {
+    this.store.tx(() => {
+      this.store.run('INSERT OR IGNORE INTO orgs (id, name, domain, created) VALUES (?,?,?,?)', caller.orgId, caller.orgId, `org-${caller.orgId}`, this.store.now())
+      this.store.run(`INSERT INTO people (id, org_id, email, display_name, first_name, last_name, roles, created) VALUES (?,?,?,?,?,?,?,?)
+        ON CONFLICT (id) DO UPDATE SET roles = excluded.roles, display_name = excluded.display_name`,
+      caller.personId, caller.orgId, me.emails[0] ?? `${caller.personId}@unknown`, me.displayName, me.firstName, me.lastName, JSON.stringify(caller.roles), this.store.now())
     })
   }
 

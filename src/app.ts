@@ -29,6 +29,8 @@ import { governanceRoutes } from './routes/governance.js'
 import { RetentionSchedule } from './governance/schedule.js'
 import { OperationCatalog } from './flows/operations.js'
 import { FlowRuntime } from './flows/runtime.js'
+import { Ctx } from './backends/embedded/context.js'
+import { WebexInventory } from './governance/inventory.js'
 import { embeddedOwners, noOwners, WebexConnections, type FlowOwners } from './flows/owners.js'
 import { flowRoutes } from './routes/flows.js'
 
@@ -55,6 +57,8 @@ export interface App {
   worker?: DeliveryWorker
   /** The workflow runtime (unless flows are disabled). */
   flows?: FlowRuntime
+  /** Webex backend with GOVERNANCE_TOKEN: the synced inventory governance searches. */
+  inventory?: WebexInventory
 }
 
 /** Builds the service from a config object; nothing global, so tests run many side by side. */
@@ -64,7 +68,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   // a local store of its own, fed by the relay of events from Webex.
   const store: Store = backend instanceof EmbeddedBackend
     ? backend.ctx
-    : new Store(openDatabase({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }), deps.clock)
+    : new Ctx(openDatabase({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }), deps.clock)
   const embeddedSees = backend instanceof EmbeddedBackend ? embeddedCanSee(backend.ctx) : () => false
   const relay = backend instanceof WebexHttpBackend ? new WebexRelay(store, backend, config.webex.publicUrl) : undefined
   let threaded: ThreadedDelivery | undefined
@@ -119,6 +123,14 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   await app.register(webhookRoutes, { registry, ...(beforeSubscribe ? { beforeSubscribe } : {}) })
   await app.register(triggerRoutes, { registry, ...(beforeSubscribe ? { beforeSubscribe } : {}) })
   relay?.routes(app)
+  let inventory: WebexInventory | undefined
+  if (backend instanceof WebexHttpBackend && config.governance.token && store instanceof Ctx) {
+    // Governance over Webex: the same routes, over a synced inventory of the organisation's spaces.
+    const sync = inventory = new WebexInventory(store, backend, config.governance.token, { intervalMs: config.governance.syncMinutes * 60_000, log: app.log })
+    await app.register(governanceRoutes, { ctx: store, inventory: true })
+    app.addHook('onReady', async () => { sync.start() })
+    app.addHook('onClose', async () => { sync.stop() })
+  }
   if (backend instanceof EmbeddedBackend) {
     await app.register(governanceRoutes, { ctx: backend.ctx })
     if (config.retention.scheduleEnabled) {
@@ -157,7 +169,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     registry.syncLocal('flow', [])
   }
   app.get('/health', { config: { public: true } }, async () => ({ status: 'ok' }))
-  return { app, backend, registry, worker, ...(flows ? { flows } : {}) }
+  return { app, backend, registry, worker, ...(flows ? { flows } : {}), ...(inventory ? { inventory } : {}) }
 }
 
 function makeBackend (config: Config, deps: AppDeps): WebexBackend {

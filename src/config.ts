@@ -54,6 +54,11 @@ export const Config = Type.Object({
     scheduleEnabled: Type.Boolean({ default: false }),
     at: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '02:00' })
   }, { default: {} }),
+  /** Webex backend: governance searches an inventory of the organisation, synced with a compliance officer's token. */
+  governance: Type.Object({
+    token: Type.String({ default: '' }),
+    syncMinutes: Type.Integer({ minimum: 1, default: 60 })
+  }, { default: {} }),
   /** Where the connector definition says the service lives (a connection can override it). */
   connector: Type.Object({
     host: Type.String({ pattern: '^[^{}/ :\\\\]+(?::\\d+)?$', default: 'webex-spaces.example.com' }),
@@ -88,7 +93,8 @@ const ENV: Record<string, string[]> = {
   DELIVERY_INACTIVE_AFTER_FAILURES: ['delivery', 'inactiveAfterFailures'], DELIVERY_DEAD_LETTER_CAP: ['delivery', 'deadLetterCap'],
   RETENTION_SCHEDULE_ENABLED: ['retention', 'scheduleEnabled'], RETENTION_AT: ['retention', 'at'],
   CONNECTOR_HOST: ['connector', 'host'], CONNECTOR_SCHEME: ['connector', 'scheme'],
-  FLOWS_ENABLED: ['flows', 'enabled'], FLOWS_DIR: ['flows', 'dir'], FLOWS_CONCURRENCY: ['flows', 'concurrency'], FLOWS_HTTP_ALLOW: ['flows', 'httpAllow'], FLOWS_CONNECTIONS: ['flows', 'connections']
+  FLOWS_ENABLED: ['flows', 'enabled'], FLOWS_DIR: ['flows', 'dir'], FLOWS_CONCURRENCY: ['flows', 'concurrency'], FLOWS_HTTP_ALLOW: ['flows', 'httpAllow'], FLOWS_CONNECTIONS: ['flows', 'connections'],
+  GOVERNANCE_TOKEN: ['governance', 'token'], GOVERNANCE_SYNC_MINUTES: ['governance', 'syncMinutes']
 }
 
 /** Builds a full config from partial settings: defaults filled, types converted, anything invalid refused. */

@@ -1,3 +1,4 @@
+import { isComplianceOfficer } from '../../auth/rules.js'
 import { BadRequestError, NotFoundError } from '../../errors.js'
 import { decodeId, newUuid } from '../../ids.js'
 import { MAX_PEOPLE_IDS, type ListPeopleQuery, type PeopleList, type Person } from '../../schemas/person.js'
@@ -27,12 +28,15 @@ export function listPeople (ctx: Ctx, caller: Caller, q: Paged<ListPeopleQuery>)
     }
     return { items: items.slice(0, q.max), ...(notFoundIds.length > 0 ? { notFoundIds } : {}) }
   }
-  if (q.email === undefined && q.displayName === undefined) {
+  // As Webex lets an organisation's admins list everyone, so here a compliance officer (the role the
+  // governance inventory runs with) may omit the filters and page through their organisation.
+  const everyone = q.email === undefined && q.displayName === undefined
+  if (everyone && !isComplianceOfficer(caller)) {
     throw new BadRequestError('Give id, email or displayName to look people up.')
   }
   const after = decodeCursor(q.cursor, ['number'])
-  const where: string[] = []
-  const params: unknown[] = []
+  const where: string[] = everyone ? ['org_id = ?'] : []
+  const params: unknown[] = everyone ? [caller.orgId] : []
   if (q.email !== undefined) { where.push('email = ?'); params.push(q.email) }
   if (q.displayName !== undefined) {
     // Prefix search inside the caller's organisation, as Webex restricts it.

@@ -185,4 +185,15 @@ t.test('advanced search is exact: random conditions against a brute-force filter
     return JSON.stringify(got) === JSON.stringify(want)
   }), { numRuns: 200, seed: 42 })
   t.pass('200 random searches equal the brute-force filter')
+
+  // Paging in small pages walks the same order as sorting everything: (key desc, local id desc), no repeats.
+  const local = (id: string): string => Buffer.from(id, 'base64url').toString().split('/ROOM/')[1]
+  for (const [sortBy, field] of [['created', 'created'], ['lastactivity', 'lastActivity']] as const) {
+    const paged: string[] = []
+    let url: string | undefined = `/v1/governance/spaces?max=3&sortBy=${sortBy}&type=group`
+    while (url) { const p: { body: any, headers: Headers } = await s.carol('GET', url); paged.push(...p.body.items.map((r: any) => r.id)); url = /<([^>]+)>/.exec(p.headers.get('link') ?? '')?.[1] }
+    const want = universe.filter(r => r.type === 'group')
+      .sort((a, b) => Date.parse(b[field]) - Date.parse(a[field]) || (local(b.id) > local(a.id) ? 1 : -1)).map(r => r.id)
+    t.same(paged, want, `pages of 3 by ${sortBy} = the whole list sorted`)
+  }
 })

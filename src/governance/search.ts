@@ -2,11 +2,12 @@ import { BadRequestError } from '../errors.js'
 import { decodeId, encodeId } from '../ids.js'
 import type { Caller, Page } from '../backends/backend.js'
 import type { Ctx } from '../backends/embedded/context.js'
-import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
+import { decodeCursor, toPage, type CursorKey } from '../backends/embedded/cursor.js'
 import { titleFor } from '../backends/embedded/spaces.js'
 import { toRoom, type RoomRow } from '../backends/embedded/rows.js'
 import type { GovernedSpace, PolicyConditions, SearchQuery, SpaceConditions } from '../schemas/governance.js'
 import { tagIdsByName } from './tags.js'
+import { indexableTitle, SearchIndex } from './search-index.js'
 
 export type GovernedRow = RoomRow & { member_count: number, external_count: number, classification_id: string | null, is_blocked: number }
 
@@ -116,9 +117,10 @@ export function searchSpaces (ctx: Ctx, caller: Caller, q: Omit<SearchQuery, 'ma
     c.classificationId = local
   }
   if (c.groups) c.groups = c.groups.map(g => decodeGroup(g))
-  const { where, params } = conditionSql(ctx, caller.orgId, c, ctx.clock())
   const sort = SORTS[(q.sortBy ?? 'created') as keyof typeof SORTS]
   const after = decodeCursor(q.cursor, ['string', 'string'])
+  if (c.title === undefined || indexableTitle(c.title)) return indexedSearch(ctx, caller, c, q.sortBy === 'lastactivity', after, q.max)
+  const { where, params } = conditionSql(ctx, caller.orgId, c, ctx.clock())
   if (after) { where.push(sort.after); params.push(after[0], after[0], after[1]) }
   const driver = smallestDriver(ctx, caller.orgId, c)
   // With a selective condition, start from its few candidate spaces (CROSS JOIN keeps that loop order);
@@ -127,6 +129,38 @@ export function searchSpaces (ctx: Ctx, caller: Caller, q: Omit<SearchQuery, 'ma
   const rows = ctx.all<GovernedRow>(`SELECT r.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`,
     ...(driver?.params ?? []), ...params, q.max + 1)
   return toPage(rows, q.max, r => toGoverned(ctx, r, caller.personId), sort.key)
+}
+
+const indexes = new WeakMap<Ctx, SearchIndex>()
+
+/**
+ * The search through the in-memory index (see search-index.ts): the same conditions as conditionSql, then the
+ * page's rows read by seq. Titles with characters outside printable ASCII take the SQL path, where SQLite's
+ * own folding decides.
+ */
+function indexedSearch (ctx: Ctx, caller: Caller, c: Conditions, byActivity: boolean, after: CursorKey | undefined, max: number): Page<GovernedSpace> {
+  let index = indexes.get(ctx)
+  if (!index) { index = new SearchIndex(ctx); indexes.set(ctx, index) }
+  const ms = (iso: string | undefined): number | undefined => iso === undefined ? undefined : Date.parse(new Date(iso).toISOString())
+  const seqs = index.search({
+    orgId: caller.orgId, byActivity, limit: max + 1,
+    ...(c.title !== undefined ? { title: c.title } : {}),
+    ...(c.tags !== undefined ? { tags: { ids: tagIdsByName(ctx, caller.orgId, c.tags), all: c.tagsMode === 'all' } } : {}),
+    ...(c.groups !== undefined ? { groups: c.groups } : {}),
+    ...(c.domains !== undefined ? { domains: c.domains } : {}),
+    ...(c.scope !== undefined ? { scope: c.scope } : {}),
+    ...(c.type !== undefined ? { type: c.type } : {}),
+    ...(c.activeAfter !== undefined ? { activeAfterMs: ms(c.activeAfter) } : {}),
+    ...(c.activeBefore !== undefined ? { activeBeforeMs: ms(c.activeBefore) } : {}),
+    ...(c.inactiveDays !== undefined ? { inactiveUpToMs: ctx.clock() - c.inactiveDays * DAY } : {}),
+    ...(c.classificationId !== undefined ? { classificationId: c.classificationId } : {}),
+    ...(after ? { after: { ms: Date.parse(String(after[0])), id: String(after[1]) } } : {})
+  })
+  const rows = seqs.length === 0 ? [] : ctx.all<GovernedRow>(`SELECT * FROM rooms WHERE seq IN (${seqs.map(() => '?').join(',')})`, ...seqs)
+  const bySeq = new Map(rows.map(r => [r.seq, r]))
+  const ordered = seqs.map(seq => bySeq.get(seq)).filter((r): r is GovernedRow => r !== undefined)
+  const sort = byActivity ? SORTS.lastactivity : SORTS.created
+  return toPage(ordered, max, r => toGoverned(ctx, r, caller.personId), sort.key)
 }
 
 /** Candidate sets beyond this size are cheaper to find by walking the sort index (measured at 1M spaces). */

@@ -201,5 +201,21 @@ export const MIGRATIONS: string[] = [
     attempts INTEGER NOT NULL, inputs TEXT, outputs TEXT, error TEXT, started TEXT NOT NULL, finished TEXT NOT NULL, duration_ms INTEGER NOT NULL,
     PRIMARY KEY (run_seq, ord)
   ) WITHOUT ROWID;
+  `,
+  `
+  -- Advanced search runs over an in-memory index (governance/search-index.ts); these triggers note every space
+  -- whose searchable facts may have changed, whatever wrote them, so the index reloads exactly those.
+  CREATE TABLE search_dirty (room_seq INTEGER PRIMARY KEY) WITHOUT ROWID;
+  CREATE TRIGGER search_rooms_insert AFTER INSERT ON rooms BEGIN INSERT OR IGNORE INTO search_dirty VALUES (NEW.seq); END;
+  CREATE TRIGGER search_rooms_update AFTER UPDATE ON rooms BEGIN INSERT OR IGNORE INTO search_dirty VALUES (NEW.seq); END;
+  CREATE TRIGGER search_rooms_delete AFTER DELETE ON rooms BEGIN INSERT OR IGNORE INTO search_dirty VALUES (OLD.seq); END;
+  CREATE TRIGGER search_tags_insert AFTER INSERT ON space_tags BEGIN INSERT OR IGNORE INTO search_dirty VALUES (NEW.room_seq); END;
+  CREATE TRIGGER search_tags_delete AFTER DELETE ON space_tags BEGIN INSERT OR IGNORE INTO search_dirty VALUES (OLD.room_seq); END;
+  CREATE TRIGGER search_group_members_insert AFTER INSERT ON group_members BEGIN
+    INSERT OR IGNORE INTO search_dirty SELECT r.seq FROM memberships m JOIN rooms r ON r.id = m.room_id WHERE m.person_id = NEW.person_id;
+  END;
+  CREATE TRIGGER search_group_members_delete AFTER DELETE ON group_members BEGIN
+    INSERT OR IGNORE INTO search_dirty SELECT r.seq FROM memberships m JOIN rooms r ON r.id = m.room_id WHERE m.person_id = OLD.person_id;
+  END;
   `
 ]

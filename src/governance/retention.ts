@@ -9,7 +9,7 @@ import { toMessage, type MessageRow, type PersonRow, type RoomRow } from '../bac
 import { slim } from '../backends/embedded/messages.js'
 import type { Plan, PlanItem, Policy, PolicyBody, PolicyConditions } from '../schemas/governance.js'
 import { audit, orgRoom } from './access.js'
-import { conditionSql, fromPolicy, governedTitle } from './search.js'
+import { conditionSql, fromPolicy, governedTitle, indexConditions, searchIndex, type Conditions } from './search.js'
 
 const DAY = 86_400_000
 
@@ -83,7 +83,8 @@ export function deleteOverride (ctx: Ctx, caller: Caller, roomId: string): void 
 
 /** What retention decided for one space. */
 interface Decision {
-  room: { id: string, seq: number, title: string | null, type: string }
+  /** title: read only for the plan items shown (undefined until then). */
+  room: { id: string, seq: number, title?: string | null, type: string }
   action: 'deleteMessages' | 'deleteSpace'
   days: number
   /** Policy id, or 'override'. */
@@ -108,11 +109,7 @@ function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decis
     const conditions = fromPolicy(JSON.parse(p.conditions) as PolicyConditions)
     // A space deletion policy's period is an inactivity period: fold it into the conditions.
     if (p.action === 'deleteSpaces') conditions.inactiveDays = Math.max(conditions.inactiveDays ?? 0, p.days)
-    const { where, params } = conditionSql(ctx, orgId, conditions, now)
-    if (onlyRoom) { where.push('r.id = ?'); params.push(onlyRoom) }
-    const rows = ctx.all<{ id: string, seq: number, title: string | null, type: string }>(
-      `SELECT r.id, r.seq, r.title, r.type FROM rooms r WHERE ${where.join(' AND ')}`, ...params)
-    for (const room of rows) {
+    for (const room of matching(ctx, orgId, conditions, now, onlyRoom)) {
       const d: Decision = { room, action: p.action === 'deleteSpaces' ? 'deleteSpace' : 'deleteMessages', days: p.days, by: p.id, policy: p, actorId: p.created_by }
       const slot = best.get(room.id) ?? {}
       if (d.action === 'deleteSpace') { if (better(slot.space, d)) slot.space = d } else if (better(slot.msg, d)) slot.msg = d
@@ -129,6 +126,22 @@ function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decis
   return [...best.values()].map(slot => slot.space ?? slot.msg!).filter(Boolean)
 }
 
+/**
+ * The spaces a policy's conditions match: from the search index (the whole organisation in one pass, as
+ * search sees it), or by SQL for one space or a title only SQL can fold. Titles are read later, for the
+ * plan items shown.
+ */
+function matching (ctx: Ctx, orgId: string, c: Conditions, now: number, onlyRoom?: string): Array<Decision['room']> {
+  const indexed = onlyRoom === undefined ? indexConditions(ctx, orgId, c, now) : undefined
+  if (indexed) {
+    const index = searchIndex(ctx)
+    return index.matches(indexed).map(seq => ({ ...index.space(seq), seq }))
+  }
+  const { where, params } = conditionSql(ctx, orgId, c, now)
+  if (onlyRoom) { where.push('r.id = ?'); params.push(onlyRoom) }
+  return ctx.all<{ id: string, seq: number, title: string | null, type: string }>(`SELECT r.id, r.seq, r.title, r.type FROM rooms r WHERE ${where.join(' AND ')}`, ...params)
+}
+
 interface Planned extends Decision { messages: number, before?: string }
 
 function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Planned[] {
@@ -138,12 +151,15 @@ function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Plan
   const byDays = new Map<number, Decision[]>()
   const deletions = decisions.filter(d => d.action === 'deleteSpace')
   // Many spaces: one grouped count beats a count per space.
+  // Rows as arrays (raw), straight into the map: at a million spaces the objects alone cost a second.
   const all = deletions.length > 50
-    ? new Map(ctx.all<{ room_id: string, n: number }>('SELECT room_id, count(*) AS n FROM messages GROUP BY room_id').map(r => [r.room_id, r.n]))
+    ? new Map(ctx.q('SELECT room_id, count(*) FROM messages GROUP BY room_id').raw().all() as Array<[string, number]>)
     : undefined
   for (const d of decisions) {
     if (d.action === 'deleteSpace') {
-      out.push({ ...d, messages: all ? all.get(d.room.id) ?? 0 : ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', d.room.id)?.n ?? 0 })
+      const p = d as Planned
+      p.messages = all ? all.get(d.room.id) ?? 0 : ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', d.room.id)?.n ?? 0
+      out.push(p)
     } else {
       const list = byDays.get(d.days) ?? []
       list.push(d)
@@ -156,11 +172,11 @@ function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Plan
     if (list.length <= 50) {
       for (const d of list) counts.set(d.room.id, ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ? AND created < ?', d.room.id, before)?.n ?? 0)
     } else {
-      for (const r of ctx.all<{ room_id: string, n: number }>('SELECT room_id, count(*) AS n FROM messages WHERE created < ? GROUP BY room_id', before)) counts.set(r.room_id, r.n)
+      for (const [room, n] of ctx.q('SELECT room_id, count(*) FROM messages WHERE created < ? GROUP BY room_id').raw().all(before) as Array<[string, number]>) counts.set(room, n)
     }
     for (const d of list) {
       const n = counts.get(d.room.id) ?? 0
-      if (n > 0) out.push({ ...d, messages: n, before })
+      if (n > 0) { const p = d as Planned; p.messages = n; p.before = before; out.push(p) }
     }
   }
   return out
@@ -186,7 +202,10 @@ export function plan (ctx: Ctx, caller: Caller, roomId?: string): Plan {
     spaces: items.length,
     messages: items.reduce((n, i) => n + i.messages, 0),
     spacesToDelete: items.filter(i => i.action === 'deleteSpace').length,
-    items: items.slice(0, 1000).map(i => toItem(i, governedTitle(ctx, { id: i.room.id, type: i.room.type as 'direct' | 'group', title: i.room.title }, caller.personId)))
+    items: items.slice(0, 1000).map(i => {
+      const title = i.room.title !== undefined ? i.room.title : ctx.get<{ title: string | null }>('SELECT title FROM rooms WHERE seq = ?', i.room.seq)?.title ?? null
+      return toItem(i, governedTitle(ctx, { id: i.room.id, type: i.room.type as 'direct' | 'group', title }, caller.personId))
+    })
   }
 }
 

@@ -37,8 +37,8 @@ const EXTERNAL = 2
 /** More changed spaces than this at once (a bulk load): rebuilding is cheaper than reloading each. */
 const REBUILD_AFTER = 20_000
 
-/** What one search asks, resolved to the index's terms (tag ids, group ids, lower-case domains, ms). */
-export interface IndexQuery {
+/** Search conditions resolved to the index's terms (tag ids, group ids, lower-case domains, ms). */
+export interface Conditions {
   orgId: string
   title?: string
   /** Tag ids; `all`: every one; otherwise any. An empty list matches nothing. */
@@ -51,6 +51,10 @@ export interface IndexQuery {
   activeBeforeMs?: number
   inactiveUpToMs?: number
   classificationId?: string
+}
+
+/** One page of a search: the conditions, the sort, where the previous page ended, how many. */
+export interface IndexQuery extends Conditions {
   byActivity: boolean
   after?: { ms: number, id: string }
   limit: number
@@ -94,18 +98,41 @@ export class SearchIndex {
   /** The seqs of the page, in result order (newest first by the sort key, then id). */
   search (q: IndexQuery): number[] {
     this.refresh()
+    const key = q.byActivity ? this.active : this.created
+    const heap = new TopK(q.limit, key, this.ids)
+    const after = q.after
+    const ids = this.ids
+    this.scan(q, i => (!after || key[i] < after.ms || (key[i] === after.ms && ids[i] < after.id)) && heap.wouldKeep(i), i => heap.add(i))
+    return heap.sorted()
+  }
+
+  /** Every space matching the conditions (the retention engine's policies), as seqs in no particular order. */
+  matches (q: Conditions): number[] {
+    this.refresh()
+    const out: number[] = []
+    this.scan(q, () => true, i => out.push(i))
+    return out
+  }
+
+  /** What the retention engine needs of a matched space without going back to SQL. */
+  space (seq: number): { id: string, type: string } { return { id: this.ids[seq], type: (this.flags[seq] & DIRECT) !== 0 ? 'direct' : 'group' } }
+
+  /**
+   * One pass over the organisation's spaces: the bitset conditions rule out 32 spaces a word, then each
+   * remaining space's facts are compared; `wanted` (the page's cursor and heap) runs before the title, the
+   * one check that touches a string. The caller has refreshed the index (its arrays may have been replaced).
+   */
+  private scan (q: Conditions, wanted: (i: number) => boolean, found: (i: number) => void): void {
     const orgIdx = this.orgs.find(q.orgId)
-    if (orgIdx < 0 || q.limit <= 0) return []
+    if (orgIdx < 0) return
     const mask = this.mask(q)
-    if (mask === null) return []
+    if (mask === null) return
     const clsIdx = q.classificationId !== undefined ? this.classes.find(q.classificationId) : -2
-    if (clsIdx === -1) return []
+    if (clsIdx === -1) return
     const needle = q.title !== undefined ? foldAscii(q.title) : undefined
     const wantType = q.type === undefined ? -1 : q.type === 'direct' ? DIRECT : 0
     const wantExternal = q.scope === undefined ? -1 : q.scope === 'external' ? EXTERNAL : 0
-    const key = q.byActivity ? this.active : this.created
-    const { org, flags, cls, active, ids, titles } = this
-    const heap = new TopK(q.limit, key, ids)
+    const { org, flags, cls, active, titles } = this
     const words = mask ?? this.present.words
     const present = this.present.words
     for (let w = 0; w < words.length; w++) {
@@ -123,17 +150,15 @@ export class SearchIndex {
         if (q.activeAfterMs !== undefined && !(a > q.activeAfterMs)) continue
         if (q.activeBeforeMs !== undefined && !(a < q.activeBeforeMs)) continue
         if (q.inactiveUpToMs !== undefined && !(a <= q.inactiveUpToMs)) continue
-        if (q.after && !(key[i] < q.after.ms || (key[i] === q.after.ms && ids[i] < q.after.id))) continue
-        if (!heap.wouldKeep(i)) continue
+        if (!wanted(i)) continue
         if (needle !== undefined) { const t = titles[i]; if (t === null || !t.includes(needle)) continue }
-        heap.add(i)
+        found(i)
       }
     }
-    return heap.sorted()
   }
 
   /** The AND of the bitset conditions (tags, domains, groups); undefined: none given; null: nothing can match. */
-  private mask (q: IndexQuery): Uint32Array | undefined | null {
+  private mask (q: Conditions): Uint32Array | undefined | null {
     let out: Uint32Array | undefined
     const and = (m: Uint32Array): void => {
       if (!out) { out = m; return }

@@ -7,7 +7,7 @@ import { titleFor } from '../backends/embedded/spaces.js'
 import { toRoom, type RoomRow } from '../backends/embedded/rows.js'
 import type { GovernedSpace, PolicyConditions, SearchQuery, SpaceConditions } from '../schemas/governance.js'
 import { tagIdsByName } from './tags.js'
-import { indexableTitle, SearchIndex } from './search-index.js'
+import { indexableTitle, SearchIndex, type Conditions as IndexConditions } from './search-index.js'
 
 export type GovernedRow = RoomRow & { member_count: number, external_count: number, classification_id: string | null, is_blocked: number }
 
@@ -119,7 +119,8 @@ export function searchSpaces (ctx: Ctx, caller: Caller, q: Omit<SearchQuery, 'ma
   if (c.groups) c.groups = c.groups.map(g => decodeGroup(g))
   const sort = SORTS[(q.sortBy ?? 'created') as keyof typeof SORTS]
   const after = decodeCursor(q.cursor, ['string', 'string'])
-  if (c.title === undefined || indexableTitle(c.title)) return indexedSearch(ctx, caller, c, q.sortBy === 'lastactivity', after, q.max)
+  const indexed = indexConditions(ctx, caller.orgId, c, ctx.clock())
+  if (indexed) return indexedSearch(ctx, caller, indexed, q.sortBy === 'lastactivity', after, q.max)
   const { where, params } = conditionSql(ctx, caller.orgId, c, ctx.clock())
   if (after) { where.push(sort.after); params.push(after[0], after[0], after[1]) }
   const driver = smallestDriver(ctx, caller.orgId, c)
@@ -133,27 +134,39 @@ export function searchSpaces (ctx: Ctx, caller: Caller, q: Omit<SearchQuery, 'ma
 
 const indexes = new WeakMap<Ctx, SearchIndex>()
 
-/**
- * The search through the in-memory index (see search-index.ts): the same conditions as conditionSql, then the
- * page's rows read by seq. Titles with characters outside printable ASCII take the SQL path, where SQLite's
- * own folding decides.
- */
-function indexedSearch (ctx: Ctx, caller: Caller, c: Conditions, byActivity: boolean, after: CursorKey | undefined, max: number): Page<GovernedSpace> {
+/** The store's search index, made on first use. */
+export function searchIndex (ctx: Ctx): SearchIndex {
   let index = indexes.get(ctx)
   if (!index) { index = new SearchIndex(ctx); indexes.set(ctx, index) }
+  return index
+}
+
+/** The conditions in the index's terms; undefined when only SQL can answer them (a title beyond printable ASCII). */
+export function indexConditions (ctx: Ctx, orgId: string, c: Conditions, now: number): IndexConditions | undefined {
+  if (c.title !== undefined && !indexableTitle(c.title)) return undefined
   const ms = (iso: string | undefined): number | undefined => iso === undefined ? undefined : Date.parse(new Date(iso).toISOString())
-  const seqs = index.search({
-    orgId: caller.orgId, byActivity, limit: max + 1,
+  return {
+    orgId,
     ...(c.title !== undefined ? { title: c.title } : {}),
-    ...(c.tags !== undefined ? { tags: { ids: tagIdsByName(ctx, caller.orgId, c.tags), all: c.tagsMode === 'all' } } : {}),
+    ...(c.tags !== undefined ? { tags: { ids: tagIdsByName(ctx, orgId, c.tags), all: c.tagsMode === 'all' } } : {}),
     ...(c.groups !== undefined ? { groups: c.groups } : {}),
     ...(c.domains !== undefined ? { domains: c.domains } : {}),
     ...(c.scope !== undefined ? { scope: c.scope } : {}),
     ...(c.type !== undefined ? { type: c.type } : {}),
     ...(c.activeAfter !== undefined ? { activeAfterMs: ms(c.activeAfter) } : {}),
     ...(c.activeBefore !== undefined ? { activeBeforeMs: ms(c.activeBefore) } : {}),
-    ...(c.inactiveDays !== undefined ? { inactiveUpToMs: ctx.clock() - c.inactiveDays * DAY } : {}),
-    ...(c.classificationId !== undefined ? { classificationId: c.classificationId } : {}),
+    ...(c.inactiveDays !== undefined ? { inactiveUpToMs: now - c.inactiveDays * DAY } : {}),
+    ...(c.classificationId !== undefined ? { classificationId: c.classificationId } : {})
+  }
+}
+
+/**
+ * The search through the in-memory index (see search-index.ts): the same conditions as conditionSql, then the
+ * page's rows read by seq.
+ */
+function indexedSearch (ctx: Ctx, caller: Caller, c: IndexConditions, byActivity: boolean, after: CursorKey | undefined, max: number): Page<GovernedSpace> {
+  const seqs = searchIndex(ctx).search({
+    ...c, byActivity, limit: max + 1,
     ...(after ? { after: { ms: Date.parse(String(after[0])), id: String(after[1]) } } : {})
   })
   const rows = seqs.length === 0 ? [] : ctx.all<GovernedRow>(`SELECT * FROM rooms WHERE seq IN (${seqs.map(() => '?').join(',')})`, ...seqs)

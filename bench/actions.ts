@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 
-interface Urls { service: string, serviceUncached: string, bare: string, roomId: string, token: string }
+interface Urls { service: string, serviceUncached: string, serviceWithFlows: string, bare: string, roomId: string, token: string }
 
 async function startServers (): Promise<{ urls: Urls, stop: () => void }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./servers.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -32,7 +32,7 @@ export async function benchActions (): Promise<void> {
   try {
     const cases = [
       { name: 'Get Spaces List (GET /v1/rooms)', path: '/v1/rooms', target: 0.6 },
-      { name: 'Send a Message (POST /v1/messages)', path: '/v1/messages', method: 'POST' as const, body: JSON.stringify({ roomId: urls.roomId, text: 'load' }) }
+      { name: 'Send a Message (POST /v1/messages)', path: '/v1/messages', method: 'POST' as const, body: JSON.stringify({ roomId: urls.roomId, text: 'load' }), flows: true }
     ]
     process.stdout.write(`actions: ${DURATION}s each, ${CONNECTIONS} connections, service and bare route in one child process\n`)
     for (const c of cases) {
@@ -45,6 +45,10 @@ export async function benchActions (): Promise<void> {
       process.stdout.write(`  ${c.name}: bare ${bare.rps.toFixed(0)} req/s (p99 ${bare.p99} ms)\n` +
         `    action ${action.rps.toFixed(0)} req/s (p99 ${action.p99} ms, errors ${action.errors}), ratio ${(ratio * 100).toFixed(1)}%${verdict}\n` +
         `    action without read cache ${uncached.rps.toFixed(0)} req/s (p99 ${uncached.p99} ms, errors ${uncached.errors}), ratio ${(uncached.rps / bare.rps * 100).toFixed(1)}%\n`)
+      if (c.flows) {
+        const flows = await measure(urls.serviceWithFlows + c.path, { ...opts, token: urls.token })
+        process.stdout.write(`    action with the shipped flows running ${flows.rps.toFixed(0)} req/s (p99 ${flows.p99} ms, errors ${flows.errors}), ${(flows.rps / action.rps * 100).toFixed(1)}% of the action without them\n`)
+      }
     }
   } finally {
     stop()

@@ -39,7 +39,7 @@ export async function benchDelivery (): Promise<void> {
       record(created, now)
     }
   })
-  const service = await startServiceProcess({ DELIVERY_ALLOW_PRIVATE_TARGETS: 'true', LOG_REQUESTS: 'false' })
+  const service = await startServiceProcess({ DELIVERY_ALLOW_PRIVATE_TARGETS: 'true', LOG_REQUESTS: 'false', FLOWS_ENABLED: 'false' })
   const client = jsonClient(service.url, DEMO.tokens.alice)
   const post = async (path: string, body: unknown): Promise<{ status: number, id: string }> => {
     const r = await client.call('POST', path, body)

@@ -20,6 +20,8 @@ const json = (v: unknown): string | null => v === undefined ? null : JSON.string
 /** The durable run history: queued runs (written with the event that caused them), each action, the outcome. */
 export class RunHistory {
   private readonly ords = new Map<number, number>()
+  private pending: Array<{ seq: number, ord: number, r: ActionResult }> = []
+  private flushScheduled = false
 
   constructor (private readonly store: Store) {}
 
@@ -38,18 +40,40 @@ export class RunHistory {
     })
   }
 
+  /**
+   * Records a finished action. Rows are written together at the end of the event-loop turn (one transaction
+   * for every action of every run that finished in it) and at the latest with the run's outcome; a crash loses
+   * at most the records of that last turn, and the run is then marked interrupted.
+   */
   action (seq: number, r: ActionResult): void {
     const ord = (this.ords.get(seq) ?? 0) + 1
     this.ords.set(seq, ord)
-    this.store.tx(() => this.store.run(`INSERT INTO flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error, started, finished, duration_ms)
-      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, seq, ord, r.name, r.iteration ?? null, r.type, r.status, r.attempts, json(r.inputs), json(r.outputs),
-    json(r.error), r.startTime ?? this.store.now(), r.endTime ?? this.store.now(), r.durationMs))
+    this.pending.push({ seq, ord, r })
+    if (!this.flushScheduled) { this.flushScheduled = true; setImmediate(() => { this.flushScheduled = false; this.flush() }) }
+  }
+
+  /** Writes the records not yet written (the runtime calls it when it stops, before the store closes). */
+  flush (): void {
+    if (this.pending.length > 0) this.store.tx(() => this.writePending())
   }
 
   finish (seq: number, outcome: RunOutcome): void {
+    this.store.tx(() => {
+      this.writePending()
+      this.store.run('UPDATE flow_runs SET status = ?, finished = ?, finished_ms = ?, error = ? WHERE seq = ?',
+        outcome.status, this.store.now(), this.store.clock(), json(outcome.error), seq)
+    })
     this.ords.delete(seq)
-    this.store.tx(() => this.store.run('UPDATE flow_runs SET status = ?, finished = ?, finished_ms = ?, error = ? WHERE seq = ?',
-      outcome.status, this.store.now(), this.store.clock(), json(outcome.error), seq))
+  }
+
+  private writePending (): void {
+    const rows = this.pending
+    this.pending = []
+    for (const { seq, ord, r } of rows) {
+      this.store.run(`INSERT INTO flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error, started, finished, duration_ms)
+        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, seq, ord, r.name, r.iteration ?? null, r.type, r.status, r.attempts, json(r.inputs), json(r.outputs),
+      json(r.error), r.startTime ?? this.store.now(), r.endTime ?? this.store.now(), r.durationMs)
+    }
   }
 
   /** After a crash: runs that were in progress are failed (their actions up to then are kept), never lost. */

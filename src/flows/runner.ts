@@ -55,6 +55,7 @@ const VAR_TYPES: Record<string, (v: unknown) => boolean> = {
 export class FlowRun {
   private readonly variables = new Map<string, { type: string, value: unknown }>()
   private terminated: Terminate | undefined
+  private interrupted = false
   private readonly abort = new AbortController()
 
   constructor (private readonly flow: CompiledFlow, private readonly runId: string, private readonly triggerBody: unknown,
@@ -63,6 +64,7 @@ export class FlowRun {
   async execute (): Promise<RunOutcome> {
     try {
       const failed = await this.steps(this.flow.steps, new Scope(undefined, []))
+      if (this.interrupted) return { status: 'Failed', error: { code: 'RunInterrupted', message: 'The service stopped during this run; the actions listed ran, the rest did not.' } }
       if (this.terminated) return this.outcomeOfTerminate(this.terminated)
       return failed ? { status: 'Failed', error: { code: 'ActionFailed', message: `An action failed: ${failed}.` } } : { status: 'Succeeded' }
     } catch (err) {
@@ -71,6 +73,12 @@ export class FlowRun {
     } finally {
       this.abort.abort()
     }
+  }
+
+  /** The service is stopping: delays end now, nothing more starts, and the run ends as interrupted. */
+  interrupt (): void {
+    this.interrupted = true
+    this.abort.abort()
   }
 
   /** Evaluates the trigger conditions: false means the run is skipped. */
@@ -122,7 +130,7 @@ export class FlowRun {
       p = (async () => {
         const deps = await Promise.all(Object.entries(s.runAfter).map(async ([d, allowed]) => ({ st: await start(byName.get(d) as Step), allowed })))
         let st: RunStatus
-        if (this.terminated) st = 'Cancelled'
+        if (this.terminated || this.interrupted) st = 'Cancelled'
         else if (deps.every(d => d.allowed.includes(d.st))) st = await this.step(s, scope)
         else st = this.skip(s, scope)
         status.set(s.name, st)
@@ -183,7 +191,7 @@ export class FlowRun {
           if (err instanceof TimedOut) return done('TimedOut', { error: { code: 'ActionTimedOut', message: `The action did not finish within ${s.timeoutMs} ms.` } })
           const failure = err instanceof ActionFailure ? err : new ActionFailure('ActionFailed', (err as Error).message, undefined, undefined, true)
           const delay = this.retryDelay(s, attempts, failure)
-          if (delay === undefined || this.terminated) {
+          if (delay === undefined || this.terminated || this.interrupted) {
             return done('Failed', { outputs: failure.outputs, body: failure.body, error: { code: failure.code, message: failure.message } })
           }
           await this.deps.sleep(delay, this.abort.signal)
@@ -313,7 +321,7 @@ export class FlowRun {
     let failed: string | undefined
     const prefix = scope.iteration ? `${scope.iteration}/` : ''
     const worker = async (): Promise<void> => {
-      while (next < items.length && !this.terminated) {
+      while (next < items.length && !this.terminated && !this.interrupted) {
         const index = next++
         const f = await this.steps(s.actions, scope.child({ name: s.name, item: items[index], index }, `${prefix}${s.name}[${index}]`))
         failed ??= f

@@ -50,6 +50,7 @@ export class FlowRuntime {
   private errors: FlowLoadError[] = []
   private readonly queue: PQueue
   private readonly inFlight = new Set<number>()
+  private readonly active = new Set<Runner>()
   private pending: number[] = []
   private readonly nextDue = new Map<string, number>()
   private timer: NodeJS.Timeout | undefined
@@ -87,15 +88,23 @@ export class FlowRuntime {
     this.schedule()
   }
 
+  /**
+   * Stops without waiting out long delays: queued runs stay queued (they resume on the next start), running
+   * ones are interrupted (a Wait or a retry's backoff ends now) and end as Failed, RunInterrupted.
+   */
   async stop (): Promise<void> {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
+    this.queue.clear()
+    for (const runner of this.active) runner.interrupt()
     await this.queue.onIdle()
+    this.history.flush()
   }
 
   /** Resolves when nothing is queued or running (tests and the CLI wait on it). */
   async idle (): Promise<void> {
     for (;;) {
+      if (this.stopped) { await this.queue.onIdle(); return }
       await this.queue.onIdle()
       if (this.pending.length === 0 && this.queue.size === 0 && this.queue.pending === 0) return
       this.drain()
@@ -250,7 +259,7 @@ export class FlowRuntime {
   }
 
   private drain (): void {
-    if (this.pending.length === 0) return
+    if (this.pending.length === 0 || this.stopped) return
     const seqs = this.pending
     this.pending = []
     for (const seq of seqs) {
@@ -282,7 +291,12 @@ export class FlowRuntime {
       this.history.finish(seq, { status: 'Skipped', error: { code: 'TriggerConditionsNotMet', message: 'The trigger conditions were false for this event.' } })
       return
     }
-    this.history.finish(seq, await runner.execute())
+    this.active.add(runner)
+    try {
+      this.history.finish(seq, await runner.execute())
+    } finally {
+      this.active.delete(runner)
+    }
   }
 
   private httpRefusal (url: string): string | undefined {

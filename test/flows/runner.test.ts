@@ -205,3 +205,31 @@ t.test('actions run with the owner\'s rights: Bob\'s flow cannot read a space he
   t.equal(ok.status, 'Succeeded')
   t.ok(ok.actions[0].outputs.body.items.length >= 2, 'he reads the space he is in')
 })
+
+t.test('stopping the service interrupts a waiting run at once: it ends Failed (RunInterrupted), queued runs stay queued', async t => {
+  // A delay that only ends when the runtime gives up on it (what a 1-hour Wait looks like to a stop).
+  const started: number[] = []
+  const forever = (ms: number, signal?: AbortSignal): Promise<void> => new Promise((_resolve, reject) => {
+    started.push(ms)
+    signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true })
+  })
+  const s = await startFlows(t, {
+    hold: flowFile({
+      First: compose('done before the stop'),
+      Hold: { type: 'Wait', runAfter: { First: ['Succeeded'] }, inputs: { interval: { count: 1, unit: 'Hour' } } },
+      After: compose('never', { Hold: ['Succeeded', 'Failed'] })
+    })
+  }, { flows: { concurrency: 1 } }, { flowSleep: forever })
+  const one = (await s.alice('POST', '/v1/flows/hold/runs', { triggerBody: {} })).body
+  const two = (await s.alice('POST', '/v1/flows/hold/runs', { triggerBody: {} })).body
+  // Ask until the first run is inside its Wait (each question is a real request).
+  while (started.length === 0) await s.alice('GET', `/v1/flows/hold/runs/${one.id}`)
+  await s.app.close()
+
+  const again = await startFlows(t, {}, { flowsDir: s.flowsDir, dataDir: s.dataDir, flows: { concurrency: 1 } }, { flowSleep: forever })
+  const interrupted = (await again.alice('GET', `/v1/flows/hold/runs/${one.id}`)).body
+  t.match(interrupted, { status: 'Failed', error: { code: 'RunInterrupted' } })
+  t.same(interrupted.actions.map((a: any) => [a.name, a.status]), [['First', 'Succeeded'], ['Hold', 'Failed']], 'After never started')
+  const resumed = (await again.alice('GET', `/v1/flows/hold/runs/${two.id}`)).body
+  t.ok(['Queued', 'Running'].includes(resumed.status), `the queued run was kept and resumes (${resumed.status})`)
+})

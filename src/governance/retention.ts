@@ -102,44 +102,56 @@ interface Decision {
  */
 function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decision[] {
   const policies = ctx.all<PolicyRow>('SELECT * FROM retention_policies WHERE org_id = ? AND enabled = 1 ORDER BY priority, seq', orgId)
-  const best = new Map<string, { msg?: Decision, space?: Decision }>()
-  const better = (a: Decision | undefined, b: Decision): boolean =>
-    !a || b.days < a.days || (b.days === a.days && (b.policy!.priority < a.policy!.priority || (b.policy!.priority === a.policy!.priority && b.policy!.seq < a.policy!.seq)))
-  for (const p of policies) {
+  // The winning policy per space and action, as an index into `policies`: at a million spaces, one small
+  // number per match instead of an object per match.
+  const msgBy = new Map<number, number>()
+  const spaceBy = new Map<number, number>()
+  const better = (cur: number | undefined, next: number): boolean => {
+    if (cur === undefined) return true
+    const a = policies[cur]
+    const b = policies[next]
+    return b.days < a.days || (b.days === a.days && (b.priority < a.priority || (b.priority === a.priority && b.seq < a.seq)))
+  }
+  const known = new Map<number, Decision['room']>()
+  policies.forEach((p, pi) => {
     const conditions = fromPolicy(JSON.parse(p.conditions) as PolicyConditions)
     // A space deletion policy's period is an inactivity period: fold it into the conditions.
     if (p.action === 'deleteSpaces') conditions.inactiveDays = Math.max(conditions.inactiveDays ?? 0, p.days)
-    for (const room of matching(ctx, orgId, conditions, now, onlyRoom)) {
-      const d: Decision = { room, action: p.action === 'deleteSpaces' ? 'deleteSpace' : 'deleteMessages', days: p.days, by: p.id, policy: p, actorId: p.created_by }
-      const slot = best.get(room.id) ?? {}
-      if (d.action === 'deleteSpace') { if (better(slot.space, d)) slot.space = d } else if (better(slot.msg, d)) slot.msg = d
-      best.set(room.id, slot)
-    }
+    const into = p.action === 'deleteSpaces' ? spaceBy : msgBy
+    for (const seq of matching(ctx, orgId, conditions, now, known, onlyRoom)) if (better(into.get(seq), pi)) into.set(seq, pi)
+  })
+  const room = (seq: number): Decision['room'] => known.get(seq) ?? { ...searchIndex(ctx).space(seq), seq }
+  const decision = (seq: number, pi: number): Decision => {
+    const p = policies[pi]
+    return { room: room(seq), action: p.action === 'deleteSpaces' ? 'deleteSpace' : 'deleteMessages', days: p.days, by: p.id, policy: p, actorId: p.created_by }
   }
+  const out = new Map<number, Decision>()
+  for (const [seq, pi] of msgBy) out.set(seq, decision(seq, pi))
+  // A due space deletion is chosen over message deletion.
+  for (const [seq, pi] of spaceBy) out.set(seq, decision(seq, pi))
   const overrides = ctx.all<{ room_id: string, mode: string, days: number | null, set_by: string, seq: number, title: string | null, type: string }>(
     `SELECT o.*, r.seq, r.title, r.type FROM retention_overrides o JOIN rooms r ON r.id = o.room_id WHERE r.org_id = ?${onlyRoom ? ' AND r.id = ?' : ''}`,
     ...(onlyRoom ? [orgId, onlyRoom] : [orgId]))
   for (const o of overrides) {
-    if (o.mode === 'keep') { best.delete(o.room_id); continue }
-    best.set(o.room_id, { msg: { room: { id: o.room_id, seq: o.seq, title: o.title, type: o.type }, action: 'deleteMessages', days: o.days ?? 0, by: 'override', actorId: o.set_by } })
+    if (o.mode === 'keep') { out.delete(o.seq); continue }
+    out.set(o.seq, { room: { id: o.room_id, seq: o.seq, title: o.title, type: o.type }, action: 'deleteMessages', days: o.days ?? 0, by: 'override', actorId: o.set_by })
   }
-  return [...best.values()].map(slot => slot.space ?? slot.msg!).filter(Boolean)
+  return [...out.values()]
 }
 
 /**
- * The spaces a policy's conditions match: from the search index (the whole organisation in one pass, as
- * search sees it), or by SQL for one space or a title only SQL can fold. Titles are read later, for the
- * plan items shown.
+ * The seqs of the spaces a policy's conditions match: from the search index (the whole organisation in one
+ * pass, as search sees it), or by SQL for one space or a title only SQL can fold (those rows go into `known`,
+ * so nothing needs the index for them). Titles are read later, for the plan items shown.
  */
-function matching (ctx: Ctx, orgId: string, c: Conditions, now: number, onlyRoom?: string): Array<Decision['room']> {
+function matching (ctx: Ctx, orgId: string, c: Conditions, now: number, known: Map<number, Decision['room']>, onlyRoom?: string): number[] {
   const indexed = onlyRoom === undefined ? indexConditions(ctx, orgId, c, now) : undefined
-  if (indexed) {
-    const index = searchIndex(ctx)
-    return index.matches(indexed).map(seq => ({ ...index.space(seq), seq }))
-  }
+  if (indexed) return searchIndex(ctx).matches(indexed)
   const { where, params } = conditionSql(ctx, orgId, c, now)
   if (onlyRoom) { where.push('r.id = ?'); params.push(onlyRoom) }
-  return ctx.all<{ id: string, seq: number, title: string | null, type: string }>(`SELECT r.id, r.seq, r.title, r.type FROM rooms r WHERE ${where.join(' AND ')}`, ...params)
+  const rows = ctx.all<{ id: string, seq: number, title: string | null, type: string }>(`SELECT r.id, r.seq, r.title, r.type FROM rooms r WHERE ${where.join(' AND ')}`, ...params)
+  for (const r of rows) known.set(r.seq, r)
+  return rows.map(r => r.seq)
 }
 
 interface Planned extends Decision { messages: number, before?: string }
@@ -147,38 +159,38 @@ interface Planned extends Decision { messages: number, before?: string }
 function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Planned[] {
   const decisions = decide(ctx, orgId, now, onlyRoom)
   const out: Planned[] = []
-  // Count messages per cutoff in one pass each, not one query per space.
   const byDays = new Map<number, Decision[]>()
-  const deletions = decisions.filter(d => d.action === 'deleteSpace')
-  // Many spaces: one grouped count beats a count per space.
-  // Rows as arrays (raw), straight into the map: at a million spaces the objects alone cost a second.
-  const all = deletions.length > 50
-    ? new Map(ctx.q('SELECT room_id, count(*) FROM messages GROUP BY room_id').raw().all() as Array<[string, number]>)
-    : undefined
   for (const d of decisions) {
-    if (d.action === 'deleteSpace') {
-      const p = d as Planned
-      p.messages = all ? all.get(d.room.id) ?? 0 : ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', d.room.id)?.n ?? 0
-      out.push(p)
-    } else {
-      const list = byDays.get(d.days) ?? []
-      list.push(d)
-      byDays.set(d.days, list)
-    }
+    if (d.action === 'deleteSpace') continue
+    const list = byDays.get(d.days) ?? []
+    list.push(d)
+    byDays.set(d.days, list)
   }
-  for (const [days, list] of byDays) {
-    const before = new Date(now - days * DAY).toISOString()
-    const counts = new Map<string, number>()
-    if (list.length <= 50) {
-      for (const d of list) counts.set(d.room.id, ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ? AND created < ?', d.room.id, before)?.n ?? 0)
-    } else {
-      for (const [room, n] of ctx.q('SELECT room_id, count(*) FROM messages WHERE created < ? GROUP BY room_id').raw().all(before) as Array<[string, number]>) counts.set(room, n)
-    }
+  const cutoffs = [...byDays.keys()].map(days => new Date(now - days * DAY).toISOString())
+  // Many spaces: one pass over the (room, created) index counts every space's messages, in total and
+  // before each cutoff, instead of a query per space or per cutoff. Rows as arrays (raw), straight into the map.
+  const counts = decisions.length > 50
+    ? new Map((ctx.q(`SELECT room_id, count(*)${cutoffs.map(() => ', sum(created < ?)').join('')} FROM messages GROUP BY room_id`).raw()
+      .all(...cutoffs) as Array<[string, ...number[]]>).map(([room, ...n]) => [room, n]))
+    : undefined
+  const total = (d: Decision): number => counts
+    ? counts.get(d.room.id)?.[0] ?? 0
+    : ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', d.room.id)?.n ?? 0
+  const older = (d: Decision, k: number): number => counts
+    ? counts.get(d.room.id)?.[1 + k] ?? 0
+    : ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ? AND created < ?', d.room.id, cutoffs[k])?.n ?? 0
+  for (const d of decisions) {
+    if (d.action !== 'deleteSpace') continue
+    const p = d as Planned
+    p.messages = total(d)
+    out.push(p)
+  }
+  ;[...byDays.values()].forEach((list, k) => {
     for (const d of list) {
-      const n = counts.get(d.room.id) ?? 0
-      if (n > 0) { const p = d as Planned; p.messages = n; p.before = before; out.push(p) }
+      const n = older(d, k)
+      if (n > 0) { const p = d as Planned; p.messages = n; p.before = cutoffs[k]; out.push(p) }
     }
-  }
+  })
   return out
 }
 

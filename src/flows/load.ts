@@ -256,6 +256,10 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
   const [[triggerName, t]] = Object.entries(flow.definition.triggers)
   const tPath = `/definition/triggers/${ptr(triggerName)}`
   const conditions = (t.conditions ?? []).map((c, i) => template(`${tPath}/conditions/${i}/expression`, c.expression, new Set())).filter((x): x is Template => !!x)
+  // Accepted by the definition language but not by this runtime: refused here rather than silently ignored.
+  if (t.splitOn !== undefined) problem(`${tPath}/splitOn`, 'splitOn is not supported: each event starts one run')
+  const tz = t.recurrence?.timeZone
+  if (tz !== undefined && !/^(UTC|Coordinated Universal Time|Etc\/UTC)$/i.test(tz)) problem(`${tPath}/recurrence/timeZone`, `only UTC is supported, not '${tz}'`)
   let trigger: FlowTrigger | undefined
   if (t.type === 'Recurrence') {
     const r = t.recurrence as NonNullable<typeof t.recurrence>

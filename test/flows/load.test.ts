@@ -71,6 +71,10 @@ t.test('every kind of mistake is caught at load, with its path', async t => {
     '/definition/triggers', /must NOT have more than 1 properties/)
   one('trigger filter Webex does not have', { owner: 'a@b.c', definition: { triggers: { T: { type: 'ApiConnectionWebhook', inputs: { host: host('WhenMessageCreated'), parameters: { filter: 'colour=red' } } } }, actions: {} } },
     '/definition/triggers/T/inputs/parameters', /colour/)
+  one('splitOn', { owner: 'a@b.c', definition: { triggers: { T: { type: 'ApiConnectionWebhook', inputs: { host: host('WhenMessageCreated') }, splitOn: "@triggerBody()?['items']" } }, actions: {} } },
+    '/definition/triggers/T/splitOn', /not supported/)
+  one('a time zone other than UTC', { owner: 'a@b.c', definition: { triggers: { T: { type: 'Recurrence', recurrence: { frequency: 'Day', interval: 1, timeZone: 'W. Europe Standard Time' } } }, actions: {} } },
+    '/definition/triggers/T/recurrence/timeZone', /only UTC/)
   one('Recurrence without recurrence', { owner: 'a@b.c', definition: { triggers: { T: { type: 'Recurrence' } }, actions: {} } }, '/definition/triggers/T/recurrence', /is required/)
 
   const many = problems(flow({ A: { type: 'Compose', inputs: '@nope()' }, B: { type: 'Compose', inputs: "@body('Ghost')" } }))

@@ -52,9 +52,13 @@ function int (v: unknown, fn: string): number {
   return n
 }
 
-/** Strings compare without regard to case, as Logic Apps' equals does; everything else structurally. */
+/**
+ * equals as flows see it: strings with their case (equals('Ashish', 'ashish') is false in Power Automate),
+ * a boolean and a number by value (the reference's equals(true, 1) is true), arrays and objects structurally.
+ */
 export function looseEquals (a: unknown, b: unknown): boolean {
-  if (typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase()
+  if (typeof a === 'boolean' && typeof b === 'number') return Number(a) === b
+  if (typeof a === 'number' && typeof b === 'boolean') return a === Number(b)
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => looseEquals(x, b[i]))
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     const ka = Object.keys(a)

@@ -38,6 +38,8 @@ t.test('property access: dot, brackets, safe navigation', async t => {
   t.equal(ev("@triggerBody()['data']['roomId']"), 'R1')
   t.equal(ev('@triggerBody().data.roomId'), 'R1')
   t.equal(ev("@triggerBody()?['data']?['nothing']?['deeper']"), null, '?[] gives null all the way down')
+  t.equal(ev('@triggerBody()?.data?.roomId'), 'R1', '?. works as ?[] does')
+  t.equal(ev('@triggerBody()?.nope?.deeper'), null)
   t.throws(() => ev("@triggerBody()['nothing']['deeper']"), TE, 'a plain [] on null fails the action')
   t.equal(ev("@triggerBody()?['data']?['tags'][1]"), 'b', 'arrays index by number')
   t.equal(ev("@triggerBody()?['DATA']?['ROOMID']"), 'R1', 'property names match without regard to case when no exact match exists')
@@ -54,7 +56,10 @@ t.test('property access: dot, brackets, safe navigation', async t => {
 t.test('the functions the issue names, with Logic Apps semantics', async t => {
   const cases: Array<[string, unknown]> = [
     ["@concat('a', 1, true)", 'a1true'],
-    ["@equals('ABC', 'abc')", true],
+    ["@equals('ABC', 'abc')", false],
+    ["@equals('abc', 'abc')", true],
+    ['@equals(true, 1)', true],
+    ["@startsWith('Hello', 'he')", true],
     ['@equals(1, 1.0)', true],
     ['@not(equals(1, 2))', true],
     ['@and(true, equals(1, 1), not(false))', true],

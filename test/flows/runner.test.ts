@@ -1,5 +1,6 @@
 import t from 'tap'
-import { DEMO_IDS } from '../../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../../src/backends/embedded/seed.js'
+import { client } from '../helpers/service.js'
 import { encodeId } from '../../src/ids.js'
 import { startReceiver } from '../helpers/receiver.js'
 import { flowFile, host, startFlows, statuses } from './helpers.js'
@@ -232,4 +233,25 @@ t.test('stopping the service interrupts a waiting run at once: it ends Failed (R
   t.same(interrupted.actions.map((a: any) => [a.name, a.status]), [['First', 'Succeeded'], ['Hold', 'Failed']], 'After never started')
   const resumed = (await again.alice('GET', `/v1/flows/hold/runs/${two.id}`)).body
   t.ok(['Queued', 'Running'].includes(resumed.status), `the queued run was kept and resumes (${resumed.status})`)
+})
+
+t.test('trigger filters: a flow hears only the events its roomId / Webex filter selects, and only what its owner may see', async t => {
+  const trigger = (parameters: Record<string, string>) => ({ When_a_message_is_created: { type: 'ApiConnectionWebhook', inputs: { host: host('WhenMessageCreated'), parameters } } })
+  const s = await startFlows(t, {
+    apolloOnly: flowFile({ Note: compose("@triggerBody()?['data']?['roomId']") }, { trigger: trigger({ roomId: DEMO_IDS.apollo }) }),
+    directOnly: flowFile({ Note: compose("@triggerBody()?['data']?['roomType']") }, { trigger: trigger({ filter: 'roomType=direct' }) }),
+    davesView: flowFile({ Note: compose("@triggerBody()?['data']?['roomId']") }, { owner: 'dave@example.com' })
+  })
+  await s.alice('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: 'in Apollo' })
+  await s.alice('POST', '/v1/messages', { roomId: DEMO_IDS.general, text: 'in Product' })
+  await s.alice('POST', '/v1/messages', { roomId: DEMO_IDS.direct, text: 'to Bob' })
+  await s.alice('POST', '/v1/messages', { roomId: DEMO_IDS.finance, text: 'in Finance' })
+  await s.flows!.idle()
+  const notes = async (flowId: string, as = s.alice): Promise<unknown[]> => {
+    const runs = (await as('GET', `/v1/flows/${flowId}/runs`)).body.items
+    return Promise.all(runs.reverse().map(async (r: any) => (await as('GET', `/v1/flows/${flowId}/runs/${r.id}`)).body.actions[0].outputs))
+  }
+  t.same(await notes('apolloOnly'), [DEMO_IDS.apollo])
+  t.same(await notes('directOnly'), ['direct'])
+  t.same(await notes('davesView', client(s.url, DEMO.tokens.dave)), [DEMO_IDS.finance], 'Dave is only in Finance Q4')
 })

@@ -87,8 +87,10 @@ export class TriggerRegistry {
 
   list (caller: Caller, q: { max: number, cursor?: string }): Page<Webhook> {
     const after = decodeCursor(q.cursor, ['number'])
-    const rows = this.store.all<SubscriptionRow>("SELECT * FROM subscriptions WHERE owner_id = ? AND source <> 'flow' AND seq > ? ORDER BY seq LIMIT ?",
-      caller.personId, after?.[0] ?? 0, q.max + 1)
+    // Local subscriptions (flow triggers) are not webhooks: neither listed nor reachable by id.
+    const local = [...this.localSinks.keys()]
+    const rows = this.store.all<SubscriptionRow>(`SELECT * FROM subscriptions WHERE owner_id = ? AND source NOT IN (${local.map(() => '?').join(',')}) AND seq > ? ORDER BY seq LIMIT ?`,
+      caller.personId, ...local, after?.[0] ?? 0, q.max + 1)
     return toPage(rows, q.max, r => this.toWebhook(r), r => [r.seq])
   }
 

@@ -121,6 +121,7 @@ t.test('flows through the API: who sees, enables and runs what; disabled flows d
   t.same((await s.alice('GET', '/v1/flows')).body.items.map((f: any) => f.id), ['welcome-new-member'], 'Alice sees her flow')
   t.same((await s.carol('GET', '/v1/flows')).body.items.map((f: any) => f.id).sort(), ['keyword-alert', 'nightly-inactive-report', 'tag-external-members', 'welcome-new-member'], 'a compliance officer sees all')
   t.same((await s.bob('GET', '/v1/flows')).body.items, [])
+  t.same((await s.alice('GET', '/v1/webhooks')).body.items, [], 'a running flow\'s trigger subscription is not one of Alice\'s webhooks')
   t.equal((await s.bob('GET', '/v1/flows/welcome-new-member')).status, 404, 'others\' flows do not exist for Bob')
   t.equal((await s.bob('PUT', '/v1/flows/welcome-new-member', { enabled: false })).status, 404)
   t.equal((await s.bob('POST', '/v1/flows/welcome-new-member/runs', { triggerBody: {} })).status, 404)

@@ -6,7 +6,6 @@ import type { WebexBackend } from './backends/backend.js'
 import { EmbeddedBackend } from './backends/embedded/index.js'
 import { WebexHttpBackend } from './backends/webex/index.js'
 import { WebexRelay } from './backends/webex/relay.js'
-import { Store } from './store/store.js'
 import { openDatabase } from './store/sqlite.js'
 import { ErrorBody } from './schemas/common.js'
 import { validatorCompiler } from './http/validation.js'
@@ -66,7 +65,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   const backend = deps.backend ?? makeBackend(config, deps)
   // Triggers need a store that records changes in transactions: the embedded one, or with the Webex backend
   // a local store of its own, fed by the relay of events from Webex.
-  const store: Store = backend instanceof EmbeddedBackend
+  const store: Ctx = backend instanceof EmbeddedBackend
     ? backend.ctx
     : new Ctx(openDatabase({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }), deps.clock)
   const embeddedSees = backend instanceof EmbeddedBackend ? embeddedCanSee(backend.ctx) : () => false
@@ -124,7 +123,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   await app.register(triggerRoutes, { registry, ...(beforeSubscribe ? { beforeSubscribe } : {}) })
   relay?.routes(app)
   let inventory: WebexInventory | undefined
-  if (backend instanceof WebexHttpBackend && config.governance.token && store instanceof Ctx) {
+  if (backend instanceof WebexHttpBackend && config.governance.token) {
     // Governance over Webex: the same routes, over a synced inventory of the organisation's spaces.
     const sync = inventory = new WebexInventory(store, backend, config.governance.token, { intervalMs: config.governance.syncMinutes * 60_000, log: app.log })
     await app.register(governanceRoutes, { ctx: store, inventory: true })

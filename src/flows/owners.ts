@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Caller } from '../backends/backend.js'
 import type { Ctx } from '../backends/embedded/context.js'
+import { toCaller } from '../backends/embedded/rows.js'
 import type { WebexHttpBackend } from '../backends/webex/index.js'
 import type { WebexRelay } from '../backends/webex/relay.js'
 
@@ -17,7 +18,7 @@ export function embeddedOwners (ctx: Ctx): FlowOwners {
   return {
     get: email => {
       const p = ctx.personByEmail(email)
-      return p ? { token: '', personId: p.id, orgId: p.org_id, roles: JSON.parse(p.roles) as string[] } : undefined
+      return p ? toCaller(p, '') : undefined
     },
     load: async () => {}
   }

@@ -1,7 +1,7 @@
 import { openDatabase, type Db } from '../../store/sqlite.js'
 import type { Caller, WebexBackend } from '../backend.js'
 import { Ctx } from './context.js'
-import { toPerson, type PersonRow } from './rows.js'
+import { toCaller, toPerson, type PersonRow } from './rows.js'
 import { getPerson, listPeople } from './people.js'
 import { createRoom, deleteRoom, getRoom, listRooms, updateRoom } from './rooms.js'
 import { createMembership, deleteMembership, getMembership, listMemberships, updateMembership } from './memberships.js'
@@ -55,7 +55,7 @@ export class EmbeddedBackend implements WebexBackend {
   async authenticate (token: string): Promise<Caller | undefined> {
     const lookup = (): Caller | undefined => {
       const row = this.ctx.get<PersonRow>('SELECT p.* FROM tokens t JOIN people p ON p.id = t.person_id WHERE t.token_hash = ?', hashToken(token))
-      return row ? { token, personId: row.id, orgId: row.org_id, roles: JSON.parse(row.roles) as string[] } : undefined
+      return row ? toCaller(row, token) : undefined
     }
     if (!this.cache) return lookup()
     if (!this.callers.has(token)) {

@@ -4,6 +4,7 @@ import type { Room } from '../../schemas/room.js'
 import type { Membership, TeamMembership } from '../../schemas/membership.js'
 import type { Message } from '../../schemas/message.js'
 import type { Team } from '../../schemas/team.js'
+import type { Caller } from '../backend.js'
 
 /** Row shapes as SQLite returns them; ids are bare uuids, the API's Webex ids are built on the way out. */
 export interface PersonRow {
@@ -26,6 +27,11 @@ export interface MessageRow {
 }
 export interface TeamRow { seq: number, id: string, name: string, description: string | null, creator_id: string, created: string }
 export interface TeamMembershipRow { seq: number, team_id: string, person_id: string, is_moderator: number, created: string }
+
+/** The identity a person acts with: `token` is the credential the caller presented ('' for a flow's owner). */
+export function toCaller (p: PersonRow, token: string): Caller {
+  return { token, personId: p.id, orgId: p.org_id, roles: JSON.parse(p.roles) as string[] }
+}
 
 export function toPerson (p: PersonRow): Person {
   return {

@@ -51,9 +51,9 @@ export class WebexConnections implements FlowOwners {
     for (const [email, token] of entries) {
       try {
         if (typeof token !== 'string' || !token) throw new Error('the token must be a non-empty string')
-        const caller = await this.backend.authenticate(token)
-        if (!caller) throw new Error('Webex does not accept the token')
-        const me = await this.backend.getMe(caller)
+        const who = await this.backend.identify(token)
+        if (!who) throw new Error('Webex does not accept the token')
+        const { caller, me } = who
         if (!me.emails.some(e => e.toLowerCase() === email.toLowerCase())) throw new Error(`the token belongs to ${me.emails.join(', ')}`)
         this.relay.remember(caller, me)
         this.owners.set(email.toLowerCase(), caller)

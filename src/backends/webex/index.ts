@@ -27,7 +27,7 @@ const enc = (id: string): string => encodeURIComponent(id)
  */
 export class WebexHttpBackend implements WebexBackend {
   private readonly http: WebexHttp
-  private readonly callers = new Map<string, { caller: Caller, at: number }>()
+  private readonly callers = new Map<string, { caller: Caller, me: Person, at: number }>()
   private readonly clock: () => number
   private readonly authCacheMs: number
 
@@ -39,8 +39,16 @@ export class WebexHttpBackend implements WebexBackend {
 
   /** Who a token is, from GET /people/me; cached briefly so authentication does not spend the rate budget. */
   async authenticate (token: string): Promise<Caller | undefined> {
+    return (await this.identify(token))?.caller
+  }
+
+  /**
+   * The caller and the person as Webex describes them, from the same cached GET /people/me: what a flow
+   * connection or the relay needs (emails, names) costs no second call.
+   */
+  async identify (token: string): Promise<{ caller: Caller, me: Person } | undefined> {
     const hit = this.callers.get(token)
-    if (hit && this.clock() - hit.at < this.authCacheMs) return hit.caller
+    if (hit && this.clock() - hit.at < this.authCacheMs) return hit
     let me: Person
     try {
       me = (await this.http.call(token, 'GET', '/v1/people/me')).body as Person
@@ -49,8 +57,8 @@ export class WebexHttpBackend implements WebexBackend {
       throw err
     }
     const caller: Caller = { token, personId: decodeId('PEOPLE', me.id) ?? me.id, orgId: decodeId('ORGANIZATION', me.orgId) ?? me.orgId, roles: me.roles ?? [] }
-    this.callers.set(token, { caller, at: this.clock() })
-    return caller
+    this.callers.set(token, { caller, me, at: this.clock() })
+    return { caller, me }
   }
 
   private async one<T> (caller: Caller, method: string, path: string, body?: unknown): Promise<T> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { ForbiddenError, NotFoundError } from '../../errors.js'
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js'
 import { decodeId } from '../../ids.js'
 import type { Caller } from '../backend.js'
 import type { Person } from '../../schemas/person.js'
@@ -26,7 +26,10 @@ export class WebexRelay {
 
   /** The same, where Webex should call back is known without a request (flows subscribe at start). */
   async ensureAt (caller: Caller, base: string): Promise<void> {
-    this.remember(caller, await this.backend.getMe(caller))
+    // The caller was just authenticated with this token: its /people/me answer is still cached.
+    const who = await this.backend.identify(caller.token)
+    if (!who) throw new UnauthorizedError('The access token is not valid or has expired.')
+    this.remember(caller, who.me)
     if (this.store.get('SELECT 1 FROM webex_firehoses WHERE owner_id = ?', caller.personId)) return
     const targetUrl = new URL(`/v1/webex/events/${caller.personId}`, base).toString()
     const secret = randomBytes(24).toString('hex')

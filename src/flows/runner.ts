@@ -4,6 +4,7 @@ import { render } from './evaluate.js'
 import { callFunction, TemplateError, type ActionRecord, type EvalContext } from './functions.js'
 import { buildRequest, type OperationCatalog, type OperationReply } from './operations.js'
 import { addToTime } from './datetime.js'
+import { retryAfterMs } from '../triggers/sender.js'
 
 /** One action's outcome as the run history keeps it (a Foreach repeats its actions: `iteration` tells them apart). */
 export interface ActionResult extends ActionRecord {
@@ -354,9 +355,8 @@ export class FlowRun {
     const outputs = { statusCode: reply.statusCode, headers: reply.headers, body: reply.body }
     if (reply.statusCode >= 400) {
       const msg = (reply.body as { message?: unknown } | null)?.message
-      const retryAfter = Number(reply.headers['retry-after'])
       throw new ActionFailure(String(reply.statusCode), typeof msg === 'string' ? msg : `The call answered ${reply.statusCode}.`, outputs, reply.body,
-        reply.statusCode === 408 || reply.statusCode === 429 || reply.statusCode >= 500, Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined)
+        reply.statusCode === 408 || reply.statusCode === 429 || reply.statusCode >= 500, retryAfterMs(reply.headers['retry-after'], this.deps.now()))
     }
     return { outputs, body: reply.body }
   }

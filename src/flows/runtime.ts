@@ -221,11 +221,12 @@ export class FlowRuntime {
   private describe (f: CompiledFlow): Flow {
     const t = f.trigger
     const due = this.nextDue.get(f.id)
+    const enabled = this.enabled(f)
     return {
-      id: f.id, description: f.description, ownerEmail: f.owner, enabled: this.enabled(f),
+      id: f.id, description: f.description, ownerEmail: f.owner, enabled,
       trigger: t.kind === 'webhook'
         ? { name: t.name, type: 'ApiConnectionWebhook', operationId: t.trigger.operationId, ...(t.filter ? { filter: t.filter } : {}) }
-        : { name: t.name, type: 'Recurrence', recurrence: `${t.interval} ${t.frequency}`, ...(due !== undefined && this.enabled(f) ? { nextRun: new Date(due).toISOString() } : {}) },
+        : { name: t.name, type: 'Recurrence', recurrence: `${t.interval} ${t.frequency}`, ...(due !== undefined && enabled ? { nextRun: new Date(due).toISOString() } : {}) },
       actions: f.steps.map(s => s.name)
     }
   }

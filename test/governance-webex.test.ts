@@ -1,4 +1,6 @@
 import t from 'tap'
+import Database from 'better-sqlite3'
+import { join } from 'node:path'
 import { DEMO, DEMO_IDS as ids } from '../src/backends/embedded/seed.js'
 import { client, startService } from './helpers/service.js'
 
@@ -12,6 +14,10 @@ t.test('governance over a Webex inventory: search sees the organisation\'s space
   })
   const first = await svc.inventory!.sync()
   t.match(first, { people: 4, spaces: 4, skipped: 0 })
+  const local = new Database(join(svc.dataDir, 'webex.db'), { readonly: true })
+  t.same(local.prepare("SELECT first_name, last_name FROM people WHERE email = 'alice@example.com'").get(), { first_name: 'Alice', last_name: 'Johnson' },
+    'names from the people list survive the memberships that mention the same person')
+  local.close()
   const carol = client(svc.url, DEMO.tokens.carol)
   t.equal((await client(upstream.url, DEMO.tokens.alice)('GET', '/v1/people')).status, 400, 'only an officer may list people without a filter')
   const upCarol = client(upstream.url, DEMO.tokens.carol)

@@ -99,7 +99,12 @@ export class WebexInventory {
     let memberships = 0
     ctx.tx(() => {
       const org = (id: string): void => { ctx.run('INSERT OR IGNORE INTO orgs (id, name, domain, created) VALUES (?,?,?,?)', id, id, `org-${id}`, now) }
+      // Each person is written once per refresh: first from the people list (names and roles), so a membership
+      // seen later (which carries only the display name) neither rewrites nor blanks them.
+      const written = new Set<string>()
       const person = (id: string, orgId: string, email: string, name: string, first: string, last: string, roles?: string[]): void => {
+        if (written.has(id)) return
+        written.add(id)
         org(orgId)
         ctx.run(`INSERT INTO people (id, org_id, email, display_name, first_name, last_name, roles, created) VALUES (?,?,?,?,?,?,?,?)
           ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, email = excluded.email, display_name = excluded.display_name,

@@ -90,6 +90,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   app.addSchema(ErrorBody)
   app.addHook('onRequest', async (request, reply) => { reply.header('trackingid', request.id) })
   installErrorHandling(app)
+  // Writes commit in groups, once per event-loop turn: nobody hears of one before it is committed.
+  app.addHook('onSend', (request, reply, payload, done) => { store.whenCommitted(err => { if (err) done(err); else done(null, payload) }) })
   // Deliveries go out from a thread of their own unless the store is in memory or a test drives time.
   const inThread = config.delivery.thread && config.dataDir !== ':memory:' && !deps.clock && !deps.random && deps.deliveryTimers !== false
   const { thread: _thread, ...delivery } = config.delivery
@@ -104,7 +106,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   app.addHook('onReady', async () => { worker?.kick(); await threaded?.start() })
   app.addHook('onClose', async () => {
     await worker?.stop(); await threaded?.stop(); await backend.close()
-    if (!(backend instanceof EmbeddedBackend)) store.db.close()
+    if (!(backend instanceof EmbeddedBackend)) { store.commit(); store.db.close() }
   })
 
   await registerDocs(app, config, deps.docs ?? 'openapi3')

@@ -37,7 +37,10 @@ export class LocalOutboxWriter implements OutboxWriter {
   constructor (private readonly store: Store, private readonly registry: TriggerRegistry) {}
 
   delivered (through: Array<[string, number]>, resetStreak: string[], purge: boolean): void {
-    this.store.tx(() => {
+    // Watermarks ride along with the turn's other writes; a reset streak changes what the registry caches,
+    // and another thread re-reads that at once, so it commits first.
+    const write = resetStreak.length > 0 ? this.store.tx.bind(this.store) : this.store.txGrouped.bind(this.store)
+    write(() => {
       for (const [id, seq] of through) this.store.run('UPDATE subscriptions SET delivered_through = max(delivered_through, ?) WHERE id = ?', seq, id)
       for (const id of resetStreak) this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
       if (purge) {

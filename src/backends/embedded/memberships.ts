@@ -46,7 +46,7 @@ export function listMemberships (ctx: Ctx, caller: Caller, q: Paged<ListMembersh
 }
 
 export function createMembership (ctx: Ctx, caller: Caller, body: CreateMembershipBody): Membership {
-  return ctx.tx(() => {
+  return ctx.txGrouped(() => {
     const { room, member } = readableSpace(ctx, caller, body.roomId)
     assertMember(spaceView(room), memberView(member))
     assertCanManageMembers(spaceView(room), memberView(member) ?? { isModerator: false })
@@ -79,7 +79,7 @@ export function getMembership (ctx: Ctx, caller: Caller, membershipId: string): 
 }
 
 export function updateMembership (ctx: Ctx, caller: Caller, membershipId: string, body: UpdateMembershipBody): Membership {
-  return ctx.tx(() => {
+  return ctx.txGrouped(() => {
     const { room, m, person, mine } = findMembership(ctx, caller, membershipId)
     assertMember(spaceView(room), memberView(mine))
     const own = m.person_id === caller.personId
@@ -99,7 +99,7 @@ export function updateMembership (ctx: Ctx, caller: Caller, membershipId: string
 
 /** Removing someone else needs the member-management rules; leaving needs only membership. */
 export function deleteMembership (ctx: Ctx, caller: Caller, membershipId: string): void {
-  ctx.tx(() => {
+  ctx.txGrouped(() => {
     const { room, m, person, mine } = findMembership(ctx, caller, membershipId)
     assertMember(spaceView(room), memberView(mine))
     if (room.type === 'direct') throw new ForbiddenError('Members of a 1:1 space cannot be changed.')

@@ -55,7 +55,7 @@ export function createMessage (ctx: Ctx, caller: Caller, body: CreateMessageBody
   }
   checkLength('text', body.text)
   checkLength('markdown', body.markdown)
-  return ctx.tx(() => {
+  return ctx.txGrouped(() => {
     const room = body.roomId !== undefined ? postableRoom(ctx, caller, body.roomId) : directRoom(ctx, caller, body)
     let parentId: string | null = null
     if (body.parentId !== undefined) {
@@ -148,7 +148,7 @@ export function getMessage (ctx: Ctx, caller: Caller, messageId: string): Messag
 
 /** The author deletes their message; in a locked space a moderator deletes anyone's. */
 export function deleteMessage (ctx: Ctx, caller: Caller, messageId: string): void {
-  ctx.tx(() => {
+  ctx.txGrouped(() => {
     const { row, room } = findMessage(ctx, caller, messageId)
     const mine = ctx.membership(room.id, caller.personId)
     assertMember(spaceView(room), memberView(mine))

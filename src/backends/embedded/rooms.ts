@@ -36,7 +36,7 @@ export function listRooms (ctx: Ctx, caller: Caller, q: Paged<ListRoomsQuery>): 
 }
 
 export function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody): Room {
-  return ctx.tx(() => {
+  return ctx.txGrouped(() => {
     let teamId: string | null = null
     if (body.teamId !== undefined) {
       teamId = decodeId('TEAM', body.teamId) ?? null
@@ -62,7 +62,7 @@ export function getRoom (ctx: Ctx, caller: Caller, roomId: string): Room {
 }
 
 export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: UpdateRoomBody): Room {
-  return ctx.tx(() => {
+  return ctx.txGrouped(() => {
     const { room, member } = readableSpace(ctx, caller, roomId)
     assertMember(spaceView(room), memberView(member))
     const space = spaceView(room)
@@ -99,7 +99,7 @@ export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: Upda
  * removed from it instead, as Webex does for a non-moderator.
  */
 export function deleteRoom (ctx: Ctx, caller: Caller, roomId: string): void {
-  ctx.tx(() => {
+  ctx.txGrouped(() => {
     const { room, member } = readableSpace(ctx, caller, roomId)
     assertMember(spaceView(room), memberView(member))
     const m = member as NonNullable<typeof member>

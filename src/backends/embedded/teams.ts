@@ -20,7 +20,7 @@ export function listTeams (ctx: Ctx, caller: Caller, q: Paged<ListTeamsQuery>): 
 
 /** A team starts with its creator as moderator and a general space of the same name. */
 export function createTeam (ctx: Ctx, caller: Caller, body: CreateTeamBody): Team {
-  return ctx.tx(() => {
+  return ctx.txGrouped(() => {
     const now = ctx.now()
     const id = newUuid()
     ctx.run('INSERT INTO teams (id, name, description, creator_id, created) VALUES (?,?,?,?,?)',
@@ -64,7 +64,7 @@ export function listTeamMemberships (ctx: Ctx, caller: Caller, q: Paged<ListTeam
 
 /** Any team member adds people; only moderators add moderators. The new member joins the general space. */
 export function createTeamMembership (ctx: Ctx, caller: Caller, body: CreateTeamMembershipBody): TeamMembership {
-  return ctx.tx(() => {
+  return ctx.txGrouped(() => {
     const { team, mine } = visibleTeam(ctx, caller, body.teamId)
     if (body.isModerator === true && mine.is_moderator !== 1) throw new ForbiddenError('Only team moderators can add moderators.')
     const person = resolvePerson(ctx, body)
@@ -93,7 +93,7 @@ export function getTeamMembership (ctx: Ctx, caller: Caller, id: string): TeamMe
 }
 
 export function updateTeamMembership (ctx: Ctx, caller: Caller, id: string, body: UpdateTeamMembershipBody): TeamMembership {
-  return ctx.tx(() => {
+  return ctx.txGrouped(() => {
     const { row, mine } = findTeamMembership(ctx, caller, id)
     if (mine.is_moderator !== 1) throw new ForbiddenError('Only team moderators can change team memberships.')
     ctx.run('UPDATE team_memberships SET is_moderator = ? WHERE seq = ?', body.isModerator ? 1 : 0, row.seq)
@@ -102,7 +102,7 @@ export function updateTeamMembership (ctx: Ctx, caller: Caller, id: string, body
 }
 
 export function deleteTeamMembership (ctx: Ctx, caller: Caller, id: string): void {
-  ctx.tx(() => {
+  ctx.txGrouped(() => {
     const { row, mine } = findTeamMembership(ctx, caller, id)
     if (row.person_id !== caller.personId && mine.is_moderator !== 1) {
       throw new ForbiddenError('Only team moderators can remove other members.')

@@ -1,6 +1,7 @@
 /**
  * The delivery benchmark's webhook receiver, in a thread of its own so that answering 10,000 deliveries a
- * second does not share an event loop with the load generator. Reports (id, created, received) in batches.
+ * second does not share an event loop with the load generator. Reports (id, created, received) in batches,
+ * and once the size of the first body, so the floor can send bodies of the same size.
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -8,13 +9,16 @@ import { parentPort } from 'node:worker_threads'
 
 const port = parentPort!
 let batch: Array<string | number> = []
+let sized = false
 const server = http.createServer((req, res) => {
   const chunks: Buffer[] = []
   req.on('data', c => chunks.push(c))
   req.on('end', () => {
     const now = Date.now()
     res.writeHead(200).end()
-    const body = JSON.parse(Buffer.concat(chunks).toString()) as { data: { id: string, created: string } }
+    const raw = Buffer.concat(chunks)
+    if (!sized) { sized = true; port.postMessage({ size: raw.length }) }
+    const body = JSON.parse(raw.toString()) as { data: { id: string, created: string } }
     batch.push(body.data.id, Date.parse(body.data.created), now)
     if (batch.length === 3) setImmediate(() => { port.postMessage(batch); batch = [] })
   })

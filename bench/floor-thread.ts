@@ -1,0 +1,44 @@
+/**
+ * The delivery benchmark's floor: the service's own HttpSender in a thread, POSTing envelopes of the same
+ * size at the same rate to the same receiver, one lane per subscription, with no API, store or outbox in
+ * the way. What this reaches is the best any outbox could do on this machine.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { HttpSender } from '../src/triggers/sender.js'
+
+const { target, rate, seconds, warmup, lanes, padding } = workerData as { target: string, rate: number, seconds: number, warmup: number, lanes: number, padding: string }
+const sender = new HttpSender({ timeoutMs: 10_000, allowPrivateTargets: true })
+const queues: string[][] = Array.from({ length: lanes }, () => [])
+const running = new Set<number>()
+let n = 0
+
+async function drain (lane: number): Promise<void> {
+  running.add(lane)
+  const q = queues[lane]
+  for (let body = q.shift(); body !== undefined; body = q.shift()) {
+    await sender.post(target, body, {}, Date.now())
+  }
+  running.delete(lane)
+}
+
+function fire (measured: boolean): void {
+  const created = new Date().toISOString()
+  const id = `${measured ? 'measured' : 'warmup'}-${n++}`
+  for (let lane = 0; lane < lanes; lane++) {
+    queues[lane].push(`{"id":"${id}-${lane}","name":"floor ${lane}","padding":"${padding}","data":{"id":"${id}","created":"${created}"}}`)
+    if (!running.has(lane)) void drain(lane)
+  }
+}
+
+async function paced (secs: number, perSecond: number, measured: boolean): Promise<void> {
+  const begin = Date.now()
+  for (let tick = 0; tick < secs * 100; tick++) {
+    const wait = begin + tick * 10 - Date.now()
+    if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+    for (let i = 0; i < perSecond / 100; i++) fire(measured)
+  }
+}
+
+await paced(warmup, rate / 2, false)
+await paced(seconds, rate, true)
+parentPort!.postMessage({ sent: true })

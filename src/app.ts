@@ -22,6 +22,7 @@ import { triggerRoutes, webhookRoutes } from './routes/webhooks.js'
 import { TriggerRegistry } from './triggers/registry.js'
 import { DeliveryWorker } from './triggers/worker.js'
 import { ThreadedDelivery } from './triggers/threaded.js'
+import { Checkpointer } from './store/checkpointer.js'
 import { embeddedCanSee } from './backends/embedded/visibility.js'
 import { registerDocs } from './connector/docs.js'
 import { governanceRoutes } from './routes/governance.js'
@@ -71,6 +72,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   const embeddedSees = backend instanceof EmbeddedBackend ? embeddedCanSee(backend.ctx) : () => false
   const relay = backend instanceof WebexHttpBackend ? new WebexRelay(store, backend, config.webex.publicUrl) : undefined
   let threaded: ThreadedDelivery | undefined
+  let checkpointer: Checkpointer | undefined
   const registry = new TriggerRegistry(store, {
     allowPrivateTargets: config.delivery.allowPrivateTargets, deadLetterCap: config.delivery.deadLetterCap,
     // A relayed event was seen by exactly one person's Webex webhook: only their subscriptions get it.
@@ -97,15 +99,17 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   const { thread: _thread, ...delivery } = config.delivery
   if (inThread) {
     threaded = new ThreadedDelivery(store, registry, { dataDir: config.dataDir, synchronous: config.sqliteSynchronous, delivery, logLevel: config.logLevel })
+    // With deliveries in a thread the service is built for load: WAL checkpoints leave the API's connection too.
+    checkpointer = new Checkpointer(store, config.dataDir)
   }
   const worker = !threaded ? new DeliveryWorker(store, registry, {
     ...delivery, log: app.log,
     ...(deps.random ? { random: deps.random } : {}), ...(deps.deliveryTimers === false ? { timers: false } : {})
   }) : undefined
   // Resume the outbox left by a previous run (or a crash) once the service is up.
-  app.addHook('onReady', async () => { worker?.kick(); await threaded?.start() })
+  app.addHook('onReady', async () => { worker?.kick(); await threaded?.start(); await checkpointer?.start() })
   app.addHook('onClose', async () => {
-    await worker?.stop(); await threaded?.stop(); await backend.close()
+    await worker?.stop(); await threaded?.stop(); await checkpointer?.stop(); await backend.close()
     if (!(backend instanceof EmbeddedBackend)) { store.commit(); store.db.close() }
   })
 

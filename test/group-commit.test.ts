@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { openDatabase } from '../src/store/sqlite.js'
@@ -9,7 +9,7 @@ import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
 // Group commit: the writes of one event-loop turn share a COMMIT. Observed from a second connection to the
 // same file, which (like the delivery thread) sees only what is committed.
 
-function stores (t: Parameters<Parameters<typeof t.test>[1]>[0]): { store: Store, other: Database.Database } {
+function stores (t: Test): { store: Store, other: Database.Database } {
   const dir = tempDir(t)
   const store = new Store(openDatabase({ dataDir: dir }))
   store.db.exec('CREATE TABLE notes (n INTEGER NOT NULL)')

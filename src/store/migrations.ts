@@ -217,5 +217,26 @@ export const MIGRATIONS: string[] = [
   CREATE TRIGGER search_group_members_delete AFTER DELETE ON group_members BEGIN
     INSERT OR IGNORE INTO search_dirty SELECT r.seq FROM memberships m JOIN rooms r ON r.id = m.room_id WHERE m.person_id = OLD.person_id;
   END;
+  `,
+  `
+  -- The outbox without its per-row uuid: a UNIQUE random key put every delivery (ten per message at ten
+  -- subscriptions) into a random page of its index, each written to the WAL at commit. A delivery's id is
+  -- derived from its seq where it is shown. The AUTOINCREMENT high-water mark carries over, so seqs (the
+  -- subscriptions' delivered_through watermarks) never go back.
+  CREATE TABLE deliveries_new (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    subscription_id TEXT NOT NULL, event_seq INTEGER NOT NULL REFERENCES events(seq),
+    status TEXT NOT NULL CHECK (status IN ('pending','dead')),
+    data TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+    last_status INTEGER, last_error TEXT, created TEXT NOT NULL, finished TEXT
+  );
+  INSERT INTO deliveries_new SELECT seq, subscription_id, event_seq, status, data, attempts, next_attempt_at, last_status, last_error, created, finished
+    FROM deliveries;
+  DELETE FROM sqlite_sequence WHERE name = 'deliveries_new';
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'deliveries_new', seq FROM sqlite_sequence WHERE name = 'deliveries';
+  DROP TABLE deliveries;
+  ALTER TABLE deliveries_new RENAME TO deliveries;
+  CREATE INDEX deliveries_pending ON deliveries(subscription_id, seq) WHERE status = 'pending';
+  CREATE INDEX deliveries_dead ON deliveries(subscription_id, seq) WHERE status = 'dead';
   `
 ]

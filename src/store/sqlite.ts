@@ -12,12 +12,15 @@ export interface OpenOptions {
   synchronous?: 'NORMAL' | 'FULL'
 }
 
+/** The store's file in its data directory. */
+export const dbFile = (dataDir: string): string => join(dataDir, 'webex.db')
+
 /** Opens (creating if needed) the store and brings its schema up to date. */
 export function openDatabase (opts: OpenOptions): Db {
   let file = ':memory:'
   if (opts.dataDir !== ':memory:') {
     mkdirSync(opts.dataDir, { recursive: true })
-    file = join(opts.dataDir, 'webex.db')
+    file = dbFile(opts.dataDir)
   }
   const db = new Database(file)
   db.pragma('journal_mode = WAL')

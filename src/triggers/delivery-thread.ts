@@ -23,12 +23,12 @@ const registry = new TriggerRegistry(store, {
   canSee: () => false
 })
 const writer: OutboxWriter = {
-  delivered: (through, resetStreak, purge) => post({ type: 'delivered', through, resetStreak, purge }),
+  delivered: (through, resetStreak) => post({ type: 'delivered', through, resetStreak }),
   failed: failure => post({ type: 'failed', failure }),
   deactivate: (subscriptionId, reason) => post({ type: 'deactivate', subscriptionId, reason })
 }
 const log = pino({ level: data.logLevel, name: 'delivery' })
-const worker = new DeliveryWorker(store, registry, { ...data.delivery, wakeOnCommit: false, writer, log: log as never })
+const worker = new DeliveryWorker(store, registry, { ...data.delivery, wakeOnCommit: false, flushDelayMs: 20, writer, log: log as never })
 
 port.on('message', (m: ToThread) => {
   switch (m.type) {
@@ -39,7 +39,5 @@ port.on('message', (m: ToThread) => {
       void worker.stop().then(() => { store.db.close(); post({ type: 'stopped' }) })
   }
 })
-// The main connection leaves checkpoints to this thread; PASSIVE copies what it can without waiting.
-setInterval(() => { store.db.pragma('wal_checkpoint(PASSIVE)') }, 500).unref()
 worker.kick()
 post({ type: 'ready' })

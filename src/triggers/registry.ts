@@ -14,7 +14,7 @@ export interface SubscriptionRow {
 }
 /** An outbox row joined with its event: everything needed to build the envelope. */
 export interface DeliveryRow {
-  seq: number, id: string, subscription_id: string, data: string | null, attempts: number, next_attempt_at: number,
+  seq: number, subscription_id: string, data: string | null, attempts: number, next_attempt_at: number,
   last_status: number | null, last_error: string | null, created: string, finished: string | null,
   resource: string, event: string, actor_id: string, event_data: string
 }
@@ -34,6 +34,9 @@ export interface RegistryOptions {
   /** Told whenever subscription rows change here, so another thread holding a cache can drop it. */
   onChanged?: () => void
 }
+
+/** A delivery's public id, derived from its outbox seq (stable for as long as the row exists). */
+export const deliveryId = (seq: number): string => encodeId('DELIVERY', stableUuid(`delivery:${seq}`))
 
 /** The id of this service as a Webex "application", stamped on webhooks it creates. */
 export const APP_ID = encodeId('APPLICATION', stableUuid('app:webex-spaces-connector'))
@@ -58,6 +61,7 @@ export class TriggerRegistry {
   private readonly refreshListeners: Array<() => void> = []
   /** Subscriptions served inside this process (flows) instead of by an HTTP delivery, by source. */
   private readonly localSinks = new Map<string, LocalSink>()
+  private readonly envelopePrefixes = new WeakMap<SubscriptionRow, Map<string, string>>()
 
   constructor (private readonly store: Store, private readonly opts: RegistryOptions) {
     store.onEvent(e => this.fanOut(e))
@@ -136,7 +140,7 @@ export class TriggerRegistry {
     const rows = this.store.all<DeliveryRow>(`${DELIVERY_SELECT} WHERE d.subscription_id = ? AND d.status = 'dead' AND d.seq > ?
       ORDER BY d.seq LIMIT ?`, row.id, after?.[0] ?? 0, q.max + 1)
     return toPage(rows, q.max, d => ({
-      id: encodeId('DELIVERY', d.id), webhookId: encodeId('WEBHOOK', row.id), attempts: d.attempts,
+      id: deliveryId(d.seq), webhookId: encodeId('WEBHOOK', row.id), attempts: d.attempts,
       ...(d.last_status !== null ? { lastStatus: d.last_status } : {}), lastError: d.last_error ?? '',
       created: d.created, deadAt: d.finished ?? d.created, payload: JSON.parse(this.envelope(row, d)) as unknown
     }), d => [d.seq])
@@ -153,8 +157,8 @@ export class TriggerRegistry {
       const dead = this.store.all<{ seq: number, event_seq: number, data: string | null, created: string }>(
         "SELECT seq, event_seq, data, created FROM deliveries WHERE subscription_id = ? AND status = 'dead' ORDER BY seq", row.id)
       for (const d of dead) {
-        this.store.run(`INSERT INTO deliveries (id, subscription_id, event_seq, status, data, next_attempt_at, created)
-          VALUES (?,?,?,'pending',?,?,?)`, newUuid(), row.id, d.event_seq, d.data, this.store.clock(), d.created)
+        this.store.run(`INSERT INTO deliveries (subscription_id, event_seq, status, data, next_attempt_at, created)
+          VALUES (?,?,'pending',?,?,?)`, row.id, d.event_seq, d.data, this.store.clock(), d.created)
         this.store.run('DELETE FROM deliveries WHERE seq = ?', d.seq)
       }
       // Commit listeners wake only for events; a redelivery must wake the worker too.
@@ -169,10 +173,17 @@ export class TriggerRegistry {
   }
 
   private envelopeText (sub: SubscriptionRow, resource: string, event: string, actorId: string, data: string): string {
-    const { secret: _secret, ...webhook } = this.toWebhook(sub)
-    return `{${JSON.stringify({
-      ...webhook, resource, event, ownerId: webhook.createdBy, actorId: encodeId('PEOPLE', actorId)
-    }).slice(1, -1)},"data":${data}}`
+    // Everything before actorId depends only on the subscription and the event type: built once per row object
+    // (rows are replaced, never changed, when a subscription changes), as thousands of deliveries a second need it.
+    let prefixes = this.envelopePrefixes.get(sub)
+    if (!prefixes) { prefixes = new Map(); this.envelopePrefixes.set(sub, prefixes) }
+    let prefix = prefixes.get(`${resource}/${event}`)
+    if (prefix === undefined) {
+      const { secret: _secret, ...webhook } = this.toWebhook(sub)
+      prefix = `{${JSON.stringify({ ...webhook, resource, event, ownerId: webhook.createdBy }).slice(1, -1)},"actorId":`
+      prefixes.set(`${resource}/${event}`, prefix)
+    }
+    return `${prefix}"${encodeId('PEOPLE', actorId)}","data":${data}}`
   }
 
   /** Serves subscriptions of `source` in-process: matching events go to `sink` instead of the outbox. */
@@ -256,8 +267,8 @@ export class TriggerRegistry {
       const local = this.localSinks.get(row.source)
       if (local) { local(row, e, this.envelopeText(row, e.resource, e.event, e.actorId, JSON.stringify(view ?? e.data))); continue }
       const inactive = row.status === 'inactive'
-      this.store.run(`INSERT INTO deliveries (id, subscription_id, event_seq, status, data, next_attempt_at, last_error, created, finished)
-        VALUES (?,?,?,?,?,?,?,?,?)`, newUuid(), row.id, e.seq, inactive ? 'dead' : 'pending', view ? JSON.stringify(view) : null,
+      this.store.run(`INSERT INTO deliveries (subscription_id, event_seq, status, data, next_attempt_at, last_error, created, finished)
+        VALUES (?,?,?,?,?,?,?,?)`, row.id, e.seq, inactive ? 'dead' : 'pending', view ? JSON.stringify(view) : null,
       this.store.clock(), inactive ? 'The webhook is inactive.' : null, e.created, inactive ? e.created : null)
       if (inactive) this.trimDead(row.id)
       else this.queued.add(row.id)

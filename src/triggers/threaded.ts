@@ -6,7 +6,7 @@ import { LocalOutboxWriter, type DeliveryOptions, type Failure } from './worker.
 export type ToThread = { type: 'wake', ids: string[] } | { type: 'changed' } | { type: 'kick' } | { type: 'stop' }
 /** The thread's outcomes, written here: the main thread is the only writer of the store. */
 export type Outcome =
-  | { type: 'delivered', through: Array<[string, number]>, resetStreak: string[], purge: boolean }
+  | { type: 'delivered', through: Array<[string, number]>, resetStreak: string[] }
   | { type: 'failed', failure: Failure }
   | { type: 'deactivate', subscriptionId: string, reason: string }
 export type FromThread = { type: 'ready' } | { type: 'stopped' } | Outcome
@@ -24,15 +24,12 @@ export class ThreadedDelivery {
     const entry = new URL(fromSources ? './delivery-thread.boot.mjs' : './delivery-thread.js', import.meta.url)
     this.thread = new Worker(entry, { workerData: init })
     const writer = new LocalOutboxWriter(store, registry)
-    // Checkpoints move to the delivery thread's connection (PASSIVE, never blocking a writer), so the API's
-    // writes never stall copying the WAL into the database file.
-    store.db.pragma('wal_autocheckpoint = 0')
     this.ready = new Promise((resolve, reject) => {
       this.thread.once('error', reject)
       this.thread.on('message', (m: FromThread) => {
         switch (m.type) {
           case 'ready': resolve(); break
-          case 'delivered': writer.delivered(m.through, m.resetStreak, m.purge); break
+          case 'delivered': writer.delivered(m.through, m.resetStreak); break
           case 'failed': writer.failed(m.failure); break
           case 'deactivate': writer.deactivate(m.subscriptionId, m.reason); break
         }
@@ -56,6 +53,8 @@ export class ThreadedDelivery {
 
   stop (): Promise<void> {
     this.stopped ??= new Promise<void>(resolve => {
+      // Unref'd while running; while stopping, its answer must keep the process alive.
+      this.thread.ref()
       this.thread.on('message', (m: FromThread) => { if (m.type === 'stopped') void this.thread.terminate().then(() => resolve()) })
       this.thread.once('exit', () => resolve())
       this.send({ type: 'stop' })

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Store } from '../store/store.js'
-import { DELIVERY_SELECT, type DeliveryRow, type TriggerRegistry, type SubscriptionRow } from './registry.js'
+import { DELIVERY_SELECT, deliveryId, type DeliveryRow, type TriggerRegistry, type SubscriptionRow } from './registry.js'
 import { sign } from './signature.js'
 import { HttpSender, type SendResult } from './sender.js'
 
@@ -28,7 +28,7 @@ export interface Failure {
  * outcomes travel to the main thread, which writes them, so only one thread ever writes the SQLite file.
  */
 export interface OutboxWriter {
-  delivered (through: Array<[string, number]>, resetStreak: string[], purge: boolean): void
+  delivered (through: Array<[string, number]>, resetStreak: string[]): void
   failed (f: Failure): void
   deactivate (subscriptionId: string, reason: string): void
 }
@@ -36,17 +36,17 @@ export interface OutboxWriter {
 export class LocalOutboxWriter implements OutboxWriter {
   constructor (private readonly store: Store, private readonly registry: TriggerRegistry) {}
 
-  delivered (through: Array<[string, number]>, resetStreak: string[], purge: boolean): void {
+  delivered (through: Array<[string, number]>, resetStreak: string[]): void {
     // Watermarks ride along with the turn's other writes; a reset streak changes what the registry caches,
     // and another thread re-reads that at once, so it commits first.
     const write = resetStreak.length > 0 ? this.store.tx.bind(this.store) : this.store.txGrouped.bind(this.store)
     write(() => {
-      for (const [id, seq] of through) this.store.run('UPDATE subscriptions SET delivered_through = max(delivered_through, ?) WHERE id = ?', seq, id)
-      for (const id of resetStreak) this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
-      if (purge) {
-        this.store.run(`DELETE FROM deliveries WHERE status = 'pending' AND seq <= (
-          SELECT delivered_through FROM subscriptions s WHERE s.id = deliveries.subscription_id)`)
+      for (const [id, seq] of through) {
+        this.store.run('UPDATE subscriptions SET delivered_through = max(delivered_through, ?) WHERE id = ?', seq, id)
+        // Delivered rows go at once, by index range: a purge of all subscriptions at once scanned every pending row.
+        this.store.run("DELETE FROM deliveries WHERE subscription_id = ? AND status = 'pending' AND seq <= ?", id, seq)
       }
+      for (const id of resetStreak) this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
     })
     if (resetStreak.length > 0) this.registry.invalidate()
   }
@@ -96,7 +96,6 @@ export class DeliveryWorker {
   private readonly failures = new Map<string, number>()
   private readonly inactive = new Set<string>()
   private readonly writer: OutboxWriter
-  private lastPurge = 0
   private flushScheduled = false
   private stopped = false
 
@@ -107,6 +106,12 @@ export class DeliveryWorker {
       random?: () => number, timers?: boolean, log?: FastifyBaseLogger
       /** false when commits happen in another thread, which calls `wake` itself. */
       wakeOnCommit?: boolean
+      /**
+       * How long delivered watermarks may wait to be written (0: the end of this event-loop turn). The delivery
+       * thread waits a little: each flush is a message to the main thread and a write there, and a crash within
+       * the wait only means those deliveries go out again, which at-least-once allows.
+       */
+      flushDelayMs?: number
       writer?: OutboxWriter
     }
   ) {
@@ -174,7 +179,7 @@ export class DeliveryWorker {
 
   private settle (): void {
     if (this.lanes.size > 0 || this.waiting.size > 0) return
-    this.flushDelivered()
+    if (!this.opts.flushDelayMs || this.idleWaiters.length > 0) this.flushDelivered()
     const waiters = this.idleWaiters
     this.idleWaiters = []
     for (const w of waiters) w()
@@ -242,16 +247,20 @@ export class DeliveryWorker {
   }
 
   /**
-   * A delivery is recorded by moving its subscription's watermark, once per turn of the event loop for all
-   * lanes: one small transaction for many deliveries. A crash before that redelivers them, which
-   * at-least-once delivery allows. Delivered rows are purged in bulk at most every 200 ms.
+   * A delivery is recorded by moving its subscription's watermark, once per turn of the event loop (or per
+   * `flushDelayMs`) for all lanes: one small transaction for many deliveries. A crash before that redelivers
+   * them, which at-least-once delivery allows. Delivered rows are deleted with it.
    */
   private markDelivered (subscriptionId: string, seq: number): void {
     this.retries.delete(subscriptionId)
     this.handled.set(subscriptionId, seq)
     this.dirty.add(subscriptionId)
     this.succeeded.add(subscriptionId)
-    if (!this.flushScheduled) { this.flushScheduled = true; setImmediate(() => this.flushDelivered()) }
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    const delay = this.opts.flushDelayMs ?? 0
+    if (delay > 0) setTimeout(() => this.flushDelivered(), delay).unref()
+    else setImmediate(() => this.flushDelivered())
   }
 
   private flushDelivered (): void {
@@ -263,10 +272,7 @@ export class DeliveryWorker {
     const streaks = [...this.succeeded].filter(id => this.streak(id) > 0)
     this.succeeded.clear()
     for (const id of streaks) this.failures.set(id, 0)
-    const now = this.store.clock()
-    const purge = now - this.lastPurge >= 200 || this.lanes.size === 0
-    if (purge) this.lastPurge = now
-    this.writer.delivered(ids.map(id => [id, this.handled.get(id) ?? 0]), streaks, purge)
+    this.writer.delivered(ids.map(id => [id, this.handled.get(id) ?? 0]), streaks)
   }
 
   private streak (subscriptionId: string): number {
@@ -287,7 +293,7 @@ export class DeliveryWorker {
       subscriptionId: sub.id, seq: d.seq, attempts, status: r.status ?? null, error: r.error, dead,
       nextAttemptAt: now + wait, failures, at: new Date(now).toISOString()
     })
-    this.opts.log?.warn({ subscriptionId: sub.id, delivery: d.id, attempts, error: r.error, dead }, 'delivery failed')
+    this.opts.log?.warn({ subscriptionId: sub.id, delivery: deliveryId(d.seq), attempts, error: r.error, dead }, 'delivery failed')
     if (failures >= this.opts.inactiveAfterFailures) {
       this.inactive.add(sub.id)
       this.writer.deactivate(sub.id, `The webhook was marked inactive after ${failures} consecutive failed deliveries.`)

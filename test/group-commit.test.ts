@@ -56,6 +56,25 @@ t.test('a plain tx commits at once, taking the open group with it', async t => {
   t.equal(count(other), 3, 'commit() makes the group durable now')
 })
 
+t.test('a COMMIT that fails fails the whole group: every waiter hears it, nothing is kept, the store goes on', async t => {
+  const { store, other } = stores(t)
+  store.db.exec('CREATE TABLE parents (id INTEGER PRIMARY KEY); CREATE TABLE children (parent INTEGER REFERENCES parents(id))')
+  store.db.pragma('foreign_keys = ON')
+  let heard = 0
+  store.onCommit(() => { heard++ })
+  store.txGrouped(() => { store.run('INSERT INTO notes VALUES (1)'); store.wakeOnCommit() })
+  // A deferred foreign key is checked at COMMIT only: the savepoint succeeds, the group's COMMIT does not.
+  store.txGrouped(() => { store.db.pragma('defer_foreign_keys = ON'); store.run('INSERT INTO children VALUES (42)') })
+  const errors = await Promise.all([0, 1].map(() => new Promise<Error | undefined>(resolve => store.whenCommitted(resolve))))
+  t.match(errors.map(e => e?.message), [/FOREIGN KEY/, /FOREIGN KEY/], 'both waiters get the error')
+  t.equal(heard, 0, 'commit listeners are not told of a commit that did not happen')
+  t.equal(count(other), 0, 'nothing of the group is on disk')
+  t.equal(store.get<{ n: number }>('SELECT count(*) AS n FROM notes')?.n, 0, 'and nothing is left in the connection')
+  store.txGrouped(() => { store.run('INSERT INTO notes VALUES (2)') })
+  await turn()
+  t.equal(count(other), 1, 'the next group commits normally')
+})
+
 t.test('the service answers a write only once it is committed', async t => {
   const svc = await startService(t, { throttle: { enabled: false } })
   const other = new Database(join(svc.dataDir, 'webex.db'), { readonly: true })

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import http from 'node:http'
+import { Pool } from 'undici'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -45,24 +45,21 @@ export async function paced (seconds: number, rate: number, fire: (tick: number,
   return begin
 }
 
-/** A JSON POST/GET client over one keep-alive agent, for load generators (fetch is slower to set up per call). */
-export function jsonClient (baseUrl: string, token: string): { call: (method: string, path: string, body?: unknown) => Promise<{ status: number, body: any, headers: http.IncomingHttpHeaders }>, close: () => void } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
-  const call = (method: string, path: string, body?: unknown): Promise<{ status: number, body: any, headers: http.IncomingHttpHeaders }> => new Promise((resolve, reject) => {
+/**
+ * A JSON POST/GET client over one keep-alive undici pool, for load generators: the cheapest client per call
+ * at hand, so the generator takes as little as possible of the CPU the service under test needs.
+ */
+export function jsonClient (baseUrl: string, token: string): { call: (method: string, path: string, body?: unknown) => Promise<{ status: number, body: any, headers: Record<string, string | string[] | undefined> }>, close: () => void } {
+  const pool = new Pool(baseUrl, { connections: 64 })
+  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number, body: any, headers: Record<string, string | string[] | undefined> }> => {
     const payload = body === undefined ? undefined : JSON.stringify(body)
-    const req = http.request(baseUrl + path, {
-      method, agent,
-      headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) }
-    }, res => {
-      const chunks: Buffer[] = []
-      res.on('data', c => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString()
-        resolve({ status: res.statusCode ?? 0, body: text.startsWith('{') ? JSON.parse(text) : undefined, headers: res.headers })
-      })
+    const res = await pool.request({
+      method: method as 'GET' | 'POST', path,
+      headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
+      ...(payload ? { body: payload } : {})
     })
-    req.on('error', reject)
-    req.end(payload)
-  })
-  return { call, close: () => agent.destroy() }
+    const text = await res.body.text()
+    return { status: res.statusCode, body: text.startsWith('{') ? JSON.parse(text) : undefined, headers: res.headers }
+  }
+  return { call, close: () => { void pool.destroy() } }
 }

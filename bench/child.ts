@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 /** `npm start` in a child process on a fresh temp store, for benchmarks that load it from outside. */
-export async function startServiceProcess (env: Record<string, string> = {}): Promise<{ url: string, stop: () => void }> {
+export async function startServiceProcess (env: Record<string, string> = {}): Promise<{ url: string, stop: () => Promise<void> }> {
   const proc = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', DATA_DIR: mkdtempSync(join(tmpdir(), 'webex-bench-')), THROTTLE_ENABLED: 'false', ...env },
@@ -22,7 +22,9 @@ export async function startServiceProcess (env: Record<string, string> = {}): Pr
     })
     proc.once('exit', code => reject(new Error(`service exited with ${code}`)))
   })
-  return { url, stop: () => proc.kill('SIGTERM') }
+  // Stopping waits for the exit, so a benchmark that follows does not share the CPU with a shutdown.
+  const exited = new Promise<void>(resolve => proc.once('exit', () => resolve()))
+  return { url, stop: async () => { proc.kill('SIGTERM'); await exited } }
 }
 
 export function percentile (sorted: number[], p: number): number {

@@ -70,15 +70,28 @@ function report (label: string, latencies: number[], expected: number, drained: 
  * message fanned out to 10 webhooks. Latency is the message's `created` to its receipt, per delivery.
  * Then, side by side, the floor: the service's HTTP sender alone in a thread, same rate, lanes, body size and
  * receiver, without API, store or outbox: no outbox can beat it on this machine.
+ * `BENCH_DELIVERY=service|floor` runs one of the two (the floor alone pads to `BENCH_ENVELOPE_BYTES`).
  */
 export async function benchDelivery (): Promise<void> {
+  const which = process.env.BENCH_DELIVERY ?? 'both'
+  process.stdout.write(`delivery: ${RATE} events/s for ${SECONDS} s after ${WARMUP} s of warm-up to ${SUBSCRIPTIONS} subscriptions\n`)
+  const service = which === 'floor' ? undefined : await serviceRun()
+  if (which === 'service' || !service) {
+    if (which === 'floor') await floor(Number(process.env.BENCH_ENVELOPE_BYTES ?? 1199))
+    return
+  }
+  const floorP99 = await floor(service.size)
+  process.stdout.write(`  service p99 / floor p99: ${(service.p99 / Math.max(1, floorP99)).toFixed(1)}×; target p99 < 50 ms: ${service.p99 < 50 ? 'met' : 'MISSED'}` +
+    `${floorP99 >= 50 ? ' (the floor itself misses it on this machine)' : ''}\n`)
+}
+
+/** The service as `npm start` in a child process, measured; its p99 and the size of its envelopes. */
+async function serviceRun (): Promise<{ p99: number, size: number }> {
   const expected = RATE * SECONDS * SUBSCRIPTIONS
   const receipts = await receive(expected, true)
   const service = await startServiceProcess({ DELIVERY_ALLOW_PRIVATE_TARGETS: 'true', LOG_REQUESTS: 'false', FLOWS_ENABLED: 'false' })
   const client = jsonClient(service.url, DEMO.tokens.alice)
-  let serviceP99: number
   let failed = 0
-  let sentIn: number
   try {
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
       await client.call('POST', '/v1/webhooks', { name: `bench ${i}`, targetUrl: receipts.url, resource: 'messages', event: 'created', filter: `roomId=${DEMO_IDS.apollo}` })
@@ -95,18 +108,16 @@ export async function benchDelivery (): Promise<void> {
     receipts.measureFrom(Date.now())
     const start = await paced(SECONDS, RATE, (tick, i) => send(`event ${tick}.${i}`, true))
     await Promise.all(sends)
-    sentIn = (Date.now() - start) / 1000
+    const sentIn = (Date.now() - start) / 1000
     const drained = await receipts.drained()
-    process.stdout.write(`delivery: ${RATE} events/s for ${SECONDS} s after ${WARMUP} s of warm-up to ${SUBSCRIPTIONS} subscriptions, envelopes of ${receipts.size()} bytes\n`)
-    serviceP99 = report(`service (Send a Message sent in ${sentIn.toFixed(1)} s, ${failed} failed)`, receipts.latencies, expected - failed * SUBSCRIPTIONS, drained)
+    const p99 = report(`service (Send a Message sent in ${sentIn.toFixed(1)} s, ${failed} failed; envelopes of ${receipts.size()} bytes)`,
+      receipts.latencies, expected - failed * SUBSCRIPTIONS, drained)
+    return { p99, size: receipts.size() }
   } finally {
-    service.stop()
     client.close()
+    await service.stop()
     await receipts.close()
   }
-  const floorP99 = await floor(receipts.size())
-  process.stdout.write(`  service p99 / floor p99: ${(serviceP99 / Math.max(1, floorP99)).toFixed(1)}×; target p99 < 50 ms: ${serviceP99 < 50 ? 'met' : 'MISSED'}` +
-    `${floorP99 >= 50 ? ' (the floor itself misses it on this machine)' : ''}\n`)
 }
 
 /** The sender alone: see floor-thread.ts. */

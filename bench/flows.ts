@@ -67,7 +67,7 @@ export async function benchFlows (): Promise<void> {
       `  trigger-to-finish: p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms\n`)
   } finally {
     alice.close()
-    service.stop()
+    await service.stop()
   }
 }
 

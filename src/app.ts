@@ -93,7 +93,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   app.addHook('onRequest', async (request, reply) => { reply.header('trackingid', request.id) })
   installErrorHandling(app)
   // Writes commit in groups, once per event-loop turn: nobody hears of one before it is committed.
-  app.addHook('onSend', (request, reply, payload, done) => { store.whenCommitted(err => { if (err) done(err); else done(null, payload) }) })
+  app.addHook('onSend', (_request, _reply, payload, done) => { store.whenCommitted(err => { if (err) done(err); else done(null, payload) }) })
   // Deliveries go out from a thread of their own unless the store is in memory or a test drives time.
   const inThread = config.delivery.thread && config.dataDir !== ':memory:' && !deps.clock && !deps.random && deps.deliveryTimers !== false
   const { thread: _thread, ...delivery } = config.delivery

@@ -5,7 +5,6 @@ import { client, ManualClock, startService, type Running } from './helpers/servi
 import { startReceiver } from './helpers/receiver.js'
 import { DEMO, DEMO_IDS as ids } from '../src/backends/embedded/seed.js'
 import type { EmbeddedBackend } from '../src/backends/embedded/index.js'
-import { RetentionSchedule } from '../src/governance/schedule.js'
 
 const DAY = 86_400_000
 

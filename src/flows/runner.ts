@@ -4,7 +4,7 @@ import { render } from './evaluate.js'
 import { callFunction, TemplateError, type ActionRecord, type EvalContext } from './functions.js'
 import { buildRequest, type OperationCatalog, type OperationReply } from './operations.js'
 import { addToTime } from './datetime.js'
-import { retryAfterMs } from '../triggers/sender.js'
+import { retryAfterMs } from '../http/retry-after.js'
 
 /** One action's outcome as the run history keeps it (a Foreach repeats its actions: `iteration` tells them apart). */
 export interface ActionResult extends ActionRecord {

@@ -2,6 +2,7 @@ import { Agent } from 'undici'
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import type { LookupFunction } from 'node:net'
 import { isPrivateAddress } from './url-policy.js'
+import { retryAfterMs } from '../http/retry-after.js'
 
 export type SendResult =
   | { outcome: 'delivered', status: number }
@@ -9,14 +10,6 @@ export type SendResult =
   | { outcome: 'reject', status: number, error: string }
 
 export interface SenderOptions { timeoutMs: number, allowPrivateTargets: boolean }
-
-/** Parses Retry-After: delay-seconds or an HTTP date. */
-export function retryAfterMs (header: string | undefined, now: number): number | undefined {
-  if (!header) return undefined
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000
-  const at = Date.parse(header)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
-}
 
 /**
  * POSTs deliveries over keep-alive connections (undici: several times cheaper per request than node:http,
@@ -26,7 +19,7 @@ export function retryAfterMs (header: string | undefined, now: number): number |
 export class HttpSender {
   private readonly agent: Agent
 
-  constructor (private readonly opts: SenderOptions) {
+  constructor (opts: SenderOptions) {
     const lookup: LookupFunction = (hostname, options, callback) => {
       dnsLookup(hostname, options, (err, address: string | LookupAddress[], family?: number) => {
         const addresses = Array.isArray(address) ? address.map(a => a.address) : [address]

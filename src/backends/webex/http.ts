@@ -2,7 +2,7 @@ import PQueue from 'p-queue'
 import { Agent } from 'undici'
 import { WebexError } from '../../errors.js'
 import { SlidingWindowLimiter } from '../../throttle/sliding-window.js'
-import { retryAfterMs } from '../../triggers/sender.js'
+import { retryAfterMs } from '../../http/retry-after.js'
 
 export interface WebexHttpOptions {
   baseUrl: string

@@ -1,6 +1,6 @@
 import { decodeId } from '../../ids.js'
 import { WebexError } from '../../errors.js'
-import type { Caller, Page, Paged, WebexBackend } from '../backend.js'
+import type { Caller, Page, WebexBackend } from '../backend.js'
 import type { Person, PeopleList } from '../../schemas/person.js'
 import type { Room } from '../../schemas/room.js'
 import type { Membership, TeamMembership } from '../../schemas/membership.js'

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { HttpSender } from '../src/triggers/sender.js'
+import { paced } from './child.js'
 
 const { target, rate, seconds, warmup, lanes, padding } = workerData as { target: string, rate: number, seconds: number, warmup: number, lanes: number, padding: string }
 const sender = new HttpSender({ timeoutMs: 10_000, allowPrivateTargets: true })
@@ -30,15 +31,6 @@ function fire (measured: boolean): void {
   }
 }
 
-async function paced (secs: number, perSecond: number, measured: boolean): Promise<void> {
-  const begin = Date.now()
-  for (let tick = 0; tick < secs * 100; tick++) {
-    const wait = begin + tick * 10 - Date.now()
-    if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
-    for (let i = 0; i < perSecond / 100; i++) fire(measured)
-  }
-}
-
-await paced(warmup, rate / 2, false)
-await paced(seconds, rate, true)
+await paced(warmup, rate / 2, () => fire(false))
+await paced(seconds, rate, () => fire(true))
 parentPort!.postMessage({ sent: true })

@@ -177,11 +177,12 @@ export class TriggerRegistry {
     // (rows are replaced, never changed, when a subscription changes), as thousands of deliveries a second need it.
     let prefixes = this.envelopePrefixes.get(sub)
     if (!prefixes) { prefixes = new Map(); this.envelopePrefixes.set(sub, prefixes) }
-    let prefix = prefixes.get(`${resource}/${event}`)
+    const kind = `${resource}/${event}`
+    let prefix = prefixes.get(kind)
     if (prefix === undefined) {
       const { secret: _secret, ...webhook } = this.toWebhook(sub)
       prefix = `{${JSON.stringify({ ...webhook, resource, event, ownerId: webhook.createdBy }).slice(1, -1)},"actorId":`
-      prefixes.set(`${resource}/${event}`, prefix)
+      prefixes.set(kind, prefix)
     }
     return `${prefix}"${encodeId('PEOPLE', actorId)}","data":${data}}`
   }

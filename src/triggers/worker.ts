@@ -142,10 +142,7 @@ export class DeliveryWorker {
   kick (): void {
     if (this.stopped) return
     const subs = this.store.all<{ subscription_id: string }>("SELECT DISTINCT subscription_id FROM deliveries WHERE status = 'pending'")
-    for (const { subscription_id: id } of subs) {
-      if (this.lanes.has(id)) this.rewoken.add(id)
-      else if (!this.waiting.has(id)) this.runLane(id)
-    }
+    this.wake(subs.map(s => s.subscription_id))
     this.settle()
   }
 

@@ -110,7 +110,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   app.addHook('onReady', async () => { worker?.kick(); await threaded?.start(); await checkpointer?.start() })
   app.addHook('onClose', async () => {
     await worker?.stop(); await threaded?.stop(); await checkpointer?.stop(); await backend.close()
-    if (!(backend instanceof EmbeddedBackend)) { store.commit(); store.db.close() }
+    if (!(backend instanceof EmbeddedBackend)) store.close()
   })
 
   await registerDocs(app, config, deps.docs ?? 'openapi3')

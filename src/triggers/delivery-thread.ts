@@ -36,7 +36,7 @@ port.on('message', (m: ToThread) => {
     case 'changed': registry.refresh(); break
     case 'kick': worker.kick(); break
     case 'stop':
-      void worker.stop().then(() => { store.db.close(); post({ type: 'stopped' }) })
+      void worker.stop().then(() => { store.close(); post({ type: 'stopped' }) })
   }
 })
 worker.kick()

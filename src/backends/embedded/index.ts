@@ -96,5 +96,5 @@ export class EmbeddedBackend implements WebexBackend {
   async updateTeamMembership (...a: Args<'updateTeamMembership'>) { return updateTeamMembership(this.ctx, ...a) }
   async deleteTeamMembership (...a: Args<'deleteTeamMembership'>) { deleteTeamMembership(this.ctx, ...a) }
 
-  async close (): Promise<void> { this.ctx.commit(); this.db.close() }
+  async close (): Promise<void> { this.ctx.close() }
 }

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startThread, stopThread } from '../threads.js'
 import type { Store } from './store.js'
 import { dbFile } from './sqlite.js'
 
@@ -12,11 +13,7 @@ export class Checkpointer {
   private stopped: Promise<void> | undefined
 
   constructor (store: Store, dataDir: string, intervalMs = 500) {
-    const fromSources = import.meta.url.endsWith('.ts')
-    this.thread = new Worker(new URL(fromSources ? './checkpoint-thread.boot.mjs' : './checkpoint-thread.js', import.meta.url), {
-      workerData: { file: dbFile(dataDir), intervalMs }
-    })
-    this.thread.unref()
+    this.thread = startThread(import.meta.url, 'checkpoint-thread', { file: dbFile(dataDir), intervalMs })
     store.db.pragma('wal_autocheckpoint = 0')
     this.ready = new Promise((resolve, reject) => {
       this.thread.once('error', reject)
@@ -27,13 +24,7 @@ export class Checkpointer {
   async start (): Promise<void> { await this.ready }
 
   stop (): Promise<void> {
-    this.stopped ??= new Promise<void>(resolve => {
-      // Unref'd while running; while stopping, its answer must keep the process alive.
-      this.thread.ref()
-      this.thread.once('exit', () => resolve())
-      this.thread.on('message', m => { if (m === 'stopped') void this.thread.terminate().then(() => resolve()) })
-      this.thread.postMessage('stop')
-    })
+    this.stopped ??= stopThread(this.thread, 'stop', m => m === 'stopped')
     return this.stopped
   }
 }

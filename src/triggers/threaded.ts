@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startThread, stopThread } from '../threads.js'
 import type { Store } from '../store/store.js'
 import type { TriggerRegistry } from './registry.js'
 import { LocalOutboxWriter, type DeliveryOptions, type Failure } from './worker.js'
@@ -20,9 +21,7 @@ export class ThreadedDelivery {
   constructor (store: Store, registry: TriggerRegistry, init: {
     dataDir: string, synchronous: 'NORMAL' | 'FULL', delivery: DeliveryOptions & { deadLetterCap: number }, logLevel: string
   }) {
-    const fromSources = import.meta.url.endsWith('.ts')
-    const entry = new URL(fromSources ? './delivery-thread.boot.mjs' : './delivery-thread.js', import.meta.url)
-    this.thread = new Worker(entry, { workerData: init })
+    this.thread = startThread(import.meta.url, 'delivery-thread', init)
     const writer = new LocalOutboxWriter(store, registry)
     this.ready = new Promise((resolve, reject) => {
       this.thread.once('error', reject)
@@ -35,7 +34,6 @@ export class ThreadedDelivery {
         }
       })
     })
-    this.thread.unref()
     store.onCommit(() => {
       const ids = registry.takeQueued()
       if (ids.length > 0) this.send({ type: 'wake', ids })
@@ -52,13 +50,8 @@ export class ThreadedDelivery {
   private send (m: ToThread): void { this.thread.postMessage(m) }
 
   stop (): Promise<void> {
-    this.stopped ??= new Promise<void>(resolve => {
-      // Unref'd while running; while stopping, its answer must keep the process alive.
-      this.thread.ref()
-      this.thread.on('message', (m: FromThread) => { if (m.type === 'stopped') void this.thread.terminate().then(() => resolve()) })
-      this.thread.once('exit', () => resolve())
-      this.send({ type: 'stop' })
-    })
+    const stop: ToThread = { type: 'stop' }
+    this.stopped ??= stopThread(this.thread, stop, m => (m as FromThread).type === 'stopped')
     return this.stopped
   }
 }

@@ -9,12 +9,31 @@ import { fileURLToPath } from 'node:url'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 /** `npm start` in a child process on a fresh temp store, for benchmarks that load it from outside. */
-export async function startServiceProcess (env: Record<string, string> = {}): Promise<{ url: string, stop: () => Promise<void> }> {
-  const proc = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), '--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', DATA_DIR: mkdtempSync(join(tmpdir(), 'webex-bench-')), THROTTLE_ENABLED: 'false', ...env },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
+export async function startServiceProcess (
+  env: Record<string, string> = {}
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const proc = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
+      '--import',
+      'tsx',
+      'src/main.ts',
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'webex-bench-')),
+        THROTTLE_ENABLED: 'false',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }
+  )
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).on('line', line => {
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
@@ -24,7 +43,13 @@ export async function startServiceProcess (env: Record<string, string> = {}): Pr
   })
   // Stopping waits for the exit, so a benchmark that follows does not share the CPU with a shutdown.
   const exited = new Promise<void>(resolve => proc.once('exit', () => resolve()))
-  return { url, stop: async () => { proc.kill('SIGTERM'); await exited } }
+  return {
+    url,
+    stop: async () => {
+      proc.kill('SIGTERM')
+      await exited
+    },
+  }
 }
 
 export function percentile (sorted: number[], p: number): number {
@@ -51,17 +76,37 @@ export async function paced (seconds: number, rate: number, fire: (tick: number,
  * A JSON POST/GET client over one keep-alive undici pool, for load generators: the cheapest client per call
  * at hand, so the generator takes as little as possible of the CPU the service under test needs.
  */
-export function jsonClient (baseUrl: string, token: string): { call: (method: string, path: string, body?: unknown) => Promise<{ status: number, body: any, headers: Record<string, string | string[] | undefined> }>, close: () => void } {
+export function jsonClient (
+  baseUrl: string,
+  token: string
+): {
+    call: (
+      method: string,
+      path: string,
+      body?: unknown
+    ) => Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined> }>
+    close: () => void
+  } {
   const pool = new Pool(baseUrl, { connections: 64 })
-  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number, body: any, headers: Record<string, string | string[] | undefined> }> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown
+  ): Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined> }> => {
     const payload = body === undefined ? undefined : JSON.stringify(body)
     const res = await pool.request({
-      method: method as 'GET' | 'POST', path,
+      method: method as 'GET' | 'POST',
+      path,
       headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
-      ...(payload ? { body: payload } : {})
+      ...(payload ? { body: payload } : {}),
     })
     const text = await res.body.text()
     return { status: res.statusCode, body: text.startsWith('{') ? JSON.parse(text) : undefined, headers: res.headers }
   }
-  return { call, close: () => { void pool.destroy() } }
+  return {
+    call,
+    close: () => {
+      void pool.destroy()
+    },
+  }
 }

@@ -30,17 +30,31 @@ async function receive (expected: number, accept?: (id: string) => boolean): Pro
   const known = new Set<string>()
   const early = new Map<string, number[]>()
   let done!: () => void
-  const allIn = new Promise<void>(resolve => { done = resolve })
-  const record = (latency: number): void => { latencies.push(latency); if (latencies.length >= expected) done() }
+  const allIn = new Promise<void>(resolve => {
+    done = resolve
+  })
+  const record = (latency: number): void => {
+    latencies.push(latency)
+    if (latencies.length >= expected) done()
+  }
   const thread = new Worker(new URL('./receiver-thread.boot.mjs', import.meta.url))
   const port = await new Promise<number>(resolve => thread.once('message', (m: { port: number }) => resolve(m.port)))
   thread.on('message', (m: Array<string | number> | { size: number }) => {
-    if (!Array.isArray(m)) { size = m.size; return }
+    if (!Array.isArray(m)) {
+      size = m.size
+      return
+    }
     for (let i = 0; i < m.length; i += 3) {
       const [id, created, now] = [m[i] as string, m[i + 1] as number, m[i + 2] as number]
       if (created < from) continue
-      if (accept) { if (accept(id)) record(now - created); continue }
-      if (known.has(id)) { record(now - created); continue }
+      if (accept) {
+        if (accept(id)) record(now - created)
+        continue
+      }
+      if (known.has(id)) {
+        record(now - created)
+        continue
+      }
       const list = early.get(id) ?? []
       list.push(now - created)
       early.set(id, list)
@@ -49,19 +63,34 @@ async function receive (expected: number, accept?: (id: string) => boolean): Pro
   return {
     url: `http://127.0.0.1:${port}/hook`,
     latencies,
-    measureFrom: at => { from = at },
-    count: id => { known.add(id); for (const l of early.get(id) ?? []) record(l); early.delete(id) },
-    drained: () => Promise.race([allIn.then(() => true), new Promise<boolean>(resolve => setTimeout(() => resolve(false), DRAIN_MS).unref())]),
+    measureFrom: at => {
+      from = at
+    },
+    count: id => {
+      known.add(id)
+      for (const l of early.get(id) ?? []) record(l)
+      early.delete(id)
+    },
+    drained: () =>
+      Promise.race([
+        allIn.then(() => true),
+        new Promise<boolean>(resolve => setTimeout(() => resolve(false), DRAIN_MS).unref()),
+      ]),
     size: () => size,
-    close: async () => { await thread.terminate() }
+    close: async () => {
+      await thread.terminate()
+    },
   }
 }
 
 function report (label: string, latencies: number[], expected: number, drained: boolean): number {
   latencies.sort((a, b) => a - b)
   const p99 = percentile(latencies, 0.99)
-  process.stdout.write(`  ${label}: delivered ${latencies.length} / expected ${expected}${drained ? '' : ' (drain timed out)'}; ` +
-    `change-to-receipt p50 ${percentile(latencies, 0.5)} ms, p99 ${p99} ms, max ${latencies[latencies.length - 1]} ms\n`)
+  process.stdout.write(
+    `  ${label}: delivered ${latencies.length} / expected ${expected}${drained ? '' : ' (drain timed out)'}; ` +
+      `change-to-receipt p50 ${percentile(latencies, 0.5)} ms, p99 ${p99} ms, max ${latencies[latencies.length - 1]} ` +
+        'ms\n'
+  )
   return p99
 }
 
@@ -74,34 +103,59 @@ function report (label: string, latencies: number[], expected: number, drained: 
  */
 export async function benchDelivery (): Promise<void> {
   const which = process.env.BENCH_DELIVERY ?? 'both'
-  process.stdout.write(`delivery: ${RATE} events/s for ${SECONDS} s after ${WARMUP} s of warm-up to ${SUBSCRIPTIONS} subscriptions\n`)
+  process.stdout.write(
+    `delivery: ${RATE} events/s for ${SECONDS} s after ${WARMUP} s of warm-up to ${SUBSCRIPTIONS} subscriptions\n`
+  )
   const service = which === 'floor' ? undefined : await serviceRun()
   if (which === 'service' || !service) {
     if (which === 'floor') await floor(Number(process.env.BENCH_ENVELOPE_BYTES ?? 1199))
     return
   }
   const floorP99 = await floor(service.size)
-  process.stdout.write(`  service p99 / floor p99: ${(service.p99 / Math.max(1, floorP99)).toFixed(1)}×; target p99 < 50 ms: ${service.p99 < 50 ? 'met' : 'MISSED'}` +
-    `${floorP99 >= 50 ? ' (the floor itself misses it on this machine)' : ''}\n`)
+  process.stdout.write(
+    `  service p99 / floor p99: ${(service.p99 / Math.max(1, floorP99)).toFixed(1)}×; target p99 < 50 ms: ` +
+      `${service.p99 < 50 ? 'met' : 'MISSED'}` +
+      `${floorP99 >= 50 ? ' (the floor itself misses it on this machine)' : ''}\n`
+  )
 }
 
 /** The service as `npm start` in a child process, measured; its p99 and the size of its envelopes. */
-async function serviceRun (): Promise<{ p99: number, size: number }> {
+async function serviceRun (): Promise<{ p99: number; size: number }> {
   const expected = RATE * SECONDS * SUBSCRIPTIONS
   const receipts = await receive(expected)
-  const service = await startServiceProcess({ DELIVERY_ALLOW_PRIVATE_TARGETS: 'true', LOG_REQUESTS: 'false', FLOWS_ENABLED: 'false' })
+  const service = await startServiceProcess({
+    DELIVERY_ALLOW_PRIVATE_TARGETS: 'true',
+    LOG_REQUESTS: 'false',
+    FLOWS_ENABLED: 'false',
+  })
   const client = jsonClient(service.url, DEMO.tokens.alice)
   let failed = 0
   try {
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
-      await client.call('POST', '/v1/webhooks', { name: `bench ${i}`, targetUrl: receipts.url, resource: 'messages', event: 'created', filter: `roomId=${DEMO_IDS.apollo}` })
+      await client.call('POST', '/v1/webhooks', {
+        name: `bench ${i}`,
+        targetUrl: receipts.url,
+        resource: 'messages',
+        event: 'created',
+        filter: `roomId=${DEMO_IDS.apollo}`,
+      })
     }
     const sends: Array<Promise<void>> = []
     const send = (label: string, measure: boolean): void => {
-      sends.push(client.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: label }).then(r => {
-        if (r.status !== 200) { failed += measure ? 1 : 0; return }
-        if (measure) receipts.count((r.body as { id: string }).id)
-      }, () => { failed += measure ? 1 : 0 }))
+      sends.push(
+        client.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: label }).then(
+          r => {
+            if (r.status !== 200) {
+              failed += measure ? 1 : 0
+              return
+            }
+            if (measure) receipts.count((r.body as { id: string }).id)
+          },
+          () => {
+            failed += measure ? 1 : 0
+          }
+        )
+      )
     }
     await paced(WARMUP, RATE / 2, (tick, i) => send(`warmup ${tick}.${i}`, false))
     // Events created from here on are measured; a warm-up message's created precedes it.
@@ -110,8 +164,13 @@ async function serviceRun (): Promise<{ p99: number, size: number }> {
     await Promise.all(sends)
     const sentIn = (Date.now() - start) / 1000
     const drained = await receipts.drained()
-    const p99 = report(`service (Send a Message sent in ${sentIn.toFixed(1)} s, ${failed} failed; envelopes of ${receipts.size()} bytes)`,
-      receipts.latencies, expected - failed * SUBSCRIPTIONS, drained)
+    const p99 = report(
+      `service (Send a Message sent in ${sentIn.toFixed(1)} s, ${failed} failed; envelopes of ${receipts.size()} ` +
+        'bytes)',
+      receipts.latencies,
+      expected - failed * SUBSCRIPTIONS,
+      drained
+    )
     return { p99, size: receipts.size() }
   } finally {
     client.close()
@@ -128,10 +187,14 @@ async function floor (size: number): Promise<number> {
   // The floor's envelope without padding is ~90 bytes; pad it to the service's envelope size.
   const padding = 'x'.repeat(Math.max(0, size - 90))
   const thread = new Worker(new URL('./floor-thread.boot.mjs', import.meta.url), {
-    workerData: { target: receipts.url, rate: RATE, seconds: SECONDS, warmup: WARMUP, lanes: SUBSCRIPTIONS, padding }
+    workerData: { target: receipts.url, rate: RATE, seconds: SECONDS, warmup: WARMUP, lanes: SUBSCRIPTIONS, padding },
   })
   try {
-    await new Promise<void>(resolve => thread.on('message', (m: { sent?: boolean }) => { if (m.sent) resolve() }))
+    await new Promise<void>(resolve =>
+      thread.on('message', (m: { sent?: boolean }) => {
+        if (m.sent) resolve()
+      })
+    )
     return report('floor (HttpSender alone)', receipts.latencies, expected, await receipts.drained())
   } finally {
     await thread.terminate()

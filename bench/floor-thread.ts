@@ -7,7 +7,14 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { HttpSender } from '../src/triggers/sender.js'
 import { paced } from './child.js'
 
-const { target, rate, seconds, warmup, lanes, padding } = workerData as { target: string, rate: number, seconds: number, warmup: number, lanes: number, padding: string }
+const { target, rate, seconds, warmup, lanes, padding } = workerData as {
+  target: string
+  rate: number
+  seconds: number
+  warmup: number
+  lanes: number
+  padding: string
+}
 const sender = new HttpSender({ timeoutMs: 10_000, allowPrivateTargets: true })
 const queues: string[][] = Array.from({ length: lanes }, () => [])
 const running = new Set<number>()
@@ -26,7 +33,10 @@ function fire (measured: boolean): void {
   const created = new Date().toISOString()
   const id = `${measured ? 'measured' : 'warmup'}-${n++}`
   for (let lane = 0; lane < lanes; lane++) {
-    queues[lane].push(`{"id":"${id}-${lane}","name":"floor ${lane}","padding":"${padding}","data":{"id":"${id}","created":"${created}"}}`)
+    queues[lane].push(
+      `{"id":"${id}-${lane}","name":"floor ` +
+        `${lane}","padding":"${padding}","data":{"id":"${id}","created":"${created}"}}`
+    )
     if (!running.has(lane)) void drain(lane)
   }
 }

@@ -23,7 +23,10 @@ const now = Date.parse('2026-11-01T00:00:00.000Z')
 
 // A deterministic generator, so every run measures the same data.
 let state = 42
-const rand = (): number => { state = (state * 1103515245 + 12345) % 2147483648; return state / 2147483648 }
+const rand = (): number => {
+  state = (state * 1103515245 + 12345) % 2147483648
+  return state / 2147483648
+}
 const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]
 
 // BENCH_STORE=dir keeps (or reuses) the seeded store, for tuning runs; by default a temp store is removed.
@@ -40,73 +43,161 @@ let tagNames = ['Finance', 'PII', 'HR', 'Legal', 'Projects']
 const levels = classifications(ctx, org).map(c => c.id)
 const levelLocal = levels.map((_, rank) => stableUuid(`classification:${org}:${rank}`))
 let group = ''
-const words = ['alpha', 'budget', 'launch', 'review', 'sync', 'design', 'quarterly', 'incident', 'hiring', 'roadmap', 'client', 'audit']
+const words = [
+  'alpha',
+  'budget',
+  'launch',
+  'review',
+  'sync',
+  'design',
+  'quarterly',
+  'incident',
+  'hiring',
+  'roadmap',
+  'client',
+  'audit',
+]
 if (!reuse) {
-// People: 5,000 internal, 1,000 external across 50 partner domains.
-const internal: string[] = []
-const external: string[] = []
-ctx.tx(() => {
-  const ins = ctx.q(`INSERT INTO people (id, org_id, email, display_name, first_name, last_name, created) VALUES (?,?,?,?,?,?,?)`)
-  for (let i = 0; i < 5000; i++) { const id = newUuid(); internal.push(id); ins.run(id, org, `user${i}@example.com`, `User ${i}`, 'User', String(i), new Date(now).toISOString()) }
-  for (let d = 0; d < 50; d++) {
-    const extOrg = stableUuid(`bench-org-${d}`)
-    ctx.run('INSERT INTO orgs (id, name, domain, created) VALUES (?,?,?,?)', extOrg, `partner${d}`, `partner${d}.test`, new Date(now).toISOString())
-    for (let i = 0; i < 20; i++) { const id = newUuid(); external.push(id); ins.run(id, extOrg, `guest${i}@partner${d}.test`, `Guest ${d}.${i}`, 'Guest', `${d}.${i}`, new Date(now).toISOString()) }
-  }
-})
-const tagIds = tagNames.map(name => createTag(ctx, carol, name).id)
-group = createGroup(ctx, carol, { name: 'Board', memberEmails: Array.from({ length: 50 }, (_, i) => `user${i}@example.com`) }).id
-
-const BATCH = 20_000
-for (let start = 0; start < SPACES; start += BATCH) {
+  // People: 5,000 internal, 1,000 external across 50 partner domains.
+  const internal: string[] = []
+  const external: string[] = []
   ctx.tx(() => {
-    const room = ctx.q(`INSERT INTO rooms (id, title, type, is_locked, creator_id, org_id, direct_key, created, last_activity, classification_id)
-      VALUES (?,?,?,0,?,?,?,?,?,?)`)
-    const member = ctx.q('INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,0,?)')
-    const tag = ctx.q('INSERT OR IGNORE INTO space_tags (room_seq, tag_id) VALUES (?,?)')
-    const message = ctx.q(`INSERT INTO messages (id, room_id, person_id, text, files, mentioned_people, mentioned_groups, created)
-      VALUES (?,?,?,?,'[]','[]','[]',?)`)
-    for (let i = start; i < Math.min(SPACES, start + BATCH); i++) {
+    const ins = ctx.q(
+      'INSERT INTO people (id, org_id, email, display_name, first_name, last_name, created) VALUES (?,?,?,?,?,?,?)'
+    )
+    for (let i = 0; i < 5000; i++) {
       const id = newUuid()
-      const direct = rand() < 0.3
-      const a = pick(internal)
-      const b = direct ? pick(internal) : undefined
-      const created = now - Math.floor(rand() * 730) * DAY
-      const active = created + Math.floor(rand() * (now - created))
-      const info = room.run(id, direct ? null : `${pick(words)} ${pick(words)} ${i}`, direct ? 'direct' : 'group', a,
-        org, direct ? `${id}:direct` : null, new Date(created).toISOString(), new Date(active).toISOString(),
-        rand() < 0.5 ? pick(levelLocal) : null)
-      member.run(id, a, new Date(created).toISOString())
-      if (direct) { if (b !== a) member.run(id, b, new Date(created).toISOString()) } else {
-        const others = 1 + Math.floor(rand() * 4)
-        const seen = new Set([a])
-        for (let k = 0; k < others; k++) { const p = pick(internal); if (!seen.has(p)) { seen.add(p); member.run(id, p, new Date(created).toISOString()) } }
-        if (rand() < 0.12) member.run(id, pick(external), new Date(created).toISOString())
-        if (rand() < 0.25) tag.run(info.lastInsertRowid, pick(tagIds))
-        if (rand() < 0.05) tag.run(info.lastInsertRowid, tagIds[1])
+      internal.push(id)
+      ins.run(id, org, `user${i}@example.com`, `User ${i}`, 'User', String(i), new Date(now).toISOString())
+    }
+    for (let d = 0; d < 50; d++) {
+      const extOrg = stableUuid(`bench-org-${d}`)
+      ctx.run(
+        'INSERT INTO orgs (id, name, domain, created) VALUES (?,?,?,?)',
+        extOrg,
+        `partner${d}`,
+        `partner${d}.test`,
+        new Date(now).toISOString()
+      )
+      for (let i = 0; i < 20; i++) {
+        const id = newUuid()
+        external.push(id)
+        ins.run(
+          id,
+          extOrg,
+          `guest${i}@partner${d}.test`,
+          `Guest ${d}.${i}`,
+          'Guest',
+          `${d}.${i}`,
+          new Date(now).toISOString()
+        )
       }
-      if (i % 5 === 0) for (let k = 0; k < 2; k++) message.run(newUuid(), id, a, 'hello', new Date(created + Math.floor(rand() * (active - created + 1))).toISOString())
     }
   })
-}
+  const tagIds = tagNames.map(name => createTag(ctx, carol, name).id)
+  group = createGroup(ctx, carol, {
+    name: 'Board',
+    memberEmails: Array.from({ length: 50 }, (_, i) => `user${i}@example.com`),
+  }).id
+
+  const BATCH = 20_000
+  for (let start = 0; start < SPACES; start += BATCH) {
+    ctx.tx(() => {
+      const room =
+        ctx.q(`INSERT INTO rooms (id, title, type, is_locked, creator_id, org_id, direct_key, created, last_activity,
+          classification_id)
+      VALUES (?,?,?,0,?,?,?,?,?,?)`)
+      const member = ctx.q('INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,0,?)')
+      const tag = ctx.q('INSERT OR IGNORE INTO space_tags (room_seq, tag_id) VALUES (?,?)')
+      const message =
+        ctx.q(`INSERT INTO messages (id, room_id, person_id, text, files, mentioned_people, mentioned_groups, created)
+      VALUES (?,?,?,?,'[]','[]','[]',?)`)
+      for (let i = start; i < Math.min(SPACES, start + BATCH); i++) {
+        const id = newUuid()
+        const direct = rand() < 0.3
+        const a = pick(internal)
+        const b = direct ? pick(internal) : undefined
+        const created = now - Math.floor(rand() * 730) * DAY
+        const active = created + Math.floor(rand() * (now - created))
+        const info = room.run(
+          id,
+          direct ? null : `${pick(words)} ${pick(words)} ${i}`,
+          direct ? 'direct' : 'group',
+          a,
+          org,
+          direct ? `${id}:direct` : null,
+          new Date(created).toISOString(),
+          new Date(active).toISOString(),
+          rand() < 0.5 ? pick(levelLocal) : null
+        )
+        member.run(id, a, new Date(created).toISOString())
+        if (direct) {
+          if (b !== a) member.run(id, b, new Date(created).toISOString())
+        } else {
+          const others = 1 + Math.floor(rand() * 4)
+          const seen = new Set([a])
+          for (let k = 0; k < others; k++) {
+            const p = pick(internal)
+            if (!seen.has(p)) {
+              seen.add(p)
+              member.run(id, p, new Date(created).toISOString())
+            }
+          }
+          if (rand() < 0.12) member.run(id, pick(external), new Date(created).toISOString())
+          if (rand() < 0.25) tag.run(info.lastInsertRowid, pick(tagIds))
+          if (rand() < 0.05) tag.run(info.lastInsertRowid, tagIds[1])
+        }
+        if (i % 5 === 0) {
+          for (let k = 0; k < 2; k++) {
+            message.run(
+              newUuid(),
+              id,
+              a,
+              'hello',
+              new Date(created + Math.floor(rand() * (active - created + 1))).toISOString()
+            )
+          }
+        }
+      }
+    })
+  }
 }
 group = ctx.get<{ id: string }>('SELECT id FROM directory_groups WHERE org_id = ?', org)!.id
 tagNames = ctx.all<{ name: string }>('SELECT name FROM tags WHERE org_id = ?', org).map(t => t.name)
 const seeded = (performance.now() - t0) / 1000
 
-if (!reuse) for (const [name, days, conditions] of [['Finance 1 year', 365, { tags: ['Finance'] }], ['External 180 days', 180, { scope: 'external' }],
-  ['Confidential 90 days', 90, { classificationId: levelLocal[2] }], ['Stale spaces', 400, { inactiveDays: 400 }]] as const) {
-  createPolicy(ctx, carol, { name, action: name === 'Stale spaces' ? 'deleteSpaces' : 'deleteMessages', days, conditions: conditions as never })
+if (!reuse) {
+  for (const [name, days, conditions] of [
+    ['Finance 1 year', 365, { tags: ['Finance'] }],
+    ['External 180 days', 180, { scope: 'external' }],
+    ['Confidential 90 days', 90, { classificationId: levelLocal[2] }],
+    ['Stale spaces', 400, { inactiveDays: 400 }],
+  ] as const) {
+    createPolicy(ctx, carol, {
+      name,
+      action: name === 'Stale spaces' ? 'deleteSpaces' : 'deleteMessages',
+      days,
+      conditions: conditions as never,
+    })
+  }
 }
 
 const queries: Array<Record<string, unknown>> = []
 for (let i = 0; i < QUERIES; i++) {
   const shapes = [
     () => ({ tags: pick(tagNames), scope: pick(['internal', 'external']), inactiveDays: pick([30, 90, 365]) }),
-    () => ({ classificationId: pick(levels), type: pick(['group', 'direct']), activeAfter: new Date(now - pick([30, 180, 365]) * DAY).toISOString() }),
+    () => ({
+      classificationId: pick(levels),
+      type: pick(['group', 'direct']),
+      activeAfter: new Date(now - pick([30, 180, 365]) * DAY).toISOString(),
+    }),
     () => ({ title: pick(words), tags: `${pick(tagNames)},${pick(tagNames)}`, scope: 'internal' }),
-    () => ({ domains: `partner${Math.floor(rand() * 50)}.test,partner${Math.floor(rand() * 50)}.test`, inactiveDays: pick([0, 60]), classificationId: pick(levels) }),
-    () => ({ groups: group, scope: pick(['internal', 'external']), type: 'group', tags: pick(tagNames) })
+    () => ({
+      domains: `partner${Math.floor(rand() * 50)}.test,partner${Math.floor(rand() * 50)}.test`,
+      inactiveDays: pick([0, 60]),
+      classificationId: pick(levels),
+    }),
+    () => ({ groups: group, scope: pick(['internal', 'external']), type: 'group', tags: pick(tagNames) }),
   ]
   queries.push(pick(shapes)())
 }
@@ -126,9 +217,22 @@ const p0 = performance.now()
 const result = plan(ctx, carol)
 const planSeconds = (performance.now() - p0) / 1000
 const rssMb = process.resourceUsage().maxRSS / 1024
-process.stdout.write(JSON.stringify({
-  spaces: SPACES, seededSeconds: seeded, indexBuildSeconds, queries: QUERIES, found, p50: percentile(times, 0.5), p95: percentile(times, 0.95), max: times[times.length - 1],
-  planSeconds, planSpaces: result.spaces, planMessages: result.messages, planSpacesToDelete: result.spacesToDelete, peakRssMb: rssMb
-}) + '\n')
+process.stdout.write(
+  JSON.stringify({
+    spaces: SPACES,
+    seededSeconds: seeded,
+    indexBuildSeconds,
+    queries: QUERIES,
+    found,
+    p50: percentile(times, 0.5),
+    p95: percentile(times, 0.95),
+    max: times[times.length - 1],
+    planSeconds,
+    planSpaces: result.spaces,
+    planMessages: result.messages,
+    planSpacesToDelete: result.spacesToDelete,
+    peakRssMb: rssMb,
+  }) + '\n'
+)
 await backend.close()
 if (!keep) rmSync(dir, { recursive: true, force: true })

@@ -17,10 +17,18 @@ const server = http.createServer((req, res) => {
     const now = Date.now()
     res.writeHead(200).end()
     const raw = Buffer.concat(chunks)
-    if (!sized) { sized = true; port.postMessage({ size: raw.length }) }
-    const body = JSON.parse(raw.toString()) as { data: { id: string, created: string } }
+    if (!sized) {
+      sized = true
+      port.postMessage({ size: raw.length })
+    }
+    const body = JSON.parse(raw.toString()) as { data: { id: string; created: string } }
     batch.push(body.data.id, Date.parse(body.data.created), now)
-    if (batch.length === 3) setImmediate(() => { port.postMessage(batch); batch = [] })
+    if (batch.length === 3) {
+      setImmediate(() => {
+        port.postMessage(batch)
+        batch = []
+      })
+    }
   })
 })
 server.listen(0, '127.0.0.1', () => port.postMessage({ port: (server.address() as AddressInfo).port }))

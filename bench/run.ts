@@ -4,11 +4,19 @@ import { benchDelivery } from './delivery.js'
 import { benchGovernance } from './governance.js'
 import { benchFlows } from './flows.js'
 
-const BENCHES: Record<string, () => Promise<void>> = { actions: benchActions, delivery: benchDelivery, governance: benchGovernance, flows: benchFlows }
+const BENCHES: Record<string, () => Promise<void>> = {
+  actions: benchActions,
+  delivery: benchDelivery,
+  governance: benchGovernance,
+  flows: benchFlows,
+}
 
 const wanted = process.argv.slice(2)
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
   const bench = BENCHES[name]
-  if (!bench) { process.stderr.write(`unknown benchmark ${name}; known: ${Object.keys(BENCHES).join(', ')}\n`); process.exit(2) }
+  if (!bench) {
+    process.stderr.write(`unknown benchmark ${name}; known: ${Object.keys(BENCHES).join(', ')}\n`)
+    process.exit(2)
+  }
   await bench()
 }

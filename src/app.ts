@@ -66,18 +66,21 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   const backend = deps.backend ?? makeBackend(config, deps)
   // Triggers need a store that records changes in transactions: the embedded one, or with the Webex backend
   // a local store of its own, fed by the relay of events from Webex.
-  const store: Ctx = backend instanceof EmbeddedBackend
-    ? backend.ctx
-    : new Ctx(openDatabase({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }), deps.clock)
+  const store: Ctx =
+    backend instanceof EmbeddedBackend
+      ? backend.ctx
+      : new Ctx(openDatabase({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }), deps.clock)
   const embeddedSees = backend instanceof EmbeddedBackend ? embeddedCanSee(backend.ctx) : () => false
-  const relay = backend instanceof WebexHttpBackend ? new WebexRelay(store, backend, config.webex.publicUrl) : undefined
+  const relay =
+    backend instanceof WebexHttpBackend ? new WebexRelay(store, backend, config.webex.publicUrl) : undefined
   let threaded: ThreadedDelivery | undefined
   let checkpointer: Checkpointer | undefined
   const registry = new TriggerRegistry(store, {
-    allowPrivateTargets: config.delivery.allowPrivateTargets, deadLetterCap: config.delivery.deadLetterCap,
+    allowPrivateTargets: config.delivery.allowPrivateTargets,
+    deadLetterCap: config.delivery.deadLetterCap,
     // A relayed event was seen by exactly one person's Webex webhook: only their subscriptions get it.
-    canSee: (owner, e) => e.audience !== undefined ? e.audience === owner.personId : embeddedSees(owner, e),
-    onChanged: () => threaded?.changed()
+    canSee: (owner, e) => (e.audience !== undefined ? e.audience === owner.personId : embeddedSees(owner, e)),
+    onChanged: () => threaded?.changed(),
   })
   const app = Fastify({
     logger: { level: config.logLevel },
@@ -85,31 +88,59 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     genReqId: () => `ROUTER_${randomUUID()}`,
-    routerOptions: { querystringParser: parseQuery, maxParamLength: 500 }
+    routerOptions: { querystringParser: parseQuery, maxParamLength: 500 },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler())
   app.addSchema(ErrorBody)
-  app.addHook('onRequest', async (request, reply) => { reply.header('trackingid', request.id) })
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('trackingid', request.id)
+  })
   installErrorHandling(app)
   // Writes commit in groups, once per event-loop turn: nobody hears of one before it is committed.
-  app.addHook('onSend', (_request, _reply, payload, done) => { store.whenCommitted(err => { if (err) done(err); else done(null, payload) }) })
+  app.addHook('onSend', (_request, _reply, payload, done) => {
+    store.whenCommitted(err => {
+      if (err) done(err)
+      else done(null, payload)
+    })
+  })
   // Deliveries go out from a thread of their own unless the store is in memory or a test drives time.
-  const inThread = config.delivery.thread && config.dataDir !== ':memory:' && !deps.clock && !deps.random && deps.deliveryTimers !== false
+  const inThread =
+    config.delivery.thread &&
+    config.dataDir !== ':memory:' &&
+    !deps.clock &&
+    !deps.random &&
+    deps.deliveryTimers !== false
   const { thread: _thread, ...delivery } = config.delivery
   if (inThread) {
-    threaded = new ThreadedDelivery(store, registry, { dataDir: config.dataDir, synchronous: config.sqliteSynchronous, delivery, logLevel: config.logLevel })
+    threaded = new ThreadedDelivery(store, registry, {
+      dataDir: config.dataDir,
+      synchronous: config.sqliteSynchronous,
+      delivery,
+      logLevel: config.logLevel,
+    })
     // With deliveries in a thread the service is built for load: WAL checkpoints leave the API's connection too.
     checkpointer = new Checkpointer(store, config.dataDir)
   }
-  const worker = !threaded ? new DeliveryWorker(store, registry, {
-    ...delivery, log: app.log,
-    ...(deps.random ? { random: deps.random } : {}), ...(deps.deliveryTimers === false ? { timers: false } : {})
-  }) : undefined
+  const worker = !threaded
+    ? new DeliveryWorker(store, registry, {
+      ...delivery,
+      log: app.log,
+      ...(deps.random ? { random: deps.random } : {}),
+      ...(deps.deliveryTimers === false ? { timers: false } : {}),
+    })
+    : undefined
   // Resume the outbox left by a previous run (or a crash) once the service is up.
-  app.addHook('onReady', async () => { worker?.kick(); await threaded?.start(); await checkpointer?.start() })
+  app.addHook('onReady', async () => {
+    worker?.kick()
+    await threaded?.start()
+    await checkpointer?.start()
+  })
   app.addHook('onClose', async () => {
-    await worker?.stop(); await threaded?.stop(); await checkpointer?.stop(); await backend.close()
+    await worker?.stop()
+    await threaded?.stop()
+    await checkpointer?.stop()
+    await backend.close()
     if (!(backend instanceof EmbeddedBackend)) store.close()
   })
 
@@ -117,9 +148,17 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   // Flows call the routes in-process; the catalog learns every operation as its route registers.
   const catalog = new OperationCatalog()
   catalog.collect(app)
-  await app.register(authenticate, { backend, publicPrefixes: ['/documentation'], internal: token => catalog.resolve(token) })
+  await app.register(authenticate, {
+    backend,
+    publicPrefixes: ['/documentation'],
+    internal: token => catalog.resolve(token),
+  })
   if (config.throttle.enabled) {
-    await app.register(throttle, { limit: config.throttle.limit, windowMs: config.throttle.windowMs, ...(deps.clock ? { now: deps.clock } : {}) })
+    await app.register(throttle, {
+      limit: config.throttle.limit,
+      windowMs: config.throttle.windowMs,
+      ...(deps.clock ? { now: deps.clock } : {}),
+    })
   }
   for (const routes of [peopleRoutes, roomRoutes, membershipRoutes, messageRoutes, teamRoutes]) {
     await app.register(routes, { backend })
@@ -131,43 +170,85 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   let inventory: WebexInventory | undefined
   if (backend instanceof WebexHttpBackend && config.governance.token) {
     // Governance over Webex: the same routes, over a synced inventory of the organisation's spaces.
-    const sync = inventory = new WebexInventory(store, backend, config.governance.token, { intervalMs: config.governance.syncMinutes * 60_000, log: app.log })
+    const sync = (inventory = new WebexInventory(store, backend, config.governance.token, {
+      intervalMs: config.governance.syncMinutes * 60_000,
+      log: app.log,
+    }))
     await app.register(governanceRoutes, { ctx: store, inventory: true })
-    app.addHook('onReady', async () => { sync.start() })
-    app.addHook('onClose', async () => { sync.stop() })
+    app.addHook('onReady', async () => {
+      sync.start()
+    })
+    app.addHook('onClose', async () => {
+      sync.stop()
+    })
   }
   if (backend instanceof EmbeddedBackend) {
     await app.register(governanceRoutes, { ctx: backend.ctx })
     if (config.retention.scheduleEnabled) {
       const schedule = new RetentionSchedule(backend.ctx, config.retention.at, app.log)
-      app.addHook('onReady', async () => { schedule.start() })
-      app.addHook('onClose', async () => { schedule.stop() })
+      app.addHook('onReady', async () => {
+        schedule.start()
+      })
+      app.addHook('onClose', async () => {
+        schedule.stop()
+      })
     }
   }
   let flows: FlowRuntime | undefined
   if (config.flows.enabled) {
-    const owners: FlowOwners = backend instanceof EmbeddedBackend ? embeddedOwners(backend.ctx)
-      : backend instanceof WebexHttpBackend && relay ? new WebexConnections(backend, relay, config.flows.connections, app.log) : noOwners
-    const runtime = flows = new FlowRuntime(store, registry, catalog, {
-      dir: config.flows.dir, concurrency: config.flows.concurrency, log: app.log,
-      httpAllow: config.flows.httpAllow.split(',').map(s => s.trim()).filter(Boolean).map(s => new URL(s).origin),
+    const owners: FlowOwners =
+      backend instanceof EmbeddedBackend
+        ? embeddedOwners(backend.ctx)
+        : backend instanceof WebexHttpBackend && relay
+          ? new WebexConnections(backend, relay, config.flows.connections, app.log)
+          : noOwners
+    const runtime = (flows = new FlowRuntime(store, registry, catalog, {
+      dir: config.flows.dir,
+      concurrency: config.flows.concurrency,
+      log: app.log,
+      httpAllow: config.flows.httpAllow
+        .split(',')
+        .map(s => s.trim())
+        .filter(Boolean)
+        .map(s => new URL(s).origin),
       ownerOf: email => owners.get(email),
-      ...(deps.flowSleep ? { sleep: deps.flowSleep } : {}), ...(deps.clock ? { timers: false } : {})
-    })
+      ...(deps.flowSleep ? { sleep: deps.flowSleep } : {}),
+      ...(deps.clock ? { timers: false } : {}),
+    }))
     await app.register(flowRoutes, { runtime })
-    app.addHook('onReady', async () => { await owners.load(); runtime.start() })
-    app.addHook('onClose', async () => { await runtime.stop() })
+    app.addHook('onReady', async () => {
+      await owners.load()
+      runtime.start()
+    })
+    app.addHook('onClose', async () => {
+      await runtime.stop()
+    })
     if (relay) {
       // Webex only tells a person's webhooks about what that person sees: each owner of an event-triggered
       // flow needs the relay webhook, pointing where Webex can reach us (PUBLIC_URL, else where we listen).
-      app.addHook('onListen', async () => runtime.connectWith(async () => {
-        const at = app.server.address()
-        const base = config.webex.publicUrl ?? (at && typeof at === 'object' ? `http://${at.family === 'IPv6' ? `[${at.address}]` : at.address}:${at.port}` : `http://127.0.0.1:${config.port}`)
-        if (!config.webex.publicUrl) app.log.warn(`PUBLIC_URL is not set: Webex is asked to send flow events to ${base}.`)
-        for (const owner of runtime.eventOwners()) {
-          await relay.ensureAt(owner, base).catch((err: unknown) => app.log.error({ err, owner: owner.personId }, 'The relay webhook for a flow owner could not be registered.'))
-        }
-      }))
+      app.addHook('onListen', async () =>
+        runtime.connectWith(async () => {
+          const at = app.server.address()
+          const base =
+            config.webex.publicUrl ??
+            (at && typeof at === 'object'
+              ? `http://${at.family === 'IPv6' ? `[${at.address}]` : at.address}:${at.port}`
+              : `http://127.0.0.1:${config.port}`)
+          if (!config.webex.publicUrl) {
+            app.log.warn(`PUBLIC_URL is not set: Webex is asked to send flow events to ${base}.`)
+          }
+          for (const owner of runtime.eventOwners()) {
+            await relay
+              .ensureAt(owner, base)
+              .catch((err: unknown) =>
+                app.log.error(
+                  { err, owner: owner.personId },
+                  'The relay webhook for a flow owner could not be registered.'
+                )
+              )
+          }
+        })
+      )
     }
   } else {
     // No runtime here: flow subscriptions left by an earlier run must not reach the HTTP outbox.
@@ -182,7 +263,10 @@ function makeBackend (config: Config, deps: AppDeps): WebexBackend {
     return new WebexHttpBackend({ ...config.webex, ...(deps.clock ? { clock: deps.clock } : {}) })
   }
   return new EmbeddedBackend({
-    dataDir: config.dataDir, seedDemo: config.seedDemo, synchronous: config.sqliteSynchronous, readCache: config.readCache,
-    ...(deps.clock ? { clock: deps.clock } : {})
+    dataDir: config.dataDir,
+    seedDemo: config.seedDemo,
+    synchronous: config.sqliteSynchronous,
+    readCache: config.readCache,
+    ...(deps.clock ? { clock: deps.clock } : {}),
   })
 }

@@ -6,95 +6,154 @@ export const Config = Type.Object({
   host: Type.String({ default: '127.0.0.1' }),
   /** embedded: the local Webex-compatible store; webex: the Webex REST API over HTTP with the caller's token. */
   backend: Type.Union([Type.Literal('embedded'), Type.Literal('webex')], { default: 'embedded' }),
-  webex: Type.Object({
-    baseUrl: Type.String({ default: 'https://webexapis.com' }),
-    /** Where Webex can reach this service to relay events; defaults to the host a subscriber called. */
-    publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
-    /** Per token: at most rateLimit calls in any sliding rateWindowMs (inside the connector's 100 per 60 s). */
-    rateLimit: Type.Integer({ minimum: 1, default: 100 }),
-    rateWindowMs: Type.Integer({ minimum: 1, default: 60_000 }),
-    concurrency: Type.Integer({ minimum: 1, default: 4 }),
-    timeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
-    maxRetries: Type.Integer({ minimum: 0, default: 3 }),
-    baseDelayMs: Type.Integer({ minimum: 1, default: 500 }),
-    maxDelayMs: Type.Integer({ minimum: 1, default: 8000 })
-  }, { default: {} }),
+  webex: Type.Object(
+    {
+      baseUrl: Type.String({ default: 'https://webexapis.com' }),
+      /** Where Webex can reach this service to relay events; defaults to the host a subscriber called. */
+      publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+      /** Per token: at most rateLimit calls in any sliding rateWindowMs (inside the connector's 100 per 60 s). */
+      rateLimit: Type.Integer({ minimum: 1, default: 100 }),
+      rateWindowMs: Type.Integer({ minimum: 1, default: 60_000 }),
+      concurrency: Type.Integer({ minimum: 1, default: 4 }),
+      timeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
+      maxRetries: Type.Integer({ minimum: 0, default: 3 }),
+      baseDelayMs: Type.Integer({ minimum: 1, default: 500 }),
+      maxDelayMs: Type.Integer({ minimum: 1, default: 8000 }),
+    },
+    { default: {} }
+  ),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   dataDir: Type.String({ minLength: 1, default: './data' }),
   seedDemo: Type.Boolean({ default: true }),
-  logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
-    Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
+  logLevel: Type.Union(
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
+    { default: 'info' }
+  ),
   /** Log each request and response (pino, info level). */
   logRequests: Type.Boolean({ default: true }),
   /** SQLite durability: NORMAL survives a killed process, FULL also a power cut. */
   sqliteSynchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),
   /** Memoise embedded reads between writes (single-process store). */
   readCache: Type.Boolean({ default: true }),
-  throttle: Type.Object({
-    enabled: Type.Boolean({ default: true }),
-    /** The connector metadata's limit: 100 calls per connection (token) per 60 seconds. */
-    limit: Type.Integer({ minimum: 1, default: 100 }),
-    windowMs: Type.Integer({ minimum: 1, default: 60_000 })
-  }, { default: {} }),
+  throttle: Type.Object(
+    {
+      enabled: Type.Boolean({ default: true }),
+      /** The connector metadata's limit: 100 calls per connection (token) per 60 seconds. */
+      limit: Type.Integer({ minimum: 1, default: 100 }),
+      windowMs: Type.Integer({ minimum: 1, default: 60_000 }),
+    },
+    { default: {} }
+  ),
   /** Trigger delivery: retries, backoff, when a failing webhook turns inactive, which targets are allowed. */
-  delivery: Type.Object({
-    /** Send deliveries from a worker thread of their own (file stores only). */
-    thread: Type.Boolean({ default: true }),
-    allowPrivateTargets: Type.Boolean({ default: false }),
-    maxAttempts: Type.Integer({ minimum: 1, default: 8 }),
-    baseDelayMs: Type.Integer({ minimum: 1, default: 1000 }),
-    maxDelayMs: Type.Integer({ minimum: 1, default: 300_000 }),
-    timeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
-    concurrency: Type.Integer({ minimum: 1, default: 32 }),
-    inactiveAfterFailures: Type.Integer({ minimum: 1, default: 20 }),
-    deadLetterCap: Type.Integer({ minimum: 1, default: 1000 })
-  }, { default: {} }),
+  delivery: Type.Object(
+    {
+      /** Send deliveries from a worker thread of their own (file stores only). */
+      thread: Type.Boolean({ default: true }),
+      allowPrivateTargets: Type.Boolean({ default: false }),
+      maxAttempts: Type.Integer({ minimum: 1, default: 8 }),
+      baseDelayMs: Type.Integer({ minimum: 1, default: 1000 }),
+      maxDelayMs: Type.Integer({ minimum: 1, default: 300_000 }),
+      timeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
+      concurrency: Type.Integer({ minimum: 1, default: 32 }),
+      inactiveAfterFailures: Type.Integer({ minimum: 1, default: 20 }),
+      deadLetterCap: Type.Integer({ minimum: 1, default: 1000 }),
+    },
+    { default: {} }
+  ),
   /** The daily retention run: off by default (the demo erases nothing by itself). */
-  retention: Type.Object({
-    scheduleEnabled: Type.Boolean({ default: false }),
-    at: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '02:00' })
-  }, { default: {} }),
+  retention: Type.Object(
+    {
+      scheduleEnabled: Type.Boolean({ default: false }),
+      at: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '02:00' }),
+    },
+    { default: {} }
+  ),
   /** Webex backend: governance searches an inventory of the organisation, synced with a compliance officer's token. */
-  governance: Type.Object({
-    token: Type.String({ default: '' }),
-    syncMinutes: Type.Integer({ minimum: 1, default: 60 })
-  }, { default: {} }),
+  governance: Type.Object(
+    {
+      token: Type.String({ default: '' }),
+      syncMinutes: Type.Integer({ minimum: 1, default: 60 }),
+    },
+    { default: {} }
+  ),
   /** Where the connector definition says the service lives (a connection can override it). */
-  connector: Type.Object({
-    host: Type.String({ pattern: '^[^{}/ :\\\\]+(?::\\d+)?$', default: 'webex-spaces.example.com' }),
-    scheme: Type.Union([Type.Literal('https'), Type.Literal('http')], { default: 'https' })
-  }, { default: {} }),
+  connector: Type.Object(
+    {
+      host: Type.String({ pattern: '^[^{}/ :\\\\]+(?::\\d+)?$', default: 'webex-spaces.example.com' }),
+      scheme: Type.Union([Type.Literal('https'), Type.Literal('http')], { default: 'https' }),
+    },
+    { default: {} }
+  ),
   /** The workflow runtime: flows/*.json run on the connector's triggers. */
-  flows: Type.Object({
-    enabled: Type.Boolean({ default: true }),
-    dir: Type.String({ minLength: 1, default: './flows' }),
-    /** Runs executing at once. */
-    concurrency: Type.Integer({ minimum: 1, default: 16 }),
-    /** Comma-separated origins (http://127.0.0.1:9000) Http actions may call; empty: none. */
-    httpAllow: Type.String({ default: '' }),
-    /** Webex backend: a JSON file { "owner@example.com": "<Webex access token>" }, the flows' connections. */
-    connections: Type.String({ default: '' })
-  }, { default: {} }),
+  flows: Type.Object(
+    {
+      enabled: Type.Boolean({ default: true }),
+      dir: Type.String({ minLength: 1, default: './flows' }),
+      /** Runs executing at once. */
+      concurrency: Type.Integer({ minimum: 1, default: 16 }),
+      /** Comma-separated origins (http://127.0.0.1:9000) Http actions may call; empty: none. */
+      httpAllow: Type.String({ default: '' }),
+      /** Webex backend: a JSON file { "owner@example.com": "<Webex access token>" }, the flows' connections. */
+      connections: Type.String({ default: '' }),
+    },
+    { default: {} }
+  ),
   /** Largest accepted request body, in bytes; larger ones get 413. */
   bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576 }),
-  trustProxy: Type.Boolean({ default: false })
+  trustProxy: Type.Boolean({ default: false }),
 })
 export type Config = Static<typeof Config>
 
 const ENV: Record<string, string[]> = {
-  HOST: ['host'], PORT: ['port'], BACKEND: ['backend'], WEBEX_BASE_URL: ['webex', 'baseUrl'],
-  WEBEX_RATE_LIMIT: ['webex', 'rateLimit'], WEBEX_RATE_WINDOW_MS: ['webex', 'rateWindowMs'], WEBEX_CONCURRENCY: ['webex', 'concurrency'],
-  WEBEX_TIMEOUT_MS: ['webex', 'timeoutMs'], WEBEX_MAX_RETRIES: ['webex', 'maxRetries'], PUBLIC_URL: ['webex', 'publicUrl'], DATA_DIR: ['dataDir'], SEED_DEMO: ['seedDemo'], LOG_LEVEL: ['logLevel'], LOG_REQUESTS: ['logRequests'],
-  SQLITE_SYNCHRONOUS: ['sqliteSynchronous'], READ_CACHE: ['readCache'], THROTTLE_ENABLED: ['throttle', 'enabled'], THROTTLE_LIMIT: ['throttle', 'limit'],
-  THROTTLE_WINDOW_MS: ['throttle', 'windowMs'], BODY_LIMIT: ['bodyLimit'], TRUST_PROXY: ['trustProxy'],
-  DELIVERY_THREAD: ['delivery', 'thread'], DELIVERY_ALLOW_PRIVATE_TARGETS: ['delivery', 'allowPrivateTargets'], DELIVERY_MAX_ATTEMPTS: ['delivery', 'maxAttempts'],
-  DELIVERY_BASE_DELAY_MS: ['delivery', 'baseDelayMs'], DELIVERY_MAX_DELAY_MS: ['delivery', 'maxDelayMs'],
-  DELIVERY_TIMEOUT_MS: ['delivery', 'timeoutMs'], DELIVERY_CONCURRENCY: ['delivery', 'concurrency'],
-  DELIVERY_INACTIVE_AFTER_FAILURES: ['delivery', 'inactiveAfterFailures'], DELIVERY_DEAD_LETTER_CAP: ['delivery', 'deadLetterCap'],
-  RETENTION_SCHEDULE_ENABLED: ['retention', 'scheduleEnabled'], RETENTION_AT: ['retention', 'at'],
-  CONNECTOR_HOST: ['connector', 'host'], CONNECTOR_SCHEME: ['connector', 'scheme'],
-  FLOWS_ENABLED: ['flows', 'enabled'], FLOWS_DIR: ['flows', 'dir'], FLOWS_CONCURRENCY: ['flows', 'concurrency'], FLOWS_HTTP_ALLOW: ['flows', 'httpAllow'], FLOWS_CONNECTIONS: ['flows', 'connections'],
-  GOVERNANCE_TOKEN: ['governance', 'token'], GOVERNANCE_SYNC_MINUTES: ['governance', 'syncMinutes']
+  HOST: ['host'],
+  PORT: ['port'],
+  BACKEND: ['backend'],
+  WEBEX_BASE_URL: ['webex', 'baseUrl'],
+  WEBEX_RATE_LIMIT: ['webex', 'rateLimit'],
+  WEBEX_RATE_WINDOW_MS: ['webex', 'rateWindowMs'],
+  WEBEX_CONCURRENCY: ['webex', 'concurrency'],
+  WEBEX_TIMEOUT_MS: ['webex', 'timeoutMs'],
+  WEBEX_MAX_RETRIES: ['webex', 'maxRetries'],
+  PUBLIC_URL: ['webex', 'publicUrl'],
+  DATA_DIR: ['dataDir'],
+  SEED_DEMO: ['seedDemo'],
+  LOG_LEVEL: ['logLevel'],
+  LOG_REQUESTS: ['logRequests'],
+  SQLITE_SYNCHRONOUS: ['sqliteSynchronous'],
+  READ_CACHE: ['readCache'],
+  THROTTLE_ENABLED: ['throttle', 'enabled'],
+  THROTTLE_LIMIT: ['throttle', 'limit'],
+  THROTTLE_WINDOW_MS: ['throttle', 'windowMs'],
+  BODY_LIMIT: ['bodyLimit'],
+  TRUST_PROXY: ['trustProxy'],
+  DELIVERY_THREAD: ['delivery', 'thread'],
+  DELIVERY_ALLOW_PRIVATE_TARGETS: ['delivery', 'allowPrivateTargets'],
+  DELIVERY_MAX_ATTEMPTS: ['delivery', 'maxAttempts'],
+  DELIVERY_BASE_DELAY_MS: ['delivery', 'baseDelayMs'],
+  DELIVERY_MAX_DELAY_MS: ['delivery', 'maxDelayMs'],
+  DELIVERY_TIMEOUT_MS: ['delivery', 'timeoutMs'],
+  DELIVERY_CONCURRENCY: ['delivery', 'concurrency'],
+  DELIVERY_INACTIVE_AFTER_FAILURES: ['delivery', 'inactiveAfterFailures'],
+  DELIVERY_DEAD_LETTER_CAP: ['delivery', 'deadLetterCap'],
+  RETENTION_SCHEDULE_ENABLED: ['retention', 'scheduleEnabled'],
+  RETENTION_AT: ['retention', 'at'],
+  CONNECTOR_HOST: ['connector', 'host'],
+  CONNECTOR_SCHEME: ['connector', 'scheme'],
+  FLOWS_ENABLED: ['flows', 'enabled'],
+  FLOWS_DIR: ['flows', 'dir'],
+  FLOWS_CONCURRENCY: ['flows', 'concurrency'],
+  FLOWS_HTTP_ALLOW: ['flows', 'httpAllow'],
+  FLOWS_CONNECTIONS: ['flows', 'connections'],
+  GOVERNANCE_TOKEN: ['governance', 'token'],
+  GOVERNANCE_SYNC_MINUTES: ['governance', 'syncMinutes'],
 }
 
 /** Builds a full config from partial settings: defaults filled, types converted, anything invalid refused. */

@@ -17,7 +17,9 @@ export class WebexError extends Error {
 }
 
 export class BadRequestError extends WebexError {
-  constructor (message: string, descriptions?: string[]) { super(400, message, descriptions) }
+  constructor (message: string, descriptions?: string[]) {
+    super(400, message, descriptions)
+  }
 }
 export class UnauthorizedError extends WebexError {
   constructor (message = 'The request requires a valid access token set in the Authorization request header.') {
@@ -25,20 +27,37 @@ export class UnauthorizedError extends WebexError {
   }
 }
 export class ForbiddenError extends WebexError {
-  constructor (message: string) { super(403, message) }
+  constructor (message: string) {
+    super(403, message)
+  }
 }
 export class NotFoundError extends WebexError {
-  constructor (message = 'The requested resource could not be found.') { super(404, message) }
+  constructor (message = 'The requested resource could not be found.') {
+    super(404, message)
+  }
 }
 export class ConflictError extends WebexError {
-  constructor (message: string) { super(409, message) }
+  constructor (message: string) {
+    super(409, message)
+  }
 }
 export class PayloadTooLargeError extends WebexError {
-  constructor (message: string) { super(413, message) }
+  constructor (message: string) {
+    super(413, message)
+  }
 }
 export class TooManyRequestsError extends WebexError {
-  constructor (readonly retryAfterSeconds: number, limit: number, windowSeconds: number) {
-    super(429, `Too many requests: the limit is ${limit} calls per ${windowSeconds} seconds per connection. Retry after ${retryAfterSeconds} seconds.`,
-      undefined, { 'retry-after': String(retryAfterSeconds) })
+  constructor (
+    readonly retryAfterSeconds: number,
+    limit: number,
+    windowSeconds: number
+  ) {
+    super(
+      429,
+      `Too many requests: the limit is ${limit} calls per ${windowSeconds} seconds per connection. Retry after ` +
+        `${retryAfterSeconds} seconds.`,
+      undefined,
+      { 'retry-after': String(retryAfterSeconds) }
+    )
   }
 }

@@ -6,8 +6,17 @@ import { createHash, randomUUID } from 'node:crypto'
  * (url-safe, unpadded) that the store keys on.
  */
 export const ID_KINDS = [
-  'PEOPLE', 'ROOM', 'MESSAGE', 'MEMBERSHIP', 'TEAM', 'TEAM_MEMBERSHIP', 'WEBHOOK', 'ORGANIZATION', 'CLASSIFICATION',
-  'APPLICATION', 'DELIVERY'
+  'PEOPLE',
+  'ROOM',
+  'MESSAGE',
+  'MEMBERSHIP',
+  'TEAM',
+  'TEAM_MEMBERSHIP',
+  'WEBHOOK',
+  'ORGANIZATION',
+  'CLASSIFICATION',
+  'APPLICATION',
+  'DELIVERY',
 ] as const
 export type IdKind = (typeof ID_KINDS)[number]
 
@@ -26,7 +35,9 @@ export function newUuid (): string {
 
 /** The local part (uuid, or `uuid:uuid` for memberships) of an id of the given kind, or undefined. */
 export function decodeId (kind: IdKind, id: string): string | undefined {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 200 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(id)) return undefined
+  if (typeof id !== 'string' || id.length === 0 || id.length > 200 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(id)) {
+    return undefined
+  }
   const text = Buffer.from(id.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')
   const head = `${PREFIX}${kind}/`
   if (!text.startsWith(head)) return undefined

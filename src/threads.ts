@@ -16,11 +16,17 @@ export function startThread (base: string, name: string, workerData: unknown): W
  * Sends the thread `request` and resolves once it answers as `isStopped` recognises (then it is terminated)
  * or exits. Ref'd meanwhile, so an otherwise empty event loop waits for the answer instead of exiting.
  */
-export function stopThread (thread: Worker, request: unknown, isStopped: (message: unknown) => boolean): Promise<void> {
+export function stopThread (
+  thread: Worker,
+  request: unknown,
+  isStopped: (message: unknown) => boolean
+): Promise<void> {
   return new Promise<void>(resolve => {
     thread.ref()
     thread.once('exit', () => resolve())
-    thread.on('message', (m: unknown) => { if (isStopped(m)) void thread.terminate().then(() => resolve()) })
+    thread.on('message', (m: unknown) => {
+      if (isStopped(m)) void thread.terminate().then(() => resolve())
+    })
     thread.postMessage(request)
   })
 }

@@ -10,7 +10,9 @@ t.test('data survives a restart, and a kill -9 in the middle of writes loses no 
   const dataDir = tempDir(t)
   const env = { DATA_DIR: dataDir, THROTTLE_ENABLED: 'false' }
   const first = await startChild(env)
-  t.teardown(() => { first.proc.kill('SIGKILL') })
+  t.teardown(() => {
+    first.proc.kill('SIGKILL')
+  })
   let alice = client(first.url, DEMO.tokens.alice)
   const room = await alice('POST', '/v1/rooms', { title: 'Survivor' })
   t.equal(room.status, 200)
@@ -18,11 +20,20 @@ t.test('data survives a restart, and a kill -9 in the middle of writes loses no 
   // Many writes in flight; kill the process as soon as some have been acknowledged.
   const acknowledged: string[] = []
   let killed = false
-  const writes = Array.from({ length: 300 }, (_, i) => alice('POST', '/v1/messages', { roomId: room.body.id, text: `m${i}` })
-    .then(r => {
-      if (r.status === 200) acknowledged.push(r.body.id)
-      if (acknowledged.length >= 40 && !killed) { killed = true; first.proc.kill('SIGKILL') }
-    }, () => { /* connection cut by the kill */ }))
+  const writes = Array.from({ length: 300 }, (_, i) =>
+    alice('POST', '/v1/messages', { roomId: room.body.id, text: `m${i}` }).then(
+      r => {
+        if (r.status === 200) acknowledged.push(r.body.id)
+        if (acknowledged.length >= 40 && !killed) {
+          killed = true
+          first.proc.kill('SIGKILL')
+        }
+      },
+      () => {
+        /* connection cut by the kill */
+      }
+    )
+  )
   await Promise.all(writes)
   t.equal(await first.exited, null, 'killed by the signal, not exited cleanly')
   t.ok(acknowledged.length >= 40, `${acknowledged.length} writes acknowledged before the kill`)
@@ -32,13 +43,19 @@ t.test('data survives a restart, and a kill -9 in the middle of writes loses no 
   db.close()
 
   const second = await startChild(env)
-  t.teardown(() => { second.proc.kill('SIGKILL') })
+  t.teardown(() => {
+    second.proc.kill('SIGKILL')
+  })
   alice = client(second.url, DEMO.tokens.alice)
   t.equal((await alice('GET', `/v1/rooms/${room.body.id}`)).body.title, 'Survivor')
   const stored = new Set<string>()
   const page = await alice('GET', `/v1/messages?roomId=${room.body.id}&max=1000`)
   for (const m of page.body.items) stored.add(m.id)
-  t.same(acknowledged.filter(id => !stored.has(id)), [], 'every acknowledged message is still there')
+  t.same(
+    acknowledged.filter(id => !stored.has(id)),
+    [],
+    'every acknowledged message is still there'
+  )
   const rooms = await alice('GET', '/v1/rooms')
   t.equal(rooms.body.items.length, 5, 'the demo seed ran once: 4 demo spaces plus ours')
   t.equal((await alice('GET', `/v1/rooms/${DEMO_IDS.apollo}`)).status, 200)
@@ -51,12 +68,19 @@ t.test('a kill -9 between the change and its delivery loses no event: the outbox
   const env = { DATA_DIR: dataDir, THROTTLE_ENABLED: 'false', DELIVERY_ALLOW_PRIVATE_TARGETS: 'true' }
   const rx = await startReceiver(t)
   let arrived!: () => void
-  const firstArrived = new Promise<void>(resolve => { arrived = resolve })
+  const firstArrived = new Promise<void>(resolve => {
+    arrived = resolve
+  })
   // The first delivery reaches the receiver but is never answered: the service is killed while it waits.
-  rx.respond = () => { arrived(); return new Promise(() => {}) }
+  rx.respond = () => {
+    arrived()
+    return new Promise(() => {})
+  }
 
   const first = await startChild(env)
-  t.teardown(() => { first.proc.kill('SIGKILL') })
+  t.teardown(() => {
+    first.proc.kill('SIGKILL')
+  })
   const alice = client(first.url, DEMO.tokens.alice)
   const sub = await alice('POST', '/v1/triggers/messages/created', { callbackUrl: rx.url, roomId: DEMO_IDS.apollo })
   t.equal(sub.status, 201)
@@ -69,7 +93,9 @@ t.test('a kill -9 between the change and its delivery loses no event: the outbox
 
   rx.respond = () => ({ status: 200 })
   const second = await startChild(env)
-  t.teardown(() => { second.proc.kill('SIGKILL') })
+  t.teardown(() => {
+    second.proc.kill('SIGKILL')
+  })
   await rx.count(1)
   t.equal(rx.received[0].body.data.id, sent.body.id, 'the event arrived after the restart')
   t.equal(rx.received[0].body.event, 'created')

@@ -11,8 +11,18 @@ const DAY = 86_400_000
 /** A service whose clock we move; messages posted "days ago" by moving the clock between posts. */
 async function setup (t: Test) {
   const clock = new ManualClock(Date.parse('2026-01-01T00:00:00.000Z'))
-  const svc = await startService(t, { throttle: { enabled: false }, delivery: { allowPrivateTargets: true } }, { clock: clock.now, deliveryTimers: false, random: () => 1 })
-  const s = { svc, clock, alice: client(svc.url, DEMO.tokens.alice), carol: client(svc.url, DEMO.tokens.carol), dave: client(svc.url, DEMO.tokens.dave) }
+  const svc = await startService(
+    t,
+    { throttle: { enabled: false }, delivery: { allowPrivateTargets: true } },
+    { clock: clock.now, deliveryTimers: false, random: () => 1 }
+  )
+  const s = {
+    svc,
+    clock,
+    alice: client(svc.url, DEMO.tokens.alice),
+    carol: client(svc.url, DEMO.tokens.carol),
+    dave: client(svc.url, DEMO.tokens.dave),
+  }
   const tag = (await s.carol('POST', '/v1/governance/tags', { name: 'Finance' })).body.id
   await s.carol('PUT', `/v1/governance/spaces/${ids.apollo}/tags/${tag}`)
   // Apollo: 2 seeded messages (day 0) + messages on days 10, 50, 100; Finance: days 10, 100.
@@ -28,23 +38,64 @@ async function setup (t: Test) {
 const texts = async (s: { alice: ReturnType<typeof client> }, roomId: string) =>
   (await s.alice('GET', `/v1/messages?roomId=${roomId}&max=100`)).body.items.map((m: any) => m.text)
 
-t.test('policy precedence: the shortest matching period wins; priority breaks a tie; plan changes nothing', async t => {
-  const s = await setup(t)
-  const p90 = (await s.carol('POST', '/v1/governance/retention/policies', { name: 'Everything 90 days', action: 'deleteMessages', days: 90 })).body
-  const p30 = (await s.carol('POST', '/v1/governance/retention/policies', { name: 'Finance 30 days', conditions: { tags: ['Finance'] }, action: 'deleteMessages', days: 30 })).body
-  const plan = (await s.carol('POST', '/v1/governance/retention/plan', {})).body
-  const byRoom = Object.fromEntries(plan.items.map((i: any) => [i.roomId, i]))
-  t.same([byRoom[ids.apollo].decidedBy, byRoom[ids.apollo].messages], [p30.id, 4], 'Apollo: tagged Finance, 30 days beats 90: days 0, 10, 50 (and the seeded two at day 0)')
-  t.same([byRoom[ids.finance].decidedBy, byRoom[ids.finance].messages], [p90.id, 1], 'Finance Q4: only the 90-day policy: day 10')
-  t.match(byRoom[ids.apollo].reason, /Finance 30 days/)
-  t.equal(plan.messages, 5)
-  t.equal((await texts(s, ids.apollo)).length, 5, 'a plan erases nothing')
-  const tie = (await s.carol('POST', '/v1/governance/retention/policies', { name: 'Also 30', conditions: { tags: ['Finance'] }, action: 'deleteMessages', days: 30, priority: 1 })).body
-  const again = (await s.carol('POST', '/v1/governance/retention/plan', { roomId: ids.apollo })).body
-  t.equal(again.items[0].decidedBy, tie.id, 'equal periods: the lower priority number wins')
-  await s.carol('PUT', `/v1/governance/retention/policies/${tie.id}`, { name: 'Also 30', action: 'deleteMessages', days: 30, enabled: false })
-  t.equal((await s.carol('POST', '/v1/governance/retention/plan', { roomId: ids.apollo })).body.items[0].decidedBy, p30.id, 'a disabled policy never applies')
-})
+t.test(
+  'policy precedence: the shortest matching period wins; priority breaks a tie; plan changes nothing',
+  async t => {
+    const s = await setup(t)
+    const p90 = (
+      await s.carol('POST', '/v1/governance/retention/policies', {
+        name: 'Everything 90 days',
+        action: 'deleteMessages',
+        days: 90,
+      })
+    ).body
+    const p30 = (
+      await s.carol('POST', '/v1/governance/retention/policies', {
+        name: 'Finance 30 days',
+        conditions: { tags: ['Finance'] },
+        action: 'deleteMessages',
+        days: 30,
+      })
+    ).body
+    const plan = (await s.carol('POST', '/v1/governance/retention/plan', {})).body
+    const byRoom = Object.fromEntries(plan.items.map((i: any) => [i.roomId, i]))
+    t.same(
+      [byRoom[ids.apollo].decidedBy, byRoom[ids.apollo].messages],
+      [p30.id, 4],
+      'Apollo: tagged Finance, 30 days beats 90: days 0, 10, 50 (and the seeded two at day 0)'
+    )
+    t.same(
+      [byRoom[ids.finance].decidedBy, byRoom[ids.finance].messages],
+      [p90.id, 1],
+      'Finance Q4: only the 90-day policy: day 10'
+    )
+    t.match(byRoom[ids.apollo].reason, /Finance 30 days/)
+    t.equal(plan.messages, 5)
+    t.equal((await texts(s, ids.apollo)).length, 5, 'a plan erases nothing')
+    const tie = (
+      await s.carol('POST', '/v1/governance/retention/policies', {
+        name: 'Also 30',
+        conditions: { tags: ['Finance'] },
+        action: 'deleteMessages',
+        days: 30,
+        priority: 1,
+      })
+    ).body
+    const again = (await s.carol('POST', '/v1/governance/retention/plan', { roomId: ids.apollo })).body
+    t.equal(again.items[0].decidedBy, tie.id, 'equal periods: the lower priority number wins')
+    await s.carol('PUT', `/v1/governance/retention/policies/${tie.id}`, {
+      name: 'Also 30',
+      action: 'deleteMessages',
+      days: 30,
+      enabled: false,
+    })
+    t.equal(
+      (await s.carol('POST', '/v1/governance/retention/plan', { roomId: ids.apollo })).body.items[0].decidedBy,
+      p30.id,
+      'a disabled policy never applies'
+    )
+  }
+)
 
 t.test('manual retention beats every policy: keep indefinitely, or its own period', async t => {
   const s = await setup(t)
@@ -54,17 +105,33 @@ t.test('manual retention beats every policy: keep indefinitely, or its own perio
   t.same(keep.items, [], 'kept indefinitely')
   await s.carol('PUT', `/v1/governance/spaces/${ids.apollo}/retention`, { mode: 'days', days: 60 })
   const days = (await s.carol('POST', '/v1/governance/retention/plan', { roomId: ids.apollo })).body.items[0]
-  t.same([days.decidedBy, days.messages], ['override', 4], 'the override\'s 60 days, not the policy\'s 1')
-  isWebexError(t, await s.carol('PUT', `/v1/governance/spaces/${ids.apollo}/retention`, { mode: 'days' }), 400, /days/)
+  t.same([days.decidedBy, days.messages], ['override', 4], "the override's 60 days, not the policy's 1")
+  isWebexError(
+    t,
+    await s.carol('PUT', `/v1/governance/spaces/${ids.apollo}/retention`, { mode: 'days' }),
+    400,
+    /days/
+  )
   t.equal((await s.carol('DELETE', `/v1/governance/spaces/${ids.apollo}/retention`)).status, 204)
-  t.equal((await s.carol('POST', '/v1/governance/retention/plan', { roomId: ids.apollo })).body.items[0].decidedBy === 'override', false)
+  t.equal(
+    (await s.carol('POST', '/v1/governance/retention/plan', { roomId: ids.apollo })).body.items[0].decidedBy ===
+      'override',
+    false
+  )
 })
 
 t.test('execute does exactly what the plan said, fires the events, audits each deletion', async t => {
   const s = await setup(t)
   const rx = await startReceiver(t)
   await s.alice('POST', '/v1/triggers/messages/deleted', { callbackUrl: rx.url })
-  const policy = (await s.carol('POST', '/v1/governance/retention/policies', { name: 'Finance 30 days', conditions: { tags: ['Finance'] }, action: 'deleteMessages', days: 30 })).body
+  const policy = (
+    await s.carol('POST', '/v1/governance/retention/policies', {
+      name: 'Finance 30 days',
+      conditions: { tags: ['Finance'] },
+      action: 'deleteMessages',
+      days: 30,
+    })
+  ).body
   const plan = (await s.carol('POST', '/v1/governance/retention/plan', {})).body
   const done = (await s.carol('POST', '/v1/governance/retention/execute', {})).body
   t.same([done.spaces, done.messages], [plan.spaces, plan.messages], 'execute = plan')
@@ -72,11 +139,20 @@ t.test('execute does exactly what the plan said, fires the events, audits each d
   isWebexError(t, await s.alice('GET', `/v1/messages/${ids.welcome}`), 404)
   await rx.count(plan.messages)
   t.equal(rx.received.length, 4, 'a messages-deleted event per erased message')
-  const audit = (await s.carol('GET', `/v1/governance/audit?policyId=${policy.id}`)).body.items.filter((a: any) => a.action.startsWith('retention.'))
-  t.same(audit.map((a: any) => [a.action, a.roomId, a.detail.messages]), [['retention.messagesDeleted', ids.apollo, 4]])
+  const audit = (await s.carol('GET', `/v1/governance/audit?policyId=${policy.id}`)).body.items.filter((a: any) =>
+    a.action.startsWith('retention.')
+  )
+  t.same(
+    audit.map((a: any) => [a.action, a.roomId, a.detail.messages]),
+    [['retention.messagesDeleted', ids.apollo, 4]]
+  )
   t.equal(audit[0].detail.messageIds.length, 4)
   t.same((await s.carol('POST', '/v1/governance/retention/plan', {})).body.items, [], 'nothing left to do')
-  t.equal((await s.carol('POST', '/v1/governance/retention/execute', {})).body.messages, 0, 'a re-run erases nothing twice')
+  t.equal(
+    (await s.carol('POST', '/v1/governance/retention/execute', {})).body.messages,
+    0,
+    'a re-run erases nothing twice'
+  )
   const filtered = await s.carol('GET', `/v1/governance/audit?roomId=${ids.finance}`)
   t.same(filtered.body.items, [])
   const later = await s.carol('GET', '/v1/governance/audit?from=2030-01-01T00:00:00Z')
@@ -87,9 +163,18 @@ t.test('delete spaces inactive for N days', async t => {
   const s = await setup(t)
   s.clock.advance(200 * DAY)
   await s.alice('POST', '/v1/messages', { roomId: ids.finance, text: 'still alive' })
-  await s.carol('POST', '/v1/governance/retention/policies', { name: 'Stale spaces', conditions: { scope: 'internal' }, action: 'deleteSpaces', days: 90 })
+  await s.carol('POST', '/v1/governance/retention/policies', {
+    name: 'Stale spaces',
+    conditions: { scope: 'internal' },
+    action: 'deleteSpaces',
+    days: 90,
+  })
   const plan = (await s.carol('POST', '/v1/governance/retention/plan', {})).body
-  t.same(plan.items.map((i: any) => i.title).sort(), ['Alice Johnson & Bob Smith', 'Product', 'Project Apollo'], 'inactive 90+ days; Finance Q4 was just active')
+  t.same(
+    plan.items.map((i: any) => i.title).sort(),
+    ['Alice Johnson & Bob Smith', 'Product', 'Project Apollo'],
+    'inactive 90+ days; Finance Q4 was just active'
+  )
   t.equal(plan.spacesToDelete, 3)
   const done = (await s.carol('POST', '/v1/governance/retention/execute', {})).body
   t.equal(done.spacesDeleted, 3)
@@ -99,21 +184,30 @@ t.test('delete spaces inactive for N days', async t => {
 
 t.test('an interrupted execution leaves finished work done; a re-run finishes without erasing twice', async t => {
   const s = await setup(t)
-  for (let i = 0; i < 1200; i++) await s.alice('POST', '/v1/messages', { roomId: ids.apollo, text: i === 700 ? 'poison' : `bulk ${i}` })
+  for (let i = 0; i < 1200; i++) {
+    await s.alice('POST', '/v1/messages', { roomId: ids.apollo, text: i === 700 ? 'poison' : `bulk ${i}` })
+  }
   s.clock.advance(100 * DAY)
   await s.carol('POST', '/v1/governance/retention/policies', { name: 'All 30', action: 'deleteMessages', days: 30 })
   const plan = (await s.carol('POST', '/v1/governance/retention/plan', {})).body
   // The interruption: the store refuses to delete one message mid-way, as a crash would stop the run there.
-  s.ctx.db.exec("CREATE TEMP TRIGGER interrupt BEFORE DELETE ON messages WHEN OLD.text = 'poison' BEGIN SELECT RAISE(ABORT, 'interrupted'); END")
+  s.ctx.db.exec(
+    "CREATE TEMP TRIGGER interrupt BEFORE DELETE ON messages WHEN OLD.text = 'poison' BEGIN SELECT RAISE(ABORT, " +
+      "'interrupted'); END"
+  )
   const broken = await s.carol('POST', '/v1/governance/retention/execute', {})
   t.equal(broken.status, 500, 'the run stopped')
   const halfway = (await s.carol('POST', '/v1/governance/retention/plan', {})).body
-  t.ok(halfway.messages > 0 && halfway.messages < plan.messages, `${plan.messages - halfway.messages} of ${plan.messages} erased before the interruption`)
+  t.ok(
+    halfway.messages > 0 && halfway.messages < plan.messages,
+    `${plan.messages - halfway.messages} of ${plan.messages} erased before the interruption`
+  )
   s.ctx.db.exec('DROP TRIGGER interrupt')
   const rest = (await s.carol('POST', '/v1/governance/retention/execute', {})).body
   t.equal(rest.messages, halfway.messages, 'the re-run erased exactly what was left')
   const audited = (await s.carol('GET', '/v1/governance/audit?max=1000')).body.items
-    .filter((a: any) => a.action === 'retention.messagesDeleted').reduce((n: number, a: any) => n + a.detail.messages, 0)
+    .filter((a: any) => a.action === 'retention.messagesDeleted')
+    .reduce((n: number, a: any) => n + a.detail.messages, 0)
   t.equal(audited, plan.messages, 'audit records add up to the plan: nothing erased twice or unrecorded')
 })
 

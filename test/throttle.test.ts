@@ -22,7 +22,11 @@ t.test('the 101st call in 60 s gets 429 with Retry-After; the window slides exac
   clock.advance(1)
   t.equal((await alice('GET', '/v1/people/me')).status, 200, 'exactly when the oldest call leaves the window')
   t.equal((await alice('GET', '/v1/people/me')).status, 429, 'and only one slot opened')
-  t.equal((await client(svc.url, DEMO.tokens.bob)('GET', '/v1/people/me')).status, 200, 'another connection has its own budget')
+  t.equal(
+    (await client(svc.url, DEMO.tokens.bob)('GET', '/v1/people/me')).status,
+    200,
+    'another connection has its own budget'
+  )
 })
 
 t.test('a concurrent burst cannot overshoot the limit', async t => {

@@ -7,21 +7,38 @@ import { ForbiddenError, NotFoundError } from '../errors.js'
  */
 export const COMPLIANCE_OFFICER = 'compliance_officer'
 
-export interface SpaceView { isLocked: boolean, isBlocked?: boolean, type: 'direct' | 'group', orgId: string }
-export interface MemberView { isModerator: boolean }
-export interface CallerView { orgId: string, roles: string[] }
+export interface SpaceView {
+  isLocked: boolean
+  isBlocked?: boolean
+  type: 'direct' | 'group'
+  orgId: string
+}
+export interface MemberView {
+  isModerator: boolean
+}
+export interface CallerView {
+  orgId: string
+  roles: string[]
+}
 
 export function isComplianceOfficer (caller: CallerView, orgId?: string): boolean {
   return caller.roles.includes(COMPLIANCE_OFFICER) && (orgId === undefined || caller.orgId === orgId)
 }
 
 /** Members read a space; a compliance officer reads every space of their organisation. */
-export function assertCanRead (caller: CallerView, space: SpaceView | undefined, member: MemberView | undefined): asserts space is SpaceView {
+export function assertCanRead (
+  caller: CallerView,
+  space: SpaceView | undefined,
+  member: MemberView | undefined
+): asserts space is SpaceView {
   if (!space) throw new NotFoundError()
   if (!member && !isComplianceOfficer(caller, space.orgId)) throw new NotFoundError()
 }
 
-export function assertMember (space: SpaceView | undefined, member: MemberView | undefined): asserts member is MemberView {
+export function assertMember (
+  space: SpaceView | undefined,
+  member: MemberView | undefined
+): asserts member is MemberView {
   if (!space || !member) throw new NotFoundError()
 }
 
@@ -50,5 +67,9 @@ export function assertCanEditSpace (space: SpaceView, member: MemberView): void 
 
 /** A space blocked by a compliance officer takes no new messages or members, whoever asks. */
 export function assertNotBlocked (space: SpaceView): void {
-  if (space.isBlocked) throw new ForbiddenError('This space is blocked by your organisation: its content stays readable, but nothing can be added.')
+  if (space.isBlocked) {
+    throw new ForbiddenError(
+      'This space is blocked by your organisation: its content stays readable, but nothing can be added.'
+    )
+  }
 }

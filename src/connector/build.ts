@@ -9,7 +9,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 const pkg = await generatePackage()
 const problems = checkDefinition(pkg.apiDefinition)
 if (problems.length > 0) {
-  process.stderr.write(`The connector definition breaks Power Platform rules:\n${problems.map(p => `  - ${p}`).join('\n')}\n`)
+  process.stderr.write(
+    `The connector definition breaks Power Platform rules:\n${problems.map(p => `  - ${p}`).join('\n')}\n`
+  )
   process.exit(1)
 }
 for (const [path, content] of Object.entries(packageFiles(pkg))) {

@@ -7,21 +7,31 @@ type Op = OpenAPIV2.OperationObject & Record<string, unknown>
 type Schema = OpenAPIV2.SchemaObject & Record<string, unknown>
 
 /** The documented actions: shown first in the designer. Everything else is advanced or internal. */
-const IMPORTANT = new Set(['AddMemberToSpace', 'AddMemberToTeam', 'CreateSpace', 'GetMessageDetails', 'GetMessages',
-  'GetMyOwnDetails', 'GetPeople', 'GetSpaceDetails', 'GetSpacesList', 'SendMessage'])
+const IMPORTANT = new Set([
+  'AddMemberToSpace',
+  'AddMemberToTeam',
+  'CreateSpace',
+  'GetMessageDetails',
+  'GetMessages',
+  'GetMyOwnDetails',
+  'GetPeople',
+  'GetSpaceDetails',
+  'GetSpacesList',
+  'SendMessage',
+])
 /** Operations a flow author never calls directly: picker sources and the platform's unsubscribe call. */
 const INTERNAL = new Set(['ListTeams', 'DeleteWebhook'])
 
 /** Pickers: a parameter of this name lists choices from this operation. */
-const PICKERS: Record<string, { operationId: string, title: string }> = {
+const PICKERS: Record<string, { operationId: string; title: string }> = {
   roomId: { operationId: 'GetSpacesList', title: 'title' },
-  teamId: { operationId: 'ListTeams', title: 'name' }
+  teamId: { operationId: 'ListTeams', title: 'name' },
 }
 
 export const CONNECTOR_METADATA = [
   { propertyName: 'Website', propertyValue: 'https://developer.webex.com' },
   { propertyName: 'Privacy policy', propertyValue: 'https://www.cisco.com/c/en/us/about/legal/privacy-full.html' },
-  { propertyName: 'Categories', propertyValue: 'Communication;Collaboration' }
+  { propertyName: 'Categories', propertyValue: 'Communication;Collaboration' },
 ]
 
 const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T
@@ -29,13 +39,25 @@ const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T
 function dynamicValues (name: string): Record<string, unknown> | undefined {
   const p = PICKERS[name]
   if (!p) return undefined
-  return { operationId: p.operationId, parameters: {}, 'value-collection': 'items', 'value-path': 'id', 'value-title': p.title }
+  return {
+    operationId: p.operationId,
+    parameters: {},
+    'value-collection': 'items',
+    'value-path': 'id',
+    'value-title': p.title,
+  }
 }
 
 function dynamicList (name: string): Record<string, unknown> | undefined {
   const p = PICKERS[name]
   if (!p) return undefined
-  return { operationId: p.operationId, parameters: {}, itemsPath: 'items', itemValuePath: 'id', itemTitlePath: p.title }
+  return {
+    operationId: p.operationId,
+    parameters: {},
+    itemsPath: 'items',
+    itemValuePath: 'id',
+    itemTitlePath: p.title,
+  }
 }
 
 /**
@@ -46,7 +68,7 @@ function dynamicList (name: string): Record<string, unknown> | undefined {
 export function toConnectorDefinition (raw: Doc): Doc {
   const doc = plain(raw) as Doc & Record<string, unknown>
   doc['x-ms-connector-metadata'] = CONNECTOR_METADATA
-  for (const [path, item] of Object.entries(doc.paths)) {
+  for (const item of Object.values(doc.paths)) {
     const pathItem = item as OpenAPIV2.PathItemObject & Record<string, unknown>
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const op = pathItem[method] as Op | undefined
@@ -68,7 +90,10 @@ export function toConnectorDefinition (raw: Doc): Doc {
           const props = ((param.schema as Schema).properties ?? {}) as Record<string, Schema>
           for (const [name, prop] of Object.entries(props)) {
             const values = dynamicValues(name)
-            if (values) { prop['x-ms-dynamic-values'] = values; prop['x-ms-dynamic-list'] = dynamicList(name) }
+            if (values) {
+              prop['x-ms-dynamic-values'] = values
+              prop['x-ms-dynamic-list'] = dynamicList(name)
+            }
           }
           param['x-ms-summary'] ??= 'Body'
           // A body with required fields is itself required ("required at every level", for triggers too).
@@ -82,14 +107,14 @@ export function toConnectorDefinition (raw: Doc): Doc {
       const trigger = TRIGGERS.find(t => t.operationId === id)
       if (trigger) {
         op['x-ms-trigger'] = 'single'
-        op['x-ms-trigger-hint'] = `To see it work, ${trigger.summary.replace(/^When /, 'make sure ').replace(/ is /, ' gets ')} in a space you are in.`
+        op['x-ms-trigger-hint'] =
+          `To see it work, ${trigger.summary.replace(/^When /, 'make sure ').replace(/ is /, ' gets ')} in a space you are in.`
         pathItem['x-ms-notification-content'] = {
           description: trigger.description,
-          schema: plain(Envelope(trigger.data))
+          schema: plain(Envelope(trigger.data)),
         }
       }
     }
-    void path
   }
   return doc
 }

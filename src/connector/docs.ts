@@ -2,13 +2,18 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
-import { ErrorBody } from '../schemas/common.js'
 
 export const INFO = {
   title: 'Webex Spaces',
-  description: 'Send and receive messages, manage spaces, teams and members in Webex, react to activity with triggers, and govern spaces with tags, search and retention policies.',
+  description:
+    'Send and receive messages, manage spaces, teams and members in Webex, react to activity with triggers, and ' +
+      'govern spaces with tags, search and retention policies.',
   version: '1.0.0',
-  contact: { name: 'Webex Spaces connector maintainers', url: 'https://github.com/webex-spaces-connector', email: 'maintainers@webex-spaces-connector.dev' }
+  contact: {
+    name: 'Webex Spaces connector maintainers',
+    url: 'https://github.com/webex-spaces-connector',
+    email: 'maintainers@webex-spaces-connector.dev',
+  },
 }
 
 export const TAGS = [
@@ -18,21 +23,21 @@ export const TAGS = [
   { name: 'People', description: 'People in the organisation.' },
   { name: 'Teams', description: 'Teams and their members.' },
   { name: 'Triggers', description: 'Subscribe to events (Power Automate / Logic Apps triggers).' },
-  { name: 'Webhooks', description: 'Webex webhooks, for scripts.' }
+  { name: 'Webhooks', description: 'Webex webhooks, for scripts.' },
 ]
 
 /** Webex's OAuth scopes the actions and triggers need. */
 export const SCOPES = {
   'spark:all': 'Full access to your Webex account',
-  'spark:people_read': 'Read your users\' company directory',
-  'spark:rooms_read': 'List the titles of rooms that you\'re in',
+  'spark:people_read': "Read your users' company directory",
+  'spark:rooms_read': "List the titles of rooms that you're in",
   'spark:rooms_write': 'Manage rooms on your behalf',
-  'spark:memberships_read': 'List people in the rooms you\'re in',
+  'spark:memberships_read': "List people in the rooms you're in",
   'spark:memberships_write': 'Invite people to rooms on your behalf',
-  'spark:messages_read': 'Read the content of rooms that you\'re in',
+  'spark:messages_read': "Read the content of rooms that you're in",
   'spark:messages_write': 'Post and delete messages on your behalf',
   'spark:teams_read': 'List the teams you are a member of',
-  'spark:team_memberships_write': 'Add people to teams on your behalf'
+  'spark:team_memberships_write': 'Add people to teams on your behalf',
 }
 export const AUTHORIZE_URL = 'https://webexapis.com/v1/authorize'
 export const TOKEN_URL = 'https://webexapis.com/v1/access_token'
@@ -41,7 +46,11 @@ export const TOKEN_URL = 'https://webexapis.com/v1/access_token'
  * @fastify/swagger over the live routes: OpenAPI 3 for REST callers (served at /documentation), or Swagger
  * 2.0, which the connector generator turns into the Power Platform definition.
  */
-export async function registerDocs (app: FastifyInstance, config: Config, mode: 'openapi3' | 'swagger2'): Promise<void> {
+export async function registerDocs (
+  app: FastifyInstance,
+  config: Config,
+  mode: 'openapi3' | 'swagger2'
+): Promise<void> {
   const hide = (url: string): boolean => url === '/health' || url.startsWith('/documentation')
   if (mode === 'swagger2') {
     await app.register(swagger, {
@@ -54,13 +63,19 @@ export async function registerDocs (app: FastifyInstance, config: Config, mode: 
         produces: ['application/json'],
         tags: TAGS,
         securityDefinitions: {
-          oauth2: { type: 'oauth2', flow: 'accessCode', authorizationUrl: AUTHORIZE_URL, tokenUrl: TOKEN_URL, scopes: SCOPES }
+          oauth2: {
+            type: 'oauth2',
+            flow: 'accessCode',
+            authorizationUrl: AUTHORIZE_URL,
+            tokenUrl: TOKEN_URL,
+            scopes: SCOPES,
+          },
         },
-        security: [{ oauth2: Object.keys(SCOPES) }]
+        security: [{ oauth2: Object.keys(SCOPES) }],
       },
       hiddenTag: 'hidden',
       transform: ({ schema, url }) => ({ schema: hide(url) ? { ...schema, hide: true } : schema, url }),
-      refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) }
+      refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     })
     return
   }
@@ -72,15 +87,21 @@ export async function registerDocs (app: FastifyInstance, config: Config, mode: 
       tags: TAGS,
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'A Webex access token (the demo tokens work against the embedded backend).' },
-          oauth2: { type: 'oauth2', flows: { authorizationCode: { authorizationUrl: AUTHORIZE_URL, tokenUrl: TOKEN_URL, scopes: SCOPES } } }
-        }
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A Webex access token (the demo tokens work against the embedded backend).',
+          },
+          oauth2: {
+            type: 'oauth2',
+            flows: { authorizationCode: { authorizationUrl: AUTHORIZE_URL, tokenUrl: TOKEN_URL, scopes: SCOPES } },
+          },
+        },
       },
-      security: [{ bearer: [] }]
+      security: [{ bearer: [] }],
     },
     transform: ({ schema, url }) => ({ schema: hide(url) ? { ...schema, hide: true } : schema, url }),
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) }
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   })
   await app.register(swaggerUi, { routePrefix: '/documentation' })
-  void ErrorBody
 }

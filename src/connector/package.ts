@@ -25,9 +25,9 @@ export function apiProperties (): Record<string, unknown> {
             customParameters: {
               authorizationUrl: { value: AUTHORIZE_URL },
               tokenUrl: { value: TOKEN_URL },
-              refreshUrl: { value: TOKEN_URL }
-            }
-          }
+              refreshUrl: { value: TOKEN_URL },
+            },
+          },
         },
         hostUrl: {
           type: 'string',
@@ -35,9 +35,9 @@ export function apiProperties (): Record<string, unknown> {
             displayName: 'Service host',
             description: 'The host of your Webex Spaces connector service, e.g. webex-spaces.contoso.com.',
             tooltip: 'Host name (and port) only, without https://',
-            constraints: { required: 'true', clearText: true, tabIndex: 1 }
-          }
-        }
+            constraints: { required: 'true', clearText: true, tabIndex: 1 },
+          },
+        },
       },
       iconBrandColor: BRAND_COLOR,
       capabilities: ['actions', 'triggers'],
@@ -47,10 +47,10 @@ export function apiProperties (): Record<string, unknown> {
         {
           templateId: 'dynamichosturl',
           title: 'Use the host of the connection',
-          parameters: { 'x-ms-apimTemplateParameter.urlTemplate': 'https://@connectionParameters(\'hostUrl\')' }
-        }
-      ]
-    }
+          parameters: { 'x-ms-apimTemplateParameter.urlTemplate': "https://@connectionParameters('hostUrl')" },
+        },
+      ],
+    },
   }
 }
 
@@ -63,7 +63,7 @@ export function settings (): Record<string, unknown> {
     apiDefinition: 'apiDefinition.swagger.json',
     icon: 'icon.png',
     powerAppsUrl: 'https://api.powerapps.com',
-    powerAppsApiVersion: '2016-11-01'
+    powerAppsApiVersion: '2016-11-01',
   }
 }
 
@@ -78,7 +78,7 @@ export function icon (): Buffer {
   const inBubble = (x: number, y: number): boolean => {
     const [cx, cy, rx, ry] = [115, 100, 72, 52]
     const ellipse = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1
-    const tail = y >= 140 && y <= 182 && x >= 80 && x <= 110 && (x - 80) >= (y - 140) * 0.7
+    const tail = y >= 140 && y <= 182 && x >= 80 && x <= 110 && x - 80 >= (y - 140) * 0.7
     return ellipse || tail
   }
   const isDot = (x: number, y: number): boolean => [85, 115, 145].some(cx => (x - cx) ** 2 + (y - 100) ** 2 <= 81)
@@ -116,9 +116,15 @@ export interface ConnectorPackage {
 /** Everything `npm run build:connector` writes, generated from the live route schemas. */
 export async function generatePackage (settingsIn: Record<string, unknown> = {}): Promise<ConnectorPackage> {
   const config = makeConfig({ ...settingsIn, dataDir: ':memory:', seedDemo: false, logLevel: 'silent' })
-  const swagger2 = await definitionFrom(config, 'swagger2') as OpenAPIV2.Document
-  const openapi = await definitionFrom(config, 'openapi3') as OpenAPIV3.Document
-  return { apiDefinition: toConnectorDefinition(swagger2), apiProperties: apiProperties(), settings: settings(), icon: icon(), openapi }
+  const swagger2 = (await definitionFrom(config, 'swagger2')) as OpenAPIV2.Document
+  const openapi = (await definitionFrom(config, 'openapi3')) as OpenAPIV3.Document
+  return {
+    apiDefinition: toConnectorDefinition(swagger2),
+    apiProperties: apiProperties(),
+    settings: settings(),
+    icon: icon(),
+    openapi,
+  }
 }
 
 /** The files of the package, by path relative to the repository root. */
@@ -129,6 +135,6 @@ export function packageFiles (p: ConnectorPackage): Record<string, string | Buff
     'connector/apiProperties.json': json(p.apiProperties),
     'connector/settings.json': json(p.settings),
     'connector/icon.png': p.icon,
-    'openapi/openapi.json': json(p.openapi)
+    'openapi/openapi.json': json(p.openapi),
   }
 }

@@ -3,26 +3,30 @@
  * functions are found before a flow ever runs. Evaluation lives in evaluate.ts, the functions in functions.ts.
  */
 export type Expr =
-  | { k: 'lit', v: unknown }
-  | { k: 'call', name: string, args: Expr[], at: number }
-  | { k: 'get', target: Expr, key: Expr, safe: boolean }
+  | { k: 'lit'; v: unknown }
+  | { k: 'call'; name: string; args: Expr[]; at: number }
+  | { k: 'get'; target: Expr; key: Expr; safe: boolean }
 
 /** A JSON value with its expressions compiled: what the runner evaluates. */
 export type Template =
-  | { t: 'value', v: unknown }
-  | { t: 'expr', e: Expr }
-  | { t: 'interp', parts: Array<string | Expr> }
-  | { t: 'array', items: Template[] }
-  | { t: 'object', entries: Array<[string, Template]> }
+  | { t: 'value'; v: unknown }
+  | { t: 'expr'; e: Expr }
+  | { t: 'interp'; parts: Array<string | Expr> }
+  | { t: 'array'; items: Template[] }
+  | { t: 'object'; entries: Array<[string, Template]> }
 
 export class ExpressionSyntaxError extends Error {
   override name = 'ExpressionSyntaxError'
-  constructor (message: string, readonly source: string, readonly at: number) {
+  constructor (
+    message: string,
+    readonly source: string,
+    readonly at: number
+  ) {
     super(`${message} at position ${at + 1} of '${source}'`)
   }
 }
 
-type Token = { kind: 'ident' | 'string' | 'number' | 'punct', text: string, value?: unknown, at: number }
+type Token = { kind: 'ident' | 'string' | 'number' | 'punct'; text: string; value?: unknown; at: number }
 
 const PUNCT = ['?.', '?[', '(', ')', ',', '[', ']', '.']
 
@@ -31,14 +35,21 @@ function lex (src: string): Token[] {
   let i = 0
   while (i < src.length) {
     const c = src[i]
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') { i++; continue }
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      i++
+      continue
+    }
     if (c === "'") {
       let s = ''
       let j = i + 1
       for (;;) {
         if (j >= src.length) throw new ExpressionSyntaxError('Unterminated string', src, i)
         if (src[j] === "'") {
-          if (src[j + 1] === "'") { s += "'"; j += 2; continue }
+          if (src[j + 1] === "'") {
+            s += "'"
+            j += 2
+            continue
+          }
           break
         }
         s += src[j++]
@@ -54,7 +65,11 @@ function lex (src: string): Token[] {
       continue
     }
     const ident = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(src.slice(i))
-    if (ident) { out.push({ kind: 'ident', text: ident[0], at: i }); i += ident[0].length; continue }
+    if (ident) {
+      out.push({ kind: 'ident', text: ident[0], at: i })
+      i += ident[0].length
+      continue
+    }
     const p = PUNCT.find(p => src.startsWith(p, i))
     if (!p) throw new ExpressionSyntaxError(`Unexpected character '${c}'`, src, i)
     out.push({ kind: 'punct', text: p, at: i })
@@ -68,7 +83,9 @@ export function parseExpression (src: string): Expr {
   const tokens = lex(src)
   let pos = 0
   const peek = (): Token | undefined => tokens[pos]
-  const fail = (message: string): never => { throw new ExpressionSyntaxError(message, src, peek()?.at ?? src.length) }
+  const fail = (message: string): never => {
+    throw new ExpressionSyntaxError(message, src, peek()?.at ?? src.length)
+  }
   const expect = (text: string): void => {
     if (peek()?.text !== text || peek()?.kind !== 'punct') fail(`Expected '${text}'`)
     pos++
@@ -88,7 +105,10 @@ export function parseExpression (src: string): Expr {
       if (peek()?.text !== ')') {
         for (;;) {
           args.push(chain())
-          if (peek()?.text === ',') { pos++; continue }
+          if (peek()?.text === ',') {
+            pos++
+            continue
+          }
           break
         }
       }
@@ -132,10 +152,16 @@ function closingBrace (s: string, open: number): number {
   let quoted = false
   for (let i = open + 2; i < s.length; i++) {
     const c = s[i]
-    if (quoted) { if (c === "'") quoted = s[i + 1] === "'" ? (i++, true) : false; continue }
+    if (quoted) {
+      if (c === "'") quoted = s[i + 1] === "'" ? (i++, true) : false
+      continue
+    }
     if (c === "'") quoted = true
     else if (c === '{') depth++
-    else if (c === '}') { if (depth === 0) return i; depth-- }
+    else if (c === '}') {
+      if (depth === 0) return i
+      depth--
+    }
   }
   throw new ExpressionSyntaxError("Unclosed '@{'", s, open)
 }
@@ -149,8 +175,16 @@ export function compileString (s: string): Template {
   let i = 0
   while (i < s.length) {
     const open = s.indexOf('@{', i)
-    if (open < 0) { parts.push(s.slice(i)); break }
-    if (open > 0 && s[open - 1] === '@') { parts.push(s.slice(i, open)); parts.push('{'); i = open + 2; continue }
+    if (open < 0) {
+      parts.push(s.slice(i))
+      break
+    }
+    if (open > 0 && s[open - 1] === '@') {
+      parts.push(s.slice(i, open))
+      parts.push('{')
+      i = open + 2
+      continue
+    }
     if (open > i) parts.push(s.slice(i, open))
     const close = closingBrace(s, open)
     parts.push(parseExpression(s.slice(open + 2, close)))
@@ -172,8 +206,14 @@ export function compileTemplate (v: unknown): Template {
 /** Every function call in a template, for load-time checks. */
 export function * calls (t: Template): Generator<Extract<Expr, { k: 'call' }>> {
   function * walk (e: Expr): Generator<Extract<Expr, { k: 'call' }>> {
-    if (e.k === 'call') { yield e; for (const a of e.args) yield * walk(a) }
-    if (e.k === 'get') { yield * walk(e.target); yield * walk(e.key) }
+    if (e.k === 'call') {
+      yield e
+      for (const a of e.args) yield * walk(a)
+    }
+    if (e.k === 'get') {
+      yield * walk(e.target)
+      yield * walk(e.key)
+    }
   }
   if (t.t === 'expr') yield * walk(t.e)
   if (t.t === 'interp') for (const p of t.parts) if (typeof p !== 'string') yield * walk(p)

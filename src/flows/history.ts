@@ -6,36 +6,79 @@ import type { Page } from '../backends/backend.js'
 import type { ActionResult, RunOutcome } from './runner.js'
 
 export interface RunRow {
-  seq: number, id: string, flow_id: string, status: string, source: string, trigger_name: string, trigger_body: string,
-  event_seq: number | null, created: string, created_ms: number, started: string | null, finished: string | null, finished_ms: number | null,
+  seq: number
+  id: string
+  flow_id: string
+  status: string
+  source: string
+  trigger_name: string
+  trigger_body: string
+  event_seq: number | null
+  created: string
+  created_ms: number
+  started: string | null
+  finished: string | null
+  finished_ms: number | null
   error: string | null
 }
 interface ActionRow {
-  name: string, iteration: string | null, type: string, status: string, attempts: number, inputs: string | null, outputs: string | null,
-  error: string | null, started: string, finished: string, duration_ms: number
+  name: string
+  iteration: string | null
+  type: string
+  status: string
+  attempts: number
+  inputs: string | null
+  outputs: string | null
+  error: string | null
+  started: string
+  finished: string
+  duration_ms: number
 }
 
-const json = (v: unknown): string | null => v === undefined ? null : JSON.stringify(v)
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v))
 
 /** The durable run history: queued runs (written with the event that caused them), each action, the outcome. */
 export class RunHistory {
   private readonly ords = new Map<number, number>()
-  private pending: Array<{ seq: number, ord: number, r: ActionResult }> = []
+  private pending: Array<{ seq: number; ord: number; r: ActionResult }> = []
   private flushScheduled = false
 
   constructor (private readonly store: Store) {}
 
   /** Writes a queued run; inside the caller's transaction when there is one. Returns its seq. */
-  enqueue (flowId: string, source: 'event' | 'recurrence' | 'manual', triggerName: string, triggerBody: string, eventSeq?: number): number {
-    const info = this.store.q(`INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_body, event_seq, created, created_ms)
-      VALUES (?,?,'Queued',?,?,?,?,?,?)`).run(newUuid(), flowId, source, triggerName, triggerBody, eventSeq ?? null, this.store.now(), this.store.clock())
+  enqueue (
+    flowId: string,
+    source: 'event' | 'recurrence' | 'manual',
+    triggerName: string,
+    triggerBody: string,
+    eventSeq?: number
+  ): number {
+    const info = this.store
+      .q(
+        `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_body, event_seq, created, created_ms)
+      VALUES (?,?,'Queued',?,?,?,?,?,?)`
+      )
+      .run(
+        newUuid(),
+        flowId,
+        source,
+        triggerName,
+        triggerBody,
+        eventSeq ?? null,
+        this.store.now(),
+        this.store.clock()
+      )
     return Number(info.lastInsertRowid)
   }
 
   /** Claims a queued run; false if it is gone or already claimed (e.g. its transaction rolled back). */
   start (seq: number): RunRow | undefined {
     return this.store.tx(() => {
-      const changed = this.store.run("UPDATE flow_runs SET status = 'Running', started = ? WHERE seq = ? AND status = 'Queued'", this.store.now(), seq)
+      const changed = this.store.run(
+        "UPDATE flow_runs SET status = 'Running', started = ? WHERE seq = ? AND status = 'Queued'",
+        this.store.now(),
+        seq
+      )
       return changed === 1 ? this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq) : undefined
     })
   }
@@ -49,7 +92,13 @@ export class RunHistory {
     const ord = (this.ords.get(seq) ?? 0) + 1
     this.ords.set(seq, ord)
     this.pending.push({ seq, ord, r })
-    if (!this.flushScheduled) { this.flushScheduled = true; setImmediate(() => { this.flushScheduled = false; this.flush() }) }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      setImmediate(() => {
+        this.flushScheduled = false
+        this.flush()
+      })
+    }
   }
 
   /** Writes the records not yet written (the runtime calls it when it stops, before the store closes). */
@@ -60,8 +109,14 @@ export class RunHistory {
   finish (seq: number, outcome: RunOutcome): void {
     this.store.tx(() => {
       this.writePending()
-      this.store.run('UPDATE flow_runs SET status = ?, finished = ?, finished_ms = ?, error = ? WHERE seq = ?',
-        outcome.status, this.store.now(), this.store.clock(), json(outcome.error), seq)
+      this.store.run(
+        'UPDATE flow_runs SET status = ?, finished = ?, finished_ms = ?, error = ? WHERE seq = ?',
+        outcome.status,
+        this.store.now(),
+        this.store.clock(),
+        json(outcome.error),
+        seq
+      )
     })
     this.ords.delete(seq)
   }
@@ -70,26 +125,61 @@ export class RunHistory {
     const rows = this.pending
     this.pending = []
     for (const { seq, ord, r } of rows) {
-      this.store.run(`INSERT INTO flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error, started, finished, duration_ms)
-        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, seq, ord, r.name, r.iteration ?? null, r.type, r.status, r.attempts, json(r.inputs), json(r.outputs),
-      json(r.error), r.startTime ?? this.store.now(), r.endTime ?? this.store.now(), r.durationMs)
+      this.store.run(
+        `INSERT INTO flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error,
+          started, finished, duration_ms)
+        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+        seq,
+        ord,
+        r.name,
+        r.iteration ?? null,
+        r.type,
+        r.status,
+        r.attempts,
+        json(r.inputs),
+        json(r.outputs),
+        json(r.error),
+        r.startTime ?? this.store.now(),
+        r.endTime ?? this.store.now(),
+        r.durationMs
+      )
     }
   }
 
   /** After a crash: runs that were in progress are failed (their actions up to then are kept), never lost. */
   failInterrupted (): number {
-    return this.store.tx(() => this.store.run(`UPDATE flow_runs SET status = 'Failed', finished = ?, finished_ms = ?, error = ? WHERE status = 'Running'`,
-      this.store.now(), this.store.clock(),
-      JSON.stringify({ code: 'RunInterrupted', message: 'The service stopped while this run was in progress; the actions listed ran, the rest did not.' })))
+    return this.store.tx(() =>
+      this.store.run(
+        "UPDATE flow_runs SET status = 'Failed', finished = ?, finished_ms = ?, error = ? WHERE status = 'Running'",
+        this.store.now(),
+        this.store.clock(),
+        JSON.stringify({
+          code: 'RunInterrupted',
+          message: 'The service stopped while this run was in progress; the actions listed ran, the rest did not.',
+        })
+      )
+    )
   }
 
-  queued (): number[] { return this.store.all<{ seq: number }>("SELECT seq FROM flow_runs WHERE status = 'Queued' ORDER BY seq").map(r => r.seq) }
+  queued (): number[] {
+    return this.store
+      .all<{ seq: number }>("SELECT seq FROM flow_runs WHERE status = 'Queued' ORDER BY seq")
+      .map(r => r.seq)
+  }
 
-  list (flowId: string, q: { status?: string, max: number, cursor?: string }): Page<FlowRun> {
+  list (flowId: string, q: { status?: string; max: number; cursor?: string }): Page<FlowRun> {
     const before = decodeCursor(q.cursor, ['number'])
-    const rows = this.store.all<RunRow>(`SELECT * FROM flow_runs WHERE flow_id = ? AND seq < ? ${q.status ? 'AND status = ?' : ''} ORDER BY seq DESC LIMIT ?`,
-      ...[flowId, before?.[0] ?? Number.MAX_SAFE_INTEGER, ...(q.status ? [q.status] : []), q.max + 1])
-    return toPage(rows, q.max, r => this.toRun(r, false), r => [r.seq])
+    const rows = this.store.all<RunRow>(
+      `SELECT * FROM flow_runs WHERE flow_id = ? AND seq < ? ${q.status ? 'AND status = ?' : ''} ORDER BY seq DESC
+        LIMIT ?`,
+      ...[flowId, before?.[0] ?? Number.MAX_SAFE_INTEGER, ...(q.status ? [q.status] : []), q.max + 1]
+    )
+    return toPage(
+      rows,
+      q.max,
+      r => this.toRun(r, false),
+      r => [r.seq]
+    )
   }
 
   get (flowId: string, runId: string): FlowRun | undefined {
@@ -104,19 +194,35 @@ export class RunHistory {
 
   private toRun (r: RunRow, withActions: boolean): FlowRun {
     return {
-      id: r.id, flowId: r.flow_id, status: r.status, source: r.source, triggerName: r.trigger_name, triggerBody: JSON.parse(r.trigger_body),
-      created: r.created, ...(r.started ? { started: r.started } : {}), ...(r.finished ? { finished: r.finished } : {}),
-      ...(r.error ? { error: JSON.parse(r.error) as { code: string, message: string } } : {}),
+      id: r.id,
+      flowId: r.flow_id,
+      status: r.status,
+      source: r.source,
+      triggerName: r.trigger_name,
+      triggerBody: JSON.parse(r.trigger_body),
+      created: r.created,
+      ...(r.started ? { started: r.started } : {}),
+      ...(r.finished ? { finished: r.finished } : {}),
+      ...(r.error ? { error: JSON.parse(r.error) as { code: string; message: string } } : {}),
       ...(withActions
         ? {
-            actions: this.store.all<ActionRow>('SELECT * FROM flow_run_actions WHERE run_seq = ? ORDER BY ord', r.seq).map(a => ({
-              name: a.name, ...(a.iteration ? { iteration: a.iteration } : {}), type: a.type, status: a.status, attempts: a.attempts,
-              ...(a.inputs !== null ? { inputs: JSON.parse(a.inputs) as unknown } : {}), ...(a.outputs !== null ? { outputs: JSON.parse(a.outputs) as unknown } : {}),
-              ...(a.error !== null ? { error: JSON.parse(a.error) as { code: string, message: string } } : {}),
-              startTime: a.started, endTime: a.finished, durationMs: a.duration_ms
-            }))
+            actions: this.store
+              .all<ActionRow>('SELECT * FROM flow_run_actions WHERE run_seq = ? ORDER BY ord', r.seq)
+              .map(a => ({
+                name: a.name,
+                ...(a.iteration ? { iteration: a.iteration } : {}),
+                type: a.type,
+                status: a.status,
+                attempts: a.attempts,
+                ...(a.inputs !== null ? { inputs: JSON.parse(a.inputs) as unknown } : {}),
+                ...(a.outputs !== null ? { outputs: JSON.parse(a.outputs) as unknown } : {}),
+                ...(a.error !== null ? { error: JSON.parse(a.error) as { code: string; message: string } } : {}),
+                startTime: a.started,
+                endTime: a.finished,
+                durationMs: a.duration_ms,
+              })),
           }
-        : {})
+        : {}),
     }
   }
 }

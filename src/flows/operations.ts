@@ -16,9 +16,16 @@ export interface Operation {
 }
 
 /** The reply of an in-process call, as outputs('Action') shows it. */
-export interface OperationReply { statusCode: number, headers: Record<string, string>, body: unknown }
+export interface OperationReply {
+  statusCode: number
+  headers: Record<string, string>
+  body: unknown
+}
 
-interface ObjectSchema { properties?: Record<string, unknown>, required?: string[] }
+interface ObjectSchema {
+  properties?: Record<string, unknown>
+  required?: string[]
+}
 const props = (s: unknown): string[] => Object.keys((s as ObjectSchema | undefined)?.properties ?? {})
 const required = (s: unknown): string[] => (s as ObjectSchema | undefined)?.required ?? []
 
@@ -36,45 +43,74 @@ export class OperationCatalog {
   collect (app: FastifyInstance): void {
     this.app = app
     app.addHook('onRoute', (route: RouteOptions) => {
-      const schema = route.schema as { operationId?: string, params?: unknown, querystring?: unknown, body?: unknown } | undefined
+      const schema = route.schema as
+        { operationId?: string; params?: unknown; querystring?: unknown; body?: unknown } | undefined
       const method = Array.isArray(route.method) ? route.method[0] : route.method
       if (!schema?.operationId || method === 'HEAD') return
       this.ops.set(schema.operationId, {
-        operationId: schema.operationId, method, url: route.url,
-        path: props(schema.params), query: props(schema.querystring), body: props(schema.body),
-        required: [...required(schema.params), ...required(schema.querystring), ...required(schema.body).map(p => `body/${p}`)],
-        hasBody: schema.body !== undefined
+        operationId: schema.operationId,
+        method,
+        url: route.url,
+        path: props(schema.params),
+        query: props(schema.querystring),
+        body: props(schema.body),
+        required: [
+          ...required(schema.params),
+          ...required(schema.querystring),
+          ...required(schema.body).map(p => `body/${p}`),
+        ],
+        hasBody: schema.body !== undefined,
       })
     })
   }
 
-  get (operationId: string): Operation | undefined { return this.ops.get(operationId) }
-  ids (): string[] { return [...this.ops.keys()].sort() }
+  get (operationId: string): Operation | undefined {
+    return this.ops.get(operationId)
+  }
+
+  ids (): string[] {
+    return [...this.ops.keys()].sort()
+  }
 
   /**
    * A token that authenticates as `caller` for in-process calls only. The caller keeps its own `token`: with
    * the Webex backend that is the owner's Webex credential, which the backend forwards upstream.
    */
   tokenFor (caller: Caller): string {
-    for (const [token, c] of this.internal) if (c.personId === caller.personId && c.token === caller.token) return token
+    for (const [token, c] of this.internal) {
+      if (c.personId === caller.personId && c.token === caller.token) return token
+    }
     const token = `flow.${randomBytes(32).toString('hex')}`
     this.internal.set(token, { ...caller, internal: true })
     return token
   }
 
   /** The caller behind an internal token, for the authenticate hook. */
-  resolve (token: string): Caller | undefined { return token.startsWith('flow.') ? this.internal.get(token) : undefined }
+  resolve (token: string): Caller | undefined {
+    return token.startsWith('flow.') ? this.internal.get(token) : undefined
+  }
 
   /**
    * Calls a route in-process (Fastify's inject: no socket, no network), so validation, permission checks,
    * events and error bodies are exactly those of the HTTP API.
    */
-  async call (token: string, method: string, url: string, query: Record<string, string>, body: unknown): Promise<OperationReply> {
+  async call (
+    token: string,
+    method: string,
+    url: string,
+    query: Record<string, string>,
+    body: unknown
+  ): Promise<OperationReply> {
     if (!this.app) throw new Error('The operation catalog is not attached to an app.')
     const res = await this.app.inject({
-      method: method as 'GET', url, query,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { payload: JSON.stringify(body) } : {})
+      method: method as 'GET',
+      url,
+      query,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
     })
     const headers: Record<string, string> = {}
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = String(v)
@@ -88,7 +124,10 @@ export class OperationCatalog {
  * Turns a flow action's parameters, named as the connector names them (`roomId`, `max`, `body/text`, or a
  * whole `body` object), into the path, query and body of the call.
  */
-export function buildRequest (op: Operation, parameters: Record<string, unknown>): { url: string, query: Record<string, string>, body: unknown } {
+export function buildRequest (
+  op: Operation,
+  parameters: Record<string, unknown>
+): { url: string; query: Record<string, string>; body: unknown } {
   let url = op.url
   const query: Record<string, string> = {}
   let body: Record<string, unknown> | undefined = op.hasBody && op.method !== 'GET' ? {} : undefined

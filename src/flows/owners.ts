@@ -8,9 +8,9 @@ import type { WebexRelay } from '../backends/webex/relay.js'
 
 /** Who a flow runs as, by its `owner` email: the identity (and credential) its actions use. */
 export interface FlowOwners {
-  get (email: string): Caller | undefined
+  get(email: string): Caller | undefined
   /** Resolves what needs the network before the runtime starts. */
-  load (): Promise<void>
+  load(): Promise<void>
 }
 
 /** Embedded backend: the owner is the person of the organisation with that email. */
@@ -20,7 +20,7 @@ export function embeddedOwners (ctx: Ctx): FlowOwners {
       const p = ctx.personByEmail(email)
       return p ? toCaller(p, '') : undefined
     },
-    load: async () => {}
+    load: async () => {},
   }
 }
 
@@ -32,17 +32,28 @@ export function embeddedOwners (ctx: Ctx): FlowOwners {
 export class WebexConnections implements FlowOwners {
   private readonly owners = new Map<string, Caller>()
 
-  constructor (private readonly backend: WebexHttpBackend, private readonly relay: WebexRelay, private readonly file: string,
-    private readonly log: FastifyBaseLogger) {}
+  constructor (
+    private readonly backend: WebexHttpBackend,
+    private readonly relay: WebexRelay,
+    private readonly file: string,
+    private readonly log: FastifyBaseLogger
+  ) {}
 
-  get (email: string): Caller | undefined { return this.owners.get(email.toLowerCase()) }
+  get (email: string): Caller | undefined {
+    return this.owners.get(email.toLowerCase())
+  }
 
   async load (): Promise<void> {
-    if (!this.file) { this.log.warn('FLOWS_CONNECTIONS is not set: with the Webex backend no flow has a connection to run with.'); return }
+    if (!this.file) {
+      this.log.warn('FLOWS_CONNECTIONS is not set: with the Webex backend no flow has a connection to run with.')
+      return
+    }
     let entries: Array<[string, unknown]>
     try {
       const json = JSON.parse(readFileSync(this.file, 'utf8')) as unknown
-      if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error('expected an object of "email": "token"')
+      if (!json || typeof json !== 'object' || Array.isArray(json)) {
+        throw new Error('expected an object of "email": "token"')
+      }
       entries = Object.entries(json)
     } catch (err) {
       this.log.error({ file: this.file }, `Flow connections not read: ${(err as Error).message}`)
@@ -54,7 +65,9 @@ export class WebexConnections implements FlowOwners {
         const who = await this.backend.identify(token)
         if (!who) throw new Error('Webex does not accept the token')
         const { caller, me } = who
-        if (!me.emails.some(e => e.toLowerCase() === email.toLowerCase())) throw new Error(`the token belongs to ${me.emails.join(', ')}`)
+        if (!me.emails.some(e => e.toLowerCase() === email.toLowerCase())) {
+          throw new Error(`the token belongs to ${me.emails.join(', ')}`)
+        }
         this.relay.remember(caller, me)
         this.owners.set(email.toLowerCase(), caller)
       } catch (err) {

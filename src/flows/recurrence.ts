@@ -1,6 +1,10 @@
 import { addToTime } from './datetime.js'
 
-export interface Recurrence { frequency: string, interval: number, startTime?: string }
+export interface Recurrence {
+  frequency: string
+  interval: number
+  startTime?: string
+}
 
 /**
  * The first occurrence strictly after `now`. With a startTime the schedule is anchored there (every

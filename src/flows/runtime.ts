@@ -32,9 +32,21 @@ const SOURCE = 'flow'
 
 function realSleep (ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) { reject(new Error('aborted')); return }
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, Math.max(0, ms))
-    const onAbort = (): void => { clearTimeout(timer); reject(new Error('aborted')) }
+    if (signal?.aborted) {
+      reject(new Error('aborted'))
+      return
+    }
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      },
+      Math.max(0, ms)
+    )
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(new Error('aborted'))
+    }
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
@@ -58,8 +70,12 @@ export class FlowRuntime {
   private stopped = false
   private sources: Promise<void> = Promise.resolve()
 
-  constructor (private readonly store: Store, private readonly registry: TriggerRegistry, readonly catalog: OperationCatalog,
-    private readonly opts: RuntimeOptions) {
+  constructor (
+    private readonly store: Store,
+    private readonly registry: TriggerRegistry,
+    readonly catalog: OperationCatalog,
+    private readonly opts: RuntimeOptions
+  ) {
     this.history = new RunHistory(store)
     this.queue = new PQueue({ concurrency: opts.concurrency })
     this.startedAt = store.clock()
@@ -75,14 +91,23 @@ export class FlowRuntime {
   start (): void {
     const { flows, errors } = loadFlowDir(this.opts.dir, this.catalog)
     this.errors = errors
-    for (const err of errors) this.opts.log.error({ file: err.file, problems: err.problems }, `Flow not loaded: ${err.message}`)
+    for (const err of errors) {
+      this.opts.log.error({ file: err.file, problems: err.problems }, `Flow not loaded: ${err.message}`)
+    }
     this.flows = new Map(flows.map(f => [f.id, f]))
     for (const f of flows) {
-      if (!this.opts.ownerOf(f.owner)) this.opts.log.error({ flow: f.id }, `Flow ${f.id}: its owner ${f.owner} is not a person of this organisation; it will not run.`)
+      if (!this.opts.ownerOf(f.owner)) {
+        this.opts.log.error(
+          { flow: f.id },
+          `Flow ${f.id}: its owner ${f.owner} is not a person of this organisation; it will not run.`
+        )
+      }
     }
     this.sync()
     const interrupted = this.history.failInterrupted()
-    if (interrupted > 0) this.opts.log.warn({ runs: interrupted }, 'Flow runs interrupted by the last stop were marked failed.')
+    if (interrupted > 0) {
+      this.opts.log.warn({ runs: interrupted }, 'Flow runs interrupted by the last stop were marked failed.')
+    }
     this.pending.push(...this.history.queued())
     this.drain()
     this.schedule()
@@ -104,29 +129,46 @@ export class FlowRuntime {
   /** Resolves when nothing is queued or running (tests and the CLI wait on it). */
   async idle (): Promise<void> {
     for (;;) {
-      if (this.stopped) { await this.queue.onIdle(); return }
+      if (this.stopped) {
+        await this.queue.onIdle()
+        return
+      }
       await this.queue.onIdle()
       if (this.pending.length === 0 && this.queue.size === 0 && this.queue.pending === 0) return
       this.drain()
     }
   }
 
-  loadErrors (): FlowLoadError[] { return this.errors }
+  loadErrors (): FlowLoadError[] {
+    return this.errors
+  }
+
   /** The identity a flow's actions run with; undefined when its owner is not a person of the organisation. */
   ownerOf (id: string): Caller | undefined {
     const f = this.flows.get(id)
     return f ? this.opts.ownerOf(f.owner) : undefined
   }
-  flow (id: string): CompiledFlow | undefined { return this.flows.get(id) }
-  all (): CompiledFlow[] { return [...this.flows.values()] }
+
+  flow (id: string): CompiledFlow | undefined {
+    return this.flows.get(id)
+  }
+
+  all (): CompiledFlow[] {
+    return [...this.flows.values()]
+  }
 
   /**
    * Resolves once the owners' event sources are in place (with the Webex backend: their relay webhooks,
    * registered after the server listens); at once with the embedded backend.
    */
-  connected (): Promise<void> { return this.sources }
+  connected (): Promise<void> {
+    return this.sources
+  }
+
   /** The work that puts the event sources in place (the app calls it once it listens). */
-  connectWith (work: () => Promise<void>): void { this.sources = work() }
+  connectWith (work: () => Promise<void>): void {
+    this.sources = work()
+  }
 
   /** The identities of the owners of event-triggered flows (enabled or not), each once. */
   eventOwners (): Caller[] {
@@ -148,12 +190,21 @@ export class FlowRuntime {
     return [...this.flows.values()].filter(f => this.visible(caller, f)).map(f => this.describe(f))
   }
 
-  get (caller: Caller, id: string): Flow { return this.describe(this.visibleFlow(caller, id)) }
+  get (caller: Caller, id: string): Flow {
+    return this.describe(this.visibleFlow(caller, id))
+  }
 
   setEnabled (caller: Caller, id: string, enabled: boolean): Flow {
     const f = this.ownedFlow(caller, id, true)
-    this.store.tx(() => this.store.run(`INSERT INTO flow_state (flow_id, enabled, updated) VALUES (?,?,?)
-      ON CONFLICT (flow_id) DO UPDATE SET enabled = excluded.enabled, updated = excluded.updated`, f.id, enabled ? 1 : 0, this.store.now()))
+    this.store.tx(() =>
+      this.store.run(
+        `INSERT INTO flow_state (flow_id, enabled, updated) VALUES (?,?,?)
+      ON CONFLICT (flow_id) DO UPDATE SET enabled = excluded.enabled, updated = excluded.updated`,
+        f.id,
+        enabled ? 1 : 0,
+        this.store.now()
+      )
+    )
     this.sync()
     this.schedule()
     return this.describe(f)
@@ -165,14 +216,16 @@ export class FlowRuntime {
    */
   runNow (caller: Caller, id: string, triggerBody: unknown, source: 'manual' | 'event' = 'manual'): FlowRun {
     const f = this.ownedFlow(caller, id, false)
-    const seq = this.store.tx(() => this.history.enqueue(f.id, source, f.trigger.name, JSON.stringify(triggerBody ?? null)))
+    const seq = this.store.tx(() =>
+      this.history.enqueue(f.id, source, f.trigger.name, JSON.stringify(triggerBody ?? null))
+    )
     const queued = this.history.bySeq(seq) as FlowRun
     this.pending.push(seq)
     this.drain()
     return queued
   }
 
-  runs (caller: Caller, id: string, q: { status?: string, max: number, cursor?: string }): Page<FlowRun> {
+  runs (caller: Caller, id: string, q: { status?: string; max: number; cursor?: string }): Page<FlowRun> {
     return this.history.list(this.visibleFlow(caller, id).id, q)
   }
 
@@ -189,8 +242,14 @@ export class FlowRuntime {
       if (f.trigger.kind !== 'recurrence' || !this.enabled(f) || this.stopped) continue
       const due = this.nextDue.get(f.id)
       if (due === undefined || due > now) continue
-      const seq = this.store.tx(() => this.history.enqueue(f.id, 'recurrence', f.trigger.name,
-        JSON.stringify({ scheduledTime: new Date(due).toISOString() })))
+      const seq = this.store.tx(() =>
+        this.history.enqueue(
+          f.id,
+          'recurrence',
+          f.trigger.name,
+          JSON.stringify({ scheduledTime: new Date(due).toISOString() })
+        )
+      )
       this.pending.push(seq)
       this.nextDue.set(f.id, nextOccurrence(f.trigger, now, this.startedAt))
     }
@@ -213,7 +272,7 @@ export class FlowRuntime {
     const f = this.visibleFlow(caller, id)
     const owner = this.opts.ownerOf(f.owner)
     if (owner?.personId !== caller.personId && !(officerToo && isComplianceOfficer(caller, owner?.orgId ?? ''))) {
-      throw new ForbiddenError('Only the flow\'s owner can do this: its actions run with the owner\'s rights.')
+      throw new ForbiddenError("Only the flow's owner can do this: its actions run with the owner's rights.")
     }
     return f
   }
@@ -223,11 +282,25 @@ export class FlowRuntime {
     const due = this.nextDue.get(f.id)
     const enabled = this.enabled(f)
     return {
-      id: f.id, description: f.description, ownerEmail: f.owner, enabled,
-      trigger: t.kind === 'webhook'
-        ? { name: t.name, type: 'ApiConnectionWebhook', operationId: t.trigger.operationId, ...(t.filter ? { filter: t.filter } : {}) }
-        : { name: t.name, type: 'Recurrence', recurrence: `${t.interval} ${t.frequency}`, ...(due !== undefined && enabled ? { nextRun: new Date(due).toISOString() } : {}) },
-      actions: f.steps.map(s => s.name)
+      id: f.id,
+      description: f.description,
+      ownerEmail: f.owner,
+      enabled,
+      trigger:
+        t.kind === 'webhook'
+          ? {
+              name: t.name,
+              type: 'ApiConnectionWebhook',
+              operationId: t.trigger.operationId,
+              ...(t.filter ? { filter: t.filter } : {}),
+            }
+          : {
+              name: t.name,
+              type: 'Recurrence',
+              recurrence: `${t.interval} ${t.frequency}`,
+              ...(due !== undefined && enabled ? { nextRun: new Date(due).toISOString() } : {}),
+            },
+      actions: f.steps.map(s => s.name),
     }
   }
 
@@ -238,8 +311,13 @@ export class FlowRuntime {
       const owner = this.opts.ownerOf(f.owner)
       if (f.trigger.kind !== 'webhook' || !owner || !this.enabled(f)) continue
       wanted.push({
-        target: `${SOURCE}:${f.id}`, name: f.id, ownerId: owner.personId, orgId: owner.orgId,
-        resource: f.trigger.trigger.resource, event: f.trigger.trigger.event, ...(f.trigger.filter ? { filter: f.trigger.filter } : {})
+        target: `${SOURCE}:${f.id}`,
+        name: f.id,
+        ownerId: owner.personId,
+        orgId: owner.orgId,
+        resource: f.trigger.trigger.resource,
+        event: f.trigger.trigger.event,
+        ...(f.trigger.filter ? { filter: f.trigger.filter } : {}),
       })
     }
     this.registry.syncLocal(SOURCE, wanted)
@@ -250,7 +328,10 @@ export class FlowRuntime {
     this.timer = undefined
     const now = this.store.clock()
     for (const f of this.flows.values()) {
-      if (f.trigger.kind !== 'recurrence' || !this.enabled(f)) { this.nextDue.delete(f.id); continue }
+      if (f.trigger.kind !== 'recurrence' || !this.enabled(f)) {
+        this.nextDue.delete(f.id)
+        continue
+      }
       if (!this.nextDue.has(f.id)) this.nextDue.set(f.id, nextOccurrence(f.trigger, now, this.startedAt))
     }
     if (this.opts.timers === false || this.stopped || this.nextDue.size === 0) return
@@ -267,10 +348,17 @@ export class FlowRuntime {
       if (this.inFlight.has(seq)) continue
       this.inFlight.add(seq)
       void this.queue.add(async () => {
-        try { await this.execute(seq) } catch (err) {
+        try {
+          await this.execute(seq)
+        } catch (err) {
           this.opts.log.error({ err, run: seq }, 'A flow run failed unexpectedly.')
-          this.history.finish(seq, { status: 'Failed', error: { code: 'RuntimeError', message: (err as Error).message } })
-        } finally { this.inFlight.delete(seq) }
+          this.history.finish(seq, {
+            status: 'Failed',
+            error: { code: 'RuntimeError', message: (err as Error).message },
+          })
+        } finally {
+          this.inFlight.delete(seq)
+        }
       })
     }
   }
@@ -281,15 +369,31 @@ export class FlowRuntime {
     const flow = this.flows.get(row.flow_id)
     const owner = flow ? this.opts.ownerOf(flow.owner) : undefined
     if (!flow || !owner) {
-      this.history.finish(seq, { status: 'Failed', error: { code: 'FlowUnavailable', message: `The flow ${row.flow_id} is not loaded or its owner is unknown.` } })
+      this.history.finish(seq, {
+        status: 'Failed',
+        error: { code: 'FlowUnavailable', message: `The flow ${row.flow_id} is not loaded or its owner is unknown.` },
+      })
       return
     }
-    const runner = new Runner(flow, row.id, JSON.parse(row.trigger_body), { 'content-type': 'application/json' }, {
-      catalog: this.catalog, token: this.catalog.tokenFor(owner), now: () => this.store.clock(), sleep: this.opts.sleep ?? realSleep,
-      httpRefusal: url => this.httpRefusal(url), record: (r: ActionResult) => this.history.action(seq, r)
-    })
+    const runner = new Runner(
+      flow,
+      row.id,
+      JSON.parse(row.trigger_body),
+      { 'content-type': 'application/json' },
+      {
+        catalog: this.catalog,
+        token: this.catalog.tokenFor(owner),
+        now: () => this.store.clock(),
+        sleep: this.opts.sleep ?? realSleep,
+        httpRefusal: url => this.httpRefusal(url),
+        record: (r: ActionResult) => this.history.action(seq, r),
+      }
+    )
     if (row.source !== 'manual' && !runner.conditionsHold()) {
-      this.history.finish(seq, { status: 'Skipped', error: { code: 'TriggerConditionsNotMet', message: 'The trigger conditions were false for this event.' } })
+      this.history.finish(seq, {
+        status: 'Skipped',
+        error: { code: 'TriggerConditionsNotMet', message: 'The trigger conditions were false for this event.' },
+      })
       return
     }
     this.active.add(runner)
@@ -303,7 +407,7 @@ export class FlowRuntime {
   private httpRefusal (url: string): string | undefined {
     const origin = new URL(url).origin
     if (this.opts.httpAllow.includes(origin)) return undefined
-    return `Http actions may only call the origins in FLOWS_HTTP_ALLOW (${this.opts.httpAllow.join(', ') || 'none configured'}); ${origin} is not one.`
+    return `Http actions may only call the origins in FLOWS_HTTP_ALLOW (${this.opts.httpAllow.join(', ') || 'none ' +
+      'configured'}); ${origin} is not one.`
   }
 }
-

@@ -20,7 +20,25 @@ export function orgRoom (ctx: Ctx, caller: Caller, roomId: string): RoomRow {
 }
 
 /** One audit record; written inside the transaction of what it records. */
-export function audit (ctx: Ctx, e: { orgId: string, actorId?: string, policyId?: string, roomId?: string, action: string, detail: Record<string, unknown> }): void {
-  ctx.run('INSERT INTO audit (org_id, at, actor_id, policy_id, room_id, action, detail) VALUES (?,?,?,?,?,?,?)',
-    e.orgId, ctx.now(), e.actorId ?? null, e.policyId ?? null, e.roomId ?? null, e.action, JSON.stringify(e.detail))
+export function audit (
+  ctx: Ctx,
+  e: {
+    orgId: string
+    actorId?: string
+    policyId?: string
+    roomId?: string
+    action: string
+    detail: Record<string, unknown>
+  }
+): void {
+  ctx.run(
+    'INSERT INTO audit (org_id, at, actor_id, policy_id, room_id, action, detail) VALUES (?,?,?,?,?,?,?)',
+    e.orgId,
+    ctx.now(),
+    e.actorId ?? null,
+    e.policyId ?? null,
+    e.roomId ?? null,
+    e.action,
+    JSON.stringify(e.detail)
+  )
 }

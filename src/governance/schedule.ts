@@ -11,7 +11,11 @@ export class RetentionSchedule {
   private lastRunDay: string | undefined
   private timer: NodeJS.Timeout | undefined
 
-  constructor (private readonly ctx: Ctx, private readonly at: string, private readonly log?: FastifyBaseLogger) {}
+  constructor (
+    private readonly ctx: Ctx,
+    private readonly at: string,
+    private readonly log?: FastifyBaseLogger
+  ) {}
 
   /** Runs if due at `now`; returns the organisations it ran for. */
   tick (now: number): string[] {
@@ -19,8 +23,12 @@ export class RetentionSchedule {
     const day = iso.slice(0, 10)
     if (this.lastRunDay === day || iso.slice(11, 16) < this.at) return []
     this.lastRunDay = day
-    const orgs = this.ctx.all<{ org_id: string }>(`SELECT org_id FROM retention_policies WHERE enabled = 1
-      UNION SELECT r.org_id FROM retention_overrides o JOIN rooms r ON r.id = o.room_id`).map(r => r.org_id)
+    const orgs = this.ctx
+      .all<{ org_id: string }>(
+        `SELECT org_id FROM retention_policies WHERE enabled = 1
+      UNION SELECT r.org_id FROM retention_overrides o JOIN rooms r ON r.id = o.room_id`
+      )
+      .map(r => r.org_id)
     for (const org of orgs) {
       const result = execute(this.ctx, org, undefined)
       this.log?.info({ org, ...result }, 'scheduled retention run')
@@ -30,10 +38,16 @@ export class RetentionSchedule {
 
   start (): void {
     this.timer = setInterval(() => {
-      try { this.tick(this.ctx.clock()) } catch (err) { this.log?.error({ err }, 'scheduled retention run failed') }
+      try {
+        this.tick(this.ctx.clock())
+      } catch (err) {
+        this.log?.error({ err }, 'scheduled retention run failed')
+      }
     }, 60_000)
     this.timer.unref()
   }
 
-  stop (): void { if (this.timer) clearInterval(this.timer) }
+  stop (): void {
+    if (this.timer) clearInterval(this.timer)
+  }
 }

@@ -3,7 +3,10 @@ import type { Ctx } from '../backends/embedded/context.js'
 /** A growable set of small integers (room seqs), one bit each. */
 class Bits {
   words: Uint32Array
-  constructor (capacity: number) { this.words = new Uint32Array(Math.ceil(capacity / 32) + 1) }
+  constructor (capacity: number) {
+    this.words = new Uint32Array(Math.ceil(capacity / 32) + 1)
+  }
+
   grow (capacity: number): void {
     const need = Math.ceil(capacity / 32) + 1
     if (need <= this.words.length) return
@@ -12,8 +15,13 @@ class Bits {
     this.words = next
   }
 
-  set (i: number): void { this.words[i >>> 5] |= 1 << (i & 31) }
-  clear (i: number): void { this.words[i >>> 5] &= ~(1 << (i & 31)) }
+  set (i: number): void {
+    this.words[i >>> 5] |= 1 << (i & 31)
+  }
+
+  clear (i: number): void {
+    this.words[i >>> 5] &= ~(1 << (i & 31))
+  }
 }
 
 /** Strings to small integers, so a row's organisation or classification is one Int32 comparison. */
@@ -21,11 +29,16 @@ class Intern {
   private readonly ids = new Map<string, number>()
   of (s: string): number {
     let n = this.ids.get(s)
-    if (n === undefined) { n = this.ids.size; this.ids.set(s, n) }
+    if (n === undefined) {
+      n = this.ids.size
+      this.ids.set(s, n)
+    }
     return n
   }
 
-  find (s: string): number { return this.ids.get(s) ?? -1 }
+  find (s: string): number {
+    return this.ids.get(s) ?? -1
+  }
 }
 
 /** SQLite's LIKE folds ASCII letters only; the index folds exactly those, so both agree on every title. */
@@ -42,7 +55,7 @@ export interface Conditions {
   orgId: string
   title?: string
   /** Tag ids; `all`: every one; otherwise any. An empty list matches nothing. */
-  tags?: { ids: string[], all: boolean }
+  tags?: { ids: string[]; all: boolean }
   groups?: string[]
   domains?: string[]
   scope?: string
@@ -56,7 +69,7 @@ export interface Conditions {
 /** One page of a search: the conditions, the sort, where the previous page ended, how many. */
 export interface IndexQuery extends Conditions {
   byActivity: boolean
-  after?: { ms: number, id: string }
+  after?: { ms: number; id: string }
   limit: number
 }
 
@@ -87,12 +100,20 @@ export class SearchIndex {
 
   /** Brings the index up to the last commit: a full build the first time, then only the spaces that changed. */
   refresh (): void {
-    if (!this.built) { this.build(); return }
+    if (!this.built) {
+      this.build()
+      return
+    }
     const dirty = this.ctx.all<{ room_seq: number }>(`SELECT room_seq FROM search_dirty LIMIT ${REBUILD_AFTER + 1}`)
     if (dirty.length === 0) return
-    if (dirty.length > REBUILD_AFTER) { this.build(); return }
+    if (dirty.length > REBUILD_AFTER) {
+      this.build()
+      return
+    }
     for (const { room_seq: seq } of dirty) this.reload(seq)
-    this.ctx.tx(() => { for (const { room_seq: seq } of dirty) this.ctx.run('DELETE FROM search_dirty WHERE room_seq = ?', seq) })
+    this.ctx.tx(() => {
+      for (const { room_seq: seq } of dirty) this.ctx.run('DELETE FROM search_dirty WHERE room_seq = ?', seq)
+    })
   }
 
   /** The seqs of the page, in result order (newest first by the sort key, then id). */
@@ -102,7 +123,11 @@ export class SearchIndex {
     const heap = new TopK(q.limit, key, this.ids)
     const after = q.after
     const ids = this.ids
-    this.scan(q, i => (!after || key[i] < after.ms || (key[i] === after.ms && ids[i] < after.id)) && heap.wouldKeep(i), i => heap.add(i))
+    this.scan(
+      q,
+      i => (!after || key[i] < after.ms || (key[i] === after.ms && ids[i] < after.id)) && heap.wouldKeep(i),
+      i => heap.add(i)
+    )
     return heap.sorted()
   }
 
@@ -110,12 +135,18 @@ export class SearchIndex {
   matches (q: Conditions): number[] {
     this.refresh()
     const out: number[] = []
-    this.scan(q, () => true, i => out.push(i))
+    this.scan(
+      q,
+      () => true,
+      i => out.push(i)
+    )
     return out
   }
 
   /** What the retention engine needs of a matched space without going back to SQL. */
-  space (seq: number): { id: string, type: string } { return { id: this.ids[seq], type: (this.flags[seq] & DIRECT) !== 0 ? 'direct' : 'group' } }
+  space (seq: number): { id: string; type: string } {
+    return { id: this.ids[seq], type: (this.flags[seq] & DIRECT) !== 0 ? 'direct' : 'group' }
+  }
 
   /**
    * One pass over the organisation's spaces: the bitset conditions rule out 32 spaces a word, then each
@@ -151,7 +182,10 @@ export class SearchIndex {
         if (q.activeBeforeMs !== undefined && !(a < q.activeBeforeMs)) continue
         if (q.inactiveUpToMs !== undefined && !(a <= q.inactiveUpToMs)) continue
         if (!wanted(i)) continue
-        if (needle !== undefined) { const t = titles[i]; if (t === null || !t.includes(needle)) continue }
+        if (needle !== undefined) {
+          const t = titles[i]
+          if (t === null || !t.includes(needle)) continue
+        }
         found(i)
       }
     }
@@ -161,7 +195,10 @@ export class SearchIndex {
   private mask (q: Conditions): Uint32Array | undefined | null {
     let out: Uint32Array | undefined
     const and = (m: Uint32Array): void => {
-      if (!out) { out = m; return }
+      if (!out) {
+        out = m
+        return
+      }
       for (let w = 0; w < out.length; w++) out[w] &= m[w] ?? 0
     }
     const any = (sets: Array<Bits | undefined>): Uint32Array => {
@@ -174,8 +211,14 @@ export class SearchIndex {
       if (q.tags.all) for (const id of q.tags.ids) and(any([this.tags.get(id)]))
       else and(any(q.tags.ids.map(id => this.tags.get(id))))
     }
-    if (q.domains) { if (q.domains.length === 0) return null; and(any(q.domains.map(d => this.domains.get(d)))) }
-    if (q.groups) { if (q.groups.length === 0) return null; and(any(q.groups.map(g => this.groups.get(g)))) }
+    if (q.domains) {
+      if (q.domains.length === 0) return null
+      and(any(q.domains.map(d => this.domains.get(d))))
+    }
+    if (q.groups) {
+      if (q.groups.length === 0) return null
+      and(any(q.groups.map(g => this.groups.get(g))))
+    }
     return out
   }
 
@@ -190,36 +233,87 @@ export class SearchIndex {
     this.domains = new Map()
     this.groups = new Map()
     this.ensure(max + 1)
-    const rooms = ctx.q('SELECT seq, id, org_id, title, type, created, last_activity, classification_id, external_count FROM rooms').raw()
-    for (const r of rooms.iterate() as Iterable<[number, string, string, string | null, string, string, string, string | null, number]>) {
+    const rooms = ctx
+      .q('SELECT seq, id, org_id, title, type, created, last_activity, classification_id, external_count FROM rooms')
+      .raw()
+    for (const r of rooms.iterate() as Iterable<
+      [number, string, string, string | null, string, string, string, string | null, number]
+    >) {
       this.put(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
     }
-    for (const [seq, tag] of ctx.q('SELECT room_seq, tag_id FROM space_tags').raw().iterate() as Iterable<[number, string]>) this.bit(this.tags, tag, seq)
-    for (const [seq, domain] of ctx.q('SELECT r.seq, d.domain FROM room_domains d JOIN rooms r ON r.id = d.room_id').raw().iterate() as Iterable<[number, string]>) {
+    for (const [seq, tag] of ctx.q('SELECT room_seq, tag_id FROM space_tags').raw().iterate() as Iterable<
+      [number, string]
+    >) {
+      this.bit(this.tags, tag, seq)
+    }
+    for (const [seq, domain] of ctx
+      .q('SELECT r.seq, d.domain FROM room_domains d JOIN rooms r ON r.id = d.room_id')
+      .raw()
+      .iterate() as Iterable<[number, string]>) {
       this.bit(this.domains, domain, seq)
     }
-    const groupRows = ctx.q(`SELECT DISTINCT r.seq, g.group_id FROM group_members g JOIN memberships m ON m.person_id = g.person_id
-      JOIN rooms r ON r.id = m.room_id`).raw().iterate() as Iterable<[number, string]>
+    const groupRows = ctx
+      .q(
+        `SELECT DISTINCT r.seq, g.group_id FROM group_members g JOIN memberships m ON m.person_id = g.person_id
+      JOIN rooms r ON r.id = m.room_id`
+      )
+      .raw()
+      .iterate() as Iterable<[number, string]>
     for (const [seq, group] of groupRows) this.bit(this.groups, group, seq)
     this.built = true
   }
 
   private reload (seq: number): void {
     const ctx = this.ctx
-    for (const m of [this.tags, this.domains, this.groups]) for (const b of m.values()) if (seq < this.cap) b.clear(seq)
-    const r = ctx.get<{ id: string, org_id: string, title: string | null, type: string, created: string, last_activity: string, classification_id: string | null, external_count: number }>(
-      'SELECT id, org_id, title, type, created, last_activity, classification_id, external_count FROM rooms WHERE seq = ?', seq)
-    if (!r) { if (seq < this.cap) this.present.clear(seq); return }
+    for (const m of [this.tags, this.domains, this.groups]) {
+      for (const b of m.values()) if (seq < this.cap) b.clear(seq)
+    }
+    const r = ctx.get<{
+      id: string
+      org_id: string
+      title: string | null
+      type: string
+      created: string
+      last_activity: string
+      classification_id: string | null
+      external_count: number
+    }>(
+      'SELECT id, org_id, title, type, created, last_activity, classification_id, external_count ' +
+        'FROM rooms WHERE seq = ?',
+      seq
+    )
+    if (!r) {
+      if (seq < this.cap) this.present.clear(seq)
+      return
+    }
     this.ensure(seq + 1)
     this.put(seq, r.id, r.org_id, r.title, r.type, r.created, r.last_activity, r.classification_id, r.external_count)
-    for (const t of ctx.all<{ tag_id: string }>('SELECT tag_id FROM space_tags WHERE room_seq = ?', seq)) this.bit(this.tags, t.tag_id, seq)
-    for (const d of ctx.all<{ domain: string }>('SELECT domain FROM room_domains WHERE room_id = ?', r.id)) this.bit(this.domains, d.domain, seq)
-    for (const g of ctx.all<{ group_id: string }>(`SELECT DISTINCT g.group_id FROM memberships m JOIN group_members g ON g.person_id = m.person_id
-      WHERE m.room_id = ?`, r.id)) this.bit(this.groups, g.group_id, seq)
+    for (const t of ctx.all<{ tag_id: string }>('SELECT tag_id FROM space_tags WHERE room_seq = ?', seq)) {
+      this.bit(this.tags, t.tag_id, seq)
+    }
+    for (const d of ctx.all<{ domain: string }>('SELECT domain FROM room_domains WHERE room_id = ?', r.id)) {
+      this.bit(this.domains, d.domain, seq)
+    }
+    for (const g of ctx.all<{ group_id: string }>(
+      `SELECT DISTINCT g.group_id FROM memberships m JOIN group_members g ON g.person_id = m.person_id
+      WHERE m.room_id = ?`,
+      r.id
+    )) {
+      this.bit(this.groups, g.group_id, seq)
+    }
   }
 
-  private put (seq: number, id: string, orgId: string, title: string | null, type: string, created: string, active: string,
-    cls: string | null, external: number): void {
+  private put (
+    seq: number,
+    id: string,
+    orgId: string,
+    title: string | null,
+    type: string,
+    created: string,
+    active: string,
+    cls: string | null,
+    external: number
+  ): void {
     this.present.set(seq)
     this.ids[seq] = id
     this.org[seq] = this.orgs.of(orgId)
@@ -232,7 +326,10 @@ export class SearchIndex {
 
   private bit (map: Map<string, Bits>, key: string, seq: number): void {
     let b = map.get(key)
-    if (!b) { b = new Bits(this.cap); map.set(key, b) }
+    if (!b) {
+      b = new Bits(this.cap)
+      map.set(key, b)
+    }
     b.grow(this.cap)
     b.set(seq)
   }
@@ -241,7 +338,11 @@ export class SearchIndex {
   private ensure (capacity: number): void {
     if (capacity <= this.cap) return
     const cap = Math.max(capacity, this.cap * 2, 1024)
-    const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => { const n = make(cap); n.set(a); return n }
+    const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const n = make(cap)
+      n.set(a)
+      return n
+    }
     this.org = grow(this.org, n => new Int32Array(n))
     this.created = grow(this.created, n => new Float64Array(n))
     this.active = grow(this.active, n => new Float64Array(n))
@@ -256,7 +357,11 @@ export class SearchIndex {
 /** The best `k` rows by (key desc, id desc), as a min-heap on that order: its root is the worst row kept. */
 class TopK {
   private readonly heap: number[] = []
-  constructor (private readonly k: number, private readonly key: Float64Array, private readonly ids: string[]) {}
+  constructor (
+    private readonly k: number,
+    private readonly key: Float64Array,
+    private readonly ids: string[]
+  ) {}
 
   /** a ranks before b in the result. */
   private before (a: number, b: number): boolean {
@@ -265,7 +370,9 @@ class TopK {
     return ka > kb || (ka === kb && this.ids[a] > this.ids[b])
   }
 
-  wouldKeep (i: number): boolean { return this.heap.length < this.k || this.before(i, this.heap[0]) }
+  wouldKeep (i: number): boolean {
+    return this.heap.length < this.k || this.before(i, this.heap[0])
+  }
 
   add (i: number): void {
     const h = this.heap
@@ -294,5 +401,7 @@ class TopK {
     }
   }
 
-  sorted (): number[] { return [...this.heap].sort((a, b) => this.before(a, b) ? -1 : 1) }
+  sorted (): number[] {
+    return [...this.heap].sort((a, b) => (this.before(a, b) ? -1 : 1))
+  }
 }

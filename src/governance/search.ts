@@ -9,16 +9,34 @@ import type { GovernedSpace, PolicyConditions, SearchQuery, SpaceConditions } fr
 import { tagIdsByName } from './tags.js'
 import { indexableTitle, SearchIndex, type Conditions as IndexConditions } from './search-index.js'
 
-export type GovernedRow = RoomRow & { member_count: number, external_count: number, classification_id: string | null, is_blocked: number }
+export type GovernedRow = RoomRow & {
+  member_count: number
+  external_count: number
+  classification_id: string | null
+  is_blocked: number
+}
 
 const DAY = 86_400_000
 const trigrams = (title: string): boolean => [...title].length >= 3 && !/[\\%_]/.test(title)
-const list = (csv: string | undefined): string[] => (csv ?? '').split(',').map(s => s.trim()).filter(Boolean)
+const list = (csv: string | undefined): string[] =>
+  (csv ?? '')
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean)
 
 /** Conditions in the one shape both search (comma lists) and policies (arrays) reduce to. */
 export interface Conditions {
-  title?: string, tags?: string[], tagsMode?: string, groups?: string[], scope?: string, domains?: string[], type?: string,
-  activeAfter?: string, activeBefore?: string, inactiveDays?: number, classificationId?: string
+  title?: string
+  tags?: string[]
+  tagsMode?: string
+  groups?: string[]
+  scope?: string
+  domains?: string[]
+  type?: string
+  activeAfter?: string
+  activeBefore?: string
+  inactiveDays?: number
+  classificationId?: string
 }
 
 export function fromQuery (q: SpaceConditions): Conditions {
@@ -26,16 +44,23 @@ export function fromQuery (q: SpaceConditions): Conditions {
     ...q,
     tags: q.tags === undefined ? undefined : list(q.tags),
     groups: q.groups === undefined ? undefined : list(q.groups),
-    domains: q.domains === undefined ? undefined : list(q.domains).map(d => d.toLowerCase())
+    domains: q.domains === undefined ? undefined : list(q.domains).map(d => d.toLowerCase()),
   } as Conditions
 }
-export function fromPolicy (c: PolicyConditions): Conditions { return { ...c } as Conditions }
+export function fromPolicy (c: PolicyConditions): Conditions {
+  return { ...c } as Conditions
+}
 
 /**
  * The WHERE clause for a set of conditions over `rooms r` of one organisation. Search and the retention
  * engine both use it, so what a policy matches is exactly what the same search shows.
  */
-export function conditionSql (ctx: Ctx, orgId: string, c: Conditions, now: number): { where: string[], params: unknown[] } {
+export function conditionSql (
+  ctx: Ctx,
+  orgId: string,
+  c: Conditions,
+  now: number
+): { where: string[]; params: unknown[] } {
   const where = ['r.org_id = ?']
   const params: unknown[] = [orgId]
   if (c.title !== undefined) {
@@ -50,15 +75,22 @@ export function conditionSql (ctx: Ctx, orgId: string, c: Conditions, now: numbe
   }
   if (c.tags !== undefined) {
     const ids = tagIdsByName(ctx, orgId, c.tags)
-    if (ids.length === 0) { where.push('0') } else if (c.tagsMode === 'all') {
-      for (const id of ids) { where.push('r.seq IN (SELECT room_seq FROM space_tags WHERE tag_id = ?)'); params.push(id) }
+    if (ids.length === 0) {
+      where.push('0')
+    } else if (c.tagsMode === 'all') {
+      for (const id of ids) {
+        where.push('r.seq IN (SELECT room_seq FROM space_tags WHERE tag_id = ?)')
+        params.push(id)
+      }
     } else {
       where.push(`r.seq IN (SELECT room_seq FROM space_tags WHERE tag_id IN (${ids.map(() => '?').join(',')}))`)
       params.push(...ids)
     }
   }
   if (c.groups !== undefined) {
-    if (c.groups.length === 0) { where.push('0') } else {
+    if (c.groups.length === 0) {
+      where.push('0')
+    } else {
       where.push(`EXISTS (SELECT 1 FROM memberships m JOIN group_members g ON g.person_id = m.person_id
         WHERE m.room_id = r.id AND g.group_id IN (${c.groups.map(() => '?').join(',')}))`)
       params.push(...c.groups)
@@ -67,22 +99,49 @@ export function conditionSql (ctx: Ctx, orgId: string, c: Conditions, now: numbe
   if (c.scope === 'internal') where.push('r.external_count = 0')
   if (c.scope === 'external') where.push('r.external_count > 0')
   if (c.domains !== undefined) {
-    if (c.domains.length === 0) { where.push('0') } else {
-      where.push(`EXISTS (SELECT 1 FROM room_domains d WHERE d.room_id = r.id AND d.domain IN (${c.domains.map(() => '?').join(',')}))`)
+    if (c.domains.length === 0) {
+      where.push('0')
+    } else {
+      where.push(
+        `EXISTS (SELECT 1 FROM room_domains d WHERE d.room_id = r.id AND d.domain IN
+          (${c.domains.map(() => '?').join(',')}))`
+      )
       params.push(...c.domains)
     }
   }
-  if (c.type !== undefined) { where.push('r.type = ?'); params.push(c.type) }
-  if (c.activeAfter !== undefined) { where.push('r.last_activity > ?'); params.push(new Date(c.activeAfter).toISOString()) }
-  if (c.activeBefore !== undefined) { where.push('r.last_activity < ?'); params.push(new Date(c.activeBefore).toISOString()) }
-  if (c.inactiveDays !== undefined) { where.push('r.last_activity <= ?'); params.push(new Date(now - c.inactiveDays * DAY).toISOString()) }
-  if (c.classificationId !== undefined) { where.push('r.classification_id = ?'); params.push(c.classificationId) }
+  if (c.type !== undefined) {
+    where.push('r.type = ?')
+    params.push(c.type)
+  }
+  if (c.activeAfter !== undefined) {
+    where.push('r.last_activity > ?')
+    params.push(new Date(c.activeAfter).toISOString())
+  }
+  if (c.activeBefore !== undefined) {
+    where.push('r.last_activity < ?')
+    params.push(new Date(c.activeBefore).toISOString())
+  }
+  if (c.inactiveDays !== undefined) {
+    where.push('r.last_activity <= ?')
+    params.push(new Date(now - c.inactiveDays * DAY).toISOString())
+  }
+  if (c.classificationId !== undefined) {
+    where.push('r.classification_id = ?')
+    params.push(c.classificationId)
+  }
   return { where, params }
 }
 
 export function toGoverned (ctx: Ctx, r: GovernedRow, viewerId: string): GovernedSpace {
-  const domains = ctx.all<{ domain: string }>('SELECT domain FROM room_domains WHERE room_id = ? ORDER BY domain', r.id).map(d => d.domain)
-  const tags = ctx.all<{ name: string }>('SELECT t.name FROM space_tags s JOIN tags t ON t.id = s.tag_id WHERE s.room_seq = ? ORDER BY t.name', r.seq).map(t => t.name)
+  const domains = ctx
+    .all<{ domain: string }>('SELECT domain FROM room_domains WHERE room_id = ? ORDER BY domain', r.id)
+    .map(d => d.domain)
+  const tags = ctx
+    .all<{ name: string }>(
+      'SELECT t.name FROM space_tags s JOIN tags t ON t.id = s.tag_id WHERE s.room_seq = ? ORDER BY t.name',
+      r.seq
+    )
+    .map(t => t.name)
   return {
     ...toRoom(r, governedTitle(ctx, r, viewerId)),
     memberCount: r.member_count,
@@ -90,26 +149,44 @@ export function toGoverned (ctx: Ctx, r: GovernedRow, viewerId: string): Governe
     externalDomains: domains,
     tags,
     ...(r.classification_id ? { classificationId: encodeId('CLASSIFICATION', r.classification_id) } : {}),
-    isBlocked: r.is_blocked === 1
+    isBlocked: r.is_blocked === 1,
   }
 }
 
 /** Seen from outside, a 1:1 space is named after both people. */
 export function governedTitle (ctx: Ctx, r: Pick<RoomRow, 'id' | 'type' | 'title'>, viewerId: string): string {
   if (r.type === 'direct' && !ctx.membership(r.id, viewerId)) {
-    return ctx.all<{ n: string }>('SELECT p.display_name AS n FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ? ORDER BY p.display_name', r.id)
-      .map(x => x.n).join(' & ')
+    return ctx
+      .all<{ n: string }>(
+        'SELECT p.display_name AS n FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ? ORDER ' +
+          'BY p.display_name',
+        r.id
+      )
+      .map(x => x.n)
+      .join(' & ')
   }
   return titleFor(ctx, r as RoomRow, viewerId)
 }
 
 const SORTS = {
-  created: { order: 'r.created DESC, r.id DESC', after: '(r.created < ? OR (r.created = ? AND r.id < ?))', key: (r: RoomRow) => [r.created, r.id] },
-  lastactivity: { order: 'r.last_activity DESC, r.id DESC', after: '(r.last_activity < ? OR (r.last_activity = ? AND r.id < ?))', key: (r: RoomRow) => [r.last_activity, r.id] }
+  created: {
+    order: 'r.created DESC, r.id DESC',
+    after: '(r.created < ? OR (r.created = ? AND r.id < ?))',
+    key: (r: RoomRow) => [r.created, r.id],
+  },
+  lastactivity: {
+    order: 'r.last_activity DESC, r.id DESC',
+    after: '(r.last_activity < ? OR (r.last_activity = ? AND r.id < ?))',
+    key: (r: RoomRow) => [r.last_activity, r.id],
+  },
 }
 
 /** Advanced search over every space of the caller's organisation (the caller need not be a member). */
-export function searchSpaces (ctx: Ctx, caller: Caller, q: Omit<SearchQuery, 'max'> & { max: number }): Page<GovernedSpace> {
+export function searchSpaces (
+  ctx: Ctx,
+  caller: Caller,
+  q: Omit<SearchQuery, 'max'> & { max: number }
+): Page<GovernedSpace> {
   const c = fromQuery(q)
   if (c.classificationId !== undefined) {
     const local = decodeId('CLASSIFICATION', c.classificationId)
@@ -122,13 +199,22 @@ export function searchSpaces (ctx: Ctx, caller: Caller, q: Omit<SearchQuery, 'ma
   const indexed = indexConditions(ctx, caller.orgId, c, ctx.clock())
   if (indexed) return indexedSearch(ctx, caller, indexed, q.sortBy === 'lastactivity', after, q.max)
   const { where, params } = conditionSql(ctx, caller.orgId, c, ctx.clock())
-  if (after) { where.push(sort.after); params.push(after[0], after[0], after[1]) }
+  if (after) {
+    where.push(sort.after)
+    params.push(after[0], after[0], after[1])
+  }
   const driver = smallestDriver(ctx, caller.orgId, c)
   // With a selective condition, start from its few candidate spaces (CROSS JOIN keeps that loop order);
   // otherwise walk the sort index and stop at the page's end.
-  const from = driver ? `(${driver.sql}) AS c CROSS JOIN rooms r ON r.seq = c.seq` : `rooms r INDEXED BY ${walkIndex(c, sort === SORTS.created)}`
-  const rows = ctx.all<GovernedRow>(`SELECT r.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`,
-    ...(driver?.params ?? []), ...params, q.max + 1)
+  const from = driver
+    ? `(${driver.sql}) AS c CROSS JOIN rooms r ON r.seq = c.seq`
+    : `rooms r INDEXED BY ${walkIndex(c, sort === SORTS.created)}`
+  const rows = ctx.all<GovernedRow>(
+    `SELECT r.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`,
+    ...(driver?.params ?? []),
+    ...params,
+    q.max + 1
+  )
   return toPage(rows, q.max, r => toGoverned(ctx, r, caller.personId), sort.key)
 }
 
@@ -137,14 +223,18 @@ const indexes = new WeakMap<Ctx, SearchIndex>()
 /** The store's search index, made on first use. */
 export function searchIndex (ctx: Ctx): SearchIndex {
   let index = indexes.get(ctx)
-  if (!index) { index = new SearchIndex(ctx); indexes.set(ctx, index) }
+  if (!index) {
+    index = new SearchIndex(ctx)
+    indexes.set(ctx, index)
+  }
   return index
 }
 
 /** The conditions in the index's terms; undefined when only SQL can answer them (a title beyond printable ASCII). */
 export function indexConditions (ctx: Ctx, orgId: string, c: Conditions, now: number): IndexConditions | undefined {
   if (c.title !== undefined && !indexableTitle(c.title)) return undefined
-  const ms = (iso: string | undefined): number | undefined => iso === undefined ? undefined : Date.parse(new Date(iso).toISOString())
+  const ms = (iso: string | undefined): number | undefined =>
+    iso === undefined ? undefined : Date.parse(new Date(iso).toISOString())
   return {
     orgId,
     ...(c.title !== undefined ? { title: c.title } : {}),
@@ -156,7 +246,7 @@ export function indexConditions (ctx: Ctx, orgId: string, c: Conditions, now: nu
     ...(c.activeAfter !== undefined ? { activeAfterMs: ms(c.activeAfter) } : {}),
     ...(c.activeBefore !== undefined ? { activeBeforeMs: ms(c.activeBefore) } : {}),
     ...(c.inactiveDays !== undefined ? { inactiveUpToMs: now - c.inactiveDays * DAY } : {}),
-    ...(c.classificationId !== undefined ? { classificationId: c.classificationId } : {})
+    ...(c.classificationId !== undefined ? { classificationId: c.classificationId } : {}),
   }
 }
 
@@ -164,12 +254,24 @@ export function indexConditions (ctx: Ctx, orgId: string, c: Conditions, now: nu
  * The search through the in-memory index (see search-index.ts): the same conditions as conditionSql, then the
  * page's rows read by seq.
  */
-function indexedSearch (ctx: Ctx, caller: Caller, c: IndexConditions, byActivity: boolean, after: CursorKey | undefined, max: number): Page<GovernedSpace> {
+function indexedSearch (
+  ctx: Ctx,
+  caller: Caller,
+  c: IndexConditions,
+  byActivity: boolean,
+  after: CursorKey | undefined,
+  max: number
+): Page<GovernedSpace> {
   const seqs = searchIndex(ctx).search({
-    ...c, byActivity, limit: max + 1,
-    ...(after ? { after: { ms: Date.parse(String(after[0])), id: String(after[1]) } } : {})
+    ...c,
+    byActivity,
+    limit: max + 1,
+    ...(after ? { after: { ms: Date.parse(String(after[0])), id: String(after[1]) } } : {}),
   })
-  const rows = seqs.length === 0 ? [] : ctx.all<GovernedRow>(`SELECT * FROM rooms WHERE seq IN (${seqs.map(() => '?').join(',')})`, ...seqs)
+  const rows =
+    seqs.length === 0
+      ? []
+      : ctx.all<GovernedRow>(`SELECT * FROM rooms WHERE seq IN (${seqs.map(() => '?').join(',')})`, ...seqs)
   const bySeq = new Map(rows.map(r => [r.seq, r]))
   const ordered = seqs.map(seq => bySeq.get(seq)).filter((r): r is GovernedRow => r !== undefined)
   const sort = byActivity ? SORTS.lastactivity : SORTS.created
@@ -195,30 +297,39 @@ function walkIndex (c: Conditions, byCreated: boolean): string {
  * The condition with the fewest candidate spaces, if any has at most DRIVER_CAP: the indexed ones (external
  * domains, directory groups, tags, title trigrams), each as a query of room seqs.
  */
-function smallestDriver (ctx: Ctx, orgId: string, c: Conditions): { sql: string, params: unknown[] } | undefined {
-  const drivers: Array<{ sql: string, params: unknown[] }> = []
+function smallestDriver (ctx: Ctx, orgId: string, c: Conditions): { sql: string; params: unknown[] } | undefined {
+  const drivers: Array<{ sql: string; params: unknown[] }> = []
   const marks = (xs: unknown[]): string => xs.map(() => '?').join(',')
   if (c.domains?.length) {
-    drivers.push({ sql: `SELECT DISTINCT r2.seq FROM room_domains d JOIN rooms r2 ON r2.id = d.room_id WHERE d.domain IN (${marks(c.domains)})`, params: c.domains })
+    drivers.push({
+      sql: `SELECT DISTINCT r2.seq FROM room_domains d JOIN rooms r2 ON r2.id = d.room_id WHERE d.domain IN
+        (${marks(c.domains)})`,
+      params: c.domains,
+    })
   }
   if (c.groups?.length) {
     drivers.push({
-      sql: `SELECT DISTINCT r2.seq FROM group_members g JOIN memberships m ON m.person_id = g.person_id JOIN rooms r2 ON r2.id = m.room_id
+      sql: `SELECT DISTINCT r2.seq FROM group_members g JOIN memberships m ON m.person_id = g.person_id JOIN rooms r2
+        ON r2.id = m.room_id
         WHERE g.group_id IN (${marks(c.groups)})`,
-      params: c.groups
+      params: c.groups,
     })
   }
   if (c.tags?.length) {
     const ids = tagIdsByName(ctx, orgId, c.tags)
     const first = c.tagsMode === 'all' ? ids.slice(0, 1) : ids
-    drivers.push({ sql: `SELECT DISTINCT room_seq AS seq FROM space_tags WHERE tag_id IN (${marks(first)})`, params: first })
+    drivers.push({
+      sql: `SELECT DISTINCT room_seq AS seq FROM space_tags WHERE tag_id IN (${marks(first)})`,
+      params: first,
+    })
   }
   if (c.title !== undefined && trigrams(c.title)) {
     drivers.push({ sql: 'SELECT rowid AS seq FROM room_titles WHERE title LIKE ?', params: [`%${c.title}%`] })
   }
-  let best: { sql: string, params: unknown[], n: number } | undefined
+  let best: { sql: string; params: unknown[]; n: number } | undefined
   for (const d of drivers) {
-    const n = ctx.get<{ n: number }>(`SELECT count(*) AS n FROM (${d.sql} LIMIT ${DRIVER_CAP + 1})`, ...d.params)?.n ?? 0
+    const n =
+      ctx.get<{ n: number }>(`SELECT count(*) AS n FROM (${d.sql} LIMIT ${DRIVER_CAP + 1})`, ...d.params)?.n ?? 0
     if (n <= DRIVER_CAP && (!best || n < best.n)) best = { ...d, n }
   }
   return best

@@ -12,26 +12,48 @@ import { audit, orgRoom } from './access.js'
 import { toGoverned, type GovernedRow } from './search.js'
 
 const LEVELS = [
-  ['Public', 'Content anyone may see.'], ['Internal', 'For people of the organisation.'],
-  ['Confidential', 'For the people who need it.'], ['Highly Confidential', 'Named people only; leaks cause serious harm.'],
-  ['Restricted', 'The most sensitive content; handled under the strictest rules.']
+  ['Public', 'Content anyone may see.'],
+  ['Internal', 'For people of the organisation.'],
+  ['Confidential', 'For the people who need it.'],
+  ['Highly Confidential', 'Named people only; leaks cause serious harm.'],
+  ['Restricted', 'The most sensitive content; handled under the strictest rules.'],
 ]
 
 /** The organisation's five classification levels (rank 0 to 4), created on first use as Webex has them. */
 export function classifications (ctx: Ctx, orgId: string) {
-  let rows = ctx.all<{ id: string, rank: number, title: string, description: string, enabled: number, last_modified: string }>(
-    'SELECT * FROM classifications WHERE org_id = ? ORDER BY rank', orgId)
+  let rows = ctx.all<{
+    id: string
+    rank: number
+    title: string
+    description: string
+    enabled: number
+    last_modified: string
+  }>('SELECT * FROM classifications WHERE org_id = ? ORDER BY rank', orgId)
   if (rows.length === 0) {
     ctx.tx(() => {
-      LEVELS.forEach(([title, description], rank) => ctx.run(
-        'INSERT OR IGNORE INTO classifications (id, org_id, rank, title, description, enabled, last_modified) VALUES (?,?,?,?,?,1,?)',
-        stableUuid(`classification:${orgId}:${rank}`), orgId, rank, title, description, ctx.now()))
+      LEVELS.forEach(([title, description], rank) =>
+        ctx.run(
+          'INSERT OR IGNORE INTO classifications (id, org_id, rank, title, description, enabled, last_modified) ' +
+            'VALUES (?,?,?,?,?,1,?)',
+          stableUuid(`classification:${orgId}:${rank}`),
+          orgId,
+          rank,
+          title,
+          description,
+          ctx.now()
+        )
+      )
     })
     rows = ctx.all('SELECT * FROM classifications WHERE org_id = ? ORDER BY rank', orgId)
   }
   return rows.map(r => ({
-    id: encodeId('CLASSIFICATION', r.id), rank: r.rank, title: r.title, description: r.description, enabled: r.enabled === 1,
-    lastModified: r.last_modified, orgId: encodeId('ORGANIZATION', orgId)
+    id: encodeId('CLASSIFICATION', r.id),
+    rank: r.rank,
+    title: r.title,
+    description: r.description,
+    enabled: r.enabled === 1,
+    lastModified: r.last_modified,
+    orgId: encodeId('ORGANIZATION', orgId),
   }))
 }
 
@@ -44,25 +66,48 @@ export function setClassification (ctx: Ctx, caller: Caller, roomId: string, cla
   return ctx.tx(() => {
     const room = orgRoom(ctx, caller, roomId)
     const local = decodeId('CLASSIFICATION', classificationId)
-    const level = local ? ctx.get<{ enabled: number }>('SELECT enabled FROM classifications WHERE id = ? AND org_id = ?', local, caller.orgId) : undefined
+    const level = local
+      ? ctx.get<{ enabled: number }>(
+        'SELECT enabled FROM classifications WHERE id = ? AND org_id = ?',
+        local,
+        caller.orgId
+      )
+      : undefined
     if (!level) throw new BadRequestError('classificationId names no classification of your organisation.')
     if (level.enabled !== 1) throw new BadRequestError('That classification is disabled.')
     ctx.run('UPDATE rooms SET classification_id = ? WHERE id = ?', local, room.id)
-    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, roomId: room.id, action: 'space.classified', detail: { classificationId } })
+    audit(ctx, {
+      orgId: caller.orgId,
+      actorId: caller.personId,
+      roomId: room.id,
+      action: 'space.classified',
+      detail: { classificationId },
+    })
     emitRoom(ctx, 'updated', ctx.room(room.id) as RoomRow, caller.personId)
     return governed(ctx, caller, room)
   })
 }
 
 /** Adds someone to any space of the organisation without being a member of it (blocked or not). */
-export function addUser (ctx: Ctx, caller: Caller, roomId: string, body: { personId?: string, personEmail?: string, isModerator?: boolean }): Membership {
+export function addUser (
+  ctx: Ctx,
+  caller: Caller,
+  roomId: string,
+  body: { personId?: string; personEmail?: string; isModerator?: boolean }
+): Membership {
   return ctx.tx(() => {
     const room = orgRoom(ctx, caller, roomId)
     if (room.type === 'direct') throw new BadRequestError('Members of a 1:1 space cannot be changed.')
     const person = resolvePerson(ctx, body)
     if (ctx.membership(room.id, person.id)) throw new ConflictError('The person is already a member of this space.')
     const m = addMember(ctx, room, person, body.isModerator === true, caller.personId)
-    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, roomId: room.id, action: 'space.userAdded', detail: { personId: encodeId('PEOPLE', person.id), email: person.email } })
+    audit(ctx, {
+      orgId: caller.orgId,
+      actorId: caller.personId,
+      roomId: room.id,
+      action: 'space.userAdded',
+      detail: { personId: encodeId('PEOPLE', person.id), email: person.email },
+    })
     return toMembership(m, person, room.type)
   })
 }
@@ -78,7 +123,13 @@ export function removeUser (ctx: Ctx, caller: Caller, roomId: string, personId: 
     ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
     const person = ctx.person(local)!
     emitMembership(ctx, 'deleted', room, m, person, caller.personId)
-    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, roomId: room.id, action: 'space.userRemoved', detail: { personId, email: person.email } })
+    audit(ctx, {
+      orgId: caller.orgId,
+      actorId: caller.personId,
+      roomId: room.id,
+      action: 'space.userRemoved',
+      detail: { personId, email: person.email },
+    })
   })
 }
 
@@ -91,7 +142,13 @@ export function setBlocked (ctx: Ctx, caller: Caller, roomId: string, blocked: b
   return ctx.tx(() => {
     const room = orgRoom(ctx, caller, roomId)
     ctx.run('UPDATE rooms SET is_blocked = ? WHERE id = ?', blocked ? 1 : 0, room.id)
-    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, roomId: room.id, action: blocked ? 'space.blocked' : 'space.unblocked', detail: {} })
+    audit(ctx, {
+      orgId: caller.orgId,
+      actorId: caller.personId,
+      roomId: room.id,
+      action: blocked ? 'space.blocked' : 'space.unblocked',
+      detail: {},
+    })
     return governed(ctx, caller, room)
   })
 }
@@ -101,6 +158,12 @@ export function deleteSpace (ctx: Ctx, caller: Caller, roomId: string): void {
     const room = orgRoom(ctx, caller, roomId)
     const messages = ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', room.id)?.n ?? 0
     eraseRoom(ctx, room, caller.personId)
-    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, roomId: room.id, action: 'space.deleted', detail: { title: room.title, messages } })
+    audit(ctx, {
+      orgId: caller.orgId,
+      actorId: caller.personId,
+      roomId: room.id,
+      action: 'space.deleted',
+      detail: { title: room.title, messages },
+    })
   })
 }

@@ -5,7 +5,13 @@ import type { Ctx } from '../backends/embedded/context.js'
 import type { Tag } from '../schemas/governance.js'
 import { audit, orgRoom } from './access.js'
 
-interface TagRow { seq: number, id: string, org_id: string, name: string, created: string }
+interface TagRow {
+  seq: number
+  id: string
+  org_id: string
+  name: string
+  created: string
+}
 
 // TAG is not a Webex id kind, so tag ids are plain uuids.
 const toTag = (r: TagRow): Tag => ({ id: r.id, name: r.name, created: r.created })
@@ -40,7 +46,12 @@ export function renameTag (ctx: Ctx, caller: Caller, tagId: string, name: string
     const row = tagRow(ctx, caller, tagId)
     assertFree(ctx, caller, name, row.id)
     ctx.run('UPDATE tags SET name = ? WHERE id = ?', name.trim(), row.id)
-    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, action: 'tag.renamed', detail: { tagId, from: row.name, to: name } })
+    audit(ctx, {
+      orgId: caller.orgId,
+      actorId: caller.personId,
+      action: 'tag.renamed',
+      detail: { tagId, from: row.name, to: name },
+    })
     return toTag(tagRow(ctx, caller, tagId))
   })
 }
@@ -50,7 +61,12 @@ export function deleteTag (ctx: Ctx, caller: Caller, tagId: string): void {
     const row = tagRow(ctx, caller, tagId)
     ctx.run('DELETE FROM space_tags WHERE tag_id = ?', row.id)
     ctx.run('DELETE FROM tags WHERE id = ?', row.id)
-    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, action: 'tag.deleted', detail: { tagId, name: row.name } })
+    audit(ctx, {
+      orgId: caller.orgId,
+      actorId: caller.personId,
+      action: 'tag.deleted',
+      detail: { tagId, name: row.name },
+    })
   })
 }
 
@@ -60,13 +76,23 @@ export function tagSpace (ctx: Ctx, caller: Caller, roomId: string, tagId: strin
     const tag = tagRow(ctx, caller, tagId)
     if (on) ctx.run('INSERT OR IGNORE INTO space_tags (room_seq, tag_id) VALUES (?,?)', room.seq, tag.id)
     else ctx.run('DELETE FROM space_tags WHERE room_seq = ? AND tag_id = ?', room.seq, tag.id)
-    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, roomId: room.id, action: on ? 'space.tagged' : 'space.untagged', detail: { tag: tag.name } })
+    audit(ctx, {
+      orgId: caller.orgId,
+      actorId: caller.personId,
+      roomId: room.id,
+      action: on ? 'space.tagged' : 'space.untagged',
+      detail: { tag: tag.name },
+    })
   })
 }
 
 /** Tag ids for names, for search: an unknown name matches nothing rather than failing the search. */
 export function tagIdsByName (ctx: Ctx, orgId: string, names: string[]): string[] {
-  return names.map(n => ctx.get<{ id: string }>('SELECT id FROM tags WHERE org_id = ? AND name = ? COLLATE NOCASE', orgId, n.trim())?.id ?? '')
+  return names.map(
+    n =>
+      ctx.get<{ id: string }>('SELECT id FROM tags WHERE org_id = ? AND name = ? COLLATE NOCASE', orgId, n.trim())
+        ?.id ?? ''
+  )
 }
 
 export function validTagId (tagId: string): string {

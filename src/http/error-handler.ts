@@ -1,9 +1,19 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { WebexError } from '../errors.js'
 
-interface ValidationIssue { instancePath: string, message?: string, keyword: string, params: Record<string, unknown> }
+interface ValidationIssue {
+  instancePath: string
+  message?: string
+  keyword: string
+  params: Record<string, unknown>
+}
 
-const WHERE: Record<string, string> = { body: 'request body', querystring: 'query', params: 'path', headers: 'headers' }
+const WHERE: Record<string, string> = {
+  body: 'request body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'headers',
+}
 
 /** "title" from an ajv issue: the failing field, or the missing one for `required`. */
 function fieldOf (issue: ValidationIssue): string {
@@ -14,17 +24,34 @@ function fieldOf (issue: ValidationIssue): string {
 
 function describe (issue: ValidationIssue, context: string): string {
   const field = fieldOf(issue)
-  if (issue.keyword === 'required') return `The ${WHERE[context] ?? context} is missing the required field '${field}'.`
-  if (issue.keyword === 'enum') return `'${field}' must be one of: ${(issue.params.allowedValues as unknown[]).join(', ')}.`
-  return field ? `'${field}' ${issue.message ?? 'is invalid'}.` : `The ${WHERE[context] ?? context} ${issue.message ?? 'is invalid'}.`
+  if (issue.keyword === 'required') {
+    return `The ${WHERE[context] ?? context} is missing the required field '${field}'.`
+  }
+  if (issue.keyword === 'enum') {
+    return `'${field}' must be one of: ${(issue.params.allowedValues as unknown[]).join(', ')}.`
+  }
+  return field
+    ? `'${field}' ${issue.message ?? 'is invalid'}.`
+    : `The ${WHERE[context] ?? context} ${issue.message ?? 'is invalid'}.`
 }
 
-function send (request: FastifyRequest, reply: FastifyReply, status: number, message: string, descriptions: string[], trackingId = String(request.id)): void {
-  reply.code(status).type('application/json').header('trackingid', trackingId).send({
-    message,
-    errors: descriptions.map(description => ({ description })),
-    trackingId
-  })
+function send (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  message: string,
+  descriptions: string[],
+  trackingId = String(request.id)
+): void {
+  reply
+    .code(status)
+    .type('application/json')
+    .header('trackingid', trackingId)
+    .send({
+      message,
+      errors: descriptions.map(description => ({ description })),
+      trackingId,
+    })
 }
 
 /** The one place errors become responses: every failure leaves in the Webex error shape. */
@@ -36,7 +63,9 @@ export function installErrorHandling (app: FastifyInstance): void {
       return
     }
     if (error.validation) {
-      const descriptions = (error.validation as ValidationIssue[]).map(i => describe(i, error.validationContext ?? 'body'))
+      const descriptions = (error.validation as ValidationIssue[]).map(i =>
+        describe(i, error.validationContext ?? 'body')
+      )
       send(request, reply, 400, descriptions[0], descriptions)
       return
     }
@@ -48,10 +77,14 @@ export function installErrorHandling (app: FastifyInstance): void {
       return
     }
     request.log.error({ err: error }, 'unhandled error')
-    send(request, reply, 500, 'Something went wrong on our side; quote the trackingId when reporting it.', ['Internal error.'])
+    send(request, reply, 500, 'Something went wrong on our side; quote the trackingId when reporting it.', [
+      'Internal error.',
+    ])
   })
 
   app.setNotFoundHandler((request, reply) => {
-    send(request, reply, 404, `No operation ${request.method} ${request.url.split('?')[0]}.`, ['The requested resource could not be found.'])
+    send(request, reply, 404, `No operation ${request.method} ${request.url.split('?')[0]}.`, [
+      'The requested resource could not be found.',
+    ])
   })
 }

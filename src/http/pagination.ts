@@ -1,7 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /** Webex's page sizes: a default and a ceiling; a larger `max` is clamped, never rejected. */
-export interface PageLimits { default: number, limit: number }
+export interface PageLimits {
+  default: number
+  limit: number
+}
 export const LIMITS = {
   rooms: { default: 100, limit: 1000 },
   messages: { default: 50, limit: 1000 },
@@ -9,7 +12,7 @@ export const LIMITS = {
   people: { default: 100, limit: 1000 },
   memberships: { default: 100, limit: 1000 },
   teams: { default: 100, limit: 1000 },
-  webhooks: { default: 100, limit: 1000 }
+  webhooks: { default: 100, limit: 1000 },
 } satisfies Record<string, PageLimits>
 
 export function pageSize (max: number | undefined, limits: PageLimits): number {
@@ -28,7 +31,11 @@ export function linkNext (request: FastifyRequest, reply: FastifyReply, cursor: 
 }
 
 /** A list reply: the Link header for the next page, and the body `{items}`. */
-export function pageReply<T> (request: FastifyRequest, reply: FastifyReply, page: { items: T[], cursor?: string }): { items: T[] } {
+export function pageReply<T> (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: { items: T[]; cursor?: string }
+): { items: T[] } {
   linkNext(request, reply, page.cursor)
   return { items: page.items }
 }

@@ -1,4 +1,5 @@
-/** Retry-After as milliseconds to wait, from delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined if absent or unreadable. */
+/** Retry-After as milliseconds to wait, from delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined if absent
+ * or unreadable. */
 export function retryAfterMs (header: string | undefined, now: number): number | undefined {
   if (!header) return undefined
   if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000

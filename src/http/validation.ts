@@ -4,7 +4,13 @@ import type { FastifySchemaCompiler } from 'fastify'
 import { CONNECTOR_KEYWORDS } from '../schemas/common.js'
 
 function makeAjv (coerceTypes: boolean | 'array'): Ajv {
-  const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: true, allErrors: false, keywords: [...CONNECTOR_KEYWORDS] })
+  const ajv = new Ajv({
+    coerceTypes,
+    useDefaults: true,
+    removeAdditional: true,
+    allErrors: false,
+    keywords: [...CONNECTOR_KEYWORDS],
+  })
   // ajv-formats is CommonJS: under NodeNext its callable export is `.default`.
   formats.default(ajv)
   return ajv

@@ -6,63 +6,131 @@ import { pageReply, pageSize } from '../http/pagination.js'
 import type { FlowRuntime } from '../flows/runtime.js'
 
 const tags = ['Flows']
-const FlowIdParam = IdParam('flowId', { summary: 'Flow', description: 'The flow id (its file name without .json).', visibility: 'important' })
+const FlowIdParam = IdParam('flowId', {
+  summary: 'Flow',
+  description: 'The flow id (its file name without .json).',
+  visibility: 'important',
+})
 const RunParams = Type.Object({
   ...FlowIdParam.properties,
-  ...IdParam('runId', { summary: 'Run', description: 'The run id.', visibility: 'important' }).properties
+  ...IdParam('runId', { summary: 'Run', description: 'The run id.', visibility: 'important' }).properties,
 })
 const RUN_LIMITS = { default: 50, limit: 500 }
 
 /** The workflow runtime's flows and their run history: owners see their flows, compliance officers all. */
 export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = async (app, { runtime }) => {
-  app.get('/v1/flows', {
-    schema: {
-      operationId: 'ListFlows', summary: 'List Flows', tags, description: 'The flows loaded from flows/ that you own (all of them for a compliance officer).',
-      response: { 200: ListOf(Flow, 'items'), ...errorResponses }
-    }
-  }, async (request) => ({ items: runtime.list(request.caller) }))
+  app.get(
+    '/v1/flows',
+    {
+      schema: {
+        operationId: 'ListFlows',
+        summary: 'List Flows',
+        tags,
+        description: 'The flows loaded from flows/ that you own (all of them for a compliance officer).',
+        response: { 200: ListOf(Flow, 'items'), ...errorResponses },
+      },
+    },
+    async request => ({ items: runtime.list(request.caller) })
+  )
 
-  app.get('/v1/flows/:flowId', {
-    schema: { operationId: 'GetFlow', summary: 'Get Flow', tags, description: 'One flow: trigger, actions, enabled.', params: FlowIdParam, response: { 200: Flow, ...errorResponses } }
-  }, async (request) => runtime.get(request.caller, request.params.flowId))
+  app.get(
+    '/v1/flows/:flowId',
+    {
+      schema: {
+        operationId: 'GetFlow',
+        summary: 'Get Flow',
+        tags,
+        description: 'One flow: trigger, actions, enabled.',
+        params: FlowIdParam,
+        response: { 200: Flow, ...errorResponses },
+      },
+    },
+    async request => runtime.get(request.caller, request.params.flowId)
+  )
 
-  app.put('/v1/flows/:flowId', {
-    schema: {
-      operationId: 'UpdateFlow', summary: 'Enable or Disable Flow', tags, description: 'Turn a flow\'s trigger on or off; kept across restarts.',
-      params: FlowIdParam, body: UpdateFlowBody, response: { 200: Flow, ...errorResponses }
-    }
-  }, async (request) => runtime.setEnabled(request.caller, request.params.flowId, request.body.enabled))
+  app.put(
+    '/v1/flows/:flowId',
+    {
+      schema: {
+        operationId: 'UpdateFlow',
+        summary: 'Enable or Disable Flow',
+        tags,
+        description: "Turn a flow's trigger on or off; kept across restarts.",
+        params: FlowIdParam,
+        body: UpdateFlowBody,
+        response: { 200: Flow, ...errorResponses },
+      },
+    },
+    async request => runtime.setEnabled(request.caller, request.params.flowId, request.body.enabled)
+  )
 
-  app.post('/v1/flows/:flowId/runs', {
-    schema: {
-      operationId: 'RunFlow', summary: 'Run Flow Now', tags,
-      description: 'Start a run now with the given trigger body (owner only: the run acts with the owner\'s rights). Answers 202; follow Location for the outcome.',
-      params: FlowIdParam, body: RunFlowBody,
-      response: {
-        202: { ...FlowRun, description: 'Queued.', headers: { location: { type: 'string', description: 'The run.' } } },
-        ...errorResponses
-      }
+  app.post(
+    '/v1/flows/:flowId/runs',
+    {
+      schema: {
+        operationId: 'RunFlow',
+        summary: 'Run Flow Now',
+        tags,
+        description:
+          "Start a run now with the given trigger body (owner only: the run acts with the owner's rights). Answers " +
+            '202; follow Location for the outcome.',
+        params: FlowIdParam,
+        body: RunFlowBody,
+        response: {
+          202: {
+            ...FlowRun,
+            description: 'Queued.',
+            headers: { location: { type: 'string', description: 'The run.' } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const run = runtime.runNow(request.caller, request.params.flowId, request.body.triggerBody ?? null)
+      const location = new URL(
+        `/v1/flows/${encodeURIComponent(run.flowId)}/runs/${run.id}`,
+        `${request.protocol}://${request.host}`
+      ).toString()
+      return reply.code(202).header('location', location).send(run)
     }
-  }, async (request, reply) => {
-    const run = runtime.runNow(request.caller, request.params.flowId, request.body.triggerBody ?? null)
-    const location = new URL(`/v1/flows/${encodeURIComponent(run.flowId)}/runs/${run.id}`, `${request.protocol}://${request.host}`).toString()
-    return reply.code(202).header('location', location).send(run)
-  })
+  )
 
-  app.get('/v1/flows/:flowId/runs', {
-    schema: {
-      operationId: 'ListFlowRuns', summary: 'List Flow Runs', tags, description: 'A flow\'s runs, newest first (without their actions).',
-      params: FlowIdParam, querystring: ListRunsQuery, response: { 200: ListOf(FlowRun, 'items'), ...errorResponses }
+  app.get(
+    '/v1/flows/:flowId/runs',
+    {
+      schema: {
+        operationId: 'ListFlowRuns',
+        summary: 'List Flow Runs',
+        tags,
+        description: "A flow's runs, newest first (without their actions).",
+        params: FlowIdParam,
+        querystring: ListRunsQuery,
+        response: { 200: ListOf(FlowRun, 'items'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { max, ...q } = request.query
+      return pageReply(
+        request,
+        reply,
+        runtime.runs(request.caller, request.params.flowId, { ...q, max: pageSize(max, RUN_LIMITS) })
+      )
     }
-  }, async (request, reply) => {
-    const { max, ...q } = request.query
-    return pageReply(request, reply, runtime.runs(request.caller, request.params.flowId, { ...q, max: pageSize(max, RUN_LIMITS) }))
-  })
+  )
 
-  app.get('/v1/flows/:flowId/runs/:runId', {
-    schema: {
-      operationId: 'GetFlowRun', summary: 'Get Flow Run', tags, description: 'One run with each action\'s status, inputs, outputs, error and timing.',
-      params: RunParams, response: { 200: FlowRun, ...errorResponses }
-    }
-  }, async (request) => runtime.run(request.caller, request.params.flowId, request.params.runId))
+  app.get(
+    '/v1/flows/:flowId/runs/:runId',
+    {
+      schema: {
+        operationId: 'GetFlowRun',
+        summary: 'Get Flow Run',
+        tags,
+        description: "One run with each action's status, inputs, outputs, error and timing.",
+        params: RunParams,
+        response: { 200: FlowRun, ...errorResponses },
+      },
+    },
+    async request => runtime.run(request.caller, request.params.flowId, request.params.runId)
+  )
 }

@@ -6,42 +6,141 @@ export const MESSAGE_TEXT_MAX_BYTES = 7439
 
 export const Message = Type.Object({
   id: Type.String(meta({ summary: 'id', description: 'The unique identifier of the message.' })),
-  parentId: Type.Optional(Type.String(meta({ summary: 'parentId', description: 'The message this one replies to.', visibility: 'advanced' }))),
+  parentId: Type.Optional(
+    Type.String(
+      meta({ summary: 'parentId', description: 'The message this one replies to.', visibility: 'advanced' })
+    )
+  ),
   roomId: Type.String(meta({ summary: 'roomId', description: 'The space the message was posted in.' })),
-  roomType: Type.String({ enum: ['direct', 'group'], ...meta({ summary: 'roomType', description: 'The type of the space.' }) }),
-  toPersonId: Type.Optional(Type.String(meta({ summary: 'toPersonId', description: 'The recipient of a 1:1 message sent by person id.' }))),
-  toPersonEmail: Type.Optional(Type.String(meta({ summary: 'toPersonEmail', description: 'The recipient of a 1:1 message sent by email.' }))),
+  roomType: Type.String({
+    enum: ['direct', 'group'],
+    ...meta({ summary: 'roomType', description: 'The type of the space.' }),
+  }),
+  toPersonId: Type.Optional(
+    Type.String(meta({ summary: 'toPersonId', description: 'The recipient of a 1:1 message sent by person id.' }))
+  ),
+  toPersonEmail: Type.Optional(
+    Type.String(meta({ summary: 'toPersonEmail', description: 'The recipient of a 1:1 message sent by email.' }))
+  ),
   text: Type.Optional(Type.String(meta({ summary: 'text', description: 'The message in plain text.' }))),
   markdown: Type.Optional(Type.String(meta({ summary: 'markdown', description: 'The message in markdown.' }))),
-  files: Type.Optional(Type.Array(Type.String(), meta({ summary: 'files', description: 'URLs of the attached files.' }))),
+  files: Type.Optional(
+    Type.Array(Type.String(), meta({ summary: 'files', description: 'URLs of the attached files.' }))
+  ),
   personId: Type.String(meta({ summary: 'personId', description: 'The author.' })),
-  personEmail: Type.String(meta({ summary: 'personEmail', description: 'The author\'s email address.' })),
-  mentionedPeople: Type.Optional(Type.Array(Type.String(), meta({ summary: 'mentionedPeople', description: 'People mentioned in the message.' }))),
-  mentionedGroups: Type.Optional(Type.Array(Type.String(), meta({ summary: 'mentionedGroups', description: 'Groups mentioned in the message, such as all.' }))),
-  created: DateTime({ summary: 'created', description: 'When the message was posted.' })
+  personEmail: Type.String(meta({ summary: 'personEmail', description: "The author's email address." })),
+  mentionedPeople: Type.Optional(
+    Type.Array(Type.String(), meta({ summary: 'mentionedPeople', description: 'People mentioned in the message.' }))
+  ),
+  mentionedGroups: Type.Optional(
+    Type.Array(
+      Type.String(),
+      meta({ summary: 'mentionedGroups', description: 'Groups mentioned in the message, such as all.' })
+    )
+  ),
+  created: DateTime({ summary: 'created', description: 'When the message was posted.' }),
 })
 export type Message = Static<typeof Message>
 
 export const CreateMessageBody = Type.Object({
-  roomId: Type.Optional(Type.String({ minLength: 1, ...meta({ summary: 'Space', description: 'Select a recipient space', visibility: 'important' }) })),
-  toPersonId: Type.Optional(Type.String({ minLength: 1, ...meta({ summary: 'Person ID', description: 'The ID of the recipient when sending a 1:1 message', visibility: 'advanced' }) })),
-  toPersonEmail: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^@\\s]+@[^@\\s]+$', ...meta({ summary: 'Email', description: 'The email address of the recipient when sending a private 1:1 message', visibility: 'advanced' }) })),
-  text: Type.Optional(Type.String(meta({ summary: 'Message Text', description: 'Message Text, in plain text, used for clients that do not support markdown', visibility: 'important' }))),
-  markdown: Type.Optional(Type.String(meta({ summary: 'Text', description: 'Message, in markdown format', visibility: 'important' }))),
+  roomId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      ...meta({ summary: 'Space', description: 'Select a recipient space', visibility: 'important' }),
+    })
+  ),
+  toPersonId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      ...meta({
+        summary: 'Person ID',
+        description: 'The ID of the recipient when sending a 1:1 message',
+        visibility: 'advanced',
+      }),
+    })
+  ),
+  toPersonEmail: Type.Optional(
+    Type.String({
+      minLength: 3,
+      maxLength: 320,
+      pattern: '^[^@\\s]+@[^@\\s]+$',
+      ...meta({
+        summary: 'Email',
+        description: 'The email address of the recipient when sending a private 1:1 message',
+        visibility: 'advanced',
+      }),
+    })
+  ),
+  text: Type.Optional(
+    Type.String(
+      meta({
+        summary: 'Message Text',
+        description: 'Message Text, in plain text, used for clients that do not support markdown',
+        visibility: 'important',
+      })
+    )
+  ),
+  markdown: Type.Optional(
+    Type.String(meta({ summary: 'Text', description: 'Message, in markdown format', visibility: 'important' }))
+  ),
   // Webex takes one file URL per message; the route also accepts it as a bare string.
-  files: Type.Optional(Type.Array(Type.String({ format: 'uri', pattern: '^https?://' }), {
-    maxItems: 1, ...meta({ summary: 'Files', description: 'Attach files to this message', visibility: 'advanced' })
-  })),
-  parentId: Type.Optional(Type.String({ minLength: 1, ...meta({ summary: 'Parent message', description: 'Reply in the thread of this message.', visibility: 'advanced' }) }))
+  files: Type.Optional(
+    Type.Array(Type.String({ format: 'uri', pattern: '^https?://' }), {
+      maxItems: 1,
+      ...meta({ summary: 'Files', description: 'Attach files to this message', visibility: 'advanced' }),
+    })
+  ),
+  parentId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      ...meta({
+        summary: 'Parent message',
+        description: 'Reply in the thread of this message.',
+        visibility: 'advanced',
+      }),
+    })
+  ),
 })
 export type CreateMessageBody = Static<typeof CreateMessageBody>
 
 export const ListMessagesQuery = Type.Object({
-  roomId: Type.String({ minLength: 1, ...meta({ summary: 'Space', description: 'List messages in a space for a given space ID', visibility: 'important' }) }),
-  mentionedPeople: Type.Optional(Type.String(meta({ summary: 'Mentioned People', description: 'List messages where the caller is mentioned by specifying \'me\' or the caller personId.', visibility: 'advanced' }))),
-  beforeMessage: Type.Optional(Type.String(meta({ summary: 'Before Message', description: 'List messages sent before a message, by ID.', visibility: 'advanced' }))),
-  before: Type.Optional(Type.String({ format: 'date-time', ...meta({ summary: 'Before', description: 'List messages sent before a date and time, in ISO8601 format.', visibility: 'advanced' }) })),
+  roomId: Type.String({
+    minLength: 1,
+    ...meta({
+      summary: 'Space',
+      description: 'List messages in a space for a given space ID',
+      visibility: 'important',
+    }),
+  }),
+  mentionedPeople: Type.Optional(
+    Type.String(
+      meta({
+        summary: 'Mentioned People',
+        description: "List messages where the caller is mentioned by specifying 'me' or the caller personId.",
+        visibility: 'advanced',
+      })
+    )
+  ),
+  beforeMessage: Type.Optional(
+    Type.String(
+      meta({
+        summary: 'Before Message',
+        description: 'List messages sent before a message, by ID.',
+        visibility: 'advanced',
+      })
+    )
+  ),
+  before: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      ...meta({
+        summary: 'Before',
+        description: 'List messages sent before a date and time, in ISO8601 format.',
+        visibility: 'advanced',
+      }),
+    })
+  ),
   max: Max('Limit the maximum number of messages in the response.'),
-  cursor: Cursor
+  cursor: Cursor,
 })
 export type ListMessagesQuery = Static<typeof ListMessagesQuery>

@@ -5,43 +5,93 @@ export const RoomType = Type.Union([Type.Literal('direct'), Type.Literal('group'
 
 export const Room = Type.Object({
   id: Type.String(meta({ summary: 'id', description: 'The unique identifier of the space.' })),
-  title: Type.String(meta({ summary: 'title', description: 'The title of the space; for a 1:1 space, the other person\'s name.' })),
-  type: Type.String({ enum: ['direct', 'group'], ...meta({ summary: 'type', description: 'direct for a 1:1 space, group for a group space.' }) }),
+  title: Type.String(
+    meta({ summary: 'title', description: "The title of the space; for a 1:1 space, the other person's name." })
+  ),
+  type: Type.String({
+    enum: ['direct', 'group'],
+    ...meta({ summary: 'type', description: 'direct for a 1:1 space, group for a group space.' }),
+  }),
   isLocked: Type.Boolean(meta({ summary: 'isLocked', description: 'Whether the space is moderated (locked).' })),
-  teamId: Type.Optional(Type.String(meta({ summary: 'teamId', description: 'The team the space belongs to, if any.' }))),
-  lastActivity: DateTime({ summary: 'lastActivity', description: 'When the last message or change happened in the space.' }),
+  teamId: Type.Optional(
+    Type.String(meta({ summary: 'teamId', description: 'The team the space belongs to, if any.' }))
+  ),
+  lastActivity: DateTime({
+    summary: 'lastActivity',
+    description: 'When the last message or change happened in the space.',
+  }),
   creatorId: Type.String(meta({ summary: 'creatorId', description: 'The person who created the space.' })),
   created: DateTime({ summary: 'created', description: 'When the space was created.' }),
-  ownerId: Type.String(meta({ summary: 'ownerId', description: 'The organisation that owns the space.', visibility: 'advanced' }))
+  ownerId: Type.String(
+    meta({ summary: 'ownerId', description: 'The organisation that owns the space.', visibility: 'advanced' })
+  ),
 })
 export type Room = Static<typeof Room>
 
 export const RoomSortBy = Type.String({
   enum: ['id', 'lastactivity', 'created'],
-  ...meta({ summary: 'Sort by', description: '(id) the space id, (lastactivity) the last activity timestamp, (created) space creation date.', visibility: 'advanced' })
+  ...meta({
+    summary: 'Sort by',
+    description: '(id) the space id, (lastactivity) the last activity timestamp, (created) space creation date.',
+    visibility: 'advanced',
+  }),
 })
 
 export const ListRoomsQuery = Type.Object({
   max: Max('Maximum number of spaces to return.'),
-  type: Type.Optional(Type.String({
-    enum: ['direct', 'group'],
-    ...meta({ summary: 'Type of space', description: '(group) only include group spaces, (direct) only include 1 to 1 spaces, returns all if not specified.', visibility: 'advanced' })
-  })),
+  type: Type.Optional(
+    Type.String({
+      enum: ['direct', 'group'],
+      ...meta({
+        summary: 'Type of space',
+        description:
+          '(group) only include group spaces, (direct) only include 1 to 1 spaces, returns all if not specified.',
+        visibility: 'advanced',
+      }),
+    })
+  ),
   sortBy: Type.Optional(RoomSortBy),
-  teamId: Type.Optional(Type.String(meta({ summary: 'Team', description: 'Only include spaces of this team.', visibility: 'advanced' }))),
-  cursor: Cursor
+  teamId: Type.Optional(
+    Type.String(meta({ summary: 'Team', description: 'Only include spaces of this team.', visibility: 'advanced' }))
+  ),
+  cursor: Cursor,
 })
 export type ListRoomsQuery = Static<typeof ListRoomsQuery>
 
 export const CreateRoomBody = Type.Object({
-  title: Type.String({ minLength: 1, maxLength: 256, ...meta({ summary: 'Title', description: 'Space Title', visibility: 'important' }) }),
-  teamId: Type.Optional(Type.String({ minLength: 1, ...meta({ summary: 'Team', description: 'Optionally select a team', visibility: 'advanced' }) })),
-  isLocked: Type.Optional(Type.Boolean(meta({ summary: 'Is locked?', description: 'Create the space moderated, with the creator as moderator.', visibility: 'advanced' })))
+  title: Type.String({
+    minLength: 1,
+    maxLength: 256,
+    ...meta({ summary: 'Title', description: 'Space Title', visibility: 'important' }),
+  }),
+  teamId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      ...meta({ summary: 'Team', description: 'Optionally select a team', visibility: 'advanced' }),
+    })
+  ),
+  isLocked: Type.Optional(
+    Type.Boolean(
+      meta({
+        summary: 'Is locked?',
+        description: 'Create the space moderated, with the creator as moderator.',
+        visibility: 'advanced',
+      })
+    )
+  ),
 })
 export type CreateRoomBody = Static<typeof CreateRoomBody>
 
 export const UpdateRoomBody = Type.Object({
-  title: Type.Optional(Type.String({ minLength: 1, maxLength: 256, ...meta({ summary: 'Title', description: 'The new title of the space.' }) })),
-  isLocked: Type.Optional(Type.Boolean(meta({ summary: 'Is locked?', description: 'Lock (moderate) or unlock the space.' })))
+  title: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      ...meta({ summary: 'Title', description: 'The new title of the space.' }),
+    })
+  ),
+  isLocked: Type.Optional(
+    Type.Boolean(meta({ summary: 'Is locked?', description: 'Lock (moderate) or unlock the space.' }))
+  ),
 })
 export type UpdateRoomBody = Static<typeof UpdateRoomBody>

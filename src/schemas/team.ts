@@ -6,13 +6,22 @@ export const Team = Type.Object({
   name: Type.String(meta({ summary: 'name', description: 'The team name.' })),
   description: Type.Optional(Type.String(meta({ summary: 'description', description: 'What the team is for.' }))),
   creatorId: Type.String(meta({ summary: 'creatorId', description: 'The person who created the team.' })),
-  created: DateTime({ summary: 'created', description: 'When the team was created.' })
+  created: DateTime({ summary: 'created', description: 'When the team was created.' }),
 })
 export type Team = Static<typeof Team>
 
 export const CreateTeamBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 256, ...meta({ summary: 'Name', description: 'The team name.', visibility: 'important' }) }),
-  description: Type.Optional(Type.String({ maxLength: 1024, ...meta({ summary: 'Description', description: 'What the team is for.', visibility: 'advanced' }) }))
+  name: Type.String({
+    minLength: 1,
+    maxLength: 256,
+    ...meta({ summary: 'Name', description: 'The team name.', visibility: 'important' }),
+  }),
+  description: Type.Optional(
+    Type.String({
+      maxLength: 1024,
+      ...meta({ summary: 'Description', description: 'What the team is for.', visibility: 'advanced' }),
+    })
+  ),
 })
 export type CreateTeamBody = Static<typeof CreateTeamBody>
 

@@ -6,10 +6,12 @@
 import Database from 'better-sqlite3'
 import { parentPort, workerData } from 'node:worker_threads'
 
-const { file, intervalMs } = workerData as { file: string, intervalMs: number }
+const { file, intervalMs } = workerData as { file: string; intervalMs: number }
 const db = new Database(file)
 db.pragma('busy_timeout = 5000')
-const timer = setInterval(() => { db.pragma('wal_checkpoint(PASSIVE)') }, intervalMs)
+const timer = setInterval(() => {
+  db.pragma('wal_checkpoint(PASSIVE)')
+}, intervalMs)
 parentPort!.on('message', (m: 'stop') => {
   if (m !== 'stop') return
   clearInterval(timer)

@@ -21,7 +21,9 @@ export class Checkpointer {
     })
   }
 
-  async start (): Promise<void> { await this.ready }
+  async start (): Promise<void> {
+    await this.ready
+  }
 
   stop (): Promise<void> {
     this.stopped ??= stopThread(this.thread, 'stop', m => m === 'stopped')

@@ -121,13 +121,15 @@ export const MIGRATIONS: string[] = [
       external_count = external_count - (SELECT p.org_id <> rooms.org_id FROM people p WHERE p.id = OLD.person_id)
     WHERE id = OLD.room_id;
     UPDATE room_domains SET members = members - 1 WHERE room_id = OLD.room_id
-      AND domain = (SELECT lower(substr(p.email, instr(p.email, '@') + 1)) FROM people p JOIN rooms r ON r.id = OLD.room_id
+      AND domain = (SELECT lower(substr(p.email, instr(p.email, '@') + 1)) FROM people p JOIN rooms r ON r.id =
+      OLD.room_id
                     WHERE p.id = OLD.person_id AND p.org_id <> r.org_id);
     DELETE FROM room_domains WHERE room_id = OLD.room_id AND members <= 0;
   END;
   UPDATE rooms SET
     member_count = (SELECT count(*) FROM memberships m WHERE m.room_id = rooms.id),
-    external_count = (SELECT count(*) FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = rooms.id AND p.org_id <> rooms.org_id);
+    external_count = (SELECT count(*) FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id =
+    rooms.id AND p.org_id <> rooms.org_id);
   INSERT INTO room_domains (room_id, domain, members)
     SELECT m.room_id, lower(substr(p.email, instr(p.email, '@') + 1)), count(*)
     FROM memberships m JOIN people p ON p.id = m.person_id JOIN rooms r ON r.id = m.room_id
@@ -151,7 +153,8 @@ export const MIGRATIONS: string[] = [
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, org_id TEXT NOT NULL, name TEXT NOT NULL,
     created TEXT NOT NULL, UNIQUE (org_id, name COLLATE NOCASE)
   );
-  CREATE TABLE space_tags (room_seq INTEGER NOT NULL, tag_id TEXT NOT NULL, PRIMARY KEY (room_seq, tag_id)) WITHOUT ROWID;
+  CREATE TABLE space_tags (room_seq INTEGER NOT NULL, tag_id TEXT NOT NULL, PRIMARY KEY (room_seq, tag_id)) WITHOUT
+  ROWID;
   CREATE INDEX space_tags_tag ON space_tags(tag_id, room_seq);
   CREATE TABLE classifications (
     id TEXT PRIMARY KEY, org_id TEXT NOT NULL, rank INTEGER NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL,
@@ -161,15 +164,19 @@ export const MIGRATIONS: string[] = [
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, org_id TEXT NOT NULL, name TEXT NOT NULL,
     description TEXT, created TEXT NOT NULL, UNIQUE (org_id, name COLLATE NOCASE)
   );
-  CREATE TABLE group_members (group_id TEXT NOT NULL, person_id TEXT NOT NULL, PRIMARY KEY (group_id, person_id)) WITHOUT ROWID;
+  CREATE TABLE group_members (group_id TEXT NOT NULL, person_id TEXT NOT NULL, PRIMARY KEY (group_id, person_id))
+  WITHOUT ROWID;
   CREATE INDEX group_members_person ON group_members(person_id, group_id);
   CREATE TABLE retention_policies (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, org_id TEXT NOT NULL, name TEXT NOT NULL,
-    conditions TEXT NOT NULL, action TEXT NOT NULL CHECK (action IN ('deleteMessages','deleteSpaces')), days INTEGER NOT NULL,
-    enabled INTEGER NOT NULL DEFAULT 1, priority INTEGER NOT NULL DEFAULT 100, created_by TEXT NOT NULL, created TEXT NOT NULL
+    conditions TEXT NOT NULL, action TEXT NOT NULL CHECK (action IN ('deleteMessages','deleteSpaces')), days INTEGER
+    NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1, priority INTEGER NOT NULL DEFAULT 100, created_by TEXT NOT NULL, created TEXT
+    NOT NULL
   );
   CREATE TABLE retention_overrides (
-    room_id TEXT PRIMARY KEY, mode TEXT NOT NULL CHECK (mode IN ('keep','days')), days INTEGER, set_by TEXT NOT NULL, created TEXT NOT NULL
+    room_id TEXT PRIMARY KEY, mode TEXT NOT NULL CHECK (mode IN ('keep','days')), days INTEGER, set_by TEXT NOT NULL,
+    created TEXT NOT NULL
   );
   CREATE TABLE audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL, at TEXT NOT NULL, actor_id TEXT, policy_id TEXT,
@@ -182,7 +189,8 @@ export const MIGRATIONS: string[] = [
   `
   -- Webex backend: one Webex webhook per local subscriber ("firehose") relays their events to this service.
   CREATE TABLE webex_firehoses (
-    owner_id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, secret TEXT NOT NULL, target_url TEXT NOT NULL, created TEXT NOT NULL
+    owner_id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, secret TEXT NOT NULL, target_url TEXT NOT NULL, created TEXT
+    NOT NULL
   );
   `,
   `
@@ -191,14 +199,18 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE flow_runs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, flow_id TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('Queued','Running','Succeeded','Failed','Cancelled','Skipped')),
-    source TEXT NOT NULL CHECK (source IN ('event','recurrence','manual')), trigger_name TEXT NOT NULL, trigger_body TEXT NOT NULL,
-    event_seq INTEGER, created TEXT NOT NULL, created_ms INTEGER NOT NULL, started TEXT, finished TEXT, finished_ms INTEGER, error TEXT
+    source TEXT NOT NULL CHECK (source IN ('event','recurrence','manual')), trigger_name TEXT NOT NULL, trigger_body
+    TEXT NOT NULL,
+    event_seq INTEGER, created TEXT NOT NULL, created_ms INTEGER NOT NULL, started TEXT, finished TEXT, finished_ms
+    INTEGER, error TEXT
   );
   CREATE INDEX flow_runs_flow ON flow_runs(flow_id, seq);
   CREATE INDEX flow_runs_open ON flow_runs(status) WHERE status IN ('Queued','Running');
   CREATE TABLE flow_run_actions (
-    run_seq INTEGER NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, iteration TEXT, type TEXT NOT NULL, status TEXT NOT NULL,
-    attempts INTEGER NOT NULL, inputs TEXT, outputs TEXT, error TEXT, started TEXT NOT NULL, finished TEXT NOT NULL, duration_ms INTEGER NOT NULL,
+    run_seq INTEGER NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, iteration TEXT, type TEXT NOT NULL, status
+    TEXT NOT NULL,
+    attempts INTEGER NOT NULL, inputs TEXT, outputs TEXT, error TEXT, started TEXT NOT NULL, finished TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
     PRIMARY KEY (run_seq, ord)
   ) WITHOUT ROWID;
   `,
@@ -206,16 +218,23 @@ export const MIGRATIONS: string[] = [
   -- Advanced search runs over an in-memory index (governance/search-index.ts); these triggers note every space
   -- whose searchable facts may have changed, whatever wrote them, so the index reloads exactly those.
   CREATE TABLE search_dirty (room_seq INTEGER PRIMARY KEY) WITHOUT ROWID;
-  CREATE TRIGGER search_rooms_insert AFTER INSERT ON rooms BEGIN INSERT OR IGNORE INTO search_dirty VALUES (NEW.seq); END;
-  CREATE TRIGGER search_rooms_update AFTER UPDATE ON rooms BEGIN INSERT OR IGNORE INTO search_dirty VALUES (NEW.seq); END;
-  CREATE TRIGGER search_rooms_delete AFTER DELETE ON rooms BEGIN INSERT OR IGNORE INTO search_dirty VALUES (OLD.seq); END;
-  CREATE TRIGGER search_tags_insert AFTER INSERT ON space_tags BEGIN INSERT OR IGNORE INTO search_dirty VALUES (NEW.room_seq); END;
-  CREATE TRIGGER search_tags_delete AFTER DELETE ON space_tags BEGIN INSERT OR IGNORE INTO search_dirty VALUES (OLD.room_seq); END;
+  CREATE TRIGGER search_rooms_insert AFTER INSERT ON rooms BEGIN INSERT OR IGNORE INTO search_dirty VALUES (NEW.seq);
+  END;
+  CREATE TRIGGER search_rooms_update AFTER UPDATE ON rooms BEGIN INSERT OR IGNORE INTO search_dirty VALUES (NEW.seq);
+  END;
+  CREATE TRIGGER search_rooms_delete AFTER DELETE ON rooms BEGIN INSERT OR IGNORE INTO search_dirty VALUES (OLD.seq);
+  END;
+  CREATE TRIGGER search_tags_insert AFTER INSERT ON space_tags BEGIN INSERT OR IGNORE INTO search_dirty VALUES
+  (NEW.room_seq); END;
+  CREATE TRIGGER search_tags_delete AFTER DELETE ON space_tags BEGIN INSERT OR IGNORE INTO search_dirty VALUES
+  (OLD.room_seq); END;
   CREATE TRIGGER search_group_members_insert AFTER INSERT ON group_members BEGIN
-    INSERT OR IGNORE INTO search_dirty SELECT r.seq FROM memberships m JOIN rooms r ON r.id = m.room_id WHERE m.person_id = NEW.person_id;
+    INSERT OR IGNORE INTO search_dirty SELECT r.seq FROM memberships m JOIN rooms r ON r.id = m.room_id WHERE
+    m.person_id = NEW.person_id;
   END;
   CREATE TRIGGER search_group_members_delete AFTER DELETE ON group_members BEGIN
-    INSERT OR IGNORE INTO search_dirty SELECT r.seq FROM memberships m JOIN rooms r ON r.id = m.room_id WHERE m.person_id = OLD.person_id;
+    INSERT OR IGNORE INTO search_dirty SELECT r.seq FROM memberships m JOIN rooms r ON r.id = m.room_id WHERE
+    m.person_id = OLD.person_id;
   END;
   `,
   `
@@ -230,7 +249,8 @@ export const MIGRATIONS: string[] = [
     data TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
     last_status INTEGER, last_error TEXT, created TEXT NOT NULL, finished TEXT
   );
-  INSERT INTO deliveries_new SELECT seq, subscription_id, event_seq, status, data, attempts, next_attempt_at, last_status, last_error, created, finished
+  INSERT INTO deliveries_new SELECT seq, subscription_id, event_seq, status, data, attempts, next_attempt_at,
+  last_status, last_error, created, finished
     FROM deliveries;
   DELETE FROM sqlite_sequence WHERE name = 'deliveries_new';
   INSERT INTO sqlite_sequence (name, seq) SELECT 'deliveries_new', seq FROM sqlite_sequence WHERE name = 'deliveries';
@@ -238,5 +258,5 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE deliveries_new RENAME TO deliveries;
   CREATE INDEX deliveries_pending ON deliveries(subscription_id, seq) WHERE status = 'pending';
   CREATE INDEX deliveries_dead ON deliveries(subscription_id, seq) WHERE status = 'dead';
-  `
+  `,
 ]

@@ -38,7 +38,9 @@ export function openDatabase (opts: OpenOptions): Db {
 function migrate (db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number
   if (current > MIGRATIONS.length) {
-    throw new Error(`The store was written by a newer release (schema ${current}, this release knows ${MIGRATIONS.length}).`)
+    throw new Error(
+      `The store was written by a newer release (schema ${current}, this release knows ${MIGRATIONS.length}).`
+    )
   }
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {

@@ -18,7 +18,10 @@ export interface ChangeEvent {
   /** When what a subscriber sees depends on who they are (a 1:1 space's title), their view of `data`. */
   viewData?: (viewerId: string) => Record<string, unknown>
 }
-export interface StoredEvent extends ChangeEvent { seq: number, created: string }
+export interface StoredEvent extends ChangeEvent {
+  seq: number
+  created: string
+}
 
 /** Runs inside the transaction that recorded the event: whatever it writes commits or rolls back with it. */
 export type EventSink = (e: StoredEvent) => void
@@ -41,22 +44,40 @@ export class Store {
   /** Bumped by every write transaction; read caches key their validity on it. */
   generation = 0
 
-  constructor (readonly db: Db, readonly clock: () => number = Date.now) {}
+  constructor (
+    readonly db: Db,
+    readonly clock: () => number = Date.now
+  ) {}
 
-  now (): string { return new Date(this.clock()).toISOString() }
+  now (): string {
+    return new Date(this.clock()).toISOString()
+  }
 
   q (sql: string): Statement {
     let s = this.stmts.get(sql)
-    if (!s) { s = this.db.prepare(sql); this.stmts.set(sql, s) }
+    if (!s) {
+      s = this.db.prepare(sql)
+      this.stmts.set(sql, s)
+    }
     return s
   }
 
-  get<T> (sql: string, ...params: unknown[]): T | undefined { return this.q(sql).get(...params) as T | undefined }
-  all<T> (sql: string, ...params: unknown[]): T[] { return this.q(sql).all(...params) as T[] }
-  run (sql: string, ...params: unknown[]): number { return this.q(sql).run(...params).changes }
+  get<T>(sql: string, ...params: unknown[]): T | undefined {
+    return this.q(sql).get(...params) as T | undefined
+  }
+
+  all<T>(sql: string, ...params: unknown[]): T[] {
+    return this.q(sql).all(...params) as T[]
+  }
+
+  run (sql: string, ...params: unknown[]): number {
+    return this.q(sql).run(...params).changes
+  }
 
   /** Runs `fn` in one transaction, committed before this returns (with any group still open before it). */
-  tx<T> (fn: () => T): T { return this.transact(fn, false) }
+  tx<T>(fn: () => T): T {
+    return this.transact(fn, false)
+  }
 
   /**
    * Runs `fn` in a transaction that commits with the others of this event-loop turn (group commit): at a
@@ -65,9 +86,11 @@ export class Store {
    * Nothing outside this connection sees it before the commit; whoever answers a caller waits for
    * `whenCommitted`, so no one is told of a write that a crash could still lose.
    */
-  txGrouped<T> (fn: () => T): T { return this.transact(fn, true) }
+  txGrouped<T>(fn: () => T): T {
+    return this.transact(fn, true)
+  }
 
-  private transact<T> (fn: () => T, grouped: boolean): T {
+  private transact<T>(fn: () => T, grouped: boolean): T {
     const top = this.depth === 0
     if (top && grouped && !this.group) this.begin()
     this.depth++
@@ -116,7 +139,8 @@ export class Store {
     this.db.close()
   }
 
-  /** Calls back once nothing written so far is uncommitted (at once when nothing is), with the commit's error if it failed. */
+  /** Calls back once nothing written so far is uncommitted (at once when nothing is), with the commit's error if it
+   * failed. */
   whenCommitted (callback: (err?: Error) => void): void {
     if (this.group) this.group.waiters.push(callback)
     else callback()
@@ -131,16 +155,24 @@ export class Store {
   /** Appends to the change log and hands the event to the sinks, all inside the current transaction. */
   emit (e: ChangeEvent): void {
     const created = this.now()
-    const info = this.q('INSERT INTO events (resource, event, actor_id, room_id, org_id, data, created) VALUES (?,?,?,?,?,?,?)')
-      .run(e.resource, e.event, e.actorId, e.roomId ?? null, e.orgId, JSON.stringify(e.data), created)
+    const info = this.q(
+      'INSERT INTO events (resource, event, actor_id, room_id, org_id, data, created) VALUES (?,?,?,?,?,?,?)'
+    ).run(e.resource, e.event, e.actorId, e.roomId ?? null, e.orgId, JSON.stringify(e.data), created)
     this.notify = true
     const stored: StoredEvent = { ...e, seq: Number(info.lastInsertRowid), created }
     for (const sink of this.sinks) sink(stored)
   }
 
   /** Makes the current transaction wake the commit listeners, for writes that queue work without an event. */
-  wakeOnCommit (): void { this.notify = true }
+  wakeOnCommit (): void {
+    this.notify = true
+  }
 
-  onEvent (sink: EventSink): void { this.sinks.push(sink) }
-  onCommit (listener: () => void): void { this.commitListeners.push(listener) }
+  onEvent (sink: EventSink): void {
+    this.sinks.push(sink)
+  }
+
+  onCommit (listener: () => void): void {
+    this.commitListeners.push(listener)
+  }
 }

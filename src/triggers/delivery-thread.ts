@@ -12,7 +12,12 @@ import { TriggerRegistry } from './registry.js'
 import { DeliveryWorker, type DeliveryOptions, type OutboxWriter } from './worker.js'
 import type { ToThread, FromThread } from './threaded.js'
 
-const data = workerData as { dataDir: string, synchronous: 'NORMAL' | 'FULL', delivery: DeliveryOptions & { deadLetterCap: number }, logLevel: string }
+const data = workerData as {
+  dataDir: string
+  synchronous: 'NORMAL' | 'FULL'
+  delivery: DeliveryOptions & { deadLetterCap: number }
+  logLevel: string
+}
 const port = parentPort!
 const post = (m: FromThread): void => port.postMessage(m)
 const store = new Store(openDatabase({ dataDir: data.dataDir, synchronous: data.synchronous }))
@@ -20,23 +25,38 @@ const registry = new TriggerRegistry(store, {
   allowPrivateTargets: data.delivery.allowPrivateTargets,
   deadLetterCap: data.delivery.deadLetterCap,
   // Fan-out happens in the main thread, inside the change's transaction; this registry never sees events.
-  canSee: () => false
+  canSee: () => false,
 })
 const writer: OutboxWriter = {
   delivered: (through, resetStreak) => post({ type: 'delivered', through, resetStreak }),
   failed: failure => post({ type: 'failed', failure }),
-  deactivate: (subscriptionId, reason) => post({ type: 'deactivate', subscriptionId, reason })
+  deactivate: (subscriptionId, reason) => post({ type: 'deactivate', subscriptionId, reason }),
 }
 const log = pino({ level: data.logLevel, name: 'delivery' })
-const worker = new DeliveryWorker(store, registry, { ...data.delivery, wakeOnCommit: false, flushDelayMs: 20, writer, log: log as never })
+const worker = new DeliveryWorker(store, registry, {
+  ...data.delivery,
+  wakeOnCommit: false,
+  flushDelayMs: 20,
+  writer,
+  log: log as never,
+})
 
 port.on('message', (m: ToThread) => {
   switch (m.type) {
-    case 'wake': worker.wake(m.ids); break
-    case 'changed': registry.refresh(); break
-    case 'kick': worker.kick(); break
+    case 'wake':
+      worker.wake(m.ids)
+      break
+    case 'changed':
+      registry.refresh()
+      break
+    case 'kick':
+      worker.kick()
+      break
     case 'stop':
-      void worker.stop().then(() => { store.close(); post({ type: 'stopped' }) })
+      void worker.stop().then(() => {
+        store.close()
+        post({ type: 'stopped' })
+      })
   }
 })
 worker.kick()

@@ -6,7 +6,7 @@ const KEYS: Record<string, string[]> = {
   memberships: ['roomId', 'personId', 'personEmail', 'isModerator'],
   // roomId on rooms is ours (Webex has none): the connector's space triggers narrow to one space with it.
   rooms: ['type', 'isLocked', 'roomId'],
-  all: ['roomId']
+  all: ['roomId'],
 }
 
 export type Filter = Array<[string, string]>
@@ -20,7 +20,9 @@ export function parseFilter (resource: string, raw: string | undefined | null): 
     const key = part.slice(0, eq)
     const value = decodeURIComponent(part.slice(eq + 1))
     if (!KEYS[resource]?.includes(key)) {
-      throw new BadRequestError(`filter key '${key}' is not supported for ${resource}; use ${(KEYS[resource] ?? []).join(', ')}.`)
+      throw new BadRequestError(
+        `filter key '${key}' is not supported for ${resource}; use ${(KEYS[resource] ?? []).join(', ')}.`
+      )
     }
     pairs.push([key, value])
   }
@@ -32,15 +34,23 @@ export function matches (filter: Filter, resource: string, data: Record<string, 
   for (const [key, value] of filter) {
     let ok: boolean
     switch (key) {
-      case 'roomId': ok = (resource === 'rooms' ? data.id : data.roomId) === value; break
+      case 'roomId':
+        ok = (resource === 'rooms' ? data.id : data.roomId) === value
+        break
       case 'mentionedPeople': {
         const who = value === 'me' ? ownerId : value
         ok = Array.isArray(data.mentionedPeople) && data.mentionedPeople.includes(who)
         break
       }
-      case 'hasFiles': ok = (Array.isArray(data.files) && data.files.length > 0) === (value === 'true'); break
-      case 'isModerator': case 'isLocked': ok = String(data[key]) === value; break
-      default: ok = data[key] === value
+      case 'hasFiles':
+        ok = (Array.isArray(data.files) && data.files.length > 0) === (value === 'true')
+        break
+      case 'isModerator':
+      case 'isLocked':
+        ok = String(data[key]) === value
+        break
+      default:
+        ok = data[key] === value
     }
     if (!ok) return false
   }

@@ -8,21 +8,47 @@ import { matches, parseFilter, type Filter } from './filters.js'
 import { checkTargetUrl } from './url-policy.js'
 
 export interface SubscriptionRow {
-  seq: number, id: string, owner_id: string, org_id: string, name: string, target_url: string, resource: string, event: string,
-  filter: string | null, secret: string | null, status: 'active' | 'inactive', source: string, consecutive_failures: number, created: string,
+  seq: number
+  id: string
+  owner_id: string
+  org_id: string
+  name: string
+  target_url: string
+  resource: string
+  event: string
+  filter: string | null
+  secret: string | null
+  status: 'active' | 'inactive'
+  source: string
+  consecutive_failures: number
+  created: string
   delivered_through: number
 }
 /** An outbox row joined with its event: everything needed to build the envelope. */
 export interface DeliveryRow {
-  seq: number, subscription_id: string, data: string | null, attempts: number, next_attempt_at: number,
-  last_status: number | null, last_error: string | null, created: string, finished: string | null,
-  resource: string, event: string, actor_id: string, event_data: string
+  seq: number
+  subscription_id: string
+  data: string | null
+  attempts: number
+  next_attempt_at: number
+  last_status: number | null
+  last_error: string | null
+  created: string
+  finished: string | null
+  resource: string
+  event: string
+  actor_id: string
+  event_data: string
 }
 export const DELIVERY_SELECT = `SELECT d.*, e.resource, e.event, e.actor_id, e.data AS event_data
   FROM deliveries d JOIN events e ON e.seq = d.event_seq`
 
 /** Who owns a subscription, as the visibility rule needs it. */
-export interface Owner { personId: string, orgId: string, roles: string[] }
+export interface Owner {
+  personId: string
+  orgId: string
+  roles: string[]
+}
 /** May this owner see the space an event is about? Supplied by the backend that knows memberships. */
 export type CanSee = (owner: Owner, e: StoredEvent) => boolean
 
@@ -41,13 +67,25 @@ export const deliveryId = (seq: number): string => encodeId('DELIVERY', stableUu
 /** The id of this service as a Webex "application", stamped on webhooks it creates. */
 export const APP_ID = encodeId('APPLICATION', stableUuid('app:webex-spaces-connector'))
 
-interface Cached { row: SubscriptionRow, filter: Filter, owner: Owner }
+interface Cached {
+  row: SubscriptionRow
+  filter: Filter
+  owner: Owner
+}
 
 /** Runs in the event's transaction for a local subscription: `envelope` is the webhook body it would have got. */
 export type LocalSink = (row: SubscriptionRow, e: StoredEvent, envelope: string) => void
 
 /** A subscription a local consumer wants: keyed by `target` (e.g. flow:welcome-new-member). */
-export interface LocalSubscription { target: string, name: string, ownerId: string, orgId: string, resource: string, event: string, filter?: string }
+export interface LocalSubscription {
+  target: string
+  name: string
+  ownerId: string
+  orgId: string
+  resource: string
+  event: string
+  filter?: string
+}
 
 /**
  * The one registry behind /v1/webhooks, the connector's trigger subscriptions and flow triggers. Its sink
@@ -63,16 +101,28 @@ export class TriggerRegistry {
   private readonly localSinks = new Map<string, LocalSink>()
   private readonly envelopePrefixes = new WeakMap<SubscriptionRow, Map<string, string>>()
 
-  constructor (private readonly store: Store, private readonly opts: RegistryOptions) {
+  constructor (
+    private readonly store: Store,
+    private readonly opts: RegistryOptions
+  ) {
     store.onEvent(e => this.fanOut(e))
   }
 
   toWebhook (r: SubscriptionRow): Webhook {
     return {
-      id: encodeId('WEBHOOK', r.id), name: r.name, targetUrl: r.target_url, resource: r.resource, event: r.event,
-      ...(r.filter ? { filter: r.filter } : {}), ...(r.secret ? { secret: r.secret } : {}),
-      status: r.status, created: r.created, orgId: encodeId('ORGANIZATION', r.org_id), createdBy: encodeId('PEOPLE', r.owner_id),
-      appId: APP_ID, ownedBy: 'creator'
+      id: encodeId('WEBHOOK', r.id),
+      name: r.name,
+      targetUrl: r.target_url,
+      resource: r.resource,
+      event: r.event,
+      ...(r.filter ? { filter: r.filter } : {}),
+      ...(r.secret ? { secret: r.secret } : {}),
+      status: r.status,
+      created: r.created,
+      orgId: encodeId('ORGANIZATION', r.org_id),
+      createdBy: encodeId('PEOPLE', r.owner_id),
+      appId: APP_ID,
+      ownedBy: 'creator',
     }
   }
 
@@ -81,21 +131,45 @@ export class TriggerRegistry {
     parseFilter(body.resource, body.filter)
     const id = newUuid()
     this.store.tx(() => {
-      this.store.run(`INSERT INTO subscriptions (id, owner_id, org_id, name, target_url, resource, event, filter, secret, source, created)
-        VALUES (?,?,?,?,?,?,?,?,?,?,?)`, id, caller.personId, caller.orgId, body.name, targetUrl, body.resource, body.event,
-      body.filter || null, body.secret ?? null, source, this.store.now())
+      this.store.run(
+        `INSERT INTO subscriptions (id, owner_id, org_id, name, target_url, resource, event, filter, secret, source,
+          created)
+        VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+        id,
+        caller.personId,
+        caller.orgId,
+        body.name,
+        targetUrl,
+        body.resource,
+        body.event,
+        body.filter || null,
+        body.secret ?? null,
+        source,
+        this.store.now()
+      )
     })
     this.invalidate()
     return this.toWebhook(this.row(id) as SubscriptionRow)
   }
 
-  list (caller: Caller, q: { max: number, cursor?: string }): Page<Webhook> {
+  list (caller: Caller, q: { max: number; cursor?: string }): Page<Webhook> {
     const after = decodeCursor(q.cursor, ['number'])
     // Local subscriptions (flow triggers) are not webhooks: neither listed nor reachable by id.
     const local = [...this.localSinks.keys()]
-    const rows = this.store.all<SubscriptionRow>(`SELECT * FROM subscriptions WHERE owner_id = ? AND source NOT IN (${local.map(() => '?').join(',')}) AND seq > ? ORDER BY seq LIMIT ?`,
-      caller.personId, ...local, after?.[0] ?? 0, q.max + 1)
-    return toPage(rows, q.max, r => this.toWebhook(r), r => [r.seq])
+    const rows = this.store.all<SubscriptionRow>(
+      `SELECT * FROM subscriptions WHERE owner_id = ? AND source NOT IN (${local.map(() => '?').join(',')}) AND seq >
+        ? ORDER BY seq LIMIT ?`,
+      caller.personId,
+      ...local,
+      after?.[0] ?? 0,
+      q.max + 1
+    )
+    return toPage(
+      rows,
+      q.max,
+      r => this.toWebhook(r),
+      r => [r.seq]
+    )
   }
 
   /** A subscription the caller owns; anyone else's is a 404. */
@@ -107,18 +181,29 @@ export class TriggerRegistry {
     return row
   }
 
-  get (caller: Caller, webhookId: string): Webhook { return this.toWebhook(this.owned(caller, webhookId)) }
+  get (caller: Caller, webhookId: string): Webhook {
+    return this.toWebhook(this.owned(caller, webhookId))
+  }
 
   /** Webex lets an update change name, targetUrl, secret and status, and status only from inactive to active. */
   update (caller: Caller, webhookId: string, body: UpdateWebhookBody): Webhook {
     const row = this.owned(caller, webhookId)
     const targetUrl = checkTargetUrl(body.targetUrl, this.opts.allowPrivateTargets)
-    if (body.status === 'inactive' && row.status === 'active') throw new BadRequestError('status can only be changed from inactive to active.')
+    if (body.status === 'inactive' && row.status === 'active') {
+      throw new BadRequestError('status can only be changed from inactive to active.')
+    }
     const reactivate = body.status === 'active' && row.status === 'inactive'
     this.store.tx(() => {
-      this.store.run(`UPDATE subscriptions SET name = ?, target_url = ?, secret = ?, status = ?, consecutive_failures = ?
-        WHERE id = ?`, body.name, targetUrl, body.secret ?? row.secret, reactivate ? 'active' : row.status,
-      reactivate ? 0 : row.consecutive_failures, row.id)
+      this.store.run(
+        `UPDATE subscriptions SET name = ?, target_url = ?, secret = ?, status = ?, consecutive_failures = ?
+        WHERE id = ?`,
+        body.name,
+        targetUrl,
+        body.secret ?? row.secret,
+        reactivate ? 'active' : row.status,
+        reactivate ? 0 : row.consecutive_failures,
+        row.id
+      )
     })
     this.invalidate()
     return this.toWebhook(this.row(row.id) as SubscriptionRow)
@@ -134,16 +219,31 @@ export class TriggerRegistry {
     this.invalidate()
   }
 
-  deadLetters (caller: Caller, webhookId: string, q: { max: number, cursor?: string }): Page<DeadLetter> {
+  deadLetters (caller: Caller, webhookId: string, q: { max: number; cursor?: string }): Page<DeadLetter> {
     const row = this.owned(caller, webhookId)
     const after = decodeCursor(q.cursor, ['number'])
-    const rows = this.store.all<DeliveryRow>(`${DELIVERY_SELECT} WHERE d.subscription_id = ? AND d.status = 'dead' AND d.seq > ?
-      ORDER BY d.seq LIMIT ?`, row.id, after?.[0] ?? 0, q.max + 1)
-    return toPage(rows, q.max, d => ({
-      id: deliveryId(d.seq), webhookId: encodeId('WEBHOOK', row.id), attempts: d.attempts,
-      ...(d.last_status !== null ? { lastStatus: d.last_status } : {}), lastError: d.last_error ?? '',
-      created: d.created, deadAt: d.finished ?? d.created, payload: JSON.parse(this.envelope(row, d)) as unknown
-    }), d => [d.seq])
+    const rows = this.store.all<DeliveryRow>(
+      `${DELIVERY_SELECT} WHERE d.subscription_id = ? AND d.status = 'dead' AND d.seq > ?
+      ORDER BY d.seq LIMIT ?`,
+      row.id,
+      after?.[0] ?? 0,
+      q.max + 1
+    )
+    return toPage(
+      rows,
+      q.max,
+      d => ({
+        id: deliveryId(d.seq),
+        webhookId: encodeId('WEBHOOK', row.id),
+        attempts: d.attempts,
+        ...(d.last_status !== null ? { lastStatus: d.last_status } : {}),
+        lastError: d.last_error ?? '',
+        created: d.created,
+        deadAt: d.finished ?? d.created,
+        payload: JSON.parse(this.envelope(row, d)) as unknown,
+      }),
+      d => [d.seq]
+    )
   }
 
   /**
@@ -152,17 +252,32 @@ export class TriggerRegistry {
    */
   redeliver (caller: Caller, webhookId: string): number {
     const row = this.owned(caller, webhookId)
-    if (row.status !== 'active') throw new ForbiddenError('Reactivate the webhook (status: active) before redelivering.')
+    if (row.status !== 'active') {
+      throw new ForbiddenError('Reactivate the webhook (status: active) before redelivering.')
+    }
     return this.store.tx(() => {
-      const dead = this.store.all<{ seq: number, event_seq: number, data: string | null, created: string }>(
-        "SELECT seq, event_seq, data, created FROM deliveries WHERE subscription_id = ? AND status = 'dead' ORDER BY seq", row.id)
+      const dead = this.store.all<{ seq: number; event_seq: number; data: string | null; created: string }>(
+        "SELECT seq, event_seq, data, created FROM deliveries WHERE subscription_id = ? AND status = 'dead' ORDER BY " +
+          'seq',
+        row.id
+      )
       for (const d of dead) {
-        this.store.run(`INSERT INTO deliveries (subscription_id, event_seq, status, data, next_attempt_at, created)
-          VALUES (?,?,'pending',?,?,?)`, row.id, d.event_seq, d.data, this.store.clock(), d.created)
+        this.store.run(
+          `INSERT INTO deliveries (subscription_id, event_seq, status, data, next_attempt_at, created)
+          VALUES (?,?,'pending',?,?,?)`,
+          row.id,
+          d.event_seq,
+          d.data,
+          this.store.clock(),
+          d.created
+        )
         this.store.run('DELETE FROM deliveries WHERE seq = ?', d.seq)
       }
       // Commit listeners wake only for events; a redelivery must wake the worker too.
-      if (dead.length > 0) { this.store.wakeOnCommit(); this.queued.add(row.id) }
+      if (dead.length > 0) {
+        this.store.wakeOnCommit()
+        this.queued.add(row.id)
+      }
       return dead.length
     })
   }
@@ -176,7 +291,10 @@ export class TriggerRegistry {
     // Everything before actorId depends only on the subscription and the event type: built once per row object
     // (rows are replaced, never changed, when a subscription changes), as thousands of deliveries a second need it.
     let prefixes = this.envelopePrefixes.get(sub)
-    if (!prefixes) { prefixes = new Map(); this.envelopePrefixes.set(sub, prefixes) }
+    if (!prefixes) {
+      prefixes = new Map()
+      this.envelopePrefixes.set(sub, prefixes)
+    }
     const kind = `${resource}/${event}`
     let prefix = prefixes.get(kind)
     if (prefix === undefined) {
@@ -188,7 +306,9 @@ export class TriggerRegistry {
   }
 
   /** Serves subscriptions of `source` in-process: matching events go to `sink` instead of the outbox. */
-  onLocal (source: string, sink: LocalSink): void { this.localSinks.set(source, sink) }
+  onLocal (source: string, sink: LocalSink): void {
+    this.localSinks.set(source, sink)
+  }
 
   /**
    * Makes the subscriptions of `source` exactly `wanted` (by target): new ones created, changed ones
@@ -196,23 +316,44 @@ export class TriggerRegistry {
    */
   syncLocal (source: string, wanted: LocalSubscription[]): void {
     const have = this.store.all<SubscriptionRow>('SELECT * FROM subscriptions WHERE source = ?', source)
-    const same = (r: SubscriptionRow, w: LocalSubscription): boolean => r.owner_id === w.ownerId && r.resource === w.resource &&
-      r.event === w.event && (r.filter ?? '') === (w.filter ?? '') && r.name === w.name
+    const same = (r: SubscriptionRow, w: LocalSubscription): boolean =>
+      r.owner_id === w.ownerId &&
+      r.resource === w.resource &&
+      r.event === w.event &&
+      (r.filter ?? '') === (w.filter ?? '') &&
+      r.name === w.name
     this.store.tx(() => {
       for (const r of have) {
-        if (!wanted.some(w => w.target === r.target_url && same(r, w))) this.store.run('DELETE FROM subscriptions WHERE id = ?', r.id)
+        if (!wanted.some(w => w.target === r.target_url && same(r, w))) {
+          this.store.run('DELETE FROM subscriptions WHERE id = ?', r.id)
+        }
       }
       for (const w of wanted) {
         parseFilter(w.resource, w.filter)
         if (have.some(r => r.target_url === w.target && same(r, w))) continue
-        this.store.run(`INSERT INTO subscriptions (id, owner_id, org_id, name, target_url, resource, event, filter, secret, source, created)
-          VALUES (?,?,?,?,?,?,?,?,NULL,?,?)`, newUuid(), w.ownerId, w.orgId, w.name, w.target, w.resource, w.event, w.filter ?? null, source, this.store.now())
+        this.store.run(
+          `INSERT INTO subscriptions (id, owner_id, org_id, name, target_url, resource, event, filter, secret,
+            source, created)
+          VALUES (?,?,?,?,?,?,?,?,NULL,?,?)`,
+          newUuid(),
+          w.ownerId,
+          w.orgId,
+          w.name,
+          w.target,
+          w.resource,
+          w.event,
+          w.filter ?? null,
+          source,
+          this.store.now()
+        )
       }
     })
     this.invalidate()
   }
 
-  row (id: string): SubscriptionRow | undefined { return this.store.get('SELECT * FROM subscriptions WHERE id = ?', id) }
+  row (id: string): SubscriptionRow | undefined {
+    return this.store.get('SELECT * FROM subscriptions WHERE id = ?', id)
+  }
 
   /** The subscription as of the last change to any subscription, from memory: the worker asks per delivery. */
   current (id: string): SubscriptionRow | undefined {
@@ -221,7 +362,10 @@ export class TriggerRegistry {
   }
 
   /** Subscription rows changed (status, failures, settings): drop what is cached of them. */
-  invalidate (): void { this.refresh(); this.opts.onChanged?.() }
+  invalidate (): void {
+    this.refresh()
+    this.opts.onChanged?.()
+  }
 
   /** Drops the cached subscriptions (here, or because another thread changed them). */
   refresh (): void {
@@ -230,14 +374,23 @@ export class TriggerRegistry {
     for (const l of this.refreshListeners) l()
   }
 
-  onRefresh (listener: () => void): void { this.refreshListeners.push(listener) }
+  onRefresh (listener: () => void): void {
+    this.refreshListeners.push(listener)
+  }
 
   /** Called by the delivery worker when a subscription's deliveries keep failing. */
   deactivate (subscriptionId: string, reason: string): void {
     this.store.tx(() => {
       this.store.run("UPDATE subscriptions SET status = 'inactive' WHERE id = ?", subscriptionId)
-      this.store.run(`UPDATE deliveries SET status = 'dead', last_error = ?, finished = ? WHERE subscription_id = ? AND status = 'pending'
-        AND seq > (SELECT delivered_through FROM subscriptions WHERE id = ?)`, reason, this.store.now(), subscriptionId, subscriptionId)
+      this.store.run(
+        `UPDATE deliveries SET status = 'dead', last_error = ?, finished = ? WHERE subscription_id = ? AND status =
+          'pending'
+        AND seq > (SELECT delivered_through FROM subscriptions WHERE id = ?)`,
+        reason,
+        this.store.now(),
+        subscriptionId,
+        subscriptionId
+      )
       this.trimDead(subscriptionId)
     })
     this.invalidate()
@@ -245,10 +398,15 @@ export class TriggerRegistry {
 
   private subscriptions (): Cached[] {
     if (!this.cache) {
-      this.cache = this.store.all<SubscriptionRow & { roles: string }>(
-        'SELECT s.*, p.roles FROM subscriptions s JOIN people p ON p.id = s.owner_id ORDER BY s.seq').map(r => ({
-        row: r, filter: parseFilter(r.resource, r.filter), owner: { personId: r.owner_id, orgId: r.org_id, roles: JSON.parse(r.roles) as string[] }
-      }))
+      this.cache = this.store
+        .all<SubscriptionRow & { roles: string }>(
+          'SELECT s.*, p.roles FROM subscriptions s JOIN people p ON p.id = s.owner_id ORDER BY s.seq'
+        )
+        .map(r => ({
+          row: r,
+          filter: parseFilter(r.resource, r.filter),
+          owner: { personId: r.owner_id, orgId: r.org_id, roles: JSON.parse(r.roles) as string[] },
+        }))
     }
     return this.cache
   }
@@ -259,18 +417,36 @@ export class TriggerRegistry {
     if (e.resource === 'memberships' && e.event === 'deleted' && e.data.roomType === 'direct') return
     const sees = new Map<string, boolean>()
     for (const { row, filter, owner } of this.subscriptions()) {
-      if ((row.resource !== e.resource && row.resource !== 'all') || (row.event !== e.event && row.event !== 'all')) continue
+      if ((row.resource !== e.resource && row.resource !== 'all') || (row.event !== e.event && row.event !== 'all')) {
+        continue
+      }
       let visible = sees.get(owner.personId)
-      if (visible === undefined) { visible = this.opts.canSee(owner, e); sees.set(owner.personId, visible) }
+      if (visible === undefined) {
+        visible = this.opts.canSee(owner, e)
+        sees.set(owner.personId, visible)
+      }
       if (!visible) continue
       const view = e.viewData ? e.viewData(owner.personId) : undefined
       if (!matches(filter, e.resource, view ?? e.data, encodeId('PEOPLE', owner.personId))) continue
       const local = this.localSinks.get(row.source)
-      if (local) { local(row, e, this.envelopeText(row, e.resource, e.event, e.actorId, JSON.stringify(view ?? e.data))); continue }
+      if (local) {
+        local(row, e, this.envelopeText(row, e.resource, e.event, e.actorId, JSON.stringify(view ?? e.data)))
+        continue
+      }
       const inactive = row.status === 'inactive'
-      this.store.run(`INSERT INTO deliveries (subscription_id, event_seq, status, data, next_attempt_at, last_error, created, finished)
-        VALUES (?,?,?,?,?,?,?,?)`, row.id, e.seq, inactive ? 'dead' : 'pending', view ? JSON.stringify(view) : null,
-      this.store.clock(), inactive ? 'The webhook is inactive.' : null, e.created, inactive ? e.created : null)
+      this.store.run(
+        `INSERT INTO deliveries (subscription_id, event_seq, status, data, next_attempt_at, last_error, created,
+          finished)
+        VALUES (?,?,?,?,?,?,?,?)`,
+        row.id,
+        e.seq,
+        inactive ? 'dead' : 'pending',
+        view ? JSON.stringify(view) : null,
+        this.store.clock(),
+        inactive ? 'The webhook is inactive.' : null,
+        e.created,
+        inactive ? e.created : null
+      )
       if (inactive) this.trimDead(row.id)
       else this.queued.add(row.id)
     }
@@ -285,8 +461,12 @@ export class TriggerRegistry {
   }
 
   private trimDead (subscriptionId: string): void {
-    this.store.run(`DELETE FROM deliveries WHERE subscription_id = ? AND status = 'dead' AND seq <= (
+    this.store.run(
+      `DELETE FROM deliveries WHERE subscription_id = ? AND status = 'dead' AND seq <= (
       SELECT seq FROM deliveries WHERE subscription_id = ? AND status = 'dead' ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
-    subscriptionId, subscriptionId, this.opts.deadLetterCap)
+      subscriptionId,
+      subscriptionId,
+      this.opts.deadLetterCap
+    )
   }
 }

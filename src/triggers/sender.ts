@@ -5,11 +5,14 @@ import { isPrivateAddress } from './url-policy.js'
 import { retryAfterMs } from '../http/retry-after.js'
 
 export type SendResult =
-  | { outcome: 'delivered', status: number }
-  | { outcome: 'retry', status?: number, error: string, retryAfterMs?: number, throttled?: boolean }
-  | { outcome: 'reject', status: number, error: string }
+  | { outcome: 'delivered'; status: number }
+  | { outcome: 'retry'; status?: number; error: string; retryAfterMs?: number; throttled?: boolean }
+  | { outcome: 'reject'; status: number; error: string }
 
-export interface SenderOptions { timeoutMs: number, allowPrivateTargets: boolean }
+export interface SenderOptions {
+  timeoutMs: number
+  allowPrivateTargets: boolean
+}
 
 /**
  * POSTs deliveries over keep-alive connections (undici: several times cheaper per request than node:http,
@@ -35,7 +38,7 @@ export class HttpSender {
       connect: { lookup, timeout: opts.timeoutMs },
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
-      keepAliveTimeout: 30_000
+      keepAliveTimeout: 30_000,
     })
   }
 
@@ -45,8 +48,11 @@ export class HttpSender {
     let retryAfter: string | string[] | undefined
     try {
       const res = await this.agent.request({
-        origin: url.origin, path: url.pathname + url.search, method: 'POST', body,
-        headers: { 'content-type': 'application/json', ...headers }
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...headers },
       })
       status = res.statusCode
       retryAfter = res.headers['retry-after']
@@ -58,9 +64,17 @@ export class HttpSender {
     if (status >= 200 && status < 300) return { outcome: 'delivered', status }
     if (status === 429) {
       const wait = retryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now)
-      return { outcome: 'retry', status, error: 'The receiver asked to slow down (429).', throttled: true, ...(wait !== undefined ? { retryAfterMs: wait } : {}) }
+      return {
+        outcome: 'retry',
+        status,
+        error: 'The receiver asked to slow down (429).',
+        throttled: true,
+        ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+      }
     }
-    if (status >= 500 || status === 408) return { outcome: 'retry', status, error: `The receiver answered ${status}.` }
+    if (status >= 500 || status === 408) {
+      return { outcome: 'retry', status, error: `The receiver answered ${status}.` }
+    }
     return { outcome: 'reject', status, error: `The receiver refused the delivery with ${status}.` }
   }
 

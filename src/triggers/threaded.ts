@@ -4,12 +4,12 @@ import type { Store } from '../store/store.js'
 import type { TriggerRegistry } from './registry.js'
 import { LocalOutboxWriter, type DeliveryOptions, type Failure } from './worker.js'
 
-export type ToThread = { type: 'wake', ids: string[] } | { type: 'changed' } | { type: 'kick' } | { type: 'stop' }
+export type ToThread = { type: 'wake'; ids: string[] } | { type: 'changed' } | { type: 'kick' } | { type: 'stop' }
 /** The thread's outcomes, written here: the main thread is the only writer of the store. */
 export type Outcome =
-  | { type: 'delivered', through: Array<[string, number]>, resetStreak: string[] }
-  | { type: 'failed', failure: Failure }
-  | { type: 'deactivate', subscriptionId: string, reason: string }
+  | { type: 'delivered'; through: Array<[string, number]>; resetStreak: string[] }
+  | { type: 'failed'; failure: Failure }
+  | { type: 'deactivate'; subscriptionId: string; reason: string }
 export type FromThread = { type: 'ready' } | { type: 'stopped' } | Outcome
 
 /** The main thread's handle on the delivery thread: same surface as the in-process worker where it matters. */
@@ -18,19 +18,34 @@ export class ThreadedDelivery {
   private readonly ready: Promise<void>
   private stopped: Promise<void> | undefined
 
-  constructor (store: Store, registry: TriggerRegistry, init: {
-    dataDir: string, synchronous: 'NORMAL' | 'FULL', delivery: DeliveryOptions & { deadLetterCap: number }, logLevel: string
-  }) {
+  constructor (
+    store: Store,
+    registry: TriggerRegistry,
+    init: {
+      dataDir: string
+      synchronous: 'NORMAL' | 'FULL'
+      delivery: DeliveryOptions & { deadLetterCap: number }
+      logLevel: string
+    }
+  ) {
     this.thread = startThread(import.meta.url, 'delivery-thread', init)
     const writer = new LocalOutboxWriter(store, registry)
     this.ready = new Promise((resolve, reject) => {
       this.thread.once('error', reject)
       this.thread.on('message', (m: FromThread) => {
         switch (m.type) {
-          case 'ready': resolve(); break
-          case 'delivered': writer.delivered(m.through, m.resetStreak); break
-          case 'failed': writer.failed(m.failure); break
-          case 'deactivate': writer.deactivate(m.subscriptionId, m.reason); break
+          case 'ready':
+            resolve()
+            break
+          case 'delivered':
+            writer.delivered(m.through, m.resetStreak)
+            break
+          case 'failed':
+            writer.failed(m.failure)
+            break
+          case 'deactivate':
+            writer.deactivate(m.subscriptionId, m.reason)
+            break
         }
       })
     })
@@ -41,13 +56,21 @@ export class ThreadedDelivery {
   }
 
   /** The registry here changed subscriptions: the thread's cache must follow. */
-  changed (): void { this.send({ type: 'changed' }) }
+  changed (): void {
+    this.send({ type: 'changed' })
+  }
 
-  async start (): Promise<void> { await this.ready }
+  async start (): Promise<void> {
+    await this.ready
+  }
 
-  kick (): void { this.send({ type: 'kick' }) }
+  kick (): void {
+    this.send({ type: 'kick' })
+  }
 
-  private send (m: ToThread): void { this.thread.postMessage(m) }
+  private send (m: ToThread): void {
+    this.thread.postMessage(m)
+  }
 
   stop (): Promise<void> {
     const stop: ToThread = { type: 'stop' }

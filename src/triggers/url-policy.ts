@@ -3,9 +3,25 @@ import { BadRequestError } from '../errors.js'
 
 /** Addresses a callback must not reach unless configuration allows it: loopback, private, link-local. */
 const PRIVATE = new BlockList()
-for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) PRIVATE.addSubnet(net, prefix, 'ipv4')
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) PRIVATE.addSubnet(net, prefix, 'ipv6')
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const) {
+  PRIVATE.addSubnet(net, prefix, 'ipv4')
+}
+for (const [net, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+] as const) {
+  PRIVATE.addSubnet(net, prefix, 'ipv6')
+}
 
 export function isPrivateAddress (address: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
@@ -20,12 +36,22 @@ export function isPrivateAddress (address: string): boolean {
  */
 export function checkTargetUrl (raw: string, allowPrivate: boolean, field = 'targetUrl'): string {
   let url: URL
-  try { url = new URL(raw) } catch { throw new BadRequestError(`${field} is not a valid URL.`) }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BadRequestError(`${field} must be an http or https URL.`)
-  if (url.username || url.password) throw new BadRequestError(`${field} must not carry credentials; use the secret to authenticate deliveries.`)
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new BadRequestError(`${field} is not a valid URL.`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new BadRequestError(`${field} must be an http or https URL.`)
+  }
+  if (url.username || url.password) {
+    throw new BadRequestError(`${field} must not carry credentials; use the secret to authenticate deliveries.`)
+  }
   const host = url.hostname.replace(/^\[|\]$/g, '')
   if (!allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host))) {
-    throw new BadRequestError(`${field} points at a loopback or private address, which this service is configured to refuse.`)
+    throw new BadRequestError(
+      `${field} points at a loopback or private address, which this service is configured to refuse.`
+    )
   }
   return url.toString()
 }

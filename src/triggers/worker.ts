@@ -1,6 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Store } from '../store/store.js'
-import { DELIVERY_SELECT, deliveryId, type DeliveryRow, type TriggerRegistry, type SubscriptionRow } from './registry.js'
+import {
+  DELIVERY_SELECT,
+  deliveryId,
+  type DeliveryRow,
+  type TriggerRegistry,
+  type SubscriptionRow,
+} from './registry.js'
 import { sign } from './signature.js'
 import { HttpSender, type SendResult } from './sender.js'
 
@@ -19,8 +25,15 @@ export interface DeliveryOptions {
 
 /** A failed attempt, as the outbox must record it. */
 export interface Failure {
-  subscriptionId: string, seq: number, attempts: number, status: number | null, error: string
-  dead: boolean, nextAttemptAt: number, failures: number, at: string
+  subscriptionId: string
+  seq: number
+  attempts: number
+  status: number | null
+  error: string
+  dead: boolean
+  nextAttemptAt: number
+  failures: number
+  at: string
 }
 
 /**
@@ -28,13 +41,16 @@ export interface Failure {
  * outcomes travel to the main thread, which writes them, so only one thread ever writes the SQLite file.
  */
 export interface OutboxWriter {
-  delivered (through: Array<[string, number]>, resetStreak: string[]): void
-  failed (f: Failure): void
-  deactivate (subscriptionId: string, reason: string): void
+  delivered(through: Array<[string, number]>, resetStreak: string[]): void
+  failed(f: Failure): void
+  deactivate(subscriptionId: string, reason: string): void
 }
 
 export class LocalOutboxWriter implements OutboxWriter {
-  constructor (private readonly store: Store, private readonly registry: TriggerRegistry) {}
+  constructor (
+    private readonly store: Store,
+    private readonly registry: TriggerRegistry
+  ) {}
 
   delivered (through: Array<[string, number]>, resetStreak: string[]): void {
     // Watermarks ride along with the turn's other writes; a reset streak changes what the registry caches,
@@ -44,9 +60,15 @@ export class LocalOutboxWriter implements OutboxWriter {
       for (const [id, seq] of through) {
         this.store.run('UPDATE subscriptions SET delivered_through = max(delivered_through, ?) WHERE id = ?', seq, id)
         // Delivered rows go at once, by index range: a purge of all subscriptions at once scanned every pending row.
-        this.store.run("DELETE FROM deliveries WHERE subscription_id = ? AND status = 'pending' AND seq <= ?", id, seq)
+        this.store.run(
+          "DELETE FROM deliveries WHERE subscription_id = ? AND status = 'pending' AND seq <= ?",
+          id,
+          seq
+        )
       }
-      for (const id of resetStreak) this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
+      for (const id of resetStreak) {
+        this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
+      }
     })
     if (resetStreak.length > 0) this.registry.invalidate()
   }
@@ -55,19 +77,33 @@ export class LocalOutboxWriter implements OutboxWriter {
     this.store.tx(() => {
       this.store.run('UPDATE subscriptions SET consecutive_failures = ? WHERE id = ?', f.failures, f.subscriptionId)
       if (f.dead) {
-        this.store.run(`UPDATE deliveries SET status = 'dead', attempts = ?, last_status = ?, last_error = ?, finished = ? WHERE seq = ?`,
-          f.attempts, f.status, f.error, f.at, f.seq)
+        this.store.run(
+          "UPDATE deliveries SET status = 'dead', attempts = ?, last_status = ?, last_error = ?, finished = ? WHERE " +
+            'seq = ?',
+          f.attempts,
+          f.status,
+          f.error,
+          f.at,
+          f.seq
+        )
       } else {
-        this.store.run('UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE seq = ?',
-          f.attempts, f.status, f.error, f.nextAttemptAt, f.seq)
+        this.store.run(
+          'UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE seq = ?',
+          f.attempts,
+          f.status,
+          f.error,
+          f.nextAttemptAt,
+          f.seq
+        )
       }
     })
     this.registry.invalidate()
   }
 
-  deactivate (subscriptionId: string, reason: string): void { this.registry.deactivate(subscriptionId, reason) }
+  deactivate (subscriptionId: string, reason: string): void {
+    this.registry.deactivate(subscriptionId, reason)
+  }
 }
-
 
 /** Outbox rows a lane reads at a time. */
 const BATCH = 100
@@ -97,7 +133,7 @@ export class DeliveryWorker {
   /** Per subscription, the last outbox seq delivered or given up (ahead of the stored watermark until a flush). */
   private readonly handled = new Map<string, number>()
   /** What this worker knows before the store does (outcomes may still be on their way to the writer). */
-  private readonly retries = new Map<string, { seq: number, attempts: number, due: number }>()
+  private readonly retries = new Map<string, { seq: number; attempts: number; due: number }>()
   private readonly failures = new Map<string, number>()
   private readonly inactive = new Set<string>()
   private readonly writer: OutboxWriter
@@ -108,7 +144,9 @@ export class DeliveryWorker {
     private readonly store: Store,
     private readonly registry: TriggerRegistry,
     private readonly opts: DeliveryOptions & {
-      random?: () => number, timers?: boolean, log?: FastifyBaseLogger
+      random?: () => number
+      timers?: boolean
+      log?: FastifyBaseLogger
       /** false when commits happen in another thread, which calls `wake` itself. */
       wakeOnCommit?: boolean
       /**
@@ -141,7 +179,9 @@ export class DeliveryWorker {
    */
   kick (): void {
     if (this.stopped) return
-    const subs = this.store.all<{ subscription_id: string }>("SELECT DISTINCT subscription_id FROM deliveries WHERE status = 'pending'")
+    const subs = this.store.all<{ subscription_id: string }>(
+      "SELECT DISTINCT subscription_id FROM deliveries WHERE status = 'pending'"
+    )
     this.wake(subs.map(s => s.subscription_id))
     this.settle()
   }
@@ -158,9 +198,14 @@ export class DeliveryWorker {
   }
 
   /** A row as this worker knows it: a retry it scheduled may not be written yet. */
-  private known (subscriptionId: string, d: { seq: number, attempts: number, next_attempt_at: number }): { attempts: number, due: number } {
+  private known (
+    subscriptionId: string,
+    d: { seq: number; attempts: number; next_attempt_at: number }
+  ): { attempts: number; due: number } {
     const r = this.retries.get(subscriptionId)
-    return r && r.seq === d.seq ? { attempts: r.attempts, due: r.due } : { attempts: d.attempts, due: d.next_attempt_at }
+    return r && r.seq === d.seq
+      ? { attempts: r.attempts, due: r.due }
+      : { attempts: d.attempts, due: d.next_attempt_at }
   }
 
   /** Resolves when no lane is running: every due delivery has been attempted. */
@@ -181,7 +226,14 @@ export class DeliveryWorker {
     if (this.opts.timers === false || at === Infinity || at >= this.timerAt) return
     if (this.timer) clearTimeout(this.timer)
     this.timerAt = at
-    this.timer = setTimeout(() => { this.timer = undefined; this.timerAt = Infinity; this.kick() }, Math.max(0, at - now))
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined
+        this.timerAt = Infinity
+        this.kick()
+      },
+      Math.max(0, at - now)
+    )
     this.timer.unref()
   }
 
@@ -194,12 +246,20 @@ export class DeliveryWorker {
   }
 
   private runLane (subscriptionId: string): void {
-    if (this.lanes.size >= this.opts.concurrency) { this.waiting.add(subscriptionId); return }
+    if (this.lanes.size >= this.opts.concurrency) {
+      this.waiting.add(subscriptionId)
+      return
+    }
     this.waiting.delete(subscriptionId)
     this.lanes.add(subscriptionId)
     let exhausted = false
     this.drain(subscriptionId)
-      .then(e => { exhausted = e }, err => this.opts.log?.error({ err, subscriptionId }, 'delivery lane failed'))
+      .then(
+        e => {
+          exhausted = e
+        },
+        err => this.opts.log?.error({ err, subscriptionId }, 'delivery lane failed')
+      )
       .finally(() => {
         this.lanes.delete(subscriptionId)
         // A lane that read its queue to the end and got no new work since has nothing to look at.
@@ -214,8 +274,12 @@ export class DeliveryWorker {
   private afterLane (subscriptionId: string): void {
     this.rewoken.delete(subscriptionId)
     if (this.stopped) return
-    const head = this.store.get<{ seq: number, attempts: number, next_attempt_at: number }>(`SELECT seq, attempts, next_attempt_at FROM deliveries
-      WHERE subscription_id = ? AND status = 'pending' AND seq > ? ORDER BY seq LIMIT 1`, subscriptionId, this.through(subscriptionId))
+    const head = this.store.get<{ seq: number; attempts: number; next_attempt_at: number }>(
+      `SELECT seq, attempts, next_attempt_at FROM deliveries
+      WHERE subscription_id = ? AND status = 'pending' AND seq > ? ORDER BY seq LIMIT 1`,
+      subscriptionId,
+      this.through(subscriptionId)
+    )
     if (!head || !this.active(subscriptionId)) return
     const now = this.store.clock()
     const due = this.known(subscriptionId, head).due
@@ -230,8 +294,12 @@ export class DeliveryWorker {
   private async drain (subscriptionId: string): Promise<boolean> {
     while (!this.stopped) {
       this.rewoken.delete(subscriptionId)
-      const batch = this.store.all<DeliveryRow>(`${DELIVERY_SELECT} WHERE d.subscription_id = ? AND d.status = 'pending' AND d.seq > ?
-        ORDER BY d.seq LIMIT ${BATCH}`, subscriptionId, this.through(subscriptionId))
+      const batch = this.store.all<DeliveryRow>(
+        `${DELIVERY_SELECT} WHERE d.subscription_id = ? AND d.status = 'pending' AND d.seq > ?
+        ORDER BY d.seq LIMIT ${BATCH}`,
+        subscriptionId,
+        this.through(subscriptionId)
+      )
       if (batch.length === 0) return true
       for (const d of batch) {
         const known = this.known(subscriptionId, d)
@@ -239,7 +307,10 @@ export class DeliveryWorker {
         const sub = this.active(subscriptionId)
         if (!sub) return false
         const result = await this.send(sub, d)
-        if (result.outcome === 'delivered') { this.markDelivered(subscriptionId, d.seq); continue }
+        if (result.outcome === 'delivered') {
+          this.markDelivered(subscriptionId, d.seq)
+          continue
+        }
         this.flushDelivered()
         if (!this.recordFailure(sub, d, known.attempts, result)) return false
       }
@@ -290,7 +361,10 @@ export class DeliveryWorker {
     const streaks = [...this.succeeded].filter(id => this.streak(id) > 0)
     this.succeeded.clear()
     for (const id of streaks) this.failures.set(id, 0)
-    this.writer.delivered(ids.map(id => [id, this.handled.get(id) ?? 0]), streaks)
+    this.writer.delivered(
+      ids.map(id => [id, this.handled.get(id) ?? 0]),
+      streaks
+    )
   }
 
   private streak (subscriptionId: string): number {
@@ -298,7 +372,12 @@ export class DeliveryWorker {
   }
 
   /** Records a failed attempt; true when the lane may go on to the next delivery. */
-  private recordFailure (sub: SubscriptionRow, d: DeliveryRow, previousAttempts: number, r: Exclude<SendResult, { outcome: 'delivered' }>): boolean {
+  private recordFailure (
+    sub: SubscriptionRow,
+    d: DeliveryRow,
+    previousAttempts: number,
+    r: Exclude<SendResult, { outcome: 'delivered' }>
+  ): boolean {
     const now = this.store.clock()
     const attempts = previousAttempts + 1
     const failures = r.outcome === 'retry' && r.throttled ? this.streak(sub.id) : this.streak(sub.id) + 1
@@ -308,24 +387,40 @@ export class DeliveryWorker {
     if (dead) this.retries.delete(sub.id)
     else this.retries.set(sub.id, { seq: d.seq, attempts, due: now + wait })
     this.writer.failed({
-      subscriptionId: sub.id, seq: d.seq, attempts, status: r.status ?? null, error: r.error, dead,
-      nextAttemptAt: now + wait, failures, at: new Date(now).toISOString()
+      subscriptionId: sub.id,
+      seq: d.seq,
+      attempts,
+      status: r.status ?? null,
+      error: r.error,
+      dead,
+      nextAttemptAt: now + wait,
+      failures,
+      at: new Date(now).toISOString(),
     })
-    this.opts.log?.warn({ subscriptionId: sub.id, delivery: deliveryId(d.seq), attempts, error: r.error, dead }, 'delivery failed')
+    this.opts.log?.warn(
+      { subscriptionId: sub.id, delivery: deliveryId(d.seq), attempts, error: r.error, dead },
+      'delivery failed'
+    )
     if (failures >= this.opts.inactiveAfterFailures) {
       this.inactive.add(sub.id)
-      this.writer.deactivate(sub.id, `The webhook was marked inactive after ${failures} consecutive failed deliveries.`)
+      this.writer.deactivate(
+        sub.id,
+        `The webhook was marked inactive after ${failures} consecutive failed deliveries.`
+      )
       this.opts.log?.warn({ subscriptionId: sub.id, failures }, 'webhook marked inactive')
       return false
     }
     // A dead-lettered delivery no longer holds up the ones behind it; a retry does.
-    if (dead) { this.handled.set(sub.id, d.seq); this.dirty.add(sub.id) }
+    if (dead) {
+      this.handled.set(sub.id, d.seq)
+      this.dirty.add(sub.id)
+    }
     return dead
   }
 
   /** Capped exponential backoff with equal jitter: half fixed, half random. */
   backoff (attempt: number): number {
     const ceiling = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** (attempt - 1))
-    return Math.round(ceiling / 2 + (this.opts.random ?? Math.random)() * ceiling / 2)
+    return Math.round(ceiling / 2 + ((this.opts.random ?? Math.random)() * ceiling) / 2)
   }
 }

@@ -7,7 +7,11 @@ import { client, type Call } from '../helpers/service.js'
  */
 export interface Target {
   url: string
-  alice: Call, bob: Call, carol: Call, dave: Call, anonymous: Call
+  alice: Call
+  bob: Call
+  carol: Call
+  dave: Call
+  anonymous: Call
   ids: typeof DEMO_IDS
 }
 
@@ -19,9 +23,9 @@ export function targetAt (url: string): Target {
     carol: client(url, DEMO.tokens.carol),
     dave: client(url, DEMO.tokens.dave),
     anonymous: client(url),
-    ids: DEMO_IDS
+    ids: DEMO_IDS,
   }
 }
 
 /** Starts a fresh target (own store) for one test. */
-export type MakeTarget = (t: { teardown (fn: () => unknown): void }) => Promise<Target>
+export type MakeTarget = (t: { teardown(fn: () => unknown): void }) => Promise<Target>

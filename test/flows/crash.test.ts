@@ -11,12 +11,23 @@ import { flowFile } from './helpers.js'
 t.test('a crash mid-run leaves the run Failed (RunInterrupted) and queued runs resume', async t => {
   const dataDir = tempDir(t)
   const flowsDir = tempDir(t, 'flows-')
-  writeFileSync(join(flowsDir, 'long.json'), JSON.stringify(flowFile({
-    First: { type: 'Compose', runAfter: {}, inputs: "@triggerBody()?['n']" },
-    Hold: { type: 'Wait', runAfter: { First: ['Succeeded'] }, inputs: { interval: { count: 1, unit: 'Hour' } } }
-  })))
+  writeFileSync(
+    join(flowsDir, 'long.json'),
+    JSON.stringify(
+      flowFile({
+        First: { type: 'Compose', runAfter: {}, inputs: "@triggerBody()?['n']" },
+        Hold: { type: 'Wait', runAfter: { First: ['Succeeded'] }, inputs: { interval: { count: 1, unit: 'Hour' } } },
+      })
+    )
+  )
   // No throttle: the test asks for the run's state as often as it takes.
-  const env = { DATA_DIR: dataDir, FLOWS_DIR: flowsDir, FLOWS_CONCURRENCY: '1', LOG_LEVEL: 'info', THROTTLE_ENABLED: 'false' }
+  const env = {
+    DATA_DIR: dataDir,
+    FLOWS_DIR: flowsDir,
+    FLOWS_CONCURRENCY: '1',
+    LOG_LEVEL: 'info',
+    THROTTLE_ENABLED: 'false',
+  }
   const first = await startChild(env)
   const alice = client(first.url, DEMO.tokens.alice)
   const one = await alice('POST', '/v1/flows/long/runs', { triggerBody: { n: 1 } })
@@ -27,16 +38,26 @@ t.test('a crash mid-run leaves the run Failed (RunInterrupted) and queued runs r
   let running: any
   do running = (await alice('GET', `/v1/flows/long/runs/${one.body.id}`)).body
   while (!(running.status === 'Running' && running.actions.length === 1))
-  t.equal((await alice('GET', `/v1/flows/long/runs/${two.body.id}`)).body.status, 'Queued', 'one run at a time: the second waits')
+  t.equal(
+    (await alice('GET', `/v1/flows/long/runs/${two.body.id}`)).body.status,
+    'Queued',
+    'one run at a time: the second waits'
+  )
 
   first.proc.kill('SIGKILL')
   await first.exited
   const second = await startChild(env)
-  t.teardown(() => { second.proc.kill('SIGKILL') })
+  t.teardown(() => {
+    second.proc.kill('SIGKILL')
+  })
   const again = client(second.url, DEMO.tokens.alice)
   const interrupted = (await again('GET', `/v1/flows/long/runs/${one.body.id}`)).body
   t.match(interrupted, { status: 'Failed', error: { code: 'RunInterrupted' }, finished: /./ })
-  t.match(interrupted.actions, [{ name: 'First', status: 'Succeeded', outputs: 1 }], 'what ran before the crash is kept')
+  t.match(
+    interrupted.actions,
+    [{ name: 'First', status: 'Succeeded', outputs: 1 }],
+    'what ran before the crash is kept'
+  )
   let resumed: any
   do resumed = (await again('GET', `/v1/flows/long/runs/${two.body.id}`)).body
   while (resumed.status === 'Queued')

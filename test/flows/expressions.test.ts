@@ -8,13 +8,27 @@ import { formatTimestamp, parseDuration } from '../../src/flows/datetime.js'
 const NOW = Date.parse('2026-03-07T14:05:09.123Z')
 const ctx: EvalContext = {
   now: () => NOW,
-  triggerOutputs: () => ({ headers: { 'content-type': 'application/json' }, body: { data: { roomId: 'R1', personEmail: 'Dave@Example.com', tags: ['a', 'b'] }, orgId: 'O1' } }),
-  action: name => name === 'Get_message' ? { name, status: 'Succeeded', outputs: { statusCode: 200, body: { text: 'Hello World' } }, body: { text: 'Hello World' } } : undefined,
-  item: loop => { if (loop === undefined || loop === 'Loop') return { title: 'Apollo', n: 3 }; throw new TemplateError(`items('${loop}'): not inside that Foreach.`) },
+  triggerOutputs: () => ({
+    headers: { 'content-type': 'application/json' },
+    body: { data: { roomId: 'R1', personEmail: 'Dave@Example.com', tags: ['a', 'b'] }, orgId: 'O1' },
+  }),
+  action: name =>
+    name === 'Get_message'
+      ? {
+          name,
+          status: 'Succeeded',
+          outputs: { statusCode: 200, body: { text: 'Hello World' } },
+          body: { text: 'Hello World' },
+        }
+      : undefined,
+  item: loop => {
+    if (loop === undefined || loop === 'Loop') return { title: 'Apollo', n: 3 }
+    throw new TemplateError(`items('${loop}'): not inside that Foreach.`)
+  },
   iterationIndex: () => 2,
-  variable: name => ({ count: 4, list: [1, 2] } as Record<string, unknown>)[name],
-  parameter: name => ({ keyword: 'secret' } as Record<string, unknown>)[name],
-  workflow: () => ({ name: 'demo', run: { name: 'run-1' } })
+  variable: name => (({ count: 4, list: [1, 2] }) as Record<string, unknown>)[name],
+  parameter: name => (({ keyword: 'secret' }) as Record<string, unknown>)[name],
+  workflow: () => ({ name: 'demo', run: { name: 'run-1' } }),
 }
 const TE = { name: 'TemplateError' }
 const ev = (s: string): unknown => render(compileString(s), ctx)
@@ -23,15 +37,19 @@ t.test('literals, interpolation and the @@ escape', async t => {
   t.equal(ev('plain text'), 'plain text', 'a string without @ is itself')
   t.equal(ev("@'it''s'"), "it's", 'quotes double inside literals')
   t.equal(ev('@@not an expression'), '@not an expression')
-  t.equal(ev('@add(1, 0)'), 1, '@expr keeps the value\'s type')
+  t.equal(ev('@add(1, 0)'), 1, "@expr keeps the value's type")
   t.equal(ev('@{add(1, 0)}'), '1', '@{...} always gives text, as in Logic Apps')
   t.equal(ev('n=@{add(1, 2)} and @{true}'), 'n=3 and true', 'interpolation turns values into text')
   t.equal(ev('list: @{createArray(1, 2)}'), 'list: [1,2]', 'arrays and objects interpolate as JSON')
-  t.equal(ev('missing: @{triggerBody()?[\'nope\']}!'), 'missing: !', 'null interpolates as empty text')
+  t.equal(ev("missing: @{triggerBody()?['nope']}!"), 'missing: !', 'null interpolates as empty text')
   t.same(ev('@json(\'{"a": [1, 2.5, null]}\')'), { a: [1, 2.5, null] })
   t.equal(ev('@-3'), -3)
   t.equal(ev('@null'), null)
-  t.same(render(compileTemplate({ a: '@add(1, 1)', b: ['x', '@{concat(\'y\', \'z\')}'], c: 5 }), ctx), { a: 2, b: ['x', 'yz'], c: 5 }, 'templates are deep')
+  t.same(
+    render(compileTemplate({ a: '@add(1, 1)', b: ['x', "@{concat('y', 'z')}"], c: 5 }), ctx),
+    { a: 2, b: ['x', 'yz'], c: 5 },
+    'templates are deep'
+  )
 })
 
 t.test('property access: dot, brackets, safe navigation', async t => {
@@ -42,7 +60,11 @@ t.test('property access: dot, brackets, safe navigation', async t => {
   t.equal(ev('@triggerBody()?.nope?.deeper'), null)
   t.throws(() => ev("@triggerBody()['nothing']['deeper']"), TE, 'a plain [] on null fails the action')
   t.equal(ev("@triggerBody()?['data']?['tags'][1]"), 'b', 'arrays index by number')
-  t.equal(ev("@triggerBody()?['DATA']?['ROOMID']"), 'R1', 'property names match without regard to case when no exact match exists')
+  t.equal(
+    ev("@triggerBody()?['DATA']?['ROOMID']"),
+    'R1',
+    'property names match without regard to case when no exact match exists'
+  )
   t.equal(ev("@body('Get_message')?['text']"), 'Hello World')
   t.equal(ev("@outputs('Get_message')?['statusCode']"), 200)
   t.equal(ev("@items('Loop')?['title']"), 'Apollo')
@@ -88,8 +110,8 @@ t.test('the functions the issue names, with Logic Apps semantics', async t => {
     ["@substring('hello world', 6)", 'world'],
     ["@substring('hello world', 0, 5)", 'hello'],
     ["@int('42')", 42],
-    ["@string(42)", '42'],
-    ["@string(json('{\"a\":1}'))", '{"a":1}'],
+    ['@string(42)', '42'],
+    ['@string(json(\'{"a":1}\'))', '{"a":1}'],
     ["@bool('true')", true],
     ['@bool(0)', false],
     ["@json('[1]')", [1]],
@@ -112,12 +134,12 @@ t.test('the functions the issue names, with Logic Apps semantics', async t => {
     ['@mod(-7, 3)', -1],
     ["@indexOf('Hello', 'L')", 2],
     ['@range(1, 3)', [1, 2, 3]],
-    ["@take(createArray(1, 2, 3), 2)", [1, 2]],
+    ['@take(createArray(1, 2, 3), 2)', [1, 2]],
     ['@skip(createArray(1, 2, 3), 2)', [3]],
     ["@take('abcdef', 2)", 'ab'],
     ['@union(createArray(1, 2), createArray(2, 3))', [1, 2, 3]],
     ['@intersection(createArray(1, 2), createArray(2, 3))', [2]],
-    ["@CONCAT('function names', ' ignore case')", 'function names ignore case']
+    ["@CONCAT('function names', ' ignore case')", 'function names ignore case'],
   ]
   for (const [src, want] of cases) t.same(ev(src), want, src)
 })
@@ -129,14 +151,25 @@ t.test('run-time errors are TemplateErrors with a reason', async t => {
   t.throws(() => ev("@addDays('not a date', 1)"), TE)
   t.throws(() => ev("@json('{bad')"), TE)
   t.throws(() => ev("@items('Other')"), /not inside that Foreach/)
-  t.throws(() => ev("@toLower(createArray())"), /expects a string/)
+  t.throws(() => ev('@toLower(createArray())'), /expects a string/)
 })
 
 t.test('syntax errors say where', async t => {
-  for (const bad of ["@concat('a'", "@'unterminated", '@foo(', '@a b', "@{concat('a')", '@body(1,)', '@[1]', "@triggerBody()?['x'"]) {
+  for (const bad of [
+    "@concat('a'",
+    "@'unterminated",
+    '@foo(',
+    '@a b',
+    "@{concat('a')",
+    '@body(1,)',
+    '@[1]',
+    "@triggerBody()?['x'",
+  ]) {
     t.throws(() => compileString(bad), { name: 'ExpressionSyntaxError' }, bad)
   }
-  try { compileString("@concat('a', ") } catch (err) {
+  try {
+    compileString("@concat('a', ")
+  } catch (err) {
     t.ok(err instanceof ExpressionSyntaxError)
     t.match((err as ExpressionSyntaxError).message, /position|at|column|end/i, 'the message points at the place')
   }
@@ -145,7 +178,11 @@ t.test('syntax errors say where', async t => {
 t.test('.NET format strings and ISO durations', async t => {
   const d = new Date('2026-01-02T03:04:05.0678Z')
   t.equal(formatTimestamp(d), '2026-01-02T03:04:05.0670000Z')
-  t.equal(formatTimestamp(d, 'yyyy-MM-ddTHH:mm:ss.fffZ'), '2026-01-02T03:04:05.067Z', 'T and Z are literals in .NET custom formats')
+  t.equal(
+    formatTimestamp(d, 'yyyy-MM-ddTHH:mm:ss.fffZ'),
+    '2026-01-02T03:04:05.067Z',
+    'T and Z are literals in .NET custom formats'
+  )
   t.equal(formatTimestamp(d, 'yyyy-MM-dd HH:mm zzz'), '2026-01-02 03:04 +00:00', 'zzz is the UTC offset')
   t.equal(formatTimestamp(d, "'Day' d 'of' MMM"), 'Day 2 of Jan')
   t.equal(formatTimestamp(d, 'D'), 'Friday, January 2, 2026')

@@ -4,17 +4,25 @@ import { DEMO } from '../../src/backends/embedded/seed.js'
 import { client, startService, tempDir, type Running, type Tap } from '../helpers/service.js'
 import type { AppDeps } from '../../src/app.js'
 
-export const host = (operationId: string) => ({ connection: { name: "@parameters('$connections')['webexspaces']['connectionId']" }, operationId })
+export const host = (operationId: string) => ({
+  connection: { name: "@parameters('$connections')['webexspaces']['connectionId']" },
+  operationId,
+})
 
 /** A flow file of `owner` with a manual-ish trigger (message created) and these actions. */
-export function flowFile (actions: Record<string, unknown>, opts: { owner?: string, trigger?: Record<string, unknown>, parameters?: Record<string, unknown> } = {}): Record<string, unknown> {
+export function flowFile (
+  actions: Record<string, unknown>,
+  opts: { owner?: string; trigger?: Record<string, unknown>; parameters?: Record<string, unknown> } = {}
+): Record<string, unknown> {
   return {
     owner: opts.owner ?? 'alice@example.com',
     definition: {
       ...(opts.parameters ? { parameters: opts.parameters } : {}),
-      triggers: opts.trigger ?? { When_a_message_is_created: { type: 'ApiConnectionWebhook', inputs: { host: host('WhenMessageCreated') } } },
-      actions
-    }
+      triggers: opts.trigger ?? {
+        When_a_message_is_created: { type: 'ApiConnectionWebhook', inputs: { host: host('WhenMessageCreated') } },
+      },
+      actions,
+    },
   }
 }
 
@@ -30,14 +38,32 @@ export interface FlowService extends Running {
 }
 
 /** The real service with these flows (id -> file JSON, or a file name -> a file copied as is) and instant delays. */
-export async function startFlows (t: Tap, flows: Record<string, unknown>, settings: Record<string, unknown> = {}, deps: AppDeps = {}): Promise<FlowService> {
+export async function startFlows (
+  t: Tap,
+  flows: Record<string, unknown>,
+  settings: Record<string, unknown> = {},
+  deps: AppDeps = {}
+): Promise<FlowService> {
   const flowsDir = (settings.flowsDir as string | undefined) ?? tempDir(t, 'flows-')
-  for (const [id, json] of Object.entries(flows)) writeFileSync(join(flowsDir, `${id}.json`), typeof json === 'string' ? json : JSON.stringify(json, null, 2))
+  for (const [id, json] of Object.entries(flows)) {
+    writeFileSync(join(flowsDir, `${id}.json`), typeof json === 'string' ? json : JSON.stringify(json, null, 2))
+  }
   const sleeps: number[] = []
-  const { flowsDir: _ignored, flows: flowSettings, ...rest } = settings as { flowsDir?: string, flows?: Record<string, unknown> }
-  const s = await startService(t, { ...rest, flows: { enabled: true, dir: flowsDir, ...flowSettings } }, {
-    flowSleep: async ms => { sleeps.push(ms) }, ...deps
-  })
+  const {
+    flowsDir: _ignored,
+    flows: flowSettings,
+    ...rest
+  } = settings as { flowsDir?: string; flows?: Record<string, unknown> }
+  const s = await startService(
+    t,
+    { ...rest, flows: { enabled: true, dir: flowsDir, ...flowSettings } },
+    {
+      flowSleep: async ms => {
+        sleeps.push(ms)
+      },
+      ...deps,
+    }
+  )
   const alice = client(s.url, DEMO.tokens.alice)
   const runNow = async (flowId: string, triggerBody: unknown = {}, as = alice): Promise<any> => {
     const queued = await as('POST', `/v1/flows/${flowId}/runs`, { triggerBody })
@@ -45,9 +71,17 @@ export async function startFlows (t: Tap, flows: Record<string, unknown>, settin
     await s.flows!.idle()
     return (await as('GET', new URL(queued.headers.get('location')!).pathname)).body
   }
-  return { ...s, flowsDir, sleeps, alice, bob: client(s.url, DEMO.tokens.bob), carol: client(s.url, DEMO.tokens.carol), runNow }
+  return {
+    ...s,
+    flowsDir,
+    sleeps,
+    alice,
+    bob: client(s.url, DEMO.tokens.bob),
+    carol: client(s.url, DEMO.tokens.carol),
+    runNow,
+  }
 }
 
 /** name -> status of a run's actions (the last record of each name: Foreach iterations repeat names). */
-export const statuses = (run: { actions: Array<{ name: string, status: string }> }): Record<string, string> =>
+export const statuses = (run: { actions: Array<{ name: string; status: string }> }): Record<string, string> =>
   Object.fromEntries(run.actions.map(a => [a.name, a.status]))

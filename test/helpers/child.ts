@@ -4,7 +4,11 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
-export interface Child { url: string, proc: ChildProcess, exited: Promise<number | null> }
+export interface Child {
+  url: string
+  proc: ChildProcess
+  exited: Promise<number | null>
+}
 
 /**
  * `npm start` as a separate process (node + tsx on src/main.ts), for tests that kill it. Resolves once the
@@ -14,7 +18,7 @@ export async function startChild (env: Record<string, string>): Promise<Child> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit']
+    stdio: ['ignore', 'pipe', 'inherit'],
   })
   const exited = new Promise<number | null>(resolve => proc.once('exit', code => resolve(code)))
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,8 +1,15 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-export interface Received { body: any, raw: string, headers: http.IncomingHttpHeaders }
-type Respond = (req: Received) => { status: number, headers?: Record<string, string> } | Promise<{ status: number, headers?: Record<string, string> }>
+export interface Received {
+  body: any
+  raw: string
+  headers: http.IncomingHttpHeaders
+}
+type Respond = (
+  req: Received
+) =>
+  { status: number; headers?: Record<string, string> } | Promise<{ status: number; headers?: Record<string, string> }>
 
 /**
  * A webhook receiver on 127.0.0.1: records every POST, answers with `respond` (200 by default), and lets
@@ -15,10 +22,12 @@ export class Receiver {
   readonly attempts: Received[] = []
   respond: Respond = () => ({ status: 200 })
   private server: http.Server | undefined
-  private waiters: Array<{ n: number, resolve: () => void }> = []
+  private waiters: Array<{ n: number; resolve: () => void }> = []
   port = 0
 
-  get url (): string { return `http://127.0.0.1:${this.port}/hook` }
+  get url (): string {
+    return `http://127.0.0.1:${this.port}/hook`
+  }
 
   async start (port = 0): Promise<this> {
     this.server = http.createServer((req, res) => {
@@ -31,7 +40,13 @@ export class Receiver {
         const answer = await this.respond(got)
         if (answer.status >= 200 && answer.status < 300) {
           this.received.push(got)
-          this.waiters = this.waiters.filter(w => { if (this.received.length >= w.n) { w.resolve(); return false } return true })
+          this.waiters = this.waiters.filter(w => {
+            if (this.received.length >= w.n) {
+              w.resolve()
+              return false
+            }
+            return true
+          })
         }
         res.writeHead(answer.status, answer.headers).end()
       })
@@ -55,7 +70,7 @@ export class Receiver {
   }
 }
 
-export async function startReceiver (t: { teardown (fn: () => unknown): void }, port = 0): Promise<Receiver> {
+export async function startReceiver (t: { teardown(fn: () => unknown): void }, port = 0): Promise<Receiver> {
   const r = await new Receiver().start(port)
   t.teardown(() => r.stop())
   return r

@@ -4,13 +4,17 @@ import { join } from 'node:path'
 import { buildApp, type App, type AppDeps } from '../../src/app.js'
 import { makeConfig } from '../../src/config.js'
 
-export interface Tap { teardown (fn: () => unknown): void }
+export interface Tap {
+  teardown(fn: () => unknown): void
+}
 
 /** A clock the tests move by hand: no sleeps, no real time. */
 export class ManualClock {
   constructor (public ms = Date.parse('2026-01-05T09:00:00.000Z')) {}
   now = (): number => this.ms
-  advance (ms: number): void { this.ms += ms }
+  advance (ms: number): void {
+    this.ms += ms
+  }
 }
 
 export function tempDir (t: Tap, prefix = 'webex-'): string {
@@ -19,35 +23,57 @@ export function tempDir (t: Tap, prefix = 'webex-'): string {
   return dir
 }
 
-export interface Running extends App { url: string, dataDir: string }
+export interface Running extends App {
+  url: string
+  dataDir: string
+}
 
 /** The real service on 127.0.0.1 with its own temp store; closed when the test ends. */
-export async function startService (t: Tap, settings: Record<string, unknown> = {}, deps: AppDeps = {}): Promise<Running> {
+export async function startService (
+  t: Tap,
+  settings: Record<string, unknown> = {},
+  deps: AppDeps = {}
+): Promise<Running> {
   const dataDir = (settings.dataDir as string | undefined) ?? tempDir(t)
   // In-process delivery unless a test asks for the thread: tests drive and observe the worker directly.
   // The runtime is on (as by default) but has no flows unless a test gives a directory: the shipped ones would
   // otherwise react to every other test's events.
-  const config = makeConfig({ logLevel: 'silent', port: 0, flows: { dir: join(dataDir, 'no-flows') }, ...settings, dataDir,
-    delivery: { thread: false, ...(settings.delivery as Record<string, unknown> | undefined) } })
+  const config = makeConfig({
+    logLevel: 'silent',
+    port: 0,
+    flows: { dir: join(dataDir, 'no-flows') },
+    ...settings,
+    dataDir,
+    delivery: { thread: false, ...(settings.delivery as Record<string, unknown> | undefined) },
+  })
   const built = await buildApp(config, deps)
   const url = await built.app.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(() => built.app.close())
   return { ...built, url, dataDir }
 }
 
-export interface Reply<T = any> { status: number, headers: Headers, body: T }
+export interface Reply<T = any> {
+  status: number
+  headers: Headers
+  body: T
+}
 
 /** A tiny Webex client: bearer token, JSON in and out. */
 export function client (baseUrl: string, token?: string) {
-  return async function call<T = any> (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+  return async function call<T = any> (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {}
+  ): Promise<Reply<T>> {
     const res = await fetch(path.startsWith('http') ? path : baseUrl + path, {
       method,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...headers
+        ...headers,
       },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {})
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     })
     const text = await res.text()
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined }

@@ -11,6 +11,9 @@ export function encodeCursor (key: CursorKey): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url')
 }
 
+/** `typeof` as a value, to compare with the shape's names. */
+const typeOf = (v: unknown): string => typeof v
+
 export function decodeCursor (cursor: string | undefined, shape: Array<'string' | 'number'>): CursorKey | undefined {
   if (cursor === undefined) return undefined
   let key: unknown
@@ -19,18 +22,23 @@ export function decodeCursor (cursor: string | undefined, shape: Array<'string' 
   } catch {
     key = undefined
   }
-  if (!Array.isArray(key) || key.length !== shape.length || key.some((v, i) => typeof v !== shape[i])) {
+  if (!Array.isArray(key) || key.length !== shape.length || key.some((v, i) => typeOf(v) !== shape[i])) {
     throw new BadRequestError('The cursor is not valid: follow the Link header as given.')
   }
   return key as CursorKey
 }
 
 /** Fetch one extra row to learn whether another page exists without a second query. */
-export function toPage<R, T> (rows: R[], max: number, map: (r: R) => T, keyOf: (r: R) => CursorKey): { items: T[], cursor?: string } {
+export function toPage<R, T> (
+  rows: R[],
+  max: number,
+  map: (r: R) => T,
+  keyOf: (r: R) => CursorKey
+): { items: T[]; cursor?: string } {
   const more = rows.length > max
   const page = more ? rows.slice(0, max) : rows
   return {
     items: page.map(map),
-    ...(more ? { cursor: encodeCursor(keyOf(page[page.length - 1])) } : {})
+    ...(more ? { cursor: encodeCursor(keyOf(page[page.length - 1])) } : {}),
   }
 }

@@ -4,11 +4,23 @@ import { Ctx } from './context.js'
 import { toCaller, toPerson, type PersonRow } from './rows.js'
 import { getPerson, listPeople } from './people.js'
 import { createRoom, deleteRoom, getRoom, listRooms, updateRoom } from './rooms.js'
-import { createMembership, deleteMembership, getMembership, listMemberships, updateMembership } from './memberships.js'
+import {
+  createMembership,
+  deleteMembership,
+  getMembership,
+  listMemberships,
+  updateMembership,
+} from './memberships.js'
 import { createMessage, deleteMessage, getMessage, listMessages } from './messages.js'
 import {
-  createTeam, createTeamMembership, deleteTeamMembership, getTeam, getTeamMembership, listTeamMemberships, listTeams,
-  updateTeamMembership
+  createTeam,
+  createTeamMembership,
+  deleteTeamMembership,
+  getTeam,
+  getTeamMembership,
+  listTeamMemberships,
+  listTeams,
+  updateTeamMembership,
 } from './teams.js'
 import { hashToken, seedDemo } from './seed.js'
 import { ReadCache } from './read-cache.js'
@@ -47,14 +59,17 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   /** A read, memoised per caller and arguments until the next write. */
-  private read<T> (name: string, caller: Caller, args: unknown[], compute: () => T): T {
+  private read<T>(name: string, caller: Caller, args: unknown[], compute: () => T): T {
     if (!this.cache) return compute()
     return this.cache.get(`${name}\0${caller.personId}\0${JSON.stringify(args)}`, compute)
   }
 
   async authenticate (token: string): Promise<Caller | undefined> {
     const lookup = (): Caller | undefined => {
-      const row = this.ctx.get<PersonRow>('SELECT p.* FROM tokens t JOIN people p ON p.id = t.person_id WHERE t.token_hash = ?', hashToken(token))
+      const row = this.ctx.get<PersonRow>(
+        'SELECT p.* FROM tokens t JOIN people p ON p.id = t.person_id WHERE t.token_hash = ?',
+        hashToken(token)
+      )
       return row ? toCaller(row, token) : undefined
     }
     if (!this.cache) return lookup()
@@ -65,36 +80,107 @@ export class EmbeddedBackend implements WebexBackend {
     return this.callers.get(token)
   }
 
-  async getMe (caller: Caller) { return this.read('getMe', caller, [], () => toPerson(this.ctx.person(caller.personId) as PersonRow)) }
-  async getPerson (caller: Caller, personId: string) { return this.read('getPerson', caller, [personId], () => getPerson(this.ctx, personId)) }
-  async listPeople (...a: Args<'listPeople'>) { return this.read('listPeople', a[0], [a[1]], () => listPeople(this.ctx, ...a)) }
+  async getMe (caller: Caller) {
+    return this.read('getMe', caller, [], () => toPerson(this.ctx.person(caller.personId) as PersonRow))
+  }
 
-  async listRooms (...a: Args<'listRooms'>) { return this.read('listRooms', a[0], [a[1]], () => listRooms(this.ctx, ...a)) }
-  async createRoom (...a: Args<'createRoom'>) { return createRoom(this.ctx, ...a) }
-  async getRoom (...a: Args<'getRoom'>) { return this.read('getRoom', a[0], [a[1]], () => getRoom(this.ctx, ...a)) }
-  async updateRoom (...a: Args<'updateRoom'>) { return updateRoom(this.ctx, ...a) }
-  async deleteRoom (...a: Args<'deleteRoom'>) { deleteRoom(this.ctx, ...a) }
+  async getPerson (caller: Caller, personId: string) {
+    return this.read('getPerson', caller, [personId], () => getPerson(this.ctx, personId))
+  }
 
-  async listMemberships (...a: Args<'listMemberships'>) { return this.read('listMemberships', a[0], [a[1]], () => listMemberships(this.ctx, ...a)) }
-  async createMembership (...a: Args<'createMembership'>) { return createMembership(this.ctx, ...a) }
-  async getMembership (...a: Args<'getMembership'>) { return this.read('getMembership', a[0], [a[1]], () => getMembership(this.ctx, ...a)) }
-  async updateMembership (...a: Args<'updateMembership'>) { return updateMembership(this.ctx, ...a) }
-  async deleteMembership (...a: Args<'deleteMembership'>) { deleteMembership(this.ctx, ...a) }
+  async listPeople (...a: Args<'listPeople'>) {
+    return this.read('listPeople', a[0], [a[1]], () => listPeople(this.ctx, ...a))
+  }
 
-  async listMessages (...a: Args<'listMessages'>) { return this.read('listMessages', a[0], [a[1]], () => listMessages(this.ctx, ...a)) }
-  async createMessage (...a: Args<'createMessage'>) { return createMessage(this.ctx, ...a) }
-  async getMessage (...a: Args<'getMessage'>) { return this.read('getMessage', a[0], [a[1]], () => getMessage(this.ctx, ...a)) }
-  async deleteMessage (...a: Args<'deleteMessage'>) { deleteMessage(this.ctx, ...a) }
+  async listRooms (...a: Args<'listRooms'>) {
+    return this.read('listRooms', a[0], [a[1]], () => listRooms(this.ctx, ...a))
+  }
 
-  async listTeams (...a: Args<'listTeams'>) { return this.read('listTeams', a[0], [a[1]], () => listTeams(this.ctx, ...a)) }
-  async createTeam (...a: Args<'createTeam'>) { return createTeam(this.ctx, ...a) }
-  async getTeam (...a: Args<'getTeam'>) { return this.read('getTeam', a[0], [a[1]], () => getTeam(this.ctx, ...a)) }
+  async createRoom (...a: Args<'createRoom'>) {
+    return createRoom(this.ctx, ...a)
+  }
 
-  async listTeamMemberships (...a: Args<'listTeamMemberships'>) { return this.read('listTeamMemberships', a[0], [a[1]], () => listTeamMemberships(this.ctx, ...a)) }
-  async createTeamMembership (...a: Args<'createTeamMembership'>) { return createTeamMembership(this.ctx, ...a) }
-  async getTeamMembership (...a: Args<'getTeamMembership'>) { return this.read('getTeamMembership', a[0], [a[1]], () => getTeamMembership(this.ctx, ...a)) }
-  async updateTeamMembership (...a: Args<'updateTeamMembership'>) { return updateTeamMembership(this.ctx, ...a) }
-  async deleteTeamMembership (...a: Args<'deleteTeamMembership'>) { deleteTeamMembership(this.ctx, ...a) }
+  async getRoom (...a: Args<'getRoom'>) {
+    return this.read('getRoom', a[0], [a[1]], () => getRoom(this.ctx, ...a))
+  }
 
-  async close (): Promise<void> { this.ctx.close() }
+  async updateRoom (...a: Args<'updateRoom'>) {
+    return updateRoom(this.ctx, ...a)
+  }
+
+  async deleteRoom (...a: Args<'deleteRoom'>) {
+    deleteRoom(this.ctx, ...a)
+  }
+
+  async listMemberships (...a: Args<'listMemberships'>) {
+    return this.read('listMemberships', a[0], [a[1]], () => listMemberships(this.ctx, ...a))
+  }
+
+  async createMembership (...a: Args<'createMembership'>) {
+    return createMembership(this.ctx, ...a)
+  }
+
+  async getMembership (...a: Args<'getMembership'>) {
+    return this.read('getMembership', a[0], [a[1]], () => getMembership(this.ctx, ...a))
+  }
+
+  async updateMembership (...a: Args<'updateMembership'>) {
+    return updateMembership(this.ctx, ...a)
+  }
+
+  async deleteMembership (...a: Args<'deleteMembership'>) {
+    deleteMembership(this.ctx, ...a)
+  }
+
+  async listMessages (...a: Args<'listMessages'>) {
+    return this.read('listMessages', a[0], [a[1]], () => listMessages(this.ctx, ...a))
+  }
+
+  async createMessage (...a: Args<'createMessage'>) {
+    return createMessage(this.ctx, ...a)
+  }
+
+  async getMessage (...a: Args<'getMessage'>) {
+    return this.read('getMessage', a[0], [a[1]], () => getMessage(this.ctx, ...a))
+  }
+
+  async deleteMessage (...a: Args<'deleteMessage'>) {
+    deleteMessage(this.ctx, ...a)
+  }
+
+  async listTeams (...a: Args<'listTeams'>) {
+    return this.read('listTeams', a[0], [a[1]], () => listTeams(this.ctx, ...a))
+  }
+
+  async createTeam (...a: Args<'createTeam'>) {
+    return createTeam(this.ctx, ...a)
+  }
+
+  async getTeam (...a: Args<'getTeam'>) {
+    return this.read('getTeam', a[0], [a[1]], () => getTeam(this.ctx, ...a))
+  }
+
+  async listTeamMemberships (...a: Args<'listTeamMemberships'>) {
+    return this.read('listTeamMemberships', a[0], [a[1]], () => listTeamMemberships(this.ctx, ...a))
+  }
+
+  async createTeamMembership (...a: Args<'createTeamMembership'>) {
+    return createTeamMembership(this.ctx, ...a)
+  }
+
+  async getTeamMembership (...a: Args<'getTeamMembership'>) {
+    return this.read('getTeamMembership', a[0], [a[1]], () => getTeamMembership(this.ctx, ...a))
+  }
+
+  async updateTeamMembership (...a: Args<'updateTeamMembership'>) {
+    return updateTeamMembership(this.ctx, ...a)
+  }
+
+  async deleteTeamMembership (...a: Args<'deleteTeamMembership'>) {
+    deleteTeamMembership(this.ctx, ...a)
+  }
+
+  async close (): Promise<void> {
+    this.ctx.close()
+  }
 }

@@ -1,7 +1,12 @@
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.js'
 import { decodeId } from '../../ids.js'
 import { assertCanManageMembers, assertMember, isComplianceOfficer } from '../../auth/rules.js'
-import type { CreateMembershipBody, ListMembershipsQuery, Membership, UpdateMembershipBody } from '../../schemas/membership.js'
+import type {
+  CreateMembershipBody,
+  ListMembershipsQuery,
+  Membership,
+  UpdateMembershipBody,
+} from '../../schemas/membership.js'
 import type { Caller, Page, Paged } from '../backend.js'
 import type { Ctx } from './context.js'
 import { decodeCursor, toPage } from './cursor.js'
@@ -9,9 +14,13 @@ import { resolvePerson } from './people.js'
 import { toMembership, type MembershipRow, type PersonRow, type RoomRow } from './rows.js'
 import { addMember, emitMembership, memberView, readableSpace, spaceView } from './spaces.js'
 
-type Joined = MembershipRow & { p_seq: number, room_type: 'direct' | 'group' } & Omit<PersonRow, 'seq' | 'id' | 'created'> & { p_created: string }
+type Joined = MembershipRow & { p_seq: number; room_type: 'direct' | 'group' } & Omit<
+    PersonRow,
+    'seq' | 'id' | 'created'
+  > & { p_created: string }
 
-const SELECT = `SELECT m.*, r.type AS room_type, p.seq AS p_seq, p.org_id, p.email, p.display_name, p.first_name, p.last_name,
+const SELECT = `SELECT m.*, r.type AS room_type, p.seq AS p_seq, p.org_id, p.email, p.display_name, p.first_name,
+  p.last_name,
   p.nick_name, p.avatar, p.phone_numbers, p.roles, p.status, p.type, p.created AS p_created, p.last_activity
   FROM memberships m JOIN people p ON p.id = m.person_id JOIN rooms r ON r.id = m.room_id`
 
@@ -25,22 +34,32 @@ export function listMemberships (ctx: Ctx, caller: Caller, q: Paged<ListMembersh
   const params: unknown[] = []
   if (q.roomId !== undefined) {
     const { room } = readableSpace(ctx, caller, q.roomId)
-    where.push('m.room_id = ?'); params.push(room.id)
+    where.push('m.room_id = ?')
+    params.push(room.id)
   }
   const filtersPerson = q.personId !== undefined || q.personEmail !== undefined
   if (filtersPerson) {
-    const person = q.personId !== undefined ? decodeId('PEOPLE', q.personId) : ctx.personByEmail(q.personEmail as string)?.id
+    const person =
+      q.personId !== undefined ? decodeId('PEOPLE', q.personId) : ctx.personByEmail(q.personEmail as string)?.id
     if (q.roomId === undefined) {
       // Only compliance officers may list another person's memberships across spaces.
-      if (!isComplianceOfficer(caller) && person !== caller.personId) throw new BadRequestError('roomId is required when filtering by person.')
-      where.push('r.org_id = ?'); params.push(caller.orgId)
+      if (!isComplianceOfficer(caller) && person !== caller.personId) {
+        throw new BadRequestError('roomId is required when filtering by person.')
+      }
+      where.push('r.org_id = ?')
+      params.push(caller.orgId)
     }
-    where.push('m.person_id = ?'); params.push(person ?? '')
+    where.push('m.person_id = ?')
+    params.push(person ?? '')
   } else if (q.roomId === undefined) {
-    where.push('m.person_id = ?'); params.push(caller.personId)
+    where.push('m.person_id = ?')
+    params.push(caller.personId)
   }
   const after = decodeCursor(q.cursor, ['number'])
-  if (after) { where.push('m.seq > ?'); params.push(after[0]) }
+  if (after) {
+    where.push('m.seq > ?')
+    params.push(after[0])
+  }
   const rows = ctx.all<Joined>(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY m.seq LIMIT ?`, ...params, q.max + 1)
   return toPage(rows, q.max, fromJoined, r => [r.seq])
 }
@@ -61,7 +80,11 @@ export function createMembership (ctx: Ctx, caller: Caller, body: CreateMembersh
 }
 
 /** A membership the caller can see, by id (a person:space pair). */
-function findMembership (ctx: Ctx, caller: Caller, membershipId: string): { room: RoomRow, m: MembershipRow, person: PersonRow, mine?: MembershipRow } {
+function findMembership (
+  ctx: Ctx,
+  caller: Caller,
+  membershipId: string
+): { room: RoomRow; m: MembershipRow; person: PersonRow; mine?: MembershipRow } {
   const local = decodeId('MEMBERSHIP', membershipId)
   if (!local) throw new BadRequestError('membershipId is not a valid membership id.')
   const [personId, roomId] = local.split(':')
@@ -78,19 +101,33 @@ export function getMembership (ctx: Ctx, caller: Caller, membershipId: string): 
   return toMembership(m, person, room.type)
 }
 
-export function updateMembership (ctx: Ctx, caller: Caller, membershipId: string, body: UpdateMembershipBody): Membership {
+export function updateMembership (
+  ctx: Ctx,
+  caller: Caller,
+  membershipId: string,
+  body: UpdateMembershipBody
+): Membership {
   return ctx.txGrouped(() => {
     const { room, m, person, mine } = findMembership(ctx, caller, membershipId)
     assertMember(spaceView(room), memberView(mine))
     const own = m.person_id === caller.personId
-    if (body.isRoomHidden !== undefined && !own) throw new ForbiddenError('Only the member can hide a space from their own list.')
+    if (body.isRoomHidden !== undefined && !own) {
+      throw new ForbiddenError('Only the member can hide a space from their own list.')
+    }
     if (body.isModerator !== undefined && body.isModerator !== (m.is_moderator === 1)) {
       assertCanManageMembers(spaceView(room), memberView(mine) ?? { isModerator: false })
     }
     const isModerator = body.isModerator ?? m.is_moderator === 1
     const hidden = body.isRoomHidden ?? m.is_room_hidden === 1
-    if (isModerator === (m.is_moderator === 1) && hidden === (m.is_room_hidden === 1)) return toMembership(m, person, room.type)
-    ctx.run('UPDATE memberships SET is_moderator = ?, is_room_hidden = ? WHERE seq = ?', isModerator ? 1 : 0, hidden ? 1 : 0, m.seq)
+    if (isModerator === (m.is_moderator === 1) && hidden === (m.is_room_hidden === 1)) {
+      return toMembership(m, person, room.type)
+    }
+    ctx.run(
+      'UPDATE memberships SET is_moderator = ?, is_room_hidden = ? WHERE seq = ?',
+      isModerator ? 1 : 0,
+      hidden ? 1 : 0,
+      m.seq
+    )
     const after = ctx.membership(room.id, person.id) as MembershipRow
     emitMembership(ctx, 'updated', room, after, person, caller.personId)
     return toMembership(after, person, room.type)
@@ -103,7 +140,9 @@ export function deleteMembership (ctx: Ctx, caller: Caller, membershipId: string
     const { room, m, person, mine } = findMembership(ctx, caller, membershipId)
     assertMember(spaceView(room), memberView(mine))
     if (room.type === 'direct') throw new ForbiddenError('Members of a 1:1 space cannot be changed.')
-    if (m.person_id !== caller.personId) assertCanManageMembers(spaceView(room), memberView(mine) ?? { isModerator: false })
+    if (m.person_id !== caller.personId) {
+      assertCanManageMembers(spaceView(room), memberView(mine) ?? { isModerator: false })
+    }
     ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
     emitMembership(ctx, 'deleted', room, m, person, caller.personId)
   })

@@ -4,9 +4,13 @@
  */
 const MENTION = /<@(personEmail|personId):([^|>\s]+)(?:\|([^>]*))?>|<@all>/g
 
-export interface Mention { by: 'personEmail' | 'personId', value: string, label?: string }
+export interface Mention {
+  by: 'personEmail' | 'personId'
+  value: string
+  label?: string
+}
 
-export function parseMentions (markdown: string): { people: Mention[], all: boolean } {
+export function parseMentions (markdown: string): { people: Mention[]; all: boolean } {
   const people: Mention[] = []
   let all = false
   for (const m of markdown.matchAll(MENTION)) {
@@ -20,7 +24,8 @@ export function parseMentions (markdown: string): { people: Mention[], all: bool
 export function markdownToText (markdown: string, nameOf: (m: Mention) => string): string {
   return markdown
     .replace(MENTION, (whole, by: string, value: string, label?: string) =>
-      whole === '<@all>' ? 'All' : (label ?? nameOf({ by: by as Mention['by'], value })))
+      whole === '<@all>' ? 'All' : (label ?? nameOf({ by: by as Mention['by'], value }))
+    )
     .replace(/\[([^\]]*)\]\(([^)]*)\)/g, '$1 ($2)')
     .replace(/(\*\*|__|\*|_|~~|`)/g, '')
 }

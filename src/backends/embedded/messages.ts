@@ -1,7 +1,12 @@
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors.js'
 import { decodeId, newUuid } from '../../ids.js'
 import { assertCanPost, assertMember, assertNotBlocked, isComplianceOfficer } from '../../auth/rules.js'
-import { MESSAGE_TEXT_MAX_BYTES, type CreateMessageBody, type ListMessagesQuery, type Message } from '../../schemas/message.js'
+import {
+  MESSAGE_TEXT_MAX_BYTES,
+  type CreateMessageBody,
+  type ListMessagesQuery,
+  type Message,
+} from '../../schemas/message.js'
 import type { Caller, Page, Paged } from '../backend.js'
 import type { Ctx } from './context.js'
 import { decodeCursor, toPage } from './cursor.js'
@@ -17,28 +22,50 @@ export function listMessages (ctx: Ctx, caller: Caller, q: Paged<ListMessagesQue
   let from = 'messages m'
   if (q.mentionedPeople !== undefined) {
     const me = q.mentionedPeople === 'me' ? caller.personId : decodeId('PEOPLE', q.mentionedPeople)
-    if (me !== caller.personId) throw new BadRequestError("mentionedPeople accepts only 'me' or the caller's own person id.")
+    if (me !== caller.personId) {
+      throw new BadRequestError("mentionedPeople accepts only 'me' or the caller's own person id.")
+    }
     from = 'message_mentions mm JOIN messages m ON m.seq = mm.message_seq'
-    where.push('mm.room_id = ? AND mm.person_id = ?'); params.push(room.id, me)
+    where.push('mm.room_id = ? AND mm.person_id = ?')
+    params.push(room.id, me)
   }
-  if (q.before !== undefined) { where.push('m.created < ?'); params.push(new Date(q.before).toISOString()) }
+  if (q.before !== undefined) {
+    where.push('m.created < ?')
+    params.push(new Date(q.before).toISOString())
+  }
   if (q.beforeMessage !== undefined) {
     const local = decodeId('MESSAGE', q.beforeMessage)
     if (!local) throw new BadRequestError('beforeMessage is not a valid message id.')
     const anchor = ctx.get<{ seq: number }>('SELECT seq FROM messages WHERE id = ? AND room_id = ?', local, room.id)
     if (!anchor) throw new NotFoundError('beforeMessage names no message of this space.')
-    where.push('m.seq < ?'); params.push(anchor.seq)
+    where.push('m.seq < ?')
+    params.push(anchor.seq)
   }
   const after = decodeCursor(q.cursor, ['number'])
-  if (after) { where.push('m.seq < ?'); params.push(after[0]) }
-  const rows = ctx.all<MessageRow>(`SELECT m.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.seq DESC LIMIT ?`, ...params, q.max + 1)
+  if (after) {
+    where.push('m.seq < ?')
+    params.push(after[0])
+  }
+  const rows = ctx.all<MessageRow>(
+    `SELECT m.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.seq DESC LIMIT ?`,
+    ...params,
+    q.max + 1
+  )
   const authors = new Map<string, PersonRow>()
   const author = (id: string): PersonRow => {
     let p = authors.get(id)
-    if (!p) { p = ctx.person(id) as PersonRow; authors.set(id, p) }
+    if (!p) {
+      p = ctx.person(id) as PersonRow
+      authors.set(id, p)
+    }
     return p
   }
-  return toPage(rows, q.max, r => toMessage(r, author(r.person_id), room.type), r => [r.seq])
+  return toPage(
+    rows,
+    q.max,
+    r => toMessage(r, author(r.person_id), room.type),
+    r => [r.seq]
+  )
 }
 
 function checkLength (field: string, value: string | undefined): void {
@@ -62,35 +89,83 @@ export function createMessage (ctx: Ctx, caller: Caller, body: CreateMessageBody
       parentId = decodeId('MESSAGE', body.parentId) ?? null
       const parent = parentId ? ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', parentId) : undefined
       if (!parent || parent.room_id !== room.id) throw new BadRequestError('parentId names no message of this space.')
-      if (parent.parent_id) throw new BadRequestError('Replies cannot be replied to; use the thread\'s first message as parentId.')
+      if (parent.parent_id) {
+        throw new BadRequestError("Replies cannot be replied to; use the thread's first message as parentId.")
+      }
     }
     const parsed = body.markdown !== undefined ? parseMentions(body.markdown) : { people: [], all: false }
     // Mentions resolve against the members; most messages mention nobody, so only then are they loaded.
-    const members = parsed.people.length === 0 ? new Map<string, PersonRow>() : new Map(ctx.all<PersonRow>(
-      'SELECT p.* FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ?', room.id).map(p => [p.id, p]))
-    const byMention = (m: Mention): PersonRow | undefined => m.by === 'personId'
-      ? members.get(decodeId('PEOPLE', m.value) ?? '')
-      : [...members.values()].find(p => p.email.toLowerCase() === m.value.toLowerCase())
+    const members =
+      parsed.people.length === 0
+        ? new Map<string, PersonRow>()
+        : new Map(
+          ctx
+            .all<PersonRow>(
+              'SELECT p.* FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ?',
+              room.id
+            )
+            .map(p => [p.id, p])
+        )
+    const byMention = (m: Mention): PersonRow | undefined =>
+      m.by === 'personId'
+        ? members.get(decodeId('PEOPLE', m.value) ?? '')
+        : [...members.values()].find(p => p.email.toLowerCase() === m.value.toLowerCase())
     // Only members can be mentioned; a mention of anyone else stays plain text.
-    const mentioned = [...new Set(parsed.people.map(byMention).filter((p): p is PersonRow => p !== undefined).map(p => p.id))]
+    const mentioned = [
+      ...new Set(
+        parsed.people
+          .map(byMention)
+          .filter((p): p is PersonRow => p !== undefined)
+          .map(p => p.id)
+      ),
+    ]
     const groups = parsed.all && room.type === 'group' ? ['all'] : []
-    const text = body.text ?? (body.markdown !== undefined ? markdownToText(body.markdown, m => byMention(m)?.display_name ?? m.value) : null)
+    const text =
+      body.text ??
+      (body.markdown !== undefined ? markdownToText(body.markdown, m => byMention(m)?.display_name ?? m.value) : null)
     const now = ctx.now()
     const id = newUuid()
     const toPerson = body.roomId === undefined ? directPartner(ctx, room, caller.personId) : undefined
-    const info = ctx.q(`INSERT INTO messages (id, room_id, person_id, parent_id, text, markdown, files, mentioned_people, mentioned_groups,
-      to_person_id, to_person_email, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`).run(
-      id, room.id, caller.personId, parentId, text, body.markdown ?? null, JSON.stringify(body.files ?? []), JSON.stringify(mentioned),
-      JSON.stringify(groups), body.toPersonId !== undefined ? toPerson?.id ?? null : null,
-      body.toPersonEmail !== undefined ? toPerson?.email ?? null : null, now)
+    const info = ctx
+      .q(
+        `INSERT INTO messages (id, room_id, person_id, parent_id, text, markdown, files, mentioned_people,
+          mentioned_groups,
+      to_person_id, to_person_email, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`
+      )
+      .run(
+        id,
+        room.id,
+        caller.personId,
+        parentId,
+        text,
+        body.markdown ?? null,
+        JSON.stringify(body.files ?? []),
+        JSON.stringify(mentioned),
+        JSON.stringify(groups),
+        body.toPersonId !== undefined ? (toPerson?.id ?? null) : null,
+        body.toPersonEmail !== undefined ? (toPerson?.email ?? null) : null,
+        now
+      )
     for (const personId of mentioned) {
-      ctx.run('INSERT INTO message_mentions (message_seq, room_id, person_id) VALUES (?,?,?)', info.lastInsertRowid, room.id, personId)
+      ctx.run(
+        'INSERT INTO message_mentions (message_seq, room_id, person_id) VALUES (?,?,?)',
+        info.lastInsertRowid,
+        room.id,
+        personId
+      )
     }
     touchRoom(ctx, room.id, now)
     ctx.run('UPDATE people SET last_activity = ? WHERE id = ?', now, caller.personId)
     const row = ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', id) as MessageRow
     const message = toMessage(row, ctx.person(caller.personId) as PersonRow, room.type)
-    ctx.emit({ resource: 'messages', event: 'created', actorId: caller.personId, roomId: room.id, orgId: room.org_id, data: slim(message) })
+    ctx.emit({
+      resource: 'messages',
+      event: 'created',
+      actorId: caller.personId,
+      roomId: room.id,
+      orgId: room.org_id,
+      data: slim(message),
+    })
     return message
   })
 }
@@ -109,21 +184,39 @@ function postableRoom (ctx: Ctx, caller: Caller, roomId: string): RoomRow {
 }
 
 function directPartner (ctx: Ctx, room: RoomRow, me: string): PersonRow | undefined {
-  return ctx.get<PersonRow>('SELECT p.* FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ? AND m.person_id <> ?', room.id, me)
+  return ctx.get<PersonRow>(
+    'SELECT p.* FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ? AND m.person_id <> ?',
+    room.id,
+    me
+  )
 }
 
 /** The 1:1 space between the caller and the recipient, created on first use. */
 function directRoom (ctx: Ctx, caller: Caller, body: CreateMessageBody): RoomRow {
-  const other = resolvePerson(ctx, { personId: body.toPersonId, personEmail: body.toPersonEmail },
-    body.toPersonId !== undefined ? 'toPersonId' : 'toPersonEmail')
+  const other = resolvePerson(
+    ctx,
+    { personId: body.toPersonId, personEmail: body.toPersonEmail },
+    body.toPersonId !== undefined ? 'toPersonId' : 'toPersonEmail'
+  )
   if (other.id === caller.personId) throw new BadRequestError('A 1:1 message needs a recipient other than yourself.')
   const key = [caller.personId, other.id].sort().join(':')
   const existing = ctx.get<RoomRow>('SELECT * FROM rooms WHERE direct_key = ?', key)
-  if (existing) { assertNotBlocked(spaceView(existing)); return existing }
+  if (existing) {
+    assertNotBlocked(spaceView(existing))
+    return existing
+  }
   const now = ctx.now()
   const id = newUuid()
-  ctx.run(`INSERT INTO rooms (id, title, type, is_locked, creator_id, org_id, direct_key, created, last_activity)
-    VALUES (?,NULL,'direct',0,?,?,?,?,?)`, id, caller.personId, caller.orgId, key, now, now)
+  ctx.run(
+    `INSERT INTO rooms (id, title, type, is_locked, creator_id, org_id, direct_key, created, last_activity)
+    VALUES (?,NULL,'direct',0,?,?,?,?,?)`,
+    id,
+    caller.personId,
+    caller.orgId,
+    key,
+    now,
+    now
+  )
   const room = ctx.room(id) as RoomRow
   addMember(ctx, room, ctx.person(caller.personId) as PersonRow, false, caller.personId)
   addMember(ctx, room, other, false, caller.personId)
@@ -131,13 +224,15 @@ function directRoom (ctx: Ctx, caller: Caller, body: CreateMessageBody): RoomRow
   return room
 }
 
-function findMessage (ctx: Ctx, caller: Caller, messageId: string): { row: MessageRow, room: RoomRow } {
+function findMessage (ctx: Ctx, caller: Caller, messageId: string): { row: MessageRow; room: RoomRow } {
   const local = decodeId('MESSAGE', messageId)
   if (!local) throw new BadRequestError('messageId is not a valid message id.')
   const row = ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', local)
   if (!row) throw new NotFoundError()
   const room = ctx.room(row.room_id) as RoomRow
-  if (!ctx.membership(room.id, caller.personId) && !isComplianceOfficer(caller, room.org_id)) throw new NotFoundError()
+  if (!ctx.membership(room.id, caller.personId) && !isComplianceOfficer(caller, room.org_id)) {
+    throw new NotFoundError()
+  }
   return { row, room }
 }
 
@@ -158,6 +253,13 @@ export function deleteMessage (ctx: Ctx, caller: Caller, messageId: string): voi
     }
     const message = toMessage(row, ctx.person(row.person_id) as PersonRow, room.type)
     ctx.run('DELETE FROM messages WHERE seq = ?', row.seq)
-    ctx.emit({ resource: 'messages', event: 'deleted', actorId: caller.personId, roomId: room.id, orgId: room.org_id, data: slim(message) })
+    ctx.emit({
+      resource: 'messages',
+      event: 'deleted',
+      actorId: caller.personId,
+      roomId: room.id,
+      orgId: room.org_id,
+      data: slim(message),
+    })
   })
 }

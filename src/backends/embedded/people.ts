@@ -16,7 +16,10 @@ export function getPerson (ctx: Ctx, personId: string): Person {
 
 export function listPeople (ctx: Ctx, caller: Caller, q: Paged<ListPeopleQuery>): PeopleList & { cursor?: string } {
   if (q.id !== undefined) {
-    const ids = q.id.split(',').map(s => s.trim()).filter(s => s.length > 0)
+    const ids = q.id
+      .split(',')
+      .map(s => s.trim())
+      .filter(s => s.length > 0)
     if (ids.length > MAX_PEOPLE_IDS) throw new BadRequestError(`id accepts at most ${MAX_PEOPLE_IDS} person ids.`)
     const items: Person[] = []
     const notFoundIds: string[] = []
@@ -37,14 +40,24 @@ export function listPeople (ctx: Ctx, caller: Caller, q: Paged<ListPeopleQuery>)
   const after = decodeCursor(q.cursor, ['number'])
   const where: string[] = everyone ? ['org_id = ?'] : []
   const params: unknown[] = everyone ? [caller.orgId] : []
-  if (q.email !== undefined) { where.push('email = ?'); params.push(q.email) }
+  if (q.email !== undefined) {
+    where.push('email = ?')
+    params.push(q.email)
+  }
   if (q.displayName !== undefined) {
     // Prefix search inside the caller's organisation, as Webex restricts it.
     where.push("display_name LIKE ? ESCAPE '\\' AND org_id = ?")
     params.push(q.displayName.replace(/[\\%_]/g, c => '\\' + c) + '%', caller.orgId)
   }
-  if (after) { where.push('seq > ?'); params.push(after[0]) }
-  const rows = ctx.all<PersonRow>(`SELECT * FROM people WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`, ...params, q.max + 1)
+  if (after) {
+    where.push('seq > ?')
+    params.push(after[0])
+  }
+  const rows = ctx.all<PersonRow>(
+    `SELECT * FROM people WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+    ...params,
+    q.max + 1
+  )
   return toPage(rows, q.max, toPerson, r => [r.seq])
 }
 
@@ -53,7 +66,11 @@ export function listPeople (ctx: Ctx, caller: Caller, q: Paged<ListPeopleQuery>)
  * person: created on first use in an organisation of its own, so personOrgId tells them apart. An unknown
  * email of a known organisation's domain is a 404, as Webex answers for a nonexistent user.
  */
-export function resolvePerson (ctx: Ctx, by: { personId?: string, personEmail?: string }, field = 'personId'): PersonRow {
+export function resolvePerson (
+  ctx: Ctx,
+  by: { personId?: string; personEmail?: string },
+  field = 'personId'
+): PersonRow {
   if (by.personId !== undefined) {
     const local = decodeId('PEOPLE', by.personId)
     if (!local) throw new BadRequestError(`${field} is not a valid person id.`)
@@ -80,11 +97,23 @@ function createExternalPerson (ctx: Ctx, email: string, domain: string): PersonR
   const orgId = newUuid()
   ctx.run('INSERT INTO orgs (id, name, domain, created) VALUES (?,?,?,?)', orgId, domain, domain, now)
   const local = email.slice(0, email.lastIndexOf('@'))
-  const [first, ...rest] = local.split(/[._-]+/).filter(Boolean).map(w => w[0].toUpperCase() + w.slice(1))
+  const [first, ...rest] = local
+    .split(/[._-]+/)
+    .filter(Boolean)
+    .map(w => w[0].toUpperCase() + w.slice(1))
   const first_ = first ?? local
   const last = rest.join(' ')
   const id = newUuid()
-  ctx.run(`INSERT INTO people (id, org_id, email, display_name, first_name, last_name, status, type, created)
-    VALUES (?,?,?,?,?,?,'unknown','person',?)`, id, orgId, email, [first_, last].filter(Boolean).join(' '), first_, last, now)
+  ctx.run(
+    `INSERT INTO people (id, org_id, email, display_name, first_name, last_name, status, type, created)
+    VALUES (?,?,?,?,?,?,'unknown','person',?)`,
+    id,
+    orgId,
+    email,
+    [first_, last].filter(Boolean).join(' '),
+    first_,
+    last,
+    now
+  )
   return ctx.person(id) as PersonRow
 }

@@ -7,11 +7,17 @@ export class ReadCache {
   private readonly entries = new Map<string, unknown>()
   private seen = -1
 
-  constructor (private readonly generation: () => number, private readonly maxEntries = 10_000) {}
+  constructor (
+    private readonly generation: () => number,
+    private readonly maxEntries = 10_000
+  ) {}
 
-  get<T> (key: string, compute: () => T): T {
+  get<T>(key: string, compute: () => T): T {
     const g = this.generation()
-    if (g !== this.seen) { this.entries.clear(); this.seen = g }
+    if (g !== this.seen) {
+      this.entries.clear()
+      this.seen = g
+    }
     if (this.entries.has(key)) return this.entries.get(key) as T
     const value = compute()
     if (this.entries.size >= this.maxEntries) this.entries.clear()

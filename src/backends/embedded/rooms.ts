@@ -11,27 +11,45 @@ import { addMember, emitMembership, emitRoom, memberView, readableSpace, roomFor
 // Each sort walks an index with a unique tiebreaker so a keyset cursor can resume exactly.
 const SORTS = {
   id: { order: 'r.id ASC', after: 'r.id > ?', shape: ['string'] as const, key: (r: RoomRow) => [r.id] },
-  created: { order: 'r.created DESC, r.id DESC', after: '(r.created < ? OR (r.created = ? AND r.id < ?))', shape: ['string', 'string'] as const, key: (r: RoomRow) => [r.created, r.id] },
-  lastactivity: { order: 'r.last_activity DESC, r.id DESC', after: '(r.last_activity < ? OR (r.last_activity = ? AND r.id < ?))', shape: ['string', 'string'] as const, key: (r: RoomRow) => [r.last_activity, r.id] }
+  created: {
+    order: 'r.created DESC, r.id DESC',
+    after: '(r.created < ? OR (r.created = ? AND r.id < ?))',
+    shape: ['string', 'string'] as const,
+    key: (r: RoomRow) => [r.created, r.id],
+  },
+  lastactivity: {
+    order: 'r.last_activity DESC, r.id DESC',
+    after: '(r.last_activity < ? OR (r.last_activity = ? AND r.id < ?))',
+    shape: ['string', 'string'] as const,
+    key: (r: RoomRow) => [r.last_activity, r.id],
+  },
 }
 
 export function listRooms (ctx: Ctx, caller: Caller, q: Paged<ListRoomsQuery>): Page<Room> {
   const sort = SORTS[(q.sortBy ?? 'created') as keyof typeof SORTS]
   const where = ['m.person_id = ?']
   const params: unknown[] = [caller.personId]
-  if (q.type) { where.push('r.type = ?'); params.push(q.type) }
+  if (q.type) {
+    where.push('r.type = ?')
+    params.push(q.type)
+  }
   if (q.teamId !== undefined) {
     const team = decodeId('TEAM', q.teamId)
     if (!team) throw new BadRequestError('teamId is not a valid team id.')
-    where.push('r.team_id = ?'); params.push(team)
+    where.push('r.team_id = ?')
+    params.push(team)
   }
   const after = decodeCursor(q.cursor, [...sort.shape])
   if (after) {
     where.push(sort.after)
     params.push(...(after.length === 1 ? after : [after[0], after[0], after[1]]))
   }
-  const rows = ctx.all<RoomRow>(`SELECT r.* FROM rooms r JOIN memberships m ON m.room_id = r.id
-    WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`, ...params, q.max + 1)
+  const rows = ctx.all<RoomRow>(
+    `SELECT r.* FROM rooms r JOIN memberships m ON m.room_id = r.id
+    WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`,
+    ...params,
+    q.max + 1
+  )
   return toPage(rows, q.max, r => roomFor(ctx, r, caller.personId), sort.key)
 }
 
@@ -42,12 +60,24 @@ export function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody): Roo
       teamId = decodeId('TEAM', body.teamId) ?? null
       if (!teamId) throw new BadRequestError('teamId is not a valid team id.')
       if (!ctx.team(teamId)) throw new NotFoundError('No team has this id.')
-      if (!ctx.teamMembership(teamId, caller.personId)) throw new ForbiddenError('Only members of the team can create spaces in it.')
+      if (!ctx.teamMembership(teamId, caller.personId)) {
+        throw new ForbiddenError('Only members of the team can create spaces in it.')
+      }
     }
     const now = ctx.now()
     const id = newUuid()
-    ctx.run(`INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity)
-      VALUES (?,?,'group',?,?,?,?,?,?)`, id, body.title, body.isLocked ? 1 : 0, teamId, caller.personId, caller.orgId, now, now)
+    ctx.run(
+      `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity)
+      VALUES (?,?,'group',?,?,?,?,?,?)`,
+      id,
+      body.title,
+      body.isLocked ? 1 : 0,
+      teamId,
+      caller.personId,
+      caller.orgId,
+      now,
+      now
+    )
     const room = ctx.room(id) as RoomRow
     addMember(ctx, room, ctx.person(caller.personId) as PersonRow, body.isLocked === true, caller.personId)
     // After the creator joined, so subscribers who see the space (its members) hear about it.
@@ -69,13 +99,19 @@ export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: Upda
     if (body.title !== undefined && body.title !== room.title && room.type === 'direct') {
       throw new ForbiddenError('The title of a 1:1 space cannot be changed.')
     }
-    if (body.isLocked !== undefined && room.type === 'direct') throw new ForbiddenError('A 1:1 space cannot be locked.')
+    if (body.isLocked !== undefined && room.type === 'direct') {
+      throw new ForbiddenError('A 1:1 space cannot be locked.')
+    }
     const isModerator = member?.is_moderator === 1
     assertCanEditSpace(space, { isModerator })
     // Locking an unmoderated space makes the caller its first moderator, as in the Webex client.
     let promote = false
     if (body.isLocked === true && !space.isLocked && !isModerator) {
-      const moderators = ctx.get<{ n: number }>('SELECT count(*) AS n FROM memberships WHERE room_id = ? AND is_moderator = 1', room.id)?.n ?? 0
+      const moderators =
+        ctx.get<{ n: number }>(
+          'SELECT count(*) AS n FROM memberships WHERE room_id = ? AND is_moderator = 1',
+          room.id
+        )?.n ?? 0
       if (moderators > 0) throw new ForbiddenError('Only a moderator can lock this space.')
       promote = true
     }
@@ -86,7 +122,9 @@ export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: Upda
     if (promote && member) {
       ctx.run('UPDATE memberships SET is_moderator = 1 WHERE seq = ?', member.seq)
       const updated = ctx.membership(room.id, caller.personId)
-      if (updated) emitMembership(ctx, 'updated', room, updated, ctx.person(caller.personId) as PersonRow, caller.personId)
+      if (updated) {
+        emitMembership(ctx, 'updated', room, updated, ctx.person(caller.personId) as PersonRow, caller.personId)
+      }
     }
     const after = ctx.room(room.id) as RoomRow
     emitRoom(ctx, 'updated', after, caller.personId)
@@ -103,7 +141,8 @@ export function deleteRoom (ctx: Ctx, caller: Caller, roomId: string): void {
     const { room, member } = readableSpace(ctx, caller, roomId)
     assertMember(spaceView(room), memberView(member))
     const m = member as NonNullable<typeof member>
-    const mayDelete = room.type === 'direct' || m.is_moderator === 1 || (room.is_locked === 0 && room.creator_id === caller.personId)
+    const mayDelete =
+      room.type === 'direct' || m.is_moderator === 1 || (room.is_locked === 0 && room.creator_id === caller.personId)
     if (!mayDelete) {
       if (room.is_locked === 1) throw new ForbiddenError('This space is locked: only moderators can delete it.')
       ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
@@ -116,10 +155,15 @@ export function deleteRoom (ctx: Ctx, caller: Caller, roomId: string): void {
 
 /** Removes a space and everything in it, recording a membership deletion per member of a group space. */
 export function eraseRoom (ctx: Ctx, room: RoomRow, actorId: string): void {
-  const members = ctx.all<{ seq: number, person_id: string }>('SELECT seq, person_id FROM memberships WHERE room_id = ?', room.id)
+  const members = ctx.all<{ seq: number; person_id: string }>(
+    'SELECT seq, person_id FROM memberships WHERE room_id = ?',
+    room.id
+  )
   for (const mm of members) {
     const m = ctx.membership(room.id, mm.person_id)
-    if (m && room.type === 'group') emitMembership(ctx, 'deleted', room, m, ctx.person(mm.person_id) as PersonRow, actorId)
+    if (m && room.type === 'group') {
+      emitMembership(ctx, 'deleted', room, m, ctx.person(mm.person_id) as PersonRow, actorId)
+    }
   }
   ctx.run('DELETE FROM message_mentions WHERE room_id = ?', room.id)
   ctx.run('DELETE FROM messages WHERE room_id = ?', room.id)

@@ -8,25 +8,77 @@ import type { Caller } from '../backend.js'
 
 /** Row shapes as SQLite returns them; ids are bare uuids, the API's Webex ids are built on the way out. */
 export interface PersonRow {
-  seq: number, id: string, org_id: string, email: string, display_name: string, first_name: string, last_name: string,
-  nick_name: string | null, avatar: string | null, phone_numbers: string, roles: string, status: string, type: string,
-  created: string, last_activity: string | null
+  seq: number
+  id: string
+  org_id: string
+  email: string
+  display_name: string
+  first_name: string
+  last_name: string
+  nick_name: string | null
+  avatar: string | null
+  phone_numbers: string
+  roles: string
+  status: string
+  type: string
+  created: string
+  last_activity: string | null
 }
 export interface RoomRow {
-  seq: number, id: string, title: string | null, type: 'direct' | 'group', is_locked: number, team_id: string | null,
-  creator_id: string, org_id: string, direct_key: string | null, created: string, last_activity: string
-  member_count: number, external_count: number, classification_id: string | null, is_blocked: number
+  seq: number
+  id: string
+  title: string | null
+  type: 'direct' | 'group'
+  is_locked: number
+  team_id: string | null
+  creator_id: string
+  org_id: string
+  direct_key: string | null
+  created: string
+  last_activity: string
+  member_count: number
+  external_count: number
+  classification_id: string | null
+  is_blocked: number
 }
 export interface MembershipRow {
-  seq: number, room_id: string, person_id: string, is_moderator: number, is_room_hidden: number, created: string
+  seq: number
+  room_id: string
+  person_id: string
+  is_moderator: number
+  is_room_hidden: number
+  created: string
 }
 export interface MessageRow {
-  seq: number, id: string, room_id: string, person_id: string, parent_id: string | null, text: string | null,
-  markdown: string | null, files: string | null, mentioned_people: string | null, mentioned_groups: string | null,
-  to_person_id: string | null, to_person_email: string | null, created: string
+  seq: number
+  id: string
+  room_id: string
+  person_id: string
+  parent_id: string | null
+  text: string | null
+  markdown: string | null
+  files: string | null
+  mentioned_people: string | null
+  mentioned_groups: string | null
+  to_person_id: string | null
+  to_person_email: string | null
+  created: string
 }
-export interface TeamRow { seq: number, id: string, name: string, description: string | null, creator_id: string, created: string }
-export interface TeamMembershipRow { seq: number, team_id: string, person_id: string, is_moderator: number, created: string }
+export interface TeamRow {
+  seq: number
+  id: string
+  name: string
+  description: string | null
+  creator_id: string
+  created: string
+}
+export interface TeamMembershipRow {
+  seq: number
+  team_id: string
+  person_id: string
+  is_moderator: number
+  created: string
+}
 
 /** The identity a person acts with: `token` is the credential the caller presented ('' for a flow's owner). */
 export function toCaller (p: PersonRow, token: string): Caller {
@@ -48,7 +100,7 @@ export function toPerson (p: PersonRow): Person {
     created: p.created,
     ...(p.last_activity ? { lastActivity: p.last_activity } : {}),
     status: p.status,
-    type: p.type
+    type: p.type,
   }
 }
 
@@ -63,7 +115,7 @@ export function toRoom (r: RoomRow, title: string): Room {
     lastActivity: r.last_activity,
     creatorId: encodeId('PEOPLE', r.creator_id),
     created: r.created,
-    ownerId: encodeId('ORGANIZATION', r.org_id)
+    ownerId: encodeId('ORGANIZATION', r.org_id),
   }
 }
 
@@ -83,7 +135,7 @@ export function toMembership (m: MembershipRow, p: PersonRow, roomType: 'direct'
     isModerator: m.is_moderator === 1,
     isMonitor: false,
     isRoomHidden: m.is_room_hidden === 1,
-    created: m.created
+    created: m.created,
   }
 }
 
@@ -96,13 +148,13 @@ export function toTeamMembership (m: TeamMembershipRow, p: PersonRow): TeamMembe
     personDisplayName: p.display_name,
     personOrgId: encodeId('ORGANIZATION', p.org_id),
     isModerator: m.is_moderator === 1,
-    created: m.created
+    created: m.created,
   }
 }
 
 export function toMessage (m: MessageRow, author: PersonRow, roomType: 'direct' | 'group'): Message {
   const list = (json: string | null): string[] | undefined => {
-    const v = json ? JSON.parse(json) as string[] : []
+    const v = json ? (JSON.parse(json) as string[]) : []
     return v.length > 0 ? v : undefined
   }
   const files = list(m.files)
@@ -122,7 +174,7 @@ export function toMessage (m: MessageRow, author: PersonRow, roomType: 'direct' 
     personEmail: author.email,
     ...(mentionedPeople ? { mentionedPeople: mentionedPeople.map(id => encodeId('PEOPLE', id)) } : {}),
     ...(mentionedGroups ? { mentionedGroups } : {}),
-    created: m.created
+    created: m.created,
   }
 }
 
@@ -132,6 +184,6 @@ export function toTeam (t: TeamRow): Team {
     name: t.name,
     ...(t.description ? { description: t.description } : {}),
     creatorId: encodeId('PEOPLE', t.creator_id),
-    created: t.created
+    created: t.created,
   }
 }

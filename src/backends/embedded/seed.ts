@@ -12,20 +12,50 @@ export const DEMO = {
   orgId: stableUuid('org:example'),
   tokens: { alice: 'demo-alice-token', bob: 'demo-bob-token', carol: 'demo-carol-token', dave: 'demo-dave-token' },
   people: {
-    alice: { id: stableUuid('person:alice'), email: 'alice@example.com', first: 'Alice', last: 'Johnson', roles: [] as string[] },
-    bob: { id: stableUuid('person:bob'), email: 'bob@example.com', first: 'Bob', last: 'Smith', roles: [] as string[] },
-    carol: { id: stableUuid('person:carol'), email: 'carol@example.com', first: 'Carol', last: 'Compliance', roles: [COMPLIANCE_OFFICER] },
-    dave: { id: stableUuid('person:dave'), email: 'dave@example.com', first: 'Dave', last: 'Lee', roles: [] as string[] }
+    alice: {
+      id: stableUuid('person:alice'),
+      email: 'alice@example.com',
+      first: 'Alice',
+      last: 'Johnson',
+      roles: [] as string[],
+    },
+    bob: {
+      id: stableUuid('person:bob'),
+      email: 'bob@example.com',
+      first: 'Bob',
+      last: 'Smith',
+      roles: [] as string[],
+    },
+    carol: {
+      id: stableUuid('person:carol'),
+      email: 'carol@example.com',
+      first: 'Carol',
+      last: 'Compliance',
+      roles: [COMPLIANCE_OFFICER],
+    },
+    dave: {
+      id: stableUuid('person:dave'),
+      email: 'dave@example.com',
+      first: 'Dave',
+      last: 'Lee',
+      roles: [] as string[],
+    },
   },
-  partner: { orgId: stableUuid('org:partner'), id: stableUuid('person:pat'), email: 'pat@partner.test', first: 'Pat', last: 'Partner' },
+  partner: {
+    orgId: stableUuid('org:partner'),
+    id: stableUuid('person:pat'),
+    email: 'pat@partner.test',
+    first: 'Pat',
+    last: 'Partner',
+  },
   teamId: stableUuid('team:product'),
   rooms: {
     general: stableUuid('room:product-general'),
     apollo: stableUuid('room:apollo'),
     finance: stableUuid('room:finance'),
-    direct: stableUuid('room:alice-bob')
+    direct: stableUuid('room:alice-bob'),
   },
-  messages: { welcome: stableUuid('message:welcome'), mention: stableUuid('message:mention') }
+  messages: { welcome: stableUuid('message:welcome'), mention: stableUuid('message:mention') },
 }
 
 /** Webex ids of the demo objects, for the start banner and the tests. */
@@ -41,7 +71,7 @@ export const DEMO_IDS = {
   finance: encodeId('ROOM', DEMO.rooms.finance),
   direct: encodeId('ROOM', DEMO.rooms.direct),
   welcome: encodeId('MESSAGE', DEMO.messages.welcome),
-  mention: encodeId('MESSAGE', DEMO.messages.mention)
+  mention: encodeId('MESSAGE', DEMO.messages.mention),
 }
 
 /** Seeds the demo organisation into an empty store; returns false when the store already holds data. */
@@ -49,45 +79,151 @@ export function seedDemo (db: Db, now: string): boolean {
   if (db.prepare('SELECT 1 FROM orgs LIMIT 1').get()) return false
   db.transaction(() => {
     const d = DEMO
-    const ins = (sql: string, ...p: unknown[]): void => { db.prepare(sql).run(...p) }
+    const ins = (sql: string, ...p: unknown[]): void => {
+      db.prepare(sql).run(...p)
+    }
     ins('INSERT INTO orgs (id, name, domain, created) VALUES (?,?,?,?)', d.orgId, 'Example Corp', 'example.com', now)
-    ins('INSERT INTO orgs (id, name, domain, created) VALUES (?,?,?,?)', d.partner.orgId, 'Partner Ltd', 'partner.test', now)
-    const person = (id: string, org: string, email: string, first: string, last: string, roles: string[], phone: string): void => {
-      ins(`INSERT INTO people (id, org_id, email, display_name, first_name, last_name, nick_name, avatar, phone_numbers, roles, status, type, created, last_activity)
-        VALUES (?,?,?,?,?,?,?,?,?,?,'active','person',?,?)`, id, org, email, `${first} ${last}`, first, last, first,
-      `https://avatars.example.com/${first.toLowerCase()}.png`, JSON.stringify([{ type: 'work', value: phone }]), JSON.stringify(roles), now, now)
+    ins(
+      'INSERT INTO orgs (id, name, domain, created) VALUES (?,?,?,?)',
+      d.partner.orgId,
+      'Partner Ltd',
+      'partner.test',
+      now
+    )
+    const person = (
+      id: string,
+      org: string,
+      email: string,
+      first: string,
+      last: string,
+      roles: string[],
+      phone: string
+    ): void => {
+      ins(
+        `INSERT INTO people (id, org_id, email, display_name, first_name, last_name, nick_name, avatar,
+          phone_numbers, roles, status, type, created, last_activity)
+        VALUES (?,?,?,?,?,?,?,?,?,?,'active','person',?,?)`,
+        id,
+        org,
+        email,
+        `${first} ${last}`,
+        first,
+        last,
+        first,
+        `https://avatars.example.com/${first.toLowerCase()}.png`,
+        JSON.stringify([{ type: 'work', value: phone }]),
+        JSON.stringify(roles),
+        now,
+        now
+      )
     }
     let n = 100
     for (const [key, p] of Object.entries(d.people)) {
       person(p.id, d.orgId, p.email, p.first, p.last, p.roles, `+1 555 0${n++}`)
-      ins('INSERT INTO tokens (token_hash, person_id, label) VALUES (?,?,?)', hashToken(d.tokens[key as keyof typeof d.tokens]), p.id, key)
+      ins(
+        'INSERT INTO tokens (token_hash, person_id, label) VALUES (?,?,?)',
+        hashToken(d.tokens[key as keyof typeof d.tokens]),
+        p.id,
+        key
+      )
     }
     person(d.partner.id, d.partner.orgId, d.partner.email, d.partner.first, d.partner.last, [], '+44 20 7946 0000')
     const { alice, bob, dave } = d.people
-    ins('INSERT INTO teams (id, name, description, creator_id, created) VALUES (?,?,?,?,?)', d.teamId, 'Product', 'The product team', alice.id, now)
-    ins('INSERT INTO team_memberships (team_id, person_id, is_moderator, created) VALUES (?,?,1,?)', d.teamId, alice.id, now)
-    ins('INSERT INTO team_memberships (team_id, person_id, is_moderator, created) VALUES (?,?,0,?)', d.teamId, bob.id, now)
-    const room = (id: string, title: string | null, type: string, locked: number, team: string | null, directKey: string | null): void => {
-      ins(`INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, direct_key, created, last_activity)
-        VALUES (?,?,?,?,?,?,?,?,?,?)`, id, title, type, locked, team, alice.id, d.orgId, directKey, now, now)
+    ins(
+      'INSERT INTO teams (id, name, description, creator_id, created) VALUES (?,?,?,?,?)',
+      d.teamId,
+      'Product',
+      'The product team',
+      alice.id,
+      now
+    )
+    ins(
+      'INSERT INTO team_memberships (team_id, person_id, is_moderator, created) VALUES (?,?,1,?)',
+      d.teamId,
+      alice.id,
+      now
+    )
+    ins(
+      'INSERT INTO team_memberships (team_id, person_id, is_moderator, created) VALUES (?,?,0,?)',
+      d.teamId,
+      bob.id,
+      now
+    )
+    const room = (
+      id: string,
+      title: string | null,
+      type: string,
+      locked: number,
+      team: string | null,
+      directKey: string | null
+    ): void => {
+      ins(
+        `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, direct_key, created, last_activity)
+        VALUES (?,?,?,?,?,?,?,?,?,?)`,
+        id,
+        title,
+        type,
+        locked,
+        team,
+        alice.id,
+        d.orgId,
+        directKey,
+        now,
+        now
+      )
     }
     room(d.rooms.general, 'Product', 'group', 0, d.teamId, null)
     room(d.rooms.apollo, 'Project Apollo', 'group', 0, null, null)
     room(d.rooms.finance, 'Finance Q4', 'group', 1, null, null)
     room(d.rooms.direct, null, 'direct', 0, null, [alice.id, bob.id].sort().join(':'))
     const member = (roomId: string, personId: string, moderator: number): void => {
-      ins('INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?)', roomId, personId, moderator, now)
+      ins(
+        'INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?)',
+        roomId,
+        personId,
+        moderator,
+        now
+      )
     }
-    member(d.rooms.general, alice.id, 1); member(d.rooms.general, bob.id, 0)
-    member(d.rooms.apollo, alice.id, 0); member(d.rooms.apollo, bob.id, 0)
-    member(d.rooms.finance, alice.id, 1); member(d.rooms.finance, dave.id, 0)
-    member(d.rooms.direct, alice.id, 0); member(d.rooms.direct, bob.id, 0)
-    ins(`INSERT INTO messages (id, room_id, person_id, text, markdown, files, mentioned_people, mentioned_groups, created)
-      VALUES (?,?,?,?,?,'[]','[]','[]',?)`, d.messages.welcome, d.rooms.apollo, alice.id, 'Welcome to Project Apollo!', 'Welcome to **Project Apollo**!', now)
-    const info = db.prepare(`INSERT INTO messages (id, room_id, person_id, text, markdown, files, mentioned_people, mentioned_groups, created)
-      VALUES (?,?,?,?,?,'[]',?,'[]',?)`).run(d.messages.mention, d.rooms.apollo, alice.id, 'Bob Smith, can you review the plan?',
-      `<@personEmail:${bob.email}|Bob Smith>, can you review the plan?`, JSON.stringify([bob.id]), now)
-    ins('INSERT INTO message_mentions (message_seq, room_id, person_id) VALUES (?,?,?)', info.lastInsertRowid, d.rooms.apollo, bob.id)
+    member(d.rooms.general, alice.id, 1)
+    member(d.rooms.general, bob.id, 0)
+    member(d.rooms.apollo, alice.id, 0)
+    member(d.rooms.apollo, bob.id, 0)
+    member(d.rooms.finance, alice.id, 1)
+    member(d.rooms.finance, dave.id, 0)
+    member(d.rooms.direct, alice.id, 0)
+    member(d.rooms.direct, bob.id, 0)
+    ins(
+      `INSERT INTO messages (id, room_id, person_id, text, markdown, files, mentioned_people, mentioned_groups, created)
+      VALUES (?,?,?,?,?,'[]','[]','[]',?)`,
+      d.messages.welcome,
+      d.rooms.apollo,
+      alice.id,
+      'Welcome to Project Apollo!',
+      'Welcome to **Project Apollo**!',
+      now
+    )
+    const info = db
+      .prepare(
+        `INSERT INTO messages (id, room_id, person_id, text, markdown, files, mentioned_people, mentioned_groups,
+          created)
+      VALUES (?,?,?,?,?,'[]',?,'[]',?)`
+      )
+      .run(
+        d.messages.mention,
+        d.rooms.apollo,
+        alice.id,
+        'Bob Smith, can you review the plan?',
+        `<@personEmail:${bob.email}|Bob Smith>, can you review the plan?`,
+        JSON.stringify([bob.id]),
+        now
+      )
+    ins(
+      'INSERT INTO message_mentions (message_seq, room_id, person_id) VALUES (?,?,?)',
+      info.lastInsertRowid,
+      d.rooms.apollo,
+      bob.id
+    )
   })()
   return true
 }

@@ -21,7 +21,12 @@ export function roomLocal (roomId: string, field = 'roomId'): string {
 }
 
 /** The space and the caller's membership in it, if the caller may read it at all (else 404). */
-export function readableSpace (ctx: Ctx, caller: Caller, roomId: string, field = 'roomId'): { room: RoomRow, member?: MembershipRow } {
+export function readableSpace (
+  ctx: Ctx,
+  caller: Caller,
+  roomId: string,
+  field = 'roomId'
+): { room: RoomRow; member?: MembershipRow } {
   const room = ctx.room(roomLocal(roomId, field))
   const member = room ? ctx.membership(room.id, caller.personId) : undefined
   assertCanRead(caller, room ? spaceView(room) : undefined, memberView(member))
@@ -32,8 +37,11 @@ export function readableSpace (ctx: Ctx, caller: Caller, roomId: string, field =
 export function titleFor (ctx: Ctx, room: RoomRow, viewerId: string): string {
   if (room.type === 'group') return room.title ?? ''
   const other = ctx.get<{ display_name: string }>(
-    'SELECT p.display_name FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ? AND m.person_id <> ? LIMIT 1',
-    room.id, viewerId)
+    'SELECT p.display_name FROM memberships m JOIN people p ON p.id = m.person_id ' +
+      'WHERE m.room_id = ? AND m.person_id <> ? LIMIT 1',
+    room.id,
+    viewerId
+  )
   return other?.display_name ?? room.title ?? ''
 }
 
@@ -46,22 +54,52 @@ export function touchRoom (ctx: Ctx, roomId: string, at: string): void {
 }
 
 /** Adds a member and records the event; the caller has already checked the rules. */
-export function addMember (ctx: Ctx, room: RoomRow, person: PersonRow, isModerator: boolean, actorId: string): MembershipRow {
+export function addMember (
+  ctx: Ctx,
+  room: RoomRow,
+  person: PersonRow,
+  isModerator: boolean,
+  actorId: string
+): MembershipRow {
   const now = ctx.now()
-  ctx.run('INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?)',
-    room.id, person.id, isModerator ? 1 : 0, now)
+  ctx.run(
+    'INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?)',
+    room.id,
+    person.id,
+    isModerator ? 1 : 0,
+    now
+  )
   const m = ctx.membership(room.id, person.id) as MembershipRow
   emitMembership(ctx, 'created', room, m, person, actorId)
   return m
 }
 
-export function emitMembership (ctx: Ctx, event: 'created' | 'updated' | 'deleted', room: RoomRow, m: MembershipRow, person: PersonRow, actorId: string): void {
-  ctx.emit({ resource: 'memberships', event, actorId, roomId: room.id, orgId: room.org_id, data: toMembership(m, person, room.type) })
+export function emitMembership (
+  ctx: Ctx,
+  event: 'created' | 'updated' | 'deleted',
+  room: RoomRow,
+  m: MembershipRow,
+  person: PersonRow,
+  actorId: string
+): void {
+  ctx.emit({
+    resource: 'memberships',
+    event,
+    actorId,
+    roomId: room.id,
+    orgId: room.org_id,
+    data: toMembership(m, person, room.type),
+  })
 }
 
 export function emitRoom (ctx: Ctx, event: 'created' | 'updated', room: RoomRow, actorId: string): void {
   ctx.emit({
-    resource: 'rooms', event, actorId, roomId: room.id, orgId: room.org_id, data: roomFor(ctx, room, actorId),
-    ...(room.type === 'direct' ? { viewData: (viewerId: string) => roomFor(ctx, room, viewerId) } : {})
+    resource: 'rooms',
+    event,
+    actorId,
+    roomId: room.id,
+    orgId: room.org_id,
+    data: roomFor(ctx, room, actorId),
+    ...(room.type === 'direct' ? { viewData: (viewerId: string) => roomFor(ctx, room, viewerId) } : {}),
   })
 }

@@ -11,7 +11,13 @@ import type { Ctx } from './context.js'
 export function embeddedCanSee (ctx: Ctx): CanSee {
   return (owner, e) => {
     if (e.roomId && ctx.membership(e.roomId, owner.personId)) return true
-    if (e.resource === 'memberships' && typeof e.data.personId === 'string' && decodeId('PEOPLE', e.data.personId) === owner.personId) return true
+    if (
+      e.resource === 'memberships' &&
+      typeof e.data.personId === 'string' &&
+      decodeId('PEOPLE', e.data.personId) === owner.personId
+    ) {
+      return true
+    }
     return isComplianceOfficer(owner, e.orgId)
   }
 }

@@ -21,7 +21,11 @@ export interface WebexHttpOptions {
   sleep?: (ms: number) => Promise<void>
 }
 
-export interface Answer { status: number, body: unknown, link?: string }
+export interface Answer {
+  status: number
+  body: unknown
+  link?: string
+}
 
 const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE', 'HEAD'])
 const RETRYABLE = new Set([502, 503, 504])
@@ -43,20 +47,30 @@ export class WebexHttp {
     this.clock = opts.clock ?? Date.now
     this.sleep = opts.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)))
     this.limiter = new SlidingWindowLimiter(opts.rateLimit, opts.rateWindowMs, this.clock)
-    this.agent = new Agent({ headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, connect: { timeout: opts.timeoutMs }, keepAliveTimeout: 30_000 })
+    this.agent = new Agent({
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      connect: { timeout: opts.timeoutMs },
+      keepAliveTimeout: 30_000,
+    })
   }
 
   /** A URL on the upstream API, or an error if `url` points anywhere else (a cursor must not reach other hosts). */
   upstream (pathOrUrl: string): string {
     const url = new URL(pathOrUrl, this.opts.baseUrl)
     const base = new URL(this.opts.baseUrl)
-    if (url.origin !== base.origin) throw new WebexError(400, 'The cursor is not valid: follow the Link header as given.')
+    if (url.origin !== base.origin) {
+      throw new WebexError(400, 'The cursor is not valid: follow the Link header as given.')
+    }
     return url.toString()
   }
 
   call (token: string, method: string, pathOrUrl: string, body?: unknown): Promise<Answer> {
     let queue = this.queues.get(token)
-    if (!queue) { queue = new PQueue({ concurrency: this.opts.concurrency }); this.queues.set(token, queue) }
+    if (!queue) {
+      queue = new PQueue({ concurrency: this.opts.concurrency })
+      this.queues.set(token, queue)
+    }
     return queue.add(() => this.attempt(token, method, this.upstream(pathOrUrl), body, 0)) as Promise<Answer>
   }
 
@@ -79,9 +93,15 @@ export class WebexHttp {
     let headers: Record<string, string | string[] | undefined>
     try {
       const res = await this.agent.request({
-        origin: new URL(url).origin, path: url.slice(new URL(url).origin.length), method,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {})
+        origin: new URL(url).origin,
+        path: url.slice(new URL(url).origin.length),
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       })
       status = res.statusCode
       headers = res.headers
@@ -93,7 +113,10 @@ export class WebexHttp {
         return this.attempt(token, method, url, body, retry + 1)
       }
       const timedOut = /timeout/i.test(e.code ?? '') || /timeout/i.test(e.message)
-      throw new WebexError(timedOut ? 504 : 502, timedOut ? 'Webex did not answer in time.' : `Webex could not be reached (${e.code ?? e.message}).`)
+      throw new WebexError(
+        timedOut ? 504 : 502,
+        timedOut ? 'Webex did not answer in time.' : `Webex could not be reached (${e.code ?? e.message}).`
+      )
     }
     if (status === 429 && retry < this.opts.maxRetries) {
       const header = headers['retry-after']
@@ -107,25 +130,43 @@ export class WebexHttp {
     }
     let parsed: unknown
     if (text.length > 0) {
-      try { parsed = JSON.parse(text) } catch {
+      try {
+        parsed = JSON.parse(text)
+      } catch {
         throw new WebexError(502, 'Webex answered with something that is not JSON.')
       }
     }
     if (status >= 400) throw upstreamError(status, parsed, headers)
     const link = headers.link
-    const next = /<([^>]+)>;\s*rel="next"/.exec(Array.isArray(link) ? link.join(',') : link ?? '')?.[1]
+    const next = /<([^>]+)>;\s*rel="next"/.exec(Array.isArray(link) ? link.join(',') : (link ?? ''))?.[1]
     return { status, body: parsed, ...(next ? { link: next } : {}) }
   }
 
-  async close (): Promise<void> { await this.agent.close() }
+  async close (): Promise<void> {
+    await this.agent.close()
+  }
 }
 
-function upstreamError (status: number, body: unknown, headers: Record<string, string | string[] | undefined>): WebexError {
-  const b = (body ?? {}) as { message?: unknown, errors?: Array<{ description?: unknown }>, trackingId?: unknown }
+function upstreamError (
+  status: number,
+  body: unknown,
+  headers: Record<string, string | string[] | undefined>
+): WebexError {
+  const b = (body ?? {}) as { message?: unknown; errors?: Array<{ description?: unknown }>; trackingId?: unknown }
   const message = typeof b.message === 'string' ? b.message : `Webex answered ${status}.`
   const descriptions = Array.isArray(b.errors) ? b.errors.map(e => String(e?.description ?? message)) : [message]
-  const tracking = typeof b.trackingId === 'string' ? b.trackingId : typeof headers.trackingid === 'string' ? headers.trackingid : undefined
+  const tracking =
+    typeof b.trackingId === 'string'
+      ? b.trackingId
+      : typeof headers.trackingid === 'string'
+        ? headers.trackingid
+        : undefined
   const retryAfter = headers['retry-after']
-  return new WebexError(status, message, descriptions.length > 0 ? descriptions : [message],
-    typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {}, tracking)
+  return new WebexError(
+    status,
+    message,
+    descriptions.length > 0 ? descriptions : [message],
+    typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {},
+    tracking
+  )
 }

@@ -27,7 +27,7 @@ const enc = (id: string): string => encodeURIComponent(id)
  */
 export class WebexHttpBackend implements WebexBackend {
   private readonly http: WebexHttp
-  private readonly callers = new Map<string, { caller: Caller, me: Person, at: number }>()
+  private readonly callers = new Map<string, { caller: Caller; me: Person; at: number }>()
   private readonly clock: () => number
   private readonly authCacheMs: number
 
@@ -46,73 +46,162 @@ export class WebexHttpBackend implements WebexBackend {
    * The caller and the person as Webex describes them, from the same cached GET /people/me: what a flow
    * connection or the relay needs (emails, names) costs no second call.
    */
-  async identify (token: string): Promise<{ caller: Caller, me: Person } | undefined> {
+  async identify (token: string): Promise<{ caller: Caller; me: Person } | undefined> {
     const hit = this.callers.get(token)
     if (hit && this.clock() - hit.at < this.authCacheMs) return hit
     let me: Person
     try {
       me = (await this.http.call(token, 'GET', '/v1/people/me')).body as Person
     } catch (err) {
-      if (err instanceof WebexError && err.statusCode === 401) { this.callers.delete(token); return undefined }
+      if (err instanceof WebexError && err.statusCode === 401) {
+        this.callers.delete(token)
+        return undefined
+      }
       throw err
     }
-    const caller: Caller = { token, personId: decodeId('PEOPLE', me.id) ?? me.id, orgId: decodeId('ORGANIZATION', me.orgId) ?? me.orgId, roles: me.roles ?? [] }
+    const caller: Caller = {
+      token,
+      personId: decodeId('PEOPLE', me.id) ?? me.id,
+      orgId: decodeId('ORGANIZATION', me.orgId) ?? me.orgId,
+      roles: me.roles ?? [],
+    }
     this.callers.set(token, { caller, me, at: this.clock() })
     return { caller, me }
   }
 
-  private async one<T> (caller: Caller, method: string, path: string, body?: unknown): Promise<T> {
+  private async one<T>(caller: Caller, method: string, path: string, body?: unknown): Promise<T> {
     return (await this.http.call(caller.token, method, path, body)).body as T
   }
 
-  private async list<T> (caller: Caller, path: string, query: { cursor?: string } & Record<string, unknown>): Promise<Page<T> & Record<string, unknown>> {
+  private async list<T>(
+    caller: Caller,
+    path: string,
+    query: { cursor?: string } & Record<string, unknown>
+  ): Promise<Page<T> & Record<string, unknown>> {
     let answer: Answer
     if (query.cursor !== undefined) {
       const next = Buffer.from(query.cursor, 'base64url').toString('utf8')
-      if (!/^https?:\/\//.test(next)) throw new WebexError(400, 'The cursor is not valid: follow the Link header as given.')
+      if (!/^https?:\/\//.test(next)) {
+        throw new WebexError(400, 'The cursor is not valid: follow the Link header as given.')
+      }
       answer = await this.http.call(caller.token, 'GET', next)
     } else {
       answer = await this.http.call(caller.token, 'GET', path + qs(query))
     }
     const body = answer.body as { items: T[] } & Record<string, unknown>
-    return { ...body, items: body.items, ...(answer.link ? { cursor: Buffer.from(answer.link).toString('base64url') } : {}) }
+    return {
+      ...body,
+      items: body.items,
+      ...(answer.link ? { cursor: Buffer.from(answer.link).toString('base64url') } : {}),
+    }
   }
 
-  getMe (caller: Caller): Promise<Person> { return this.one(caller, 'GET', '/v1/people/me') }
-  getPerson (caller: Caller, id: string): Promise<Person> { return this.one(caller, 'GET', `/v1/people/${enc(id)}`) }
+  getMe (caller: Caller): Promise<Person> {
+    return this.one(caller, 'GET', '/v1/people/me')
+  }
+
+  getPerson (caller: Caller, id: string): Promise<Person> {
+    return this.one(caller, 'GET', `/v1/people/${enc(id)}`)
+  }
+
   async listPeople (...[caller, q]: Args<'listPeople'>): Promise<PeopleList & { cursor?: string }> {
     return this.list<Person>(caller, '/v1/people', q) as Promise<PeopleList & { cursor?: string }>
   }
 
-  listRooms (...[caller, q]: Args<'listRooms'>): Promise<Page<Room>> { return this.list(caller, '/v1/rooms', q) }
-  createRoom (...[caller, body]: Args<'createRoom'>): Promise<Room> { return this.one(caller, 'POST', '/v1/rooms', body) }
-  getRoom (caller: Caller, id: string): Promise<Room> { return this.one(caller, 'GET', `/v1/rooms/${enc(id)}`) }
-  updateRoom (...[caller, id, body]: Args<'updateRoom'>): Promise<Room> { return this.one(caller, 'PUT', `/v1/rooms/${enc(id)}`, body) }
-  async deleteRoom (caller: Caller, id: string): Promise<void> { await this.one(caller, 'DELETE', `/v1/rooms/${enc(id)}`) }
+  listRooms (...[caller, q]: Args<'listRooms'>): Promise<Page<Room>> {
+    return this.list(caller, '/v1/rooms', q)
+  }
 
-  listMemberships (...[caller, q]: Args<'listMemberships'>): Promise<Page<Membership>> { return this.list(caller, '/v1/memberships', q) }
-  createMembership (...[caller, body]: Args<'createMembership'>): Promise<Membership> { return this.one(caller, 'POST', '/v1/memberships', body) }
-  getMembership (caller: Caller, id: string): Promise<Membership> { return this.one(caller, 'GET', `/v1/memberships/${enc(id)}`) }
-  updateMembership (...[caller, id, body]: Args<'updateMembership'>): Promise<Membership> { return this.one(caller, 'PUT', `/v1/memberships/${enc(id)}`, body) }
-  async deleteMembership (caller: Caller, id: string): Promise<void> { await this.one(caller, 'DELETE', `/v1/memberships/${enc(id)}`) }
+  createRoom (...[caller, body]: Args<'createRoom'>): Promise<Room> {
+    return this.one(caller, 'POST', '/v1/rooms', body)
+  }
 
-  listMessages (...[caller, q]: Args<'listMessages'>): Promise<Page<Message>> { return this.list(caller, '/v1/messages', q) }
-  createMessage (...[caller, body]: Args<'createMessage'>): Promise<Message> { return this.one(caller, 'POST', '/v1/messages', body) }
-  getMessage (caller: Caller, id: string): Promise<Message> { return this.one(caller, 'GET', `/v1/messages/${enc(id)}`) }
-  async deleteMessage (caller: Caller, id: string): Promise<void> { await this.one(caller, 'DELETE', `/v1/messages/${enc(id)}`) }
+  getRoom (caller: Caller, id: string): Promise<Room> {
+    return this.one(caller, 'GET', `/v1/rooms/${enc(id)}`)
+  }
 
-  listTeams (...[caller, q]: Args<'listTeams'>): Promise<Page<Team>> { return this.list(caller, '/v1/teams', q) }
-  createTeam (...[caller, body]: Args<'createTeam'>): Promise<Team> { return this.one(caller, 'POST', '/v1/teams', body) }
-  getTeam (caller: Caller, id: string): Promise<Team> { return this.one(caller, 'GET', `/v1/teams/${enc(id)}`) }
+  updateRoom (...[caller, id, body]: Args<'updateRoom'>): Promise<Room> {
+    return this.one(caller, 'PUT', `/v1/rooms/${enc(id)}`, body)
+  }
 
-  listTeamMemberships (...[caller, q]: Args<'listTeamMemberships'>): Promise<Page<TeamMembership>> { return this.list(caller, '/v1/team/memberships', q) }
-  createTeamMembership (...[caller, body]: Args<'createTeamMembership'>): Promise<TeamMembership> { return this.one(caller, 'POST', '/v1/team/memberships', body) }
-  getTeamMembership (caller: Caller, id: string): Promise<TeamMembership> { return this.one(caller, 'GET', `/v1/team/memberships/${enc(id)}`) }
-  updateTeamMembership (...[caller, id, body]: Args<'updateTeamMembership'>): Promise<TeamMembership> { return this.one(caller, 'PUT', `/v1/team/memberships/${enc(id)}`, body) }
-  async deleteTeamMembership (caller: Caller, id: string): Promise<void> { await this.one(caller, 'DELETE', `/v1/team/memberships/${enc(id)}`) }
+  async deleteRoom (caller: Caller, id: string): Promise<void> {
+    await this.one(caller, 'DELETE', `/v1/rooms/${enc(id)}`)
+  }
+
+  listMemberships (...[caller, q]: Args<'listMemberships'>): Promise<Page<Membership>> {
+    return this.list(caller, '/v1/memberships', q)
+  }
+
+  createMembership (...[caller, body]: Args<'createMembership'>): Promise<Membership> {
+    return this.one(caller, 'POST', '/v1/memberships', body)
+  }
+
+  getMembership (caller: Caller, id: string): Promise<Membership> {
+    return this.one(caller, 'GET', `/v1/memberships/${enc(id)}`)
+  }
+
+  updateMembership (...[caller, id, body]: Args<'updateMembership'>): Promise<Membership> {
+    return this.one(caller, 'PUT', `/v1/memberships/${enc(id)}`, body)
+  }
+
+  async deleteMembership (caller: Caller, id: string): Promise<void> {
+    await this.one(caller, 'DELETE', `/v1/memberships/${enc(id)}`)
+  }
+
+  listMessages (...[caller, q]: Args<'listMessages'>): Promise<Page<Message>> {
+    return this.list(caller, '/v1/messages', q)
+  }
+
+  createMessage (...[caller, body]: Args<'createMessage'>): Promise<Message> {
+    return this.one(caller, 'POST', '/v1/messages', body)
+  }
+
+  getMessage (caller: Caller, id: string): Promise<Message> {
+    return this.one(caller, 'GET', `/v1/messages/${enc(id)}`)
+  }
+
+  async deleteMessage (caller: Caller, id: string): Promise<void> {
+    await this.one(caller, 'DELETE', `/v1/messages/${enc(id)}`)
+  }
+
+  listTeams (...[caller, q]: Args<'listTeams'>): Promise<Page<Team>> {
+    return this.list(caller, '/v1/teams', q)
+  }
+
+  createTeam (...[caller, body]: Args<'createTeam'>): Promise<Team> {
+    return this.one(caller, 'POST', '/v1/teams', body)
+  }
+
+  getTeam (caller: Caller, id: string): Promise<Team> {
+    return this.one(caller, 'GET', `/v1/teams/${enc(id)}`)
+  }
+
+  listTeamMemberships (...[caller, q]: Args<'listTeamMemberships'>): Promise<Page<TeamMembership>> {
+    return this.list(caller, '/v1/team/memberships', q)
+  }
+
+  createTeamMembership (...[caller, body]: Args<'createTeamMembership'>): Promise<TeamMembership> {
+    return this.one(caller, 'POST', '/v1/team/memberships', body)
+  }
+
+  getTeamMembership (caller: Caller, id: string): Promise<TeamMembership> {
+    return this.one(caller, 'GET', `/v1/team/memberships/${enc(id)}`)
+  }
+
+  updateTeamMembership (...[caller, id, body]: Args<'updateTeamMembership'>): Promise<TeamMembership> {
+    return this.one(caller, 'PUT', `/v1/team/memberships/${enc(id)}`, body)
+  }
+
+  async deleteTeamMembership (caller: Caller, id: string): Promise<void> {
+    await this.one(caller, 'DELETE', `/v1/team/memberships/${enc(id)}`)
+  }
 
   /** Registers a Webex webhook for the caller (used by the trigger relay). */
-  createWebhook (caller: Caller, body: Record<string, unknown>): Promise<{ id: string }> { return this.one(caller, 'POST', '/v1/webhooks', body) }
+  createWebhook (caller: Caller, body: Record<string, unknown>): Promise<{ id: string }> {
+    return this.one(caller, 'POST', '/v1/webhooks', body)
+  }
 
-  async close (): Promise<void> { await this.http.close() }
+  async close (): Promise<void> {
+    await this.http.close()
+  }
 }

@@ -17,7 +17,11 @@ import type { WebexHttpBackend } from './index.js'
  * with the embedded backend.
  */
 export class WebexRelay {
-  constructor (private readonly store: Store, private readonly backend: WebexHttpBackend, private readonly publicUrl: string | undefined) {}
+  constructor (
+    private readonly store: Store,
+    private readonly backend: WebexHttpBackend,
+    private readonly publicUrl: string | undefined
+  ) {}
 
   /** The local identity rows a subscription needs, then the subscriber's firehose at Webex (once). */
   async ensure (caller: Caller, request: FastifyRequest): Promise<void> {
@@ -33,20 +37,48 @@ export class WebexRelay {
     if (this.store.get('SELECT 1 FROM webex_firehoses WHERE owner_id = ?', caller.personId)) return
     const targetUrl = new URL(`/v1/webex/events/${caller.personId}`, base).toString()
     const secret = randomBytes(24).toString('hex')
-    const hook = await this.backend.createWebhook(caller, { name: 'webex-spaces-connector relay', targetUrl, resource: 'all', event: 'all', secret })
+    const hook = await this.backend.createWebhook(caller, {
+      name: 'webex-spaces-connector relay',
+      targetUrl,
+      resource: 'all',
+      event: 'all',
+      secret,
+    })
     this.store.tx(() => {
-      this.store.run('INSERT OR IGNORE INTO webex_firehoses (owner_id, webhook_id, secret, target_url, created) VALUES (?,?,?,?,?)',
-        caller.personId, hook.id, secret, targetUrl, this.store.now())
+      this.store.run(
+        'INSERT OR IGNORE INTO webex_firehoses (owner_id, webhook_id, secret, target_url, created) VALUES (?,?,?,?,?)',
+        caller.personId,
+        hook.id,
+        secret,
+        targetUrl,
+        this.store.now()
+      )
     })
   }
 
   /** The local identity rows (organisation, person) that subscriptions of this person refer to. */
   remember (caller: Caller, me: Person): void {
     this.store.tx(() => {
-      this.store.run('INSERT OR IGNORE INTO orgs (id, name, domain, created) VALUES (?,?,?,?)', caller.orgId, caller.orgId, `org-${caller.orgId}`, this.store.now())
-      this.store.run(`INSERT INTO people (id, org_id, email, display_name, first_name, last_name, roles, created) VALUES (?,?,?,?,?,?,?,?)
+      this.store.run(
+        'INSERT OR IGNORE INTO orgs (id, name, domain, created) VALUES (?,?,?,?)',
+        caller.orgId,
+        caller.orgId,
+        `org-${caller.orgId}`,
+        this.store.now()
+      )
+      this.store.run(
+        `INSERT INTO people (id, org_id, email, display_name, first_name, last_name, roles, created) VALUES
+          (?,?,?,?,?,?,?,?)
         ON CONFLICT (id) DO UPDATE SET roles = excluded.roles, display_name = excluded.display_name`,
-      caller.personId, caller.orgId, me.emails[0] ?? `${caller.personId}@unknown`, me.displayName, me.firstName, me.lastName, JSON.stringify(caller.roles), this.store.now())
+        caller.personId,
+        caller.orgId,
+        me.emails[0] ?? `${caller.personId}@unknown`,
+        me.displayName,
+        me.firstName,
+        me.lastName,
+        JSON.stringify(caller.roles),
+        this.store.now()
+      )
     })
   }
 
@@ -55,18 +87,30 @@ export class WebexRelay {
     void app.register(async scoped => {
       // The signature covers the raw bytes, so this route keeps the body as text.
       scoped.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body))
-      scoped.post('/v1/webex/events/:ownerId', {
-        config: { public: true },
-        schema: { hide: true, params: Type.Object({ ownerId: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }) } as never
-      }, async (request, reply) => {
-        const { ownerId } = request.params as { ownerId: string }
-        const hose = this.store.get<{ secret: string }>('SELECT secret FROM webex_firehoses WHERE owner_id = ?', ownerId)
-        if (!hose) throw new NotFoundError()
-        const raw = request.body as string
-        if (!verify(raw, hose.secret, request.headers['x-spark-signature'] as string | undefined)) throw new ForbiddenError('The signature does not match.')
-        this.record(ownerId, JSON.parse(raw) as Record<string, unknown>)
-        return reply.code(204).send()
-      })
+      scoped.post(
+        '/v1/webex/events/:ownerId',
+        {
+          config: { public: true },
+          schema: {
+            hide: true,
+            params: Type.Object({ ownerId: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }),
+          } as never,
+        },
+        async (request, reply) => {
+          const { ownerId } = request.params as { ownerId: string }
+          const hose = this.store.get<{ secret: string }>(
+            'SELECT secret FROM webex_firehoses WHERE owner_id = ?',
+            ownerId
+          )
+          if (!hose) throw new NotFoundError()
+          const raw = request.body as string
+          if (!verify(raw, hose.secret, request.headers['x-spark-signature'] as string | undefined)) {
+            throw new ForbiddenError('The signature does not match.')
+          }
+          this.record(ownerId, JSON.parse(raw) as Record<string, unknown>)
+          return reply.code(204).send()
+        }
+      )
     })
   }
 
@@ -76,11 +120,16 @@ export class WebexRelay {
     const data = (envelope.data ?? {}) as Record<string, unknown>
     const roomWebexId = (resource === 'rooms' ? data.id : data.roomId) as string | undefined
     const owner = this.store.get<{ org_id: string }>('SELECT org_id FROM people WHERE id = ?', ownerId)
-    this.store.tx(() => this.store.emit({
-      resource, event: envelope.event as EventName, data, audience: ownerId,
-      actorId: decodeId('PEOPLE', String(envelope.actorId ?? '')) ?? ownerId,
-      ...(roomWebexId ? { roomId: decodeId('ROOM', roomWebexId) ?? roomWebexId } : {}),
-      orgId: owner?.org_id ?? ''
-    }))
+    this.store.tx(() =>
+      this.store.emit({
+        resource,
+        event: envelope.event as EventName,
+        data,
+        audience: ownerId,
+        actorId: decodeId('PEOPLE', String(envelope.actorId ?? '')) ?? ownerId,
+        ...(roomWebexId ? { roomId: decodeId('ROOM', roomWebexId) ?? roomWebexId } : {}),
+        orgId: owner?.org_id ?? '',
+      })
+    )
   }
 }

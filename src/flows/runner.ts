@@ -2,6 +2,7 @@ import type { CompiledFlow, Condition, RunStatus, Step } from './load.js'
 import type { Template } from './expression.js'
 import { render } from './evaluate.js'
 import { callFunction, TemplateError, type ActionRecord, type EvalContext } from './functions.js'
+import { scopeResult } from './functions/results.js'
 import { buildRequest, type OperationCatalog, type OperationReply } from './operations.js'
 import { addToTime } from './datetime.js'
 import { retryAfterMs } from '../http/retry-after.js'
@@ -89,6 +90,8 @@ const VAR_TYPES: Record<string, (v: unknown) => boolean> = {
 /** Executes one run of a compiled flow: runAfter ordering, conditions, loops, retries, timeouts, Terminate. */
 export class FlowRun {
   private readonly variables = new Map<string, { type: string; value: unknown }>()
+  /** Every action record of this run so far, for result(). */
+  private readonly finished: ActionResult[] = []
   private terminated: Terminate | undefined
   private interrupted = false
   private readonly abort = new AbortController()
@@ -174,7 +177,22 @@ export class FlowRun {
         if (!(name in this.flow.parameters)) throw new TemplateError(`The parameter '${name}' is not declared.`)
         return this.flow.parameters[name]
       },
-      workflow: () => ({ name: this.flow.id, run: { name: this.runId } }),
+      workflow: () => ({
+        id: `/workflows/${this.flow.id}`,
+        name: this.flow.id,
+        type: 'Microsoft.Logic/workflows',
+        tags: {},
+        run: {
+          id: `/workflows/${this.flow.id}/runs/${this.runId}`,
+          name: this.runId,
+          type: 'Microsoft.Logic/workflows/runs',
+        },
+      }),
+      result: name => scopeResult(this.flow.steps, name, this.finished, scope.iteration),
+      // Where Logic Apps has a current action (an Until's condition, trackedProperties) the runner supplies it.
+      currentAction: () => undefined,
+      // The Request trigger's URL, once the runtime has Request triggers.
+      callbackUrl: () => undefined,
     }
   }
 
@@ -234,6 +252,7 @@ export class FlowRun {
   private finish (scope: Scope, r: ActionResult): void {
     const rec = scope.iteration ? { ...r, iteration: scope.iteration } : r
     scope.records.set(r.name, rec)
+    this.finished.push(rec)
     this.deps.record(rec)
   }
 

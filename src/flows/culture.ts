@@ -187,7 +187,8 @@ export class Culture {
   datePattern (which: 'd' | 'D' | 't' | 'T' | 'M' | 'Y'): string {
     return this.once(`pattern${which}`, () => {
       const opts: Record<typeof which, Intl.DateTimeFormatOptions> = {
-        d: { year: 'numeric', month: 'numeric', day: 'numeric' },
+        // .NET on ICU takes ICU's short date and widens a two-digit year (de-DE: dd.MM.yyyy).
+        d: { dateStyle: 'short' },
         D: { dateStyle: 'full' },
         t: { timeStyle: 'short' },
         T: { timeStyle: 'medium' },

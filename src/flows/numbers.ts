@@ -173,7 +173,7 @@ export function formatDouble (n: number): string {
   if (n === 0) return '0'
   const [mantissa, exp] = n.toExponential().split('e')
   const e = Number(exp)
-  if (e >= -5 && e < 15) return String(n)
+  if (e > -5 && e < 15) return String(n)
   const digits = mantissa.replace(/\.?0+$/, '')
   return `${digits}E${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`
 }

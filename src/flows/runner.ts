@@ -3,6 +3,7 @@ import type { Template } from './expression.js'
 import { render } from './evaluate.js'
 import { callFunction, TemplateError, type ActionRecord, type EvalContext } from './functions.js'
 import { scopeResult } from './functions/results.js'
+import { addNumbers, VARIABLE_TYPES } from './values.js'
 import { buildRequest, type OperationCatalog, type OperationReply } from './operations.js'
 import { addToTime } from './datetime.js'
 import { retryAfterMs } from '../http/retry-after.js'
@@ -76,15 +77,6 @@ class Scope {
   child (loop: Loop, iteration: string): Scope {
     return new Scope(this, [...this.loops, loop], iteration)
   }
-}
-
-const VAR_TYPES: Record<string, (v: unknown) => boolean> = {
-  string: v => typeof v === 'string',
-  integer: v => Number.isInteger(v),
-  float: v => typeof v === 'number',
-  boolean: v => typeof v === 'boolean',
-  array: v => Array.isArray(v),
-  object: v => v !== null && typeof v === 'object' && !Array.isArray(v),
 }
 
 /** Executes one run of a compiled flow: runAfter ordering, conditions, loops, retries, timeouts, Terminate. */
@@ -411,10 +403,11 @@ export class FlowRun {
           if (this.variables.has(v.name)) {
             throw new ActionFailure('InvalidVariable', `The variable '${v.name}' is already initialized.`)
           }
-          const value =
+          const value = VARIABLE_TYPES[type](
             v.value ??
-            (type === 'array' ? [] : type === 'object' ? {} : type === 'string' ? '' : type === 'boolean' ? false : 0)
-          if (!VAR_TYPES[type](value)) {
+              (type === 'array' ? [] : type === 'object' ? {} : type === 'string' ? '' : type === 'boolean' ? false : 0)
+          )
+          if (value === undefined) {
             throw new ActionFailure('InvalidVariable', `The value of '${v.name}' is not of type ${v.type}.`)
           }
           this.variables.set(v.name, { type, value })
@@ -430,25 +423,25 @@ export class FlowRun {
         let value: unknown
         if (s.type === 'SetVariable') value = i.value
         else if (s.type === 'IncrementVariable') {
-          const by = i.value ?? 1
-          if (typeof v.value !== 'number' || typeof by !== 'number') {
+          value = addNumbers(v.value, i.value ?? 1)
+          if (value === undefined) {
             throw new ActionFailure(
               'InvalidVariable',
               `IncrementVariable needs a number variable and value ('${name}').`
             )
           }
-          value = v.value + by
         } else {
           if (!Array.isArray(v.value)) {
             throw new ActionFailure('InvalidVariable', `'${name}' is not an array variable.`)
           }
           value = [...v.value, i.value]
         }
-        if (!VAR_TYPES[v.type](value)) {
+        const typed = VARIABLE_TYPES[v.type](value)
+        if (typed === undefined) {
           throw new ActionFailure('InvalidVariable', `The value is not of the variable's type ${v.type}.`)
         }
-        v.value = value
-        return { outputs: { name, value } }
+        v.value = typed
+        return { outputs: { name, value: typed } }
       }
       case 'Query': {
         if (!Array.isArray(i.from)) throw new TemplateError('Query: from must be an array.')

@@ -6,6 +6,7 @@
  */
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json'
 import {
+  arith,
   asNum,
   BigInteger,
   compareNum,
@@ -139,3 +140,28 @@ export function copy<T> (v: T): T {
 }
 
 export { BigInteger, DecimalNumber, Float }
+
+/**
+ * The types InitializeVariable declares, each as the value a variable of that type holds: a float variable
+ * keeps its numbers as floats (5 becomes 5.0, so div() on it divides as floats); undefined when the value is
+ * not of the type.
+ */
+export const VARIABLE_TYPES: Record<string, (v: unknown) => unknown> = {
+  string: v => (typeof v === 'string' ? v : undefined),
+  integer: v => (asNum(v)?.k === 'int' ? v : undefined),
+  float: v => {
+    const n = asNum(v)
+    if (!n) return undefined
+    return n.k === 'float' ? v : floatValue(Number(formatNum(n)))
+  },
+  boolean: v => (typeof v === 'boolean' ? v : undefined),
+  array: v => (Array.isArray(v) ? v : undefined),
+  object: v => (isObject(v) ? v : undefined),
+}
+
+/** IncrementVariable: the sum of two numbers of any kinds, undefined when either is not a number. */
+export function addNumbers (a: unknown, b: unknown): unknown {
+  const x = asNum(a)
+  const y = asNum(b)
+  return x && y ? arith('add', x, y) : undefined
+}

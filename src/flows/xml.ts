@@ -21,7 +21,6 @@ const TEXT = 3
 const CDATA = 4
 const PI = 7
 const COMMENT = 8
-const DOCUMENT = 9
 const DOCTYPE = 10
 
 export function parseXml (text: string): Document {
@@ -225,21 +224,9 @@ export function evaluateXPath (text: string, expression: string): unknown {
       ) {
         return node.nodeValue ?? ''
       }
-      if (node.nodeType === DOCUMENT) return xmlContent(serialize(node))
-      return xmlContent(serializeWithNamespaces(node))
+      // The serialiser declares the namespaces an element of a larger document relies on.
+      return xmlContent(serialize(node))
     })
   }
   return result
-}
-
-/** An element of a larger document, with the namespace declarations it relies on made explicit. */
-function serializeWithNamespaces (node: XNode): string {
-  if (node.nodeType !== ELEMENT) return serialize(node)
-  const el = node as Element
-  const copy = el.cloneNode(true) as Element
-  const uri = el.namespaceURI
-  if (uri && !copy.hasAttribute(el.prefix ? `xmlns:${el.prefix}` : 'xmlns')) {
-    copy.setAttribute(el.prefix ? `xmlns:${el.prefix}` : 'xmlns', uri)
-  }
-  return serialize(copy)
 }

@@ -68,6 +68,8 @@ export interface FnSpec {
   fn: Fn
   /** The first argument names an action, a loop or a variable of the flow: checked at load when literal. */
   ref?: 'action' | 'loop' | 'variable' | 'scope'
+  /** The function works only in a flow whose trigger has this type (listCallbackUrl: Request): checked at load. */
+  trigger?: string
 }
 
 export type FnTable = Record<string, FnSpec>
@@ -179,12 +181,14 @@ export function def (
   min: number,
   max: number,
   fn: (a: Args, ctx: EvalContext) => unknown,
-  ref?: FnSpec['ref']
+  ref?: FnSpec['ref'],
+  trigger?: string
 ): (name: string) => FnSpec {
   return name => ({
     min,
     max,
     ...(ref ? { ref } : {}),
+    ...(trigger ? { trigger } : {}),
     fn: (values, ctx) => {
       try {
         return fn(new Args(name, values, max), ctx)

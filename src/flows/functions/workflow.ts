@@ -164,9 +164,15 @@ export const workflow: Family = {
     },
     'scope'
   ),
-  listCallbackUrl: def(0, 0, (a, c) => {
-    const url = c.callbackUrl()
-    if (url === undefined) throw a.fail('can only be used in a flow with a Request trigger.')
-    return url
-  }),
+  listCallbackUrl: def(
+    0,
+    0,
+    (a, c) => {
+      const url = c.callbackUrl()
+      if (url === undefined) throw a.fail('can only be used in a flow with a Request trigger.')
+      return url
+    },
+    undefined,
+    'Request'
+  ),
 }

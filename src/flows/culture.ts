@@ -4,8 +4,9 @@
  * names and the standard date patterns. Nothing here is a hand-written table of a culture.
  */
 import { createRequire } from 'node:module'
+import { LocaleError } from './errors.js'
 
-export class CultureError extends Error {
+export class CultureError extends LocaleError {
   override name = 'CultureError'
 }
 

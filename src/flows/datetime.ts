@@ -5,9 +5,15 @@
  * Intl); reading accepts what .NET's DateTime.Parse does for a culture, or exactly a given format.
  */
 import { culture, type Culture } from './culture.js'
+import { FormatError, ValueError } from './errors.js'
 
-export class DateValueError extends Error {
+export class DateValueError extends ValueError {
   override name = 'DateValueError'
+}
+
+/** A date format string that is not one. */
+export class DateFormatError extends FormatError {
+  override name = 'DateFormatError'
 }
 
 export type Kind = 'utc' | 'unspecified'
@@ -234,14 +240,14 @@ function tokenize (format: string): Token[] {
     const c = format[i]
     if (c === "'" || c === '"') {
       const end = format.indexOf(c, i + 1)
-      if (end < 0) throw new DateValueError(`The date format '${format}' has an unclosed quote.`)
+      if (end < 0) throw new DateFormatError(`The date format '${format}' has an unclosed quote.`)
       lit(format.slice(i + 1, end))
       i = end + 1
       continue
     }
     if (c === '\\') {
       if (i + 1 >= format.length) {
-        throw new DateValueError(`The date format '${format}' ends with an escape ` +
+        throw new DateFormatError(`The date format '${format}' ends with an escape ` +
         'character.')
       }
       lit(format[i + 1])
@@ -266,7 +272,7 @@ function tokenize (format: string): Token[] {
       let n = 1
       while (format[i + n] === c) n++
       if ((c === 'f' || c === 'F') && n > 7) {
-        throw new DateValueError(`The date format '${format}' has more than ` +
+        throw new DateFormatError(`The date format '${format}' has more than ` +
         `seven '${c}'.`)
       }
       if (c === 'K') {
@@ -285,7 +291,7 @@ function tokenize (format: string): Token[] {
 function resolve (format: string, c: Culture): { tokens: Token[]; culture: Culture } {
   if (format.length === 1) {
     const std = standardPattern(format, c)
-    if (!std) throw new DateValueError(`The date format '${format}' is not a valid standard format specifier.`)
+    if (!std) throw new DateFormatError(`The date format '${format}' is not a valid standard format specifier.`)
     return { tokens: tokenize(std.pattern), culture: std.culture }
   }
   return { tokens: tokenize(format), culture: c }

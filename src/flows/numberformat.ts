@@ -5,9 +5,10 @@
  */
 import { Decimal } from 'decimal.js'
 import { type Culture } from './culture.js'
+import { FormatError } from './errors.js'
 import { Dec, formatDouble, type Num } from './numbers.js'
 
-export class NumberFormatError extends Error {
+export class NumberFormatError extends FormatError {
   override name = 'NumberFormatError'
 }
 
@@ -41,7 +42,7 @@ function standard (n: Num, letter: string, precision: number | undefined, c: Cul
       return withPattern(c.currencyPattern(negative && !isZero(digits)), text)
     }
     case 'D': {
-      if (n.k !== 'int') throw new NumberFormatError("The format 'D' applies to integers only.")
+      if (n.k !== 'int') throw new NumberFormatError(`'${letter}' applies to integers only.`)
       const digits = (n.v < 0n ? -n.v : n.v).toString().padStart(precision ?? 0, '0')
       return (n.v < 0n ? c.minus : '') + digits
     }
@@ -75,7 +76,7 @@ function standard (n: Num, letter: string, precision: number | undefined, c: Cul
       if (n.k === 'float') return localize(formatDouble(n.v), c)
       return localize(n.k === 'int' ? n.v.toString() : n.v.toString(), c)
     case 'X': {
-      if (n.k !== 'int') throw new NumberFormatError("The format 'X' applies to integers only.")
+      if (n.k !== 'int') throw new NumberFormatError(`'${letter}' applies to integers only.`)
       const v = n.v < 0n ? (1n << 64n) + n.v : n.v
       const hex = v.toString(16).padStart(precision ?? 0, '0')
       return upper ? hex.toUpperCase() : hex

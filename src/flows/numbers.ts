@@ -6,6 +6,7 @@
  * integer, anything else float. The boxes write themselves to JSON as numbers (toJSON) and to text as .NET does.
  */
 import { Decimal } from 'decimal.js'
+import { ValueError } from './errors.js'
 
 /** .NET's System.Decimal: 28 significant digits after division, banker's rounding. */
 export const Dec = Decimal.clone({ precision: 28, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -30, toExpPos: 30 })
@@ -15,7 +16,7 @@ const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 const DECIMAL_MAX = new Dec('79228162514264337593543950335')
 
-export class NumberError extends Error {
+export class NumberError extends ValueError {
   override name = 'NumberError'
 }
 

@@ -6,10 +6,11 @@
  */
 import { DOMParser, onErrorStopParsing, XMLSerializer } from '@xmldom/xmldom'
 import * as xpath from 'xpath'
+import { ValueError } from './errors.js'
 import { asNum, jsonNumber } from './numbers.js'
 import { Content, isObject, XML_CONTENT_TYPE } from './values.js'
 
-export class XmlError extends Error {
+export class XmlError extends ValueError {
   override name = 'XmlError'
 }
 

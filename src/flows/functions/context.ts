@@ -3,7 +3,8 @@
  * raises (the action fails with code InvalidTemplate and its message), the shape of a function's entry in
  * the table, and argument checks that word their errors as Logic Apps does.
  */
-import { asNum, NumberError, type Num } from '../numbers.js'
+import { ValueError } from '../errors.js'
+import { asNum, type Num } from '../numbers.js'
 import { asContent, type Content, isObject, typeName } from '../values.js'
 
 /** Evaluating an expression went wrong: the action fails with code InvalidTemplate and this message. */
@@ -193,7 +194,7 @@ export function def (
       try {
         return fn(new Args(name, values, max), ctx)
       } catch (err) {
-        if (err instanceof NumberError) throw fail(name, `could not be evaluated: ${err.message}`)
+        if (err instanceof ValueError) throw fail(name, `${err.wording} ${err.message}`)
         throw err
       }
     },

@@ -2,8 +2,8 @@
  * Conversion functions: int, float, decimal, string, bool, json, array, base64 and binary content, data URIs,
  * URI components, isInt, isFloat. Binary results are Content (JSON: Logic Apps' `{"$content-type", "$content"}`).
  */
-import { culture, CultureError } from '../culture.js'
-import { asNum, Dec, decimalValue, floatValue, intValue, parseDotNetNumber } from '../numbers.js'
+import { culture } from '../culture.js'
+import { asNum, Dec, decimalValue, floatValue, intValue, type NumberSymbols, parseDotNetNumber } from '../numbers.js'
 import { Content, parseJsonText, toText } from '../values.js'
 import { xmlToJson } from '../xml.js'
 import { type Args, def, type Family } from './context.js'
@@ -62,15 +62,7 @@ function dataUri (a: Args): Content {
   return new Content(type, Buffer.from(unescapeData(m[3]), 'utf8'))
 }
 
-function symbolsOf (a: Args, i: number): { decimal: string; group: string; minus: string; plus: string } {
-  const locale = a.optStr(i)
-  try {
-    return culture(locale)
-  } catch (err) {
-    if (err instanceof CultureError) throw a.fail(`was invoked with a locale that is not valid: ${err.message}`)
-    throw err
-  }
-}
+const symbolsOf = (a: Args, i: number): NumberSymbols => culture(a.optStr(i))
 
 function parseFloatArg (a: Args): number | undefined {
   const v = a.any(0)

@@ -2,10 +2,9 @@
  * Date and time functions. Timestamps are strings read as .NET reads them (datetime.ts) and written back in
  * the format asked for (default "o", seven fractional digits, Z only when the timestamp is UTC).
  */
-import { culture, type Culture, CultureError } from '../culture.js'
+import { culture, type Culture } from '../culture.js'
 import {
   addUnits,
-  DateValueError,
   dayOfYear,
   fields,
   formatTimeSpan,
@@ -21,15 +20,6 @@ import { intValue } from '../numbers.js'
 import { fromUtc, ianaZone, toUtc } from '../timezones.js'
 import { type Args, def, type EvalContext, type Family, which } from './context.js'
 
-function locale (a: Args, i: number): Culture {
-  try {
-    return culture(a.optStr(i))
-  } catch (err) {
-    if (err instanceof CultureError) throw a.fail(`was invoked with a locale that is not valid: ${err.message}`)
-    throw err
-  }
-}
-
 function timestamp (a: Args, i: number, ctx: EvalContext): Timestamp {
   const s = a.str(i)
   const t = parseTimestamp(s, culture(), () => ctx.now())
@@ -41,33 +31,10 @@ function timestamp (a: Args, i: number, ctx: EvalContext): Timestamp {
   return t
 }
 
-function format (a: Args, t: Timestamp, i: number, c?: Culture): string {
-  const f = a.optStr(i) ?? 'o'
-  try {
-    return formatTimestamp(t, f, c)
-  } catch (err) {
-    if (err instanceof DateValueError) throw a.fail(`was invoked with a format that is not valid: ${err.message}`)
-    throw err
-  }
-}
+const format = (a: Args, t: Timestamp, i: number, c?: Culture): string => formatTimestamp(t, a.optStr(i) ?? 'o', c)
+const locale = (a: Args, i: number): Culture => culture(a.optStr(i))
 
-function guard<T> (a: Args, run: () => T): T {
-  try {
-    return run()
-  } catch (err) {
-    if (err instanceof DateValueError) throw a.fail(`could not be evaluated: ${err.message}`)
-    throw err
-  }
-}
-
-const unit = (u: string) =>
-  def(2, 3, (a, ctx) =>
-    format(
-      a,
-      guard(a, () => addUnits(timestamp(a, 0, ctx), a.amount(1), u)),
-      2
-    )
-  )
+const unit = (u: string) => def(2, 3, (a, ctx) => format(a, addUnits(timestamp(a, 0, ctx), a.amount(1), u), 2))
 
 const now = (ctx: EvalContext): Timestamp => fromEpoch(ctx.now())
 
@@ -77,34 +44,10 @@ export const dates: Family = {
   addHours: unit('hour'),
   addMinutes: unit('minute'),
   addSeconds: unit('second'),
-  addToTime: def(3, 4, (a, ctx) =>
-    format(
-      a,
-      guard(a, () => addUnits(timestamp(a, 0, ctx), a.amount(1), a.str(2))),
-      3
-    )
-  ),
-  subtractFromTime: def(3, 4, (a, ctx) =>
-    format(
-      a,
-      guard(a, () => addUnits(timestamp(a, 0, ctx), -a.amount(1), a.str(2))),
-      3
-    )
-  ),
-  getFutureTime: def(2, 3, (a, ctx) =>
-    format(
-      a,
-      guard(a, () => addUnits(now(ctx), a.amount(0), a.str(1))),
-      2
-    )
-  ),
-  getPastTime: def(2, 3, (a, ctx) =>
-    format(
-      a,
-      guard(a, () => addUnits(now(ctx), -a.amount(0), a.str(1))),
-      2
-    )
-  ),
+  addToTime: def(3, 4, (a, ctx) => format(a, addUnits(timestamp(a, 0, ctx), a.amount(1), a.str(2)), 3)),
+  subtractFromTime: def(3, 4, (a, ctx) => format(a, addUnits(timestamp(a, 0, ctx), -a.amount(1), a.str(2)), 3)),
+  getFutureTime: def(2, 3, (a, ctx) => format(a, addUnits(now(ctx), a.amount(0), a.str(1)), 2)),
+  getPastTime: def(2, 3, (a, ctx) => format(a, addUnits(now(ctx), -a.amount(0), a.str(1)), 2)),
   startOfDay: def(1, 2, (a, ctx) => format(a, startOf(timestamp(a, 0, ctx), 'day'), 1)),
   startOfHour: def(1, 2, (a, ctx) => format(a, startOf(timestamp(a, 0, ctx), 'hour'), 1)),
   startOfMonth: def(1, 2, (a, ctx) => format(a, startOf(timestamp(a, 0, ctx), 'month'), 1)),
@@ -123,7 +66,7 @@ export const dates: Family = {
     const text = a.str(0)
     const c = locale(a, 1)
     const f = a.optStr(2)
-    const t = guard(a, () => (f === undefined ? parseTimestamp(text, c, () => ctx.now()) : parseExact(text, f, c)))
+    const t = f === undefined ? parseTimestamp(text, c, () => ctx.now()) : parseExact(text, f, c)
     if (!t) {
       throw a.fail(
         `could not read '${text}' as a timestamp${f === undefined ? '' : ` in the format '${f}'`} in the locale ` +
@@ -134,28 +77,15 @@ export const dates: Family = {
   }),
   convertFromUtc: def(2, 3, (a, ctx) => {
     const t = timestamp(a, 0, ctx)
-    return format(
-      a,
-      guard(a, () => fromUtc({ ...t, kind: 'utc' }, ianaZone(a.str(1)))),
-      2
-    )
+    return format(a, fromUtc({ ...t, kind: 'utc' }, ianaZone(a.str(1))), 2)
   }),
   convertToUtc: def(2, 3, (a, ctx) => {
     const t = timestamp(a, 0, ctx)
-    return format(
-      a,
-      guard(a, () => toUtc(t, ianaZone(a.str(1)))),
-      2
-    )
+    return format(a, toUtc(t, ianaZone(a.str(1))), 2)
   }),
   convertTimeZone: def(3, 4, (a, ctx) => {
-    const t = timestamp(a, 0, ctx)
-    const result = guard(a, () => {
-      const source = ianaZone(a.str(1))
-      const target = ianaZone(a.str(2))
-      const utc = toUtc(t, source)
-      return target === 'Etc/UTC' ? utc : fromUtc(utc, target)
-    })
-    return format(a, result, 3)
+    const utc = toUtc(timestamp(a, 0, ctx), ianaZone(a.str(1)))
+    const target = ianaZone(a.str(2))
+    return format(a, target === 'Etc/UTC' ? utc : fromUtc(utc, target), 3)
   }),
 }

@@ -1,16 +1,7 @@
 /** xml() and xpath(): XML content from text or from a JSON object, and XPath 1.0 over it. */
 import { toText } from '../values.js'
-import { evaluateXPath, jsonToXml, parseXml, serialize, xmlContent, XmlError } from '../xml.js'
+import { evaluateXPath, jsonToXml, parseXml, serialize, xmlContent } from '../xml.js'
 import { type Args, def, type Family } from './context.js'
-
-function guard<T> (a: Args, run: () => T): T {
-  try {
-    return run()
-  } catch (err) {
-    if (err instanceof XmlError) throw a.fail(`could not be evaluated: ${err.message}`)
-    throw err
-  }
-}
 
 /** The XML text of an argument: XML content, a string of XML, or (for xml()) a JSON object. */
 function xmlText (a: Args, i: number): string {
@@ -22,17 +13,15 @@ function xmlText (a: Args, i: number): string {
 }
 
 export const xmlFunctions: Family = {
-  xml: def(1, 1, a =>
-    guard(a, () => {
-      const v = a.any(0)
-      const c = a.content(0)
-      if (c) return c.isXml ? c : xmlContent(serialize(parseXml(c.text())))
-      if (typeof v === 'string') {
-        parseXml(v)
-        return xmlContent(v)
-      }
-      return xmlContent(jsonToXml(v))
-    })
-  ),
-  xpath: def(2, 2, a => guard(a, () => evaluateXPath(xmlText(a, 0), toText(a.any(1))))),
+  xml: def(1, 1, a => {
+    const v = a.any(0)
+    const c = a.content(0)
+    if (c) return c.isXml ? c : xmlContent(serialize(parseXml(c.text())))
+    if (typeof v === 'string') {
+      parseXml(v)
+      return xmlContent(v)
+    }
+    return xmlContent(jsonToXml(v))
+  }),
+  xpath: def(2, 2, a => evaluateXPath(xmlText(a, 0), toText(a.any(1)))),
 }

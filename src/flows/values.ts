@@ -98,16 +98,23 @@ export function toJsonText (v: unknown): string {
 
 /** JSON text parsed as Logic Apps reads it: 5 is an integer, 5.0 and 1e3 floats, big integers exact. */
 export function parseJsonText (text: string): unknown {
-  return parseLossless(text, undefined, (s: string) => {
-    if (/[.eE]/.test(s)) return floatValue(Number(s))
-    const b = BigInt(s)
-    try {
-      return intValue(b)
-    } catch {
-      // Beyond Int64 Newtonsoft reads a BigInteger; the nearest double is the closest this runtime has.
-      return floatValue(Number(s))
-    }
-  })
+  try {
+    return parseLossless(text, undefined, jsonNumberValue)
+  } catch (err) {
+    // A repeated key: Newtonsoft keeps the last value, where lossless-json refuses the text.
+    if (!/^Duplicate key/.test((err as Error).message)) throw err
+    return JSON.parse(text)
+  }
+}
+
+function jsonNumberValue (s: string): unknown {
+  if (/[.eE]/.test(s)) return floatValue(Number(s))
+  try {
+    return intValue(BigInt(s))
+  } catch {
+    // Beyond Int64 Newtonsoft reads a BigInteger; the nearest double is the closest this runtime has.
+    return floatValue(Number(s))
+  }
 }
 
 /**

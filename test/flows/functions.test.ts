@@ -68,6 +68,7 @@ t.test('numbers: integers, floats and decimals stay apart', async t => {
   t.equal(json('json(\'{"a": 5.0, "b": 9007199254740993, "c": 1e2}\')'), '{"a":5.0,"b":9007199254740993,"c":100.0}')
   t.same(ev('json(\'{"a": 5.0}\')'), { a: 5 }, '5.0 from JSON is a float...')
   t.equal(ev('div(json(\'{"a": 5.0}\').a, 2)'), 2.5, '...and divides as one')
+  t.same(ev('json(\'{"a": 1, "a": 2}\')'), { a: 2 }, 'a repeated key keeps its last value, as Newtonsoft reads it')
   t.equal(ev('.5'), 0.5, 'a float without its leading zero')
   t.equal(ev('sub(1,-1)'), 2)
   t.equal(ev('+5'), 5)

@@ -1,7 +1,9 @@
 /**
  * The Logic Apps expression language: parsing to a small tree at load time, so bad syntax and unknown
- * functions are found before a flow ever runs. Evaluation lives in evaluate.ts, the functions in functions.ts.
+ * functions are found before a flow ever runs. Evaluation lives in evaluate.ts, the functions in functions/.
  */
+import { floatValue, intValue } from './numbers.js'
+
 export type Expr =
   | { k: 'lit'; v: unknown }
   | { k: 'call'; name: string; args: Expr[]; at: number }
@@ -29,6 +31,14 @@ export class ExpressionSyntaxError extends Error {
 type Token = { kind: 'ident' | 'string' | 'number' | 'punct'; text: string; value?: unknown; at: number }
 
 const PUNCT = ['?.', '?[', '(', ')', ',', '[', ']', '.']
+
+function numberLiteral (text: string, src: string, at: number): unknown {
+  try {
+    return /[.eE]/.test(text) ? floatValue(Number(text)) : intValue(BigInt(text))
+  } catch {
+    throw new ExpressionSyntaxError(`The number ${text} is out of range`, src, at)
+  }
+}
 
 function lex (src: string): Token[] {
   const out: Token[] = []
@@ -58,9 +68,15 @@ function lex (src: string): Token[] {
       i = j + 1
       continue
     }
-    const num = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(src.slice(i))
-    if (num && (c !== '-' || out.length === 0 || out[out.length - 1].kind === 'punct')) {
-      out.push({ kind: 'number', text: num[0], value: Number(num[0]), at: i })
+    // A number: an integer literal is an integer, one with a point or an exponent a float ('.3' included).
+    const num = /^[-+]?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?/.exec(src.slice(i))
+    const signed = c === '-' || c === '+'
+    const prev = out[out.length - 1]
+    if (num && (!signed || !prev || (prev.kind === 'punct' && prev.text !== ')'))) {
+      if (/^[A-Za-z_$]/.test(src.slice(i + num[0].length))) {
+        throw new ExpressionSyntaxError(`Unexpected character '${src[i + num[0].length]}'`, src, i + num[0].length)
+      }
+      out.push({ kind: 'number', text: num[0], value: numberLiteral(num[0], src, i), at: i })
       i += num[0].length
       continue
     }

@@ -427,10 +427,13 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
             `${call.args.length}`
         )
       }
+      if (spec.trigger && spec.trigger !== String(t.type)) {
+        problem(path, `${call.name}() needs a flow with a ${spec.trigger} trigger; this flow's trigger is ${t.type}`)
+      }
       const kind = referenceKind(call.name)
       const first = call.args[0]
       if (!kind || first?.k !== 'lit' || typeof first.v !== 'string') continue
-      if (kind === 'action' && !names.has(first.v)) {
+      if ((kind === 'action' || kind === 'scope') && !names.has(first.v)) {
         problem(path, `${call.name}('${first.v}'): there is no action named '${first.v}'`)
       }
       if (kind === 'loop' && !enclosing.has(first.v)) {

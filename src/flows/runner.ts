@@ -2,6 +2,8 @@ import type { CompiledFlow, Condition, RunStatus, Step } from './load.js'
 import type { Template } from './expression.js'
 import { render } from './evaluate.js'
 import { callFunction, TemplateError, type ActionRecord, type EvalContext } from './functions.js'
+import { scopeResult } from './functions/results.js'
+import { addNumbers, VARIABLE_TYPES } from './values.js'
 import { buildRequest, type OperationCatalog, type OperationReply } from './operations.js'
 import { addToTime } from './datetime.js'
 import { retryAfterMs } from '../http/retry-after.js'
@@ -77,18 +79,11 @@ class Scope {
   }
 }
 
-const VAR_TYPES: Record<string, (v: unknown) => boolean> = {
-  string: v => typeof v === 'string',
-  integer: v => Number.isInteger(v),
-  float: v => typeof v === 'number',
-  boolean: v => typeof v === 'boolean',
-  array: v => Array.isArray(v),
-  object: v => v !== null && typeof v === 'object' && !Array.isArray(v),
-}
-
 /** Executes one run of a compiled flow: runAfter ordering, conditions, loops, retries, timeouts, Terminate. */
 export class FlowRun {
   private readonly variables = new Map<string, { type: string; value: unknown }>()
+  /** Every action record of this run so far, for result(). */
+  private readonly finished: ActionResult[] = []
   private terminated: Terminate | undefined
   private interrupted = false
   private readonly abort = new AbortController()
@@ -174,7 +169,22 @@ export class FlowRun {
         if (!(name in this.flow.parameters)) throw new TemplateError(`The parameter '${name}' is not declared.`)
         return this.flow.parameters[name]
       },
-      workflow: () => ({ name: this.flow.id, run: { name: this.runId } }),
+      workflow: () => ({
+        id: `/workflows/${this.flow.id}`,
+        name: this.flow.id,
+        type: 'Microsoft.Logic/workflows',
+        tags: {},
+        run: {
+          id: `/workflows/${this.flow.id}/runs/${this.runId}`,
+          name: this.runId,
+          type: 'Microsoft.Logic/workflows/runs',
+        },
+      }),
+      result: name => scopeResult(this.flow.steps, name, this.finished, scope.iteration),
+      // Where Logic Apps has a current action (an Until's condition, trackedProperties) the runner supplies it.
+      currentAction: () => undefined,
+      // The Request trigger's URL, once the runtime has Request triggers.
+      callbackUrl: () => undefined,
     }
   }
 
@@ -234,6 +244,7 @@ export class FlowRun {
   private finish (scope: Scope, r: ActionResult): void {
     const rec = scope.iteration ? { ...r, iteration: scope.iteration } : r
     scope.records.set(r.name, rec)
+    this.finished.push(rec)
     this.deps.record(rec)
   }
 
@@ -392,10 +403,11 @@ export class FlowRun {
           if (this.variables.has(v.name)) {
             throw new ActionFailure('InvalidVariable', `The variable '${v.name}' is already initialized.`)
           }
-          const value =
+          const value = VARIABLE_TYPES[type](
             v.value ??
-            (type === 'array' ? [] : type === 'object' ? {} : type === 'string' ? '' : type === 'boolean' ? false : 0)
-          if (!VAR_TYPES[type](value)) {
+              (type === 'array' ? [] : type === 'object' ? {} : type === 'string' ? '' : type === 'boolean' ? false : 0)
+          )
+          if (value === undefined) {
             throw new ActionFailure('InvalidVariable', `The value of '${v.name}' is not of type ${v.type}.`)
           }
           this.variables.set(v.name, { type, value })
@@ -411,25 +423,25 @@ export class FlowRun {
         let value: unknown
         if (s.type === 'SetVariable') value = i.value
         else if (s.type === 'IncrementVariable') {
-          const by = i.value ?? 1
-          if (typeof v.value !== 'number' || typeof by !== 'number') {
+          value = addNumbers(v.value, i.value ?? 1)
+          if (value === undefined) {
             throw new ActionFailure(
               'InvalidVariable',
               `IncrementVariable needs a number variable and value ('${name}').`
             )
           }
-          value = v.value + by
         } else {
           if (!Array.isArray(v.value)) {
             throw new ActionFailure('InvalidVariable', `'${name}' is not an array variable.`)
           }
           value = [...v.value, i.value]
         }
-        if (!VAR_TYPES[v.type](value)) {
+        const typed = VARIABLE_TYPES[v.type](value)
+        if (typed === undefined) {
           throw new ActionFailure('InvalidVariable', `The value is not of the variable's type ${v.type}.`)
         }
-        v.value = value
-        return { outputs: { name, value } }
+        v.value = typed
+        return { outputs: { name, value: typed } }
       }
       case 'Query': {
         if (!Array.isArray(i.from)) throw new TemplateError('Query: from must be an array.')

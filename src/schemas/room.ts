@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Cursor, DateTime, Max, meta } from './common.js'
+import { Body, Cursor, DateTime, Max, meta } from './common.js'
 
 export const RoomType = Type.Union([Type.Literal('direct'), Type.Literal('group')])
 
@@ -58,7 +58,7 @@ export const ListRoomsQuery = Type.Object({
 })
 export type ListRoomsQuery = Static<typeof ListRoomsQuery>
 
-export const CreateRoomBody = Type.Object({
+export const CreateRoomBody = Body({
   title: Type.String({
     minLength: 1,
     maxLength: 256,
@@ -82,7 +82,7 @@ export const CreateRoomBody = Type.Object({
 })
 export type CreateRoomBody = Static<typeof CreateRoomBody>
 
-export const UpdateRoomBody = Type.Object({
+export const UpdateRoomBody = Body({
   title: Type.Optional(
     Type.String({
       minLength: 1,
@@ -95,3 +95,6 @@ export const UpdateRoomBody = Type.Object({
   ),
 })
 export type UpdateRoomBody = Static<typeof UpdateRoomBody>
+
+/** Read-only fields of a space that `rooms.update(room)` sends back; accepted and ignored. */
+export const ROOM_ECHO = ['id', 'type', 'teamId', 'lastActivity', 'creatorId', 'created', 'ownerId'] as const

@@ -5,8 +5,17 @@ import type { CreateRoomBody, ListRoomsQuery, Room, UpdateRoomBody } from '../..
 import type { Caller, Page, Paged } from '../backend.js'
 import type { Ctx } from './context.js'
 import { decodeCursor, toPage } from './cursor.js'
-import type { PersonRow, RoomRow } from './rows.js'
-import { addMember, emitMembership, emitRoom, memberView, readableSpace, roomFor, spaceView } from './spaces.js'
+import type { MembershipRow, PersonRow, RoomRow } from './rows.js'
+import {
+  addMember,
+  emitMembership,
+  emitRoom,
+  memberView,
+  readableSpace,
+  roomFor,
+  spaceView,
+  syncLock,
+} from './spaces.js'
 
 // Each sort walks an index with a unique tiebreaker so a keyset cursor can resume exactly.
 const SORTS = {
@@ -126,6 +135,17 @@ export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: Upda
         emitMembership(ctx, 'updated', room, updated, ctx.person(caller.personId) as PersonRow, caller.personId)
       }
     }
+    if (!locked && space.isLocked) {
+      // Unmoderating a space: nobody moderates it any more (a space is locked exactly when it has moderators).
+      for (const mod of ctx.all<MembershipRow>(
+        'SELECT * FROM memberships WHERE room_id = ? AND is_moderator = 1',
+        room.id
+      )) {
+        ctx.run('UPDATE memberships SET is_moderator = 0 WHERE seq = ?', mod.seq)
+        const now = ctx.membership(room.id, mod.person_id) as MembershipRow
+        emitMembership(ctx, 'updated', room, now, ctx.person(mod.person_id) as PersonRow, caller.personId)
+      }
+    }
     const after = ctx.room(room.id) as RoomRow
     emitRoom(ctx, 'updated', after, caller.personId)
     return roomFor(ctx, after, caller.personId)
@@ -147,6 +167,7 @@ export function deleteRoom (ctx: Ctx, caller: Caller, roomId: string): void {
       if (room.is_locked === 1) throw new ForbiddenError('This space is locked: only moderators can delete it.')
       ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
       emitMembership(ctx, 'deleted', room, m, ctx.person(caller.personId) as PersonRow, caller.personId)
+      syncLock(ctx, room.id, caller.personId)
       return
     }
     eraseRoom(ctx, room, caller.personId)

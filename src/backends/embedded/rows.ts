@@ -63,6 +63,9 @@ export interface MessageRow {
   to_person_id: string | null
   to_person_email: string | null
   created: string
+  attachments: string | null
+  updated: string | null
+  edits: number
 }
 export interface TeamRow {
   seq: number
@@ -158,6 +161,7 @@ export function toMessage (m: MessageRow, author: PersonRow, roomType: 'direct' 
     return v.length > 0 ? v : undefined
   }
   const files = list(m.files)
+  const attachments = m.attachments ? (JSON.parse(m.attachments) as Message['attachments']) : undefined
   const mentionedPeople = list(m.mentioned_people)
   const mentionedGroups = list(m.mentioned_groups)
   return {
@@ -170,11 +174,13 @@ export function toMessage (m: MessageRow, author: PersonRow, roomType: 'direct' 
     ...(m.text !== null ? { text: m.text } : {}),
     ...(m.markdown !== null ? { markdown: m.markdown } : {}),
     ...(files ? { files } : {}),
+    ...(attachments && attachments.length > 0 ? { attachments } : {}),
     personId: encodeId('PEOPLE', author.id),
     personEmail: author.email,
     ...(mentionedPeople ? { mentionedPeople: mentionedPeople.map(id => encodeId('PEOPLE', id)) } : {}),
     ...(mentionedGroups ? { mentionedGroups } : {}),
     created: m.created,
+    ...(m.updated ? { updated: m.updated } : {}),
   }
 }
 

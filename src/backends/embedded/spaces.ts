@@ -103,3 +103,24 @@ export function emitRoom (ctx: Ctx, event: 'created' | 'updated', room: RoomRow,
     ...(room.type === 'direct' ? { viewData: (viewerId: string) => roomFor(ctx, room, viewerId) } : {}),
   })
 }
+
+/**
+ * Webex's moderation model: a group space is moderated (locked) exactly when it has a moderator. The first
+ * moderator locks it; the last one leaving or stepping down unlocks it; either way a `rooms updated` event
+ * tells subscribers, as "When a space is updated" promises for lock changes. A team's General space follows
+ * the team's moderators instead and is left as it is.
+ */
+export function syncLock (ctx: Ctx, roomId: string, actorId: string): void {
+  const room = ctx.room(roomId)
+  if (!room || room.type !== 'group') return
+  const general = room.team_id
+    ? ctx.get<{ id: string }>('SELECT id FROM rooms WHERE team_id = ? ORDER BY seq LIMIT 1', room.team_id)
+    : undefined
+  if (general?.id === room.id) return
+  const sql = 'SELECT count(*) AS n FROM memberships WHERE room_id = ? AND is_moderator = 1'
+  const moderators = ctx.get<{ n: number }>(sql, room.id)?.n ?? 0
+  const locked = moderators > 0
+  if (locked === (room.is_locked === 1)) return
+  ctx.run('UPDATE rooms SET is_locked = ? WHERE id = ?', locked ? 1 : 0, room.id)
+  emitRoom(ctx, 'updated', ctx.room(room.id) as RoomRow, actorId)
+}

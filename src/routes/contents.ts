@@ -39,8 +39,12 @@ export const contentRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
         .header('content-type', content.contentType)
         .header('content-length', String(content.size))
         .header('content-disposition', disposition(content.filename))
-      // The handler answers HEAD too (exposeHeadRoute): the headers, and no bytes read at all.
-      if (request.method === 'HEAD') return reply.send(null as never)
+      if (request.method === 'HEAD') {
+        // The headers, and no bytes read at all: written directly, as Fastify would make an empty body's length 0.
+        reply.hijack()
+        reply.raw.writeHead(200, reply.getHeaders() as Record<string, string>).end()
+        return reply
+      }
       return reply.send((await content.open()) as never)
     }
   )

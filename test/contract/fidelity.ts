@@ -53,7 +53,7 @@ export async function fileServer (t: Test, body: Buffer): Promise<string> {
 }
 
 export function fidelityContract (t: Test, make: MakeTarget): void {
-  t.test('people: the JS SDK asks GET /people/?id=…&showAllTypes=false (trailing slash) for every people.get', async t => {
+  t.test('people: the JS SDK asks GET /people/?id=…&showAllTypes=false for every people.get', async t => {
     const x = await make(t)
     const one = await x.alice('GET', `/v1/people/?id=${x.ids.bob}&showAllTypes=false`)
     t.equal(one.status, 200)
@@ -75,7 +75,7 @@ export function fidelityContract (t: Test, make: MakeTarget): void {
     t.equal((await client(x.url, DEMO.aliases.alice)('GET', '/v1/people/me')).body.emails[0], 'alice@example.com')
   })
 
-  t.test('webhooks: attachmentActions created is accepted; resources this service cannot produce are named', async t => {
+  t.test('webhooks: attachmentActions created is accepted; resources we cannot produce are named', async t => {
     const x = await make(t)
     const hook = await x.alice('POST', '/v1/webhooks', {
       name: 'cards',
@@ -117,9 +117,13 @@ export function fidelityContract (t: Test, make: MakeTarget): void {
     t.equal(await count(), start)
   })
 
-  t.test('cards: attachments are kept, validated and limited; a member submits; the submission is read by id', async t => {
+  t.test('cards: kept, validated and limited; a member submits; the submission is read by id', async t => {
     const x = await make(t)
-    const sent = await x.alice('POST', '/v1/messages', { roomId: x.ids.apollo, markdown: 'Please approve', attachments: [card()] })
+    const sent = await x.alice('POST', '/v1/messages', {
+      roomId: x.ids.apollo,
+      markdown: 'Please approve',
+      attachments: [card()],
+    })
     t.equal(sent.status, 200)
     hasFields(t, sent.body, ['attachments', 'markdown'], Message)
     t.same(sent.body.attachments, [card()], 'returned as sent')
@@ -131,7 +135,8 @@ export function fidelityContract (t: Test, make: MakeTarget): void {
 
     const count = async () => (await x.alice('GET', `/v1/messages?roomId=${x.ids.apollo}&max=100`)).body.items.length
     const start = await count()
-    const bad = (attachments: unknown) => x.alice('POST', '/v1/messages', { roomId: x.ids.apollo, text: 'x', attachments })
+    const bad = (attachments: unknown) =>
+      x.alice('POST', '/v1/messages', { roomId: x.ids.apollo, text: 'x', attachments })
     isWebexError(t, await bad([{ ...card(), contentType: 'application/json' }]), 400, /contentType/)
     isWebexError(t, await bad([{ contentType: card().contentType, content: { type: 'Hero' } }]), 400, /content/)
     isWebexError(t, await bad([card(), card()]), 400, /attachments/)
@@ -144,7 +149,8 @@ export function fidelityContract (t: Test, make: MakeTarget): void {
       inputs: { comment: 'Looks good', decision: 'approve' },
     })
     t.equal(submitted.status, 200)
-    hasFields(t, submitted.body, ['id', 'type', 'messageId', 'inputs', 'personId', 'roomId', 'created'], AttachmentAction)
+    const fields = ['id', 'type', 'messageId', 'inputs', 'personId', 'roomId', 'created']
+    hasFields(t, submitted.body, fields, AttachmentAction)
     t.same(
       [submitted.body.messageId, submitted.body.personId, submitted.body.roomId, submitted.body.inputs.comment],
       [sent.body.id, x.ids.bob, x.ids.apollo, 'Looks good']

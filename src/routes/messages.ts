@@ -14,7 +14,7 @@ import {
 } from '../schemas/message.js'
 import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import { acceptEcho } from '../http/echo.js'
-import { BadRequestError } from '../errors.js'
+import { BadRequestError, PayloadTooLargeError } from '../errors.js'
 import type { ContentStore, Upload } from '../files/content-store.js'
 import type { RouteDeps } from './deps.js'
 
@@ -40,6 +40,21 @@ const FORM_FIELDS = new Set(['roomId', 'toPersonId', 'toPersonEmail', 'text', 'm
  * file is streamed to the content store as it arrives (never held in memory whole), within Webex's size limit.
  */
 async function readForm (request: FastifyRequest, contents: ContentStore, cardMaxBytes: number): Promise<void> {
+  try {
+    request.body = await formFields(request, contents, cardMaxBytes)
+  } catch (err) {
+    // Before the answer goes out: a refused upload leaves nothing on disk by the time the client hears of it.
+    if (request.upload) await rm(request.upload.path, { force: true })
+    request.upload = undefined
+    throw err
+  }
+}
+
+async function formFields (
+  request: FastifyRequest,
+  contents: ContentStore,
+  cardMaxBytes: number
+): Promise<Record<string, unknown>> {
   const body: Record<string, unknown> = {}
   for await (const part of request.parts()) {
     if (part.type === 'file') {
@@ -52,6 +67,7 @@ async function readForm (request: FastifyRequest, contents: ContentStore, cardMa
         throw new BadRequestError('A message takes one file.')
       }
       request.upload = await contents.receive(part.file, part.filename, part.mimetype)
+      if (part.file.truncated) throw new PayloadTooLargeError(`A file may be at most ${contents.maxBytes} bytes.`)
       continue
     }
     if (!FORM_FIELDS.has(part.fieldname)) {
@@ -71,7 +87,7 @@ async function readForm (request: FastifyRequest, contents: ContentStore, cardMa
       body[part.fieldname] = value
     }
   }
-  request.body = body
+  return body
 }
 
 export interface MessageRouteDeps extends RouteDeps {

@@ -11,6 +11,8 @@ import {
   Message,
   MESSAGE_ECHO,
   MESSAGE_TEXT_MAX_BYTES,
+  SendCardBody,
+  CARD_CONTENT_TYPE,
 } from '../schemas/message.js'
 import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import { acceptEcho } from '../http/echo.js'
@@ -158,6 +160,40 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRouteDeps> = async 
       },
     },
     async request => backend.createMessage(request.caller, request.body, request.upload)
+  )
+
+  app.post(
+    '/v1/cards',
+    {
+      schema: {
+        operationId: 'SendAdaptiveCard',
+        summary: 'Send an Adaptive Card',
+        tags,
+        description:
+          'Post an Adaptive Card (buttons, inputs) to a space or a person; submissions arrive through the trigger ' +
+          'When a card is submitted.',
+        body: SendCardBody,
+        response: { 200: Message, ...errorResponses },
+      },
+      preValidation: async request => {
+        // Designers hand over JSON typed into a text box: the card may come as its JSON text.
+        const body = request.body as { card?: unknown } | undefined
+        if (body && typeof body.card === 'string') {
+          try {
+            body.card = JSON.parse(body.card)
+          } catch {
+            throw new BadRequestError("'card' is not valid JSON.")
+          }
+        }
+      },
+    },
+    async request => {
+      const { card, ...rest } = request.body
+      return backend.createMessage(request.caller, {
+        ...rest,
+        attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }],
+      })
+    }
   )
 
   app.get(

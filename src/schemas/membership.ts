@@ -43,11 +43,8 @@ export const TeamMembership = Type.Object({
 export type TeamMembership = Static<typeof TeamMembership>
 
 // Required in the seed (and in Microsoft's Webex connector) with default false, so the designer shows it.
-const IsModerator = (summary: string) =>
-  Type.Boolean({
-    default: false,
-    ...meta({ summary, description: 'Whether the new member is a moderator.', visibility: 'important' }),
-  })
+const IsModerator = (label: string) =>
+  Type.Boolean({ default: false, ...meta({ summary: label, description: label, visibility: 'important' }) })
 const PersonEmail = Type.Optional(
   Type.String({
     minLength: 3,

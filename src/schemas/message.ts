@@ -112,7 +112,7 @@ export const CreateMessageBody = Body({
   text: Type.Optional(
     Type.String(
       meta({
-        summary: 'Message Text',
+        summary: 'text',
         description: 'Message Text, in plain text, used for clients that do not support markdown',
         visibility: 'important',
       })
@@ -235,3 +235,31 @@ export const MESSAGE_ECHO = [
 
 /** Webex allows this many edits of one message. */
 export const MAX_EDITS = 10
+
+/**
+ * Send an Adaptive Card (the connector's card action): a message whose card is given as the card itself (an
+ * object, or its JSON as text, as a designer user pastes it) with the text shown where cards are not rendered.
+ */
+export const SendCardBody = Body({
+  roomId: CreateMessageBody.properties.roomId,
+  toPersonId: CreateMessageBody.properties.toPersonId,
+  toPersonEmail: CreateMessageBody.properties.toPersonEmail,
+  parentId: CreateMessageBody.properties.parentId,
+  text: Type.String({
+    minLength: 1,
+    ...meta({
+      summary: 'Fallback text',
+      description: 'Shown in notifications and by clients that cannot render the card.',
+      visibility: 'important',
+    }),
+  }),
+  card: Type.Unsafe<Static<typeof AdaptiveCard>>({
+    ...AdaptiveCard,
+    ...meta({
+      summary: 'Card',
+      description: 'The Adaptive Card JSON: {"type": "AdaptiveCard", "version": "1.2", "body": [...], ...}.',
+      visibility: 'important',
+    }),
+  }),
+})
+export type SendCardBody = Static<typeof SendCardBody>

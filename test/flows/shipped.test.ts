@@ -247,7 +247,7 @@ t.test(
     const queued = await again.alice('POST', '/v1/flows/welcome-new-member/runs', {
       triggerBody: { data: { roomId: DEMO_IDS.apollo, personEmail: 'x@example.com', personDisplayName: 'Xavier' } },
     })
-    t.equal(queued.status, 202)
+    t.equal(queued.status, 201)
     t.match(queued.body, { status: 'Queued', source: 'manual' })
     await again.flows!.idle()
     const done = (await again.alice('GET', new URL(queued.headers.get('location')!).pathname)).body

@@ -13,6 +13,15 @@ export const Room = Type.Object({
     ...meta({ summary: 'type', description: 'direct for a 1:1 space, group for a group space.' }),
   }),
   isLocked: Type.Boolean(meta({ summary: 'isLocked', description: 'Whether the space is moderated (locked).' })),
+  isAnnouncementOnly: Type.Optional(
+    Type.Boolean(
+      meta({
+        summary: 'isAnnouncementOnly',
+        description: 'Announcement mode: only moderators post.',
+        visibility: 'advanced',
+      })
+    )
+  ),
   teamId: Type.Optional(
     Type.String(meta({ summary: 'teamId', description: 'The team the space belongs to, if any.' }))
   ),
@@ -79,6 +88,15 @@ export const CreateRoomBody = Body({
       })
     )
   ),
+  isAnnouncementOnly: Type.Optional(
+    Type.Boolean(
+      meta({
+        summary: 'Announcement only?',
+        description: 'Announcement mode (a locked space only): only moderators post.',
+        visibility: 'advanced',
+      })
+    )
+  ),
 })
 export type CreateRoomBody = Static<typeof CreateRoomBody>
 
@@ -92,6 +110,15 @@ export const UpdateRoomBody = Body({
   ),
   isLocked: Type.Optional(
     Type.Boolean(meta({ summary: 'Is locked?', description: 'Lock (moderate) or unlock the space.' }))
+  ),
+  isAnnouncementOnly: Type.Optional(
+    Type.Boolean(
+      meta({
+        summary: 'Announcement only?',
+        description: 'Announcement mode (a locked space only): only moderators post.',
+        visibility: 'advanced',
+      })
+    )
   ),
 })
 export type UpdateRoomBody = Static<typeof UpdateRoomBody>

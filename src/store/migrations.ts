@@ -262,6 +262,8 @@ export const MIGRATIONS: string[] = [
   `
   -- Cards, threads, edits, files (issue 13). A message keeps its card as JSON; edits are counted (Webex allows 10).
   ALTER TABLE messages ADD COLUMN attachments TEXT;
+  -- Webex's announcement mode: in a locked space, only moderators post (a lock alone does not stop posting).
+  ALTER TABLE rooms ADD COLUMN is_announcement_only INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE messages ADD COLUMN updated TEXT;
   ALTER TABLE messages ADD COLUMN edits INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX messages_parent ON messages(room_id, parent_id, seq) WHERE parent_id IS NOT NULL;

@@ -256,9 +256,21 @@ export function fidelityContract (t: Test, make: MakeTarget): void {
     await x.bob('PUT', `/v1/memberships/${bob.body.id}`, { isModerator: true })
     t.equal((await x.alice('GET', `/v1/rooms/${room.body.id}`)).body.isLocked, true, 'a first moderator locks it')
     isWebexError(t, await x.dave('PUT', `/v1/memberships/${dave.body.id}`, { isModerator: true }), 403, /locked/)
+    t.equal(
+      (await x.dave('POST', '/v1/messages', { roomId: room.body.id, text: 'a lock does not stop posting' })).status,
+      200,
+      'every member posts in a locked space, as at Webex'
+    )
+    const announce = await x.bob('PUT', `/v1/rooms/${room.body.id}`, { isAnnouncementOnly: true })
+    t.equal(announce.body.isAnnouncementOnly, true, 'announcement mode (a moderator, in a locked space)')
+    isWebexError(t, await x.dave('POST', '/v1/messages', { roomId: room.body.id, text: 'x' }), 403, /announcement/)
+    t.equal((await x.bob('POST', '/v1/messages', { roomId: room.body.id, text: 'news' })).status, 200)
+    isWebexError(t, await x.alice('POST', '/v1/rooms', { title: 'x', isAnnouncementOnly: true }), 400, /locked/)
     isWebexError(t, await x.alice('PUT', `/v1/rooms/${room.body.id}`, { title: 'x' }), 403, /locked/)
     await x.bob('PUT', `/v1/memberships/${bob.body.id}`, { isModerator: false })
-    t.equal((await x.alice('GET', `/v1/rooms/${room.body.id}`)).body.isLocked, false, 'the last one unlocks it')
+    const after = (await x.alice('GET', `/v1/rooms/${room.body.id}`)).body
+    t.equal(after.isLocked, false, 'the last one unlocks it')
+    t.equal(after.isAnnouncementOnly, false, 'and announcement mode goes with the lock')
     const mods = await x.alice('POST', '/v1/memberships', {
       roomId: (await x.alice('POST', '/v1/rooms', { title: 'Born moderated' })).body.id,
       personEmail: 'dave@example.com',

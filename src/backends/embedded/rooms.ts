@@ -17,6 +17,8 @@ import {
   syncLock,
 } from './spaces.js'
 
+const ANNOUNCE_NEEDS_LOCK = 'A space can only be put into announcement mode when it is locked.'
+
 // Each sort walks an index with a unique tiebreaker so a keyset cursor can resume exactly.
 const SORTS = {
   id: { order: 'r.id ASC', after: 'r.id > ?', shape: ['string'] as const, key: (r: RoomRow) => [r.id] },
@@ -73,11 +75,13 @@ export function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody): Roo
         throw new ForbiddenError('Only members of the team can create spaces in it.')
       }
     }
+    if (body.isAnnouncementOnly === true && body.isLocked !== true) throw new BadRequestError(ANNOUNCE_NEEDS_LOCK)
     const now = ctx.now()
     const id = newUuid()
     ctx.run(
-      `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity)
-      VALUES (?,?,'group',?,?,?,?,?,?)`,
+      `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity,
+        is_announcement_only)
+      VALUES (?,?,'group',?,?,?,?,?,?,?)`,
       id,
       body.title,
       body.isLocked ? 1 : 0,
@@ -85,7 +89,8 @@ export function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody): Roo
       caller.personId,
       caller.orgId,
       now,
-      now
+      now,
+      body.isAnnouncementOnly ? 1 : 0
     )
     const room = ctx.room(id) as RoomRow
     addMember(ctx, room, ctx.person(caller.personId) as PersonRow, body.isLocked === true, caller.personId)
@@ -126,8 +131,19 @@ export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: Upda
     }
     const title = body.title ?? room.title
     const locked = body.isLocked ?? space.isLocked
-    if (title === room.title && locked === space.isLocked) return roomFor(ctx, room, caller.personId)
-    ctx.run('UPDATE rooms SET title = ?, is_locked = ? WHERE id = ?', title, locked ? 1 : 0, room.id)
+    // Unlocking ends announcement mode; announcement mode needs the lock.
+    const announce = locked && (body.isAnnouncementOnly ?? space.isAnnouncementOnly === true)
+    if (body.isAnnouncementOnly === true && !locked) throw new BadRequestError(ANNOUNCE_NEEDS_LOCK)
+    if (title === room.title && locked === space.isLocked && announce === (space.isAnnouncementOnly === true)) {
+      return roomFor(ctx, room, caller.personId)
+    }
+    ctx.run(
+      'UPDATE rooms SET title = ?, is_locked = ?, is_announcement_only = ? WHERE id = ?',
+      title,
+      locked ? 1 : 0,
+      announce ? 1 : 0,
+      room.id
+    )
     if (promote && member) {
       ctx.run('UPDATE memberships SET is_moderator = 1 WHERE seq = ?', member.seq)
       const updated = ctx.membership(room.id, caller.personId)

@@ -30,6 +30,7 @@ export interface RoomRow {
   title: string | null
   type: 'direct' | 'group'
   is_locked: number
+  is_announcement_only: number
   team_id: string | null
   creator_id: string
   org_id: string
@@ -114,6 +115,7 @@ export function toRoom (r: RoomRow, title: string): Room {
     title,
     type: r.type,
     isLocked: r.is_locked === 1,
+    isAnnouncementOnly: r.is_announcement_only === 1,
     ...(r.team_id ? { teamId: encodeId('TEAM', r.team_id) } : {}),
     lastActivity: r.last_activity,
     creatorId: encodeId('PEOPLE', r.creator_id),

@@ -200,6 +200,8 @@ export function seedDemo (db: Db, now: string): boolean {
     room(d.rooms.general, 'Product', 'group', 0, d.teamId, null)
     room(d.rooms.apollo, 'Project Apollo', 'group', 0, null, null)
     room(d.rooms.finance, 'Finance Q4', 'group', 1, null, null)
+    // Locked and in announcement mode: only its moderator (Alice) posts.
+    ins('UPDATE rooms SET is_announcement_only = 1 WHERE id = ?', d.rooms.finance)
     room(d.rooms.direct, null, 'direct', 0, null, [alice.id, bob.id].sort().join(':'))
     const member = (roomId: string, personId: string, moderator: number): void => {
       ins(

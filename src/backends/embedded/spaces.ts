@@ -8,7 +8,13 @@ import { toRoom, toMembership, type MembershipRow, type PersonRow, type RoomRow 
 
 /** Shared lookups for everything that happens inside a space. */
 export function spaceView (r: RoomRow): SpaceView {
-  return { isLocked: r.is_locked === 1, isBlocked: r.is_blocked === 1, type: r.type, orgId: r.org_id }
+  return {
+    isLocked: r.is_locked === 1,
+    isAnnouncementOnly: r.is_announcement_only === 1,
+    isBlocked: r.is_blocked === 1,
+    type: r.type,
+    orgId: r.org_id,
+  }
 }
 export function memberView (m: MembershipRow | undefined): MemberView | undefined {
   return m ? { isModerator: m.is_moderator === 1 } : undefined
@@ -121,6 +127,12 @@ export function syncLock (ctx: Ctx, roomId: string, actorId: string): void {
   const moderators = ctx.get<{ n: number }>(sql, room.id)?.n ?? 0
   const locked = moderators > 0
   if (locked === (room.is_locked === 1)) return
-  ctx.run('UPDATE rooms SET is_locked = ? WHERE id = ?', locked ? 1 : 0, room.id)
+  // Announcement mode needs the lock: it goes with it.
+  ctx.run(
+    'UPDATE rooms SET is_locked = ?, is_announcement_only = is_announcement_only * ? WHERE id = ?',
+    locked ? 1 : 0,
+    locked ? 1 : 0,
+    room.id
+  )
   emitRoom(ctx, 'updated', ctx.room(room.id) as RoomRow, actorId)
 }

@@ -170,7 +170,8 @@ export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: Upda
 
 /**
  * A moderator (or, in an unmoderated space, its creator) deletes the space for everyone. Anyone else is
- * removed from it instead, as Webex does for a non-moderator.
+ * removed from it instead, locked or not: Webex's "when a non moderator deletes the room they are removed from
+ * the room instead".
  */
 export function deleteRoom (ctx: Ctx, caller: Caller, roomId: string): void {
   ctx.txGrouped(() => {
@@ -180,7 +181,6 @@ export function deleteRoom (ctx: Ctx, caller: Caller, roomId: string): void {
     const mayDelete =
       room.type === 'direct' || m.is_moderator === 1 || (room.is_locked === 0 && room.creator_id === caller.personId)
     if (!mayDelete) {
-      if (room.is_locked === 1) throw new ForbiddenError('This space is locked: only moderators can delete it.')
       ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
       emitMembership(ctx, 'deleted', room, m, ctx.person(caller.personId) as PersonRow, caller.personId)
       syncLock(ctx, room.id, caller.personId)

@@ -1,9 +1,7 @@
 import { Agent } from 'undici'
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
-import type { LookupFunction } from 'node:net'
 import type { Readable } from 'node:stream'
 import { BadRequestError } from '../errors.js'
-import { checkTargetUrl, isPrivateAddress } from '../triggers/url-policy.js'
+import { checkTargetUrl, policyLookup } from '../triggers/url-policy.js'
 import type { ContentStore, Upload } from './content-store.js'
 
 export interface RemoteFileOptions {
@@ -24,17 +22,7 @@ export class RemoteFiles {
     private readonly contents: ContentStore,
     private readonly opts: RemoteFileOptions
   ) {
-    const lookup: LookupFunction = (hostname, options, callback) => {
-      dnsLookup(hostname, options, (err, address: string | LookupAddress[], family?: number) => {
-        const addresses = Array.isArray(address) ? address.map(a => a.address) : [address]
-        if (!err && !opts.allowPrivateTargets && addresses.some(isPrivateAddress)) {
-          const refused = Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATE' })
-          callback(refused, address as string, family)
-          return
-        }
-        callback(err, address as string, family)
-      })
-    }
+    const lookup = policyLookup(opts.allowPrivateTargets)
     this.agent = new Agent({
       connect: { lookup, timeout: opts.timeoutMs },
       headersTimeout: opts.timeoutMs,

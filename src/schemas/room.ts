@@ -67,6 +67,16 @@ export const ListRoomsQuery = Type.Object({
 })
 export type ListRoomsQuery = Static<typeof ListRoomsQuery>
 
+const AnnouncementOnly = Type.Optional(
+  Type.Boolean(
+    meta({
+      summary: 'Announcement only?',
+      description: 'Announcement mode (a locked space only): only moderators post.',
+      visibility: 'advanced',
+    })
+  )
+)
+
 export const CreateRoomBody = Body({
   title: Type.String({
     minLength: 1,
@@ -88,15 +98,7 @@ export const CreateRoomBody = Body({
       })
     )
   ),
-  isAnnouncementOnly: Type.Optional(
-    Type.Boolean(
-      meta({
-        summary: 'Announcement only?',
-        description: 'Announcement mode (a locked space only): only moderators post.',
-        visibility: 'advanced',
-      })
-    )
-  ),
+  isAnnouncementOnly: AnnouncementOnly,
 })
 export type CreateRoomBody = Static<typeof CreateRoomBody>
 
@@ -111,15 +113,7 @@ export const UpdateRoomBody = Body({
   isLocked: Type.Optional(
     Type.Boolean(meta({ summary: 'Is locked?', description: 'Lock (moderate) or unlock the space.' }))
   ),
-  isAnnouncementOnly: Type.Optional(
-    Type.Boolean(
-      meta({
-        summary: 'Announcement only?',
-        description: 'Announcement mode (a locked space only): only moderators post.',
-        visibility: 'advanced',
-      })
-    )
-  ),
+  isAnnouncementOnly: AnnouncementOnly,
 })
 export type UpdateRoomBody = Static<typeof UpdateRoomBody>
 

@@ -18,6 +18,9 @@ import { membershipRoutes } from './routes/memberships.js'
 import { messageRoutes } from './routes/messages.js'
 import { peopleRoutes } from './routes/people.js'
 import { teamRoutes } from './routes/teams.js'
+import { attachmentActionRoutes } from './routes/attachment-actions.js'
+import { contentRoutes } from './routes/contents.js'
+import { ContentStore } from './files/content-store.js'
 import { triggerRoutes, webhookRoutes } from './routes/webhooks.js'
 import { TriggerRegistry } from './triggers/registry.js'
 import { DeliveryWorker } from './triggers/worker.js'
@@ -88,7 +91,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     genReqId: () => `ROUTER_${randomUUID()}`,
-    routerOptions: { querystringParser: parseQuery, maxParamLength: 500 },
+    // Webex treats a trailing slash as no slash (the JS SDK asks for `/people/?id=`): so does every route here.
+    routerOptions: { querystringParser: parseQuery, maxParamLength: 500, ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler())
@@ -160,8 +164,28 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       ...(deps.clock ? { now: deps.clock } : {}),
     })
   }
-  for (const routes of [peopleRoutes, roomRoutes, membershipRoutes, messageRoutes, teamRoutes]) {
+  const plain = [peopleRoutes, roomRoutes, membershipRoutes, teamRoutes, attachmentActionRoutes, contentRoutes]
+  for (const routes of plain) {
     await app.register(routes, { backend })
+  }
+  // Uploads are streamed to disk before they reach a backend: the embedded one keeps them, the Webex one
+  // forwards them upstream from there.
+  const contents =
+    backend instanceof EmbeddedBackend
+      ? backend.contents
+      : new ContentStore(store, config.dataDir, config.files.maxBytes)
+  await app.register(messageRoutes, { backend, contents, cardMaxBytes: config.files.cardMaxBytes })
+  if (backend instanceof EmbeddedBackend) {
+    // File URLs are built on where clients reach the service: PUBLIC_URL, else the address it listens on.
+    const ctx = backend.ctx
+    app.addHook('onListen', async () => {
+      const at = app.server.address()
+      ctx.publicBase =
+        config.webex.publicUrl?.replace(/\/$/, '') ??
+        (at && typeof at === 'object'
+          ? `http://${at.family === 'IPv6' ? `[${at.address}]` : at.address}:${at.port}`
+          : `http://127.0.0.1:${config.port}`)
+    })
   }
   const beforeSubscribe = relay ? (request: FastifyRequest) => relay.ensure(request.caller, request) : undefined
   await app.register(webhookRoutes, { registry, ...(beforeSubscribe ? { beforeSubscribe } : {}) })
@@ -267,6 +291,8 @@ function makeBackend (config: Config, deps: AppDeps): WebexBackend {
     seedDemo: config.seedDemo,
     synchronous: config.sqliteSynchronous,
     readCache: config.readCache,
+    files: config.files,
+    allowPrivateTargets: config.delivery.allowPrivateTargets,
     ...(deps.clock ? { clock: deps.clock } : {}),
   })
 }

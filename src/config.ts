@@ -109,6 +109,16 @@ export const Config = Type.Object({
   /** Largest accepted request body, in bytes; larger ones get 413. */
   bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   trustProxy: Type.Boolean({ default: false }),
+  /** Messages: Webex's per-file limit (100 MB) and the card size this service takes (Webex publishes none). */
+  files: Type.Object(
+    {
+      maxBytes: Type.Integer({ minimum: 1, default: 100 * 1024 * 1024 }),
+      /** Fetching a remote file URL to re-host it: how long to wait for it. */
+      fetchTimeoutMs: Type.Integer({ minimum: 1, default: 30_000 }),
+      cardMaxBytes: Type.Integer({ minimum: 1, default: 28 * 1024 }),
+    },
+    { default: {} }
+  ),
 })
 export type Config = Static<typeof Config>
 
@@ -134,6 +144,9 @@ const ENV: Record<string, string[]> = {
   THROTTLE_WINDOW_MS: ['throttle', 'windowMs'],
   BODY_LIMIT: ['bodyLimit'],
   TRUST_PROXY: ['trustProxy'],
+  FILE_MAX_BYTES: ['files', 'maxBytes'],
+  FILE_FETCH_TIMEOUT_MS: ['files', 'fetchTimeoutMs'],
+  CARD_MAX_BYTES: ['files', 'cardMaxBytes'],
   DELIVERY_THREAD: ['delivery', 'thread'],
   DELIVERY_ALLOW_PRIVATE_TARGETS: ['delivery', 'allowPrivateTargets'],
   DELIVERY_MAX_ATTEMPTS: ['delivery', 'maxAttempts'],

@@ -17,6 +17,8 @@ export const ID_KINDS = [
   'CLASSIFICATION',
   'APPLICATION',
   'DELIVERY',
+  'CONTENT',
+  'ATTACHMENT_ACTION',
 ] as const
 export type IdKind = (typeof ID_KINDS)[number]
 

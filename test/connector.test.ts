@@ -65,12 +65,13 @@ t.test('what a flow author sees: names, pickers, triggers, security', async t =>
     ['Space', 'Email', 'Is moderator?'],
     "the seed's display names"
   )
-  t.equal(body('SendMessage').text['x-ms-summary'], 'Message Text')
+  t.equal(body('SendMessage').text['x-ms-summary'], 'text', "the seed's name for the plain text")
   t.equal(body('AddMemberToSpace').roomId['x-ms-dynamic-values'].operationId, 'GetSpacesList', 'Select a space')
   t.equal(body('AddMemberToTeam').teamId['x-ms-dynamic-values'].operationId, 'ListTeams', 'Select a team')
   t.equal(ops.get('ListTeams')['x-ms-visibility'], 'internal', "the team picker's source is internal")
   const triggers = [...ops.values()].filter(op => op['x-ms-trigger'])
   t.same(triggers.map(op => op.summary).sort(), [
+    'When a card is submitted',
     'When a membership is created',
     'When a membership is deleted',
     'When a membership is updated',
@@ -79,6 +80,27 @@ t.test('what a flow author sees: names, pickers, triggers, security', async t =>
     'When a space is created',
     'When a space is updated',
   ])
+  for (const op of triggers) t.equal(op['x-ms-visibility'], 'important', `${op.summary}: not hidden behind "more"`)
+  for (const id of ['AddMemberToSpace', 'AddMemberToTeam']) {
+    const schema = ops.get(id).parameters.find((p: any) => p.in === 'body').schema
+    t.ok(schema.required.includes('isModerator'), `${id}: isModerator is required, as in the seed`)
+    t.equal(schema.properties.isModerator.default, false, `${id}: default false`)
+  }
+  t.equal(body('AddMemberToTeam').isModerator['x-ms-summary'], 'Is Moderator?', "the seed's label")
+  t.same(def['x-ms-capabilities'], { testConnection: { operationId: 'GetMyOwnDetails', parameters: {} } })
+  t.ok(ops.get('RunFlow').responses['201']?.schema, "Run Flow's success schema is on 201")
+  const additions: Record<string, string> = {
+    SendAdaptiveCard: 'Send an Adaptive Card',
+    WhenCardSubmitted: 'When a card is submitted',
+    GetCardSubmission: 'Get Card Submission',
+    EditMessage: 'Edit a Message',
+  }
+  for (const [id, summary] of Object.entries(additions)) t.equal(ops.get(id)?.summary, summary, summary)
+  t.ok(body('SendMessage').parentId, 'replies in threads: parentId on Send a Message')
+  t.ok(
+    ops.get('GetMessages').parameters.some((p: any) => p.name === 'parentId'),
+    'and on Get Messages'
+  )
   const created = def.paths['/v1/triggers/messages/created'] as any
   t.same(Object.keys(created['x-ms-notification-content'].schema.properties.data.properties).sort(), [
     'created',
@@ -225,6 +247,7 @@ t.test('round trip: every operation, built from the definition alone, answers as
       DeleteSpaceWithContent: { roomId: DEMO_IDS.apollo },
       AddGroupMember: { personEmail: 'bob@example.com' },
       RemoveGroupMember: { personEmail: 'bob@example.com' },
+      SubmitCard: { messageId: state.cardMessageId },
     }
     if (special[opId]?.[name] !== undefined) return special[opId][name]
     const v: Record<string, unknown> = {
@@ -255,6 +278,11 @@ t.test('round trip: every operation, built from the definition alone, answers as
       runId: state.runId,
       enabled: true,
       triggerBody: { data: { roomId: DEMO_IDS.apollo, personDisplayName: 'Round trip' } },
+      card: { type: 'AdaptiveCard', version: '1.2', body: [{ type: 'Input.Text', id: 'comment' }] },
+      type: 'submit',
+      inputs: { comment: 'Round trip' },
+      id: state.actionId,
+      contentId: state.contentId,
     }
     return v[name]
   }
@@ -277,6 +305,7 @@ t.test('round trip: every operation, built from the definition alone, answers as
     'CreateTeam',
     'ListTeams',
     'GetTeamDetails',
+    'UpdateTeam',
     'CreateSpace',
     'GetSpacesList',
     'GetSpaceDetails',
@@ -292,6 +321,11 @@ t.test('round trip: every operation, built from the definition alone, answers as
     'SendMessage',
     'GetMessages',
     'GetMessageDetails',
+    'EditMessage',
+    'SendAdaptiveCard',
+    'SubmitCard',
+    'GetCardSubmission',
+    'GetFileContent',
     'ListFlows',
     'GetFlow',
     'UpdateFlow',
@@ -305,6 +339,7 @@ t.test('round trip: every operation, built from the definition alone, answers as
     'WhenMessageDeleted',
     'WhenSpaceCreated',
     'WhenSpaceUpdated',
+    'WhenCardSubmitted',
     'CreateWebhook',
     'ListWebhooks',
     'GetWebhook',
@@ -340,6 +375,7 @@ t.test('round trip: every operation, built from the definition alone, answers as
     'DeleteTag',
     'DeleteMessage',
     'DeleteTeamMembership',
+    'DeleteTeam',
     'DeleteMembership',
     'DeleteSpace',
     'DeleteSpaceWithContent',
@@ -367,6 +403,18 @@ t.test('round trip: every operation, built from the definition alone, answers as
     }
     if (id === 'GetPeople') query.set('email', 'bob@example.com')
     const caller = op.tags?.includes('Governance') && id !== 'ListClassifications' ? carol : alice
+    if (id === 'GetFileContent') {
+      // A file comes as multipart/form-data (not a connector parameter): upload one, then fetch it as defined.
+      const form = new FormData()
+      form.set('roomId', state.roomId)
+      form.set('files', new Blob(['round trip']), 'trip.txt')
+      const headers = { authorization: `Bearer ${DEMO.tokens.alice}` }
+      const posted = await fetch(`${svc.url}/v1/messages`, { method: 'POST', headers, body: form })
+      const sent = (await posted.json()) as any
+      const got = await fetch(svc.url + url.replace('undefined', sent.files[0].split('/').pop()), { headers })
+      t.same([got.status, await got.text()], [200, 'round trip'], `${id}: GET ${path} → 200 with the bytes`)
+      continue
+    }
     const res = await caller(method.toUpperCase(), url + (query.size ? `?${query}` : ''), body)
     const success = Object.entries(op.responses).find(([s]) => /^2/.test(s))!
     t.equal(res.status, Number(success[0]), `${id}: ${method.toUpperCase()} ${path} → ${success[0]}`)
@@ -381,6 +429,8 @@ t.test('round trip: every operation, built from the definition alone, answers as
     if (id === 'AddMemberToSpace') state.membershipId = b.id
     if (id === 'AddMemberToTeam') state.teamMembershipId = b.id
     if (id === 'SendMessage') state.messageId = b.id
+    if (id === 'SendAdaptiveCard') state.cardMessageId = b.id
+    if (id === 'SubmitCard') state.actionId = b.id
     if (id === 'RunFlow') state.runId = b.id
     if (id === 'CreateWebhook') state.webhookId = b.id
     if (id === 'CreateTag') state.tagId = b.id

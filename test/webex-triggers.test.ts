@@ -28,16 +28,14 @@ t.test('with the Webex backend, triggers are relayed from Webex webhooks, verifi
     200
   )
   const upstreamHooks = (await client(upstream.url, DEMO.tokens.alice)('GET', '/v1/webhooks')).body.items
+  const relayUrl = `${svc.url}/v1/webex/events/${Buffer.from(ids.alice, 'base64url').toString().split('/PEOPLE/')[1]}`
   t.same(
     upstreamHooks.map((h: any) => [h.resource, h.event, h.targetUrl]),
     [
-      [
-        'all',
-        'all',
-        `${svc.url}/v1/webex/events/${Buffer.from(ids.alice, 'base64url').toString().split('/PEOPLE/')[1]}`,
-      ],
+      ['all', 'all', relayUrl],
+      ['attachmentActions', 'created', relayUrl],
     ],
-    'one relay webhook at Webex for Alice, pointing back at this service'
+    "the relay webhooks at Webex for Alice, pointing here (card submissions are not in Webex's firehose)"
   )
 
   const inFinance = await alice('POST', '/v1/messages', { roomId: ids.finance, text: 'Bob cannot see this' })

@@ -9,6 +9,7 @@ export const COMPLIANCE_OFFICER = 'compliance_officer'
 
 export interface SpaceView {
   isLocked: boolean
+  isAnnouncementOnly?: boolean
   isBlocked?: boolean
   type: 'direct' | 'group'
   orgId: string
@@ -42,11 +43,14 @@ export function assertMember (
   if (!space || !member) throw new NotFoundError()
 }
 
-/** In a locked (moderated) space only moderators post. */
+/**
+ * Every member posts, also in a locked (moderated) space, as at Webex; a locked space in announcement mode
+ * takes messages from its moderators only.
+ */
 export function assertCanPost (space: SpaceView, member: MemberView): void {
   assertNotBlocked(space)
-  if (space.isLocked && !member.isModerator) {
-    throw new ForbiddenError('This space is locked: only moderators can post messages.')
+  if (space.isAnnouncementOnly && !member.isModerator) {
+    throw new ForbiddenError('This space is locked in announcement mode: only moderators can post messages.')
   }
 }
 

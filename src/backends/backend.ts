@@ -9,9 +9,12 @@ import type {
   ListTeamMembershipsQuery,
   UpdateTeamMembershipBody,
 } from '../schemas/membership.js'
-import type { Message, CreateMessageBody, ListMessagesQuery } from '../schemas/message.js'
+import type { Message, CreateMessageBody, EditMessageBody, ListMessagesQuery } from '../schemas/message.js'
+import type { AttachmentAction, CreateAttachmentActionBody } from '../schemas/attachment-action.js'
+import type { Upload } from '../files/content-store.js'
+import type { Readable } from 'node:stream'
 import type { Person, ListPeopleQuery, PeopleList } from '../schemas/person.js'
-import type { Team, CreateTeamBody, ListTeamsQuery } from '../schemas/team.js'
+import type { Team, CreateTeamBody, ListTeamsQuery, UpdateTeamBody } from '../schemas/team.js'
 
 /** Who is calling: resolved from the bearer token by the backend that owns the identities. */
 export interface Caller {
@@ -21,6 +24,14 @@ export interface Caller {
   roles: string[]
   /** A flow acting as its owner, in-process: not subject to the connection throttle. */
   internal?: boolean
+}
+
+/** A file as GET /v1/contents/{id} serves it; `open` is called only for GET, not for HEAD. */
+export interface Content {
+  filename: string
+  contentType: string
+  size: number
+  open(): Promise<Readable>
 }
 
 /** A page of a list; `cursor` continues it and is absent on the last page. */
@@ -56,13 +67,23 @@ export interface WebexBackend {
   deleteMembership(caller: Caller, membershipId: string): Promise<void>
 
   listMessages(caller: Caller, query: Paged<ListMessagesQuery>): Promise<Page<Message>>
-  createMessage(caller: Caller, body: CreateMessageBody): Promise<Message>
+  /** `upload`: a local file sent as multipart/form-data, already streamed to disk by the route. */
+  createMessage(caller: Caller, body: CreateMessageBody, upload?: Upload): Promise<Message>
   getMessage(caller: Caller, messageId: string): Promise<Message>
+  updateMessage(caller: Caller, messageId: string, body: EditMessageBody): Promise<Message>
   deleteMessage(caller: Caller, messageId: string): Promise<void>
+
+  createAttachmentAction(caller: Caller, body: CreateAttachmentActionBody): Promise<AttachmentAction>
+  getAttachmentAction(caller: Caller, id: string): Promise<AttachmentAction>
+
+  /** A message's file, for members of its space only (404 for anyone else). */
+  getContent(caller: Caller, contentId: string): Promise<Content>
 
   listTeams(caller: Caller, query: Paged<ListTeamsQuery>): Promise<Page<Team>>
   createTeam(caller: Caller, body: CreateTeamBody): Promise<Team>
   getTeam(caller: Caller, teamId: string): Promise<Team>
+  updateTeam(caller: Caller, teamId: string, body: UpdateTeamBody): Promise<Team>
+  deleteTeam(caller: Caller, teamId: string): Promise<void>
 
   listTeamMemberships(caller: Caller, query: Paged<ListTeamMembershipsQuery>): Promise<Page<TeamMembership>>
   createTeamMembership(caller: Caller, body: CreateTeamMembershipBody): Promise<TeamMembership>

@@ -6,8 +6,11 @@ type Doc = OpenAPIV2.Document
 type Op = OpenAPIV2.OperationObject & Record<string, unknown>
 type Schema = OpenAPIV2.SchemaObject & Record<string, unknown>
 
-/** The documented actions: shown first in the designer. Everything else is advanced or internal. */
+/** The documented actions (and the card and edit additions): shown first in the designer; triggers too. */
 const IMPORTANT = new Set([
+  'SendAdaptiveCard',
+  'EditMessage',
+  'GetCardSubmission',
   'AddMemberToSpace',
   'AddMemberToTeam',
   'CreateSpace',
@@ -68,13 +71,18 @@ function dynamicList (name: string): Record<string, unknown> | undefined {
 export function toConnectorDefinition (raw: Doc): Doc {
   const doc = plain(raw) as Doc & Record<string, unknown>
   doc['x-ms-connector-metadata'] = CONNECTOR_METADATA
+  // A wrong host or token is caught when a connection is created, by calling Get My Own Details.
+  doc['x-ms-capabilities'] = { testConnection: { operationId: 'GetMyOwnDetails', parameters: {} } }
   for (const item of Object.values(doc.paths)) {
     const pathItem = item as OpenAPIV2.PathItemObject & Record<string, unknown>
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const op = pathItem[method] as Op | undefined
       if (!op) continue
       const id = op.operationId as string
-      op['x-ms-visibility'] = IMPORTANT.has(id) ? 'important' : INTERNAL.has(id) ? 'internal' : 'advanced'
+      const trigger = TRIGGERS.find(t => t.operationId === id)
+      // Triggers are never hidden behind "more": certified connectors leave them unset or important.
+      op['x-ms-visibility'] =
+        IMPORTANT.has(id) || trigger ? 'important' : INTERNAL.has(id) ? 'internal' : 'advanced'
       // One response schema per operation, on the success status; errors stay described, not typed.
       const responses: OpenAPIV2.ResponsesObject = {}
       for (const [status, r] of Object.entries(op.responses)) {
@@ -104,7 +112,6 @@ export function toConnectorDefinition (raw: Doc): Doc {
         const values = dynamicValues(param.name)
         if (values && values.operationId !== id) param['x-ms-dynamic-values'] = values
       }
-      const trigger = TRIGGERS.find(t => t.operationId === id)
       if (trigger) {
         op['x-ms-trigger'] = 'single'
         op['x-ms-trigger-hint'] =

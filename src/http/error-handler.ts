@@ -27,6 +27,10 @@ function describe (issue: ValidationIssue, context: string): string {
   if (issue.keyword === 'required') {
     return `The ${WHERE[context] ?? context} is missing the required field '${field}'.`
   }
+  if (issue.keyword === 'additionalProperties') {
+    const extra = [fieldOf(issue), String(issue.params.additionalProperty)].filter(Boolean).join('.')
+    return `The ${WHERE[context] ?? context} has the field '${extra}', which this operation does not take.`
+  }
   if (issue.keyword === 'enum') {
     return `'${field}' must be one of: ${(issue.params.allowedValues as unknown[]).join(', ')}.`
   }

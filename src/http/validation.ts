@@ -7,7 +7,9 @@ function makeAjv (coerceTypes: boolean | 'array'): Ajv {
   const ajv = new Ajv({
     coerceTypes,
     useDefaults: true,
-    removeAdditional: true,
+    // A field an operation does not take is a 400 naming it (schemas say so with additionalProperties: false),
+    // never silently dropped: a dropped card or parentId is a silent failure for the caller.
+    removeAdditional: false,
     allErrors: false,
     keywords: [...CONNECTOR_KEYWORDS],
   })

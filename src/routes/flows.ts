@@ -73,11 +73,13 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
         tags,
         description:
           "Start a run now with the given trigger body (owner only: the run acts with the owner's rights). Answers " +
-            '202; follow Location for the outcome.',
+            '201 with the queued run; follow Location for the outcome.',
         params: FlowIdParam,
         body: RunFlowBody,
         response: {
-          202: {
+          // 201, the run created (queued): Power Platform wants the output schema on 200/201
+          // (SchemaDefinitionSetIncorrectly); the run goes on after the answer, as a 202 would say.
+          201: {
             ...FlowRun,
             description: 'Queued.',
             headers: { location: { type: 'string', description: 'The run.' } },
@@ -92,7 +94,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
         `/v1/flows/${encodeURIComponent(run.flowId)}/runs/${run.id}`,
         `${request.protocol}://${request.host}`
       ).toString()
-      return reply.code(202).header('location', location).send(run)
+      return reply.code(201).header('location', location).send(run)
     }
   )
 

@@ -5,8 +5,10 @@ import {
   CreateMembershipBody,
   ListMembershipsQuery,
   Membership,
+  MEMBERSHIP_ECHO,
   UpdateMembershipBody,
 } from '../schemas/membership.js'
+import { acceptEcho } from '../http/echo.js'
 import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import type { RouteDeps } from './deps.js'
 
@@ -84,6 +86,7 @@ export const membershipRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
         body: UpdateMembershipBody,
         response: { 200: Membership, ...errorResponses },
       },
+      preValidation: acceptEcho(MEMBERSHIP_ECHO),
     },
     async request => backend.updateMembership(request.caller, request.params.membershipId, request.body)
   )

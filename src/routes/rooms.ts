@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errorResponses, IdParam, ListOf } from '../schemas/common.js'
-import { CreateRoomBody, ListRoomsQuery, Room, UpdateRoomBody } from '../schemas/room.js'
+import { CreateRoomBody, ListRoomsQuery, Room, ROOM_ECHO, UpdateRoomBody } from '../schemas/room.js'
+import { acceptEcho } from '../http/echo.js'
 import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import type { RouteDeps } from './deps.js'
 
@@ -72,6 +73,7 @@ export const roomRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ba
         body: UpdateRoomBody,
         response: { 200: Room, ...errorResponses },
       },
+      preValidation: acceptEcho(ROOM_ECHO),
     },
     async request => backend.updateRoom(request.caller, request.params.roomId, request.body)
   )

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errorResponses, IdParam, ListOf } from '../schemas/common.js'
-import { CreateTeamBody, ListTeamsQuery, Team } from '../schemas/team.js'
+import { CreateTeamBody, ListTeamsQuery, Team, TEAM_ECHO, UpdateTeamBody } from '../schemas/team.js'
+import { acceptEcho } from '../http/echo.js'
 import {
   CreateTeamMembershipBody,
   ListTeamMembershipsQuery,
+  TEAM_MEMBERSHIP_ECHO,
   TeamMembership,
   UpdateTeamMembershipBody,
 } from '../schemas/membership.js'
@@ -16,6 +18,7 @@ const TeamMembershipIdParam = IdParam('membershipId', {
   description: 'The team membership id.',
   visibility: 'important',
 })
+const TeamIdParam = IdParam('teamId', { summary: 'Team', description: 'Select a team', visibility: 'important' })
 const tags = ['Teams']
 
 export const teamRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { backend }) => {
@@ -63,11 +66,46 @@ export const teamRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ba
         summary: 'Get Team Details',
         tags,
         description: 'Return details of a team you belong to.',
-        params: IdParam('teamId', { summary: 'Team', description: 'Select a team', visibility: 'important' }),
+        params: TeamIdParam,
         response: { 200: Team, ...errorResponses },
       },
     },
     async request => backend.getTeam(request.caller, request.params.teamId)
+  )
+
+  app.put(
+    '/v1/teams/:teamId',
+    {
+      schema: {
+        operationId: 'UpdateTeam',
+        summary: 'Update Team',
+        tags,
+        description: 'Rename a team or change its description (team moderators).',
+        params: TeamIdParam,
+        body: UpdateTeamBody,
+        response: { 200: Team, ...errorResponses },
+      },
+      preValidation: acceptEcho(TEAM_ECHO),
+    },
+    async request => backend.updateTeam(request.caller, request.params.teamId, request.body)
+  )
+
+  app.delete(
+    '/v1/teams/:teamId',
+    {
+      schema: {
+        operationId: 'DeleteTeam',
+        summary: 'Delete Team',
+        tags,
+        description: "Delete a team with its General space; the team's other spaces stay, outside any team.",
+        params: TeamIdParam,
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await backend.deleteTeam(request.caller, request.params.teamId)
+      return reply.code(204).send(null)
+    }
   )
 
   app.get(
@@ -136,6 +174,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ba
         body: UpdateTeamMembershipBody,
         response: { 200: TeamMembership, ...errorResponses },
       },
+      preValidation: acceptEcho(TEAM_MEMBERSHIP_ECHO),
     },
     async request => backend.updateTeamMembership(request.caller, request.params.membershipId, request.body)
   )

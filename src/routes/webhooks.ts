@@ -9,7 +9,9 @@ import {
   SubscribeBody,
   UpdateWebhookBody,
   Webhook,
+  WEBHOOK_ECHO,
 } from '../schemas/webhook.js'
+import { acceptEcho } from '../http/echo.js'
 import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import { TRIGGERS } from '../triggers/catalog.js'
 import type { TriggerRegistry } from '../triggers/registry.js'
@@ -98,6 +100,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
         body: UpdateWebhookBody,
         response: { 200: Webhook, ...errorResponses },
       },
+      preValidation: acceptEcho(WEBHOOK_ECHO),
     },
     async request => registry.update(request.caller, request.params.webhookId, request.body)
   )

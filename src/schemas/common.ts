@@ -1,4 +1,4 @@
-import { Type, type TSchema, type TString } from '@sinclair/typebox'
+import { Type, type ObjectOptions, type TProperties, type TSchema, type TString } from '@sinclair/typebox'
 
 /**
  * Connector metadata rides on the schemas themselves (`x-ms-summary`, `x-ms-visibility`, ...), so the
@@ -77,3 +77,10 @@ export const IdParam = <K extends string>(name: K, m: Meta) =>
   Type.Object({
     [name]: Type.String({ minLength: 1, maxLength: 200, 'x-ms-url-encoding': 'single', ...meta(m) }),
   } as Record<K, TString>)
+
+/**
+ * A request body that takes exactly these fields: any other is a 400 naming it (see http/validation.ts).
+ * Which fields each operation takes, and why, is in the README (Webex semantics kept, "Fields").
+ */
+export const Body = <T extends TProperties>(properties: T, options: ObjectOptions = {}) =>
+  Type.Object(properties, { ...options, additionalProperties: false })

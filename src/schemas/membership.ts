@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Cursor, DateTime, Max, meta } from './common.js'
+import { Body, Cursor, DateTime, Max, meta } from './common.js'
 
 const personFields = {
   id: Type.String(meta({ summary: 'id', description: 'The unique identifier of the membership.' })),
@@ -42,13 +42,9 @@ export const TeamMembership = Type.Object({
 })
 export type TeamMembership = Static<typeof TeamMembership>
 
-const IsModerator = (summary: string) =>
-  Type.Optional(
-    Type.Boolean({
-      default: false,
-      ...meta({ summary, description: 'Whether the new member is a moderator.', visibility: 'important' }),
-    })
-  )
+// Required in the seed (and in Microsoft's Webex connector) with default false, so the designer shows it.
+const IsModerator = (label: string) =>
+  Type.Boolean({ default: false, ...meta({ summary: label, description: label, visibility: 'important' }) })
 const PersonEmail = Type.Optional(
   Type.String({
     minLength: 3,
@@ -64,7 +60,7 @@ const PersonId = Type.Optional(
   })
 )
 
-export const CreateMembershipBody = Type.Object({
+export const CreateMembershipBody = Body({
   roomId: Type.String({
     minLength: 1,
     ...meta({ summary: 'Space', description: 'Select a space', visibility: 'important' }),
@@ -75,7 +71,7 @@ export const CreateMembershipBody = Type.Object({
 })
 export type CreateMembershipBody = Static<typeof CreateMembershipBody>
 
-export const CreateTeamMembershipBody = Type.Object({
+export const CreateTeamMembershipBody = Body({
   teamId: Type.String({
     minLength: 1,
     ...meta({ summary: 'Team', description: 'Select a team', visibility: 'important' }),
@@ -86,7 +82,7 @@ export const CreateTeamMembershipBody = Type.Object({
 })
 export type CreateTeamMembershipBody = Static<typeof CreateTeamMembershipBody>
 
-export const UpdateMembershipBody = Type.Object({
+export const UpdateMembershipBody = Body({
   isModerator: Type.Optional(
     Type.Boolean(meta({ summary: 'Is moderator?', description: 'Make the member a moderator or not.' }))
   ),
@@ -96,7 +92,7 @@ export const UpdateMembershipBody = Type.Object({
 })
 export type UpdateMembershipBody = Static<typeof UpdateMembershipBody>
 
-export const UpdateTeamMembershipBody = Type.Object({
+export const UpdateTeamMembershipBody = Body({
   isModerator: Type.Boolean(
     meta({ summary: 'Is moderator?', description: 'Make the member a team moderator or not.' })
   ),
@@ -127,3 +123,26 @@ export const ListTeamMembershipsQuery = Type.Object({
   cursor: Cursor,
 })
 export type ListTeamMembershipsQuery = Static<typeof ListTeamMembershipsQuery>
+
+/** Read-only fields of a membership that `memberships.update(membership)` sends back; accepted and ignored. */
+export const MEMBERSHIP_ECHO = [
+  'id',
+  'roomId',
+  'roomType',
+  'personId',
+  'personEmail',
+  'personDisplayName',
+  'personOrgId',
+  'isMonitor',
+  'created',
+] as const
+/** The same for a team membership. */
+export const TEAM_MEMBERSHIP_ECHO = [
+  'id',
+  'teamId',
+  'personId',
+  'personEmail',
+  'personDisplayName',
+  'personOrgId',
+  'created',
+] as const

@@ -69,6 +69,17 @@ export const ListPeopleQuery = Type.Object({
       }),
     })
   ),
+  showAllTypes: Type.Optional(
+    Type.Boolean(
+      meta({
+        summary: 'Show all types',
+        description:
+          'Include additional user data such as meeting-site attendee roles (this service has none, so the ' +
+          'answer is the same either way).',
+        visibility: 'internal',
+      })
+    )
+  ),
   max: Max('Maximum number of people to return.'),
   cursor: Cursor,
 })

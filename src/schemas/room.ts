@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Cursor, DateTime, Max, meta } from './common.js'
+import { Body, Cursor, DateTime, Max, meta } from './common.js'
 
 export const RoomType = Type.Union([Type.Literal('direct'), Type.Literal('group')])
 
@@ -13,6 +13,15 @@ export const Room = Type.Object({
     ...meta({ summary: 'type', description: 'direct for a 1:1 space, group for a group space.' }),
   }),
   isLocked: Type.Boolean(meta({ summary: 'isLocked', description: 'Whether the space is moderated (locked).' })),
+  isAnnouncementOnly: Type.Optional(
+    Type.Boolean(
+      meta({
+        summary: 'isAnnouncementOnly',
+        description: 'Announcement mode: only moderators post.',
+        visibility: 'advanced',
+      })
+    )
+  ),
   teamId: Type.Optional(
     Type.String(meta({ summary: 'teamId', description: 'The team the space belongs to, if any.' }))
   ),
@@ -58,7 +67,17 @@ export const ListRoomsQuery = Type.Object({
 })
 export type ListRoomsQuery = Static<typeof ListRoomsQuery>
 
-export const CreateRoomBody = Type.Object({
+const AnnouncementOnly = Type.Optional(
+  Type.Boolean(
+    meta({
+      summary: 'Announcement only?',
+      description: 'Announcement mode (a locked space only): only moderators post.',
+      visibility: 'advanced',
+    })
+  )
+)
+
+export const CreateRoomBody = Body({
   title: Type.String({
     minLength: 1,
     maxLength: 256,
@@ -79,10 +98,11 @@ export const CreateRoomBody = Type.Object({
       })
     )
   ),
+  isAnnouncementOnly: AnnouncementOnly,
 })
 export type CreateRoomBody = Static<typeof CreateRoomBody>
 
-export const UpdateRoomBody = Type.Object({
+export const UpdateRoomBody = Body({
   title: Type.Optional(
     Type.String({
       minLength: 1,
@@ -93,5 +113,9 @@ export const UpdateRoomBody = Type.Object({
   isLocked: Type.Optional(
     Type.Boolean(meta({ summary: 'Is locked?', description: 'Lock (moderate) or unlock the space.' }))
   ),
+  isAnnouncementOnly: AnnouncementOnly,
 })
 export type UpdateRoomBody = Static<typeof UpdateRoomBody>
+
+/** Read-only fields of a space that `rooms.update(room)` sends back; accepted and ignored. */
+export const ROOM_ECHO = ['id', 'type', 'teamId', 'lastActivity', 'creatorId', 'created', 'ownerId'] as const

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Cursor, DateTime, Max, meta } from './common.js'
+import { Body, Cursor, DateTime, Max, meta } from './common.js'
 
 export const Team = Type.Object({
   id: Type.String(meta({ summary: 'id', description: 'The unique identifier of the team.' })),
@@ -10,7 +10,7 @@ export const Team = Type.Object({
 })
 export type Team = Static<typeof Team>
 
-export const CreateTeamBody = Type.Object({
+export const CreateTeamBody = Body({
   name: Type.String({
     minLength: 1,
     maxLength: 256,
@@ -27,3 +27,10 @@ export type CreateTeamBody = Static<typeof CreateTeamBody>
 
 export const ListTeamsQuery = Type.Object({ max: Max('Maximum number of teams to return.'), cursor: Cursor })
 export type ListTeamsQuery = Static<typeof ListTeamsQuery>
+
+/** Update a Team: Webex takes the name (required) and the description. */
+export const UpdateTeamBody = CreateTeamBody
+export type UpdateTeamBody = Static<typeof UpdateTeamBody>
+
+/** Read-only fields of a team that `teams.update(team)` sends back; accepted and ignored. */
+export const TEAM_ECHO = ['id', 'creatorId', 'created'] as const

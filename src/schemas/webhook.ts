@@ -1,7 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Cursor, DateTime, Max, meta } from './common.js'
+import { Body, Cursor, DateTime, Max, meta } from './common.js'
 
-export const WEBHOOK_RESOURCES = ['memberships', 'messages', 'rooms', 'all'] as const
+/**
+ * The Webex resources this service produces events for. Webex's others (meetings, recordings, telephony, ...)
+ * are refused with a 400 naming these. `all` is Webex's firehose: every resource but attachmentActions.
+ */
+export const WEBHOOK_RESOURCES = ['memberships', 'messages', 'rooms', 'attachmentActions', 'all'] as const
 export const WEBHOOK_EVENTS = ['created', 'updated', 'deleted', 'all'] as const
 
 export const Webhook = Type.Object({
@@ -63,12 +67,16 @@ const Name = Type.String({
   ...meta({ summary: 'Name', description: 'A name for the webhook.', visibility: 'important' }),
 })
 
-export const CreateWebhookBody = Type.Object({
+export const CreateWebhookBody = Body({
   name: Name,
   targetUrl: TargetUrl,
   resource: Type.String({
     enum: [...WEBHOOK_RESOURCES],
-    ...meta({ summary: 'Resource', description: 'memberships, messages, rooms or all.', visibility: 'important' }),
+    ...meta({
+      summary: 'Resource',
+      description: 'memberships, messages, rooms, attachmentActions or all.',
+      visibility: 'important',
+    }),
   }),
   event: Type.String({
     enum: [...WEBHOOK_EVENTS],
@@ -88,7 +96,7 @@ export const CreateWebhookBody = Type.Object({
 })
 export type CreateWebhookBody = Static<typeof CreateWebhookBody>
 
-export const UpdateWebhookBody = Type.Object({
+export const UpdateWebhookBody = Body({
   name: Name,
   targetUrl: TargetUrl,
   secret: Secret,
@@ -123,7 +131,7 @@ export const DeadLetter = Type.Object({
 export type DeadLetter = Static<typeof DeadLetter>
 
 /** The trigger subscribe body: the callback the platform fills in, plus optional narrowing. */
-export const SubscribeBody = Type.Object({
+export const SubscribeBody = Body({
   callbackUrl: Type.String({
     minLength: 1,
     maxLength: 2048,
@@ -198,3 +206,29 @@ export const Envelope = <T extends ReturnType<typeof Type.Object>>(data: T) =>
     created: dataField('created', 'When the webhook was created.'),
     data,
   })
+
+/**
+ * Webex: "The fields that can be updated are name, targetUrl, secret and status. All other fields, if supplied,
+ * are ignored" -- the other fields of the webhook object, that is; anything else is still a 400.
+ */
+export const WEBHOOK_ECHO = [
+  'id',
+  'resource',
+  'event',
+  'filter',
+  'created',
+  'orgId',
+  'createdBy',
+  'appId',
+  'ownedBy',
+] as const
+
+/** `data` of the card trigger: the submission, slim as Webex sends it (fetch the inputs by id). */
+export const AttachmentActionEventData = Type.Object({
+  created: dataField('created', 'When the card was submitted.'),
+  id: dataField('id', 'The submission id; fetch the inputs with Get Card Submission.'),
+  messageId: dataField('messageId', 'The message whose card was submitted.'),
+  personId: dataField('personId', 'Who submitted it.'),
+  roomId: dataField('spaceId', 'The space.'),
+  type: dataField('type', 'submit.'),
+})

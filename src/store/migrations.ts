@@ -259,4 +259,32 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX deliveries_pending ON deliveries(subscription_id, seq) WHERE status = 'pending';
   CREATE INDEX deliveries_dead ON deliveries(subscription_id, seq) WHERE status = 'dead';
   `,
+  `
+  -- Cards, threads, edits, files (issue 13). A message keeps its card as JSON; edits are counted (Webex allows 10).
+  ALTER TABLE messages ADD COLUMN attachments TEXT;
+  -- Webex's announcement mode: in a locked space, only moderators post (a lock alone does not stop posting).
+  ALTER TABLE rooms ADD COLUMN is_announcement_only INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE messages ADD COLUMN updated TEXT;
+  ALTER TABLE messages ADD COLUMN edits INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX messages_parent ON messages(room_id, parent_id, seq) WHERE parent_id IS NOT NULL;
+  CREATE TABLE attachment_actions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, message_id TEXT NOT NULL, room_id TEXT NOT NULL,
+    person_id TEXT NOT NULL, type TEXT NOT NULL, inputs TEXT NOT NULL, created TEXT NOT NULL
+  );
+  CREATE INDEX attachment_actions_room ON attachment_actions(room_id);
+  -- Uploaded and re-hosted files: the bytes live in DATA_DIR/contents/<id>, written before the row commits.
+  CREATE TABLE contents (
+    id TEXT PRIMARY KEY, message_id TEXT NOT NULL, room_id TEXT NOT NULL, filename TEXT NOT NULL,
+    content_type TEXT NOT NULL, size INTEGER NOT NULL, created TEXT NOT NULL
+  );
+  CREATE INDEX contents_message ON contents(message_id);
+  -- Whatever deletes a message (the author, a moderator, retention, a space deleted with its content) takes its
+  -- file with it: the row goes here in the same transaction, and the file is unlinked once that has committed.
+  CREATE TABLE contents_trash (id TEXT PRIMARY KEY) WITHOUT ROWID;
+  CREATE TRIGGER messages_contents_delete AFTER DELETE ON messages BEGIN
+    INSERT OR IGNORE INTO contents_trash (id) SELECT id FROM contents WHERE message_id = OLD.id;
+    DELETE FROM contents WHERE message_id = OLD.id;
+    DELETE FROM attachment_actions WHERE message_id = OLD.id;
+  END;
+  `,
 ]

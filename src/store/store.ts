@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3'
 import type { Db } from './sqlite.js'
 
-export type Resource = 'rooms' | 'memberships' | 'messages'
+export type Resource = 'rooms' | 'memberships' | 'messages' | 'attachmentActions'
 export type EventName = 'created' | 'updated' | 'deleted'
 
 /** A change to a space, as recorded in the change log and fanned out to trigger subscriptions. */

@@ -1,6 +1,6 @@
-import { MembershipEventData, MessageEventData, RoomEventData } from '../schemas/webhook.js'
+import { AttachmentActionEventData, MembershipEventData, MessageEventData, RoomEventData } from '../schemas/webhook.js'
 
-/** The seven connector triggers: what each subscribes to, with the seed's names and descriptions. */
+/** The connector triggers: the seed's seven (with its names and descriptions), and card submissions. */
 export const TRIGGERS = [
   {
     operationId: 'WhenMembershipCreated',
@@ -68,6 +68,16 @@ export const TRIGGERS = [
     summary: 'When a space is updated',
     description:
       "A space that you're in was updated; primarily used to detect when a space becomes Locked or Unlocked.",
+  },
+  {
+    operationId: 'WhenCardSubmitted',
+    path: 'attachmentActions/created',
+    resource: 'attachmentActions',
+    event: 'created',
+    data: AttachmentActionEventData,
+    summary: 'When a card is submitted',
+    description:
+      "Someone submitted an Adaptive Card in a space that you're in; get the inputs with Get Card Submission.",
   },
 ] as const
 export type Trigger = (typeof TRIGGERS)[number]

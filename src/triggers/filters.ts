@@ -6,6 +6,7 @@ const KEYS: Record<string, string[]> = {
   memberships: ['roomId', 'personId', 'personEmail', 'isModerator'],
   // roomId on rooms is ours (Webex has none): the connector's space triggers narrow to one space with it.
   rooms: ['type', 'isLocked', 'roomId'],
+  attachmentActions: ['roomId', 'personId', 'messageId'],
   all: ['roomId'],
 }
 

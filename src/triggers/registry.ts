@@ -417,9 +417,9 @@ export class TriggerRegistry {
     if (e.resource === 'memberships' && e.event === 'deleted' && e.data.roomType === 'direct') return
     const sees = new Map<string, boolean>()
     for (const { row, filter, owner } of this.subscriptions()) {
-      if ((row.resource !== e.resource && row.resource !== 'all') || (row.event !== e.event && row.event !== 'all')) {
-        continue
-      }
+      // Webex's firehose (resource all) leaves card submissions out: they need a webhook of their own.
+      const firehose = row.resource === 'all' && e.resource !== 'attachmentActions'
+      if ((row.resource !== e.resource && !firehose) || (row.event !== e.event && row.event !== 'all')) continue
       let visible = sees.get(owner.personId)
       if (visible === undefined) {
         visible = this.opts.canSee(owner, e)

@@ -1,7 +1,5 @@
 import { Agent } from 'undici'
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
-import type { LookupFunction } from 'node:net'
-import { isPrivateAddress } from './url-policy.js'
+import { policyLookup } from './url-policy.js'
 import { retryAfterMs } from '../http/retry-after.js'
 
 export type SendResult =
@@ -23,17 +21,7 @@ export class HttpSender {
   private readonly agent: Agent
 
   constructor (opts: SenderOptions) {
-    const lookup: LookupFunction = (hostname, options, callback) => {
-      dnsLookup(hostname, options, (err, address: string | LookupAddress[], family?: number) => {
-        const addresses = Array.isArray(address) ? address.map(a => a.address) : [address]
-        if (!err && !opts.allowPrivateTargets && addresses.some(isPrivateAddress)) {
-          const refused = Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATE' })
-          callback(refused, address as string, family)
-          return
-        }
-        callback(err, address as string, family)
-      })
-    }
+    const lookup = policyLookup(opts.allowPrivateTargets)
     this.agent = new Agent({
       connect: { lookup, timeout: opts.timeoutMs },
       headersTimeout: opts.timeoutMs,

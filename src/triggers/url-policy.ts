@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net'
+import { BlockList, isIP, type LookupFunction } from 'node:net'
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { BadRequestError } from '../errors.js'
 
 /** Addresses a callback must not reach unless configuration allows it: loopback, private, link-local. */
@@ -54,4 +55,22 @@ export function checkTargetUrl (raw: string, allowPrivate: boolean, field = 'tar
     )
   }
   return url.toString()
+}
+
+/**
+ * A DNS lookup for outbound connections under this policy: a name that resolves to a loopback or private
+ * address is refused (EPRIVATE) unless allowed, so a public name cannot be pointed at an inside host.
+ */
+export function policyLookup (allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, options, (err, address: string | LookupAddress[], family?: number) => {
+      const addresses = Array.isArray(address) ? address.map(a => a.address) : [address]
+      if (!err && !allowPrivate && addresses.some(isPrivateAddress)) {
+        const refused = Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATE' })
+        callback(refused, address as string, family)
+        return
+      }
+      callback(err, address as string, family)
+    })
+  }
 }

@@ -3,6 +3,7 @@ import { Message } from '../../src/schemas/message.js'
 import { hasFields, isWebexError } from '../helpers/assertions.js'
 import { nextLink } from '../helpers/service.js'
 import type { MakeTarget } from './target.js'
+import { fileServer } from './fidelity.js'
 
 export function messagesContract (t: Test, make: MakeTarget): void {
   t.test('Send a Message to a space: text, markdown with mentions, a file', async t => {
@@ -17,12 +18,12 @@ export function messagesContract (t: Test, make: MakeTarget): void {
     const md = await x.alice('POST', '/v1/messages', {
       roomId: x.ids.apollo,
       markdown: `Hi <@personEmail:bob@example.com|Bobby> and <@personId:${x.ids.dave}|Dave> <@all> **now**`,
-      files: 'https://files.example.com/plan.pdf',
+      files: await fileServer(t, Buffer.from('%PDF-1.4')),
     })
     t.equal(md.status, 200)
     t.same(md.body.mentionedPeople, [x.ids.bob], 'members are mentioned; a non-member mention stays text')
     t.same(md.body.mentionedGroups, ['all'])
-    t.same(md.body.files, ['https://files.example.com/plan.pdf'], 'a single file URL string is accepted')
+    t.match(md.body.files, [/\/v1\/contents\//], 'a single file URL string is accepted, and re-hosted')
     t.equal(md.body.text, 'Hi Bobby and Dave All now', 'text is the plain rendering of the markdown')
     const details = await x.bob('GET', `/v1/messages/${md.body.id}`)
     hasFields(

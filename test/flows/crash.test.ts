@@ -32,8 +32,8 @@ t.test('a crash mid-run leaves the run Failed (RunInterrupted) and queued runs r
   const alice = client(first.url, DEMO.tokens.alice)
   const one = await alice('POST', '/v1/flows/long/runs', { triggerBody: { n: 1 } })
   const two = await alice('POST', '/v1/flows/long/runs', { triggerBody: { n: 2 } })
-  t.equal(one.status, 202)
-  t.equal(two.status, 202)
+  t.equal(one.status, 201)
+  t.equal(two.status, 201)
   // Ask until the first run is waiting (each question is a real request, no timer): then it is mid-run.
   let running: any
   do running = (await alice('GET', `/v1/flows/long/runs/${one.body.id}`)).body

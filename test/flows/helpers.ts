@@ -67,7 +67,7 @@ export async function startFlows (
   const alice = client(s.url, DEMO.tokens.alice)
   const runNow = async (flowId: string, triggerBody: unknown = {}, as = alice): Promise<any> => {
     const queued = await as('POST', `/v1/flows/${flowId}/runs`, { triggerBody })
-    if (queued.status !== 202) throw new Error(`run now answered ${queued.status}: ${JSON.stringify(queued.body)}`)
+    if (queued.status !== 201) throw new Error(`run now answered ${queued.status}: ${JSON.stringify(queued.body)}`)
     await s.flows!.idle()
     return (await as('GET', new URL(queued.headers.get('location')!).pathname)).body
   }

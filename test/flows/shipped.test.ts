@@ -186,12 +186,19 @@ t.test(
     const s = await startFlows(t, {}, { flowsDir: SHIPPED })
     t.same(
       (await s.alice('GET', '/v1/flows')).body.items.map((f: any) => f.id),
-      ['welcome-new-member'],
-      'Alice sees her flow'
+      ['act-on-approval', 'post-approval-card', 'welcome-new-member'],
+      'Alice sees her flows'
     )
     t.same(
       (await s.carol('GET', '/v1/flows')).body.items.map((f: any) => f.id).sort(),
-      ['keyword-alert', 'nightly-inactive-report', 'tag-external-members', 'welcome-new-member'],
+      [
+        'act-on-approval',
+        'keyword-alert',
+        'nightly-inactive-report',
+        'post-approval-card',
+        'tag-external-members',
+        'welcome-new-member',
+      ],
       'a compliance officer sees all'
     )
     t.same((await s.bob('GET', '/v1/flows')).body.items, [])
@@ -212,7 +219,7 @@ t.test(
     t.match(bad.body, { message: /./, errors: [{ description: /./ }], trackingId: /./ })
     t.equal(
       (await s.alice('POST', '/v1/flows/welcome-new-member/runs', { triggerBody: 'text is not a body' })).status,
-      202,
+      201,
       'any JSON is a trigger body'
     )
     await s.flows!.idle()
@@ -247,7 +254,7 @@ t.test(
     const queued = await again.alice('POST', '/v1/flows/welcome-new-member/runs', {
       triggerBody: { data: { roomId: DEMO_IDS.apollo, personEmail: 'x@example.com', personDisplayName: 'Xavier' } },
     })
-    t.equal(queued.status, 202)
+    t.equal(queued.status, 201)
     t.match(queued.body, { status: 'Queued', source: 'manual' })
     await again.flows!.idle()
     const done = (await again.alice('GET', new URL(queued.headers.get('location')!).pathname)).body
@@ -289,3 +296,41 @@ t.test(
     )
   }
 )
+
+t.test('post-approval-card + act-on-approval: a request gets a card, a click gets an answer in the thread', async t => {
+  const s = await startFlows(t, {}, { flowsDir: SHIPPED })
+  const request = await s.bob('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: '/approve the Q3 budget' })
+  await s.flows!.idle()
+  const thread = async () =>
+    (await s.alice('GET', `/v1/messages?roomId=${DEMO_IDS.apollo}&parentId=${request.body.id}`)).body.items
+  const [cardMessage] = await thread()
+  t.match(cardMessage, {
+    personEmail: 'alice@example.com',
+    text: 'Approval requested: the Q3 budget',
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive' }],
+  })
+  t.equal(cardMessage.attachments[0].content.body[1].text, 'the Q3 budget', 'expressions inside the card evaluated')
+  const plain = await s.bob('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: 'no card for this' })
+  await s.flows!.idle()
+  t.same(
+    (await s.alice('GET', `/v1/messages?roomId=${DEMO_IDS.apollo}&parentId=${plain.body.id}`)).body.items,
+    [],
+    'other messages get no card'
+  )
+
+  const clicked = await s.bob('POST', '/v1/attachment/actions', {
+    type: 'submit',
+    messageId: cardMessage.id,
+    inputs: { decision: 'approved', comment: 'within plan' },
+  })
+  t.equal(clicked.status, 200)
+  await s.flows!.idle()
+  const answers = (await thread()).filter((m: any) => m.id !== cardMessage.id)
+  t.equal(answers.length, 1)
+  t.equal(answers[0].markdown, '**APPROVED** by Bob Smith: within plan')
+  const [run] = await runsOf(s, 'act-on-approval', s.alice)
+  t.match(run, {
+    status: 'Succeeded',
+    triggerBody: { resource: 'attachmentActions', event: 'created', data: { id: clicked.body.id } },
+  })
+})

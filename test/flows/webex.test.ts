@@ -44,8 +44,11 @@ t.test('with the Webex backend, flows run on relayed events and act upstream wit
   const hooks = (await upAlice('GET', '/v1/webhooks')).body.items
   t.same(
     hooks.map((h: any) => [h.resource, h.event, new URL(h.targetUrl).origin]),
-    [['all', 'all', svc.url]],
-    "the owner's relay webhook was registered at start"
+    [
+      ['all', 'all', svc.url],
+      ['attachmentActions', 'created', svc.url],
+    ],
+    "the owner's relay webhooks were registered at start"
   )
   t.same(
     svc.flows!.eventOwners().map(o => o.personId),

@@ -3,6 +3,9 @@ import type { PersonRow, RoomRow, MembershipRow, TeamRow, TeamMembershipRow } fr
 
 /** The store, plus the lookups every embedded operation needs. */
 export class Ctx extends Store {
+  /** Where clients reach this service: file URLs (`{base}/v1/contents/{id}`) are built on it. Set at listen. */
+  publicBase = 'http://127.0.0.1:8080'
+
   person (id: string): PersonRow | undefined {
     return this.get('SELECT * FROM people WHERE id = ?', id)
   }

@@ -1,5 +1,5 @@
 import { openDatabase, type Db } from '../../store/sqlite.js'
-import type { Caller, WebexBackend } from '../backend.js'
+import type { Caller, Content, WebexBackend } from '../backend.js'
 import { Ctx } from './context.js'
 import { toCaller, toPerson, type PersonRow } from './rows.js'
 import { getPerson, listPeople } from './people.js'
@@ -11,18 +11,26 @@ import {
   listMemberships,
   updateMembership,
 } from './memberships.js'
-import { createMessage, deleteMessage, getMessage, listMessages } from './messages.js'
+import { checkMessage, createMessage, deleteMessage, getMessage, listMessages, updateMessage } from './messages.js'
+import { createAttachmentAction, getAttachmentAction } from './attachment-actions.js'
+import { ContentStore, type Upload } from '../../files/content-store.js'
+import { RemoteFiles } from '../../files/remote.js'
+import { BadRequestError, NotFoundError } from '../../errors.js'
+import { decodeId } from '../../ids.js'
 import {
   createTeam,
   createTeamMembership,
+  deleteTeam,
   deleteTeamMembership,
   getTeam,
   getTeamMembership,
   listTeamMemberships,
   listTeams,
+  updateTeam,
   updateTeamMembership,
 } from './teams.js'
 import { hashToken, seedDemo } from './seed.js'
+import { isComplianceOfficer } from '../../auth/rules.js'
 import { ReadCache } from './read-cache.js'
 
 export interface EmbeddedOptions {
@@ -33,6 +41,10 @@ export interface EmbeddedOptions {
   clock?: () => number
   /** Memoise reads between writes (default on); see read-cache.ts. */
   readCache?: boolean
+  /** Message files and cards: Webex's 100 MB per file; the card size; how long a file URL may take to fetch. */
+  files?: { maxBytes: number; cardMaxBytes: number; fetchTimeoutMs: number }
+  /** Whether file URLs may point at loopback/private addresses (the webhook target policy's switch). */
+  allowPrivateTargets?: boolean
 }
 
 type Args<K extends keyof WebexBackend> = WebexBackend[K] extends (...a: infer A) => unknown ? A : never
@@ -46,6 +58,9 @@ export class EmbeddedBackend implements WebexBackend {
   readonly db: Db
   readonly ctx: Ctx
   readonly seeded: boolean
+  readonly contents: ContentStore
+  private readonly remote: RemoteFiles
+  private readonly cardMaxBytes: number
   private readonly cache: ReadCache | undefined
   /** Tokens resolve to callers independently of other writes; nothing in the API changes tokens or roles. */
   private readonly callers = new Map<string, Caller | undefined>()
@@ -56,6 +71,13 @@ export class EmbeddedBackend implements WebexBackend {
     this.ctx = new Ctx(this.db, clock)
     this.seeded = opts.seedDemo ? seedDemo(this.db, new Date(clock()).toISOString()) : false
     this.cache = opts.readCache === false ? undefined : new ReadCache(() => this.ctx.generation)
+    const files = opts.files ?? { maxBytes: 100 * 1024 * 1024, cardMaxBytes: 28 * 1024, fetchTimeoutMs: 30_000 }
+    this.cardMaxBytes = files.cardMaxBytes
+    this.contents = new ContentStore(this.ctx, opts.dataDir, files.maxBytes)
+    this.remote = new RemoteFiles(this.contents, {
+      allowPrivateTargets: opts.allowPrivateTargets ?? false,
+      timeoutMs: files.fetchTimeoutMs,
+    })
   }
 
   /** A read, memoised per caller and arguments until the next write. */
@@ -136,8 +158,60 @@ export class EmbeddedBackend implements WebexBackend {
     return this.read('listMessages', a[0], [a[1]], () => listMessages(this.ctx, ...a))
   }
 
-  async createMessage (...a: Args<'createMessage'>) {
-    return createMessage(this.ctx, ...a)
+  /**
+   * A file comes either uploaded (multipart, already on disk) or as a URL, which is fetched and re-hosted here as
+   * Webex does; both end up in the content store, named before the message's transaction and removed if it fails.
+   */
+  async createMessage (caller: Caller, body: Parameters<WebexBackend['createMessage']>[1], upload?: Upload) {
+    let file = upload
+    try {
+      checkMessage(body, this.cardMaxBytes, file !== undefined)
+      if (!file && body.files && body.files.length > 0) file = await this.remote.fetch(body.files[0])
+    } catch (err) {
+      if (file) await this.contents.discard(file.path)
+      throw err
+    }
+    if (!file) return createMessage(this.ctx, caller, body, { cardMaxBytes: this.cardMaxBytes })
+    const id = await this.contents.place(file)
+    try {
+      const { files: _urls, ...rest } = body
+      return createMessage(this.ctx, caller, rest, {
+        cardMaxBytes: this.cardMaxBytes,
+        file: { id, upload: file, contents: this.contents },
+      })
+    } catch (err) {
+      await this.contents.discard(id)
+      throw err
+    }
+  }
+
+  async updateMessage (...a: Args<'updateMessage'>) {
+    return updateMessage(this.ctx, ...a)
+  }
+
+  async createAttachmentAction (...a: Args<'createAttachmentAction'>) {
+    return createAttachmentAction(this.ctx, ...a)
+  }
+
+  async getAttachmentAction (...a: Args<'getAttachmentAction'>) {
+    return this.read('getAttachmentAction', a[0], [a[1]], () => getAttachmentAction(this.ctx, ...a))
+  }
+
+  /** Only members of the message's space read its file (compliance officers of its organisation too). */
+  async getContent (caller: Caller, contentId: string): Promise<Content> {
+    const local = decodeId('CONTENT', contentId)
+    if (!local) throw new BadRequestError('contentId is not a valid content id.')
+    const row = this.contents.row(local)
+    const room = row ? this.ctx.room(row.room_id) : undefined
+    if (!row || !room) throw new NotFoundError()
+    const member = this.ctx.membership(room.id, caller.personId)
+    if (!member && !isComplianceOfficer(caller, room.org_id)) throw new NotFoundError()
+    return {
+      filename: row.filename,
+      contentType: row.content_type,
+      size: row.size,
+      open: async () => this.contents.stream(local),
+    }
   }
 
   async getMessage (...a: Args<'getMessage'>) {
@@ -158,6 +232,14 @@ export class EmbeddedBackend implements WebexBackend {
 
   async getTeam (...a: Args<'getTeam'>) {
     return this.read('getTeam', a[0], [a[1]], () => getTeam(this.ctx, ...a))
+  }
+
+  async updateTeam (...a: Args<'updateTeam'>) {
+    return updateTeam(this.ctx, ...a)
+  }
+
+  async deleteTeam (...a: Args<'deleteTeam'>) {
+    deleteTeam(this.ctx, ...a)
   }
 
   async listTeamMemberships (...a: Args<'listTeamMemberships'>) {
@@ -181,6 +263,7 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async close (): Promise<void> {
+    await this.remote.close()
     this.ctx.close()
   }
 }

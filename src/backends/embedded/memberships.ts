@@ -12,7 +12,7 @@ import type { Ctx } from './context.js'
 import { decodeCursor, toPage } from './cursor.js'
 import { resolvePerson } from './people.js'
 import { toMembership, type MembershipRow, type PersonRow, type RoomRow } from './rows.js'
-import { addMember, emitMembership, memberView, readableSpace, spaceView } from './spaces.js'
+import { addMember, emitMembership, memberView, readableSpace, spaceView, syncLock } from './spaces.js'
 
 type Joined = MembershipRow & { p_seq: number; room_type: 'direct' | 'group' } & Omit<
     PersonRow,
@@ -75,6 +75,7 @@ export function createMembership (ctx: Ctx, caller: Caller, body: CreateMembersh
       throw new ForbiddenError('Only moderators can add moderators.')
     }
     const m = addMember(ctx, room, person, body.isModerator === true, caller.personId)
+    syncLock(ctx, room.id, caller.personId)
     return toMembership(m, person, room.type)
   })
 }
@@ -111,7 +112,8 @@ export function updateMembership (
     const { room, m, person, mine } = findMembership(ctx, caller, membershipId)
     assertMember(spaceView(room), memberView(mine))
     const own = m.person_id === caller.personId
-    if (body.isRoomHidden !== undefined && !own) {
+    // The whole membership may come back (memberships.update(membership)): an unchanged field is no change.
+    if (body.isRoomHidden !== undefined && body.isRoomHidden !== (m.is_room_hidden === 1) && !own) {
       throw new ForbiddenError('Only the member can hide a space from their own list.')
     }
     if (body.isModerator !== undefined && body.isModerator !== (m.is_moderator === 1)) {
@@ -130,6 +132,7 @@ export function updateMembership (
     )
     const after = ctx.membership(room.id, person.id) as MembershipRow
     emitMembership(ctx, 'updated', room, after, person, caller.personId)
+    syncLock(ctx, room.id, caller.personId)
     return toMembership(after, person, room.type)
   })
 }
@@ -145,5 +148,6 @@ export function deleteMembership (ctx: Ctx, caller: Caller, membershipId: string
     }
     ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
     emitMembership(ctx, 'deleted', room, m, person, caller.personId)
+    syncLock(ctx, room.id, caller.personId)
   })
 }

@@ -1,12 +1,15 @@
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors.js'
-import { decodeId, newUuid } from '../../ids.js'
+import { decodeId, encodeId, newUuid } from '../../ids.js'
 import { assertCanPost, assertMember, assertNotBlocked, isComplianceOfficer } from '../../auth/rules.js'
 import {
+  MAX_EDITS,
   MESSAGE_TEXT_MAX_BYTES,
   type CreateMessageBody,
+  type EditMessageBody,
   type ListMessagesQuery,
   type Message,
 } from '../../schemas/message.js'
+import type { ContentStore, Upload } from '../../files/content-store.js'
 import type { Caller, Page, Paged } from '../backend.js'
 import type { Ctx } from './context.js'
 import { decodeCursor, toPage } from './cursor.js'
@@ -28,6 +31,12 @@ export function listMessages (ctx: Ctx, caller: Caller, q: Paged<ListMessagesQue
     from = 'message_mentions mm JOIN messages m ON m.seq = mm.message_seq'
     where.push('mm.room_id = ? AND mm.person_id = ?')
     params.push(room.id, me)
+  }
+  if (q.parentId !== undefined) {
+    const parent = decodeId('MESSAGE', q.parentId)
+    if (!parent) throw new BadRequestError('parentId is not a valid message id.')
+    where.push('m.parent_id = ?')
+    params.push(parent)
   }
   if (q.before !== undefined) {
     where.push('m.created < ?')
@@ -74,14 +83,29 @@ function checkLength (field: string, value: string | undefined): void {
   }
 }
 
-export function createMessage (ctx: Ctx, caller: Caller, body: CreateMessageBody): Message {
+/** What a message may carry besides text: its file (already on disk) and the card size limit. */
+export interface MessageExtras {
+  cardMaxBytes: number
+  file?: { id: string; upload: Upload; contents: ContentStore }
+}
+
+/** The checks that need nothing stored: a refused message costs no file fetch or upload. */
+export function checkMessage (body: CreateMessageBody, cardMaxBytes: number, hasUpload = false): void {
   const targets = [body.roomId, body.toPersonId, body.toPersonEmail].filter(v => v !== undefined).length
   if (targets !== 1) throw new BadRequestError('Give exactly one of roomId, toPersonId or toPersonEmail.')
-  if (!body.text && !body.markdown && !(body.files && body.files.length > 0)) {
-    throw new BadRequestError('A message needs text, markdown or files.')
+  const hasFile = hasUpload || (body.files !== undefined && body.files.length > 0)
+  if (!body.text && !body.markdown && !hasFile && !(body.attachments && body.attachments.length > 0)) {
+    throw new BadRequestError('A message needs text, markdown, files or a card (attachments).')
   }
   checkLength('text', body.text)
   checkLength('markdown', body.markdown)
+  if (body.attachments && Buffer.byteLength(JSON.stringify(body.attachments)) > cardMaxBytes) {
+    throw new BadRequestError(`The card (attachments) is larger than ${cardMaxBytes} bytes.`)
+  }
+}
+
+export function createMessage (ctx: Ctx, caller: Caller, body: CreateMessageBody, extras: MessageExtras): Message {
+  checkMessage(body, extras.cardMaxBytes, extras.file !== undefined)
   return ctx.txGrouped(() => {
     const room = body.roomId !== undefined ? postableRoom(ctx, caller, body.roomId) : directRoom(ctx, caller, body)
     let parentId: string | null = null
@@ -93,44 +117,16 @@ export function createMessage (ctx: Ctx, caller: Caller, body: CreateMessageBody
         throw new BadRequestError("Replies cannot be replied to; use the thread's first message as parentId.")
       }
     }
-    const parsed = body.markdown !== undefined ? parseMentions(body.markdown) : { people: [], all: false }
-    // Mentions resolve against the members; most messages mention nobody, so only then are they loaded.
-    const members =
-      parsed.people.length === 0
-        ? new Map<string, PersonRow>()
-        : new Map(
-          ctx
-            .all<PersonRow>(
-              'SELECT p.* FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ?',
-              room.id
-            )
-            .map(p => [p.id, p])
-        )
-    const byMention = (m: Mention): PersonRow | undefined =>
-      m.by === 'personId'
-        ? members.get(decodeId('PEOPLE', m.value) ?? '')
-        : [...members.values()].find(p => p.email.toLowerCase() === m.value.toLowerCase())
-    // Only members can be mentioned; a mention of anyone else stays plain text.
-    const mentioned = [
-      ...new Set(
-        parsed.people
-          .map(byMention)
-          .filter((p): p is PersonRow => p !== undefined)
-          .map(p => p.id)
-      ),
-    ]
-    const groups = parsed.all && room.type === 'group' ? ['all'] : []
-    const text =
-      body.text ??
-      (body.markdown !== undefined ? markdownToText(body.markdown, m => byMention(m)?.display_name ?? m.value) : null)
+    const { text, mentioned, groups } = renderText(ctx, room, body)
     const now = ctx.now()
     const id = newUuid()
     const toPerson = body.roomId === undefined ? directPartner(ctx, room, caller.personId) : undefined
+    const files = extras.file ? [`${ctx.publicBase}/v1/contents/${encodeId('CONTENT', extras.file.id)}`] : []
     const info = ctx
       .q(
         `INSERT INTO messages (id, room_id, person_id, parent_id, text, markdown, files, mentioned_people,
           mentioned_groups,
-      to_person_id, to_person_email, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`
+      to_person_id, to_person_email, created, attachments) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`
       )
       .run(
         id,
@@ -139,13 +135,15 @@ export function createMessage (ctx: Ctx, caller: Caller, body: CreateMessageBody
         parentId,
         text,
         body.markdown ?? null,
-        JSON.stringify(body.files ?? []),
+        JSON.stringify(files),
         JSON.stringify(mentioned),
         JSON.stringify(groups),
         body.toPersonId !== undefined ? (toPerson?.id ?? null) : null,
         body.toPersonEmail !== undefined ? (toPerson?.email ?? null) : null,
-        now
+        now,
+        body.attachments && body.attachments.length > 0 ? JSON.stringify(body.attachments) : null
       )
+    if (extras.file) extras.file.contents.record(extras.file.id, extras.file.upload, id, room.id)
     for (const personId of mentioned) {
       ctx.run(
         'INSERT INTO message_mentions (message_seq, room_id, person_id) VALUES (?,?,?)',
@@ -174,6 +172,48 @@ export function createMessage (ctx: Ctx, caller: Caller, body: CreateMessageBody
 export function slim (m: Message): Record<string, unknown> {
   const { text: _t, markdown: _m, ...rest } = m
   return rest
+}
+
+/**
+ * The plain text of a message and whom it mentions: mentions resolve against the space's members (anyone else
+ * stays plain text); without markdown, the text is the text.
+ */
+function renderText (
+  ctx: Ctx,
+  room: RoomRow,
+  body: { text?: string; markdown?: string }
+): { text: string | null; mentioned: string[]; groups: string[] } {
+  const parsed = body.markdown !== undefined ? parseMentions(body.markdown) : { people: [], all: false }
+  // Mentions resolve against the members; most messages mention nobody, so only then are they loaded.
+  const members =
+    parsed.people.length === 0
+      ? new Map<string, PersonRow>()
+      : new Map(
+        ctx
+          .all<PersonRow>(
+            'SELECT p.* FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ?',
+            room.id
+          )
+          .map(p => [p.id, p])
+      )
+  const byMention = (m: Mention): PersonRow | undefined =>
+    m.by === 'personId'
+      ? members.get(decodeId('PEOPLE', m.value) ?? '')
+      : [...members.values()].find(p => p.email.toLowerCase() === m.value.toLowerCase())
+  // Only members can be mentioned; a mention of anyone else stays plain text.
+  const mentioned = [
+    ...new Set(
+      parsed.people
+        .map(byMention)
+        .filter((p): p is PersonRow => p !== undefined)
+        .map(p => p.id)
+    ),
+  ]
+  const groups = parsed.all && room.type === 'group' ? ['all'] : []
+  const text =
+    body.text ??
+    (body.markdown !== undefined ? markdownToText(body.markdown, m => byMention(m)?.display_name ?? m.value) : null)
+  return { text, mentioned, groups }
 }
 
 function postableRoom (ctx: Ctx, caller: Caller, roomId: string): RoomRow {
@@ -261,5 +301,64 @@ export function deleteMessage (ctx: Ctx, caller: Caller, messageId: string): voi
       orgId: room.org_id,
       data: slim(message),
     })
+  })
+}
+
+/**
+ * Edit a Message, as Webex allows it: only the author, at most MAX_EDITS times, never a message with a file or
+ * a card; the new text (or markdown, whose plain rendering becomes the text) replaces the old; `updated` is set
+ * and a `messages updated` event goes out.
+ */
+export function updateMessage (ctx: Ctx, caller: Caller, messageId: string, body: EditMessageBody): Message {
+  if (body.text === undefined && body.markdown === undefined) {
+    throw new BadRequestError('An edit needs text or markdown.')
+  }
+  checkLength('text', body.text)
+  checkLength('markdown', body.markdown)
+  return ctx.txGrouped(() => {
+    const { row, room } = findMessage(ctx, caller, messageId)
+    if (decodeId('ROOM', body.roomId) !== room.id) throw new BadRequestError('roomId is not the space of this message.')
+    const mine = ctx.membership(room.id, caller.personId)
+    assertMember(spaceView(room), memberView(mine))
+    assertNotBlocked(spaceView(room))
+    if (row.person_id !== caller.personId) throw new ForbiddenError('Only the author can edit a message.')
+    if ((row.files && row.files !== '[]') || row.attachments) {
+      throw new BadRequestError('Editing a message with a file or a card is not supported.')
+    }
+    if (row.edits >= MAX_EDITS) {
+      throw new BadRequestError(`The edit limit has been reached: a message can be edited ${MAX_EDITS} times.`)
+    }
+    const { text, mentioned, groups } = renderText(ctx, room, body)
+    const now = ctx.now()
+    ctx.run(
+      `UPDATE messages SET text = ?, markdown = ?, mentioned_people = ?, mentioned_groups = ?, updated = ?,
+        edits = edits + 1 WHERE seq = ?`,
+      text,
+      body.markdown ?? null,
+      JSON.stringify(mentioned),
+      JSON.stringify(groups),
+      now,
+      row.seq
+    )
+    ctx.run('DELETE FROM message_mentions WHERE message_seq = ?', row.seq)
+    for (const personId of mentioned) {
+      ctx.run(
+        'INSERT INTO message_mentions (message_seq, room_id, person_id) VALUES (?,?,?)',
+        row.seq,
+        room.id,
+        personId
+      )
+    }
+    const after = ctx.get<MessageRow>('SELECT * FROM messages WHERE seq = ?', row.seq) as MessageRow
+    const message = toMessage(after, ctx.person(after.person_id) as PersonRow, room.type)
+    ctx.emit({
+      resource: 'messages',
+      event: 'updated',
+      actorId: caller.personId,
+      roomId: room.id,
+      orgId: room.org_id,
+      data: slim(message),
+    })
+    return message
   })
 }

@@ -5,8 +5,19 @@ import type { CreateRoomBody, ListRoomsQuery, Room, UpdateRoomBody } from '../..
 import type { Caller, Page, Paged } from '../backend.js'
 import type { Ctx } from './context.js'
 import { decodeCursor, toPage } from './cursor.js'
-import type { PersonRow, RoomRow } from './rows.js'
-import { addMember, emitMembership, emitRoom, memberView, readableSpace, roomFor, spaceView } from './spaces.js'
+import type { MembershipRow, PersonRow, RoomRow } from './rows.js'
+import {
+  addMember,
+  emitMembership,
+  emitRoom,
+  memberView,
+  readableSpace,
+  roomFor,
+  spaceView,
+  syncLock,
+} from './spaces.js'
+
+const ANNOUNCE_NEEDS_LOCK = 'A space can only be put into announcement mode when it is locked.'
 
 // Each sort walks an index with a unique tiebreaker so a keyset cursor can resume exactly.
 const SORTS = {
@@ -64,11 +75,13 @@ export function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody): Roo
         throw new ForbiddenError('Only members of the team can create spaces in it.')
       }
     }
+    if (body.isAnnouncementOnly === true && body.isLocked !== true) throw new BadRequestError(ANNOUNCE_NEEDS_LOCK)
     const now = ctx.now()
     const id = newUuid()
     ctx.run(
-      `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity)
-      VALUES (?,?,'group',?,?,?,?,?,?)`,
+      `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity,
+        is_announcement_only)
+      VALUES (?,?,'group',?,?,?,?,?,?,?)`,
       id,
       body.title,
       body.isLocked ? 1 : 0,
@@ -76,7 +89,8 @@ export function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody): Roo
       caller.personId,
       caller.orgId,
       now,
-      now
+      now,
+      body.isAnnouncementOnly ? 1 : 0
     )
     const room = ctx.room(id) as RoomRow
     addMember(ctx, room, ctx.person(caller.personId) as PersonRow, body.isLocked === true, caller.personId)
@@ -117,13 +131,35 @@ export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: Upda
     }
     const title = body.title ?? room.title
     const locked = body.isLocked ?? space.isLocked
-    if (title === room.title && locked === space.isLocked) return roomFor(ctx, room, caller.personId)
-    ctx.run('UPDATE rooms SET title = ?, is_locked = ? WHERE id = ?', title, locked ? 1 : 0, room.id)
+    // Unlocking ends announcement mode; announcement mode needs the lock.
+    const announce = locked && (body.isAnnouncementOnly ?? space.isAnnouncementOnly === true)
+    if (body.isAnnouncementOnly === true && !locked) throw new BadRequestError(ANNOUNCE_NEEDS_LOCK)
+    if (title === room.title && locked === space.isLocked && announce === (space.isAnnouncementOnly === true)) {
+      return roomFor(ctx, room, caller.personId)
+    }
+    ctx.run(
+      'UPDATE rooms SET title = ?, is_locked = ?, is_announcement_only = ? WHERE id = ?',
+      title,
+      locked ? 1 : 0,
+      announce ? 1 : 0,
+      room.id
+    )
     if (promote && member) {
       ctx.run('UPDATE memberships SET is_moderator = 1 WHERE seq = ?', member.seq)
       const updated = ctx.membership(room.id, caller.personId)
       if (updated) {
         emitMembership(ctx, 'updated', room, updated, ctx.person(caller.personId) as PersonRow, caller.personId)
+      }
+    }
+    if (!locked && space.isLocked) {
+      // Unmoderating a space: nobody moderates it any more (a space is locked exactly when it has moderators).
+      for (const mod of ctx.all<MembershipRow>(
+        'SELECT * FROM memberships WHERE room_id = ? AND is_moderator = 1',
+        room.id
+      )) {
+        ctx.run('UPDATE memberships SET is_moderator = 0 WHERE seq = ?', mod.seq)
+        const now = ctx.membership(room.id, mod.person_id) as MembershipRow
+        emitMembership(ctx, 'updated', room, now, ctx.person(mod.person_id) as PersonRow, caller.personId)
       }
     }
     const after = ctx.room(room.id) as RoomRow
@@ -134,7 +170,8 @@ export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: Upda
 
 /**
  * A moderator (or, in an unmoderated space, its creator) deletes the space for everyone. Anyone else is
- * removed from it instead, as Webex does for a non-moderator.
+ * removed from it instead, locked or not: Webex's "when a non moderator deletes the room they are removed from
+ * the room instead".
  */
 export function deleteRoom (ctx: Ctx, caller: Caller, roomId: string): void {
   ctx.txGrouped(() => {
@@ -144,9 +181,9 @@ export function deleteRoom (ctx: Ctx, caller: Caller, roomId: string): void {
     const mayDelete =
       room.type === 'direct' || m.is_moderator === 1 || (room.is_locked === 0 && room.creator_id === caller.personId)
     if (!mayDelete) {
-      if (room.is_locked === 1) throw new ForbiddenError('This space is locked: only moderators can delete it.')
       ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
       emitMembership(ctx, 'deleted', room, m, ctx.person(caller.personId) as PersonRow, caller.personId)
+      syncLock(ctx, room.id, caller.personId)
       return
     }
     eraseRoom(ctx, room, caller.personId)

@@ -30,6 +30,7 @@ export interface RoomRow {
   title: string | null
   type: 'direct' | 'group'
   is_locked: number
+  is_announcement_only: number
   team_id: string | null
   creator_id: string
   org_id: string
@@ -63,6 +64,9 @@ export interface MessageRow {
   to_person_id: string | null
   to_person_email: string | null
   created: string
+  attachments: string | null
+  updated: string | null
+  edits: number
 }
 export interface TeamRow {
   seq: number
@@ -111,6 +115,7 @@ export function toRoom (r: RoomRow, title: string): Room {
     title,
     type: r.type,
     isLocked: r.is_locked === 1,
+    isAnnouncementOnly: r.is_announcement_only === 1,
     ...(r.team_id ? { teamId: encodeId('TEAM', r.team_id) } : {}),
     lastActivity: r.last_activity,
     creatorId: encodeId('PEOPLE', r.creator_id),
@@ -158,6 +163,7 @@ export function toMessage (m: MessageRow, author: PersonRow, roomType: 'direct' 
     return v.length > 0 ? v : undefined
   }
   const files = list(m.files)
+  const attachments = m.attachments ? (JSON.parse(m.attachments) as Message['attachments']) : undefined
   const mentionedPeople = list(m.mentioned_people)
   const mentionedGroups = list(m.mentioned_groups)
   return {
@@ -170,11 +176,13 @@ export function toMessage (m: MessageRow, author: PersonRow, roomType: 'direct' 
     ...(m.text !== null ? { text: m.text } : {}),
     ...(m.markdown !== null ? { markdown: m.markdown } : {}),
     ...(files ? { files } : {}),
+    ...(attachments && attachments.length > 0 ? { attachments } : {}),
     personId: encodeId('PEOPLE', author.id),
     personEmail: author.email,
     ...(mentionedPeople ? { mentionedPeople: mentionedPeople.map(id => encodeId('PEOPLE', id)) } : {}),
     ...(mentionedGroups ? { mentionedGroups } : {}),
     created: m.created,
+    ...(m.updated ? { updated: m.updated } : {}),
   }
 }
 

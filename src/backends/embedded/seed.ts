@@ -7,10 +7,24 @@ export function hashToken (token: string): string {
   return createHash('sha256').update(token).digest('hex')
 }
 
+const ORG_ID = stableUuid('org:example')
+/**
+ * Webex-shaped: `<token>_<cluster>_<orgId>`, the form Webex issues and the JS SDK parses (it reads the
+ * organisation from the third part and refuses a token of any other shape at init).
+ */
+const webexToken = (name: string): string => `Demo${name}AccessToken_PF84_${ORG_ID}`
+
 /** The demo organisation: fixed ids and tokens so the README's curl examples work verbatim. */
 export const DEMO = {
-  orgId: stableUuid('org:example'),
-  tokens: { alice: 'demo-alice-token', bob: 'demo-bob-token', carol: 'demo-carol-token', dave: 'demo-dave-token' },
+  orgId: ORG_ID,
+  tokens: {
+    alice: webexToken('Alice'),
+    bob: webexToken('Bob'),
+    carol: webexToken('Carol'),
+    dave: webexToken('Dave'),
+  },
+  /** The tokens of earlier releases, still accepted so existing scripts keep working. */
+  aliases: { alice: 'demo-alice-token', bob: 'demo-bob-token', carol: 'demo-carol-token', dave: 'demo-dave-token' },
   people: {
     alice: {
       id: stableUuid('person:alice'),
@@ -74,9 +88,25 @@ export const DEMO_IDS = {
   mention: encodeId('MESSAGE', DEMO.messages.mention),
 }
 
+/**
+ * Both token forms of each demo person (the Webex-shaped one and the old alias), also in a store seeded by an
+ * earlier release, so an upgraded demo accepts the tokens the README now shows.
+ */
+function demoTokens (db: Db): void {
+  const add = db.prepare('INSERT OR IGNORE INTO tokens (token_hash, person_id, label) VALUES (?,?,?)')
+  for (const [key, p] of Object.entries(DEMO.people)) {
+    if (!db.prepare('SELECT 1 FROM people WHERE id = ?').get(p.id)) continue
+    add.run(hashToken(DEMO.tokens[key as keyof typeof DEMO.tokens]), p.id, key)
+    add.run(hashToken(DEMO.aliases[key as keyof typeof DEMO.aliases]), p.id, `${key} (alias)`)
+  }
+}
+
 /** Seeds the demo organisation into an empty store; returns false when the store already holds data. */
 export function seedDemo (db: Db, now: string): boolean {
-  if (db.prepare('SELECT 1 FROM orgs LIMIT 1').get()) return false
+  if (db.prepare('SELECT 1 FROM orgs LIMIT 1').get()) {
+    demoTokens(db)
+    return false
+  }
   db.transaction(() => {
     const d = DEMO
     const ins = (sql: string, ...p: unknown[]): void => {
@@ -118,15 +148,10 @@ export function seedDemo (db: Db, now: string): boolean {
       )
     }
     let n = 100
-    for (const [key, p] of Object.entries(d.people)) {
+    for (const p of Object.values(d.people)) {
       person(p.id, d.orgId, p.email, p.first, p.last, p.roles, `+1 555 0${n++}`)
-      ins(
-        'INSERT INTO tokens (token_hash, person_id, label) VALUES (?,?,?)',
-        hashToken(d.tokens[key as keyof typeof d.tokens]),
-        p.id,
-        key
-      )
     }
+    demoTokens(db)
     person(d.partner.id, d.partner.orgId, d.partner.email, d.partner.first, d.partner.last, [], '+44 20 7946 0000')
     const { alice, bob, dave } = d.people
     ins(
@@ -175,6 +200,8 @@ export function seedDemo (db: Db, now: string): boolean {
     room(d.rooms.general, 'Product', 'group', 0, d.teamId, null)
     room(d.rooms.apollo, 'Project Apollo', 'group', 0, null, null)
     room(d.rooms.finance, 'Finance Q4', 'group', 1, null, null)
+    // Locked and in announcement mode: only its moderator (Alice) posts.
+    ins('UPDATE rooms SET is_announcement_only = 1 WHERE id = ?', d.rooms.finance)
     room(d.rooms.direct, null, 'direct', 0, null, [alice.id, bob.id].sort().join(':'))
     const member = (roomId: string, personId: string, moderator: number): void => {
       ins(

@@ -8,7 +8,13 @@ import { toRoom, toMembership, type MembershipRow, type PersonRow, type RoomRow 
 
 /** Shared lookups for everything that happens inside a space. */
 export function spaceView (r: RoomRow): SpaceView {
-  return { isLocked: r.is_locked === 1, isBlocked: r.is_blocked === 1, type: r.type, orgId: r.org_id }
+  return {
+    isLocked: r.is_locked === 1,
+    isAnnouncementOnly: r.is_announcement_only === 1,
+    isBlocked: r.is_blocked === 1,
+    type: r.type,
+    orgId: r.org_id,
+  }
 }
 export function memberView (m: MembershipRow | undefined): MemberView | undefined {
   return m ? { isModerator: m.is_moderator === 1 } : undefined
@@ -102,4 +108,31 @@ export function emitRoom (ctx: Ctx, event: 'created' | 'updated', room: RoomRow,
     data: roomFor(ctx, room, actorId),
     ...(room.type === 'direct' ? { viewData: (viewerId: string) => roomFor(ctx, room, viewerId) } : {}),
   })
+}
+
+/**
+ * Webex's moderation model: a group space is moderated (locked) exactly when it has a moderator. The first
+ * moderator locks it; the last one leaving or stepping down unlocks it; either way a `rooms updated` event
+ * tells subscribers, as "When a space is updated" promises for lock changes. A team's General space follows
+ * the team's moderators instead and is left as it is.
+ */
+export function syncLock (ctx: Ctx, roomId: string, actorId: string): void {
+  const room = ctx.room(roomId)
+  if (!room || room.type !== 'group') return
+  const general = room.team_id
+    ? ctx.get<{ id: string }>('SELECT id FROM rooms WHERE team_id = ? ORDER BY seq LIMIT 1', room.team_id)
+    : undefined
+  if (general?.id === room.id) return
+  const sql = 'SELECT count(*) AS n FROM memberships WHERE room_id = ? AND is_moderator = 1'
+  const moderators = ctx.get<{ n: number }>(sql, room.id)?.n ?? 0
+  const locked = moderators > 0
+  if (locked === (room.is_locked === 1)) return
+  // Announcement mode needs the lock: it goes with it.
+  ctx.run(
+    'UPDATE rooms SET is_locked = ?, is_announcement_only = is_announcement_only * ? WHERE id = ?',
+    locked ? 1 : 0,
+    locked ? 1 : 0,
+    room.id
+  )
+  emitRoom(ctx, 'updated', ctx.room(room.id) as RoomRow, actorId)
 }

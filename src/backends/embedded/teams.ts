@@ -1,6 +1,6 @@
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.js'
 import { decodeId, newUuid } from '../../ids.js'
-import type { CreateTeamBody, ListTeamsQuery, Team } from '../../schemas/team.js'
+import type { CreateTeamBody, ListTeamsQuery, Team, UpdateTeamBody } from '../../schemas/team.js'
 import type {
   CreateTeamMembershipBody,
   ListTeamMembershipsQuery,
@@ -20,6 +20,7 @@ import {
   type TeamRow,
 } from './rows.js'
 import { addMember, emitRoom } from './spaces.js'
+import { eraseRoom } from './rooms.js'
 
 export function listTeams (ctx: Ctx, caller: Caller, q: Paged<ListTeamsQuery>): Page<Team> {
   const after = decodeCursor(q.cursor, ['number'])
@@ -182,5 +183,39 @@ export function deleteTeamMembership (ctx: Ctx, caller: Caller, id: string): voi
       throw new ForbiddenError('Only team moderators can remove other members.')
     }
     ctx.run('DELETE FROM team_memberships WHERE seq = ?', row.seq)
+  })
+}
+
+/** Update a Team: a team moderator renames it or changes its description (Webex requires the name). */
+export function updateTeam (ctx: Ctx, caller: Caller, teamId: string, body: UpdateTeamBody): Team {
+  return ctx.txGrouped(() => {
+    const { team, mine } = visibleTeam(ctx, caller, teamId)
+    if (mine.is_moderator !== 1) throw new ForbiddenError('Only team moderators can change the team.')
+    ctx.run(
+      'UPDATE teams SET name = ?, description = ? WHERE id = ?',
+      body.name,
+      body.description ?? team.description,
+      team.id
+    )
+    return toTeam(ctx.team(team.id) as TeamRow)
+  })
+}
+
+/**
+ * Delete a Team: a team moderator removes it with its members and its General space (and that space's
+ * content); the team's other spaces stay, no longer part of a team, so no one's conversations are lost.
+ */
+export function deleteTeam (ctx: Ctx, caller: Caller, teamId: string): void {
+  ctx.txGrouped(() => {
+    const { team, mine } = visibleTeam(ctx, caller, teamId)
+    if (mine.is_moderator !== 1) throw new ForbiddenError('Only team moderators can delete the team.')
+    const general = generalRoom(ctx, team.id)
+    if (general) eraseRoom(ctx, general, caller.personId)
+    for (const room of ctx.all<RoomRow>('SELECT * FROM rooms WHERE team_id = ?', team.id)) {
+      ctx.run('UPDATE rooms SET team_id = NULL WHERE id = ?', room.id)
+      emitRoom(ctx, 'updated', ctx.room(room.id) as RoomRow, caller.personId)
+    }
+    ctx.run('DELETE FROM team_memberships WHERE team_id = ?', team.id)
+    ctx.run('DELETE FROM teams WHERE id = ?', team.id)
   })
 }

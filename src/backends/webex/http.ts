@@ -1,5 +1,5 @@
 import PQueue from 'p-queue'
-import { Agent } from 'undici'
+import { Agent, FormData, type Dispatcher } from 'undici'
 import { WebexError } from '../../errors.js'
 import { SlidingWindowLimiter } from '../../throttle/sliding-window.js'
 import { retryAfterMs } from '../../http/retry-after.js'
@@ -65,6 +65,45 @@ export class WebexHttp {
     return url.toString()
   }
 
+  /**
+   * A call whose answer is streamed back as it comes (file contents): the budget and order apply, retries do
+   * not (a body cannot be replayed to the caller). A non-2xx answer becomes the Webex error as usual.
+   */
+  raw (token: string, method: string, pathOrUrl: string): Promise<Dispatcher.ResponseData> {
+    let queue = this.queues.get(token)
+    if (!queue) {
+      queue = new PQueue({ concurrency: this.opts.concurrency })
+      this.queues.set(token, queue)
+    }
+    const url = this.upstream(pathOrUrl)
+    return queue.add(async () => {
+      await this.budget(token)
+      let res: Dispatcher.ResponseData
+      try {
+        res = await this.agent.request({
+          origin: new URL(url).origin,
+          path: url.slice(new URL(url).origin.length),
+          method: method as Dispatcher.HttpMethod,
+          headers: { authorization: `Bearer ${token}` },
+        })
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException
+        throw new WebexError(502, `Webex could not be reached (${e.code ?? e.message}).`)
+      }
+      if (res.statusCode >= 400) {
+        const text = await res.body.text()
+        let parsed: unknown
+        try {
+          parsed = text ? JSON.parse(text) : undefined
+        } catch {
+          parsed = undefined
+        }
+        throw upstreamError(res.statusCode, parsed, res.headers)
+      }
+      return res
+    }) as Promise<Dispatcher.ResponseData>
+  }
+
   call (token: string, method: string, pathOrUrl: string, body?: unknown): Promise<Answer> {
     let queue = this.queues.get(token)
     if (!queue) {
@@ -99,9 +138,10 @@ export class WebexHttp {
         headers: {
           authorization: `Bearer ${token}`,
           accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          // A FormData body (a file upload) brings its own multipart content type and boundary.
+          ...(body !== undefined && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}),
         },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(body instanceof FormData ? { body } : body !== undefined ? { body: JSON.stringify(body) } : {}),
       })
       status = res.statusCode
       headers = res.headers

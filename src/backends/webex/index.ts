@@ -1,6 +1,12 @@
 import { decodeId } from '../../ids.js'
 import { WebexError } from '../../errors.js'
-import type { Caller, Page, WebexBackend } from '../backend.js'
+import type { Caller, Content, Page, WebexBackend } from '../backend.js'
+import type { Upload } from '../../files/content-store.js'
+import type { AttachmentAction } from '../../schemas/attachment-action.js'
+import { openAsBlob } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
+import { FormData } from 'undici'
 import type { Person, PeopleList } from '../../schemas/person.js'
 import type { Room } from '../../schemas/room.js'
 import type { Membership, TeamMembership } from '../../schemas/membership.js'
@@ -152,8 +158,45 @@ export class WebexHttpBackend implements WebexBackend {
     return this.list(caller, '/v1/messages', q)
   }
 
-  createMessage (...[caller, body]: Args<'createMessage'>): Promise<Message> {
-    return this.one(caller, 'POST', '/v1/messages', body)
+  /** A local file goes upstream as Webex takes it: multipart/form-data, streamed from the disk copy. */
+  async createMessage (caller: Caller, body: Args<'createMessage'>[1], upload?: Upload): Promise<Message> {
+    if (!upload) return this.one(caller, 'POST', '/v1/messages', body)
+    try {
+      const form = new FormData()
+      for (const [k, v] of Object.entries(body)) {
+        if (v !== undefined) form.append(k, typeof v === 'string' ? v : JSON.stringify(v))
+      }
+      form.append('files', await openAsBlob(upload.path, { type: upload.contentType }), upload.filename)
+      return await this.one(caller, 'POST', '/v1/messages', form)
+    } finally {
+      await rm(upload.path, { force: true })
+    }
+  }
+
+  updateMessage (...[caller, id, body]: Args<'updateMessage'>): Promise<Message> {
+    return this.one(caller, 'PUT', `/v1/messages/${enc(id)}`, body)
+  }
+
+  createAttachmentAction (...[caller, body]: Args<'createAttachmentAction'>): Promise<AttachmentAction> {
+    return this.one(caller, 'POST', '/v1/attachment/actions', body)
+  }
+
+  getAttachmentAction (caller: Caller, id: string): Promise<AttachmentAction> {
+    return this.one(caller, 'GET', `/v1/attachment/actions/${enc(id)}`)
+  }
+
+  /** Metadata from a HEAD upstream; the bytes are streamed from a GET only when asked for. */
+  async getContent (caller: Caller, id: string): Promise<Content> {
+    const head = await this.http.raw(caller.token, 'HEAD', `/v1/contents/${enc(id)}`)
+    await head.body.dump()
+    const h = (k: string): string => String(head.headers[k] ?? '')
+    return {
+      filename: /filename="?([^";]+)"?/i.exec(h('content-disposition'))?.[1] ?? 'file',
+      contentType: h('content-type') || 'application/octet-stream',
+      size: Number(h('content-length')) || 0,
+      open: async () =>
+        (await this.http.raw(caller.token, 'GET', `/v1/contents/${enc(id)}`)).body as unknown as Readable,
+    }
   }
 
   getMessage (caller: Caller, id: string): Promise<Message> {
@@ -174,6 +217,14 @@ export class WebexHttpBackend implements WebexBackend {
 
   getTeam (caller: Caller, id: string): Promise<Team> {
     return this.one(caller, 'GET', `/v1/teams/${enc(id)}`)
+  }
+
+  updateTeam (...[caller, id, body]: Args<'updateTeam'>): Promise<Team> {
+    return this.one(caller, 'PUT', `/v1/teams/${enc(id)}`, body)
+  }
+
+  async deleteTeam (caller: Caller, id: string): Promise<void> {
+    await this.one(caller, 'DELETE', `/v1/teams/${enc(id)}`)
   }
 
   listTeamMemberships (...[caller, q]: Args<'listTeamMemberships'>): Promise<Page<TeamMembership>> {

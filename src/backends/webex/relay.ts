@@ -44,6 +44,14 @@ export class WebexRelay {
       event: 'all',
       secret,
     })
+    // Webex's firehose leaves card submissions out: they come through a webhook of their own.
+    await this.backend.createWebhook(caller, {
+      name: 'webex-spaces-connector relay (cards)',
+      targetUrl,
+      resource: 'attachmentActions',
+      event: 'created',
+      secret,
+    })
     this.store.tx(() => {
       this.store.run(
         'INSERT OR IGNORE INTO webex_firehoses (owner_id, webhook_id, secret, target_url, created) VALUES (?,?,?,?,?)',
@@ -116,7 +124,7 @@ export class WebexRelay {
 
   private record (ownerId: string, envelope: Record<string, unknown>): void {
     const resource = envelope.resource as Resource
-    if (!['memberships', 'messages', 'rooms'].includes(resource)) return
+    if (!['memberships', 'messages', 'rooms', 'attachmentActions'].includes(resource)) return
     const data = (envelope.data ?? {}) as Record<string, unknown>
     const roomWebexId = (resource === 'rooms' ? data.id : data.roomId) as string | undefined
     const owner = this.store.get<{ org_id: string }>('SELECT org_id FROM people WHERE id = ?', ownerId)

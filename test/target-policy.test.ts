@@ -74,7 +74,8 @@ t.test('subscribing to a refused target is a 400 naming the field, for every ref
     .flat()
     .filter(i => i && !i.internal)
     .map(i => (i!.family === 'IPv6' ? `[${i!.address}]` : i!.address))
-  const hosts = [...REFUSED.map(a => (a.includes(':') ? `[${a}]` : a)), 'localhost', 'a.localhost', ...own]
+  const names = ['localhost', 'LocalHost.', 'a.localhost']
+  const hosts = [...REFUSED.map(a => (a.includes(':') ? `[${a}]` : a)), ...names, ...own]
   for (const host of hosts) {
     const targetUrl = `http://${host}:8080/hook`
     isWebexError(

@@ -91,7 +91,10 @@ export function literalAddresses (origins: string[]): Set<string> {
 /** Why a URL's host may not be called, judged without DNS (names are judged when they resolve), or undefined. */
 export function hostRefusal (policy: TargetPolicy, hostname: string): string | undefined {
   if (policy.allowPrivate) return undefined
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  const host = hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase()
   if (host === 'localhost' || host.endsWith('.localhost')) return `${hostname} is a loopback name`
   if (!isIP(host) || isAllowedLiteral(policy, host)) return undefined
   return addressRefusal(host)

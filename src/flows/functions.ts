@@ -445,8 +445,6 @@ export function referenceKind (name: string): 'action' | 'loop' | 'variable' | u
   return REFERENCES[Object.keys(REFERENCES).find(k => k.toLowerCase() === name.toLowerCase()) ?? '']
 }
 
-export const FUNCTION_NAMES = Object.keys(F).sort()
-
 export function callFunction (name: string, args: unknown[], ctx: EvalContext): unknown {
   const spec = functionSpec(name)
   if (!spec) throw new TemplateError(`The function '${name}' is not known.`)

@@ -36,7 +36,7 @@ export class WebexRelay {
     if (!who) throw new UnauthorizedError('The access token is not valid or has expired.')
     this.remember(caller, who.me)
     if (this.store.get('SELECT 1 FROM webex_firehoses WHERE owner_id = ?', caller.personId)) return
-    const targetUrl = new URL(`/v1/webex/events/${caller.personId}`, base).toString()
+    const targetUrl = `${base.replace(/\/+$/, '')}/v1/webex/events/${caller.personId}`
     const secret = randomBytes(24).toString('hex')
     const hook = await this.backend.createWebhook(caller, {
       name: 'webex-spaces-connector relay',

@@ -1,6 +1,5 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import type { WebexBackend } from './backends/backend.js'
 import { EmbeddedBackend } from './backends/embedded/index.js'
@@ -9,7 +8,9 @@ import { WebexRelay } from './backends/webex/relay.js'
 import { openDatabase } from './store/sqlite.js'
 import { ErrorBody } from './schemas/common.js'
 import { validatorCompiler } from './http/validation.js'
-import { installErrorHandling } from './http/error-handler.js'
+import { clientErrorHandler, frameworkErrors, installErrorHandling, newTrackingId } from './http/error-handler.js'
+import { installBaseUrl } from './http/base-url.js'
+import { installBodyParsers } from './http/json-body.js'
 import { parseQuery } from './http/querystring.js'
 import { authenticate } from './auth/authenticate.js'
 import { throttle } from './throttle/plugin.js'
@@ -90,9 +91,13 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    genReqId: () => `ROUTER_${randomUUID()}`,
+    genReqId: newTrackingId,
     // Webex treats a trailing slash as no slash (the JS SDK asks for `/people/?id=`): so does every route here.
     routerOptions: { querystringParser: parseQuery, maxParamLength: 500, ignoreTrailingSlash: true },
+    frameworkErrors,
+    clientErrorHandler,
+    // A request without Host reaches the app, which answers it in the Webex shape (Node's own 400 is bare).
+    http: { requireHostHeader: false },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler())
@@ -100,7 +105,9 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   app.addHook('onRequest', async (request, reply) => {
     reply.header('trackingid', request.id)
   })
+  installBaseUrl(app, config.webex.publicUrl)
   installErrorHandling(app)
+  installBodyParsers(app)
   // Writes commit in groups, once per event-loop turn: nobody hears of one before it is committed.
   app.addHook('onSend', (_request, _reply, payload, done) => {
     store.whenCommitted(err => {

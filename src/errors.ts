@@ -41,6 +41,16 @@ export class ConflictError extends WebexError {
     super(409, message)
   }
 }
+export class UnsupportedMediaTypeError extends WebexError {
+  constructor (type: string | undefined) {
+    super(
+      415,
+      type
+        ? `Content-Type ${type} is not supported: send the body as application/json.`
+        : 'A request body needs a Content-Type: send it as application/json.'
+    )
+  }
+}
 export class PayloadTooLargeError extends WebexError {
   constructor (message: string) {
     super(413, message)

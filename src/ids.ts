@@ -51,12 +51,6 @@ export function decodeId (kind: IdKind, id: string): string | undefined {
   return UUID.test(local) ? local : undefined
 }
 
-/** Canonical form of an id of the given kind, or undefined when it is not one. */
-export function canonicalId (kind: IdKind, id: string): string | undefined {
-  const local = decodeId(kind, id)
-  return local === undefined ? undefined : encodeId(kind, local)
-}
-
 /** Deterministic uuid-shaped value from a label: the demo seed uses it so README examples keep working. */
 export function stableUuid (label: string): string {
   const h = createHash('sha1').update(label).digest('hex')

@@ -1,8 +1,16 @@
 import type { OpenAPIV2 } from 'openapi-types'
 
 /**
- * The Power Platform certification rules that apply to this connector (see shared/references), checked on
- * the generated definition. Each rule returns its violations; `checkDefinition` runs them all.
+ * The Power Platform rules that apply to this connector, checked on the generated definition. Each rule returns
+ * its violations; `checkDefinition` runs them all. Where they come from (Microsoft's public documentation):
+ * - string fields (title, summaries, descriptions, x-ms-summary):
+ *   https://learn.microsoft.com/en-us/connectors/custom-connectors/connector-string-guidance
+ * - operationIds in PascalCase, file structure: https://learn.microsoft.com/en-us/connectors/custom-connectors/coding-standards
+ * - x-ms-visibility, x-ms-dynamic-values, x-ms-trigger, x-ms-notification-url:
+ *   https://learn.microsoft.com/en-us/connectors/custom-connectors/openapi-extensions
+ * - webhook triggers: https://learn.microsoft.com/en-us/connectors/custom-connectors/create-webhook-trigger
+ * - certification (connector metadata, size, responses):
+ *   https://learn.microsoft.com/en-us/connectors/custom-connectors/certification-submission
  */
 type Doc = OpenAPIV2.Document & Record<string, unknown>
 type Obj = Record<string, any>

@@ -1,7 +1,7 @@
 import { Agent } from 'undici'
 import type { Readable } from 'node:stream'
 import { BadRequestError } from '../errors.js'
-import { checkTargetUrl, policyLookup } from '../triggers/url-policy.js'
+import { checkTargetUrl, guardedConnector } from '../http/target-policy.js'
 import type { ContentStore, Upload } from './content-store.js'
 
 export interface RemoteFileOptions {
@@ -22,16 +22,15 @@ export class RemoteFiles {
     private readonly contents: ContentStore,
     private readonly opts: RemoteFileOptions
   ) {
-    const lookup = policyLookup(opts.allowPrivateTargets)
     this.agent = new Agent({
-      connect: { lookup, timeout: opts.timeoutMs },
+      connect: guardedConnector({ allowPrivate: opts.allowPrivateTargets }, opts.timeoutMs),
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
     })
   }
 
   async fetch (raw: string): Promise<Upload> {
-    const url = new URL(checkTargetUrl(raw, this.opts.allowPrivateTargets, 'files'))
+    const url = new URL(checkTargetUrl(raw, { allowPrivate: this.opts.allowPrivateTargets }, 'files'))
     let res
     try {
       res = await this.agent.request({ origin: url.origin, path: url.pathname + url.search, method: 'GET' })

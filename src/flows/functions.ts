@@ -8,7 +8,6 @@ import { fail, type EvalContext, type FnSpec, TemplateError } from './functions/
 
 export { TemplateError } from './functions/context.js'
 export type { ActionRecord, EvalContext, FnSpec, ScopeResult } from './functions/context.js'
-export { looseEquals } from './values.js'
 
 export function functionSpec (name: string): FnSpec | undefined {
   return lookup(name)

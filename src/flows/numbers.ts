@@ -85,9 +85,6 @@ export function asNum (v: unknown): Num | undefined {
   return undefined
 }
 
-export const isNumber = (v: unknown): boolean => asNum(v) !== undefined
-export const isInteger = (v: unknown): boolean => asNum(v)?.k === 'int'
-
 /** An integer value: a plain number when it is safe, else boxed; outside Int64 it is an overflow. */
 export function intValue (b: bigint): number | BigInteger {
   if (b < INT64_MIN || b > INT64_MAX) throw new NumberError('The result is outside the range of a 64-bit integer.')
@@ -106,10 +103,6 @@ export function decimalValue (d: Dec, scale: number): DecimalNumber {
   const places = Math.min(28, Math.max(scale, 0))
   const rounded = d.toDecimalPlaces(places, Decimal.ROUND_HALF_EVEN)
   return new DecimalNumber(rounded.isZero() ? new Dec(0) : rounded, places)
-}
-
-export function numValue (n: Num): unknown {
-  return n.k === 'int' ? intValue(n.v) : n.k === 'float' ? floatValue(n.v) : decimalValue(n.v, n.scale)
 }
 
 const toFloat = (n: Num): number => (n.k === 'float' ? n.v : Number(n.k === 'int' ? n.v : n.v.toNumber()))

@@ -7,6 +7,7 @@ import { addNumbers, VARIABLE_TYPES } from './values.js'
 import { buildRequest, type OperationCatalog, type OperationReply } from './operations.js'
 import { addToTime } from './datetime.js'
 import { retryAfterMs } from '../http/retry-after.js'
+import { fetch, type Dispatcher } from 'undici'
 
 /** One action's outcome as the run history keeps it (a Foreach repeats its actions: `iteration` tells them apart). */
 export interface ActionResult extends ActionRecord {
@@ -25,6 +26,8 @@ export interface RunnerDeps {
   sleep(ms: number, signal?: AbortSignal): Promise<void>
   /** Http actions: undefined when the target is allowed, else why not. */
   httpRefusal(url: string): string | undefined
+  /** Http actions' connections: the target policy applied to every address as it is connected to. */
+  dispatcher: Dispatcher
   record(r: ActionResult): void
 }
 
@@ -569,6 +572,7 @@ export class FlowRun {
       headers,
       redirect: 'manual',
       signal: this.abort.signal,
+      dispatcher: this.deps.dispatcher,
       ...(hasBody ? { body: typeof i.body === 'string' ? i.body : JSON.stringify(i.body) } : {}),
     })
     const text = await res.text()

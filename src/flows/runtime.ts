@@ -1,4 +1,5 @@
 import PQueue from 'p-queue'
+import { Agent } from 'undici'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Caller } from '../backends/backend.js'
 import type { Store } from '../store/store.js'
@@ -12,12 +13,16 @@ import type { OperationCatalog } from './operations.js'
 import { RunHistory } from './history.js'
 import { FlowRun as Runner, type ActionResult } from './runner.js'
 import { nextOccurrence } from './recurrence.js'
+import { guardedConnector, hostRefusal, literalAddresses, type TargetPolicy } from '../http/target-policy.js'
 
 export interface RuntimeOptions {
   dir: string
   /** Runs executing at once, across flows. */
   concurrency: number
-  /** Origins (scheme://host:port) Http actions may call; nothing else. */
+  /**
+   * Origins (scheme://host:port) Http actions may call; nothing else. On top of it the target policy: a name
+   * must resolve to public addresses; a literal address listed here is the operator's choice and allowed.
+   */
   httpAllow: string[]
   log: FastifyBaseLogger
   /** Resolves a flow's owner (by email) to the identity its actions run with. */
@@ -69,6 +74,9 @@ export class FlowRuntime {
   private readonly startedAt: number
   private stopped = false
   private sources: Promise<void> = Promise.resolve()
+  private readonly httpPolicy: TargetPolicy
+  /** The Http actions' connections, each checked against the target policy as it is made. */
+  private readonly http: Agent
 
   constructor (
     private readonly store: Store,
@@ -78,6 +86,8 @@ export class FlowRuntime {
   ) {
     this.history = new RunHistory(store)
     this.queue = new PQueue({ concurrency: opts.concurrency })
+    this.httpPolicy = { allowPrivate: false, allowed: literalAddresses(opts.httpAllow) }
+    this.http = new Agent({ connect: guardedConnector(this.httpPolicy, 10_000) })
     this.startedAt = store.clock()
     registry.onLocal(SOURCE, (row, e, envelope) => {
       const flow = this.flows.get(row.target_url.slice(SOURCE.length + 1))
@@ -124,6 +134,7 @@ export class FlowRuntime {
     for (const runner of this.active) runner.interrupt()
     await this.queue.onIdle()
     this.history.flush()
+    await this.http.destroy()
   }
 
   /** Resolves when nothing is queued or running (tests and the CLI wait on it). */
@@ -386,6 +397,7 @@ export class FlowRuntime {
         now: () => this.store.clock(),
         sleep: this.opts.sleep ?? realSleep,
         httpRefusal: url => this.httpRefusal(url),
+        dispatcher: this.http,
         record: (r: ActionResult) => this.history.action(seq, r),
       }
     )
@@ -405,9 +417,12 @@ export class FlowRuntime {
   }
 
   private httpRefusal (url: string): string | undefined {
-    const origin = new URL(url).origin
-    if (this.opts.httpAllow.includes(origin)) return undefined
-    return `Http actions may only call the origins in FLOWS_HTTP_ALLOW (${this.opts.httpAllow.join(', ') || 'none ' +
-      'configured'}); ${origin} is not one.`
+    const { origin, hostname } = new URL(url)
+    if (!this.opts.httpAllow.includes(origin)) {
+      return `Http actions may only call the origins in FLOWS_HTTP_ALLOW (${this.opts.httpAllow.join(', ') || 'none ' +
+        'configured'}); ${origin} is not one.`
+    }
+    const refused = hostRefusal(this.httpPolicy, hostname)
+    return refused ? `Http actions may not call ${origin}: ${refused}.` : undefined
   }
 }

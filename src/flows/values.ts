@@ -8,10 +8,7 @@ import { parse as parseLossless, stringify as stringifyLossless } from 'lossless
 import {
   arith,
   asNum,
-  BigInteger,
   compareNum,
-  DecimalNumber,
-  Float,
   floatValue,
   formatNum,
   intValue,
@@ -145,8 +142,6 @@ export function copy<T> (v: T): T {
   if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)])) as T
   return v
 }
-
-export { BigInteger, DecimalNumber, Float }
 
 /**
  * The types InitializeVariable declares, each as the value a variable of that type holds: a float variable

@@ -3,7 +3,8 @@ import { decodeId, encodeId, stableUuid } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
 import type { Ctx } from '../backends/embedded/context.js'
 import { resolvePerson } from '../backends/embedded/people.js'
-import { addMember, emitMembership, emitRoom } from '../backends/embedded/spaces.js'
+import { addMember, emitMembership, emitRoom, spaceView } from '../backends/embedded/spaces.js'
+import { assertNotBlocked } from '../auth/rules.js'
 import { eraseRoom } from '../backends/embedded/rooms.js'
 import { toMembership, type RoomRow } from '../backends/embedded/rows.js'
 import type { Membership } from '../schemas/membership.js'
@@ -88,7 +89,11 @@ export function setClassification (ctx: Ctx, caller: Caller, roomId: string, cla
   })
 }
 
-/** Adds someone to any space of the organisation without being a member of it (blocked or not). */
+/**
+ * Adds someone to any space of the organisation without being a member of it. Not to a blocked space: a block
+ * stops new members for everyone, officers included; an officer who must add someone unblocks, adds and blocks
+ * again, each step in the audit.
+ */
 export function addUser (
   ctx: Ctx,
   caller: Caller,
@@ -98,6 +103,7 @@ export function addUser (
   return ctx.tx(() => {
     const room = orgRoom(ctx, caller, roomId)
     if (room.type === 'direct') throw new BadRequestError('Members of a 1:1 space cannot be changed.')
+    assertNotBlocked(spaceView(room))
     const person = resolvePerson(ctx, body)
     if (ctx.membership(room.id, person.id)) throw new ConflictError('The person is already a member of this space.')
     const m = addMember(ctx, room, person, body.isModerator === true, caller.personId)

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { absoluteUrl } from './base-url.js'
 
 /** Webex's page sizes: a default and a ceiling; a larger `max` is clamped, never rejected. */
 export interface PageLimits {
@@ -20,12 +21,13 @@ export function pageSize (max: number | undefined, limits: PageLimits): number {
 }
 
 /**
- * Sets the single `Link: <url>; rel="next"` header Webex clients parse. The URL is absolute, on the host the
- * client called, and carries every original query parameter plus the cursor.
+ * Sets the single `Link: <url>; rel="next"` header Webex clients parse. The URL is absolute, on the service's
+ * base (PUBLIC_URL, else the validated Host the client called), and carries every original query parameter plus
+ * the cursor.
  */
 export function linkNext (request: FastifyRequest, reply: FastifyReply, cursor: string | undefined): void {
   if (cursor === undefined) return
-  const url = new URL(request.url, `${request.protocol}://${request.host}`)
+  const url = new URL(absoluteUrl(request, request.url))
   url.searchParams.set('cursor', cursor)
   reply.header('link', `<${url.toString()}>; rel="next"`)
 }

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { errorResponses, IdParam, ListOf } from '../schemas/common.js'
 import { Flow, FlowRun, ListRunsQuery, RunFlowBody, UpdateFlowBody } from '../schemas/flow.js'
 import { pageReply, pageSize } from '../http/pagination.js'
+import { absoluteUrl } from '../http/base-url.js'
 import type { FlowRuntime } from '../flows/runtime.js'
 
 const tags = ['Flows']
@@ -90,10 +91,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
     },
     async (request, reply) => {
       const run = runtime.runNow(request.caller, request.params.flowId, request.body.triggerBody ?? null)
-      const location = new URL(
-        `/v1/flows/${encodeURIComponent(run.flowId)}/runs/${run.id}`,
-        `${request.protocol}://${request.host}`
-      ).toString()
+      const location = absoluteUrl(request, `/v1/flows/${encodeURIComponent(run.flowId)}/runs/${run.id}`)
       return reply.code(201).header('location', location).send(run)
     }
   )

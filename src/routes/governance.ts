@@ -213,7 +213,8 @@ export const governanceRoutes: FastifyPluginAsyncTypebox<{ ctx: Ctx; inventory?:
           operationId: 'AddUserToAnySpace',
           summary: 'Add User to Any Space',
           tags,
-          description: 'Add someone to a space of the organisation without being a member of it.',
+          description:
+            'Add someone to a space of the organisation without being a member of it (not to a blocked space).',
           params: RoomIdParam,
           body: GovernanceMemberBody,
           response: { 200: Membership, ...errorResponses },

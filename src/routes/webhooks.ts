@@ -13,7 +13,9 @@ import {
 } from '../schemas/webhook.js'
 import { acceptEcho } from '../http/echo.js'
 import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
+import { absoluteUrl } from '../http/base-url.js'
 import { TRIGGERS } from '../triggers/catalog.js'
+import { filterValue } from '../triggers/filters.js'
 import type { TriggerRegistry } from '../triggers/registry.js'
 
 const WebhookIdParam = IdParam('webhookId', {
@@ -199,6 +201,7 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
       },
       async (request, reply) => {
         const body = request.body
+        const filter = body.roomId ? `roomId=${filterValue(body.roomId, 'roomId')}` : undefined
         await beforeSubscribe?.(request)
         const webhook = registry.create(
           request.caller,
@@ -207,13 +210,12 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
             targetUrl: body.callbackUrl,
             resource: trigger.resource,
             event: trigger.event,
-            ...(body.roomId ? { filter: `roomId=${body.roomId}` } : {}),
+            ...(filter ? { filter } : {}),
             ...(body.secret ? { secret: body.secret } : {}),
           },
           'trigger'
         )
-        const location = new URL(`/v1/webhooks/${webhook.id}`, `${request.protocol}://${request.host}`).toString()
-        return reply.code(201).header('location', location).send(webhook)
+        return reply.code(201).header('location', absoluteUrl(request, `/v1/webhooks/${webhook.id}`)).send(webhook)
       }
     )
   }

@@ -1,8 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Body, Cursor, DateTime, Max, meta } from './common.js'
 
-export const RoomType = Type.Union([Type.Literal('direct'), Type.Literal('group')])
-
 export const Room = Type.Object({
   id: Type.String(meta({ summary: 'id', description: 'The unique identifier of the space.' })),
   title: Type.String(

@@ -10,7 +10,8 @@ export const Team = Type.Object({
 })
 export type Team = Static<typeof Team>
 
-export const CreateTeamBody = Body({
+/** What a team is made or renamed with (Webex's Create a Team and Update a Team take the same fields). */
+const TEAM_FIELDS = {
   name: Type.String({
     minLength: 1,
     maxLength: 256,
@@ -22,14 +23,15 @@ export const CreateTeamBody = Body({
       ...meta({ summary: 'Description', description: 'What the team is for.', visibility: 'advanced' }),
     })
   ),
-})
+}
+export const CreateTeamBody = Body(TEAM_FIELDS)
 export type CreateTeamBody = Static<typeof CreateTeamBody>
 
 export const ListTeamsQuery = Type.Object({ max: Max('Maximum number of teams to return.'), cursor: Cursor })
 export type ListTeamsQuery = Static<typeof ListTeamsQuery>
 
 /** Update a Team: Webex takes the name (required) and the description. */
-export const UpdateTeamBody = CreateTeamBody
+export const UpdateTeamBody = Body(TEAM_FIELDS)
 export type UpdateTeamBody = Static<typeof UpdateTeamBody>
 
 /** Read-only fields of a team that `teams.update(team)` sends back; accepted and ignored. */

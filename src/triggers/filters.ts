@@ -12,6 +12,23 @@ const KEYS: Record<string, string[]> = {
 
 export type Filter = Array<[string, string]>
 
+function decodeValue (raw: string, key: string): string {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw new BadRequestError(`filter value of '${key}' has a stray '%': percent-encode it as %25.`)
+  }
+}
+
+/**
+ * A value put into a filter verbatim (a trigger's roomId): it must not carry the filter's own syntax, or it
+ * would stand for something else than it says. Webex ids never do.
+ */
+export function filterValue (value: string, field: string): string {
+  if (/[%&]/.test(value)) throw new BadRequestError(`${field} is not a valid space id: it contains '%' or '&'.`)
+  return value
+}
+
 export function parseFilter (resource: string, raw: string | undefined | null): Filter {
   if (!raw) return []
   const pairs: Filter = []
@@ -19,7 +36,7 @@ export function parseFilter (resource: string, raw: string | undefined | null): 
     const eq = part.indexOf('=')
     if (eq <= 0) throw new BadRequestError(`filter part '${part}' is not key=value.`)
     const key = part.slice(0, eq)
-    const value = decodeURIComponent(part.slice(eq + 1))
+    const value = decodeValue(part.slice(eq + 1), key)
     if (!KEYS[resource]?.includes(key)) {
       throw new BadRequestError(
         `filter key '${key}' is not supported for ${resource}; use ${(KEYS[resource] ?? []).join(', ')}.`

@@ -5,7 +5,7 @@ import type { Store, StoredEvent } from '../store/store.js'
 import type { CreateWebhookBody, DeadLetter, UpdateWebhookBody, Webhook } from '../schemas/webhook.js'
 import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
 import { matches, parseFilter, type Filter } from './filters.js'
-import { checkTargetUrl } from './url-policy.js'
+import { checkTargetUrl } from '../http/target-policy.js'
 
 export interface SubscriptionRow {
   seq: number
@@ -127,7 +127,7 @@ export class TriggerRegistry {
   }
 
   create (caller: Caller, body: CreateWebhookBody, source = 'webhook'): Webhook {
-    const targetUrl = checkTargetUrl(body.targetUrl, this.opts.allowPrivateTargets)
+    const targetUrl = checkTargetUrl(body.targetUrl, { allowPrivate: this.opts.allowPrivateTargets })
     parseFilter(body.resource, body.filter)
     const id = newUuid()
     this.store.tx(() => {
@@ -188,7 +188,7 @@ export class TriggerRegistry {
   /** Webex lets an update change name, targetUrl, secret and status, and status only from inactive to active. */
   update (caller: Caller, webhookId: string, body: UpdateWebhookBody): Webhook {
     const row = this.owned(caller, webhookId)
-    const targetUrl = checkTargetUrl(body.targetUrl, this.opts.allowPrivateTargets)
+    const targetUrl = checkTargetUrl(body.targetUrl, { allowPrivate: this.opts.allowPrivateTargets })
     if (body.status === 'inactive' && row.status === 'active') {
       throw new BadRequestError('status can only be changed from inactive to active.')
     }

@@ -1,11 +1,13 @@
 import { Agent } from 'undici'
-import { policyLookup } from './url-policy.js'
+import { guardedConnector, TARGET_REFUSED } from '../http/target-policy.js'
 import { retryAfterMs } from '../http/retry-after.js'
 
 export type SendResult =
   | { outcome: 'delivered'; status: number }
   | { outcome: 'retry'; status?: number; error: string; retryAfterMs?: number; throttled?: boolean }
   | { outcome: 'reject'; status: number; error: string }
+  /** The target policy refused the address: dead at once, and not the receiver's failure (no inactivity). */
+  | { outcome: 'refused'; error: string }
 
 export interface SenderOptions {
   timeoutMs: number
@@ -14,16 +16,15 @@ export interface SenderOptions {
 
 /**
  * POSTs deliveries over keep-alive connections (undici: several times cheaper per request than node:http,
- * which matters at thousands of deliveries a second). Host names are resolved through a lookup that refuses
- * private and loopback addresses (unless allowed), so a public name cannot be pointed at an inside host.
+ * which matters at thousands of deliveries a second). Every connection goes through the target policy
+ * (http/target-policy.ts): literal addresses and every address a name resolves to, unless allowed.
  */
 export class HttpSender {
   private readonly agent: Agent
 
   constructor (opts: SenderOptions) {
-    const lookup = policyLookup(opts.allowPrivateTargets)
     this.agent = new Agent({
-      connect: { lookup, timeout: opts.timeoutMs },
+      connect: guardedConnector({ allowPrivate: opts.allowPrivateTargets }, opts.timeoutMs),
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
       keepAliveTimeout: 30_000,
@@ -47,6 +48,7 @@ export class HttpSender {
       await res.body.dump()
     } catch (err) {
       const e = err as NodeJS.ErrnoException
+      if (e.code === TARGET_REFUSED) return { outcome: 'refused', error: `${e.code}: ${e.message}` }
       return { outcome: 'retry', error: `${e.code ?? 'ERROR'}: ${e.message}` }
     }
     if (status >= 200 && status < 300) return { outcome: 'delivered', status }

@@ -380,9 +380,11 @@ export class DeliveryWorker {
   ): boolean {
     const now = this.store.clock()
     const attempts = previousAttempts + 1
-    const failures = r.outcome === 'retry' && r.throttled ? this.streak(sub.id) : this.streak(sub.id) + 1
+    // A throttled receiver is not failing, and a refused target was never the receiver's doing.
+    const counts = !(r.outcome === 'retry' && r.throttled) && r.outcome !== 'refused'
+    const failures = counts ? this.streak(sub.id) + 1 : this.streak(sub.id)
     this.failures.set(sub.id, failures)
-    const dead = r.outcome === 'reject' || attempts >= this.opts.maxAttempts
+    const dead = r.outcome === 'reject' || r.outcome === 'refused' || attempts >= this.opts.maxAttempts
     const wait = r.outcome === 'retry' && r.retryAfterMs !== undefined ? r.retryAfterMs : this.backoff(attempts)
     if (dead) this.retries.delete(sub.id)
     else this.retries.set(sub.id, { seq: d.seq, attempts, due: now + wait })
@@ -390,7 +392,7 @@ export class DeliveryWorker {
       subscriptionId: sub.id,
       seq: d.seq,
       attempts,
-      status: r.status ?? null,
+      status: r.outcome === 'refused' ? null : (r.status ?? null),
       error: r.error,
       dead,
       nextAttemptAt: now + wait,

@@ -19,8 +19,9 @@ import {
   type TeamMembershipRow,
   type TeamRow,
 } from './rows.js'
-import { addMember, emitRoom } from './spaces.js'
+import { addMember, emitRoom, spaceView } from './spaces.js'
 import { eraseRoom } from './rooms.js'
+import { assertNotBlocked } from '../../auth/rules.js'
 
 export function listTeams (ctx: Ctx, caller: Caller, q: Paged<ListTeamsQuery>): Page<Team> {
   const after = decodeCursor(q.cursor, ['number'])
@@ -116,7 +117,10 @@ export function listTeamMemberships (
   )
 }
 
-/** Any team member adds people; only moderators add moderators. The new member joins the general space. */
+/**
+ * Any team member adds people; only moderators add moderators. The new member joins the general space, so a
+ * blocked general space takes no new team members either (the block would be bypassed otherwise).
+ */
 export function createTeamMembership (ctx: Ctx, caller: Caller, body: CreateTeamMembershipBody): TeamMembership {
   return ctx.txGrouped(() => {
     const { team, mine } = visibleTeam(ctx, caller, body.teamId)
@@ -127,6 +131,8 @@ export function createTeamMembership (ctx: Ctx, caller: Caller, body: CreateTeam
     if (ctx.teamMembership(team.id, person.id)) {
       throw new ConflictError('The person is already a member of this team.')
     }
+    const general = generalRoom(ctx, team.id)
+    if (general) assertNotBlocked(spaceView(general))
     ctx.run(
       'INSERT INTO team_memberships (team_id, person_id, is_moderator, created) VALUES (?,?,?,?)',
       team.id,
@@ -134,7 +140,6 @@ export function createTeamMembership (ctx: Ctx, caller: Caller, body: CreateTeam
       body.isModerator === true ? 1 : 0,
       ctx.now()
     )
-    const general = generalRoom(ctx, team.id)
     if (general && !ctx.membership(general.id, person.id)) addMember(ctx, general, person, false, caller.personId)
     return toTeamMembership(ctx.teamMembership(team.id, person.id) as TeamMembershipRow, person)
   })

@@ -7,6 +7,7 @@ import type { Caller } from '../backend.js'
 import type { Person } from '../../schemas/person.js'
 import type { Store, Resource, EventName } from '../../store/store.js'
 import { verify } from '../../triggers/signature.js'
+import { depthRefusal } from '../../http/json-body.js'
 import type { WebexHttpBackend } from './index.js'
 
 /**
@@ -25,7 +26,7 @@ export class WebexRelay {
 
   /** The local identity rows a subscription needs, then the subscriber's firehose at Webex (once). */
   async ensure (caller: Caller, request: FastifyRequest): Promise<void> {
-    await this.ensureAt(caller, this.publicUrl ?? `${request.protocol}://${request.host}`)
+    await this.ensureAt(caller, this.publicUrl ?? request.baseUrl)
   }
 
   /** The same, where Webex should call back is known without a request (flows subscribe at start). */
@@ -35,7 +36,7 @@ export class WebexRelay {
     if (!who) throw new UnauthorizedError('The access token is not valid or has expired.')
     this.remember(caller, who.me)
     if (this.store.get('SELECT 1 FROM webex_firehoses WHERE owner_id = ?', caller.personId)) return
-    const targetUrl = new URL(`/v1/webex/events/${caller.personId}`, base).toString()
+    const targetUrl = `${base.replace(/\/+$/, '')}/v1/webex/events/${caller.personId}`
     const secret = randomBytes(24).toString('hex')
     const hook = await this.backend.createWebhook(caller, {
       name: 'webex-spaces-connector relay',
@@ -93,8 +94,13 @@ export class WebexRelay {
   /** The receiving end: verify against the subscriber's secret, then record the event for them. */
   routes (app: FastifyInstance): void {
     void app.register(async scoped => {
-      // The signature covers the raw bytes, so this route keeps the body as text.
-      scoped.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+      // The signature covers the raw bytes, so this route keeps the body as text (still within the depth limit).
+      scoped.removeContentTypeParser('application/json')
+      scoped.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+        const tooDeep = depthRefusal(body as string)
+        if (tooDeep) done(tooDeep, undefined)
+        else done(null, body)
+      })
       scoped.post(
         '/v1/webex/events/:ownerId',
         {

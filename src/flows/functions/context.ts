@@ -73,8 +73,6 @@ export interface FnSpec {
   trigger?: string
 }
 
-export type FnTable = Record<string, FnSpec>
-
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth']
 
 /** "its parameter" for one-argument functions, "its second parameter" otherwise. */

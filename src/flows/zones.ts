@@ -1,0 +1,85 @@
+import { findIana, WINDOWS_TO_IANA_MAP } from 'windows-iana'
+
+/**
+ * Windows time zone names (as Logic Apps takes them: "Pacific Standard Time") mapped with windows-iana onto the
+ * IANA zones Intl knows; the conversions between UTC and a zone's wall clock use Intl, never a hand-written table.
+ */
+const UTC_NAMES = /^(utc|coordinated universal time|etc\/utc|gmt)$/i
+
+// windows-iana is keyed by the exact Windows spelling; Logic Apps compares names ignoring case.
+const SPELLING = new Map(WINDOWS_TO_IANA_MAP.map(e => [e.windowsName.toLowerCase(), e.windowsName]))
+
+export function ianaZone (windowsName: string): string | undefined {
+  const name = windowsName.trim()
+  if (UTC_NAMES.test(name)) return 'UTC'
+  const spelled = SPELLING.get(name.toLowerCase())
+  const found = spelled ? findIana(spelled) : undefined
+  return found && found.length > 0 ? found[0] : undefined
+}
+
+export interface WallClock {
+  year: number
+  month: number
+  day: number
+  hour: number
+  minute: number
+  second: number
+  /** 0 = Sunday */
+  weekday: number
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>()
+function format (zone: string): Intl.DateTimeFormat {
+  let f = formats.get(zone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+    })
+    formats.set(zone, f)
+  }
+  return f
+}
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
+
+/** The wall clock in `zone` at the instant `ms`. */
+export function wallClock (ms: number, zone: string): WallClock {
+  const parts = Object.fromEntries(format(zone).formatToParts(new Date(ms)).map(p => [p.type, p.value]))
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+    weekday: DAYS.indexOf(parts.weekday),
+  }
+}
+
+const asUtc = (w: Omit<WallClock, 'weekday'>): number => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second)
+
+/** The zone's offset from UTC at the instant `ms`, in ms. */
+export function offsetAt (ms: number, zone: string): number {
+  return asUtc(wallClock(Math.floor(ms / 1000) * 1000, zone)) - Math.floor(ms / 1000) * 1000
+}
+
+/**
+ * The instant a wall-clock time in `zone` stands for. A time that does not exist (skipped at the start of
+ * daylight saving) moves forward by the gap; one that exists twice (the end of daylight saving) is the first.
+ */
+export function fromWallClock (w: Omit<WallClock, 'weekday'>, zone: string): number {
+  const local = asUtc(w)
+  const before = local - offsetAt(local - 86_400_000, zone)
+  const after = local - offsetAt(local + 86_400_000, zone)
+  const candidates = [before, after].filter(t => asUtc(wallClock(t, zone)) === local).sort((a, b) => a - b)
+  if (candidates.length > 0) return candidates[0]
+  // In the gap: the offset before the change applies, which lands after it.
+  return local - offsetAt(local - 86_400_000, zone)
+}

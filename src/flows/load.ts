@@ -96,7 +96,8 @@ function schemaProblems (errors: ErrorObject[], prefix = ''): FlowProblem[] {
     let message = e.message ?? 'is invalid'
     if (e.keyword === 'enum') message += `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
     if (e.keyword === 'additionalProperties') {
-      message = `unknown property '${(e.params as { additionalProperty: string }).additionalProperty}'`
+      const name = (e.params as { additionalProperty: string }).additionalProperty
+      message = `unknown property '${name}'${name === 'retryPolicy' ? ' (Logic Apps puts it in inputs.retryPolicy)' : ''}`
     }
     let path = prefix + e.instancePath
     // A missing property is reported where it belongs, so the path is the one to add.
@@ -271,10 +272,6 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       ) as Record<string, string[]>
     }
     const own = kind.properties?.(Type.Unknown()) ?? {}
-    for (const k of Object.keys(a)) {
-      if (k in ActionCommon || k in own) continue
-      problem(at, `unknown property '${k}'${k === 'retryPolicy' ? ' (Logic Apps puts it in inputs.retryPolicy)' : ''}`)
-    }
     const common = { ...ActionCommon }
     shape(at, objectOf({ ...common, ...own }, ['type', ...(kind.required ?? []), ...(kind.inputsRequired ? ['inputs'] : [])]), a)
     if (a.inputs !== undefined) {
@@ -302,7 +299,8 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     }
     const limit = isObject(a.limit) ? a.limit : {}
     if ('count' in limit && !kind.limit?.includes('count')) problem(`${at}/limit/count`, `limit.count applies to Until, not ${found.name}`)
-    if (isObject(a.inputs) && 'retryPolicy' in a.inputs && !kind.retries) {
+    // A Compose's inputs are data, whatever their keys; elsewhere a retry policy belongs to kinds that call out.
+    if (isObject(a.inputs) && 'retryPolicy' in a.inputs && !kind.retries && kind.type !== 'Compose') {
       problem(`${at}/inputs/retryPolicy`, `a ${found.name} action does not call out, so it has no retry policy`)
     }
 
@@ -312,7 +310,7 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       kind,
       runAfter: (a.runAfter ?? {}) as Record<string, RunStatus[]>,
       data: undefined,
-      retry: retryOf(at, kind, a.inputs),
+      retry: kind.retries ? retryOf(at, kind, a.inputs) : NO_RETRY,
       secure: { inputs: secureProps.includes('inputs'), outputs: secureProps.includes('outputs') },
       options,
       chunked: (rc.contentTransfer as { transferMode?: string } | undefined)?.transferMode === 'Chunked',
@@ -322,7 +320,7 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     if (min !== undefined) step.minimumItemCount = min
     if (typeof limit.timeout === 'string') step.timeoutMs = parseDuration(limit.timeout)
     if (a.inputs !== undefined && kind.inputs) {
-      const evaluated = isObject(a.inputs)
+      const evaluated = isObject(a.inputs) && kind.type !== 'Compose'
         ? (kind.evaluated ?? (({ retryPolicy: _r, ...rest }: Record<string, unknown>) => rest))(a.inputs)
         : a.inputs
       const t = template(`${at}/inputs`, evaluated)
@@ -389,7 +387,7 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     const out: Step[] = []
     for (const [name, raw] of Object.entries(actions)) {
       const at = `${path}/${ptr(name)}`
-      if (!/^[^[\]'"@{}]{1,80}$/.test(name)) problem(at, 'an action name has 1 to 80 characters, none of [ ] \' " @ { }')
+      if (name.length < 1 || name.length > 80) problem(at, 'an action name has 1 to 80 characters')
       const seen = names.get(name.toLowerCase())
       if (seen) problem(at, `the action name '${name}' is used twice (also at ${seen}); names are unique across the flow`)
       names.set(name.toLowerCase(), at)
@@ -421,9 +419,6 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     const kind = tFound.kind
     const t: ActionJson = { ...rawTrigger, type: tFound.name }
     const own = kind.properties?.() ?? {}
-    for (const k of Object.keys(t)) {
-      if (!(k in TriggerCommon) && !(k in own)) problem(tPath, `unknown property '${k}'`)
-    }
     shape(tPath, objectOf({ ...TriggerCommon, ...own }, ['type', ...(kind.required ?? [])]), t)
     const conditions = ((t.conditions ?? []) as Array<{ expression: string }>)
       .map((c, i) => template(`${tPath}/conditions/${i}/expression`, c.expression))

@@ -4,8 +4,9 @@ import { inputsOf, replyOutcome } from './shared.js'
 
 /** The flow id in host.workflow.id: the last segment of a resource id (…/workflows/NAME) or the name itself. */
 export function workflowId (host: unknown): string | undefined {
-  const h = (host ?? {}) as { workflow?: { id?: unknown }; id?: unknown }
-  const id = h.workflow?.id ?? h.id
+  // Logic Apps names the workflow by resource id; a Power Automate child flow by workflowReferenceName.
+  const h = (host ?? {}) as { workflow?: { id?: unknown }; id?: unknown; workflowReferenceName?: unknown }
+  const id = h.workflow?.id ?? h.id ?? h.workflowReferenceName
   if (typeof id !== 'string' || !id) return undefined
   return id.replace(/\/+$/, '').split('/').pop()
 }
@@ -26,7 +27,7 @@ export const workflow = defineAction({
   compile: (a, c, path) => {
     const host = (a.inputs as { host: unknown }).host
     if (!host || typeof host !== 'object' || workflowId(host) === undefined) {
-      c.problem(`${path}/inputs/host`, 'must name the flow to call: { workflow: { id }, triggerName }')
+      c.problem(`${path}/inputs/host`, 'must name the flow to call: { workflow: { id }, triggerName } or { workflowReferenceName }')
     }
   },
   run: async ({ step, inputs, run }) => {

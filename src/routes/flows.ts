@@ -130,7 +130,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
           "The signed URL of a flow's Request or HttpWebhook trigger (owner only: a call to it runs with the owner's " +
             'rights). keyType picks the key that signs it.',
         params: FlowIdParam,
-        body: Type.Optional(KeyTypeBody),
+        body: Type.Partial(KeyTypeBody),
         response: { 200: CallbackUrl, ...errorResponses },
       },
     },

@@ -318,7 +318,8 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     }
     const min = (rc.paginationPolicy as { minimumItemCount?: number } | undefined)?.minimumItemCount
     if (min !== undefined) step.minimumItemCount = min
-    if (typeof limit.timeout === 'string') step.timeoutMs = parseDuration(limit.timeout)
+    // A loop's limit.timeout bounds its repetitions (the kind keeps it); elsewhere it bounds the action.
+    if (typeof limit.timeout === 'string' && !kind.limit?.includes('count')) step.timeoutMs = parseDuration(limit.timeout)
     if (a.inputs !== undefined && kind.inputs) {
       const evaluated = isObject(a.inputs) && kind.type !== 'Compose'
         ? (kind.evaluated ?? (({ retryPolicy: _r, ...rest }: Record<string, unknown>) => rest))(a.inputs)

@@ -88,7 +88,7 @@ export async function send (req: HttpRequest, opts: OutboundOptions, deps: Outbo
   else if (opts.chunked && method === 'GET') reply = await download(uri.toString(), headers, call)
   else reply = await parse(await call(uri.toString(), method, headers, body))
 
-  if (opts.asyncPattern) reply = await poll(reply, headers, call, deps)
+  if (opts.asyncPattern) reply = await poll(reply, uri.toString(), headers, call, deps)
   if (opts.minimumItemCount !== undefined && reply.statusCode < 300) {
     reply = await paginate(reply, opts.minimumItemCount, headers, call)
   }
@@ -103,11 +103,16 @@ function police (url: string, deps: OutboundDeps): void {
 type Call = (url: string, method: string, headers: Record<string, string>, body?: string | Uint8Array) => Promise<Response>
 
 /** 202 + Location: GET the location (after Retry-After) until the answer is no longer 202. */
-async function poll (first: OperationReply, headers: Record<string, string>, call: Call, deps: OutboundDeps): Promise<OperationReply> {
+async function poll (
+  first: OperationReply,
+  base: string,
+  headers: Record<string, string>,
+  call: Call,
+  deps: OutboundDeps
+): Promise<OperationReply> {
   let reply = first
-  let base = ''
   for (let n = 0; reply.statusCode === 202 && reply.headers.location && n < MAX_POLLS; n++) {
-    const location = new URL(reply.headers.location, base || undefined).toString()
+    const location = new URL(reply.headers.location, base).toString()
     base = location
     await deps.sleep(retryAfterMs(reply.headers['retry-after'], deps.now()) ?? POLL_MS)
     const { 'content-type': _ct, ...h } = headers

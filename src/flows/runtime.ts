@@ -799,7 +799,9 @@ export class FlowRuntime {
           this.history.saveResponse(seq, reply)
           return true
         }
-        if (!w || w.answered) return false
+        // Nobody waits (a manual run, a caller that got 202): the Response runs and is kept with the run.
+        if (!w) return true
+        if (w.answered) return false
         w.answered = true
         w.resolve(reply)
         return true

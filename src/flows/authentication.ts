@@ -11,7 +11,10 @@ const KINDS: Record<string, { required: string[]; optional: string[] }> = {
   Basic: { required: ['username', 'password'], optional: [] },
   Raw: { required: ['value'], optional: [] },
   ManagedServiceIdentity: { required: [], optional: ['audience', 'identity'] },
-  ActiveDirectoryOAuth: { required: ['tenant', 'audience', 'clientId', 'secret'], optional: ['authority', 'credentialType'] },
+  ActiveDirectoryOAuth: {
+    required: ['tenant', 'audience', 'clientId', 'secret'],
+    optional: ['authority', 'credentialType'],
+  },
 }
 const REFUSED: Record<string, string> = {
   ClientCertificate: 'client certificates (pfx) are not supported by this runtime',
@@ -39,7 +42,10 @@ export function checkAuthentication (path: string, auth: unknown, c: Pick<Compil
     return
   }
   if (kind === 'ActiveDirectoryOAuth' && ('pfx' in a || String(a.credentialType).toLowerCase() === 'certificate')) {
-    c.problem(`${path}/pfx`, 'ActiveDirectoryOAuth with a certificate (pfx) is refused: only a client secret is supported')
+    c.problem(
+      `${path}/pfx`,
+      'ActiveDirectoryOAuth with a certificate (pfx) is refused: only a client secret is supported'
+    )
     return
   }
   const spec = KINDS[kind]
@@ -62,19 +68,37 @@ export interface AuthDeps {
   identity?: IdentityEndpoint
   now(): number
   /** Sends a token request (the authority of ActiveDirectoryOAuth goes through the Http target policy). */
-  fetchToken(url: string, init: { method: string; headers: Record<string, string>; body?: string }, policed: boolean):
-  Promise<{ status: number; body: unknown }>
+  fetchToken(
+    url: string,
+    init: { method: string; headers: Record<string, string>; body?: string },
+    policed: boolean
+  ): Promise<{ status: number; body: unknown }>
 }
 
 const tokens = new Map<string, { value: string; expires: number }>()
 
-async function token (key: string, deps: AuthDeps, get: () => Promise<{ status: number; body: unknown }>): Promise<string> {
+async function token (
+  key: string,
+  deps: AuthDeps,
+  get: () => Promise<{ status: number; body: unknown }>
+): Promise<string> {
   const cached = tokens.get(key)
   if (cached && cached.expires > deps.now() + 60_000) return cached.value
   const res = await get()
-  const b = (res.body ?? {}) as { access_token?: unknown; token_type?: unknown; expires_on?: unknown; expires_in?: unknown }
+  const b = (res.body ?? {}) as {
+    access_token?: unknown
+    token_type?: unknown
+    expires_on?: unknown
+    expires_in?: unknown
+  }
   if (res.status !== 200 || typeof b.access_token !== 'string') {
-    throw new ActionFailure('AuthenticationFailed', `The token request answered ${res.status}.`, undefined, undefined, res.status >= 500)
+    throw new ActionFailure(
+      'AuthenticationFailed',
+      `The token request answered ${res.status}.`,
+      undefined,
+      undefined,
+      res.status >= 500
+    )
   }
   const expires =
     b.expires_on !== undefined ? Number(b.expires_on) * 1000 : deps.now() + Number(b.expires_in ?? 300) * 1000
@@ -100,7 +124,8 @@ export async function authorization (auth: unknown, deps: AuthDeps): Promise<str
       if (!id) {
         throw new ActionFailure(
           'ManagedIdentityNotAvailable',
-          'ManagedServiceIdentity needs the host\'s identity endpoint (IDENTITY_ENDPOINT and IDENTITY_HEADER), which is not set.'
+          "ManagedServiceIdentity needs the host's identity endpoint (IDENTITY_ENDPOINT and IDENTITY_HEADER), " +
+            'which is not set.'
         )
       }
       const audience = a.audience ?? 'https://management.azure.com/'
@@ -122,7 +147,11 @@ export async function authorization (auth: unknown, deps: AuthDeps): Promise<str
         resource: a.audience,
       }).toString()
       return token(`aad|${url}|${a.clientId}|${a.audience}`, deps, () =>
-        deps.fetchToken(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, true)
+        deps.fetchToken(
+          url,
+          { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
+          true
+        )
       )
     }
   }

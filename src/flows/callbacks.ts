@@ -57,7 +57,8 @@ export class CallbackKeys {
     this.keys(flowId)
     this.store.tx(() =>
       this.store.run(
-        `UPDATE flow_keys SET ${keyType === 'Primary' ? 'primary_key' : 'secondary_key'} = ?, updated = ? WHERE flow_id = ?`,
+        `UPDATE flow_keys SET ${keyType === 'Primary' ? 'primary_key' : 'secondary_key'} = ?, updated = ?
+        WHERE flow_id = ?`,
         newKey(),
         this.store.now(),
         flowId

@@ -20,7 +20,10 @@ export function compileCondition (
     return t ? { t: 'template', v: t } : undefined
   }
   if (!v || typeof v !== 'object' || Array.isArray(v) || Object.keys(v).length !== 1) {
-    problem(path, "must be an expression string or an object with one key such as 'and', 'or', 'not' or a function name")
+    problem(
+      path,
+      "must be an expression string or an object with one key such as 'and', 'or', 'not' or a function name"
+    )
     return undefined
   }
   const [[key, arg]] = Object.entries(v)

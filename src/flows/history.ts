@@ -97,8 +97,10 @@ export class RunHistory {
   /** Runs of a flow waiting to start (for its trigger's maximumWaitingRuns). */
   waiting (flowId: string): number {
     return (
-      this.store.get<{ n: number }>("SELECT count(*) AS n FROM flow_runs WHERE flow_id = ? AND status = 'Queued'", flowId)
-        ?.n ?? 0
+      this.store.get<{ n: number }>(
+        "SELECT count(*) AS n FROM flow_runs WHERE flow_id = ? AND status = 'Queued'",
+        flowId
+      )?.n ?? 0
     )
   }
 
@@ -220,7 +222,14 @@ export class RunHistory {
 
   list (
     flowId: string,
-    q: { status?: string; max: number; cursor?: string; trackedName?: string; trackedValue?: string; clientTrackingId?: string }
+    q: {
+      status?: string
+      max: number
+      cursor?: string
+      trackedName?: string
+      trackedValue?: string
+      clientTrackingId?: string
+    }
   ): Page<FlowRun> {
     const before = decodeCursor(q.cursor, ['number'])
     const where: string[] = []

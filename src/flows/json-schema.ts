@@ -13,8 +13,9 @@ function normalise (s: unknown): unknown {
   if (!s || typeof s !== 'object') return s
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(s)) {
-    if (k === 'type') out[k] = Array.isArray(v) ? v.map(x => String(x).toLowerCase()) : typeof v === 'string' ? v.toLowerCase() : v
-    else if (k === 'properties' && v && typeof v === 'object' && !Array.isArray(v)) {
+    if (k === 'type') {
+      out[k] = Array.isArray(v) ? v.map(x => String(x).toLowerCase()) : typeof v === 'string' ? v.toLowerCase() : v
+    } else if (k === 'properties' && v && typeof v === 'object' && !Array.isArray(v)) {
       out[k] = Object.fromEntries(Object.entries(v).map(([p, x]) => [p, normalise(x)]))
     } else if (k === '$schema' || k === 'id' || k === '$id') continue
     else out[k] = normalise(v)

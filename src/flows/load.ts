@@ -97,7 +97,8 @@ function schemaProblems (errors: ErrorObject[], prefix = ''): FlowProblem[] {
     if (e.keyword === 'enum') message += `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
     if (e.keyword === 'additionalProperties') {
       const name = (e.params as { additionalProperty: string }).additionalProperty
-      message = `unknown property '${name}'${name === 'retryPolicy' ? ' (Logic Apps puts it in inputs.retryPolicy)' : ''}`
+      const hint = name === 'retryPolicy' ? ' (Logic Apps puts it in inputs.retryPolicy)' : ''
+      message = `unknown property '${name}'${hint}`
     }
     let path = prefix + e.instancePath
     // A missing property is reported where it belongs, so the path is the one to add.
@@ -187,8 +188,12 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     }
     if (r.timeZone !== undefined) {
       const zone = ianaZone(String(r.timeZone))
-      if (!zone) problem(`${path}/timeZone`, `'${String(r.timeZone)}' is not a Windows time zone name (such as 'Pacific Standard Time')`)
-      else {
+      if (!zone) {
+        problem(
+          `${path}/timeZone`,
+          `'${String(r.timeZone)}' is not a Windows time zone name (such as 'Pacific Standard Time')`
+        )
+      } else {
         out.zone = zone
         out.timeZone = String(r.timeZone)
       }
@@ -198,7 +203,9 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       const list = (k: string, min: number, max: number): number[] | undefined => {
         if (s[k] === undefined) return undefined
         const values = (Array.isArray(s[k]) ? s[k] : String(s[k]).split(',')) as unknown[]
-        const nums = values.map(x => (k === 'weekDays' ? WEEKDAYS.findIndex(d => d.toLowerCase() === String(x).trim().toLowerCase()) : Number(x)))
+        const nums = values.map(x =>
+          k === 'weekDays' ? WEEKDAYS.findIndex(d => d.toLowerCase() === String(x).trim().toLowerCase()) : Number(x)
+        )
         if (nums.some(n => !Number.isInteger(n) || n < min || n > max)) {
           problem(
             `${path}/schedule/${k}`,
@@ -214,8 +221,12 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
         weekDays: list('weekDays', 0, 6),
         monthDays: list('monthDays', -1, 31),
       }
-      if (schedule.weekDays && frequency !== 'Week') problem(`${path}/schedule/weekDays`, 'applies only when frequency is Week')
-      if (schedule.monthDays && frequency !== 'Month') problem(`${path}/schedule/monthDays`, 'applies only when frequency is Month')
+      if (schedule.weekDays && frequency !== 'Week') {
+        problem(`${path}/schedule/weekDays`, 'applies only when frequency is Week')
+      }
+      if (schedule.monthDays && frequency !== 'Month') {
+        problem(`${path}/schedule/monthDays`, 'applies only when frequency is Month')
+      }
       if ((schedule.hours || schedule.minutes) && !['Day', 'Week', 'Month'].includes(frequency)) {
         problem(`${path}/schedule`, 'hours and minutes apply only when frequency is Day, Week or Month')
       }
@@ -229,10 +240,19 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     const r = isObject(inputs) ? inputs.retryPolicy : undefined
     if (r === undefined) return kind.retries ? DEFAULT_RETRY : NO_RETRY
     if (!shape(`${path}/inputs/retryPolicy`, RetryPolicy, r)) return NO_RETRY
-    const p = r as { type: string; count?: number; interval?: string; minimumInterval?: string; maximumInterval?: string }
+    const p = r as {
+      type: string
+      count?: number
+      interval?: string
+      minimumInterval?: string
+      maximumInterval?: string
+    }
     if (p.type === 'none') return NO_RETRY
-    const ms = (v: string | undefined, fallback: number): number => (v === undefined ? fallback : (parseDuration(v) ?? fallback))
-    if (p.type === 'fixed' && !p.interval) problem(`${path}/inputs/retryPolicy/interval`, 'a fixed retry policy needs an interval')
+    const ms = (v: string | undefined, fallback: number): number =>
+      v === undefined ? fallback : (parseDuration(v) ?? fallback)
+    if (p.type === 'fixed' && !p.interval) {
+      problem(`${path}/inputs/retryPolicy/interval`, 'a fixed retry policy needs an interval')
+    }
     const intervalMs = ms(p.interval, DEFAULT_RETRY.intervalMs)
     return {
       type: p.type as Retry['type'],
@@ -243,7 +263,12 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     }
   }
 
-  const action = (at: string, name: string, raw: unknown, ctx: { inLoop: boolean; topLevel: boolean }): Step | undefined => {
+  const action = (
+    at: string,
+    name: string,
+    raw: unknown,
+    ctx: { inLoop: boolean; topLevel: boolean }
+  ): Step | undefined => {
     if (!isObject(raw)) {
       problem(at, 'must be an object')
       return undefined
@@ -273,7 +298,11 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     }
     const own = kind.properties?.(Type.Unknown()) ?? {}
     const common = { ...ActionCommon }
-    shape(at, objectOf({ ...common, ...own }, ['type', ...(kind.required ?? []), ...(kind.inputsRequired ? ['inputs'] : [])]), a)
+    shape(
+      at,
+      objectOf({ ...common, ...own }, ['type', ...(kind.required ?? []), ...(kind.inputsRequired ? ['inputs'] : [])]),
+      a
+    )
     if (a.inputs !== undefined) {
       if (!kind.inputs) problem(`${at}/inputs`, `a ${found.name} action takes no inputs`)
       else if (!(typeof a.inputs === 'string' && a.inputs.startsWith('@') && kind.type === 'Compose')) {
@@ -293,12 +322,15 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       if (!known) {
         problem(
           `${at}/operationOptions`,
-          `'${o}' does not apply to a ${found.name} action${kind.operationOptions ? ` (it takes: ${kind.operationOptions.join(', ')})` : ''}`
+          `'${o}' does not apply to a ${found.name} action` +
+            (kind.operationOptions ? ` (it takes: ${kind.operationOptions.join(', ')})` : '')
         )
       } else options.add(known.toLowerCase())
     }
     const limit = isObject(a.limit) ? a.limit : {}
-    if ('count' in limit && !kind.limit?.includes('count')) problem(`${at}/limit/count`, `limit.count applies to Until, not ${found.name}`)
+    if ('count' in limit && !kind.limit?.includes('count')) {
+      problem(`${at}/limit/count`, `limit.count applies to Until, not ${found.name}`)
+    }
     // A Compose's inputs are data, whatever their keys; elsewhere a retry policy belongs to kinds that call out.
     if (isObject(a.inputs) && 'retryPolicy' in a.inputs && !kind.retries && kind.type !== 'Compose') {
       problem(`${at}/inputs/retryPolicy`, `a ${found.name} action does not call out, so it has no retry policy`)
@@ -319,11 +351,14 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     const min = (rc.paginationPolicy as { minimumItemCount?: number } | undefined)?.minimumItemCount
     if (min !== undefined) step.minimumItemCount = min
     // A loop's limit.timeout bounds its repetitions (the kind keeps it); elsewhere it bounds the action.
-    if (typeof limit.timeout === 'string' && !kind.limit?.includes('count')) step.timeoutMs = parseDuration(limit.timeout)
+    if (typeof limit.timeout === 'string' && !kind.limit?.includes('count')) {
+      step.timeoutMs = parseDuration(limit.timeout)
+    }
     if (a.inputs !== undefined && kind.inputs) {
-      const evaluated = isObject(a.inputs) && kind.type !== 'Compose'
-        ? (kind.evaluated ?? (({ retryPolicy: _r, ...rest }: Record<string, unknown>) => rest))(a.inputs)
-        : a.inputs
+      const evaluated =
+        isObject(a.inputs) && kind.type !== 'Compose'
+          ? (kind.evaluated ?? (({ retryPolicy: _r, ...rest }: Record<string, unknown>) => rest))(a.inputs)
+          : a.inputs
       const t = template(`${at}/inputs`, evaluated)
       if (t) step.inputs = t
     }
@@ -333,13 +368,20 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     }
     const sr = rc.staticResult as { name?: string; staticResultOptions?: string } | undefined
     if (sr && sr.staticResultOptions !== 'Disabled') {
-      const results = (definition.staticResults ?? {}) as Record<string, { status: string; outputs?: unknown; error?: unknown }>
+      const results = (definition.staticResults ?? {}) as Record<
+        string,
+        { status: string; outputs?: unknown; error?: unknown }
+      >
       const found = sr.name ? results[sr.name] : undefined
-      if (!found) problem(`${at}/runtimeConfiguration/staticResult/name`, `definition.staticResults has no '${sr.name}'`)
-      else {
+      if (!found) {
+        problem(`${at}/runtimeConfiguration/staticResult/name`, `definition.staticResults has no '${sr.name}'`)
+      } else {
         const status = canonicalStatus(found.status) as RunStatus
         if (!['Succeeded', 'Failed', 'Skipped', 'TimedOut'].includes(status)) {
-          problem(`/definition/staticResults/${ptr(String(sr.name))}/status`, 'must be Succeeded, Failed, Skipped or TimedOut')
+          problem(
+            `/definition/staticResults/${ptr(String(sr.name))}/status`,
+            'must be Succeeded, Failed, Skipped or TimedOut'
+          )
         }
         const e = found.error as { code?: unknown; message?: unknown } | undefined
         step.staticResult = {
@@ -390,7 +432,9 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       const at = `${path}/${ptr(name)}`
       if (name.length < 1 || name.length > 80) problem(at, 'an action name has 1 to 80 characters')
       const seen = names.get(name.toLowerCase())
-      if (seen) problem(at, `the action name '${name}' is used twice (also at ${seen}); names are unique across the flow`)
+      if (seen) {
+        problem(at, `the action name '${name}' is used twice (also at ${seen}); names are unique across the flow`)
+      }
       names.set(name.toLowerCase(), at)
       const step = action(at, name, raw, ctx)
       if (step) out.push(step)
@@ -426,7 +470,9 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       .filter((x): x is Template => !!x)
     const options = new Set<string>()
     for (const o of optionList(t.operationOptions)) {
-      const known = [...TRIGGER_OPTIONS, ...(kind.operationOptions ?? [])].find(x => x.toLowerCase() === o.toLowerCase())
+      const known = [...TRIGGER_OPTIONS, ...(kind.operationOptions ?? [])].find(
+        x => x.toLowerCase() === o.toLowerCase()
+      )
       if (!known) problem(`${tPath}/operationOptions`, `'${o}' does not apply to a ${tFound.name} trigger`)
       else options.add(known.toLowerCase())
     }
@@ -440,7 +486,8 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     const data = kind.compile(t, { catalog, problem, template, recurrence }, tPath)
     const splitOn = typeof t.splitOn === 'string' ? template(`${tPath}/splitOn`, t.splitOn) : undefined
     const tracking = (t.correlation as { clientTrackingId?: string } | undefined)?.clientTrackingId
-    const clientTrackingId = tracking !== undefined ? template(`${tPath}/correlation/clientTrackingId`, tracking) : undefined
+    const clientTrackingId =
+      tracking !== undefined ? template(`${tPath}/correlation/clientTrackingId`, tracking) : undefined
     if (data) {
       trigger = {
         name: triggerName,
@@ -453,7 +500,12 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
         ...(splitOn ? { splitOn } : {}),
         ...(clientTrackingId ? { clientTrackingId } : {}),
         ...(runs !== undefined || conc?.maximumWaitingRuns !== undefined
-          ? { concurrency: { runs: runs ?? 100, maximumWaitingRuns: conc?.maximumWaitingRuns ?? Math.min(100, 10 + (runs ?? 100)) } }
+          ? {
+              concurrency: {
+                runs: runs ?? 100,
+                maximumWaitingRuns: conc?.maximumWaitingRuns ?? Math.min(100, 10 + (runs ?? 100)),
+              },
+            }
           : {}),
       }
     }
@@ -491,7 +543,10 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       if (kind === 'action' && !names.has(lower)) {
         problem(path, `${call.name}('${first.v}'): there is no action named '${first.v}'`)
       }
-      if (kind === 'loop' && !(inside.has(lower) && (call.name.toLowerCase() !== 'items' || loops.get(lower) === 'foreach'))) {
+      if (
+        kind === 'loop' &&
+        !(inside.has(lower) && (call.name.toLowerCase() !== 'items' || loops.get(lower) === 'foreach'))
+      ) {
         problem(path, `${call.name}('${first.v}'): not inside a Foreach named '${first.v}'`)
       }
       if (kind === 'variable' && !variables.has(lower)) {
@@ -519,7 +574,9 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
 
 /** runAfter must not loop: Kahn's algorithm over one scope. */
 function cycles (path: string, steps: Step[], problem: (p: string, m: string) => void): void {
-  const pending = new Map(steps.map(s => [s.name, Object.keys(s.runAfter).filter(d => steps.some(x => x.name === d)).length]))
+  const pending = new Map(
+    steps.map(s => [s.name, Object.keys(s.runAfter).filter(d => steps.some(x => x.name === d)).length])
+  )
   const ready = steps.filter(s => pending.get(s.name) === 0).map(s => s.name)
   let seen = 0
   while (ready.length > 0) {
@@ -556,7 +613,10 @@ export function loadFlowFile (file: string, catalog: OperationCatalog): Compiled
 }
 
 /** Every flows/*.json, compiled; problems of all files together. */
-export function loadFlowDir (dir: string, catalog: OperationCatalog): { flows: CompiledFlow[]; errors: FlowLoadError[] } {
+export function loadFlowDir (
+  dir: string,
+  catalog: OperationCatalog
+): { flows: CompiledFlow[]; errors: FlowLoadError[] } {
   const flows: CompiledFlow[] = []
   const errors: FlowLoadError[] = []
   let files: string[]

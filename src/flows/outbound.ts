@@ -55,9 +55,13 @@ export async function send (req: HttpRequest, opts: OutboundOptions, deps: Outbo
   } catch {
     throw new ActionFailure('InvalidUri', `'${String(req.uri)}' is not an absolute http or https URL.`)
   }
-  for (const [k, v] of Object.entries((req.queries ?? {}) as Record<string, unknown>)) uri.searchParams.set(k, String(v))
+  for (const [k, v] of Object.entries((req.queries ?? {}) as Record<string, unknown>)) {
+    uri.searchParams.set(k, String(v))
+  }
   const headers: Record<string, string> = { ...(opts.workflowHeaders ?? {}) }
-  for (const [k, v] of Object.entries((req.headers ?? {}) as Record<string, unknown>)) headers[k.toLowerCase()] = String(v)
+  for (const [k, v] of Object.entries((req.headers ?? {}) as Record<string, unknown>)) {
+    headers[k.toLowerCase()] = String(v)
+  }
   if (req.cookie !== undefined && req.cookie !== null) headers.cookie = String(req.cookie)
   const auth = await authorization(req.authentication, {
     now: deps.now,
@@ -73,19 +77,37 @@ export async function send (req: HttpRequest, opts: OutboundOptions, deps: Outbo
   const method = String(req.method).toUpperCase()
   const body = req.body === undefined || req.body === null ? undefined : text(req.body)
   if (body !== undefined && typeof req.body !== 'string') headers['content-type'] ??= 'application/json'
-  const call = async (url: string, m: string, h: Record<string, string>, b?: string | Uint8Array): Promise<Response> => {
+  const call = async (
+    url: string,
+    m: string,
+    h: Record<string, string>,
+    b?: string | Uint8Array
+  ): Promise<Response> => {
     police(url, deps)
     try {
-      return await fetch(url, { method: m, headers: h, redirect: 'manual', signal: deps.signal, ...(b !== undefined ? { body: typeof b === 'string' ? b : new Uint8Array(b) } : {}) })
+      return await fetch(url, {
+        method: m,
+        headers: h,
+        redirect: 'manual',
+        signal: deps.signal,
+        ...(b !== undefined ? { body: typeof b === 'string' ? b : new Uint8Array(b) } : {}),
+      })
     } catch (err) {
       if (deps.signal.aborted) throw err
-      throw new ActionFailure('ServiceUnavailable', `The request to ${new URL(url).origin} failed: ${(err as Error).message}`, undefined, undefined, true)
+      throw new ActionFailure(
+        'ServiceUnavailable',
+        `The request to ${new URL(url).origin} failed: ${(err as Error).message}`,
+        undefined,
+        undefined,
+        true
+      )
     }
   }
 
   let reply: OperationReply
-  if (opts.chunked && body !== undefined && method !== 'GET') reply = await upload(uri.toString(), method, headers, body, call)
-  else if (opts.chunked && method === 'GET') reply = await download(uri.toString(), headers, call)
+  if (opts.chunked && body !== undefined && method !== 'GET') {
+    reply = await upload(uri.toString(), method, headers, body, call)
+  } else if (opts.chunked && method === 'GET') reply = await download(uri.toString(), headers, call)
   else reply = await parse(await call(uri.toString(), method, headers, body))
 
   if (opts.asyncPattern) reply = await poll(reply, uri.toString(), headers, call, deps)
@@ -100,7 +122,12 @@ function police (url: string, deps: OutboundDeps): void {
   if (refusal) throw new ActionFailure('HttpTargetNotAllowed', refusal)
 }
 
-type Call = (url: string, method: string, headers: Record<string, string>, body?: string | Uint8Array) => Promise<Response>
+type Call = (
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string | Uint8Array
+) => Promise<Response>
 
 /** 202 + Location: GET the location (after Retry-After) until the answer is no longer 202. */
 async function poll (
@@ -154,7 +181,13 @@ async function download (url: string, headers: Record<string, string>, call: Cal
 }
 
 /** Chunked upload (Logic Apps' protocol): an empty request announcing the length, then PATCHes to Location. */
-async function upload (url: string, method: string, headers: Record<string, string>, body: string, call: Call): Promise<OperationReply> {
+async function upload (
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string,
+  call: Call
+): Promise<OperationReply> {
   const content = Buffer.from(body)
   const start = await call(url, method, {
     ...headers,
@@ -169,12 +202,17 @@ async function upload (url: string, method: string, headers: Record<string, stri
   let reply: OperationReply | undefined
   for (let from = 0; from < content.length; from += size) {
     const chunk = content.subarray(from, Math.min(content.length, from + size))
-    const res = await call(target, 'PATCH', {
-      ...(headers['content-type'] ? { 'content-type': headers['content-type'] } : {}),
-      ...(headers.authorization ? { authorization: headers.authorization } : {}),
-      'content-range': `bytes ${from}-${from + chunk.length - 1}/${content.length}`,
-      'x-ms-content-length': String(content.length),
-    }, chunk)
+    const res = await call(
+      target,
+      'PATCH',
+      {
+        ...(headers['content-type'] ? { 'content-type': headers['content-type'] } : {}),
+        ...(headers.authorization ? { authorization: headers.authorization } : {}),
+        'content-range': `bytes ${from}-${from + chunk.length - 1}/${content.length}`,
+        'x-ms-content-length': String(content.length),
+      },
+      chunk
+    )
     reply = await parse(res)
     if (res.status >= 300) return reply
   }
@@ -182,7 +220,12 @@ async function upload (url: string, method: string, headers: Record<string, stri
 }
 
 /** paginationPolicy: follow nextLink / @odata.nextLink in the body, or Link rel="next", merging the value arrays. */
-async function paginate (first: OperationReply, min: number, headers: Record<string, string>, call: Call): Promise<OperationReply> {
+async function paginate (
+  first: OperationReply,
+  min: number,
+  headers: Record<string, string>,
+  call: Call
+): Promise<OperationReply> {
   const listOf = (b: unknown): { key: string; items: unknown[] } | undefined => {
     const o = (b ?? {}) as Record<string, unknown>
     for (const key of ['value', 'items']) if (Array.isArray(o[key])) return { key, items: o[key] as unknown[] }

@@ -61,7 +61,13 @@ export function nextOccurrence (r: Recurrence, now: number, since: number): numb
   return next === undefined || (end !== undefined && next > end) ? undefined : next
 }
 
-function simple (r: Recurrence, now: number, start: number | undefined, since: number, zone: string | undefined): number {
+function simple (
+  r: Recurrence,
+  now: number,
+  start: number | undefined,
+  since: number,
+  zone: string | undefined
+): number {
   if (start === undefined) {
     let t = addToTime(new Date(since), r.interval, r.frequency).getTime()
     while (t <= now) t = addToTime(new Date(t), r.interval, r.frequency).getTime()

@@ -223,7 +223,11 @@ export class RunExecutor implements RunServices {
       }),
       listCallbackUrl: () => {
         const url = this.actionCallback ?? this.deps.callbackUrl?.()
-        if (!url) throw new TemplateError("listCallbackUrl(): this flow's trigger has no callback URL (Request or HttpWebhook).")
+        if (!url) {
+          throw new TemplateError(
+            "listCallbackUrl(): this flow's trigger has no callback URL (Request or HttpWebhook)."
+          )
+        }
         return url
       },
     }
@@ -236,13 +240,17 @@ export class RunExecutor implements RunServices {
       if (this.vars.has(name.toLowerCase())) {
         throw new ActionFailure('InvalidVariable', `The variable '${name}' is already initialized.`)
       }
-      if (!VAR_TYPES[type](value)) throw new ActionFailure('InvalidVariable', `The value of '${name}' is not of type ${type}.`)
+      if (!VAR_TYPES[type](value)) {
+        throw new ActionFailure('InvalidVariable', `The value of '${name}' is not of type ${type}.`)
+      }
       this.vars.set(name.toLowerCase(), { name, type, value })
     },
     set: (name, value) => {
       const v = this.vars.get(name.toLowerCase())
       if (!v) throw new ActionFailure('InvalidVariable', `The variable '${name}' has not been initialized.`)
-      if (!VAR_TYPES[v.type](value)) throw new ActionFailure('InvalidVariable', `The value is not of the variable's type ${v.type}.`)
+      if (!VAR_TYPES[v.type](value)) {
+        throw new ActionFailure('InvalidVariable', `The value is not of the variable's type ${v.type}.`)
+      }
       v.value = value
     },
   }
@@ -364,7 +372,8 @@ export class RunExecutor implements RunServices {
       const st = status.get(step.name)
       if (st !== 'Failed' && st !== 'TimedOut') continue
       const handled = steps.some(
-        o => o.runAfter[step.name]?.includes(st) && status.get(o.name) !== 'Skipped' && status.get(o.name) !== 'Cancelled'
+        o =>
+          o.runAfter[step.name]?.includes(st) && status.get(o.name) !== 'Skipped' && status.get(o.name) !== 'Cancelled'
       )
       if (!handled) return step.name
     }
@@ -481,7 +490,13 @@ export class RunExecutor implements RunServices {
           const failure =
             err instanceof ActionFailure
               ? err
-              : new ActionFailure('ActionFailed', (err as Error).message, undefined, undefined, !this.abort.signal.aborted)
+              : new ActionFailure(
+                'ActionFailed',
+                (err as Error).message,
+                undefined,
+                undefined,
+                !this.abort.signal.aborted
+              )
           const delay = this.retryDelay(s, attempts, failure)
           if (delay === undefined || this.stopped) {
             return done('Failed', {

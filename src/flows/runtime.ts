@@ -124,7 +124,14 @@ export class FlowRuntime {
     registry.onLocal(SOURCE, (row, e, envelope) => {
       const flow = this.flows.get(row.target_url.slice(SOURCE.length + 1))
       if (!flow) return
-      this.pending.push(...this.enqueue(flow, 'event', { headers: { 'content-type': 'application/json' }, body: JSON.parse(envelope) }, e.seq))
+      this.pending.push(
+        ...this.enqueue(
+          flow,
+          'event',
+          { headers: { 'content-type': 'application/json' }, body: JSON.parse(envelope) },
+          e.seq
+        )
+      )
     })
     store.onCommit(() => this.drain())
   }
@@ -275,7 +282,14 @@ export class FlowRuntime {
   runs (
     caller: Caller,
     id: string,
-    q: { status?: string; max: number; cursor?: string; trackedName?: string; trackedValue?: string; clientTrackingId?: string }
+    q: {
+      status?: string
+      max: number
+      cursor?: string
+      trackedName?: string
+      trackedValue?: string
+      clientTrackingId?: string
+    }
   ): Page<FlowRun> {
     return this.history.list(this.visibleFlow(caller, id).id, q)
   }
@@ -343,7 +357,9 @@ export class FlowRuntime {
   }
 
   private signedPath (flowId: string, path: string): string {
-    return `${this.base()}${path}?${new URLSearchParams({ 'api-version': API_VERSION, sv: SV, sig: this.keys.sign(flowId, path, 'callback') })}`
+    const sig = this.keys.sign(flowId, path, 'callback')
+    const query = new URLSearchParams({ 'api-version': API_VERSION, sv: SV, sig })
+    return `${this.base()}${path}?${query}`
   }
 
   /** Secrets of a flow that must never reach the run history (its current callback signatures). */
@@ -363,10 +379,15 @@ export class FlowRuntime {
   async invoke (flowId: string, call: Invocation, location: (runId: string) => string): Promise<DoorReply> {
     const f = this.flows.get(flowId)
     const d = f?.trigger.data
-    if (!f || !d || (d.source !== 'request' && d.source !== 'webhook')) throw new NotFoundError('The flow was not found.')
+    if (!f || !d || (d.source !== 'request' && d.source !== 'webhook')) {
+      throw new NotFoundError('The flow was not found.')
+    }
     const owner = this.opts.ownerOf(f.owner)
     if (!owner || !this.enabled(f)) {
-      throw new WebexError(409, `The flow ${f.id} is disabled${owner ? '' : ' (its owner is unknown)'}; nothing was started.`)
+      throw new WebexError(
+        409,
+        `The flow ${f.id} is disabled${owner ? '' : ' (its owner is unknown)'}; nothing was started.`
+      )
     }
     let relativePathParameters: Record<string, string> | undefined
     if (d.source === 'request') {
@@ -389,9 +410,14 @@ export class FlowRuntime {
     }
     const limit = f.trigger.concurrency
     if (limit && this.history.waiting(f.id) >= limit.maximumWaitingRuns) {
-      throw new WebexError(429, `The flow ${f.id} already has ${limit.maximumWaitingRuns} runs waiting; retry later.`, undefined, {
-        'retry-after': '10',
-      })
+      throw new WebexError(
+        429,
+        `The flow ${f.id} already has ${limit.maximumWaitingRuns} runs waiting; retry later.`,
+        undefined,
+        {
+          'retry-after': '10',
+        }
+      )
     }
     const headers = { ...call.headers }
     if (!f.trigger.options.has('includeauthorizationheadersinoutputs')) delete headers.authorization
@@ -412,11 +438,17 @@ export class FlowRuntime {
           ...(runId ? { 'x-ms-workflow-run-id': runId } : {}),
           ...(first?.clientTrackingId ? { 'x-ms-client-tracking-id': first.clientTrackingId } : {}),
         }
-    const sync = d.source === 'request' && f.response && !f.response.asynchronous && !f.trigger.splitOn && seqs.length === 1
+    const sync =
+      d.source === 'request' && f.response && !f.response.asynchronous && !f.trigger.splitOn && seqs.length === 1
     if (!sync || !first || first.status === 'Skipped' || first.status === 'Failed') {
       this.pending.push(...seqs)
       this.drain()
-      const loc = runId && f.response?.asynchronous ? this.signedPath(f.id, `/v1/flows/${encodeURIComponent(f.id)}/runs/${runId}/response`) : runId ? location(runId) : undefined
+      const loc =
+        runId && f.response?.asynchronous
+          ? this.signedPath(f.id, `/v1/flows/${encodeURIComponent(f.id)}/runs/${runId}/response`)
+          : runId
+            ? location(runId)
+            : undefined
       return { statusCode: 202, headers: { ...workflowHeaders, ...(loc ? { location: loc } : {}) }, body: null }
     }
     const answer = new Promise<DoorReply>(resolve => {
@@ -427,7 +459,10 @@ export class FlowRuntime {
       (): DoorReply => ({
         statusCode: 504,
         headers: { location: location(runId) },
-        body: webexError(`The flow did not answer within ${(this.opts.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT) / 1000} s; the run goes on.`),
+        body: webexError(
+          `The flow did not answer within ${(this.opts.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT) / 1000} s; ` +
+            'the run goes on.'
+        ),
       }),
       () => new Promise<never>(() => {})
     )
@@ -455,7 +490,12 @@ export class FlowRuntime {
   }
 
   /** A call to an HttpWebhook action's callback URL: the waiting action gets it. */
-  deliverCallback (flowId: string, runId: string, key: string, got: { headers: Record<string, string>; body: unknown }): boolean {
+  deliverCallback (
+    flowId: string,
+    runId: string,
+    key: string,
+    got: { headers: Record<string, string>; body: unknown }
+  ): boolean {
     const hook = this.hooks.get(`${flowId}|${runId}|${key}`)
     if (!hook) return false
     this.hooks.delete(`${flowId}|${runId}|${key}`)
@@ -475,7 +515,9 @@ export class FlowRuntime {
       if (next === undefined) this.nextDue.delete(f.id)
       else this.nextDue.set(f.id, next)
       if (d.source === 'schedule') {
-        this.pending.push(...this.enqueue(f, 'recurrence', { headers: {}, body: { scheduledTime: new Date(due).toISOString() } }))
+        this.pending.push(
+          ...this.enqueue(f, 'recurrence', { headers: {}, body: { scheduledTime: new Date(due).toISOString() } })
+        )
       } else {
         this.connectWith(() => this.poll(f, d.request))
       }
@@ -549,7 +591,9 @@ export class FlowRuntime {
         let tracking: string | undefined
         if (f.trigger.clientTrackingId) {
           try {
-            const v = new RunExecutor(f, '', { ...outputs, body }, this.runnerDeps(f, 0, owner)).triggerValue(f.trigger.clientTrackingId)
+            const v = new RunExecutor(f, '', { ...outputs, body }, this.runnerDeps(f, 0, owner)).triggerValue(
+              f.trigger.clientTrackingId
+            )
             if (v !== null && v !== undefined) tracking = String(v)
           } catch {
             /* Logic Apps falls back to the run id */
@@ -652,7 +696,9 @@ export class FlowRuntime {
    * definition; a disabled one, or one whose definition changed, is unsubscribed with the request kept from then.
    */
   private async syncWebhooks (): Promise<void> {
-    const rows = this.store.all<{ flow_id: string; fingerprint: string; unsubscribe: string | null }>('SELECT * FROM flow_webhooks')
+    const rows = this.store.all<{ flow_id: string; fingerprint: string; unsubscribe: string | null }>(
+      'SELECT * FROM flow_webhooks'
+    )
     const have = new Map(rows.map(r => [r.flow_id, r]))
     for (const f of this.flows.values()) {
       const d = f.trigger.data
@@ -679,7 +725,10 @@ export class FlowRuntime {
           )
         )
       } catch (err) {
-        this.opts.log.error({ flow: f.id }, `The HttpWebhook trigger of ${f.id} could not subscribe: ${(err as Error).message}`)
+        this.opts.log.error(
+          { flow: f.id },
+          `The HttpWebhook trigger of ${f.id} could not subscribe: ${(err as Error).message}`
+        )
       }
     }
     for (const [id, row] of have) await this.unsubscribe(id, row.unsubscribe)
@@ -696,13 +745,17 @@ export class FlowRuntime {
 
   private sendOnce (req: never): Promise<OperationReply> {
     const abort = new AbortController()
-    return send(req, { asyncPattern: false, chunked: false }, {
-      httpRefusal: url => this.httpRefusal(url),
-      sleep: ms => (this.opts.sleep ?? realSleep)(ms, abort.signal),
-      now: () => this.store.clock(),
-      signal: abort.signal,
-      ...(this.opts.identity ? { identity: this.opts.identity } : {}),
-    })
+    return send(
+      req,
+      { asyncPattern: false, chunked: false },
+      {
+        httpRefusal: url => this.httpRefusal(url),
+        sleep: ms => (this.opts.sleep ?? realSleep)(ms, abort.signal),
+        now: () => this.store.clock(),
+        signal: abort.signal,
+        ...(this.opts.identity ? { identity: this.opts.identity } : {}),
+      }
+    )
   }
 
   private schedule (): void {
@@ -806,8 +859,13 @@ export class FlowRuntime {
         w.resolve(reply)
         return true
       },
-      callWorkflow: (flowId: string, triggerName: string | undefined, body: unknown, headers: Record<string, string>, asyncPattern: boolean) =>
-        this.callChild(flowId, triggerName, body, headers, asyncPattern),
+      callWorkflow: (
+        flowId: string,
+        triggerName: string | undefined,
+        body: unknown,
+        headers: Record<string, string>,
+        asyncPattern: boolean
+      ) => this.callChild(flowId, triggerName, body, headers, asyncPattern),
       webhook: (key: string) => {
         const runId = this.history.bySeq(seq)?.id ?? ''
         const path = `/v1/flows/${encodeURIComponent(f.id)}/runs/${runId}/callbacks/${encodeURIComponent(key)}`
@@ -832,7 +890,9 @@ export class FlowRuntime {
       return {
         statusCode: 404,
         headers: {},
-        body: webexError(`There is no flow '${flowId}' with a Request trigger${triggerName ? ` named '${triggerName}'` : ''}.`),
+        body: webexError(
+          `There is no flow '${flowId}' with a Request trigger${triggerName ? ` named '${triggerName}'` : ''}.`
+        ),
       }
     }
     const d = child.trigger.data
@@ -879,7 +939,9 @@ export class FlowRuntime {
       })
       return
     }
-    const meta = (row.trigger_outputs ? JSON.parse(row.trigger_outputs) : { headers: { 'content-type': 'application/json' } }) as TriggerMeta
+    const meta = (
+      row.trigger_outputs ? JSON.parse(row.trigger_outputs) : { headers: { 'content-type': 'application/json' } }
+    ) as TriggerMeta
     const runner = new RunExecutor(
       flow,
       row.id,
@@ -905,8 +967,9 @@ export class FlowRuntime {
   private httpRefusal (url: string): string | undefined {
     const origin = new URL(url).origin
     if (this.opts.httpAllow.includes(origin)) return undefined
-    return `Http actions may only call the origins in FLOWS_HTTP_ALLOW (${this.opts.httpAllow.join(', ') || 'none ' +
-      'configured'}); ${origin} is not one.`
+    return `Http actions may only call the origins in FLOWS_HTTP_ALLOW (${
+      this.opts.httpAllow.join(', ') || 'none ' + 'configured'
+    }); ${origin} is not one.`
   }
 }
 
@@ -938,4 +1001,3 @@ export function matchPath (template: string | undefined, path: string): Record<s
   if (!m) return undefined
   return Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1])]))
 }
-

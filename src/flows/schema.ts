@@ -15,17 +15,15 @@ export const objectOf = (props: Record<string, TSchema>, required: string[] = []
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] })
 
-export const RetryPolicy = objectOf(
-  {
-    type: Enum(['none', 'fixed', 'exponential'] as const),
-    count: Type.Optional(Type.Integer({ minimum: 0, maximum: 90 })),
-    interval: Type.Optional(Duration),
-    minimumInterval: Type.Optional(Duration),
-    maximumInterval: Type.Optional(Duration),
-  })
+export const RetryPolicy = objectOf({
+  type: Enum(['none', 'fixed', 'exponential'] as const),
+  count: Type.Optional(Type.Integer({ minimum: 0, maximum: 90 })),
+  interval: Type.Optional(Duration),
+  minimumInterval: Type.Optional(Duration),
+  maximumInterval: Type.Optional(Duration),
+})
 
-const SecureData = objectOf(
-  { properties: Type.Array(Enum(['inputs', 'outputs'] as const), { uniqueItems: true }) })
+const SecureData = objectOf({ properties: Type.Array(Enum(['inputs', 'outputs'] as const), { uniqueItems: true }) })
 
 /** Properties every action may have; a kind adds its own (kinds/*: `properties`, `inputs`). */
 export const ActionCommon = {
@@ -34,26 +32,20 @@ export const ActionCommon = {
   metadata: Type.Unknown(),
   runAfter: Type.Record(Type.String(), Type.Array(Enum(RUN_AFTER_STATUSES), { uniqueItems: true })),
   inputs: Type.Unknown(),
-  runtimeConfiguration: objectOf(
-    {
-      secureData: SecureData,
-      staticResult: objectOf(
-        { name: Type.String(), staticResultOptions: Enum(['Enabled', 'Disabled'] as const) }, ['name']
-      ),
-      concurrency: objectOf(
-        { repetitions: Type.Integer({ minimum: 1, maximum: 50 }) }, ['repetitions']
-      ),
-      paginationPolicy: objectOf(
-        { minimumItemCount: Type.Integer({ minimum: 1, maximum: 100_000 }) }, ['minimumItemCount']
-      ),
-      contentTransfer: objectOf(
-        { transferMode: Enum(['Chunked'] as const) }, ['transferMode']
-      ),
-    }),
+  runtimeConfiguration: objectOf({
+    secureData: SecureData,
+    staticResult: objectOf({ name: Type.String(), staticResultOptions: Enum(['Enabled', 'Disabled'] as const) }, [
+      'name',
+    ]),
+    concurrency: objectOf({ repetitions: Type.Integer({ minimum: 1, maximum: 50 }) }, ['repetitions']),
+    paginationPolicy: objectOf({ minimumItemCount: Type.Integer({ minimum: 1, maximum: 100_000 }) }, [
+      'minimumItemCount',
+    ]),
+    contentTransfer: objectOf({ transferMode: Enum(['Chunked'] as const) }, ['transferMode']),
+  }),
   operationOptions: Type.String(),
   trackedProperties: Type.Record(Type.String(), Type.Unknown()),
-  limit: objectOf(
-    { timeout: Duration, count: Type.Union([Type.Integer(), Type.String({ pattern: '^\\d+$' })]) }),
+  limit: objectOf({ timeout: Duration, count: Type.Union([Type.Integer(), Type.String({ pattern: '^\\d+$' })]) }),
 }
 
 /** Properties every trigger may have. */
@@ -64,15 +56,13 @@ export const TriggerCommon = {
   conditions: Type.Array(objectOf({ expression: Type.String({ pattern: '^@' }) })),
   splitOn: Type.String({ pattern: '^@' }),
   correlation: objectOf({ clientTrackingId: Type.String() }),
-  runtimeConfiguration: objectOf(
-    {
-      secureData: SecureData,
-      concurrency: objectOf(
-        {
-          runs: Type.Integer({ minimum: 1, maximum: 100 }),
-          maximumWaitingRuns: Type.Integer({ minimum: 1, maximum: 100 }),
-        }),
+  runtimeConfiguration: objectOf({
+    secureData: SecureData,
+    concurrency: objectOf({
+      runs: Type.Integer({ minimum: 1, maximum: 100 }),
+      maximumWaitingRuns: Type.Integer({ minimum: 1, maximum: 100 }),
     }),
+  }),
   operationOptions: Type.String(),
 }
 
@@ -83,14 +73,14 @@ export const RecurrenceSchema = objectOf(
     startTime: Type.String(),
     endTime: Type.String(),
     timeZone: Type.String(),
-    schedule: objectOf(
-      {
-        hours: Type.Unknown(),
-        minutes: Type.Unknown(),
-        weekDays: Type.Unknown(),
-        monthDays: Type.Unknown(),
-      }),
-  }, ['frequency', 'interval']
+    schedule: objectOf({
+      hours: Type.Unknown(),
+      minutes: Type.Unknown(),
+      weekDays: Type.Unknown(),
+      monthDays: Type.Unknown(),
+    }),
+  },
+  ['frequency', 'interval']
 )
 
 export const Definition = Type.Object(
@@ -120,7 +110,8 @@ export const Definition = Type.Object(
       Type.Record(
         Type.String(),
         objectOf(
-          { status: Type.String(), outputs: Type.Optional(Type.Unknown()), error: Type.Optional(Type.Unknown()) }, ['status']
+          { status: Type.String(), outputs: Type.Optional(Type.Unknown()), error: Type.Optional(Type.Unknown()) },
+          ['status']
         )
       )
     ),

@@ -51,7 +51,11 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
 
 /** The wall clock in `zone` at the instant `ms`. */
 export function wallClock (ms: number, zone: string): WallClock {
-  const parts = Object.fromEntries(format(zone).formatToParts(new Date(ms)).map(p => [p.type, p.value]))
+  const parts = Object.fromEntries(
+    format(zone)
+      .formatToParts(new Date(ms))
+      .map(p => [p.type, p.value])
+  )
   return {
     year: Number(parts.year),
     month: Number(parts.month),
@@ -63,7 +67,8 @@ export function wallClock (ms: number, zone: string): WallClock {
   }
 }
 
-const asUtc = (w: Omit<WallClock, 'weekday'>): number => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second)
+const asUtc = (w: Omit<WallClock, 'weekday'>): number =>
+  Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second)
 
 /** The zone's offset from UTC at the instant `ms`, in ms. */
 export function offsetAt (ms: number, zone: string): number {

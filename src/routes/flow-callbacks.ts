@@ -48,7 +48,8 @@ export const flowCallbackRoutes: FastifyPluginAsync<DoorOptions> = async (app, o
       const seconds = Math.max(1, Math.ceil(d.retryAfterMs / 1000))
       throw new WebexError(
         429,
-        `Too many calls to this flow: at most ${opts.rateLimit} per ${Math.round(opts.rateWindowMs / 1000)} s. Retry after ${seconds} seconds.`,
+        `Too many calls to this flow: at most ${opts.rateLimit} per ${Math.round(opts.rateWindowMs / 1000)} s. ` +
+          `Retry after ${seconds} seconds.`,
         undefined,
         { 'retry-after': String(seconds) }
       )
@@ -129,4 +130,3 @@ export const flowCallbackRoutes: FastifyPluginAsync<DoorOptions> = async (app, o
     }
   )
 }
-

@@ -73,7 +73,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
         tags,
         description:
           "Start a run now with the given trigger body (owner only: the run acts with the owner's rights). Answers " +
-            '202; follow Location for the outcome.',
+          '202; follow Location for the outcome.',
         params: FlowIdParam,
         body: RunFlowBody,
         response: {
@@ -128,7 +128,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
         tags,
         description:
           "The signed URL of a flow's Request or HttpWebhook trigger (owner only: a call to it runs with the owner's " +
-            'rights). keyType picks the key that signs it.',
+          'rights). keyType picks the key that signs it.',
         params: FlowIdParam,
         body: Type.Partial(KeyTypeBody),
         response: { 200: CallbackUrl, ...errorResponses },
@@ -146,7 +146,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
         tags,
         description:
           "Replaces one of the flow's two keys: every callback URL signed with it stops working at once (owner or " +
-            'compliance officer).',
+          'compliance officer).',
         params: FlowIdParam,
         body: KeyTypeBody,
         response: { 204: { type: 'null', description: 'Regenerated.' }, ...errorResponses },

@@ -24,7 +24,10 @@ export const Flow = Type.Object({
     {
       name: Type.String(meta({ summary: 'Trigger name', description: "The trigger's name in the definition." })),
       type: Type.String(
-        meta({ summary: 'Trigger type', description: 'ApiConnectionWebhook, Recurrence, Request, Http or HttpWebhook.' })
+        meta({
+          summary: 'Trigger type',
+          description: 'ApiConnectionWebhook, Recurrence, Request, Http or HttpWebhook.',
+        })
       ),
       method: Type.Optional(
         Type.String(meta({ summary: 'Method', description: 'Request trigger: the HTTP method it accepts.' }))
@@ -97,9 +100,7 @@ export const FlowRun = Type.Object({
     meta({ summary: 'Started by', description: 'event, recurrence, manual, request, poll, webhook or workflow.' })
   ),
   triggerName: Type.String(meta({ summary: 'Trigger', description: 'The trigger that fired.' })),
-  triggerBody: Type.Unknown(
-    meta({ summary: 'Trigger body', description: 'What triggerBody() returned in this run.' })
-  ),
+  triggerBody: Type.Unknown(meta({ summary: 'Trigger body', description: 'What triggerBody() returned in this run.' })),
   clientTrackingId: Type.Optional(
     Type.String(meta({ summary: 'Client tracking id', description: "The trigger's correlation.clientTrackingId." }))
   ),
@@ -107,12 +108,11 @@ export const FlowRun = Type.Object({
   started: Type.Optional(DateTime({ summary: 'Started', description: 'When the run started.' })),
   finished: Type.Optional(DateTime({ summary: 'Finished', description: 'When the run ended.' })),
   error: Type.Optional(ErrorInfo),
-  outputs: Type.Optional(Type.Unknown(meta({ summary: 'Outputs', description: "The definition's outputs, evaluated." }))),
+  outputs: Type.Optional(
+    Type.Unknown(meta({ summary: 'Outputs', description: "The definition's outputs, evaluated." }))
+  ),
   actions: Type.Optional(
-    Type.Array(
-      FlowRunAction,
-      meta({ summary: 'Actions', description: 'Each action run, in the order they finished.' })
-    )
+    Type.Array(FlowRunAction, meta({ summary: 'Actions', description: 'Each action run, in the order they finished.' }))
   ),
 })
 export type FlowRun = Static<typeof FlowRun>
@@ -150,16 +150,30 @@ export const ListRunsQuery = Type.Object({
   ),
   trackedName: Type.Optional(
     Type.String(
-      meta({ summary: 'Tracked property', description: 'Only runs with an action tracking this property.', visibility: 'advanced' })
+      meta({
+        summary: 'Tracked property',
+        description: 'Only runs with an action tracking this property.',
+        visibility: 'advanced',
+      })
     )
   ),
   trackedValue: Type.Optional(
     Type.String(
-      meta({ summary: 'Tracked value', description: 'With trackedName: only runs where it has this value.', visibility: 'advanced' })
+      meta({
+        summary: 'Tracked value',
+        description: 'With trackedName: only runs where it has this value.',
+        visibility: 'advanced',
+      })
     )
   ),
   clientTrackingId: Type.Optional(
-    Type.String(meta({ summary: 'Client tracking id', description: 'Only runs with this client tracking id.', visibility: 'advanced' }))
+    Type.String(
+      meta({
+        summary: 'Client tracking id',
+        description: 'Only runs with this client tracking id.',
+        visibility: 'advanced',
+      })
+    )
   ),
   max: Max('Runs per page.'),
   cursor: Cursor,
@@ -190,7 +204,7 @@ export const KeyTypeBody = Type.Object(
     keyType: Type.Unsafe<'Primary' | 'Secondary'>({
       type: 'string',
       enum: ['Primary', 'Secondary'],
-      ...meta({ summary: 'Key', description: 'Which of the flow\'s two keys.', visibility: 'important' }),
+      ...meta({ summary: 'Key', description: "Which of the flow's two keys.", visibility: 'important' }),
     }),
   },
   { additionalProperties: false }

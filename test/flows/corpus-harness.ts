@@ -5,7 +5,8 @@ import { join } from 'node:path'
 export const CORPUS = join(import.meta.dirname, '..', '..', '..', 'shared', 'conformance')
 export const corpusPresent = (): boolean => existsSync(join(CORPUS, 'flow-corpus', 'index.json'))
 
-const CONNECTOR = /^(apiconnection|openapiconnection|serviceprovider|apiconnectionwebhook|openapiconnectionwebhook|apiconnectionnotification|openapiconnectionnotification)$/i
+const CONNECTOR =
+  /^(apiconnection|openapiconnection|serviceprovider|apiconnectionwebhook|openapiconnectionwebhook|apiconnectionnotification|openapiconnectionnotification)$/i
 const isObj = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v)
 
 /**

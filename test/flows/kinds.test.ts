@@ -10,17 +10,25 @@ const compose = (inputs: unknown, runAfter: Record<string, string[]> = {}) => ({
 const out = (run: any, name: string) => run.actions.filter((a: any) => a.name === name).pop()
 
 /** A loopback HTTP server answering each request with `answer`, recording method, url, headers and body. */
-async function server (t: Tap, answer: (req: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }) => {
-  status?: number
-  headers?: Record<string, string>
-  body?: unknown
-}) {
+async function server (
+  t: Tap,
+  answer: (req: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }) => {
+    status?: number
+    headers?: Record<string, string>
+    body?: unknown
+  }
+) {
   const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = []
   const srv = http.createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', c => chunks.push(c))
     req.on('end', () => {
-      const got = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() }
+      const got = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      }
       seen.push(got)
       const a = answer(got)
       const body = a.body === undefined ? '' : typeof a.body === 'string' ? a.body : JSON.stringify(a.body)
@@ -51,8 +59,16 @@ t.test('data operations: Select, Join, Table (CSV, HTML), ParseJson, Query, Appe
           ],
         },
       },
-      Numbers: { type: 'Select', runAfter: { Vars: ['Succeeded'] }, inputs: { from: [1, 2, 3], select: { number: '@item()' } } },
-      Names: { type: 'Select', runAfter: { Vars: ['Succeeded'] }, inputs: { from: "@variables('items')", select: "@item()['Product_Name']" } },
+      Numbers: {
+        type: 'Select',
+        runAfter: { Vars: ['Succeeded'] },
+        inputs: { from: [1, 2, 3], select: { number: '@item()' } },
+      },
+      Names: {
+        type: 'Select',
+        runAfter: { Vars: ['Succeeded'] },
+        inputs: { from: "@variables('items')", select: "@item()['Product_Name']" },
+      },
       Joined: { type: 'Join', runAfter: { Numbers: ['Succeeded'] }, inputs: { from: [1, 2, 3, 4], joinWith: ',' } },
       Csv: { type: 'Table', runAfter: { Vars: ['Succeeded'] }, inputs: { format: 'CSV', from: "@variables('Items')" } },
       Html: {
@@ -70,14 +86,21 @@ t.test('data operations: Select, Join, Table (CSV, HTML), ParseJson, Query, Appe
       Parse: {
         type: 'ParseJson',
         runAfter: { Vars: ['Succeeded'] },
-        inputs: { content: '{"Member":{"Email":"sophie@contoso.com"}}', schema: { type: 'object', properties: { Member: { type: 'Object' } } } },
+        inputs: {
+          content: '{"Member":{"Email":"sophie@contoso.com"}}',
+          schema: { type: 'object', properties: { Member: { type: 'Object' } } },
+        },
       },
       Invalid: {
         type: 'ParseJson',
         runAfter: { Vars: ['Succeeded'] },
         inputs: { content: { n: 'x' }, schema: { type: 'object', properties: { n: { type: 'integer' } } } },
       },
-      Append: { type: 'AppendToStringVariable', runAfter: { Vars: ['Succeeded'] }, inputs: { name: 'TEXT', value: 'bc' } },
+      Append: {
+        type: 'AppendToStringVariable',
+        runAfter: { Vars: ['Succeeded'] },
+        inputs: { name: 'TEXT', value: 'bc' },
+      },
       Down: { type: 'DecrementVariable', runAfter: { Vars: ['Succeeded'] }, inputs: { name: 'count', value: 3 } },
       Final: {
         type: 'Compose',
@@ -94,7 +117,8 @@ t.test('data operations: Select, Join, Table (CSV, HTML), ParseJson, Query, Appe
   t.equal(out(run, 'Csv').outputs.body, 'ID,Product_Name\r\n0,Apples\r\n1,"Oranges, ""navel"""')
   t.equal(
     out(run, 'Html').outputs.body,
-    '<table><thead><tr><th>Stock_ID</th><th>Description</th></tr></thead><tbody><tr><td>0</td><td>Organic Apples</td></tr>' +
+    '<table><thead><tr><th>Stock_ID</th><th>Description</th></tr></thead><tbody>' +
+      '<tr><td>0</td><td>Organic Apples</td></tr>' +
       '<tr><td>1</td><td>Organic Oranges, &quot;navel&quot;</td></tr></tbody></table>'
   )
   t.match(out(run, 'Invalid'), { status: 'Failed', error: { code: 'ValidationFailed' } })
@@ -122,17 +146,40 @@ t.test('Until: repeats until the condition holds or limit.count; Wait until; Exp
           limit: { count: 2 },
           actions: { Again: { type: 'IncrementVariable', inputs: { name: 'n', value: 10 } } },
         },
-        WaitUntil: { type: 'Wait', runAfter: { Capped: ['Succeeded'] }, inputs: { until: { timestamp: '2026-03-01T12:30:00Z' } } },
+        WaitUntil: {
+          type: 'Wait',
+          runAfter: { Capped: ['Succeeded'] },
+          inputs: { until: { timestamp: '2026-03-01T12:30:00Z' } },
+        },
         Now: { type: 'Expression', kind: 'CurrentTime', runAfter: { WaitUntil: ['Succeeded'] }, inputs: {} },
-        Past: { type: 'Expression', kind: 'GetPastTime', runAfter: { Now: ['Succeeded'] }, inputs: { interval: 2, timeUnit: 'Day' } },
+        Past: {
+          type: 'Expression',
+          kind: 'GetPastTime',
+          runAfter: { Now: ['Succeeded'] },
+          inputs: { interval: 2, timeUnit: 'Day' },
+        },
         Converted: {
           type: 'Expression',
           kind: 'ConvertTimeZone',
           runAfter: { Now: ['Succeeded'] },
-          inputs: { baseTime: '2026-07-01T12:00:00Z', sourceTimeZone: 'UTC', destinationTimeZone: 'Pacific Standard Time', formatString: 'yyyy-MM-dd HH:mm' },
+          inputs: {
+            baseTime: '2026-07-01T12:00:00Z',
+            sourceTimeZone: 'UTC',
+            destinationTimeZone: 'Pacific Standard Time',
+            formatString: 'yyyy-MM-dd HH:mm',
+          },
         },
-        Pos: { type: 'Expression', kind: 'IndexOf', runAfter: { Now: ['Succeeded'] }, inputs: { text: 'https://graph/v1.0/me', searchText: 'v1.0' } },
-        Total: { type: 'Compose', runAfter: { Past: ['Succeeded'], Converted: ['Succeeded'], Pos: ['Succeeded'] }, inputs: "@variables('n')" },
+        Pos: {
+          type: 'Expression',
+          kind: 'IndexOf',
+          runAfter: { Now: ['Succeeded'] },
+          inputs: { text: 'https://graph/v1.0/me', searchText: 'v1.0' },
+        },
+        Total: {
+          type: 'Compose',
+          runAfter: { Past: ['Succeeded'], Converted: ['Succeeded'], Pos: ['Succeeded'] },
+          inputs: "@variables('n')",
+        },
       }),
     },
     {},
@@ -189,8 +236,16 @@ t.test('options: secureData, staticResult, trackedProperties (filterable), Seque
   t.same(out(run, 'Secret').outputs, { secured: 'Content not shown due to security configuration.' })
   t.equal(out(run, 'Uses').outputs, 'hunter2', 'later actions still see the value')
   t.same(out(run, 'Secret').trackedProperties, { customer: 'C-7' })
-  t.same(out(run, 'Mock').outputs, { statusCode: 200, body: { mocked: true } }, 'the static result stands in for the call')
-  t.same(run.actions.filter((a: any) => a.name === 'Item').map((a: any) => a.outputs), [1, 2, 3], 'Sequential keeps order')
+  t.same(
+    out(run, 'Mock').outputs,
+    { statusCode: 200, body: { mocked: true } },
+    'the static result stands in for the call'
+  )
+  t.same(
+    run.actions.filter((a: any) => a.name === 'Item').map((a: any) => a.outputs),
+    [1, 2, 3],
+    'Sequential keeps order'
+  )
   await s.runNow('opts', { customer: 'C-8' })
   const c7 = (await s.alice('GET', '/v1/flows/opts/runs?trackedName=customer&trackedValue=C-7')).body.items
   t.equal(c7.length, 1)
@@ -199,27 +254,53 @@ t.test('options: secureData, staticResult, trackedProperties (filterable), Seque
 
 t.test('Http: Basic and Raw authentication, the asynchronous pattern, pagination, ManagedServiceIdentity', async t => {
   let polls = 0
-  const api = await server(t, req => {
-    if (req.url.startsWith('/job')) return polls++ < 2 ? { status: 202, headers: { location: '/job', 'retry-after': '3' } } : { body: { done: true } }
+  type Answer = { status?: number; headers?: Record<string, string>; body?: unknown }
+  const api = await server(t, (req): Answer => {
+    if (req.url.startsWith('/job')) {
+      return polls++ < 2 ? { status: 202, headers: { location: '/job', 'retry-after': '3' } } : { body: { done: true } }
+    }
     if (req.url === '/start') return { status: 202, headers: { location: '/job' } }
     if (req.url.startsWith('/list')) {
       const page = Number(new URL(req.url, 'http://x').searchParams.get('page') ?? '1')
-      return { body: { value: [page * 10, page * 10 + 1], ...(page < 3 ? { nextLink: `${api.origin}/list?page=${page + 1}` } : {}) } }
+      return {
+        body: {
+          value: [page * 10, page * 10 + 1],
+          ...(page < 3 ? { nextLink: `${api.origin}/list?page=${page + 1}` } : {}),
+        },
+      }
     }
     return { body: { auth: req.headers.authorization ?? null } }
   })
-  const identity = await server(t, req => ({ body: { access_token: `tok-for-${new URL(req.url, 'http://x').searchParams.get('resource')}`, expires_on: '9999999999', token_type: 'Bearer' } }))
-  const get = (uri: string, extra: Record<string, unknown> = {}) => ({ type: 'Http', inputs: { method: 'GET', uri, ...extra } })
+  const identity = await server(t, req => ({
+    body: {
+      access_token: `tok-for-${new URL(req.url, 'http://x').searchParams.get('resource')}`,
+      expires_on: '9999999999',
+      token_type: 'Bearer',
+    },
+  }))
+  const get = (uri: string, extra: Record<string, unknown> = {}) => ({
+    type: 'Http',
+    inputs: { method: 'GET', uri, ...extra },
+  })
   const s = await startFlows(
     t,
     {
       calls: flowFile({
         Basic: get(`${api.origin}/who`, { authentication: { type: 'Basic', username: 'u', password: 'p' } }),
         Raw: get(`${api.origin}/who`, { authentication: { type: 'Raw', value: 'Token abc' } }),
-        Msi: get(`${api.origin}/who`, { authentication: { type: 'ManagedServiceIdentity', audience: 'https://vault.azure.net' } }),
+        Msi: get(`${api.origin}/who`, {
+          authentication: { type: 'ManagedServiceIdentity', audience: 'https://vault.azure.net' },
+        }),
         Async: { ...get(`${api.origin}/start`), runAfter: { Basic: ['Succeeded'] } },
-        Sync: { ...get(`${api.origin}/start`), runAfter: { Async: ['Succeeded'] }, operationOptions: 'DisableAsyncPattern' },
-        Pages: { ...get(`${api.origin}/list?page=1`), runtimeConfiguration: { paginationPolicy: { minimumItemCount: 5 } } },
+        Sync: {
+          ...get(`${api.origin}/start`),
+          runAfter: { Async: ['Succeeded'] },
+          operationOptions: 'DisableAsyncPattern',
+        },
+        Pages: {
+          ...get(`${api.origin}/list?page=1`),
+          runtimeConfiguration: { paginationPolicy: { minimumItemCount: 5 } },
+        },
       }),
     },
     {
@@ -243,34 +324,60 @@ t.test('Http: Basic and Raw authentication, the asynchronous pattern, pagination
   t.equal(api.seen.find(r => r.url === '/start')?.headers['x-ms-workflow-name'], 'calls', 'workflow headers go out')
 })
 
-t.test('refused at load, with the reason: code, Function, Agent, Xslt, MSI-less certificates, options a kind has not', async t => {
-  const s = await startFlows(t, {})
-  const problems = (actions: Record<string, unknown>): string[] => {
-    try {
-      compileFlow('x', 'x.json', flowFile(actions), s.flows!.catalog)
-      return []
-    } catch (err) {
-      if (err instanceof FlowLoadError) return err.problems.map(p => `${p.path}: ${p.message}`)
-      throw err
+t.test(
+  'refused at load, with the reason: code, Function, Agent, Xslt, MSI-less certificates, options a kind has not',
+  async t => {
+    const s = await startFlows(t, {})
+    const problems = (actions: Record<string, unknown>): string[] => {
+      try {
+        compileFlow('x', 'x.json', flowFile(actions), s.flows!.catalog)
+        return []
+      } catch (err) {
+        if (err instanceof FlowLoadError) return err.problems.map(p => `${p.path}: ${p.message}`)
+        throw err
+      }
     }
+    t.match(
+      problems({ A: { type: 'JavaScriptCode', inputs: { code: 'return 1' } } })[0],
+      /JavaScriptCode actions are refused: .*sandbox/
+    )
+    t.match(problems({ A: { type: 'Function', inputs: {} } })[0], /Function actions are refused/)
+    t.match(problems({ A: { type: 'Agent', inputs: {} } })[0], /Agent actions are refused/)
+    t.match(problems({ A: { type: 'xslt', inputs: {} } })[0], /Xslt actions are refused: .*integration account/)
+    t.match(
+      problems({
+        A: {
+          type: 'Http',
+          inputs: {
+            method: 'GET',
+            uri: 'https://x',
+            authentication: { type: 'ClientCertificate', pfx: 'x', password: 'y' },
+          },
+        },
+      })[0],
+      /ClientCertificate authentication is refused/
+    )
+    t.match(
+      problems({
+        A: { type: 'Compose', inputs: 1, runtimeConfiguration: { contentTransfer: { transferMode: 'Chunked' } } },
+      })[0],
+      /contentTransfer does not apply to a Compose/
+    )
+    t.match(
+      problems({ A: { type: 'Compose', inputs: 1, operationOptions: 'DisableAsyncPattern' } })[0],
+      /'DisableAsyncPattern' does not apply to a Compose/
+    )
+    t.match(problems({ A: { type: 'Compose', inputs: 1, limit: { count: 3 } } })[0], /limit.count applies to Until/)
+    t.same(
+      problems({
+        a: { type: 'compose', inputs: 1 },
+        B: { type: 'COMPOSE', inputs: "@outputs('A')", runAfter: { A: ['SUCCEEDED'] } },
+      }),
+      [],
+      'type names, runAfter statuses and action names in another case'
+    )
   }
-  t.match(problems({ A: { type: 'JavaScriptCode', inputs: { code: 'return 1' } } })[0], /JavaScriptCode actions are refused: .*sandbox/)
-  t.match(problems({ A: { type: 'Function', inputs: {} } })[0], /Function actions are refused/)
-  t.match(problems({ A: { type: 'Agent', inputs: {} } })[0], /Agent actions are refused/)
-  t.match(problems({ A: { type: 'xslt', inputs: {} } })[0], /Xslt actions are refused: .*integration account/)
-  t.match(
-    problems({ A: { type: 'Http', inputs: { method: 'GET', uri: 'https://x', authentication: { type: 'ClientCertificate', pfx: 'x', password: 'y' } } } })[0],
-    /ClientCertificate authentication is refused/
-  )
-  t.match(
-    problems({ A: { type: 'Compose', inputs: 1, runtimeConfiguration: { contentTransfer: { transferMode: 'Chunked' } } } })[0],
-    /contentTransfer does not apply to a Compose/
-  )
-  t.match(problems({ A: { type: 'Compose', inputs: 1, operationOptions: 'DisableAsyncPattern' } })[0], /'DisableAsyncPattern' does not apply to a Compose/)
-  t.match(problems({ A: { type: 'Compose', inputs: 1, limit: { count: 3 } } })[0], /limit.count applies to Until/)
-  t.same(problems({ a: { type: 'compose', inputs: 1 }, B: { type: 'COMPOSE', inputs: "@outputs('A')", runAfter: { A: ['SUCCEEDED'] } } }), [],
-    'type names, runAfter statuses and action names in another case')
-})
+)
 
 t.test('Recurrence: schedule hours/minutes/weekDays in a Windows time zone, daylight saving kept', async t => {
   const r = {
@@ -285,11 +392,28 @@ t.test('Recurrence: schedule hours/minutes/weekDays in a Windows time zone, dayl
   t.equal(new Date(nextOccurrence(r, Date.parse('2026-03-02T17:30:00Z'), 0)!).toISOString(), '2026-03-04T17:30:00.000Z')
   t.equal(new Date(nextOccurrence(r, Date.parse('2026-03-05T00:00:00Z'), 0)!).toISOString(), '2026-03-09T16:30:00.000Z')
   const daily = { frequency: 'Day' as const, interval: 1, startTime: '2026-03-07T08:00:00', zone: 'Europe/Berlin' }
-  t.equal(new Date(nextOccurrence(daily, Date.parse('2026-03-28T08:00:00Z'), 0)!).toISOString(), '2026-03-29T06:00:00.000Z',
-    'a daily 08:00 in Berlin stays at 08:00 local across the change to summer time')
-  const monthly = { frequency: 'Month' as const, interval: 1, startTime: '2026-01-01T00:00:00Z', schedule: { monthDays: [-1], hours: [23], minutes: [0] } }
-  t.equal(new Date(nextOccurrence(monthly, Date.parse('2026-02-10T00:00:00Z'), 0)!).toISOString(), '2026-02-28T23:00:00.000Z', 'the last day')
-  const ended = { frequency: 'Hour' as const, interval: 1, startTime: '2026-01-01T00:00:00Z', endTime: '2026-01-01T03:00:00Z' }
+  t.equal(
+    new Date(nextOccurrence(daily, Date.parse('2026-03-28T08:00:00Z'), 0)!).toISOString(),
+    '2026-03-29T06:00:00.000Z',
+    'a daily 08:00 in Berlin stays at 08:00 local across the change to summer time'
+  )
+  const monthly = {
+    frequency: 'Month' as const,
+    interval: 1,
+    startTime: '2026-01-01T00:00:00Z',
+    schedule: { monthDays: [-1], hours: [23], minutes: [0] },
+  }
+  t.equal(
+    new Date(nextOccurrence(monthly, Date.parse('2026-02-10T00:00:00Z'), 0)!).toISOString(),
+    '2026-02-28T23:00:00.000Z',
+    'the last day'
+  )
+  const ended = {
+    frequency: 'Hour' as const,
+    interval: 1,
+    startTime: '2026-01-01T00:00:00Z',
+    endTime: '2026-01-01T03:00:00Z',
+  }
   t.equal(nextOccurrence(ended, Date.parse('2026-01-01T03:00:00Z'), 0), undefined, 'nothing after endTime')
 })
 
@@ -305,13 +429,24 @@ t.test('trigger concurrency: runs 1 executes one run at a time, in order', async
       one: {
         owner: 'alice@example.com',
         definition: {
-          triggers: { manual: { type: 'Request', kind: 'Http', runtimeConfiguration: { concurrency: { runs: 1, maximumWaitingRuns: 1 } } } },
+          triggers: {
+            manual: {
+              type: 'Request',
+              kind: 'Http',
+              runtimeConfiguration: { concurrency: { runs: 1, maximumWaitingRuns: 1 } },
+            },
+          },
           actions: { Hold: { type: 'Wait', inputs: { interval: { count: 1, unit: 'Minute' } } } },
         },
       },
     },
     {},
-    { flowSleep: async () => { waits++; await gate } }
+    {
+      flowSleep: async () => {
+        waits++
+        await gate
+      },
+    }
   )
   const url = (await s.alice('POST', '/v1/flows/one/listCallbackUrl', {})).body.value
   t.equal((await fetch(url, { method: 'POST' })).status, 202)
@@ -323,7 +458,14 @@ t.test('trigger concurrency: runs 1 executes one run at a time, in order', async
   release()
   await s.flows!.idle()
   t.equal(waits, 2)
-  t.same(statuses(await s.alice('GET', `/v1/flows/one/runs/${(await s.alice('GET', '/v1/flows/one/runs')).body.items[0].id}`).then(r => r.body)), { Hold: 'Succeeded' })
+  t.same(
+    statuses(
+      await s
+        .alice('GET', `/v1/flows/one/runs/${(await s.alice('GET', '/v1/flows/one/runs')).body.items[0].id}`)
+        .then(r => r.body)
+    ),
+    { Hold: 'Succeeded' }
+  )
 })
 
 t.test('compose helper kept', async t => {

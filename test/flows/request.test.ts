@@ -44,7 +44,10 @@ t.test('Request + Response: the caller gets the Response; triggerBody, headers, 
     ),
   })
   const url = await callbackUrl(s, 'hello')
-  t.match(url, /\/v1\/flows\/hello\/triggers\/manual\/paths\/invoke\/customers\/\{id\}\?api-version=2016-10-01&sp=.*&sv=1\.0&sig=/)
+  t.match(
+    url,
+    /\/v1\/flows\/hello\/triggers\/manual\/paths\/invoke\/customers\/\{id\}\?api-version=2016-10-01&sp=.*&sv=1\.0&sig=/
+  )
   const u = new URL(url.replace('%7Bid%7D', '42').replace('{id}', '42'))
   u.searchParams.set('mode', 'fast')
   const res = await fetch(u, {
@@ -126,7 +129,10 @@ t.test('a 202 carries the run location; splitOn starts one run per element, and 
   const s = await startFlows(t, {
     split: flow(
       { Respond: { type: 'Response', inputs: { statusCode: 200, body: '@triggerBody()' } } },
-      requestTrigger({}, { splitOn: "@triggerBody()?['rows']", correlation: { clientTrackingId: "@triggerBody()['id']" } })
+      requestTrigger(
+        {},
+        { splitOn: "@triggerBody()?['rows']", correlation: { clientTrackingId: "@triggerBody()['id']" } }
+      )
     ),
   })
   const res = await fetch(await callbackUrl(s, 'split'), {
@@ -152,7 +158,13 @@ t.test('Workflow calls a child flow and gets its Response; a run without a Respo
     parent: flow({
       Call: {
         type: 'Workflow',
-        inputs: { host: { triggerName: 'manual', workflow: { id: '/subscriptions/x/providers/Microsoft.Logic/workflows/child' } }, body: { n: 21 } },
+        inputs: {
+          host: {
+            triggerName: 'manual',
+            workflow: { id: '/subscriptions/x/providers/Microsoft.Logic/workflows/child' },
+          },
+          body: { n: 21 },
+        },
       },
       Show: { type: 'Compose', runAfter: { Call: ['Succeeded'] }, inputs: "@body('Call')?['doubled']" },
     }),

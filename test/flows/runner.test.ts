@@ -456,10 +456,6 @@ t.test(
     }
     t.same(await notes('apolloOnly'), [DEMO_IDS.apollo])
     t.same(await notes('directOnly'), ['direct'])
-    t.same(
-      await notes('davesView', client(s.url, DEMO.tokens.dave)),
-      [DEMO_IDS.finance],
-      'Dave is only in Finance Q4'
-    )
+    t.same(await notes('davesView', client(s.url, DEMO.tokens.dave)), [DEMO_IDS.finance], 'Dave is only in Finance Q4')
   }
 )

@@ -74,7 +74,8 @@ const TRIGGERS = byName(TRIGGER_KINDS)
 const REFUSED_BY_NAME = new Map(REFUSED.map(r => [r.type.toLowerCase(), r]))
 
 /** Type names match ignoring case, as Logic Apps matches them; the canonical spelling comes back too. */
-export const actionKind = (type: string): { kind: ActionKind; name: string } | undefined => ACTIONS.get(type.toLowerCase())
+export const actionKind = (type: string): { kind: ActionKind; name: string } | undefined =>
+  ACTIONS.get(type.toLowerCase())
 export const triggerKind = (type: string): { kind: TriggerKind; name: string } | undefined =>
   TRIGGERS.get(type.toLowerCase())
 export const refusedKind = (type: string): RefusedKind | undefined => REFUSED_BY_NAME.get(type.toLowerCase())

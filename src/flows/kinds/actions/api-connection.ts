@@ -90,7 +90,10 @@ export const apiConnection = defineAction<{ operation?: Operation }>({
       method = String(i.method).toUpperCase()
       url = String(i.path)
       if (!url.startsWith('/v1/')) {
-        throw new ActionFailure('InvalidPath', `An ApiConnection path must be one of this connector's (/v1/...), not '${url}'.`)
+        throw new ActionFailure(
+          'InvalidPath',
+          `An ApiConnection path must be one of this connector's (/v1/...), not '${url}'.`
+        )
       }
       query = Object.fromEntries(
         Object.entries((i.queries ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])

@@ -19,7 +19,9 @@ const unit = (v: unknown): string => {
 }
 const amount = (v: unknown): number => {
   const n = typeof v === 'string' ? Number(v) : v
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new TemplateError(`The interval must be a number, not '${String(v)}'.`)
+  if (typeof n !== 'number' || !Number.isFinite(n)) {
+    throw new TemplateError(`The interval must be a number, not '${String(v)}'.`)
+  }
   return n
 }
 const zone = (v: unknown): string => {
@@ -63,7 +65,9 @@ const KINDS: Record<string, ExpressionKind> = {
         ? base.getTime()
         : fromWallClock(wallClockOf(base), zone(i.sourceTimeZone))
       const w = wallClock(instant, zone(i.destinationTimeZone))
-      const local = new Date(Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, base.getUTCMilliseconds()))
+      const local = new Date(
+        Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, base.getUTCMilliseconds())
+      )
       const format = typeof i.formatString === 'string' && i.formatString ? i.formatString : 'd'
       // The result is a wall-clock time: no zone designator, as convertTimeZone() gives it.
       return formatTimestamp(local, format).replace(/Z$/, '')

@@ -18,9 +18,11 @@ export const foreach = defineAction<ForeachData>({
   runtime: ['concurrency'],
   operationOptions: ['Sequential'],
   compile: (a, c, path, name) => {
-    const repetitions = (a.runtimeConfiguration as { concurrency?: { repetitions?: number } } | undefined)
-      ?.concurrency?.repetitions
-    const sequential = String(a.operationOptions ?? '').toLowerCase().includes('sequential')
+    const repetitions = (a.runtimeConfiguration as { concurrency?: { repetitions?: number } } | undefined)?.concurrency
+      ?.repetitions
+    const sequential = String(a.operationOptions ?? '')
+      .toLowerCase()
+      .includes('sequential')
     if (sequential && repetitions !== undefined) {
       c.problem(`${path}/operationOptions`, 'set Sequential or runtimeConfiguration.concurrency.repetitions, not both')
     }

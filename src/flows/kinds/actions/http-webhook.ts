@@ -4,17 +4,16 @@ import { checkAuthentication } from '../../authentication.js'
 import { defineAction, type HttpRequest } from '../types.js'
 import { inputsOf, replyOutcome } from './shared.js'
 
-const Call = objectOf(
-  {
-    method: Type.Unknown(),
-    uri: Type.Unknown(),
-    url: Type.Unknown(),
-    headers: Type.Unknown(),
-    queries: Type.Unknown(),
-    body: Type.Unknown(),
-    authentication: Type.Unknown(),
-    retryPolicy: Type.Unknown(),
-  })
+const Call = objectOf({
+  method: Type.Unknown(),
+  uri: Type.Unknown(),
+  url: Type.Unknown(),
+  headers: Type.Unknown(),
+  queries: Type.Unknown(),
+  body: Type.Unknown(),
+  authentication: Type.Unknown(),
+  retryPolicy: Type.Unknown(),
+})
 
 const asRequest = (c: Record<string, unknown>): HttpRequest => ({
   method: String(c.method ?? 'POST'),
@@ -37,7 +36,9 @@ export const httpWebhook = defineAction({
   callback: true,
   compile: (a, c, path) => {
     const i = a.inputs as { subscribe: Record<string, unknown>; unsubscribe?: Record<string, unknown> }
-    if (i.subscribe.uri === undefined && i.subscribe.url === undefined) c.problem(`${path}/inputs/subscribe/uri`, 'is required')
+    if (i.subscribe.uri === undefined && i.subscribe.url === undefined) {
+      c.problem(`${path}/inputs/subscribe/uri`, 'is required')
+    }
     checkAuthentication(`${path}/inputs/subscribe/authentication`, i.subscribe.authentication, c)
     if (i.unsubscribe) checkAuthentication(`${path}/inputs/unsubscribe/authentication`, i.unsubscribe.authentication, c)
   },

@@ -16,7 +16,8 @@ export const query = defineAction<{ where?: Template }>({
   run: async ({ step, data, inputs, scope, run }) => {
     const from = asArray((inputs as { from: unknown }).from, 'Query: from')
     const out = from.filter(
-      (item, index) => run.render(data.where as Template, run.childScope(scope, { name: step.name, item, index }, '')) === true
+      (item, index) =>
+        run.render(data.where as Template, run.childScope(scope, { name: step.name, item, index }, '')) === true
     )
     return { outputs: { body: out }, body: out }
   },

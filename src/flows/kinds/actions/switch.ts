@@ -18,7 +18,8 @@ export const switchAction = defineAction<SwitchData>({
     cases: Type.Record(
       Type.String(),
       objectOf(
-        { case: Type.Union([Type.String(), Type.Number(), Type.Boolean()]), actions: Type.Record(Type.String(), self) }, ['case']
+        { case: Type.Union([Type.String(), Type.Number(), Type.Boolean()]), actions: Type.Record(Type.String(), self) },
+        ['case']
       )
     ),
     default: objectOf({ actions: Type.Record(Type.String(), self) }),
@@ -36,7 +37,10 @@ export const switchAction = defineAction<SwitchData>({
     return {
       ...(on ? { on } : {}),
       cases,
-      defaultActions: c.steps(`${path}/default/actions`, (a.default as { actions?: unknown } | undefined)?.actions ?? {}),
+      defaultActions: c.steps(
+        `${path}/default/actions`,
+        (a.default as { actions?: unknown } | undefined)?.actions ?? {}
+      ),
     }
   },
   run: async ({ data, scope, run }) => {

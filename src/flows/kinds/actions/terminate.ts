@@ -22,7 +22,9 @@ export const terminate = defineAction({
     if (!status) throw new TerminateSignal('Failed', { code: 'InvalidRunStatus', message: `Terminate: ${i.runStatus}` })
     throw new TerminateSignal(
       status as RunStatus,
-      i.runError ? { code: String(i.runError.code ?? 'Terminated'), message: String(i.runError.message ?? '') } : undefined
+      i.runError
+        ? { code: String(i.runError.code ?? 'Terminated'), message: String(i.runError.message ?? '') }
+        : undefined
     )
   },
 })

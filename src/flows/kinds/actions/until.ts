@@ -44,7 +44,11 @@ export const until = defineAction<UntilData>({
     let iterations = 0
     let failed: string | undefined
     for (;;) {
-      const inner = run.childScope(scope, { name: step.name, item: null, index: iterations }, `${step.name}[${iterations}]`)
+      const inner = run.childScope(
+        scope,
+        { name: step.name, item: null, index: iterations },
+        `${step.name}[${iterations}]`
+      )
       failed = await run.runSteps(data.actions, inner)
       iterations++
       if (run.stopped) break

@@ -63,13 +63,18 @@ function variableAction (
   })
 }
 
-const byNumber = (sign: 1 | -1) => (v: { type: string; value: unknown }, by: unknown, name: string): unknown => {
-  const n = by ?? 1
-  if (typeof v.value !== 'number' || typeof n !== 'number') {
-    throw new ActionFailure('InvalidVariable', `'${name}' must be an integer or float variable, and the value a number.`)
-  }
-  return v.value + sign * n
-}
+const byNumber =
+  (sign: 1 | -1) =>
+    (v: { type: string; value: unknown }, by: unknown, name: string): unknown => {
+      const n = by ?? 1
+      if (typeof v.value !== 'number' || typeof n !== 'number') {
+        throw new ActionFailure(
+          'InvalidVariable',
+        `'${name}' must be an integer or float variable, and the value a number.`
+        )
+      }
+      return v.value + sign * n
+    }
 
 export const setVariable = variableAction('SetVariable', true, (_v, value) => value)
 export const incrementVariable = variableAction('IncrementVariable', false, byNumber(1))

@@ -17,7 +17,10 @@ export const wait = defineAction({
     if (i.interval !== undefined) {
       const unit = i.interval?.unit
       if (typeof i.interval !== 'object' || (!(typeof unit === 'string' && unit.startsWith('@')) && !timeUnit(unit))) {
-        c.problem(`${path}/inputs/interval`, 'must be { count, unit } with unit Second, Minute, Hour, Day, Week or Month')
+        c.problem(
+          `${path}/inputs/interval`,
+          'must be { count, unit } with unit Second, Minute, Hour, Day, Week or Month'
+        )
       }
     }
     if (i.until !== undefined && (typeof i.until !== 'object' || i.until?.timestamp === undefined)) {

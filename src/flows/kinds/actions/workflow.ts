@@ -17,9 +17,10 @@ export function workflowId (host: unknown): string | undefined {
  */
 export const workflow = defineAction({
   type: 'Workflow',
-  inputs: inputsOf({ host: Type.Unknown(), body: Type.Unknown(), headers: Type.Unknown(), retryPolicy: Type.Unknown() }, [
-    'host',
-  ]),
+  inputs: inputsOf(
+    { host: Type.Unknown(), body: Type.Unknown(), headers: Type.Unknown(), retryPolicy: Type.Unknown() },
+    ['host']
+  ),
   inputsRequired: true,
   retries: true,
   operationOptions: ['DisableAsyncPattern'],
@@ -27,7 +28,10 @@ export const workflow = defineAction({
   compile: (a, c, path) => {
     const host = (a.inputs as { host: unknown }).host
     if (!host || typeof host !== 'object' || workflowId(host) === undefined) {
-      c.problem(`${path}/inputs/host`, 'must name the flow to call: { workflow: { id }, triggerName } or { workflowReferenceName }')
+      c.problem(
+        `${path}/inputs/host`,
+        'must name the flow to call: { workflow: { id }, triggerName } or { workflowReferenceName }'
+      )
     }
   },
   run: async ({ step, inputs, run }) => {

@@ -19,14 +19,13 @@ export const connectorWebhook: TriggerKind = {
           operationId: Type.Optional(Type.String({ minLength: 1 })),
         }),
         parameters: Type.Optional(
-          objectOf(
-            {
-              roomId: Type.Optional(Type.String({ description: 'Only events in this space.' })),
-              filter: Type.Optional(Type.String({ description: 'A Webex webhook filter, e.g. roomType=group.' })),
-            }
-          )
+          objectOf({
+            roomId: Type.Optional(Type.String({ description: 'Only events in this space.' })),
+            filter: Type.Optional(Type.String({ description: 'A Webex webhook filter, e.g. roomType=group.' })),
+          })
         ),
-      }, ['host']
+      },
+      ['host']
     ),
   }),
   compile: (t, c, path) => {

@@ -3,17 +3,16 @@ import { objectOf } from '../../schema.js'
 import { checkAuthentication } from '../../authentication.js'
 import type { TriggerKind } from '../types.js'
 
-const Call = objectOf(
-  {
-    method: Type.Unknown(),
-    uri: Type.Unknown(),
-    url: Type.Unknown(),
-    headers: Type.Unknown(),
-    queries: Type.Unknown(),
-    body: Type.Unknown(),
-    authentication: Type.Unknown(),
-    retryPolicy: Type.Unknown(),
-  })
+const Call = objectOf({
+  method: Type.Unknown(),
+  uri: Type.Unknown(),
+  url: Type.Unknown(),
+  headers: Type.Unknown(),
+  queries: Type.Unknown(),
+  body: Type.Unknown(),
+  authentication: Type.Unknown(),
+  retryPolicy: Type.Unknown(),
+})
 
 /**
  * HttpWebhook (trigger): when the flow is enabled, calls `subscribe` with its callback URL (listCallbackUrl());

@@ -27,22 +27,28 @@ function schemaOf (path: string, v: unknown, problem: (p: string, m: string) => 
  */
 export const request: TriggerKind = {
   type: 'Request',
-  operationOptions: ['EnableSchemaValidation', 'SuppressWorkflowHeadersOnResponse', 'IncludeAuthorizationHeadersInOutputs'],
+  operationOptions: [
+    'EnableSchemaValidation',
+    'SuppressWorkflowHeadersOnResponse',
+    'IncludeAuthorizationHeadersInOutputs',
+  ],
   properties: () => ({
     kind: Type.String(),
-    inputs: objectOf(
-      {
-        schema: Type.Unknown(),
-        headersSchema: Type.Unknown(),
-        method: Type.String(),
-        relativePath: Type.String(),
-        triggerAuthenticationType: Type.String(),
-      }),
+    inputs: objectOf({
+      schema: Type.Unknown(),
+      headersSchema: Type.Unknown(),
+      method: Type.String(),
+      relativePath: Type.String(),
+      triggerAuthenticationType: Type.String(),
+    }),
   }),
   compile: (t, c, path) => {
     const kind = REQUEST_KINDS.find(k => k.toLowerCase() === String(t.kind ?? 'Http').toLowerCase())
     if (!kind) {
-      c.problem(`${path}/kind`, `must be one of ${REQUEST_KINDS.join(', ')} (a Request of kind '${String(t.kind)}' is not supported)`)
+      c.problem(
+        `${path}/kind`,
+        `must be one of ${REQUEST_KINDS.join(', ')} (a Request of kind '${String(t.kind)}' is not supported)`
+      )
     }
     const i = (t.inputs ?? {}) as Record<string, unknown>
     const method = typeof i.method === 'string' ? i.method.toUpperCase() : undefined

@@ -52,7 +52,8 @@ const RUNS: Array<{
         9,
         'Until: 9 repetitions to reach 10'
       )
-      t.same(run.actions.find((a: any) => a.name === 'Until').outputs, { iterations: 9 }, 'the Until reports its repetitions')
+      const until = run.actions.find((a: any) => a.name === 'Until')
+      t.same(until.outputs, { iterations: 9 }, 'the Until reports its repetitions')
     },
   },
   {

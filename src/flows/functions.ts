@@ -126,6 +126,16 @@ const F: Record<string, FnSpec> = {
   variables: { min: 1, max: 1, fn: ([n], c) => c.variable(str(n, 'variables')) },
   parameters: { min: 1, max: 1, fn: ([n], c) => c.parameter(str(n, 'parameters')) },
   workflow: { min: 0, max: 0, fn: (_, c) => c.workflow() },
+  // The runner's context carries the trigger's (or an HttpWebhook action's) signed callback URL.
+  listCallbackUrl: {
+    min: 0,
+    max: 0,
+    fn: (_, c) => {
+      const url = (c as EvalContext & { listCallbackUrl?: () => string }).listCallbackUrl?.()
+      if (url === undefined) throw new TemplateError('listCallbackUrl(): this flow has no callback URL.')
+      return url
+    },
+  },
   // Logical
   equals: { min: 2, max: 2, fn: ([a, b]) => looseEquals(a, b) },
   not: {

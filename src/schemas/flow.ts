@@ -188,7 +188,7 @@ export const CallbackUrl = Type.Object({
       'api-version': Type.String(meta({ summary: 'API version', description: 'The callback API version.' })),
       sp: Type.String(meta({ summary: 'Permissions', description: 'What the signature allows (the trigger run).' })),
       sv: Type.String(meta({ summary: 'Signature version', description: 'The version of the signing scheme.' })),
-      sig: Type.String(meta({ summary: 'Signature', description: 'HMAC of the path with the flow key; keep it secret.' })),
+      sig: Type.String(meta({ summary: 'Signature', description: 'HMAC of the path with the flow key; secret.' })),
     },
     meta({ summary: 'Queries', description: 'The query parameters of the URL, the signature among them.' })
   ),

@@ -180,3 +180,57 @@ t.test('Workflow calls a child flow and gets its Response; a run without a Respo
   t.equal(res.status, 502)
   t.match(await res.json(), { message: /without a Response/ })
 })
+
+t.test('the signature never reaches the service log (npm start, request logging on)', async t => {
+  const { spawn } = await import('node:child_process')
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = mkdtempSync(join(tmpdir(), 'flows-log-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'logged.json'), JSON.stringify(flow({ Done: { type: 'Compose', inputs: 1 } })))
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: join(import.meta.dirname, '..', '..'),
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      DATA_DIR: join(dir, 'data'),
+      FLOWS_DIR: dir,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let log = ''
+  const exited = new Promise(resolve => proc.once('exit', resolve))
+  t.teardown(() => {
+    proc.kill('SIGKILL')
+    return exited
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (c: Buffer) => {
+      log += c.toString()
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log)
+      if (m) resolve(m[1])
+    })
+    proc.stderr!.on('data', (c: Buffer) => {
+      log += c.toString()
+    })
+    proc.once('exit', code => reject(new Error(`exited ${code}: ${log}`)))
+  })
+  const list = await fetch(`${url}/v1/flows/logged/listCallbackUrl`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer demo-alice-token', 'content-type': 'application/json' },
+    body: '{}',
+  })
+  const callback = ((await list.json()) as { value: string }).value
+  const sig = new URL(callback).searchParams.get('sig')!
+  t.equal((await fetch(callback, { method: 'POST' })).status, 202)
+  const wrong = new URL(callback)
+  wrong.searchParams.set('sig', `${sig}x`)
+  t.equal((await fetch(wrong, { method: 'POST' })).status, 401)
+  proc.kill('SIGTERM')
+  await exited
+  t.match(log, /sig=\*\*\*/, 'the request log shows the URL with the signature masked')
+  t.notOk(log.includes(sig), 'the signature itself is nowhere in the log')
+})

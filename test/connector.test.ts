@@ -225,6 +225,8 @@ t.test('round trip: every operation, built from the definition alone, answers as
       DeleteSpaceWithContent: { roomId: DEMO_IDS.apollo },
       AddGroupMember: { personEmail: 'bob@example.com' },
       RemoveGroupMember: { personEmail: 'bob@example.com' },
+      ListFlowCallbackUrl: { flowId: 'post-announcement', keyType: 'Primary' },
+      RegenerateFlowAccessKey: { flowId: 'post-announcement', keyType: 'Secondary' },
     }
     if (special[opId]?.[name] !== undefined) return special[opId][name]
     const v: Record<string, unknown> = {
@@ -298,6 +300,8 @@ t.test('round trip: every operation, built from the definition alone, answers as
     'RunFlow',
     'GetFlowRun',
     'ListFlowRuns',
+    'ListFlowCallbackUrl',
+    'RegenerateFlowAccessKey',
     'WhenMembershipCreated',
     'WhenMembershipDeleted',
     'WhenMembershipUpdated',

@@ -73,7 +73,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
         tags,
         description:
           "Start a run now with the given trigger body (owner only: the run acts with the owner's rights). Answers " +
-          '202; follow Location for the outcome.',
+            '202; follow Location for the outcome.',
         params: FlowIdParam,
         body: RunFlowBody,
         response: {

@@ -186,12 +186,18 @@ t.test(
     const s = await startFlows(t, {}, { flowsDir: SHIPPED })
     t.same(
       (await s.alice('GET', '/v1/flows')).body.items.map((f: any) => f.id),
-      ['welcome-new-member'],
-      'Alice sees her flow'
+      ['post-announcement', 'welcome-new-member'],
+      'Alice sees her flows'
     )
     t.same(
       (await s.carol('GET', '/v1/flows')).body.items.map((f: any) => f.id).sort(),
-      ['keyword-alert', 'nightly-inactive-report', 'tag-external-members', 'welcome-new-member'],
+      [
+        'keyword-alert',
+        'nightly-inactive-report',
+        'post-announcement',
+        'tag-external-members',
+        'welcome-new-member',
+      ],
       'a compliance officer sees all'
     )
     t.same((await s.bob('GET', '/v1/flows')).body.items, [])
@@ -289,3 +295,31 @@ t.test(
     )
   }
 )
+
+t.test('post-announcement: a signed call posts to the space as Alice and answers with the message id', async t => {
+  const s = await startFlows(t, {}, { flowsDir: SHIPPED })
+  const url = (await s.alice('POST', '/v1/flows/post-announcement/listCallbackUrl', {})).body.value
+  const call = (body: unknown) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const ok = await call({ roomId: DEMO_IDS.apollo, text: 'Release at 5' })
+  t.equal(ok.status, 201)
+  const { messageId } = (await ok.json()) as { messageId: string }
+  const posted = await latest(s, DEMO_IDS.apollo)
+  t.equal(posted.id, messageId)
+  t.equal(posted.markdown, '📣 Release at 5')
+  t.equal(posted.personEmail, 'alice@example.com', 'the flow acts as its owner')
+  const bad = await call({ roomId: DEMO_IDS.apollo })
+  t.equal(bad.status, 400, 'the trigger checks its schema (EnableSchemaValidation)')
+  const unknown = await call({
+    roomId: 'Y2lzY29zcGFyazovL3VzL1JPT00vMDAwMDAwMDAtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAw',
+    text: 'x',
+  })
+  t.equal(unknown.status, 404, "a space Alice cannot see: the operation's answer comes back through the Response")
+  await s.flows!.idle()
+  const runs = await runsOf(s, 'post-announcement', s.alice)
+  t.same(
+    runs.map(r => r.status),
+    ['Succeeded', 'Succeeded'],
+    'two runs (the 400 started none); the refused post is handled by Answer_refused'
+  )
+})

@@ -40,6 +40,16 @@ interface ActionRow {
   tracked: string | null
 }
 
+/** A page of a flow's runs: by status, client tracking id, a tracked property (and its value). */
+export interface RunQuery {
+  status?: string
+  max: number
+  cursor?: string
+  trackedName?: string
+  trackedValue?: string
+  clientTrackingId?: string
+}
+
 export type RunSource = 'event' | 'recurrence' | 'manual' | 'request' | 'poll' | 'webhook' | 'workflow'
 
 /** What the trigger passed to a run besides its body (headers, queries, relative path parameters, status). */
@@ -220,17 +230,7 @@ export class RunHistory {
       .map(r => r.seq)
   }
 
-  list (
-    flowId: string,
-    q: {
-      status?: string
-      max: number
-      cursor?: string
-      trackedName?: string
-      trackedValue?: string
-      clientTrackingId?: string
-    }
-  ): Page<FlowRun> {
+  list (flowId: string, q: RunQuery): Page<FlowRun> {
     const before = decodeCursor(q.cursor, ['number'])
     const where: string[] = []
     const args: unknown[] = [flowId, before?.[0] ?? Number.MAX_SAFE_INTEGER]

@@ -1,6 +1,6 @@
 import { addToTime } from './datetime.js'
 import type { Recurrence } from './kinds/types.js'
-import { fromWallClock, wallClock, type WallClock } from './zones.js'
+import { fromWallClock, utcClock, wallClock, type WallClock } from './zones.js'
 
 export type { Recurrence } from './kinds/types.js'
 
@@ -11,34 +11,10 @@ function instant (text: string, zone: string | undefined): number {
   if (/(Z|[+-]\d\d:?\d\d)$/i.test(text)) return Date.parse(text)
   const d = new Date(`${text}Z`)
   if (!zone) return d.getTime()
-  return fromWallClock(
-    {
-      year: d.getUTCFullYear(),
-      month: d.getUTCMonth() + 1,
-      day: d.getUTCDate(),
-      hour: d.getUTCHours(),
-      minute: d.getUTCMinutes(),
-      second: d.getUTCSeconds(),
-    },
-    zone
-  )
+  return fromWallClock(utcClock(d), zone)
 }
 
-const wall = (ms: number, zone: string | undefined): WallClock =>
-  zone
-    ? wallClock(ms, zone)
-    : (() => {
-        const d = new Date(ms)
-        return {
-          year: d.getUTCFullYear(),
-          month: d.getUTCMonth() + 1,
-          day: d.getUTCDate(),
-          hour: d.getUTCHours(),
-          minute: d.getUTCMinutes(),
-          second: d.getUTCSeconds(),
-          weekday: d.getUTCDay(),
-        }
-      })()
+const wall = (ms: number, zone: string | undefined): WallClock => (zone ? wallClock(ms, zone) : utcClock(new Date(ms)))
 const at = (w: Omit<WallClock, 'weekday'>, zone: string | undefined): number =>
   zone ? fromWallClock(w, zone) : Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second)
 /** Days since 1970-01-01 of a calendar date (zone-free day arithmetic). */
@@ -83,17 +59,7 @@ function simple (
   const base = Date.UTC(s.year, s.month - 1, s.day, s.hour, s.minute, s.second)
   for (let k = 1; ; k++) {
     const w = new Date(addToTime(new Date(base), r.interval * k, r.frequency).getTime())
-    const t = at(
-      {
-        year: w.getUTCFullYear(),
-        month: w.getUTCMonth() + 1,
-        day: w.getUTCDate(),
-        hour: w.getUTCHours(),
-        minute: w.getUTCMinutes(),
-        second: w.getUTCSeconds(),
-      },
-      zone
-    )
+    const t = at(utcClock(w), zone)
     if (t > now) return t
     if (k > 100_000) return t
   }

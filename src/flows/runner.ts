@@ -50,13 +50,7 @@ export interface RunnerDeps {
   callbackUrl?(): string
   /** Response: hands the answer to the waiting caller; false when the request was already answered. */
   respond?(reply: OperationReply): boolean
-  callWorkflow?(
-    flowId: string,
-    triggerName: string | undefined,
-    body: unknown,
-    headers: Record<string, string>,
-    asyncPattern: boolean
-  ): Promise<OperationReply>
+  callWorkflow?: RunServices['callWorkflow']
   /** HttpWebhook action: its callback URL and the request that comes to it. */
   webhook?(key: string): { url: string; received: Promise<{ headers: Record<string, string>; body: unknown }> }
 }

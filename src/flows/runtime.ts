@@ -10,7 +10,7 @@ import type { CallbackUrl, Flow, FlowRun } from '../schemas/flow.js'
 import type { Page } from '../backends/backend.js'
 import { loadFlowDir, type CompiledFlow, type FlowLoadError } from './load.js'
 import type { OperationCatalog, OperationReply } from './operations.js'
-import { RunHistory, type RunSource, type TriggerMeta } from './history.js'
+import { RunHistory, type RunQuery, type RunSource, type TriggerMeta } from './history.js'
 import { RunExecutor, type ActionResult, type TriggerOutputs } from './runner.js'
 import { nextOccurrence } from './recurrence.js'
 import { API_VERSION, CallbackKeys, SV, type KeyType } from './callbacks.js'
@@ -279,18 +279,7 @@ export class FlowRuntime {
     return queued
   }
 
-  runs (
-    caller: Caller,
-    id: string,
-    q: {
-      status?: string
-      max: number
-      cursor?: string
-      trackedName?: string
-      trackedValue?: string
-      clientTrackingId?: string
-    }
-  ): Page<FlowRun> {
+  runs (caller: Caller, id: string, q: RunQuery): Page<FlowRun> {
     return this.history.list(this.visibleFlow(caller, id).id, q)
   }
 
@@ -531,21 +520,10 @@ export class FlowRuntime {
     const owner = this.opts.ownerOf(f.owner)
     if (!owner) return
     const probe = new RunExecutor(f, '', { headers: {}, body: null }, this.runnerDeps(f, 0, owner))
-    const abort = new AbortController()
     try {
       const req = probe.triggerValue(request) as { uri: string }
       const uri = this.pollUrls.get(f.id) ?? req.uri
-      const reply = await send(
-        { ...(req as object), uri } as never,
-        { asyncPattern: false, chunked: false },
-        {
-          httpRefusal: url => this.httpRefusal(url),
-          sleep: ms => (this.opts.sleep ?? realSleep)(ms, abort.signal),
-          now: () => this.store.clock(),
-          signal: abort.signal,
-          ...(this.opts.identity ? { identity: this.opts.identity } : {}),
-        }
-      )
+      const reply = await this.sendOnce({ ...(req as object), uri } as never)
       if (reply.headers.location) this.pollUrls.set(f.id, new URL(reply.headers.location, uri).toString())
       const wait = Number(reply.headers['retry-after'])
       if (Number.isFinite(wait) && wait > 0) {

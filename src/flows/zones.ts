@@ -67,6 +67,19 @@ export function wallClock (ms: number, zone: string): WallClock {
   }
 }
 
+/** A Date's UTC fields as a wall clock (the clock of a time written without a zone). */
+export function utcClock (d: Date): WallClock {
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    weekday: d.getUTCDay(),
+  }
+}
+
 const asUtc = (w: Omit<WallClock, 'weekday'>): number =>
   Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second)
 

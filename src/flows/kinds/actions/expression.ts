@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { addToTime, formatTimestamp, parseTimestamp } from '../../datetime.js'
 import { callFunction, TemplateError } from '../../functions.js'
-import { fromWallClock, ianaZone, wallClock } from '../../zones.js'
+import { fromWallClock, ianaZone, utcClock, wallClock } from '../../zones.js'
 import { defineAction, type ActionRun } from '../types.js'
 import { timeUnit } from './shared.js'
 
@@ -63,7 +63,7 @@ const KINDS: Record<string, ExpressionKind> = {
       // A time with an explicit offset is an instant; one without is the source zone's wall clock.
       const instant = /(Z|[+-]\d\d:?\d\d)$/i.test(String(i.baseTime).trim())
         ? base.getTime()
-        : fromWallClock(wallClockOf(base), zone(i.sourceTimeZone))
+        : fromWallClock(utcClock(base), zone(i.sourceTimeZone))
       const w = wallClock(instant, zone(i.destinationTimeZone))
       const local = new Date(
         Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, base.getUTCMilliseconds())
@@ -78,16 +78,6 @@ const KINDS: Record<string, ExpressionKind> = {
     required: ['text', 'searchText'],
     run: (i, x) => callFunction('indexOf', [i.text, i.searchText], x.ctx),
   },
-}
-function wallClockOf (d: Date) {
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-  }
 }
 const NAMES = Object.keys(KINDS)
 

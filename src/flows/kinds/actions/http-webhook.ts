@@ -4,7 +4,8 @@ import { checkAuthentication } from '../../authentication.js'
 import { defineAction, type HttpRequest } from '../types.js'
 import { inputsOf, replyOutcome } from './shared.js'
 
-const Call = objectOf({
+/** The subscribe / unsubscribe request of an HttpWebhook (action and trigger). */
+export const WEBHOOK_CALL = objectOf({
   method: Type.Unknown(),
   uri: Type.Unknown(),
   url: Type.Unknown(),
@@ -31,7 +32,7 @@ const asRequest = (c: Record<string, unknown>): HttpRequest => ({
  */
 export const httpWebhook = defineAction({
   type: 'HttpWebhook',
-  inputs: inputsOf({ subscribe: Call, unsubscribe: Call }, ['subscribe']),
+  inputs: inputsOf({ subscribe: WEBHOOK_CALL, unsubscribe: WEBHOOK_CALL }, ['subscribe']),
   inputsRequired: true,
   callback: true,
   compile: (a, c, path) => {

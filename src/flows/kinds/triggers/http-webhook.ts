@@ -1,18 +1,7 @@
-import { Type } from '@sinclair/typebox'
 import { objectOf } from '../../schema.js'
 import { checkAuthentication } from '../../authentication.js'
 import type { TriggerKind } from '../types.js'
-
-const Call = objectOf({
-  method: Type.Unknown(),
-  uri: Type.Unknown(),
-  url: Type.Unknown(),
-  headers: Type.Unknown(),
-  queries: Type.Unknown(),
-  body: Type.Unknown(),
-  authentication: Type.Unknown(),
-  retryPolicy: Type.Unknown(),
-})
+import { WEBHOOK_CALL as Call } from '../actions/http-webhook.js'
 
 /**
  * HttpWebhook (trigger): when the flow is enabled, calls `subscribe` with its callback URL (listCallbackUrl());

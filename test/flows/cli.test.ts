@@ -32,10 +32,11 @@ async function flowCli (
 t.test('check: the shipped flows are valid; a broken one fails with its path', async t => {
   const ok = await flowCli(['check'])
   t.equal(ok.code, 0, ok.stderr)
-  for (const id of ['keyword-alert', 'nightly-inactive-report', 'tag-external-members', 'welcome-new-member']) {
+  const shipped = ['keyword-alert', 'nightly-inactive-report', 'post-announcement', 'tag-external-members', 'welcome-new-member']
+  for (const id of shipped) {
     t.match(ok.stdout, `✓ ${id}`)
   }
-  t.match(ok.stdout, '4 flow(s) loaded, 0 with problems')
+  t.match(ok.stdout, '5 flow(s) loaded, 0 with problems')
 
   const dir = tempDir(t, 'flows-')
   writeFileSync(

@@ -32,7 +32,13 @@ async function flowCli (
 t.test('check: the shipped flows are valid; a broken one fails with its path', async t => {
   const ok = await flowCli(['check'])
   t.equal(ok.code, 0, ok.stderr)
-  const shipped = ['keyword-alert', 'nightly-inactive-report', 'post-announcement', 'tag-external-members', 'welcome-new-member']
+  const shipped = [
+    'keyword-alert',
+    'nightly-inactive-report',
+    'post-announcement',
+    'tag-external-members',
+    'welcome-new-member',
+  ]
   for (const id of shipped) {
     t.match(ok.stdout, `✓ ${id}`)
   }

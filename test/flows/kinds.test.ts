@@ -471,3 +471,48 @@ t.test('trigger concurrency: runs 1 executes one run at a time, in order', async
 t.test('compose helper kept', async t => {
   t.same(compose(1), { type: 'Compose', inputs: 1, runAfter: {} })
 })
+
+t.test('Http contentTransfer Chunked: Range downloads and the chunked upload protocol', async t => {
+  const content = 'abcdefghij'
+  const uploaded: string[] = []
+  const api = await server(t, (req): { status?: number; headers?: Record<string, string>; body?: unknown } => {
+    if (req.url === '/file') {
+      const [from, to] = /bytes=(\d+)-(\d+)/.exec(String(req.headers.range))!.slice(1).map(Number)
+      // The endpoint serves at most 4 bytes per range: the runtime asks for the rest.
+      const end = Math.min(to, from + 3, content.length - 1)
+      return {
+        status: 206,
+        headers: { 'content-type': 'text/plain', 'content-range': `bytes ${from}-${end}/${content.length}` },
+        body: content.slice(from, end + 1),
+      }
+    }
+    if (req.url === '/upload' && req.method === 'POST') {
+      t.equal(req.headers['x-ms-transfer-mode'], 'chunked')
+      t.equal(req.headers['x-ms-content-length'], String(JSON.stringify({ big: content }).length))
+      return { headers: { location: '/upload/1', 'x-ms-chunk-size': '8' } }
+    }
+    uploaded.push(`${req.headers['content-range']}:${req.body}`)
+    return { body: { received: uploaded.length } }
+  })
+  const chunked = { contentTransfer: { transferMode: 'Chunked' } }
+  const s = await startFlows(
+    t,
+    {
+      big: flowFile({
+        Down: { type: 'Http', inputs: { method: 'GET', uri: `${api.origin}/file` }, runtimeConfiguration: chunked },
+        Up: {
+          type: 'Http',
+          inputs: { method: 'POST', uri: `${api.origin}/upload`, body: { big: content } },
+          runtimeConfiguration: chunked,
+        },
+      }),
+    },
+    { flows: { httpAllow: api.origin } }
+  )
+  const run = await s.runNow('big')
+  t.equal(run.status, 'Succeeded')
+  t.equal(out(run, 'Down').outputs.body, content, 'three ranges joined')
+  t.equal(api.seen.filter(r => r.url === '/file').length, 3)
+  t.same(uploaded, ['bytes 0-7/20:{"big":"', 'bytes 8-15/20:abcdefgh', 'bytes 16-19/20:ij"}'])
+  t.same(out(run, 'Up').outputs.body, { received: 3 })
+})

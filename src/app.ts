@@ -37,6 +37,7 @@ import { Ctx } from './backends/embedded/context.js'
 import { WebexInventory } from './governance/inventory.js'
 import { embeddedOwners, noOwners, WebexConnections, type FlowOwners } from './flows/owners.js'
 import { flowRoutes } from './routes/flows.js'
+import { flowCallbackRoutes } from './routes/flow-callbacks.js'
 
 export interface AppDeps {
   /** Defaults to the embedded backend on `config.dataDir`. */
@@ -87,7 +88,18 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     onChanged: () => threaded?.changed(),
   })
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: {
+      level: config.logLevel,
+      // A flow's callback URL carries its signature: the request log shows the URL with it masked.
+      serializers: {
+        req: (req: FastifyRequest) => ({
+          method: req.method,
+          url: req.url.replace(/([?&]sig=)[^&]*/gi, '$1***'),
+          host: req.host,
+          remoteAddress: req.ip,
+        }),
+      },
+    },
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
@@ -245,8 +257,26 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       ownerOf: email => owners.get(email),
       ...(deps.flowSleep ? { sleep: deps.flowSleep } : {}),
       ...(deps.clock ? { timers: false } : {}),
+      ...(config.webex.publicUrl ? { publicUrl: config.webex.publicUrl } : {}),
+      responseTimeoutMs: config.flows.responseTimeoutMs,
+      ...(config.flows.identityEndpoint
+        ? { identity: { endpoint: config.flows.identityEndpoint, header: config.flows.identityHeader } }
+        : {}),
     }))
     await app.register(flowRoutes, { runtime })
+    await app.register(flowCallbackRoutes, {
+      runtime,
+      bodyLimit: config.flows.requestBodyLimit,
+      rateLimit: config.flows.requestRateLimit,
+      rateWindowMs: config.flows.requestRateWindowMs,
+      ...(deps.clock ? { now: deps.clock } : {}),
+    })
+    app.addHook('onListen', async () => {
+      const at = app.server.address()
+      if (at && typeof at === 'object') {
+        runtime.listeningAt(`http://${at.family === 'IPv6' ? `[${at.address}]` : at.address}:${at.port}`)
+      }
+    })
     app.addHook('onReady', async () => {
       await owners.load()
       runtime.start()

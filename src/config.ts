@@ -103,6 +103,14 @@ export const Config = Type.Object({
       httpAllow: Type.String({ default: '' }),
       /** Webex backend: a JSON file { "owner@example.com": "<Webex access token>" }, the flows' connections. */
       connections: Type.String({ default: '' }),
+      /** Request triggers: largest body (413 beyond), calls per flow per window (429 beyond), Response wait (504). */
+      requestBodyLimit: Type.Integer({ minimum: 1, default: 1_048_576 }),
+      requestRateLimit: Type.Integer({ minimum: 1, default: 600 }),
+      requestRateWindowMs: Type.Integer({ minimum: 1, default: 60_000 }),
+      responseTimeoutMs: Type.Integer({ minimum: 1, default: 120_000 }),
+      /** The host's managed identity (Azure App Service / Container Apps set these), for ManagedServiceIdentity. */
+      identityEndpoint: Type.String({ default: '' }),
+      identityHeader: Type.String({ default: '' }),
     },
     { default: {} }
   ),
@@ -165,6 +173,12 @@ const ENV: Record<string, string[]> = {
   FLOWS_CONCURRENCY: ['flows', 'concurrency'],
   FLOWS_HTTP_ALLOW: ['flows', 'httpAllow'],
   FLOWS_CONNECTIONS: ['flows', 'connections'],
+  FLOWS_REQUEST_BODY_LIMIT: ['flows', 'requestBodyLimit'],
+  FLOWS_REQUEST_RATE_LIMIT: ['flows', 'requestRateLimit'],
+  FLOWS_REQUEST_RATE_WINDOW_MS: ['flows', 'requestRateWindowMs'],
+  FLOWS_RESPONSE_TIMEOUT_MS: ['flows', 'responseTimeoutMs'],
+  IDENTITY_ENDPOINT: ['flows', 'identityEndpoint'],
+  IDENTITY_HEADER: ['flows', 'identityHeader'],
   GOVERNANCE_TOKEN: ['governance', 'token'],
   GOVERNANCE_SYNC_MINUTES: ['governance', 'syncMinutes'],
 }

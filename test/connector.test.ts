@@ -248,6 +248,8 @@ t.test('round trip: every operation, built from the definition alone, answers as
       AddGroupMember: { personEmail: 'bob@example.com' },
       RemoveGroupMember: { personEmail: 'bob@example.com' },
       SubmitCard: { messageId: state.cardMessageId },
+      ListFlowCallbackUrl: { flowId: 'post-announcement', keyType: 'Primary' },
+      RegenerateFlowAccessKey: { flowId: 'post-announcement', keyType: 'Secondary' },
     }
     if (special[opId]?.[name] !== undefined) return special[opId][name]
     const v: Record<string, unknown> = {
@@ -332,6 +334,8 @@ t.test('round trip: every operation, built from the definition alone, answers as
     'RunFlow',
     'GetFlowRun',
     'ListFlowRuns',
+    'ListFlowCallbackUrl',
+    'RegenerateFlowAccessKey',
     'WhenMembershipCreated',
     'WhenMembershipDeleted',
     'WhenMembershipUpdated',

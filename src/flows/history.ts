@@ -3,7 +3,7 @@ import type { Store } from '../store/store.js'
 import type { FlowRun } from '../schemas/flow.js'
 import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
 import type { Page } from '../backends/backend.js'
-import type { ActionResult, RunOutcome } from './runner.js'
+import { SECURED, type ActionResult, type RunOutcome } from './runner.js'
 
 export interface RunRow {
   seq: number
@@ -13,6 +13,8 @@ export interface RunRow {
   source: string
   trigger_name: string
   trigger_body: string
+  trigger_outputs: string | null
+  client_tracking_id: string | null
   event_seq: number | null
   created: string
   created_ms: number
@@ -20,6 +22,8 @@ export interface RunRow {
   finished: string | null
   finished_ms: number | null
   error: string | null
+  outputs: string | null
+  response: string | null
 }
 interface ActionRow {
   name: string
@@ -33,6 +37,27 @@ interface ActionRow {
   started: string
   finished: string
   duration_ms: number
+  tracked: string | null
+}
+
+/** A page of a flow's runs: by status, client tracking id, a tracked property (and its value). */
+export interface RunQuery {
+  status?: string
+  max: number
+  cursor?: string
+  trackedName?: string
+  trackedValue?: string
+  clientTrackingId?: string
+}
+
+export type RunSource = 'event' | 'recurrence' | 'manual' | 'request' | 'poll' | 'webhook' | 'workflow'
+
+/** What the trigger passed to a run besides its body (headers, queries, relative path parameters, status). */
+export interface TriggerMeta {
+  headers?: Record<string, string>
+  queries?: Record<string, string>
+  relativePathParameters?: Record<string, string>
+  statusCode?: number
 }
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v))
@@ -43,32 +68,59 @@ export class RunHistory {
   private pending: Array<{ seq: number; ord: number; r: ActionResult }> = []
   private flushScheduled = false
 
-  constructor (private readonly store: Store) {}
+  constructor (
+    private readonly store: Store,
+    /** Whether a flow's trigger keeps its body out of the history (runtimeConfiguration.secureData). */
+    private readonly secureTrigger: (flowId: string) => boolean = () => false
+  ) {}
 
   /** Writes a queued run; inside the caller's transaction when there is one. Returns its seq. */
   enqueue (
     flowId: string,
-    source: 'event' | 'recurrence' | 'manual',
+    source: RunSource,
     triggerName: string,
     triggerBody: string,
-    eventSeq?: number
+    eventSeq?: number,
+    meta?: { trigger?: TriggerMeta; clientTrackingId?: string; id?: string }
   ): number {
     const info = this.store
       .q(
-        `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_body, event_seq, created, created_ms)
-      VALUES (?,?,'Queued',?,?,?,?,?,?)`
+        `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_body, trigger_outputs,
+        client_tracking_id, event_seq, created, created_ms)
+      VALUES (?,?,'Queued',?,?,?,?,?,?,?,?)`
       )
       .run(
-        newUuid(),
+        meta?.id ?? newUuid(),
         flowId,
         source,
         triggerName,
         triggerBody,
+        meta?.trigger ? JSON.stringify(meta.trigger) : null,
+        meta?.clientTrackingId ?? null,
         eventSeq ?? null,
         this.store.now(),
         this.store.clock()
       )
     return Number(info.lastInsertRowid)
+  }
+
+  /** Runs of a flow waiting to start (for its trigger's maximumWaitingRuns). */
+  waiting (flowId: string): number {
+    return (
+      this.store.get<{ n: number }>(
+        "SELECT count(*) AS n FROM flow_runs WHERE flow_id = ? AND status = 'Queued'",
+        flowId
+      )?.n ?? 0
+    )
+  }
+
+  /** Keeps the Response of a run, for a caller polling an asynchronous response. */
+  saveResponse (seq: number, reply: unknown): void {
+    this.store.tx(() => this.store.run('UPDATE flow_runs SET response = ? WHERE seq = ?', JSON.stringify(reply), seq))
+  }
+
+  row (flowId: string, runId: string): RunRow | undefined {
+    return this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
   }
 
   /** Claims a queued run; false if it is gone or already claimed (e.g. its transaction rolled back). */
@@ -110,11 +162,12 @@ export class RunHistory {
     this.store.tx(() => {
       this.writePending()
       this.store.run(
-        'UPDATE flow_runs SET status = ?, finished = ?, finished_ms = ?, error = ? WHERE seq = ?',
+        'UPDATE flow_runs SET status = ?, finished = ?, finished_ms = ?, error = ?, outputs = ? WHERE seq = ?',
         outcome.status,
         this.store.now(),
         this.store.clock(),
         json(outcome.error),
+        json(outcome.outputs),
         seq
       )
     })
@@ -127,8 +180,8 @@ export class RunHistory {
     for (const { seq, ord, r } of rows) {
       this.store.run(
         `INSERT INTO flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error,
-          started, finished, duration_ms)
-        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+          started, finished, duration_ms, tracked)
+        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
         seq,
         ord,
         r.name,
@@ -141,8 +194,18 @@ export class RunHistory {
         json(r.error),
         r.startTime ?? this.store.now(),
         r.endTime ?? this.store.now(),
-        r.durationMs
+        r.durationMs,
+        json(r.tracked)
       )
+      for (const [name, value] of Object.entries(r.tracked ?? {})) {
+        this.store.run(
+          'INSERT INTO flow_run_tracked (run_seq, action, name, value) VALUES (?,?,?,?)',
+          seq,
+          r.name,
+          name,
+          typeof value === 'string' ? value : JSON.stringify(value)
+        )
+      }
     }
   }
 
@@ -167,12 +230,29 @@ export class RunHistory {
       .map(r => r.seq)
   }
 
-  list (flowId: string, q: { status?: string; max: number; cursor?: string }): Page<FlowRun> {
+  list (flowId: string, q: RunQuery): Page<FlowRun> {
     const before = decodeCursor(q.cursor, ['number'])
+    const where: string[] = []
+    const args: unknown[] = [flowId, before?.[0] ?? Number.MAX_SAFE_INTEGER]
+    if (q.status) {
+      where.push('AND status = ?')
+      args.push(q.status)
+    }
+    if (q.clientTrackingId) {
+      where.push('AND client_tracking_id = ?')
+      args.push(q.clientTrackingId)
+    }
+    if (q.trackedName) {
+      where.push(
+        `AND EXISTS (SELECT 1 FROM flow_run_tracked t WHERE t.run_seq = flow_runs.seq AND t.name = ?
+        ${q.trackedValue !== undefined ? 'AND t.value = ?' : ''})`
+      )
+      args.push(q.trackedName, ...(q.trackedValue !== undefined ? [q.trackedValue] : []))
+    }
     const rows = this.store.all<RunRow>(
-      `SELECT * FROM flow_runs WHERE flow_id = ? AND seq < ? ${q.status ? 'AND status = ?' : ''} ORDER BY seq DESC
-        LIMIT ?`,
-      ...[flowId, before?.[0] ?? Number.MAX_SAFE_INTEGER, ...(q.status ? [q.status] : []), q.max + 1]
+      `SELECT * FROM flow_runs WHERE flow_id = ? AND seq < ? ${where.join(' ')} ORDER BY seq DESC LIMIT ?`,
+      ...args,
+      q.max + 1
     )
     return toPage(
       rows,
@@ -199,11 +279,13 @@ export class RunHistory {
       status: r.status,
       source: r.source,
       triggerName: r.trigger_name,
-      triggerBody: JSON.parse(r.trigger_body),
+      triggerBody: this.secureTrigger(r.flow_id) ? SECURED : JSON.parse(r.trigger_body),
+      ...(r.client_tracking_id ? { clientTrackingId: r.client_tracking_id } : {}),
       created: r.created,
       ...(r.started ? { started: r.started } : {}),
       ...(r.finished ? { finished: r.finished } : {}),
       ...(r.error ? { error: JSON.parse(r.error) as { code: string; message: string } } : {}),
+      ...(r.outputs ? { outputs: JSON.parse(r.outputs) as unknown } : {}),
       ...(withActions
         ? {
             actions: this.store
@@ -220,6 +302,7 @@ export class RunHistory {
                 startTime: a.started,
                 endTime: a.finished,
                 durationMs: a.duration_ms,
+                ...(a.tracked !== null ? { trackedProperties: JSON.parse(a.tracked) as Record<string, unknown> } : {}),
               })),
           }
         : {}),

@@ -1,61 +1,45 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsPlugin from 'ajv-formats'
-import { FlowFile, type Action } from './schema.js'
+import { Type, type TSchema } from '@sinclair/typebox'
+import { ActionCommon, FlowFile, objectOf, RecurrenceSchema, RetryPolicy, TriggerCommon } from './schema.js'
 import { calls, compileTemplate, ExpressionSyntaxError, type Template } from './expression.js'
 import { functionSpec, referenceKind } from './functions.js'
 import { parseDuration } from './datetime.js'
-import { TRIGGERS, type Trigger } from '../triggers/catalog.js'
-import { parseFilter } from '../triggers/filters.js'
-import type { Operation, OperationCatalog } from './operations.js'
+import { compileCondition } from './conditions.js'
+import { ianaZone } from './zones.js'
+import { actionKind, ACTION_TYPE_NAMES, refusedKind, triggerKind, TRIGGER_TYPE_NAMES } from './kinds/index.js'
+import {
+  RUN_AFTER_STATUSES,
+  type ActionJson,
+  type ActionKind,
+  type Compiler,
+  type Recurrence,
+  type Retry,
+  type RunStatus,
+  type Step,
+  type TriggerData,
+  type TriggerKind,
+} from './kinds/types.js'
+import type { OperationCatalog } from './operations.js'
 
-export type RunStatus = 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut' | 'Cancelled'
+export type { RunStatus, Step } from './kinds/types.js'
 
-export type Condition =
-  | { t: 'template'; v: Template }
-  | { t: 'and' | 'or'; items: Condition[] }
-  | { t: 'not'; item: Condition }
-  | { t: 'fn'; name: string; args: Template[] }
-
-export interface Retry {
-  type: 'none' | 'fixed' | 'exponential'
-  count: number
-  intervalMs: number
-  minMs: number
-  maxMs: number
-}
-
-export interface Step {
+/** The trigger, compiled: its kind's data and the options every trigger has. */
+export interface CompiledTrigger {
   name: string
-  type: Action['type']
-  runAfter: Record<string, string[]>
-  inputs?: Template
-  condition?: Condition
-  switchOn?: Template
-  actions: Step[]
-  elseActions: Step[]
-  cases: Array<{ name: string; value: unknown; actions: Step[] }>
-  defaultActions: Step[]
-  foreach?: Template
-  /** Query: the per-item condition. */
-  where?: Template
-  concurrency: number
-  retry: Retry
-  timeoutMs?: number
-  operation?: Operation
+  type: string
+  kind: TriggerKind
+  data: TriggerData
+  conditions: Template[]
+  splitOn?: Template
+  clientTrackingId?: Template
+  /** runtimeConfiguration.concurrency (SingleInstance = runs 1): runs of this flow at once, and how many wait. */
+  concurrency?: { runs: number; maximumWaitingRuns: number }
+  options: Set<string>
+  secure: { inputs: boolean; outputs: boolean }
 }
-
-export type FlowTrigger =
-  | { name: string; kind: 'webhook'; trigger: Trigger; filter?: string; conditions: Template[] }
-  | {
-    name: string
-    kind: 'recurrence'
-    frequency: string
-    interval: number
-    startTime?: string
-    conditions: Template[]
-  }
 
 export interface CompiledFlow {
   /** The file name without .json: the flow's id in the API and the CLI. */
@@ -64,9 +48,13 @@ export interface CompiledFlow {
   description: string
   owner: string
   enabled: boolean
-  trigger: FlowTrigger
+  trigger: CompiledTrigger
   steps: Step[]
   parameters: Record<string, unknown>
+  /** definition.outputs, evaluated when the run ends. */
+  outputs?: Template
+  /** The flow has a Response action: a Request caller waits for it (unless it is Asynchronous or splitOn is set). */
+  response?: { asynchronous: boolean }
   definition: FlowFile['definition']
 }
 
@@ -88,20 +76,31 @@ export class FlowLoadError extends Error {
 const ajv = new Ajv({ allErrors: true, strict: false })
 ;(addFormatsPlugin as unknown as (a: Ajv) => void)(ajv)
 const validateFile = ajv.compile<FlowFile>(FlowFile)
+const validators = new WeakMap<object, ValidateFunction>()
+function validator (schema: TSchema): ValidateFunction {
+  let v = validators.get(schema)
+  if (!v) {
+    v = ajv.compile(schema)
+    validators.set(schema, v)
+  }
+  return v
+}
+
+export const ptr = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1')
 
 /** ajv's errors, minus the noise of if/then wrappers, with the offending value's path. */
-const ptr = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1')
-
-function schemaProblems (errors: ErrorObject[]): FlowProblem[] {
+function schemaProblems (errors: ErrorObject[], prefix = ''): FlowProblem[] {
   const out: FlowProblem[] = []
   for (const e of errors) {
-    if (e.keyword === 'if') continue
+    if (e.keyword === 'if' || e.keyword === 'anyOf') continue
     let message = e.message ?? 'is invalid'
     if (e.keyword === 'enum') message += `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
     if (e.keyword === 'additionalProperties') {
-      message = `unknown property '${(e.params as { additionalProperty: string }).additionalProperty}'`
+      const name = (e.params as { additionalProperty: string }).additionalProperty
+      const hint = name === 'retryPolicy' ? ' (Logic Apps puts it in inputs.retryPolicy)' : ''
+      message = `unknown property '${name}'${hint}`
     }
-    let path = e.instancePath
+    let path = prefix + e.instancePath
     // A missing property is reported where it belongs, so the path is the one to add.
     if (e.keyword === 'required') {
       path += `/${ptr((e.params as { missingProperty: string }).missingProperty)}`
@@ -116,21 +115,37 @@ function schemaProblems (errors: ErrorObject[]): FlowProblem[] {
 // Logic Apps' Default policy: up to 4 retries, intervals scaling by 7.5 s, capped between 5 and 45 s.
 const DEFAULT_RETRY: Retry = { type: 'exponential', count: 4, intervalMs: 7_500, minMs: 5_000, maxMs: 45_000 }
 const NO_RETRY: Retry = { type: 'none', count: 0, intervalMs: 0, minMs: 0, maxMs: 0 }
+const FREQUENCIES = ['Second', 'Minute', 'Hour', 'Day', 'Week', 'Month'] as const
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+const TRIGGER_OPTIONS = ['SingleInstance']
+
+const canonicalStatus = (s: unknown): string =>
+  RUN_AFTER_STATUSES.find(x => x.toLowerCase() === String(s).toLowerCase()) ?? String(s)
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v)
+const optionList = (v: unknown): string[] =>
+  String(v ?? '')
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean)
 
 /** Compiles one flow file's JSON, collecting every problem rather than stopping at the first. */
 export function compileFlow (id: string, file: string, json: unknown, catalog: OperationCatalog): CompiledFlow {
   if (!validateFile(json)) throw new FlowLoadError(file, schemaProblems(validateFile.errors ?? []))
   const flow = json
+  const definition = flow.definition
   const problems: FlowProblem[] = []
   const problem = (path: string, message: string): void => {
     problems.push({ path, message })
   }
+  /** Action names by lower case (Logic Apps matches them ignoring case): where each is. */
   const names = new Map<string, string>()
-  const loops = new Set<string>()
+  const loops = new Map<string, 'foreach' | 'until'>()
   const variables = new Set<string>()
   const checks: Array<{ path: string; t: Template; loops: Set<string> }> = []
+  let enclosing = new Set<string>()
+  let response: CompiledFlow['response']
 
-  const template = (path: string, v: unknown, enclosing: Set<string>): Template | undefined => {
+  const template = (path: string, v: unknown): Template | undefined => {
     try {
       const t = compileTemplate(v)
       checks.push({ path, t, loops: enclosing })
@@ -143,277 +158,377 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       throw err
     }
   }
-
-  const condition = (path: string, v: unknown, enclosing: Set<string>): Condition | undefined => {
-    if (typeof v === 'string' || typeof v === 'boolean') {
-      const t = template(path, v, enclosing)
-      return t ? { t: 'template', v: t } : undefined
-    }
-    if (!v || typeof v !== 'object' || Array.isArray(v) || Object.keys(v).length !== 1) {
-      problem(
-        path,
-        "must be an expression string or an object with one key such as 'and', 'or', 'not' or a function name"
-      )
-      return undefined
-    }
-    const [[key, arg]] = Object.entries(v)
-    if (key === 'and' || key === 'or') {
-      if (!Array.isArray(arg) || arg.length === 0) {
-        problem(`${path}/${key}`, 'must be a non-empty array of conditions')
-        return undefined
-      }
-      const items = arg.map((x, i) => condition(`${path}/${key}/${i}`, x, enclosing))
-      return items.every(Boolean) ? { t: key, items: items as Condition[] } : undefined
-    }
-    if (key === 'not') {
-      const item = condition(`${path}/not`, arg, enclosing)
-      return item ? { t: 'not', item } : undefined
-    }
-    const spec = functionSpec(key)
-    if (!spec) {
-      problem(path, `'${key}' is not a known function`)
-      return undefined
-    }
-    const args = Array.isArray(arg) ? arg : [arg]
-    if (args.length < spec.min || args.length > spec.max) {
-      problem(
-        `${path}/${key}`,
-        `${key} takes ${spec.min === spec.max ? spec.min : `${spec.min} to ${spec.max}`} arguments, not ${args.length}`
-      )
-    }
-    const compiled = args.map((a, i) => template(`${path}/${key}/${i}`, a, enclosing))
-    return compiled.every(Boolean) ? { t: 'fn', name: key, args: compiled as Template[] } : undefined
+  const shape = (path: string, schema: TSchema, value: unknown): boolean => {
+    const v = validator(schema)
+    if (v(value)) return true
+    for (const p of schemaProblems(v.errors ?? [], path)) problem(p.path, p.message)
+    return false
   }
 
-  const retryOf = (path: string, a: Action): Retry => {
-    const r = a.retryPolicy
-    if (!r) {
-      return a.type === 'ApiConnection' || a.type === 'OpenApiConnection' || a.type === 'Http'
-        ? DEFAULT_RETRY
-        : NO_RETRY
+  const [[triggerName, rawTrigger]] = Object.entries(definition.triggers)
+  const tPath = `/definition/triggers/${ptr(triggerName)}`
+  const tFound = typeof rawTrigger.type === 'string' ? triggerKind(rawTrigger.type) : undefined
+  const splitOnSet = typeof rawTrigger.splitOn === 'string'
+
+  const recurrence = (path: string, v: unknown): Recurrence | undefined => {
+    if (!shape(path, RecurrenceSchema, v)) return undefined
+    const r = v as Record<string, unknown>
+    const frequency = FREQUENCIES.find(f => f.toLowerCase() === String(r.frequency).toLowerCase())
+    if (!frequency) {
+      problem(`${path}/frequency`, `must be equal to one of the allowed values: ${FREQUENCIES.join(', ')}`)
+      return undefined
     }
-    if (r.type === 'none') return NO_RETRY
+    const out: Recurrence = { frequency, interval: Number(r.interval) }
+    for (const k of ['startTime', 'endTime'] as const) {
+      if (r[k] === undefined) continue
+      const text = String(r[k])
+      if (Number.isNaN(Date.parse(/(Z|[+-]\d\d:\d\d)$/i.test(text) ? text : `${text}Z`))) {
+        problem(`${path}/${k}`, 'must be a date and time such as 2024-01-01T09:00:00')
+      } else out[k] = text
+    }
+    if (r.timeZone !== undefined) {
+      const zone = ianaZone(String(r.timeZone))
+      if (!zone) {
+        problem(
+          `${path}/timeZone`,
+          `'${String(r.timeZone)}' is not a Windows time zone name (such as 'Pacific Standard Time')`
+        )
+      } else {
+        out.zone = zone
+        out.timeZone = String(r.timeZone)
+      }
+    }
+    if (r.schedule !== undefined) {
+      const s = r.schedule as Record<string, unknown>
+      const list = (k: string, min: number, max: number): number[] | undefined => {
+        if (s[k] === undefined) return undefined
+        const values = (Array.isArray(s[k]) ? s[k] : String(s[k]).split(',')) as unknown[]
+        const nums = values.map(x =>
+          k === 'weekDays' ? WEEKDAYS.findIndex(d => d.toLowerCase() === String(x).trim().toLowerCase()) : Number(x)
+        )
+        if (nums.some(n => !Number.isInteger(n) || n < min || n > max)) {
+          problem(
+            `${path}/schedule/${k}`,
+            k === 'weekDays' ? `must be day names (${WEEKDAYS.join(', ')})` : `must be integers from ${min} to ${max}`
+          )
+          return undefined
+        }
+        return [...new Set(nums)].sort((a, b) => a - b)
+      }
+      const schedule = {
+        hours: list('hours', 0, 23),
+        minutes: list('minutes', 0, 59),
+        weekDays: list('weekDays', 0, 6),
+        monthDays: list('monthDays', -1, 31),
+      }
+      if (schedule.weekDays && frequency !== 'Week') {
+        problem(`${path}/schedule/weekDays`, 'applies only when frequency is Week')
+      }
+      if (schedule.monthDays && frequency !== 'Month') {
+        problem(`${path}/schedule/monthDays`, 'applies only when frequency is Month')
+      }
+      if ((schedule.hours || schedule.minutes) && !['Day', 'Week', 'Month'].includes(frequency)) {
+        problem(`${path}/schedule`, 'hours and minutes apply only when frequency is Day, Week or Month')
+      }
+      out.schedule = Object.fromEntries(Object.entries(schedule).filter(([, x]) => x !== undefined))
+    }
+    return out
+  }
+
+  // ---------------------------------------------------------------- actions
+  const retryOf = (path: string, kind: ActionKind, inputs: unknown): Retry => {
+    const r = isObject(inputs) ? inputs.retryPolicy : undefined
+    if (r === undefined) return kind.retries ? DEFAULT_RETRY : NO_RETRY
+    if (!shape(`${path}/inputs/retryPolicy`, RetryPolicy, r)) return NO_RETRY
+    const p = r as {
+      type: string
+      count?: number
+      interval?: string
+      minimumInterval?: string
+      maximumInterval?: string
+    }
+    if (p.type === 'none') return NO_RETRY
     const ms = (v: string | undefined, fallback: number): number =>
       v === undefined ? fallback : (parseDuration(v) ?? fallback)
-    if (r.type === 'fixed' && !r.interval) {
-      problem(`${path}/retryPolicy/interval`, 'a fixed retry policy needs an interval')
+    if (p.type === 'fixed' && !p.interval) {
+      problem(`${path}/inputs/retryPolicy/interval`, 'a fixed retry policy needs an interval')
     }
-    const intervalMs = ms(r.interval, DEFAULT_RETRY.intervalMs)
+    const intervalMs = ms(p.interval, DEFAULT_RETRY.intervalMs)
     return {
-      type: r.type,
-      count: r.count ?? 4,
+      type: p.type as Retry['type'],
+      count: p.count ?? 4,
       intervalMs,
-      minMs: ms(r.minimumInterval, Math.min(intervalMs, DEFAULT_RETRY.minMs)),
-      maxMs: ms(r.maximumInterval, DEFAULT_RETRY.maxMs),
+      minMs: ms(p.minimumInterval, Math.min(intervalMs, DEFAULT_RETRY.minMs)),
+      maxMs: ms(p.maximumInterval, DEFAULT_RETRY.maxMs),
     }
   }
 
-  const apiOperation = (path: string, inputs: Record<string, unknown>): Operation | undefined => {
-    const host = inputs.host as { operationId?: string }
-    if (!host.operationId) {
-      if (typeof inputs.method !== 'string' || typeof inputs.path !== 'string') {
-        problem(`${path}/host`, 'name the connector operation (host.operationId) or give method and path')
+  const action = (
+    at: string,
+    name: string,
+    raw: unknown,
+    ctx: { inLoop: boolean; topLevel: boolean }
+  ): Step | undefined => {
+    if (!isObject(raw)) {
+      problem(at, 'must be an object')
+      return undefined
+    }
+    const type = typeof raw.type === 'string' ? raw.type : undefined
+    if (!type) {
+      problem(`${at}/type`, 'is required')
+      return undefined
+    }
+    const refused = refusedKind(type)
+    if (refused) {
+      problem(`${at}/type`, `${refused.type} actions are refused: it ${refused.reason}`)
+      return undefined
+    }
+    const found = actionKind(type)
+    if (!found) {
+      problem(`${at}/type`, `must be equal to one of the allowed values: ${ACTION_TYPE_NAMES.join(', ')}`)
+      return undefined
+    }
+    const kind = found.kind
+    // Canonical case for what the schema checks: type names and runAfter statuses as Logic Apps matches them.
+    const a: ActionJson = { ...raw, type: found.name }
+    if (isObject(raw.runAfter)) {
+      a.runAfter = Object.fromEntries(
+        Object.entries(raw.runAfter).map(([k, v]) => [k, Array.isArray(v) ? v.map(canonicalStatus) : v])
+      ) as Record<string, string[]>
+    }
+    const own = kind.properties?.(Type.Unknown()) ?? {}
+    const common = { ...ActionCommon }
+    shape(
+      at,
+      objectOf({ ...common, ...own }, ['type', ...(kind.required ?? []), ...(kind.inputsRequired ? ['inputs'] : [])]),
+      a
+    )
+    if (a.inputs !== undefined) {
+      if (!kind.inputs) problem(`${at}/inputs`, `a ${found.name} action takes no inputs`)
+      else if (!(typeof a.inputs === 'string' && a.inputs.startsWith('@') && kind.type === 'Compose')) {
+        shape(`${at}/inputs`, kind.inputs, a.inputs)
       }
-      return undefined
     }
-    const op = catalog.get(host.operationId)
-    if (!op) {
-      problem(`${path}/host/operationId`, `'${host.operationId}' is not an operation of the connector`)
-      return undefined
+    // Options a kind does not take are refused, never ignored.
+    const rc = isObject(a.runtimeConfiguration) ? a.runtimeConfiguration : {}
+    for (const k of ['concurrency', 'paginationPolicy', 'contentTransfer'] as const) {
+      if (k in rc && !kind.runtime?.includes(k)) {
+        problem(`${at}/runtimeConfiguration/${k}`, `runtimeConfiguration.${k} does not apply to a ${found.name} action`)
+      }
     }
-    const params = (inputs.parameters ?? {}) as Record<string, unknown>
-    if (typeof params !== 'object' || Array.isArray(params)) {
-      problem(`${path}/parameters`, 'must be an object')
-      return op
-    }
-    for (const name of Object.keys(params)) {
-      const known =
-        op.path.includes(name) ||
-        op.query.includes(name) ||
-        (op.hasBody && (name === 'body' || (name.startsWith('body/') && op.body.includes(name.slice(5)))))
+    const options = new Set<string>()
+    for (const o of optionList(a.operationOptions)) {
+      const known = kind.operationOptions?.find(x => x.toLowerCase() === o.toLowerCase())
       if (!known) {
-        const all = [...op.path, ...op.query, ...op.body.map(b => `body/${b}`)]
         problem(
-          `${path}/parameters/${ptr(name)}`,
-          `${op.operationId} has no parameter '${name}' (it has: ${all.join(', ') || 'none'})`
+          `${at}/operationOptions`,
+          `'${o}' does not apply to a ${found.name} action` +
+            (kind.operationOptions ? ` (it takes: ${kind.operationOptions.join(', ')})` : '')
         )
+      } else options.add(known.toLowerCase())
+    }
+    const limit = isObject(a.limit) ? a.limit : {}
+    if ('count' in limit && !kind.limit?.includes('count')) {
+      problem(`${at}/limit/count`, `limit.count applies to Until, not ${found.name}`)
+    }
+    // A Compose's inputs are data, whatever their keys; elsewhere a retry policy belongs to kinds that call out.
+    if (isObject(a.inputs) && 'retryPolicy' in a.inputs && !kind.retries && kind.type !== 'Compose') {
+      problem(`${at}/inputs/retryPolicy`, `a ${found.name} action does not call out, so it has no retry policy`)
+    }
+
+    const secureProps = (rc.secureData as { properties?: string[] } | undefined)?.properties ?? []
+    const step: Step = {
+      name,
+      kind,
+      runAfter: (a.runAfter ?? {}) as Record<string, RunStatus[]>,
+      data: undefined,
+      retry: kind.retries ? retryOf(at, kind, a.inputs) : NO_RETRY,
+      secure: { inputs: secureProps.includes('inputs'), outputs: secureProps.includes('outputs') },
+      options,
+      chunked: (rc.contentTransfer as { transferMode?: string } | undefined)?.transferMode === 'Chunked',
+      path: at,
+    }
+    const min = (rc.paginationPolicy as { minimumItemCount?: number } | undefined)?.minimumItemCount
+    if (min !== undefined) step.minimumItemCount = min
+    // A loop's limit.timeout bounds its repetitions (the kind keeps it); elsewhere it bounds the action.
+    if (typeof limit.timeout === 'string' && !kind.limit?.includes('count')) {
+      step.timeoutMs = parseDuration(limit.timeout)
+    }
+    if (a.inputs !== undefined && kind.inputs) {
+      const evaluated =
+        isObject(a.inputs) && kind.type !== 'Compose'
+          ? (kind.evaluated ?? (({ retryPolicy: _r, ...rest }: Record<string, unknown>) => rest))(a.inputs)
+          : a.inputs
+      const t = template(`${at}/inputs`, evaluated)
+      if (t) step.inputs = t
+    }
+    if (a.trackedProperties !== undefined) {
+      const t = template(`${at}/trackedProperties`, a.trackedProperties)
+      if (t) step.tracked = t
+    }
+    const sr = rc.staticResult as { name?: string; staticResultOptions?: string } | undefined
+    if (sr && sr.staticResultOptions !== 'Disabled') {
+      const results = (definition.staticResults ?? {}) as Record<
+        string,
+        { status: string; outputs?: unknown; error?: unknown }
+      >
+      const found = sr.name ? results[sr.name] : undefined
+      if (!found) {
+        problem(`${at}/runtimeConfiguration/staticResult/name`, `definition.staticResults has no '${sr.name}'`)
+      } else {
+        const status = canonicalStatus(found.status) as RunStatus
+        if (!['Succeeded', 'Failed', 'Skipped', 'TimedOut'].includes(status)) {
+          problem(
+            `/definition/staticResults/${ptr(String(sr.name))}/status`,
+            'must be Succeeded, Failed, Skipped or TimedOut'
+          )
+        }
+        const e = found.error as { code?: unknown; message?: unknown } | undefined
+        step.staticResult = {
+          status,
+          ...(found.outputs !== undefined ? { outputs: found.outputs } : {}),
+          ...(e ? { error: { code: String(e.code ?? 'StaticResultError'), message: String(e.message ?? '') } } : {}),
+        }
       }
     }
-    for (const req of op.required) {
-      if (req.startsWith('body/') && 'body' in params) continue
-      if (!(req in params)) problem(`${path}/parameters`, `${op.operationId} needs the parameter '${req}'`)
+    if (kind.type === 'Response') {
+      const asynchronous = options.has('asynchronous')
+      response = { asynchronous: (response?.asynchronous ?? false) || asynchronous }
     }
-    return op
+    const compiler: Compiler = {
+      catalog,
+      problem,
+      template,
+      condition: (path, v) => compileCondition(path, v, template, problem),
+      steps: (path, actions, loop) => {
+        const saved = enclosing
+        if (loop) {
+          loops.set(loop.name.toLowerCase(), loop.foreach ? 'foreach' : 'until')
+          enclosing = new Set([...enclosing, loop.name.toLowerCase()])
+        }
+        try {
+          return steps(path, actions, { inLoop: ctx.inLoop || !!loop, topLevel: false })
+        } finally {
+          enclosing = saved
+        }
+      },
+      declareVariable: n => variables.add(n.toLowerCase()),
+      inLoop: ctx.inLoop,
+      topLevel: ctx.topLevel,
+      triggerType: tFound?.name ?? String(rawTrigger.type),
+      splitOn: splitOnSet,
+    }
+    step.data = kind.compile?.(a, compiler, at, name)
+    return step
   }
 
-  // Nested actions come typed as unknown from the recursive schema; ajv has validated them as Actions.
-  const steps = (path: string, actions: Record<string, unknown>, enclosing: Set<string>): Step[] => {
+  const steps = (path: string, actions: unknown, ctx: { inLoop: boolean; topLevel: boolean }): Step[] => {
+    if (!isObject(actions)) {
+      if (actions !== undefined) problem(path, 'must be an object of actions')
+      return []
+    }
     const out: Step[] = []
     for (const [name, raw] of Object.entries(actions)) {
-      const a = raw as Action
       const at = `${path}/${ptr(name)}`
-      if (names.has(name)) {
-        problem(
-          at,
-          `the action name '${name}' is used twice (also at ${names.get(name)}); names are unique across the flow`
-        )
+      if (name.length < 1 || name.length > 80) problem(at, 'an action name has 1 to 80 characters')
+      const seen = names.get(name.toLowerCase())
+      if (seen) {
+        problem(at, `the action name '${name}' is used twice (also at ${seen}); names are unique across the flow`)
       }
-      names.set(name, at)
-      const runAfter = a.runAfter ?? {}
-      for (const dep of Object.keys(runAfter)) {
-        if (dep === name) problem(`${at}/runAfter`, 'an action cannot run after itself')
-        else if (!(dep in actions)) {
-          problem(`${at}/runAfter/${ptr(dep)}`, `'${dep}' is not an action in the same scope`)
-        }
+      names.set(name.toLowerCase(), at)
+      const step = action(at, name, raw, ctx)
+      if (step) out.push(step)
+    }
+    // runAfter names a sibling, matched ignoring case; the keys become the siblings' own names.
+    const siblings = new Map(Object.keys(actions).map(n => [n.toLowerCase(), n]))
+    for (const s of out) {
+      const runAfter: Record<string, RunStatus[]> = {}
+      for (const [dep, statuses] of Object.entries(s.runAfter)) {
+        const sibling = siblings.get(dep.toLowerCase())
+        if (sibling === s.name) problem(`${s.path}/runAfter`, 'an action cannot run after itself')
+        else if (!sibling) problem(`${s.path}/runAfter/${ptr(dep)}`, `'${dep}' is not an action in the same scope`)
+        else runAfter[sibling] = statuses.length === 0 ? ['Succeeded'] : statuses
       }
-      const inputs = (a.inputs ?? {}) as Record<string, unknown>
-      const inner = a.type === 'Foreach' ? new Set([...enclosing, name]) : enclosing
-      if (a.type === 'Foreach') loops.add(name)
-      const step: Step = {
-        name,
-        type: a.type,
-        runAfter,
-        actions: [],
-        elseActions: [],
-        cases: [],
-        defaultActions: [],
-        concurrency: a.runtimeConfiguration?.concurrency?.repetitions ?? 20,
-        retry: retryOf(at, a),
-      }
-      if (a.limit?.timeout) step.timeoutMs = parseDuration(a.limit.timeout)
-      if (a.inputs !== undefined) {
-        // The connection reference is the designer's business: never evaluated here.
-        const { host: _host, ...rest } = inputs
-        // A Query's where is evaluated per item (item() is the element), so it is kept apart from the inputs.
-        const { where, ...from } = inputs
-        const own =
-          a.type === 'ApiConnection' || a.type === 'OpenApiConnection' ? rest : a.type === 'Query' ? from : a.inputs
-        step.inputs = template(`${at}/inputs`, own, enclosing)
-        if (a.type === 'Query') step.where = template(`${at}/inputs/where`, where, enclosing)
-      }
-      switch (a.type) {
-        case 'ApiConnection':
-        case 'OpenApiConnection': {
-          const op = apiOperation(`${at}/inputs`, inputs)
-          if (op) step.operation = op
-          break
-        }
-        case 'If': {
-          const c = condition(`${at}/expression`, a.expression, enclosing)
-          if (c) step.condition = c
-          break
-        }
-        case 'Switch':
-          step.switchOn = template(`${at}/expression`, a.expression, enclosing)
-          break
-        case 'Foreach':
-          step.foreach = template(`${at}/foreach`, a.foreach, enclosing)
-          break
-        case 'Terminate':
-          if (!['Failed', 'Cancelled', 'Succeeded'].includes(String(inputs.runStatus))) {
-            problem(`${at}/inputs/runStatus`, 'must be Failed, Cancelled or Succeeded')
-          }
-          break
-        case 'Wait':
-        case 'Delay': {
-          const interval = inputs.interval as { count?: unknown; unit?: unknown }
-          if (
-            typeof interval !== 'object' ||
-            !['Second', 'Minute', 'Hour', 'Day', 'Week', 'Month'].includes(String(interval?.unit))
-          ) {
-            problem(
-              `${at}/inputs/interval`,
-              'must be { count, unit } with unit Second, Minute, Hour, Day, Week or Month'
-            )
-          }
-          break
-        }
-        case 'InitializeVariable': {
-          if (at.split('/actions/').length > 2) {
-            problem(
-              at,
-              'InitializeVariable must be at the top level of the flow, not inside If, Switch, Scope or Foreach (as ' +
-                'in Logic Apps)'
-            )
-          }
-          const vars = inputs.variables
-          if (!Array.isArray(vars) || vars.length === 0) {
-            problem(`${at}/inputs/variables`, 'must be a non-empty array of { name, type, value }')
-            break
-          }
-          vars.forEach((v: { name?: unknown; type?: unknown }, i) => {
-            if (typeof v?.name !== 'string' || !v.name) problem(`${at}/inputs/variables/${i}/name`, 'is required')
-            else variables.add(v.name)
-            if (
-              !['string', 'integer', 'float', 'boolean', 'array', 'object'].includes(String(v?.type).toLowerCase())
-            ) {
-              problem(`${at}/inputs/variables/${i}/type`, 'must be string, integer, float, boolean, array or object')
-            }
-          })
-          break
-        }
-      }
-      step.actions = steps(`${at}/actions`, a.actions ?? {}, inner)
-      step.elseActions = steps(`${at}/else/actions`, a.else?.actions ?? {}, enclosing)
-      step.cases = Object.entries(a.cases ?? {}).map(([c, v]) => ({
-        name: c,
-        value: v.case,
-        actions: steps(`${at}/cases/${ptr(c)}/actions`, v.actions, enclosing),
-      }))
-      step.defaultActions = steps(`${at}/default/actions`, a.default?.actions ?? {}, enclosing)
-      out.push(step)
+      s.runAfter = runAfter
     }
     cycles(path, out, problem)
     return out
   }
 
-  const [[triggerName, t]] = Object.entries(flow.definition.triggers)
-  const tPath = `/definition/triggers/${ptr(triggerName)}`
-  const conditions = (t.conditions ?? [])
-    .map((c, i) => template(`${tPath}/conditions/${i}/expression`, c.expression, new Set()))
-    .filter((x): x is Template => !!x)
-  // Accepted by the definition language but not by this runtime: refused here rather than silently ignored.
-  if (t.splitOn !== undefined) problem(`${tPath}/splitOn`, 'splitOn is not supported: each event starts one run')
-  const tz = t.recurrence?.timeZone
-  if (tz !== undefined && !/^(UTC|Coordinated Universal Time|Etc\/UTC)$/i.test(tz)) {
-    problem(`${tPath}/recurrence/timeZone`, `only UTC is supported, not '${tz}'`)
-  }
-  let trigger: FlowTrigger | undefined
-  if (t.type === 'Recurrence') {
-    const r = t.recurrence as NonNullable<typeof t.recurrence>
-    trigger = {
-      name: triggerName,
-      kind: 'recurrence',
-      frequency: r.frequency,
-      interval: r.interval,
-      conditions,
-      ...(r.startTime ? { startTime: r.startTime } : {}),
-    }
+  // ---------------------------------------------------------------- the trigger
+  let trigger: CompiledTrigger | undefined
+  if (typeof rawTrigger.type !== 'string') problem(`${tPath}/type`, 'is required')
+  else if (!tFound) {
+    problem(`${tPath}/type`, `must be equal to one of the allowed values: ${TRIGGER_TYPE_NAMES.join(', ')}`)
   } else {
-    const opId = t.inputs?.host.operationId
-    const known = TRIGGERS.find(x => x.operationId === opId)
-    if (!known) {
-      problem(
-        `${tPath}/inputs/host/operationId`,
-        `must name one of the connector's triggers: ${TRIGGERS.map(x => x.operationId).join(', ')}`
+    const kind = tFound.kind
+    const t: ActionJson = { ...rawTrigger, type: tFound.name }
+    const own = kind.properties?.() ?? {}
+    shape(tPath, objectOf({ ...TriggerCommon, ...own }, ['type', ...(kind.required ?? [])]), t)
+    const conditions = ((t.conditions ?? []) as Array<{ expression: string }>)
+      .map((c, i) => template(`${tPath}/conditions/${i}/expression`, c.expression))
+      .filter((x): x is Template => !!x)
+    const options = new Set<string>()
+    for (const o of optionList(t.operationOptions)) {
+      const known = [...TRIGGER_OPTIONS, ...(kind.operationOptions ?? [])].find(
+        x => x.toLowerCase() === o.toLowerCase()
       )
-    } else {
-      const p = t.inputs?.parameters ?? {}
-      const filter = [p.roomId ? `roomId=${p.roomId}` : '', p.filter ?? ''].filter(Boolean).join('&')
-      try {
-        parseFilter(known.resource, filter)
-      } catch (err) {
-        problem(`${tPath}/inputs/parameters`, (err as Error).message)
+      if (!known) problem(`${tPath}/operationOptions`, `'${o}' does not apply to a ${tFound.name} trigger`)
+      else options.add(known.toLowerCase())
+    }
+    const rc = isObject(t.runtimeConfiguration) ? t.runtimeConfiguration : {}
+    const conc = rc.concurrency as { runs?: number; maximumWaitingRuns?: number } | undefined
+    if (options.has('singleinstance') && conc?.runs !== undefined) {
+      problem(`${tPath}/operationOptions`, 'set SingleInstance or runtimeConfiguration.concurrency.runs, not both')
+    }
+    const runs = options.has('singleinstance') ? 1 : conc?.runs
+    const secureProps = (rc.secureData as { properties?: string[] } | undefined)?.properties ?? []
+    const data = kind.compile(t, { catalog, problem, template, recurrence }, tPath)
+    const splitOn = typeof t.splitOn === 'string' ? template(`${tPath}/splitOn`, t.splitOn) : undefined
+    const tracking = (t.correlation as { clientTrackingId?: string } | undefined)?.clientTrackingId
+    const clientTrackingId =
+      tracking !== undefined ? template(`${tPath}/correlation/clientTrackingId`, tracking) : undefined
+    if (data) {
+      trigger = {
+        name: triggerName,
+        type: tFound.name,
+        kind,
+        data,
+        conditions,
+        options,
+        secure: { inputs: secureProps.includes('inputs'), outputs: secureProps.includes('outputs') },
+        ...(splitOn ? { splitOn } : {}),
+        ...(clientTrackingId ? { clientTrackingId } : {}),
+        ...(runs !== undefined || conc?.maximumWaitingRuns !== undefined
+          ? {
+              concurrency: {
+                runs: runs ?? 100,
+                maximumWaitingRuns: conc?.maximumWaitingRuns ?? Math.min(100, 10 + (runs ?? 100)),
+              },
+            }
+          : {}),
       }
-      trigger = { name: triggerName, kind: 'webhook', trigger: known, conditions, ...(filter ? { filter } : {}) }
     }
   }
 
-  const compiledSteps = steps('/definition/actions', flow.definition.actions, new Set())
+  const compiledSteps = steps('/definition/actions', definition.actions, { inLoop: false, topLevel: true })
+  let outputs: Template | undefined
+  if (definition.outputs !== undefined) {
+    const values = Object.fromEntries(
+      Object.entries(definition.outputs).map(([k, v]) => [k, isObject(v) && 'value' in v ? v.value : v])
+    )
+    outputs = template('/definition/outputs', values)
+  }
+
+  // A callback URL (listCallbackUrl()) exists where the trigger or an HttpWebhook action has one: a Request or
+  // HttpWebhook trigger, or any HttpWebhook action (its own URL, inside its inputs).
+  const callbackTypes = new Set<string>()
+  if (['request', 'httpwebhook'].includes(String(rawTrigger.type).toLowerCase())) callbackTypes.add('request')
+  if (hasActionOfType(definition.actions, 'httpwebhook')) callbackTypes.add('request')
 
   // Expressions: every function known and called with the right number of arguments; names of actions,
   // loops and variables given as literals must exist (the designer would not let them dangle either).
-  for (const { path, t: tpl, loops: enclosing } of checks) {
+  for (const { path, t: tpl, loops: inside } of checks) {
     for (const call of calls(tpl)) {
       const spec = functionSpec(call.name)
       if (!spec) {
@@ -427,36 +542,46 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
             `${call.args.length}`
         )
       }
-      if (spec.trigger && spec.trigger !== String(t.type)) {
-        problem(path, `${call.name}() needs a flow with a ${spec.trigger} trigger; this flow's trigger is ${t.type}`)
+      if (spec.trigger && !callbackTypes.has(spec.trigger.toLowerCase())) {
+        problem(
+          path,
+          `${call.name}() needs a flow with a ${spec.trigger} or HttpWebhook trigger, or an HttpWebhook action; ` +
+            `this flow's trigger is ${String(rawTrigger.type)}`
+        )
       }
       const kind = referenceKind(call.name)
       const first = call.args[0]
       if (!kind || first?.k !== 'lit' || typeof first.v !== 'string') continue
-      if ((kind === 'action' || kind === 'scope') && !names.has(first.v)) {
+      const lower = first.v.toLowerCase()
+      if ((kind === 'action' || kind === 'scope') && !names.has(lower)) {
         problem(path, `${call.name}('${first.v}'): there is no action named '${first.v}'`)
       }
-      if (kind === 'loop' && !enclosing.has(first.v)) {
+      if (
+        kind === 'loop' &&
+        !(inside.has(lower) && (call.name.toLowerCase() !== 'items' || loops.get(lower) === 'foreach'))
+      ) {
         problem(path, `${call.name}('${first.v}'): not inside a Foreach named '${first.v}'`)
       }
-      if (kind === 'variable' && !variables.has(first.v)) {
+      if (kind === 'variable' && !variables.has(lower)) {
         problem(path, `variables('${first.v}'): no InitializeVariable declares '${first.v}'`)
       }
     }
   }
   if (problems.length > 0 || !trigger) throw new FlowLoadError(file, problems)
   const parameters: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(flow.definition.parameters ?? {})) parameters[k] = v.defaultValue ?? null
+  for (const [k, v] of Object.entries(definition.parameters ?? {})) parameters[k] = v.defaultValue ?? null
   return {
     id,
     file,
-    description: flow.description ?? '',
+    description: flow.description ?? definition.description ?? '',
     owner: flow.owner,
     enabled: flow.enabled ?? true,
     trigger,
     steps: compiledSteps,
     parameters,
-    definition: flow.definition,
+    definition,
+    ...(outputs ? { outputs } : {}),
+    ...(response ? { response } : {}),
   }
 }
 
@@ -524,4 +649,18 @@ export function loadFlowDir (
     }
   }
   return { flows, errors }
+}
+
+/** Whether an action of this type (lower case) is anywhere among these actions, nested ones included. */
+function hasActionOfType (actions: unknown, type: string): boolean {
+  if (!isObject(actions)) return false
+  return Object.values(actions).some(a => {
+    if (!isObject(a)) return false
+    if (String(a.type).toLowerCase() === type) return true
+    const cases = isObject(a.cases) ? Object.values(a.cases) : []
+    const nested = [a.actions, (a.else as { actions?: unknown } | undefined)?.actions]
+    nested.push(...cases.map(c => (c as { actions?: unknown }).actions))
+    nested.push((a.default as { actions?: unknown } | undefined)?.actions)
+    return nested.some(x => hasActionOfType(x, type))
+  })
 }

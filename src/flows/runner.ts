@@ -1,13 +1,21 @@
-import type { CompiledFlow, Condition, RunStatus, Step } from './load.js'
+import type { Dispatcher } from 'undici'
+import type { CompiledFlow, RunStatus, Step } from './load.js'
 import type { Template } from './expression.js'
 import { render } from './evaluate.js'
-import { callFunction, TemplateError, type ActionRecord, type EvalContext } from './functions.js'
-import { scopeResult } from './functions/results.js'
-import { addNumbers, VARIABLE_TYPES } from './values.js'
-import { buildRequest, type OperationCatalog, type OperationReply } from './operations.js'
-import { addToTime } from './datetime.js'
-import { retryAfterMs } from '../http/retry-after.js'
-import { fetch, type Dispatcher } from 'undici'
+import { TemplateError, type ActionRecord, type EvalContext } from './functions.js'
+import { scopeResult, type ScopeStep } from './functions/results.js'
+import { VARIABLE_TYPES } from './values.js'
+import { evaluateCondition, type Condition } from './conditions.js'
+import type { OperationCatalog, OperationReply } from './operations.js'
+import { send } from './outbound.js'
+import type { IdentityEndpoint } from './authentication.js'
+import {
+  ActionFailure,
+  TerminateSignal,
+  type HttpRequest,
+  type RunServices,
+  type VariableStore,
+} from './kinds/types.js'
 
 /** One action's outcome as the run history keeps it (a Foreach repeats its actions: `iteration` tells them apart). */
 export interface ActionResult extends ActionRecord {
@@ -15,6 +23,19 @@ export interface ActionResult extends ActionRecord {
   iteration?: string
   attempts: number
   durationMs: number
+  /** trackedProperties, evaluated when the action finished. */
+  tracked?: Record<string, unknown>
+}
+
+/** What the run history shows instead of inputs or outputs marked secure (runtimeConfiguration.secureData). */
+export const SECURED = { secured: 'Content not shown due to security configuration.' }
+
+export interface TriggerOutputs {
+  headers: Record<string, string>
+  body: unknown
+  queries?: Record<string, string>
+  relativePathParameters?: Record<string, string>
+  statusCode?: number
 }
 
 export interface RunnerDeps {
@@ -24,38 +45,25 @@ export interface RunnerDeps {
   now(): number
   /** Resolves after `ms`, or early (rejecting) when the signal aborts. Tests pass an instant one. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
-  /** Http actions: undefined when the target is allowed, else why not. */
+  /** Outbound HTTP (Http, HttpWebhook, token requests): undefined when the target is allowed, else why not. */
   httpRefusal(url: string): string | undefined
   /** Http actions' connections: the target policy applied to every address as it is connected to. */
   dispatcher: Dispatcher
   record(r: ActionResult): void
+  identity?: IdentityEndpoint
+  /** The Request trigger's signed callback URL (listCallbackUrl()), when the flow has one. */
+  callbackUrl?(): string
+  /** Response: hands the answer to the waiting caller; false when the request was already answered. */
+  respond?(reply: OperationReply): boolean
+  callWorkflow?: RunServices['callWorkflow']
+  /** HttpWebhook action: its callback URL and the request that comes to it. */
+  webhook?(key: string): { url: string; received: Promise<{ headers: Record<string, string>; body: unknown }> }
 }
 
 export interface RunOutcome {
   status: RunStatus
   error?: { code: string; message: string }
-}
-
-class Terminate extends Error {
-  constructor (
-    readonly status: RunStatus,
-    readonly runError?: { code: string; message: string }
-  ) {
-    super('Terminated')
-  }
-}
-
-class ActionFailure extends Error {
-  constructor (
-    readonly code: string,
-    message: string,
-    readonly outputs?: unknown,
-    readonly body?: unknown,
-    readonly retryable = false,
-    readonly retryAfterMs?: number
-  ) {
-    super(message)
-  }
+  outputs?: unknown
 }
 
 interface Loop {
@@ -74,34 +82,55 @@ class Scope {
   ) {}
 
   find (name: string): ActionResult | undefined {
-    return this.records.get(name) ?? this.parent?.find(name)
+    return this.records.get(name.toLowerCase()) ?? this.parent?.find(name)
   }
 
-  child (loop: Loop, iteration: string): Scope {
-    return new Scope(this, [...this.loops, loop], iteration)
+  child (loop: Loop, iteration: string | undefined): Scope {
+    return new Scope(this, [...this.loops, loop], iteration || this.iteration)
   }
 }
 
-/** Executes one run of a compiled flow: runAfter ordering, conditions, loops, retries, timeouts, Terminate. */
-export class FlowRun {
-  private readonly variables = new Map<string, { type: string; value: unknown }>()
-  /** Every action record of this run so far, for result(). */
-  private readonly finished: ActionResult[] = []
-  private terminated: Terminate | undefined
+class TimedOut extends Error {}
+
+/**
+ * Executes one run of a compiled flow: the runAfter graph, retries, timeouts, static results, secure data and
+ * tracked properties for every action; each kind's own work is its module's `run` (kinds/).
+ */
+export class RunExecutor implements RunServices {
+  private readonly vars = new Map<string, { name: string; type: string; value: unknown }>()
+  private terminated: TerminateSignal | undefined
   private interrupted = false
   private readonly abort = new AbortController()
+  /** Set while an HttpWebhook action evaluates its inputs: listCallbackUrl() is then its own URL. */
+  private actionCallback: string | undefined
+  /** Every action record of this run so far, for result(). */
+  private readonly finished: ActionResult[] = []
+  /** action(): the action whose trackedProperties are being evaluated. */
+  private current: ActionResult | undefined
+  readonly flowId: string
 
   constructor (
     private readonly flow: CompiledFlow,
-    private readonly runId: string,
-    private readonly triggerBody: unknown,
-    private readonly triggerHeaders: Record<string, string>,
-    private readonly deps: RunnerDeps
-  ) {}
+    readonly runId: string,
+    private readonly trigger: TriggerOutputs,
+    private readonly deps: RunnerDeps,
+    private readonly clientTrackingId?: string
+  ) {
+    this.flowId = flow.id
+  }
+
+  get catalog (): OperationCatalog {
+    return this.deps.catalog
+  }
+
+  get stopped (): boolean {
+    return !!this.terminated || this.interrupted
+  }
 
   async execute (): Promise<RunOutcome> {
     try {
-      const failed = await this.steps(this.flow.steps, new Scope(undefined, []))
+      const root = new Scope(undefined, [])
+      const failed = await this.runSteps(this.flow.steps, root)
       if (this.interrupted) {
         return {
           status: 'Failed',
@@ -111,12 +140,13 @@ export class FlowRun {
           },
         }
       }
-      if (this.terminated) return this.outcomeOfTerminate(this.terminated)
+      const outputs = this.outputs(root)
+      if (this.terminated) return { ...this.outcomeOfTerminate(this.terminated), ...outputs }
       return failed
-        ? { status: 'Failed', error: { code: 'ActionFailed', message: `An action failed: ${failed}.` } }
-        : { status: 'Succeeded' }
+        ? { status: 'Failed', error: { code: 'ActionFailed', message: `An action failed: ${failed}.` }, ...outputs }
+        : { status: 'Succeeded', ...outputs }
     } catch (err) {
-      if (err instanceof Terminate) return this.outcomeOfTerminate(err)
+      if (err instanceof TerminateSignal) return this.outcomeOfTerminate(err)
       throw err
     } finally {
       this.abort.abort()
@@ -129,42 +159,51 @@ export class FlowRun {
     this.abort.abort()
   }
 
-  /** Evaluates the trigger conditions: false means the run is skipped. */
-  conditionsHold (): boolean {
-    const ctx = this.context(new Scope(undefined, []))
-    return this.flow.trigger.conditions.every(c => render(c, ctx) === true)
+  /** Evaluates an expression of the trigger (conditions, splitOn, correlation) against the trigger outputs. */
+  triggerValue (t: Template): unknown {
+    return render(t, this.evalContext(new Scope(undefined, [])))
   }
 
-  private outcomeOfTerminate (t: Terminate): RunOutcome {
+  private outputs (root: Scope): { outputs?: unknown } {
+    if (!this.flow.outputs) return {}
+    try {
+      return { outputs: render(this.flow.outputs, this.evalContext(root)) }
+    } catch (err) {
+      return { outputs: { error: (err as Error).message } }
+    }
+  }
+
+  private outcomeOfTerminate (t: TerminateSignal): RunOutcome {
     return { status: t.status, ...(t.runError ? { error: t.runError } : {}) }
   }
 
-  private context (scope: Scope): EvalContext {
+  /** The one place the evaluation context is built: everything an expression can reach at run time. */
+  private evalContext (scope: Scope): EvalContext {
     return {
       now: () => this.deps.now(),
-      triggerOutputs: () => ({ headers: this.triggerHeaders, body: this.triggerBody }),
+      triggerOutputs: () => ({ ...this.trigger }),
       action: name => scope.find(name),
       item: loop => {
         const l =
           loop === undefined
             ? scope.loops[scope.loops.length - 1]
-            : [...scope.loops].reverse().find(x => x.name === loop)
+            : [...scope.loops].reverse().find(x => x.name.toLowerCase() === loop.toLowerCase())
         if (!l) {
           throw new TemplateError(
             loop === undefined
-              ? 'item() is only available inside a Foreach or a Query.'
+              ? 'item() is only available inside a Foreach, Query, Select or Table.'
               : `items('${loop}'): not inside that Foreach.`
           )
         }
         return l.item
       },
       iterationIndex: loop => {
-        const l = [...scope.loops].reverse().find(x => x.name === loop)
-        if (!l) throw new TemplateError(`iterationIndexes('${loop}'): not inside that Foreach.`)
+        const l = [...scope.loops].reverse().find(x => x.name.toLowerCase() === loop.toLowerCase())
+        if (!l) throw new TemplateError(`iterationIndexes('${loop}'): not inside that loop.`)
         return l.index
       },
       variable: name => {
-        const v = this.variables.get(name)
+        const v = this.vars.get(name.toLowerCase())
         if (!v) throw new TemplateError(`The variable '${name}' has not been initialized yet.`)
         return v.value
       },
@@ -181,60 +220,187 @@ export class FlowRun {
           id: `/workflows/${this.flow.id}/runs/${this.runId}`,
           name: this.runId,
           type: 'Microsoft.Logic/workflows/runs',
+          ...(this.clientTrackingId ? { clientTrackingId: this.clientTrackingId } : {}),
         },
       }),
-      result: name => scopeResult(this.flow.steps, name, this.finished, scope.iteration),
-      // Where Logic Apps has a current action (an Until's condition, trackedProperties) the runner supplies it.
-      currentAction: () => undefined,
-      // The Request trigger's URL, once the runtime has Request triggers.
-      callbackUrl: () => undefined,
+      result: name => scopeResult(this.scopeTree(), name, this.finished, scope.iteration),
+      currentAction: () => this.current,
+      // An HttpWebhook action's inputs see its own URL; elsewhere the trigger's (Request, HttpWebhook).
+      callbackUrl: () => this.actionCallback ?? this.deps.callbackUrl?.(),
     }
   }
 
+  private tree: ScopeStep[] | undefined
+  /** The flow's actions as result() looks them up (built on first use). */
+  private scopeTree (): ScopeStep[] {
+    const node = (s: Step): ScopeStep => ({
+      name: s.name,
+      type: s.kind.type,
+      children: (s.kind.children?.(s.data) ?? []).map(node),
+    })
+    this.tree ??= this.flow.steps.map(node)
+    return this.tree
+  }
+
+  // ---------------------------------------------------------------- RunServices (what kinds use)
+  readonly variables: VariableStore = {
+    get: name => this.vars.get(name.toLowerCase()),
+    init: (name, type, value) => {
+      if (this.vars.has(name.toLowerCase())) {
+        throw new ActionFailure('InvalidVariable', `The variable '${name}' is already initialized.`)
+      }
+      const typed = VARIABLE_TYPES[type](value)
+      if (typed === undefined) {
+        throw new ActionFailure('InvalidVariable', `The value of '${name}' is not of type ${type}.`)
+      }
+      this.vars.set(name.toLowerCase(), { name, type, value: typed })
+    },
+    set: (name, value) => {
+      const v = this.vars.get(name.toLowerCase())
+      if (!v) throw new ActionFailure('InvalidVariable', `The variable '${name}' has not been initialized.`)
+      const typed = VARIABLE_TYPES[v.type](value)
+      if (typed === undefined) {
+        throw new ActionFailure('InvalidVariable', `The value is not of the variable's type ${v.type}.`)
+      }
+      v.value = typed
+    },
+  }
+
+  now (): number {
+    return this.deps.now()
+  }
+
+  sleep (ms: number): Promise<void> {
+    return this.deps.sleep(ms, this.abort.signal)
+  }
+
+  render (t: Template, scope: unknown): unknown {
+    return render(t, this.evalContext(scope as Scope))
+  }
+
+  context (scope: unknown, item?: Loop): EvalContext {
+    const s = scope as Scope
+    return this.evalContext(item ? s.child(item, undefined) : s)
+  }
+
+  childScope (scope: unknown, loop: Loop, label: string): unknown {
+    const s = scope as Scope
+    if (!label) return s.child(loop, undefined)
+    const prefix = s.iteration ? `${s.iteration}/` : ''
+    return s.child(loop, `${prefix}${label}`)
+  }
+
+  condition (c: Condition, scope: unknown): boolean {
+    return evaluateCondition(c, this.evalContext(scope as Scope))
+  }
+
+  call (method: string, url: string, query: Record<string, string>, body: unknown): Promise<OperationReply> {
+    return this.deps.catalog.call(this.deps.token, method, url, query, body)
+  }
+
+  http (req: HttpRequest, step: Step): Promise<OperationReply> {
+    return send(
+      req,
+      {
+        asyncPattern: !step.options.has('disableasyncpattern'),
+        chunked: step.chunked,
+        ...(step.minimumItemCount !== undefined ? { minimumItemCount: step.minimumItemCount } : {}),
+        ...(step.options.has('suppressworkflowheaders')
+          ? {}
+          : {
+              workflowHeaders: {
+                'x-ms-workflow-name': this.flow.id,
+                'x-ms-workflow-run-id': this.runId,
+                'x-ms-workflow-operation-name': step.name,
+                ...(this.clientTrackingId ? { 'x-ms-client-tracking-id': this.clientTrackingId } : {}),
+              },
+            }),
+      },
+      {
+        httpRefusal: url => this.deps.httpRefusal(url),
+        dispatcher: this.deps.dispatcher,
+        sleep: ms => this.sleep(ms),
+        now: () => this.deps.now(),
+        signal: this.abort.signal,
+        ...(this.deps.identity ? { identity: this.deps.identity } : {}),
+      }
+    )
+  }
+
+  respond (reply: OperationReply, _step: Step): void {
+    if (!this.deps.respond?.(reply)) {
+      throw new ActionFailure('ResponseAlreadySent', 'The request that started this run has already been answered.')
+    }
+  }
+
+  callWorkflow (
+    flowId: string,
+    triggerName: string | undefined,
+    body: unknown,
+    headers: Record<string, string>,
+    asyncPattern: boolean
+  ): Promise<OperationReply> {
+    if (!this.deps.callWorkflow) throw new ActionFailure('WorkflowNotFound', 'Nested flows cannot be called here.')
+    return this.deps.callWorkflow(flowId, triggerName, body, headers, asyncPattern)
+  }
+
+  webhook (step: Step): Promise<{ headers: Record<string, string>; body: unknown }> {
+    const pending = this.pendingWebhooks.get(step)
+    if (!pending) throw new ActionFailure('WebhookUnavailable', 'This action has no callback URL.')
+    return pending
+  }
+
+  private readonly pendingWebhooks = new Map<Step, Promise<{ headers: Record<string, string>; body: unknown }>>()
+
   /** Runs one scope's actions in runAfter order (independent ones in parallel); returns an unhandled failure's name. */
-  private async steps (steps: Step[], scope: Scope): Promise<string | undefined> {
-    const byName = new Map(steps.map(s => [s.name, s]))
+  async runSteps (steps: Step[], scope: unknown): Promise<string | undefined> {
+    const s = scope as Scope
+    const byName = new Map(steps.map(x => [x.name, x]))
     const status = new Map<string, RunStatus>()
     const running = new Map<string, Promise<RunStatus>>()
-    const start = (s: Step): Promise<RunStatus> => {
-      let p = running.get(s.name)
+    const start = (step: Step): Promise<RunStatus> => {
+      let p = running.get(step.name)
       if (p) return p
       p = (async () => {
         const deps = await Promise.all(
-          Object.entries(s.runAfter).map(async ([d, allowed]) => ({
+          Object.entries(step.runAfter).map(async ([d, allowed]) => ({
             st: await start(byName.get(d) as Step),
             allowed,
           }))
         )
         let st: RunStatus
-        if (this.terminated || this.interrupted) st = 'Cancelled'
-        else if (deps.every(d => d.allowed.includes(d.st))) st = await this.step(s, scope)
-        else st = this.skip(s, scope)
-        status.set(s.name, st)
+        if (this.stopped) st = 'Cancelled'
+        else if (deps.every(d => d.allowed.includes(d.st))) st = await this.step(step, s)
+        else st = this.skipOne(step, s)
+        status.set(step.name, st)
         return st
       })()
-      running.set(s.name, p)
+      running.set(step.name, p)
       return p
     }
     await Promise.all(steps.map(start))
     // A failure is handled when an action that runs after it on failure did run (the try/catch pattern).
-    for (const s of steps) {
-      const st = status.get(s.name)
+    for (const step of steps) {
+      const st = status.get(step.name)
       if (st !== 'Failed' && st !== 'TimedOut') continue
       const handled = steps.some(
         o =>
-          o.runAfter[s.name]?.includes(st) && status.get(o.name) !== 'Skipped' && status.get(o.name) !== 'Cancelled'
+          o.runAfter[step.name]?.includes(st) && status.get(o.name) !== 'Skipped' && status.get(o.name) !== 'Cancelled'
       )
-      if (!handled) return s.name
+      if (!handled) return step.name
     }
     return undefined
   }
 
-  private skip (s: Step, scope: Scope): RunStatus {
+  skip (steps: Step[], scope: unknown): void {
+    for (const s of steps) this.skipOne(s, scope as Scope)
+  }
+
+  private skipOne (s: Step, scope: Scope): RunStatus {
     const now = new Date(this.deps.now()).toISOString()
-    this.finish(scope, {
+    this.finish(s, scope, {
       name: s.name,
-      type: s.type,
+      type: s.kind.type,
       status: 'Skipped',
       startTime: now,
       endTime: now,
@@ -244,23 +410,41 @@ export class FlowRun {
     return 'Skipped'
   }
 
-  private finish (scope: Scope, r: ActionResult): void {
-    const rec = scope.iteration ? { ...r, iteration: scope.iteration } : r
-    scope.records.set(r.name, rec)
+  private finish (s: Step, scope: Scope, r: ActionResult): void {
+    let rec = scope.iteration ? { ...r, iteration: scope.iteration } : r
+    if (s.tracked && r.status !== 'Skipped') {
+      try {
+        scope.records.set(s.name.toLowerCase(), rec)
+        // trackedProperties read the finished action through action().
+        this.current = rec
+        rec = { ...rec, tracked: render(s.tracked, this.evalContext(scope)) as Record<string, unknown> }
+      } catch (err) {
+        rec = { ...rec, tracked: { error: (err as Error).message } }
+      } finally {
+        this.current = undefined
+      }
+    }
+    scope.records.set(s.name.toLowerCase(), rec)
     this.finished.push(rec)
-    this.deps.record(rec)
+    // Expressions keep seeing the real values; the history gets them masked where secureData says so.
+    const shown = { ...rec }
+    if (s.secure.inputs && shown.inputs !== undefined) shown.inputs = SECURED
+    if (s.secure.outputs) {
+      if (shown.outputs !== undefined) shown.outputs = SECURED
+      if (shown.body !== undefined) shown.body = SECURED
+    }
+    this.deps.record(shown)
   }
 
   /** One action, with its retry policy and timeout; records it and returns its status. */
   private async step (s: Step, scope: Scope): Promise<RunStatus> {
     const started = this.deps.now()
-    const ctx = this.context(scope)
     let inputs: unknown
     let attempts = 0
-    const base = { name: s.name, type: s.type, startTime: new Date(started).toISOString() }
+    const base = { name: s.name, type: s.kind.type, startTime: new Date(started).toISOString() }
     const done = (status: RunStatus, extra: Partial<ActionResult>): RunStatus => {
       const end = this.deps.now()
-      this.finish(scope, {
+      this.finish(s, scope, {
         ...base,
         status,
         attempts,
@@ -271,19 +455,43 @@ export class FlowRun {
       })
       return status
     }
+    if (s.kind.callback) {
+      const hook = this.deps.webhook?.(`${s.name}|${scope.iteration ?? ''}`)
+      if (hook) {
+        this.actionCallback = hook.url
+        this.pendingWebhooks.set(s, hook.received)
+      }
+    }
     try {
       for (;;) {
         attempts++
         try {
-          inputs = s.inputs ? render(s.inputs, ctx) : undefined
-          const result = await this.withTimeout(s, () => this.run(s, scope, ctx, inputs))
+          const ctx = this.evalContext(scope)
+          try {
+            inputs = s.inputs ? render(s.inputs, ctx) : undefined
+          } finally {
+            this.actionCallback = undefined
+          }
+          if (s.staticResult) {
+            const r = s.staticResult
+            const outputs = r.outputs as { body?: unknown } | undefined
+            return done(r.status, {
+              ...(r.outputs !== undefined ? { outputs: r.outputs } : {}),
+              ...(outputs && typeof outputs === 'object' && 'body' in outputs ? { body: outputs.body } : {}),
+              ...(r.error ? { error: r.error } : {}),
+            })
+          }
+          const result = await this.withTimeout(s, () =>
+            s.kind.run({ step: s, data: s.data, inputs, scope, ctx, run: this })
+          )
           return done(result.status ?? 'Succeeded', {
-            outputs: result.outputs,
-            body: result.body,
+            ...(result.outputs !== undefined ? { outputs: result.outputs } : {}),
+            ...(result.body !== undefined ? { body: result.body } : {}),
             ...(result.error ? { error: result.error } : {}),
+            ...(result.inputs !== undefined ? { inputs: result.inputs } : {}),
           })
         } catch (err) {
-          if (err instanceof Terminate) {
+          if (err instanceof TerminateSignal) {
             this.terminated = err
             done('Succeeded', { outputs: { runStatus: err.status, runError: err.runError ?? null } })
             throw err
@@ -299,12 +507,18 @@ export class FlowRun {
           const failure =
             err instanceof ActionFailure
               ? err
-              : new ActionFailure('ActionFailed', (err as Error).message, undefined, undefined, true)
+              : new ActionFailure(
+                'ActionFailed',
+                (err as Error).message,
+                undefined,
+                undefined,
+                !this.abort.signal.aborted
+              )
           const delay = this.retryDelay(s, attempts, failure)
-          if (delay === undefined || this.terminated || this.interrupted) {
+          if (delay === undefined || this.stopped) {
             return done('Failed', {
-              outputs: failure.outputs,
-              body: failure.body,
+              ...(failure.outputs !== undefined ? { outputs: failure.outputs } : {}),
+              ...(failure.body !== undefined ? { body: failure.body } : {}),
               error: { code: failure.code, message: failure.message },
             })
           }
@@ -312,7 +526,7 @@ export class FlowRun {
         }
       }
     } catch (err) {
-      if (err instanceof Terminate) throw err
+      if (err instanceof TerminateSignal) throw err
       return done('Failed', { error: { code: 'ActionFailed', message: (err as Error).message } })
     }
   }
@@ -340,256 +554,4 @@ export class FlowRun {
       stop.abort()
     }
   }
-
-  private async run (
-    s: Step,
-    scope: Scope,
-    ctx: EvalContext,
-    inputs: unknown
-  ): Promise<{ status?: RunStatus; outputs?: unknown; body?: unknown; error?: { code: string; message: string } }> {
-    const i = (inputs ?? {}) as Record<string, unknown>
-    switch (s.type) {
-      case 'Compose':
-        return { outputs: inputs, body: inputs }
-      case 'ApiConnection':
-      case 'OpenApiConnection':
-        return this.api(s, i)
-      case 'Http':
-        return this.http(i)
-      case 'If': {
-        const c = this.condition(s.condition as Condition, ctx)
-        const [taken, other] = c ? [s.actions, s.elseActions] : [s.elseActions, s.actions]
-        for (const o of other) this.skip(o, scope)
-        const failed = await this.steps(taken, scope)
-        return { outputs: { expression: c }, ...(failed ? this.inner(failed) : {}) }
-      }
-      case 'Switch': {
-        const value = render(s.switchOn as Template, ctx)
-        const match = s.cases.find(c => c.value === value)
-        for (const c of s.cases) if (c !== match) for (const o of c.actions) this.skip(o, scope)
-        if (match) for (const o of s.defaultActions) this.skip(o, scope)
-        const failed = await this.steps(match ? match.actions : s.defaultActions, scope)
-        return {
-          outputs: { expression: value, case: match?.name ?? 'default' },
-          ...(failed ? this.inner(failed) : {}),
-        }
-      }
-      case 'Scope': {
-        const failed = await this.steps(s.actions, scope)
-        return failed ? this.inner(failed) : {}
-      }
-      case 'Foreach':
-        return this.foreach(s, scope, ctx)
-      case 'Terminate': {
-        const runError = i.runError as { code?: unknown; message?: unknown } | undefined
-        throw new Terminate(
-          i.runStatus as RunStatus,
-          runError
-            ? { code: String(runError.code ?? 'Terminated'), message: String(runError.message ?? '') }
-            : undefined
-        )
-      }
-      case 'Wait':
-      case 'Delay': {
-        const { count, unit } = i.interval as { count: unknown; unit: string }
-        const n = typeof count === 'string' ? Number(count) : count
-        if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
-          throw new TemplateError('Wait: interval.count must be a non-negative number.')
-        }
-        const now = this.deps.now()
-        await this.deps.sleep(addToTime(new Date(now), n, unit).getTime() - now, this.abort.signal)
-        return {}
-      }
-      case 'InitializeVariable': {
-        for (const v of i.variables as Array<{ name: string; type: string; value?: unknown }>) {
-          const type = v.type.toLowerCase()
-          if (this.variables.has(v.name)) {
-            throw new ActionFailure('InvalidVariable', `The variable '${v.name}' is already initialized.`)
-          }
-          const value = VARIABLE_TYPES[type](
-            v.value ??
-              (type === 'array' ? [] : type === 'object' ? {} : type === 'string' ? '' : type === 'boolean' ? false : 0)
-          )
-          if (value === undefined) {
-            throw new ActionFailure('InvalidVariable', `The value of '${v.name}' is not of type ${v.type}.`)
-          }
-          this.variables.set(v.name, { type, value })
-        }
-        return {}
-      }
-      case 'SetVariable':
-      case 'IncrementVariable':
-      case 'AppendToArrayVariable': {
-        const name = String(i.name)
-        const v = this.variables.get(name)
-        if (!v) throw new ActionFailure('InvalidVariable', `The variable '${name}' has not been initialized.`)
-        let value: unknown
-        if (s.type === 'SetVariable') value = i.value
-        else if (s.type === 'IncrementVariable') {
-          value = addNumbers(v.value, i.value ?? 1)
-          if (value === undefined) {
-            throw new ActionFailure(
-              'InvalidVariable',
-              `IncrementVariable needs a number variable and value ('${name}').`
-            )
-          }
-        } else {
-          if (!Array.isArray(v.value)) {
-            throw new ActionFailure('InvalidVariable', `'${name}' is not an array variable.`)
-          }
-          value = [...v.value, i.value]
-        }
-        const typed = VARIABLE_TYPES[v.type](value)
-        if (typed === undefined) {
-          throw new ActionFailure('InvalidVariable', `The value is not of the variable's type ${v.type}.`)
-        }
-        v.value = typed
-        return { outputs: { name, value: typed } }
-      }
-      case 'Query': {
-        if (!Array.isArray(i.from)) throw new TemplateError('Query: from must be an array.')
-        const where = s.where as Template
-        const out = i.from.filter(
-          (item, index) =>
-            render(where, this.context(scope.child({ name: s.name, item, index }, scope.iteration ?? ''))) === true
-        )
-        return { outputs: { body: out }, body: out }
-      }
-    }
-  }
-
-  private inner (failed: string): { status: RunStatus; error: { code: string; message: string } } {
-    return { status: 'Failed', error: { code: 'ActionFailed', message: `An action failed: ${failed}.` } }
-  }
-
-  private condition (c: Condition, ctx: EvalContext): boolean {
-    const v = ((): unknown => {
-      switch (c.t) {
-        case 'template':
-          return render(c.v, ctx)
-        case 'and':
-          return c.items.every(x => this.condition(x, ctx))
-        case 'or':
-          return c.items.some(x => this.condition(x, ctx))
-        case 'not':
-          return !this.condition(c.item, ctx)
-        case 'fn':
-          return callFunction(
-            c.name,
-            c.args.map(a => render(a, ctx)),
-            ctx
-          )
-      }
-    })()
-    if (typeof v !== 'boolean') {
-      throw new TemplateError(`The condition must be true or false, not ${JSON.stringify(v)}.`)
-    }
-    return v
-  }
-
-  private async foreach (
-    s: Step,
-    scope: Scope,
-    ctx: EvalContext
-  ): Promise<{ status?: RunStatus; outputs?: unknown; error?: { code: string; message: string } }> {
-    const items = render(s.foreach as Template, ctx)
-    if (!Array.isArray(items)) {
-      throw new TemplateError(`Foreach needs an array, not ${items === null ? 'null' : typeof items}.`)
-    }
-    let next = 0
-    let failed: string | undefined
-    const prefix = scope.iteration ? `${scope.iteration}/` : ''
-    const worker = async (): Promise<void> => {
-      while (next < items.length && !this.terminated && !this.interrupted) {
-        const index = next++
-        const f = await this.steps(
-          s.actions,
-          scope.child({ name: s.name, item: items[index], index }, `${prefix}${s.name}[${index}]`)
-        )
-        failed ??= f
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(s.concurrency, items.length) }, worker))
-    return { outputs: { iterations: items.length }, ...(failed ? this.inner(failed) : {}) }
-  }
-
-  private async api (s: Step, i: Record<string, unknown>): Promise<{ outputs: unknown; body: unknown }> {
-    let method: string
-    let url: string
-    let query: Record<string, string>
-    let body: unknown
-    if (s.operation) {
-      ;({ url, query, body } = buildRequest(s.operation, (i.parameters ?? {}) as Record<string, unknown>))
-      method = s.operation.method
-    } else {
-      method = String(i.method).toUpperCase()
-      url = String(i.path)
-      if (!url.startsWith('/v1/')) {
-        throw new ActionFailure(
-          'InvalidPath',
-          `An ApiConnection path must be one of this connector's (/v1/...), not '${url}'.`
-        )
-      }
-      query = Object.fromEntries(
-        Object.entries((i.queries ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])
-      )
-      body = i.body
-    }
-    const reply = await this.deps.catalog.call(this.deps.token, method, url, query, body)
-    return this.reply(reply)
-  }
-
-  private reply (reply: OperationReply): { outputs: unknown; body: unknown } {
-    const outputs = { statusCode: reply.statusCode, headers: reply.headers, body: reply.body }
-    if (reply.statusCode >= 400) {
-      const msg = (reply.body as { message?: unknown } | null)?.message
-      throw new ActionFailure(
-        String(reply.statusCode),
-        typeof msg === 'string' ? msg : `The call answered ${reply.statusCode}.`,
-        outputs,
-        reply.body,
-        reply.statusCode === 408 || reply.statusCode === 429 || reply.statusCode >= 500,
-        retryAfterMs(reply.headers['retry-after'], this.deps.now())
-      )
-    }
-    return { outputs, body: reply.body }
-  }
-
-  private async http (i: Record<string, unknown>): Promise<{ outputs: unknown; body: unknown }> {
-    const uri = new URL(String(i.uri))
-    for (const [k, v] of Object.entries((i.queries ?? {}) as Record<string, unknown>)) {
-      uri.searchParams.set(k, String(v))
-    }
-    const refusal = this.deps.httpRefusal(uri.toString())
-    if (refusal) throw new ActionFailure('HttpTargetNotAllowed', refusal)
-    const headers = Object.fromEntries(
-      Object.entries((i.headers ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])
-    )
-    const hasBody = i.body !== undefined
-    if (hasBody && typeof i.body !== 'string') headers['content-type'] ??= 'application/json'
-    const res = await fetch(uri, {
-      method: String(i.method).toUpperCase(),
-      headers,
-      redirect: 'manual',
-      signal: this.abort.signal,
-      dispatcher: this.deps.dispatcher,
-      ...(hasBody ? { body: typeof i.body === 'string' ? i.body : JSON.stringify(i.body) } : {}),
-    })
-    const text = await res.text()
-    let body: unknown = text
-    if ((res.headers.get('content-type') ?? '').includes('json') && text) {
-      try {
-        body = JSON.parse(text)
-      } catch {
-        /* keep the text */
-      }
-    }
-    return this.reply({
-      statusCode: res.status,
-      headers: Object.fromEntries(res.headers),
-      body: text === '' ? null : body,
-    })
-  }
 }
-
-class TimedOut extends Error {}

@@ -1,39 +1,48 @@
 import PQueue from 'p-queue'
 import { Agent } from 'undici'
+import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Caller } from '../backends/backend.js'
 import type { Store } from '../store/store.js'
 import type { TriggerRegistry } from '../triggers/registry.js'
-import { ForbiddenError, NotFoundError } from '../errors.js'
+import { ForbiddenError, NotFoundError, WebexError } from '../errors.js'
 import { isComplianceOfficer } from '../auth/rules.js'
-import type { Flow, FlowRun } from '../schemas/flow.js'
+import type { CallbackUrl, Flow, FlowRun } from '../schemas/flow.js'
 import type { Page } from '../backends/backend.js'
 import { loadFlowDir, type CompiledFlow, type FlowLoadError } from './load.js'
-import type { OperationCatalog } from './operations.js'
-import { RunHistory } from './history.js'
-import { FlowRun as Runner, type ActionResult } from './runner.js'
+import type { OperationCatalog, OperationReply } from './operations.js'
+import { RunHistory, type RunQuery, type RunSource, type TriggerMeta } from './history.js'
+import { RunExecutor, type ActionResult, type TriggerOutputs } from './runner.js'
 import { nextOccurrence } from './recurrence.js'
+import { API_VERSION, CallbackKeys, SV, type KeyType } from './callbacks.js'
+import type { IdentityEndpoint } from './authentication.js'
+import { send } from './outbound.js'
+import type { Template } from './expression.js'
 import { guardedConnector, hostRefusal, literalAddresses, type TargetPolicy } from '../http/target-policy.js'
 
 export interface RuntimeOptions {
   dir: string
   /** Runs executing at once, across flows. */
   concurrency: number
-  /**
-   * Origins (scheme://host:port) Http actions may call; nothing else. On top of it the target policy: a name
-   * must resolve to public addresses; a literal address listed here is the operator's choice and allowed.
-   */
+  /** Origins (scheme://host:port) Http actions may call; nothing else. */
   httpAllow: string[]
   log: FastifyBaseLogger
   /** Resolves a flow's owner (by email) to the identity its actions run with. */
   ownerOf: (email: string) => Caller | undefined
-  /** Delays (Wait, retries, timeouts); tests pass one that resolves at once and records the duration. */
+  /** Delays (Wait, retries, timeouts, polls); tests pass one that resolves at once and records the duration. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
   /** false: no recurrence timer; tests move the clock and call tick(). */
   timers?: boolean
+  /** Where callers reach this service (callback URLs); else where it listens. */
+  publicUrl?: string
+  /** How long a Request caller waits for the flow's Response before 504 (Logic Apps: 120 s). */
+  responseTimeoutMs?: number
+  /** The host's managed identity endpoint, for ManagedServiceIdentity authentication. */
+  identity?: IdentityEndpoint
 }
 
 const SOURCE = 'flow'
+const DEFAULT_RESPONSE_TIMEOUT = 120_000
 
 function realSleep (ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -56,27 +65,56 @@ function realSleep (ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
+/** An HTTP answer of the runtime to a caller of a flow's trigger (the Request door). */
+export interface DoorReply {
+  statusCode: number
+  headers: Record<string, string>
+  body: unknown
+}
+
+/** One call to a Request (or HttpWebhook) trigger, already checked for its signature. */
+export interface Invocation {
+  method: string
+  relativePath: string
+  headers: Record<string, string>
+  queries: Record<string, string>
+  body: unknown
+}
+
+interface Waiter {
+  resolve(reply: DoorReply): void
+  answered: boolean
+  runId: string
+}
+
 /**
- * Runs the flows of a directory: each enabled flow's trigger is a subscription in the trigger registry
- * (served in-process: the event's transaction writes a queued run), recurrences fire from a timer, and
- * queued runs execute on a bounded queue with their history written as they go.
+ * Runs the flows of a directory: each enabled flow's trigger starts runs by its kind's source (connector events
+ * through the trigger registry, schedules and polls from a timer, Request calls through the signed door, webhook
+ * callbacks), and queued runs execute on a bounded queue, each flow within its trigger's concurrency, with their
+ * history written as they go.
  */
 export class FlowRuntime {
   readonly history: RunHistory
+  readonly keys: CallbackKeys
   private flows = new Map<string, CompiledFlow>()
   private errors: FlowLoadError[] = []
   private readonly queue: PQueue
   private readonly inFlight = new Set<number>()
-  private readonly active = new Set<Runner>()
+  private readonly runningPerFlow = new Map<string, number>()
+  private readonly active = new Set<RunExecutor>()
   private pending: number[] = []
   private readonly nextDue = new Map<string, number>()
+  private readonly pollUrls = new Map<string, string>()
+  private readonly waiters = new Map<number, Waiter>()
+  private readonly hooks = new Map<string, (got: { headers: Record<string, string>; body: unknown }) => void>()
   private timer: NodeJS.Timeout | undefined
   private readonly startedAt: number
+  private readonly httpPolicy: TargetPolicy
+  /** The outbound calls' connections (Http actions and triggers, webhooks), each checked as it is made. */
+  private readonly http: Agent
   private stopped = false
   private sources: Promise<void> = Promise.resolve()
-  private readonly httpPolicy: TargetPolicy
-  /** The Http actions' connections, each checked against the target policy as it is made. */
-  private readonly http: Agent
+  private listening: string | undefined
 
   constructor (
     private readonly store: Store,
@@ -84,15 +122,23 @@ export class FlowRuntime {
     readonly catalog: OperationCatalog,
     private readonly opts: RuntimeOptions
   ) {
-    this.history = new RunHistory(store)
-    this.queue = new PQueue({ concurrency: opts.concurrency })
     this.httpPolicy = { allowPrivate: false, allowed: literalAddresses(opts.httpAllow) }
     this.http = new Agent({ connect: guardedConnector(this.httpPolicy, 10_000) })
+    this.history = new RunHistory(store, id => this.flows.get(id)?.trigger.secure.outputs ?? false)
+    this.keys = new CallbackKeys(store)
+    this.queue = new PQueue({ concurrency: opts.concurrency })
     this.startedAt = store.clock()
     registry.onLocal(SOURCE, (row, e, envelope) => {
       const flow = this.flows.get(row.target_url.slice(SOURCE.length + 1))
       if (!flow) return
-      this.pending.push(this.history.enqueue(flow.id, 'event', flow.trigger.name, envelope, e.seq))
+      this.pending.push(
+        ...this.enqueue(
+          flow,
+          'event',
+          { headers: { 'content-type': 'application/json' }, body: JSON.parse(envelope) },
+          e.seq
+        )
+      )
     })
     store.onCommit(() => this.drain())
   }
@@ -123,6 +169,12 @@ export class FlowRuntime {
     this.schedule()
   }
 
+  /** The service listens at `url`: the base of callback URLs unless PUBLIC_URL says otherwise. */
+  listeningAt (url: string): void {
+    this.listening = url
+    this.connectWith(() => this.syncWebhooks())
+  }
+
   /**
    * Stops without waiting out long delays: queued runs stay queued (they resume on the next start), running
    * ones are interrupted (a Wait or a retry's backoff ends now) and end as Failed, RunInterrupted.
@@ -132,6 +184,7 @@ export class FlowRuntime {
     if (this.timer) clearTimeout(this.timer)
     this.queue.clear()
     for (const runner of this.active) runner.interrupt()
+    for (const [, w] of this.waiters) w.resolve(gone(w.runId))
     await this.queue.onIdle()
     this.history.flush()
     await this.http.destroy()
@@ -147,6 +200,7 @@ export class FlowRuntime {
       await this.queue.onIdle()
       if (this.pending.length === 0 && this.queue.size === 0 && this.queue.pending === 0) return
       this.drain()
+      if (this.queue.size === 0 && this.queue.pending === 0) return
     }
   }
 
@@ -168,24 +222,19 @@ export class FlowRuntime {
     return [...this.flows.values()]
   }
 
-  /**
-   * Resolves once the owners' event sources are in place (with the Webex backend: their relay webhooks,
-   * registered after the server listens); at once with the embedded backend.
-   */
   connected (): Promise<void> {
     return this.sources
   }
 
-  /** The work that puts the event sources in place (the app calls it once it listens). */
   connectWith (work: () => Promise<void>): void {
-    this.sources = work()
+    const before = this.sources
+    this.sources = before.then(work, work)
   }
 
-  /** The identities of the owners of event-triggered flows (enabled or not), each once. */
   eventOwners (): Caller[] {
     const owners = new Map<string, Caller>()
     for (const f of this.flows.values()) {
-      const owner = f.trigger.kind === 'webhook' ? this.opts.ownerOf(f.owner) : undefined
+      const owner = f.trigger.data.source === 'event' ? this.opts.ownerOf(f.owner) : undefined
       if (owner) owners.set(owner.personId, owner)
     }
     return [...owners.values()]
@@ -196,7 +245,6 @@ export class FlowRuntime {
     return state ? state.enabled === 1 : f.enabled
   }
 
-  /** The flows a caller may see: their own; a compliance officer sees every flow of the organisation. */
   list (caller: Caller): Flow[] {
     return [...this.flows.values()].filter(f => this.visible(caller, f)).map(f => this.describe(f))
   }
@@ -218,6 +266,7 @@ export class FlowRuntime {
     )
     this.sync()
     this.schedule()
+    this.connectWith(() => this.syncWebhooks())
     return this.describe(f)
   }
 
@@ -228,7 +277,9 @@ export class FlowRuntime {
   runNow (caller: Caller, id: string, triggerBody: unknown, source: 'manual' | 'event' = 'manual'): FlowRun {
     const f = this.ownedFlow(caller, id, false)
     const seq = this.store.tx(() =>
-      this.history.enqueue(f.id, source, f.trigger.name, JSON.stringify(triggerBody ?? null))
+      this.history.enqueue(f.id, source, f.trigger.name, JSON.stringify(triggerBody ?? null), undefined, {
+        trigger: { headers: { 'content-type': 'application/json' } },
+      })
     )
     const queued = this.history.bySeq(seq) as FlowRun
     this.pending.push(seq)
@@ -236,7 +287,7 @@ export class FlowRuntime {
     return queued
   }
 
-  runs (caller: Caller, id: string, q: { status?: string; max: number; cursor?: string }): Page<FlowRun> {
+  runs (caller: Caller, id: string, q: RunQuery): Page<FlowRun> {
     return this.history.list(this.visibleFlow(caller, id).id, q)
   }
 
@@ -246,27 +297,316 @@ export class FlowRuntime {
     return run
   }
 
-  /** Fires every recurrence that is due by the clock; the timer calls it, tests call it after moving the clock. */
+  // ---------------------------------------------------------------- callback URLs and the door
+
+  private base (): string {
+    return (this.opts.publicUrl ?? this.listening ?? 'http://127.0.0.1').replace(/\/+$/, '')
+  }
+
+  /** The path a trigger's callback URL signs (without the relative path, which the caller fills in). */
+  static invokePath (flowId: string, triggerName: string): string {
+    return `/v1/flows/${encodeURIComponent(flowId)}/triggers/${encodeURIComponent(triggerName)}/paths/invoke`
+  }
+
+  static triggerSp (triggerName: string): string {
+    return `/triggers/${triggerName}/run`
+  }
+
+  /** The signed callback URL of a flow's Request or HttpWebhook trigger (listCallbackUrl()). */
+  callbackUrl (f: CompiledFlow, keyType: KeyType = 'Primary'): CallbackUrl {
+    const d = f.trigger.data
+    if (d.source !== 'request' && d.source !== 'webhook') {
+      throw new WebexError(400, `The flow ${f.id} has no callback URL: its trigger is ${f.trigger.type}.`)
+    }
+    const path = FlowRuntime.invokePath(f.id, f.trigger.name)
+    const sp = FlowRuntime.triggerSp(f.trigger.name)
+    const sig = this.keys.sign(f.id, path, sp, keyType)
+    const relative = d.source === 'request' && d.relativePath ? `/${d.relativePath}` : ''
+    const basePath = `${this.base()}${path}${relative}`
+    const queries = { 'api-version': API_VERSION, sp, sv: SV, sig }
+    const params = [...(d.source === 'request' ? (d.relativePath ?? '') : '').matchAll(/\{([^}]+)\}/g)].map(m => m[1])
+    return {
+      value: `${basePath}?${new URLSearchParams(queries).toString()}`,
+      method: d.source === 'request' ? (d.method ?? 'POST') : 'POST',
+      basePath,
+      queries,
+      ...(relative ? { relativePath: relative.slice(1), relativePathParameters: params } : {}),
+    }
+  }
+
+  listCallbackUrl (caller: Caller, id: string, keyType: KeyType = 'Primary'): CallbackUrl {
+    return this.callbackUrl(this.ownedFlow(caller, id, false), keyType)
+  }
+
+  regenerateKey (caller: Caller, id: string, keyType: KeyType): void {
+    this.keys.regenerate(this.ownedFlow(caller, id, true).id, keyType)
+  }
+
+  /** Whether `sig` is a valid signature of that flow's trigger URL (the door checks it before anything else). */
+  verifyTrigger (flowId: string, triggerName: string, sp: string | undefined, sig: string | undefined): boolean {
+    const f = this.flows.get(flowId)
+    if (!f || f.trigger.name !== triggerName || sp !== FlowRuntime.triggerSp(triggerName)) return false
+    return this.keys.verify(flowId, FlowRuntime.invokePath(flowId, triggerName), sp, sig)
+  }
+
+  verifyPath (flowId: string, path: string, sig: string | undefined): boolean {
+    return this.flows.has(flowId) && this.keys.verify(flowId, path, 'callback', sig)
+  }
+
+  private signedPath (flowId: string, path: string): string {
+    const sig = this.keys.sign(flowId, path, 'callback')
+    const query = new URLSearchParams({ 'api-version': API_VERSION, sv: SV, sig })
+    return `${this.base()}${path}?${query}`
+  }
+
+  /** Secrets of a flow that must never reach the run history (its current callback signatures). */
+  private secrets (f: CompiledFlow): string[] {
+    const d = f.trigger.data
+    if (d.source !== 'request' && d.source !== 'webhook') return []
+    const path = FlowRuntime.invokePath(f.id, f.trigger.name)
+    const sp = FlowRuntime.triggerSp(f.trigger.name)
+    return (['Primary', 'Secondary'] as const).map(k => this.keys.sign(f.id, path, sp, k))
+  }
+
+  /**
+   * A signed call to a flow's Request trigger: method, relative path and (with EnableSchemaValidation) the body
+   * are checked, the run is queued (one per element with splitOn), and the caller gets the flow's Response, or
+   * 202 with the run's location when the flow has none (or answers asynchronously).
+   */
+  async invoke (flowId: string, call: Invocation, location: (runId: string) => string): Promise<DoorReply> {
+    const f = this.flows.get(flowId)
+    const d = f?.trigger.data
+    if (!f || !d || (d.source !== 'request' && d.source !== 'webhook')) {
+      throw new NotFoundError('The flow was not found.')
+    }
+    const owner = this.opts.ownerOf(f.owner)
+    if (!owner || !this.enabled(f)) {
+      throw new WebexError(
+        409,
+        `The flow ${f.id} is disabled${owner ? '' : ' (its owner is unknown)'}; nothing was started.`
+      )
+    }
+    let relativePathParameters: Record<string, string> | undefined
+    if (d.source === 'request') {
+      const method = d.method ?? 'POST'
+      if (call.method !== method) {
+        throw new WebexError(405, `This trigger accepts ${method}, not ${call.method}.`, undefined, { allow: method })
+      }
+      relativePathParameters = matchPath(d.relativePath, call.relativePath)
+      if (!relativePathParameters) {
+        throw new NotFoundError(`The path does not match the trigger's relative path '${d.relativePath ?? ''}'.`)
+      }
+      if (f.trigger.options.has('enableschemavalidation')) {
+        const problems = d.schema?.check(call.body) ?? []
+        const headerProblems = d.headersSchema?.check(call.headers) ?? []
+        if (problems.length + headerProblems.length > 0) {
+          const all = [...problems.map(p => `body ${p}`), ...headerProblems.map(p => `headers ${p}`)]
+          throw new WebexError(400, `The request does not match the trigger's schema: ${all[0]}.`, all)
+        }
+      }
+    }
+    const limit = f.trigger.concurrency
+    if (limit && this.history.waiting(f.id) >= limit.maximumWaitingRuns) {
+      throw new WebexError(
+        429,
+        `The flow ${f.id} already has ${limit.maximumWaitingRuns} runs waiting; retry later.`,
+        undefined,
+        {
+          'retry-after': '10',
+        }
+      )
+    }
+    const headers = { ...call.headers }
+    if (!f.trigger.options.has('includeauthorizationheadersinoutputs')) delete headers.authorization
+    const outputs: TriggerOutputs = {
+      headers,
+      body: call.body,
+      queries: call.queries,
+      ...(relativePathParameters && Object.keys(relativePathParameters).length > 0 ? { relativePathParameters } : {}),
+    }
+    const source: RunSource = d.source === 'request' ? 'request' : 'webhook'
+    const seqs = this.enqueue(f, source, outputs)
+    const first = seqs[0] !== undefined ? this.history.bySeq(seqs[0]) : undefined
+    const runId = first?.id ?? ''
+    const workflowHeaders: Record<string, string> = f.trigger.options.has('suppressworkflowheadersonresponse')
+      ? {}
+      : {
+          'x-ms-workflow-name': f.id,
+          ...(runId ? { 'x-ms-workflow-run-id': runId } : {}),
+          ...(first?.clientTrackingId ? { 'x-ms-client-tracking-id': first.clientTrackingId } : {}),
+        }
+    const sync =
+      d.source === 'request' && f.response && !f.response.asynchronous && !f.trigger.splitOn && seqs.length === 1
+    if (!sync || !first || first.status === 'Skipped' || first.status === 'Failed') {
+      this.pending.push(...seqs)
+      this.drain()
+      const loc =
+        runId && f.response?.asynchronous
+          ? this.signedPath(f.id, `/v1/flows/${encodeURIComponent(f.id)}/runs/${runId}/response`)
+          : runId
+            ? location(runId)
+            : undefined
+      return { statusCode: 202, headers: { ...workflowHeaders, ...(loc ? { location: loc } : {}) }, body: null }
+    }
+    const answer = new Promise<DoorReply>(resolve => {
+      this.waiters.set(seqs[0], { resolve, answered: false, runId })
+    })
+    const timeout = new AbortController()
+    const timer = realSleep(this.opts.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT, timeout.signal).then(
+      (): DoorReply => ({
+        statusCode: 504,
+        headers: { location: location(runId) },
+        body: webexError(
+          `The flow did not answer within ${(this.opts.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT) / 1000} s; ` +
+            'the run goes on.'
+        ),
+      }),
+      () => new Promise<never>(() => {})
+    )
+    this.pending.push(...seqs)
+    this.drain()
+    try {
+      const reply = await Promise.race([answer, timer])
+      return { ...reply, headers: { ...workflowHeaders, ...reply.headers } }
+    } finally {
+      timeout.abort()
+      const w = this.waiters.get(seqs[0])
+      if (w) w.answered = true
+    }
+  }
+
+  /** A caller polling an asynchronous Response: 202 until the Response has run, then the Response. */
+  pollResponse (flowId: string, runId: string): DoorReply {
+    const row = this.history.row(flowId, runId)
+    if (!row) throw new NotFoundError('The run was not found.')
+    if (row.response) return JSON.parse(row.response) as DoorReply
+    if (row.status !== 'Queued' && row.status !== 'Running') {
+      return { statusCode: 502, headers: {}, body: webexError('The run ended without a Response.') }
+    }
+    return { statusCode: 202, headers: { 'retry-after': '5' }, body: null }
+  }
+
+  /** A call to an HttpWebhook action's callback URL: the waiting action gets it. */
+  deliverCallback (
+    flowId: string,
+    runId: string,
+    key: string,
+    got: { headers: Record<string, string>; body: unknown }
+  ): boolean {
+    const hook = this.hooks.get(`${flowId}|${runId}|${key}`)
+    if (!hook) return false
+    this.hooks.delete(`${flowId}|${runId}|${key}`)
+    hook(got)
+    return true
+  }
+
+  /** Fires every recurrence and poll that is due by the clock; the timer calls it, tests call it after moving it. */
   tick (): void {
     const now = this.store.clock()
     for (const f of this.flows.values()) {
-      if (f.trigger.kind !== 'recurrence' || !this.enabled(f) || this.stopped) continue
+      const d = f.trigger.data
+      if ((d.source !== 'schedule' && d.source !== 'poll') || !this.enabled(f) || this.stopped) continue
       const due = this.nextDue.get(f.id)
       if (due === undefined || due > now) continue
-      const seq = this.store.tx(() =>
-        this.history.enqueue(
-          f.id,
-          'recurrence',
-          f.trigger.name,
-          JSON.stringify({ scheduledTime: new Date(due).toISOString() })
+      const next = nextOccurrence(d.recurrence, now, this.startedAt)
+      if (next === undefined) this.nextDue.delete(f.id)
+      else this.nextDue.set(f.id, next)
+      if (d.source === 'schedule') {
+        this.pending.push(
+          ...this.enqueue(f, 'recurrence', { headers: {}, body: { scheduledTime: new Date(due).toISOString() } })
         )
-      )
-      this.pending.push(seq)
-      this.nextDue.set(f.id, nextOccurrence(f.trigger, now, this.startedAt))
+      } else {
+        this.connectWith(() => this.poll(f, d.request))
+      }
     }
     this.drain()
     this.schedule()
   }
+
+  /** The Http trigger's poll: 200 starts a run (or several with splitOn); Retry-After and Location steer the next. */
+  private async poll (f: CompiledFlow, request: Template): Promise<void> {
+    const owner = this.opts.ownerOf(f.owner)
+    if (!owner) return
+    const probe = new RunExecutor(f, '', { headers: {}, body: null }, this.runnerDeps(f, 0, owner))
+    try {
+      const req = probe.triggerValue(request) as { uri: string }
+      const uri = this.pollUrls.get(f.id) ?? req.uri
+      const reply = await this.sendOnce({ ...(req as object), uri } as never)
+      if (reply.headers.location) this.pollUrls.set(f.id, new URL(reply.headers.location, uri).toString())
+      const wait = Number(reply.headers['retry-after'])
+      if (Number.isFinite(wait) && wait > 0) {
+        const due = this.store.clock() + wait * 1000
+        if (due < (this.nextDue.get(f.id) ?? Infinity)) this.nextDue.set(f.id, due)
+      }
+      if (reply.statusCode === 200) {
+        this.pending.push(...this.enqueue(f, 'poll', { headers: reply.headers, body: reply.body, statusCode: 200 }))
+        this.drain()
+      }
+    } catch (err) {
+      this.opts.log.warn({ flow: f.id, err }, `The Http trigger of ${f.id} could not poll: ${(err as Error).message}`)
+    } finally {
+      this.schedule()
+    }
+  }
+
+  /**
+   * Queues the runs one firing of a trigger starts: one, or one per element of splitOn; with the client tracking
+   * id of correlation. Runs over the trigger's maximumWaitingRuns are recorded Skipped, not started.
+   */
+  private enqueue (f: CompiledFlow, source: RunSource, outputs: TriggerOutputs, eventSeq?: number): number[] {
+    const owner = this.opts.ownerOf(f.owner)
+    const probe = new RunExecutor(f, '', outputs, this.runnerDeps(f, 0, owner))
+    let bodies: unknown[] = [outputs.body]
+    let splitError: string | undefined
+    if (f.trigger.splitOn) {
+      try {
+        const v = probe.triggerValue(f.trigger.splitOn)
+        if (Array.isArray(v)) bodies = v
+        else splitError = `splitOn must give an array, not ${v === null ? 'null' : typeof v}.`
+      } catch (err) {
+        splitError = (err as Error).message
+      }
+    }
+    const { body: _body, ...meta } = outputs
+    const trigger: TriggerMeta = meta
+    const write = (): number[] => {
+      const seqs: number[] = []
+      const limit = f.trigger.concurrency
+      let waiting = limit ? this.history.waiting(f.id) : 0
+      for (const body of bodies) {
+        let tracking: string | undefined
+        if (f.trigger.clientTrackingId) {
+          try {
+            const v = new RunExecutor(f, '', { ...outputs, body }, this.runnerDeps(f, 0, owner)).triggerValue(
+              f.trigger.clientTrackingId
+            )
+            if (v !== null && v !== undefined) tracking = String(v)
+          } catch {
+            /* Logic Apps falls back to the run id */
+          }
+        }
+        const seq = this.history.enqueue(f.id, source, f.trigger.name, JSON.stringify(body ?? null), eventSeq, {
+          trigger,
+          ...(tracking ? { clientTrackingId: tracking } : {}),
+        })
+        if (splitError) {
+          this.history.finish(seq, { status: 'Failed', error: { code: 'InvalidSplitOn', message: splitError } })
+        } else if (limit && waiting >= limit.maximumWaitingRuns) {
+          this.history.finish(seq, {
+            status: 'Skipped',
+            error: { code: 'TooManyWaitingRuns', message: `${limit.maximumWaitingRuns} runs were already waiting.` },
+          })
+        } else {
+          waiting++
+          seqs.push(seq)
+        }
+      }
+      return seqs
+    }
+    return this.store.tx(write)
+  }
+
+  // ---------------------------------------------------------------- internals
 
   private visible (caller: Caller, f: CompiledFlow): boolean {
     const owner = this.opts.ownerOf(f.owner)
@@ -290,27 +630,29 @@ export class FlowRuntime {
 
   private describe (f: CompiledFlow): Flow {
     const t = f.trigger
+    const d = t.data
     const due = this.nextDue.get(f.id)
     const enabled = this.enabled(f)
+    const base = { name: t.name, type: t.type }
+    let trigger: Flow['trigger']
+    if (d.source === 'event') {
+      trigger = { ...base, operationId: d.trigger.operationId, ...(d.filter ? { filter: d.filter } : {}) }
+    } else if (d.source === 'schedule' || d.source === 'poll') {
+      trigger = {
+        ...base,
+        recurrence: `${d.recurrence.interval} ${d.recurrence.frequency}`,
+        ...(d.recurrence.timeZone ? { timeZone: d.recurrence.timeZone } : {}),
+        ...(due !== undefined && enabled ? { nextRun: new Date(due).toISOString() } : {}),
+      }
+    } else if (d.source === 'request') {
+      trigger = { ...base, method: d.method ?? 'POST', ...(d.relativePath ? { relativePath: d.relativePath } : {}) }
+    } else trigger = base
     return {
       id: f.id,
       description: f.description,
       ownerEmail: f.owner,
       enabled,
-      trigger:
-        t.kind === 'webhook'
-          ? {
-              name: t.name,
-              type: 'ApiConnectionWebhook',
-              operationId: t.trigger.operationId,
-              ...(t.filter ? { filter: t.filter } : {}),
-            }
-          : {
-              name: t.name,
-              type: 'Recurrence',
-              recurrence: `${t.interval} ${t.frequency}`,
-              ...(due !== undefined && enabled ? { nextRun: new Date(due).toISOString() } : {}),
-            },
+      trigger,
       actions: f.steps.map(s => s.name),
     }
   }
@@ -320,18 +662,87 @@ export class FlowRuntime {
     const wanted = []
     for (const f of this.flows.values()) {
       const owner = this.opts.ownerOf(f.owner)
-      if (f.trigger.kind !== 'webhook' || !owner || !this.enabled(f)) continue
+      const d = f.trigger.data
+      if (d.source !== 'event' || !owner || !this.enabled(f)) continue
       wanted.push({
         target: `${SOURCE}:${f.id}`,
         name: f.id,
         ownerId: owner.personId,
         orgId: owner.orgId,
-        resource: f.trigger.trigger.resource,
-        event: f.trigger.trigger.event,
-        ...(f.trigger.filter ? { filter: f.trigger.filter } : {}),
+        resource: d.trigger.resource,
+        event: d.trigger.event,
+        ...(d.filter ? { filter: d.filter } : {}),
       })
     }
     this.registry.syncLocal(SOURCE, wanted)
+  }
+
+  /**
+   * HttpWebhook triggers: an enabled flow is subscribed (its subscribe request, with its callback URL) once per
+   * definition; a disabled one, or one whose definition changed, is unsubscribed with the request kept from then.
+   */
+  private async syncWebhooks (): Promise<void> {
+    const rows = this.store.all<{ flow_id: string; fingerprint: string; unsubscribe: string | null }>(
+      'SELECT * FROM flow_webhooks'
+    )
+    const have = new Map(rows.map(r => [r.flow_id, r]))
+    for (const f of this.flows.values()) {
+      const d = f.trigger.data
+      const owner = this.opts.ownerOf(f.owner)
+      const want = d.source === 'webhook' && owner && this.enabled(f)
+      const print = createHash('sha256').update(JSON.stringify(f.definition.triggers)).digest('hex')
+      const row = have.get(f.id)
+      have.delete(f.id)
+      if (row && (!want || row.fingerprint !== print)) await this.unsubscribe(f.id, row.unsubscribe)
+      if (!want || (row && row.fingerprint === print) || d.source !== 'webhook' || !owner) continue
+      const probe = new RunExecutor(f, '', { headers: {}, body: null }, this.runnerDeps(f, 0, owner))
+      try {
+        const sub = probe.triggerValue(d.subscribe) as Record<string, unknown>
+        const unsub = d.unsubscribe ? (probe.triggerValue(d.unsubscribe) as Record<string, unknown>) : undefined
+        const reply = await this.sendOnce({ ...sub, uri: sub.uri ?? sub.url } as never)
+        if (reply.statusCode >= 300) throw new Error(`the subscribe call answered ${reply.statusCode}`)
+        this.store.tx(() =>
+          this.store.run(
+            'INSERT OR REPLACE INTO flow_webhooks (flow_id, fingerprint, unsubscribe, subscribed) VALUES (?,?,?,?)',
+            f.id,
+            print,
+            unsub && (unsub.uri ?? unsub.url) ? JSON.stringify({ ...unsub, uri: unsub.uri ?? unsub.url }) : null,
+            this.store.now()
+          )
+        )
+      } catch (err) {
+        this.opts.log.error(
+          { flow: f.id },
+          `The HttpWebhook trigger of ${f.id} could not subscribe: ${(err as Error).message}`
+        )
+      }
+    }
+    for (const [id, row] of have) await this.unsubscribe(id, row.unsubscribe)
+  }
+
+  private async unsubscribe (flowId: string, request: string | null): Promise<void> {
+    if (request) {
+      await this.sendOnce(JSON.parse(request) as never).catch((err: unknown) =>
+        this.opts.log.warn({ flow: flowId }, `Unsubscribing ${flowId} failed: ${(err as Error).message}`)
+      )
+    }
+    this.store.tx(() => this.store.run('DELETE FROM flow_webhooks WHERE flow_id = ?', flowId))
+  }
+
+  private sendOnce (req: never): Promise<OperationReply> {
+    const abort = new AbortController()
+    return send(
+      req,
+      { asyncPattern: false, chunked: false },
+      {
+        httpRefusal: url => this.httpRefusal(url),
+        dispatcher: this.http,
+        sleep: ms => (this.opts.sleep ?? realSleep)(ms, abort.signal),
+        now: () => this.store.clock(),
+        signal: abort.signal,
+        ...(this.opts.identity ? { identity: this.opts.identity } : {}),
+      }
+    )
   }
 
   private schedule (): void {
@@ -339,11 +750,15 @@ export class FlowRuntime {
     this.timer = undefined
     const now = this.store.clock()
     for (const f of this.flows.values()) {
-      if (f.trigger.kind !== 'recurrence' || !this.enabled(f)) {
+      const d = f.trigger.data
+      if ((d.source !== 'schedule' && d.source !== 'poll') || !this.enabled(f)) {
         this.nextDue.delete(f.id)
         continue
       }
-      if (!this.nextDue.has(f.id)) this.nextDue.set(f.id, nextOccurrence(f.trigger, now, this.startedAt))
+      if (!this.nextDue.has(f.id)) {
+        const next = nextOccurrence(d.recurrence, now, this.startedAt)
+        if (next !== undefined) this.nextDue.set(f.id, next)
+      }
     }
     if (this.opts.timers === false || this.stopped || this.nextDue.size === 0) return
     const earliest = Math.min(...this.nextDue.values())
@@ -357,7 +772,15 @@ export class FlowRuntime {
     this.pending = []
     for (const seq of seqs) {
       if (this.inFlight.has(seq)) continue
+      // A flow with trigger concurrency runs at most `runs` at once; the others stay queued, in order.
+      const flowId = this.store.get<{ flow_id: string }>('SELECT flow_id FROM flow_runs WHERE seq = ?', seq)?.flow_id
+      const limit = flowId ? this.flows.get(flowId)?.trigger.concurrency : undefined
+      if (flowId && limit && (this.runningPerFlow.get(flowId) ?? 0) >= limit.runs) {
+        this.pending.push(seq)
+        continue
+      }
       this.inFlight.add(seq)
+      if (flowId) this.runningPerFlow.set(flowId, (this.runningPerFlow.get(flowId) ?? 0) + 1)
       void this.queue.add(async () => {
         try {
           await this.execute(seq)
@@ -369,8 +792,126 @@ export class FlowRuntime {
           })
         } finally {
           this.inFlight.delete(seq)
+          if (flowId) this.runningPerFlow.set(flowId, (this.runningPerFlow.get(flowId) ?? 1) - 1)
+          this.settle(seq)
+          if (this.pending.length > 0) setImmediate(() => this.drain())
         }
       })
+    }
+  }
+
+  /** A waiting caller whose run ended without a Response gets 502, as Logic Apps answers. */
+  private settle (seq: number): void {
+    const w = this.waiters.get(seq)
+    this.waiters.delete(seq)
+    if (w && !w.answered) {
+      w.answered = true
+      const run = this.history.bySeq(seq)
+      w.resolve(
+        run?.status === 'Skipped'
+          ? { statusCode: 202, headers: {}, body: null }
+          : { statusCode: 502, headers: {}, body: webexError('The flow run ended without a Response (NoResponse).') }
+      )
+    }
+  }
+
+  private runnerDeps (f: CompiledFlow, seq: number, owner: Caller | undefined) {
+    const secrets = this.secrets(f)
+    const redact = (r: ActionResult): ActionResult => {
+      if (secrets.length === 0) return r
+      let text = JSON.stringify(r)
+      for (const s of secrets) text = text.split(s).join('***')
+      return JSON.parse(text) as ActionResult
+    }
+    const d = f.trigger.data
+    return {
+      catalog: this.catalog,
+      token: owner ? this.catalog.tokenFor(owner) : '',
+      now: () => this.store.clock(),
+      sleep: this.opts.sleep ?? realSleep,
+      httpRefusal: (url: string) => this.httpRefusal(url),
+      dispatcher: this.http,
+      record: (r: ActionResult) => this.history.action(seq, redact(r)),
+      ...(this.opts.identity ? { identity: this.opts.identity } : {}),
+      ...(d.source === 'request' || d.source === 'webhook' ? { callbackUrl: () => this.callbackUrl(f).value } : {}),
+      respond: (reply: OperationReply): boolean => {
+        const w = this.waiters.get(seq)
+        if (f.response?.asynchronous) {
+          this.history.saveResponse(seq, reply)
+          return true
+        }
+        // Nobody waits (a manual run, a caller that got 202): the Response runs and is kept with the run.
+        if (!w) return true
+        if (w.answered) return false
+        w.answered = true
+        w.resolve(reply)
+        return true
+      },
+      callWorkflow: (
+        flowId: string,
+        triggerName: string | undefined,
+        body: unknown,
+        headers: Record<string, string>,
+        asyncPattern: boolean
+      ) => this.callChild(flowId, triggerName, body, headers, asyncPattern),
+      webhook: (key: string) => {
+        const runId = this.history.bySeq(seq)?.id ?? ''
+        const path = `/v1/flows/${encodeURIComponent(f.id)}/runs/${runId}/callbacks/${encodeURIComponent(key)}`
+        const received = new Promise<{ headers: Record<string, string>; body: unknown }>(resolve => {
+          this.hooks.set(`${f.id}|${runId}|${key}`, resolve)
+        })
+        return { url: this.signedPath(f.id, path), received }
+      },
+    }
+  }
+
+  /** The Workflow action: the child flow's trigger is called in-process and its Response awaited, with no timeout. */
+  private async callChild (
+    flowId: string,
+    triggerName: string | undefined,
+    body: unknown,
+    headers: Record<string, string>,
+    asyncPattern: boolean
+  ): Promise<OperationReply> {
+    const child = this.flows.get(flowId)
+    if (!child || child.trigger.data.source !== 'request' || (triggerName && child.trigger.name !== triggerName)) {
+      return {
+        statusCode: 404,
+        headers: {},
+        body: webexError(
+          `There is no flow '${flowId}' with a Request trigger${triggerName ? ` named '${triggerName}'` : ''}.`
+        ),
+      }
+    }
+    const d = child.trigger.data
+    const reply = await this.invokeUnlimited(child, {
+      method: d.method ?? 'POST',
+      relativePath: '',
+      headers: { 'content-type': 'application/json', ...headers },
+      queries: {},
+      body,
+    })
+    if (reply.statusCode === 202 && asyncPattern && child.response?.asynchronous && reply.headers.location) {
+      // The child answers asynchronously: wait for its Response, as the asynchronous pattern polls.
+      const runId = reply.headers['x-ms-workflow-run-id']
+      for (;;) {
+        await this.idle()
+        const r = runId ? this.pollResponse(child.id, runId) : undefined
+        if (!r || r.statusCode !== 202) return r ?? reply
+        await (this.opts.sleep ?? realSleep)(5000)
+      }
+    }
+    return reply
+  }
+
+  private async invokeUnlimited (child: CompiledFlow, call: Invocation): Promise<DoorReply> {
+    const saved = this.opts.responseTimeoutMs
+    // A nested flow is waited for however long it takes (Logic Apps' rule for nested workflows).
+    this.opts.responseTimeoutMs = 2 ** 31 - 1
+    try {
+      return await this.invoke(child.id, call, id => `/v1/flows/${encodeURIComponent(child.id)}/runs/${id}`)
+    } finally {
+      this.opts.responseTimeoutMs = saved
     }
   }
 
@@ -386,22 +927,17 @@ export class FlowRuntime {
       })
       return
     }
-    const runner = new Runner(
+    const meta = (
+      row.trigger_outputs ? JSON.parse(row.trigger_outputs) : { headers: { 'content-type': 'application/json' } }
+    ) as TriggerMeta
+    const runner = new RunExecutor(
       flow,
       row.id,
-      JSON.parse(row.trigger_body),
-      { 'content-type': 'application/json' },
-      {
-        catalog: this.catalog,
-        token: this.catalog.tokenFor(owner),
-        now: () => this.store.clock(),
-        sleep: this.opts.sleep ?? realSleep,
-        httpRefusal: url => this.httpRefusal(url),
-        dispatcher: this.http,
-        record: (r: ActionResult) => this.history.action(seq, r),
-      }
+      { headers: meta.headers ?? {}, body: JSON.parse(row.trigger_body), ...meta },
+      this.runnerDeps(flow, seq, owner),
+      row.client_tracking_id ?? row.id
     )
-    if (row.source !== 'manual' && !runner.conditionsHold()) {
+    if (row.source !== 'manual' && !flow.trigger.conditions.every(c => runner.triggerValue(c) === true)) {
       this.history.finish(seq, {
         status: 'Skipped',
         error: { code: 'TriggerConditionsNotMet', message: 'The trigger conditions were false for this event.' },
@@ -419,10 +955,40 @@ export class FlowRuntime {
   private httpRefusal (url: string): string | undefined {
     const { origin, hostname } = new URL(url)
     if (!this.opts.httpAllow.includes(origin)) {
-      return `Http actions may only call the origins in FLOWS_HTTP_ALLOW (${this.opts.httpAllow.join(', ') || 'none ' +
-        'configured'}); ${origin} is not one.`
+      return `Http actions may only call the origins in FLOWS_HTTP_ALLOW (${
+        this.opts.httpAllow.join(', ') || 'none configured'
+      }); ${origin} is not one.`
     }
     const refused = hostRefusal(this.httpPolicy, hostname)
     return refused ? `Http actions may not call ${origin}: ${refused}.` : undefined
   }
+}
+
+const webexError = (message: string) => ({ message, errors: [{ description: message }] })
+const gone = (runId: string): DoorReply => ({
+  statusCode: 503,
+  headers: {},
+  body: webexError(`The service is stopping; run ${runId} will not answer.`),
+})
+
+/** Matches a called path against a relative path template ("customer/{id}"); the parameters, or undefined. */
+export function matchPath (template: string | undefined, path: string): Record<string, string> | undefined {
+  const got = path.replace(/^\/+|\/+$/g, '')
+  if (!template) return got === '' ? {} : undefined
+  const names: string[] = []
+  const pattern = template
+    .split('/')
+    .map(seg =>
+      seg.replace(/\{([^}]+)\}|[^{]+/g, (m, name?: string) => {
+        if (name) {
+          names.push(name)
+          return '([^/]+)'
+        }
+        return m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      })
+    )
+    .join('/')
+  const m = new RegExp(`^${pattern}$`, 'i').exec(got)
+  if (!m) return undefined
+  return Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1])]))
 }

@@ -1,186 +1,120 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { RUN_AFTER_STATUSES } from './kinds/types.js'
 
 /**
- * The JSON Schema of a flow file: Logic Apps' workflow definition wrapped with who the flow runs as.
- * Only the shape is checked here; names, references and expressions are checked by load.ts.
+ * The JSON Schema of a flow file: Logic Apps' workflow definition wrapped with who the flow runs as. The file's
+ * shape is checked here; each trigger and action is checked by load.ts against the common properties below and
+ * its kind's own schema (kinds/), then names, references and expressions.
  */
-export const RUN_AFTER_STATUSES = ['Succeeded', 'Failed', 'Skipped', 'TimedOut'] as const
-export const ACTION_TYPES = [
-  'ApiConnection',
-  'OpenApiConnection',
-  'Compose',
-  'If',
-  'Foreach',
-  'Switch',
-  'Scope',
-  'Terminate',
-  'Wait',
-  'Delay',
-  'Http',
-  'InitializeVariable',
-  'SetVariable',
-  'IncrementVariable',
-  'AppendToArrayVariable',
-  'Query',
-] as const
-export const TRIGGER_TYPES = ['ApiConnectionWebhook', 'OpenApiConnectionWebhook', 'Recurrence'] as const
 const DURATION = '^P(?!$)(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+(\\.\\d+)?S)?)?$'
+export const Duration = Type.String({ pattern: DURATION, description: 'An ISO 8601 duration such as PT30S or P1D.' })
 
-const Enum = <T extends readonly string[]>(values: T, description?: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) })
-const when = (type: string, then: Record<string, unknown>) => ({
-  if: { properties: { type: { const: type } }, required: ['type'] },
-  then,
-})
-const requires = (type: string, ...props: string[]) => when(type, { required: props })
-const requiresInputs = (type: string, ...props: string[]) =>
-  when(type, { required: ['inputs'], properties: { inputs: { type: 'object', required: props } } })
+/** An object schema of exactly these properties (all optional unless `required`). */
+export const objectOf = (props: Record<string, TSchema>, required: string[] = []): TSchema =>
+  Type.Unsafe({ type: 'object', properties: props, additionalProperties: false, required })
 
-const Duration = Type.String({ pattern: DURATION, description: 'An ISO 8601 duration such as PT30S or P1D.' })
-const RetryPolicy = Type.Object(
-  {
-    type: Enum(['none', 'fixed', 'exponential'] as const),
-    count: Type.Optional(Type.Integer({ minimum: 0, maximum: 90 })),
-    interval: Type.Optional(Duration),
-    minimumInterval: Type.Optional(Duration),
-    maximumInterval: Type.Optional(Duration),
-  },
-  { additionalProperties: false }
-)
+const Enum = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] })
 
-const Host = Type.Object({
-  connection: Type.Optional(Type.Object({ name: Type.String() })),
-  apiId: Type.Optional(Type.String()),
-  connectionName: Type.Optional(Type.String()),
-  operationId: Type.Optional(Type.String({ minLength: 1 })),
+export const RetryPolicy = objectOf({
+  type: Enum(['none', 'fixed', 'exponential'] as const),
+  count: Type.Optional(Type.Integer({ minimum: 0, maximum: 90 })),
+  interval: Type.Optional(Duration),
+  minimumInterval: Type.Optional(Duration),
+  maximumInterval: Type.Optional(Duration),
 })
 
-const actionMap = (self: TSchema) => Type.Record(Type.String({ pattern: '^[^\\[\\]\'"@{}]{1,80}$' }), self)
+const SecureData = objectOf({ properties: Type.Array(Enum(['inputs', 'outputs'] as const), { uniqueItems: true }) })
 
-export const Action = Type.Recursive(
-  Self =>
-    Type.Object(
-      {
-        type: Enum(ACTION_TYPES),
-        description: Type.Optional(Type.String()),
-        runAfter: Type.Optional(
-          Type.Record(Type.String(), Type.Array(Enum(RUN_AFTER_STATUSES), { minItems: 1, uniqueItems: true }))
-        ),
-        inputs: Type.Optional(Type.Unknown()),
-        expression: Type.Optional(Type.Unknown()),
-        actions: Type.Optional(actionMap(Self)),
-        else: Type.Optional(Type.Object({ actions: actionMap(Self) }, { additionalProperties: false })),
-        cases: Type.Optional(
-          Type.Record(
-            Type.String(),
-            Type.Object(
-              { case: Type.Union([Type.String(), Type.Number(), Type.Boolean()]), actions: actionMap(Self) },
-              { additionalProperties: false }
-            )
-          )
-        ),
-        default: Type.Optional(Type.Object({ actions: actionMap(Self) }, { additionalProperties: false })),
-        foreach: Type.Optional(Type.Unknown()),
-        runtimeConfiguration: Type.Optional(
-          Type.Object({
-            concurrency: Type.Optional(Type.Object({ repetitions: Type.Integer({ minimum: 1, maximum: 50 }) })),
-          })
-        ),
-        limit: Type.Optional(Type.Object({ timeout: Type.Optional(Duration) })),
-        retryPolicy: Type.Optional(RetryPolicy),
-        metadata: Type.Optional(Type.Unknown()),
-      },
-      {
-        additionalProperties: false,
-        allOf: [
-          requires('If', 'expression', 'actions'),
-          requires('Foreach', 'foreach', 'actions'),
-          requires('Switch', 'expression', 'cases'),
-          requires('Scope', 'actions'),
-          requires('Compose', 'inputs'),
-          requiresInputs('ApiConnection', 'host'),
-          requiresInputs('OpenApiConnection', 'host'),
-          requiresInputs('Terminate', 'runStatus'),
-          requiresInputs('Wait', 'interval'),
-          requiresInputs('Delay', 'interval'),
-          requiresInputs('Http', 'method', 'uri'),
-          requiresInputs('InitializeVariable', 'variables'),
-          requiresInputs('SetVariable', 'name', 'value'),
-          requiresInputs('IncrementVariable', 'name'),
-          requiresInputs('AppendToArrayVariable', 'name', 'value'),
-          requiresInputs('Query', 'from', 'where'),
-        ],
-      }
-    ),
-  { $id: 'FlowAction' }
-)
-export type Action = Static<typeof Action>
+/** Properties every action may have; a kind adds its own (kinds/*: `properties`, `inputs`). */
+export const ActionCommon = {
+  type: Type.String(),
+  description: Type.String(),
+  metadata: Type.Unknown(),
+  runAfter: Type.Record(Type.String(), Type.Array(Enum(RUN_AFTER_STATUSES), { uniqueItems: true })),
+  inputs: Type.Unknown(),
+  runtimeConfiguration: objectOf({
+    secureData: SecureData,
+    staticResult: objectOf({ name: Type.String(), staticResultOptions: Enum(['Enabled', 'Disabled'] as const) }, [
+      'name',
+    ]),
+    concurrency: objectOf({ repetitions: Type.Integer({ minimum: 1, maximum: 50 }) }, ['repetitions']),
+    paginationPolicy: objectOf({ minimumItemCount: Type.Integer({ minimum: 1, maximum: 100_000 }) }, [
+      'minimumItemCount',
+    ]),
+    contentTransfer: objectOf({ transferMode: Enum(['Chunked'] as const) }, ['transferMode']),
+  }),
+  operationOptions: Type.String(),
+  trackedProperties: Type.Record(Type.String(), Type.Unknown()),
+  limit: objectOf({ timeout: Duration, count: Type.Union([Type.Integer(), Type.String({ pattern: '^\\d+$' })]) }),
+}
 
-export const Trigger = Type.Object(
+/** Properties every trigger may have. */
+export const TriggerCommon = {
+  type: Type.String(),
+  description: Type.String(),
+  metadata: Type.Unknown(),
+  conditions: Type.Array(objectOf({ expression: Type.String({ pattern: '^@' }) })),
+  splitOn: Type.String({ pattern: '^@' }),
+  correlation: objectOf({ clientTrackingId: Type.String() }),
+  runtimeConfiguration: objectOf({
+    secureData: SecureData,
+    concurrency: objectOf({
+      runs: Type.Integer({ minimum: 1, maximum: 100 }),
+      maximumWaitingRuns: Type.Integer({ minimum: 1, maximum: 100 }),
+    }),
+  }),
+  operationOptions: Type.String(),
+}
+
+export const RecurrenceSchema = objectOf(
   {
-    type: Enum(TRIGGER_TYPES),
-    description: Type.Optional(Type.String()),
-    inputs: Type.Optional(
-      Type.Object({
-        host: Host,
-        parameters: Type.Optional(
-          Type.Object(
-            {
-              roomId: Type.Optional(Type.String({ description: 'Only events in this space.' })),
-              filter: Type.Optional(Type.String({ description: 'A Webex webhook filter, e.g. roomType=group.' })),
-            },
-            { additionalProperties: false }
-          )
-        ),
-        body: Type.Optional(Type.Unknown()),
-        path: Type.Optional(Type.String()),
-      })
-    ),
-    recurrence: Type.Optional(
-      Type.Object(
-        {
-          frequency: Enum(['Second', 'Minute', 'Hour', 'Day', 'Week', 'Month'] as const),
-          interval: Type.Integer({ minimum: 1 }),
-          startTime: Type.Optional(Type.String({ format: 'date-time' })),
-          timeZone: Type.Optional(Type.String()),
-        },
-        { additionalProperties: false }
-      )
-    ),
-    conditions: Type.Optional(
-      Type.Array(Type.Object({ expression: Type.String({ pattern: '^@' }) }, { additionalProperties: false }))
-    ),
-    splitOn: Type.Optional(Type.String()),
-    metadata: Type.Optional(Type.Unknown()),
+    frequency: Type.String(),
+    interval: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9]\\d*$' })]),
+    startTime: Type.String(),
+    endTime: Type.String(),
+    timeZone: Type.String(),
+    schedule: objectOf({
+      hours: Type.Unknown(),
+      minutes: Type.Unknown(),
+      weekDays: Type.Unknown(),
+      monthDays: Type.Unknown(),
+    }),
   },
-  {
-    additionalProperties: false,
-    allOf: [
-      requires('Recurrence', 'recurrence'),
-      requiresInputs('ApiConnectionWebhook', 'host'),
-      requiresInputs('OpenApiConnectionWebhook', 'host'),
-    ],
-  }
+  ['frequency', 'interval']
 )
-export type Trigger = Static<typeof Trigger>
 
 export const Definition = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
     contentVersion: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+    metadata: Type.Optional(Type.Unknown()),
     parameters: Type.Optional(
       Type.Record(
         Type.String(),
         Type.Object({
           type: Type.String(),
           defaultValue: Type.Optional(Type.Unknown()),
+          allowedValues: Type.Optional(Type.Array(Type.Unknown())),
           metadata: Type.Optional(Type.Unknown()),
         })
       )
     ),
-    triggers: Type.Record(Type.String(), Trigger, { minProperties: 1, maxProperties: 1 }),
-    actions: actionMap(Action),
-    outputs: Type.Optional(Type.Unknown()),
+    triggers: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
+      minProperties: 1,
+      maxProperties: 1,
+    }),
+    actions: Type.Record(Type.String(), Type.Unknown()),
+    outputs: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    staticResults: Type.Optional(
+      Type.Record(
+        Type.String(),
+        objectOf(
+          { status: Type.String(), outputs: Type.Optional(Type.Unknown()), error: Type.Optional(Type.Unknown()) },
+          ['status']
+        )
+      )
+    ),
   },
   { additionalProperties: false }
 )

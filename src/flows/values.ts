@@ -6,7 +6,6 @@
  */
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json'
 import {
-  arith,
   asNum,
   compareNum,
   floatValue,
@@ -159,11 +158,4 @@ export const VARIABLE_TYPES: Record<string, (v: unknown) => unknown> = {
   boolean: v => (typeof v === 'boolean' ? v : undefined),
   array: v => (Array.isArray(v) ? v : undefined),
   object: v => (isObject(v) ? v : undefined),
-}
-
-/** IncrementVariable: the sum of two numbers of any kinds, undefined when either is not a number. */
-export function addNumbers (a: unknown, b: unknown): unknown {
-  const x = asNum(a)
-  const y = asNum(b)
-  return x && y ? arith('add', x, y) : undefined
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errorResponses, IdParam, ListOf } from '../schemas/common.js'
-import { Flow, FlowRun, ListRunsQuery, RunFlowBody, UpdateFlowBody } from '../schemas/flow.js'
+import { CallbackUrl, Flow, FlowRun, KeyTypeBody, ListRunsQuery, RunFlowBody, UpdateFlowBody } from '../schemas/flow.js'
 import { pageReply, pageSize } from '../http/pagination.js'
 import { absoluteUrl } from '../http/base-url.js'
 import type { FlowRuntime } from '../flows/runtime.js'
@@ -116,6 +116,45 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
         reply,
         runtime.runs(request.caller, request.params.flowId, { ...q, max: pageSize(max, RUN_LIMITS) })
       )
+    }
+  )
+
+  app.post(
+    '/v1/flows/:flowId/listCallbackUrl',
+    {
+      schema: {
+        operationId: 'ListFlowCallbackUrl',
+        summary: 'Get Flow Callback URL',
+        tags,
+        description:
+          "The signed URL of a flow's Request or HttpWebhook trigger (owner only: a call to it runs with the owner's " +
+          'rights). keyType picks the key that signs it.',
+        params: FlowIdParam,
+        body: Type.Partial(KeyTypeBody),
+        response: { 200: CallbackUrl, ...errorResponses },
+      },
+    },
+    async request => runtime.listCallbackUrl(request.caller, request.params.flowId, request.body?.keyType ?? 'Primary')
+  )
+
+  app.post(
+    '/v1/flows/:flowId/regenerateAccessKey',
+    {
+      schema: {
+        operationId: 'RegenerateFlowAccessKey',
+        summary: 'Regenerate Flow Access Key',
+        tags,
+        description:
+          "Replaces one of the flow's two keys: every callback URL signed with it stops working at once (owner or " +
+          'compliance officer).',
+        params: FlowIdParam,
+        body: KeyTypeBody,
+        response: { 204: { type: 'null', description: 'Regenerated.' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      runtime.regenerateKey(request.caller, request.params.flowId, request.body.keyType)
+      return reply.code(204).send()
     }
   )
 

@@ -23,7 +23,21 @@ export const Flow = Type.Object({
   trigger: Type.Object(
     {
       name: Type.String(meta({ summary: 'Trigger name', description: "The trigger's name in the definition." })),
-      type: Type.String(meta({ summary: 'Trigger type', description: 'ApiConnectionWebhook or Recurrence.' })),
+      type: Type.String(
+        meta({
+          summary: 'Trigger type',
+          description: 'ApiConnectionWebhook, Recurrence, Request, Http or HttpWebhook.',
+        })
+      ),
+      method: Type.Optional(
+        Type.String(meta({ summary: 'Method', description: 'Request trigger: the HTTP method it accepts.' }))
+      ),
+      relativePath: Type.Optional(
+        Type.String(meta({ summary: 'Relative path', description: 'Request trigger: the path after paths/invoke.' }))
+      ),
+      timeZone: Type.Optional(
+        Type.String(meta({ summary: 'Time zone', description: 'Recurrence: the Windows time zone of its schedule.' }))
+      ),
       operationId: Type.Optional(
         Type.String(meta({ summary: 'Connector trigger', description: 'The connector trigger it subscribes to.' }))
       ),
@@ -62,6 +76,13 @@ export const FlowRunAction = Type.Object({
   startTime: DateTime({ summary: 'Start', description: 'When it started.' }),
   endTime: DateTime({ summary: 'End', description: 'When it ended.' }),
   durationMs: Type.Integer(meta({ summary: 'Duration (ms)', description: 'How long it took.' })),
+  trackedProperties: Type.Optional(
+    Type.Record(
+      Type.String(),
+      Type.Unknown(),
+      meta({ summary: 'Tracked properties', description: "The action's trackedProperties, evaluated." })
+    )
+  ),
 })
 
 export const FlowRun = Type.Object({
@@ -75,20 +96,23 @@ export const FlowRun = Type.Object({
       description: 'Queued, Running, Succeeded, Failed, Cancelled or Skipped (trigger conditions false).',
     }),
   }),
-  source: Type.String(meta({ summary: 'Started by', description: 'event, recurrence or manual.' })),
+  source: Type.String(
+    meta({ summary: 'Started by', description: 'event, recurrence, manual, request, poll, webhook or workflow.' })
+  ),
   triggerName: Type.String(meta({ summary: 'Trigger', description: 'The trigger that fired.' })),
-  triggerBody: Type.Unknown(
-    meta({ summary: 'Trigger body', description: 'What triggerBody() returned in this run.' })
+  triggerBody: Type.Unknown(meta({ summary: 'Trigger body', description: 'What triggerBody() returned in this run.' })),
+  clientTrackingId: Type.Optional(
+    Type.String(meta({ summary: 'Client tracking id', description: "The trigger's correlation.clientTrackingId." }))
   ),
   created: DateTime({ summary: 'Triggered', description: 'When the trigger fired.' }),
   started: Type.Optional(DateTime({ summary: 'Started', description: 'When the run started.' })),
   finished: Type.Optional(DateTime({ summary: 'Finished', description: 'When the run ended.' })),
   error: Type.Optional(ErrorInfo),
+  outputs: Type.Optional(
+    Type.Unknown(meta({ summary: 'Outputs', description: "The definition's outputs, evaluated." }))
+  ),
   actions: Type.Optional(
-    Type.Array(
-      FlowRunAction,
-      meta({ summary: 'Actions', description: 'Each action run, in the order they finished.' })
-    )
+    Type.Array(FlowRunAction, meta({ summary: 'Actions', description: 'Each action run, in the order they finished.' }))
   ),
 })
 export type FlowRun = Static<typeof FlowRun>
@@ -124,6 +148,64 @@ export const ListRunsQuery = Type.Object({
       ...meta({ summary: 'Status', description: 'Only runs with this status.', visibility: 'advanced' }),
     })
   ),
+  trackedName: Type.Optional(
+    Type.String(
+      meta({
+        summary: 'Tracked property',
+        description: 'Only runs with an action tracking this property.',
+        visibility: 'advanced',
+      })
+    )
+  ),
+  trackedValue: Type.Optional(
+    Type.String(
+      meta({
+        summary: 'Tracked value',
+        description: 'With trackedName: only runs where it has this value.',
+        visibility: 'advanced',
+      })
+    )
+  ),
+  clientTrackingId: Type.Optional(
+    Type.String(
+      meta({
+        summary: 'Client tracking id',
+        description: 'Only runs with this client tracking id.',
+        visibility: 'advanced',
+      })
+    )
+  ),
   max: Max('Runs per page.'),
   cursor: Cursor,
 })
+
+export const CallbackUrl = Type.Object({
+  value: Type.String(meta({ summary: 'Callback URL', description: 'The signed URL that starts the flow.' })),
+  method: Type.String(meta({ summary: 'Method', description: 'The HTTP method the trigger accepts.' })),
+  basePath: Type.String(meta({ summary: 'Base path', description: 'The URL without its query.' })),
+  queries: Type.Object(
+    {
+      'api-version': Type.String(meta({ summary: 'API version', description: 'The callback API version.' })),
+      sp: Type.String(meta({ summary: 'Permissions', description: 'What the signature allows (the trigger run).' })),
+      sv: Type.String(meta({ summary: 'Signature version', description: 'The version of the signing scheme.' })),
+      sig: Type.String(meta({ summary: 'Signature', description: 'HMAC of the path with the flow key; secret.' })),
+    },
+    meta({ summary: 'Queries', description: 'The query parameters of the URL, the signature among them.' })
+  ),
+  relativePath: Type.Optional(Type.String(meta({ summary: 'Relative path', description: 'The path template.' }))),
+  relativePathParameters: Type.Optional(
+    Type.Array(Type.String(), meta({ summary: 'Path parameters', description: 'The names in the relative path.' }))
+  ),
+})
+export type CallbackUrl = Static<typeof CallbackUrl>
+
+export const KeyTypeBody = Type.Object(
+  {
+    keyType: Type.Unsafe<'Primary' | 'Secondary'>({
+      type: 'string',
+      enum: ['Primary', 'Secondary'],
+      ...meta({ summary: 'Key', description: "Which of the flow's two keys.", visibility: 'important' }),
+    }),
+  },
+  { additionalProperties: false }
+)

@@ -287,4 +287,38 @@ export const MIGRATIONS: string[] = [
     DELETE FROM attachment_actions WHERE message_id = OLD.id;
   END;
   `,
+  `
+  -- Workflow runtime, part 2: runs started by a Request, a poll, a webhook callback or another flow; the trigger's
+  -- outputs beside its body; the client tracking id; the workflow's outputs and the Response an asynchronous caller
+  -- polls; tracked properties (filterable); the per-flow keys that sign callback URLs; HttpWebhook subscriptions.
+  CREATE TABLE flow_runs_new (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, flow_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('Queued','Running','Succeeded','Failed','Cancelled','Skipped')),
+    source TEXT NOT NULL CHECK (source IN ('event','recurrence','manual','request','poll','webhook','workflow')),
+    trigger_name TEXT NOT NULL, trigger_body TEXT NOT NULL, trigger_outputs TEXT, client_tracking_id TEXT,
+    event_seq INTEGER, created TEXT NOT NULL, created_ms INTEGER NOT NULL, started TEXT, finished TEXT, finished_ms
+    INTEGER, error TEXT, outputs TEXT, response TEXT
+  );
+  INSERT INTO flow_runs_new (seq, id, flow_id, status, source, trigger_name, trigger_body, event_seq, created,
+    created_ms, started, finished, finished_ms, error)
+    SELECT seq, id, flow_id, status, source, trigger_name, trigger_body, event_seq, created, created_ms, started,
+    finished, finished_ms, error FROM flow_runs;
+  DELETE FROM sqlite_sequence WHERE name = 'flow_runs_new';
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'flow_runs_new', seq FROM sqlite_sequence WHERE name = 'flow_runs';
+  DROP TABLE flow_runs;
+  ALTER TABLE flow_runs_new RENAME TO flow_runs;
+  CREATE INDEX flow_runs_flow ON flow_runs(flow_id, seq);
+  CREATE INDEX flow_runs_open ON flow_runs(status) WHERE status IN ('Queued','Running');
+  ALTER TABLE flow_run_actions ADD COLUMN tracked TEXT;
+  CREATE TABLE flow_run_tracked (
+    run_seq INTEGER NOT NULL, action TEXT NOT NULL, name TEXT NOT NULL, value TEXT
+  );
+  CREATE INDEX flow_run_tracked_by ON flow_run_tracked(name, value, run_seq);
+  CREATE TABLE flow_keys (
+    flow_id TEXT PRIMARY KEY, primary_key TEXT NOT NULL, secondary_key TEXT NOT NULL, updated TEXT NOT NULL
+  );
+  CREATE TABLE flow_webhooks (
+    flow_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, unsubscribe TEXT, subscribed TEXT NOT NULL
+  );
+  `,
 ]

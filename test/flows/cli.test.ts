@@ -32,17 +32,19 @@ async function flowCli (
 t.test('check: the shipped flows are valid; a broken one fails with its path', async t => {
   const ok = await flowCli(['check'])
   t.equal(ok.code, 0, ok.stderr)
-  for (const id of [
+  const shipped = [
     'act-on-approval',
     'keyword-alert',
     'nightly-inactive-report',
+    'post-announcement',
     'post-approval-card',
     'tag-external-members',
     'welcome-new-member',
-  ]) {
+  ]
+  for (const id of shipped) {
     t.match(ok.stdout, `✓ ${id}`)
   }
-  t.match(ok.stdout, '6 flow(s) loaded, 0 with problems')
+  t.match(ok.stdout, '7 flow(s) loaded, 0 with problems')
 
   const dir = tempDir(t, 'flows-')
   writeFileSync(

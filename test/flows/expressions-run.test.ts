@@ -164,7 +164,9 @@ t.test('listCallbackUrl() needs a Request trigger: refused at load, naming the f
   t.match(err.problems, [
     {
       path: '/definition/actions/Url/inputs',
-      message: "listCallbackUrl() needs a flow with a Request trigger; this flow's trigger is ApiConnectionWebhook",
+      message:
+        'listCallbackUrl() needs a flow with a Request or HttpWebhook trigger, or an HttpWebhook action; ' +
+        "this flow's trigger is ApiConnectionWebhook",
     },
   ])
   const scoped = flowFile({ Look: compose("@result('Nothing')") })

@@ -77,8 +77,7 @@ t.test('retry policies: fixed, exponential with Retry-After, none; only transien
   const http = (c: string, retryPolicy: unknown) => ({
     type: 'Http',
     runAfter: {},
-    inputs: { method: 'POST', uri: rx.url, body: { case: c } },
-    retryPolicy,
+    inputs: { method: 'POST', uri: rx.url, body: { case: c }, retryPolicy },
   })
   const s = await startFlows(
     t,
@@ -125,9 +124,8 @@ t.test('timeouts: the action is TimedOut and runAfter TimedOut handles it', asyn
         Call: {
           type: 'Http',
           runAfter: {},
-          inputs: { method: 'POST', uri: rx.url, body: { x: 1 } },
+          inputs: { method: 'POST', uri: rx.url, body: { x: 1 }, retryPolicy: { type: 'none' } },
           limit: { timeout: 'PT5S' },
-          retryPolicy: { type: 'none' },
         },
         OnTimeout: compose("@actions('Call')?['status']", { Call: ['TimedOut'] }),
       }),
@@ -458,10 +456,6 @@ t.test(
     }
     t.same(await notes('apolloOnly'), [DEMO_IDS.apollo])
     t.same(await notes('directOnly'), ['direct'])
-    t.same(
-      await notes('davesView', client(s.url, DEMO.tokens.dave)),
-      [DEMO_IDS.finance],
-      'Dave is only in Finance Q4'
-    )
+    t.same(await notes('davesView', client(s.url, DEMO.tokens.dave)), [DEMO_IDS.finance], 'Dave is only in Finance Q4')
   }
 )

@@ -186,7 +186,7 @@ t.test(
     const s = await startFlows(t, {}, { flowsDir: SHIPPED })
     t.same(
       (await s.alice('GET', '/v1/flows')).body.items.map((f: any) => f.id),
-      ['act-on-approval', 'post-approval-card', 'welcome-new-member'],
+      ['act-on-approval', 'post-announcement', 'post-approval-card', 'welcome-new-member'],
       'Alice sees her flows'
     )
     t.same(
@@ -195,6 +195,7 @@ t.test(
         'act-on-approval',
         'keyword-alert',
         'nightly-inactive-report',
+        'post-announcement',
         'post-approval-card',
         'tag-external-members',
         'welcome-new-member',
@@ -333,4 +334,32 @@ t.test('post-approval-card + act-on-approval: a request gets a card, a click get
     status: 'Succeeded',
     triggerBody: { resource: 'attachmentActions', event: 'created', data: { id: clicked.body.id } },
   })
+})
+
+t.test('post-announcement: a signed call posts to the space as Alice and answers with the message id', async t => {
+  const s = await startFlows(t, {}, { flowsDir: SHIPPED })
+  const url = (await s.alice('POST', '/v1/flows/post-announcement/listCallbackUrl', {})).body.value
+  const call = (body: unknown) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const ok = await call({ roomId: DEMO_IDS.apollo, text: 'Release at 5' })
+  t.equal(ok.status, 201)
+  const { messageId } = (await ok.json()) as { messageId: string }
+  const posted = await latest(s, DEMO_IDS.apollo)
+  t.equal(posted.id, messageId)
+  t.equal(posted.markdown, '📣 Release at 5')
+  t.equal(posted.personEmail, 'alice@example.com', 'the flow acts as its owner')
+  const bad = await call({ roomId: DEMO_IDS.apollo })
+  t.equal(bad.status, 400, 'the trigger checks its schema (EnableSchemaValidation)')
+  const unknown = await call({
+    roomId: 'Y2lzY29zcGFyazovL3VzL1JPT00vMDAwMDAwMDAtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAw',
+    text: 'x',
+  })
+  t.equal(unknown.status, 404, "a space Alice cannot see: the operation's answer comes back through the Response")
+  await s.flows!.idle()
+  const runs = await runsOf(s, 'post-announcement', s.alice)
+  t.same(
+    runs.map(r => r.status),
+    ['Succeeded', 'Succeeded'],
+    'two runs (the 400 started none); the refused post is handled by Answer_refused'
+  )
 })

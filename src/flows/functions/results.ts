@@ -5,26 +5,18 @@
  */
 import type { ActionRecord, ScopeResult } from './context.js'
 
-/** The parts of a compiled action the lookup needs (the loader's Step has them). */
+/** The parts of a compiled action the lookup needs: its name, its type and the actions nested in it. */
 export interface ScopeStep {
   name: string
   type: string
-  actions: ScopeStep[]
-  elseActions?: ScopeStep[]
-  cases?: Array<{ actions: ScopeStep[] }>
-  defaultActions?: ScopeStep[]
+  children: ScopeStep[]
 }
 
-const childrenOf = (s: ScopeStep): ScopeStep[] => [
-  ...s.actions,
-  ...(s.elseActions ?? []),
-  ...(s.cases ?? []).flatMap(c => c.actions),
-  ...(s.defaultActions ?? []),
-]
+const childrenOf = (s: ScopeStep): ScopeStep[] => s.children
 
 function find (steps: ScopeStep[], name: string): ScopeStep | undefined {
   for (const s of steps) {
-    if (s.name === name) return s
+    if (s.name.toLowerCase() === name.toLowerCase()) return s
     const inner = find(childrenOf(s), name)
     if (inner) return inner
   }

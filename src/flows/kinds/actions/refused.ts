@@ -1,0 +1,43 @@
+import type { RefusedKind } from '../types.js'
+
+const CODE =
+  "runs code it carries, which needs a real sandbox; this runtime does not run flow code in the service's process"
+const INTEGRATION = 'needs an Azure integration account (maps, schemas, partners), which this service does not have'
+const AZURE_AI = 'needs an Azure AI service, which this service does not have'
+
+/** Types Logic Apps has that this runtime recognises and refuses at load, saying why (never accepted and ignored). */
+export const REFUSED: RefusedKind[] = [
+  ...['JavaScriptCode', 'CSharpScriptCode', 'PowerShellCode', 'InvokeFunction', 'Liquid'].map(type => ({
+    type,
+    reason: CODE,
+  })),
+  { type: 'Function', reason: 'calls an Azure Functions app, which this service cannot reach or host' },
+  { type: 'ApiManagement', reason: 'calls an Azure API Management instance, which this service does not have' },
+  { type: 'Agent', reason: 'runs an AI agent loop against an Azure OpenAI model, which this service does not have' },
+  { type: 'AgentHandOff', reason: 'belongs to an Agent, which this runtime refuses' },
+  ...['ChunkText', 'ParseDocument'].map(type => ({ type, reason: AZURE_AI })),
+  ...[
+    'Xslt',
+    'XmlValidation',
+    'XmlParse',
+    'XmlCompose',
+    'FlatFileDecoding',
+    'FlatFileEncoding',
+    'IntegrationAccountArtifactLookup',
+    'RosettaNetEncode',
+    'RosettaNetDecode',
+    'RosettaNetWaitForResponse',
+    'X12Encode',
+    'X12Decode',
+    'X12BatchEncode',
+    'EdifactEncode',
+    'EdifactDecode',
+    'EdifactBatchEncode',
+    'AS2Encode',
+    'AS2Decode',
+    'SwiftMTEncode',
+    'SwiftMTDecode',
+    'HL7Encode',
+    'HL7Decode',
+  ].map(type => ({ type, reason: INTEGRATION })),
+]

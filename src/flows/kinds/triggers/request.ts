@@ -1,0 +1,77 @@
+import { Type } from '@sinclair/typebox'
+import { objectOf } from '../../schema.js'
+import { compileUserSchema, type UserSchema } from '../../json-schema.js'
+import type { TriggerKind } from '../types.js'
+
+/** The Request kinds that are a plain call with a JSON body (Power Automate's manual, Power Apps, Copilot). */
+export const REQUEST_KINDS = ['Http', 'Button', 'PowerApp', 'PowerAppV2', 'Skills', 'VirtualAgent']
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
+
+function schemaOf (path: string, v: unknown, problem: (p: string, m: string) => void): UserSchema | undefined {
+  if (v === undefined) return undefined
+  if (!v || typeof v !== 'object' || Array.isArray(v)) {
+    problem(path, 'must be a JSON schema object')
+    return undefined
+  }
+  try {
+    return compileUserSchema(v)
+  } catch (err) {
+    problem(path, (err as Error).message)
+    return undefined
+  }
+}
+
+/**
+ * Request ("manual"): a callable endpoint with a signed callback URL. `method` (default: any), `relativePath`
+ * with {parameters}, `schema` (checked with operationOptions EnableSchemaValidation, as in Logic Apps).
+ */
+export const request: TriggerKind = {
+  type: 'Request',
+  operationOptions: [
+    'EnableSchemaValidation',
+    'SuppressWorkflowHeadersOnResponse',
+    'IncludeAuthorizationHeadersInOutputs',
+  ],
+  properties: () => ({
+    kind: Type.String(),
+    inputs: objectOf({
+      schema: Type.Unknown(),
+      headersSchema: Type.Unknown(),
+      method: Type.String(),
+      relativePath: Type.String(),
+      triggerAuthenticationType: Type.String(),
+    }),
+  }),
+  compile: (t, c, path) => {
+    const kind = REQUEST_KINDS.find(k => k.toLowerCase() === String(t.kind ?? 'Http').toLowerCase())
+    if (!kind) {
+      c.problem(
+        `${path}/kind`,
+        `must be one of ${REQUEST_KINDS.join(', ')} (a Request of kind '${String(t.kind)}' is not supported)`
+      )
+    }
+    const i = (t.inputs ?? {}) as Record<string, unknown>
+    const method = typeof i.method === 'string' ? i.method.toUpperCase() : undefined
+    if (method && !METHODS.includes(method)) c.problem(`${path}/inputs/method`, `must be one of ${METHODS.join(', ')}`)
+    const relativePath = typeof i.relativePath === 'string' ? i.relativePath.replace(/^\/+|\/+$/g, '') : undefined
+    if (relativePath !== undefined && !method) {
+      c.problem(`${path}/inputs/method`, 'a relativePath needs an explicit method, as in Logic Apps')
+    }
+    if (i.triggerAuthenticationType !== undefined && String(i.triggerAuthenticationType).toLowerCase() !== 'all') {
+      c.problem(
+        `${path}/inputs/triggerAuthenticationType`,
+        `only 'All' (anyone with the signed URL) is supported here, not '${String(i.triggerAuthenticationType)}'`
+      )
+    }
+    const schema = schemaOf(`${path}/inputs/schema`, i.schema, c.problem)
+    const headersSchema = schemaOf(`${path}/inputs/headersSchema`, i.headersSchema, c.problem)
+    return {
+      source: 'request',
+      kind: kind ?? 'Http',
+      ...(method ? { method } : {}),
+      ...(relativePath ? { relativePath } : {}),
+      ...(schema ? { schema } : {}),
+      ...(headersSchema ? { headersSchema } : {}),
+    }
+  },
+}

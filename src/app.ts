@@ -18,19 +18,25 @@ import { membershipRoutes } from './routes/memberships.js'
 import { messageRoutes } from './routes/messages.js'
 import { peopleRoutes } from './routes/people.js'
 import { teamRoutes } from './routes/teams.js'
+import { eventRoutes } from './routes/events.js'
 import { triggerRoutes, webhookRoutes } from './routes/webhooks.js'
 import { TriggerRegistry } from './triggers/registry.js'
 import { DeliveryWorker } from './triggers/worker.js'
 import { ThreadedDelivery } from './triggers/threaded.js'
 import { Checkpointer } from './store/checkpointer.js'
 import { embeddedCanSee } from './backends/embedded/visibility.js'
+import { isComplianceOfficer } from './auth/rules.js'
 import { registerDocs } from './connector/docs.js'
 import { governanceRoutes } from './routes/governance.js'
 import { RetentionSchedule } from './governance/schedule.js'
+import { embeddedActions } from './governance/embedded-actions.js'
+import { Dispositions } from './governance/dispositions.js'
 import { OperationCatalog } from './flows/operations.js'
 import { FlowRuntime } from './flows/runtime.js'
 import { Ctx } from './backends/embedded/context.js'
-import { WebexInventory } from './governance/inventory.js'
+import { WebexInventory } from './governance/webex/inventory.js'
+import { webexActions } from './governance/webex/actions.js'
+import type { SpaceActions } from './governance/actions.js'
 import { embeddedOwners, noOwners, WebexConnections, type FlowOwners } from './flows/owners.js'
 import { flowRoutes } from './routes/flows.js'
 
@@ -79,7 +85,13 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     allowPrivateTargets: config.delivery.allowPrivateTargets,
     deadLetterCap: config.delivery.deadLetterCap,
     // A relayed event was seen by exactly one person's Webex webhook: only their subscriptions get it.
-    canSee: (owner, e) => (e.audience !== undefined ? e.audience === owner.personId : embeddedSees(owner, e)),
+    canSee: (owner, e) =>
+      // Governance's own events (disposition notices) are for the organisation's compliance officers.
+      e.resource === 'dispositions'
+        ? isComplianceOfficer(owner, e.orgId)
+        : e.audience !== undefined
+          ? e.audience === owner.personId
+          : embeddedSees(owner, e),
     onChanged: () => threaded?.changed(),
   })
   const app = Fastify({
@@ -160,7 +172,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       ...(deps.clock ? { now: deps.clock } : {}),
     })
   }
-  for (const routes of [peopleRoutes, roomRoutes, membershipRoutes, messageRoutes, teamRoutes]) {
+  for (const routes of [peopleRoutes, roomRoutes, membershipRoutes, messageRoutes, teamRoutes, eventRoutes]) {
     await app.register(routes, { backend })
   }
   const beforeSubscribe = relay ? (request: FastifyRequest) => relay.ensure(request.caller, request) : undefined
@@ -168,13 +180,16 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   await app.register(triggerRoutes, { registry, ...(beforeSubscribe ? { beforeSubscribe } : {}) })
   relay?.routes(app)
   let inventory: WebexInventory | undefined
+  let actions: SpaceActions | undefined
   if (backend instanceof WebexHttpBackend && config.governance.token) {
-    // Governance over Webex: the same routes, over a synced inventory of the organisation's spaces.
+    // Governance over Webex: the same routes, over a synced inventory of the organisation's spaces, acting
+    // through Webex with the compliance officer's token.
     const sync = (inventory = new WebexInventory(store, backend, config.governance.token, {
       intervalMs: config.governance.syncMinutes * 60_000,
+      eventsIntervalMs: config.governance.eventsSeconds * 1000,
       log: app.log,
     }))
-    await app.register(governanceRoutes, { ctx: store, inventory: true })
+    actions = webexActions(store, backend, sync)
     app.addHook('onReady', async () => {
       sync.start()
     })
@@ -182,10 +197,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       sync.stop()
     })
   }
-  if (backend instanceof EmbeddedBackend) {
-    await app.register(governanceRoutes, { ctx: backend.ctx })
+  if (backend instanceof EmbeddedBackend) actions = embeddedActions(backend.ctx)
+  if (actions) {
+    const dispositions = new Dispositions(store, actions, app.log)
+    await app.register(governanceRoutes, { ctx: store, actions, dispositions })
     if (config.retention.scheduleEnabled) {
-      const schedule = new RetentionSchedule(backend.ctx, config.retention.at, app.log)
+      const schedule = new RetentionSchedule(store, actions, dispositions, config.retention.at, app.log)
       app.addHook('onReady', async () => {
         schedule.start()
       })

@@ -17,6 +17,7 @@ export const ID_KINDS = [
   'CLASSIFICATION',
   'APPLICATION',
   'DELIVERY',
+  'EVENT',
 ] as const
 export type IdKind = (typeof ID_KINDS)[number]
 

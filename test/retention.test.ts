@@ -5,6 +5,8 @@ import { startReceiver } from './helpers/receiver.js'
 import { DEMO, DEMO_IDS as ids } from '../src/backends/embedded/seed.js'
 import type { EmbeddedBackend } from '../src/backends/embedded/index.js'
 import { RetentionSchedule } from '../src/governance/schedule.js'
+import { embeddedActions } from '../src/governance/embedded-actions.js'
+import { Dispositions } from '../src/governance/dispositions.js'
 
 const DAY = 86_400_000
 
@@ -214,11 +216,12 @@ t.test('an interrupted execution leaves finished work done; a re-run finishes wi
 t.test('the daily schedule runs once a day after its time', async t => {
   const s = await setup(t)
   await s.carol('POST', '/v1/governance/retention/policies', { name: 'All 30', action: 'deleteMessages', days: 30 })
-  const schedule = new RetentionSchedule(s.ctx, '02:00')
+  const actions = embeddedActions(s.ctx)
+  const schedule = new RetentionSchedule(s.ctx, actions, new Dispositions(s.ctx, actions), '02:00')
   const day = Date.parse('2026-05-01T00:00:00.000Z')
-  t.same(schedule.tick(day + 60 * 60_000), [], '01:00: not yet')
-  t.equal(schedule.tick(day + 2 * 60 * 60_000).length, 1, '02:00: runs for the organisation')
-  t.same(schedule.tick(day + 3 * 60 * 60_000), [], 'once a day')
-  t.equal(schedule.tick(day + DAY + 2 * 60 * 60_000).length, 1, 'and again the next day')
+  t.same(await schedule.tick(day + 60 * 60_000), [], '01:00: not yet')
+  t.equal((await schedule.tick(day + 2 * 60 * 60_000)).length, 1, '02:00: runs for the organisation')
+  t.same(await schedule.tick(day + 3 * 60 * 60_000), [], 'once a day')
+  t.equal((await schedule.tick(day + DAY + 2 * 60 * 60_000)).length, 1, 'and again the next day')
   t.equal((await texts(s, ids.apollo)).length, 1, 'the scheduled run erased what was due')
 })

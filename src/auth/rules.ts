@@ -10,6 +10,8 @@ export const COMPLIANCE_OFFICER = 'compliance_officer'
 export interface SpaceView {
   isLocked: boolean
   isBlocked?: boolean
+  /** Announcement mode (in a locked space): only moderators post. */
+  isAnnouncementOnly?: boolean
   type: 'direct' | 'group'
   orgId: string
 }
@@ -47,6 +49,9 @@ export function assertCanPost (space: SpaceView, member: MemberView): void {
   assertNotBlocked(space)
   if (space.isLocked && !member.isModerator) {
     throw new ForbiddenError('This space is locked: only moderators can post messages.')
+  }
+  if (space.isAnnouncementOnly && !member.isModerator) {
+    throw new ForbiddenError('This space is in announcement mode: only moderators can post messages.')
   }
 }
 

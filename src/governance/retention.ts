@@ -1,168 +1,26 @@
-import { BadRequestError, NotFoundError } from '../errors.js'
-import { encodeId, newUuid } from '../ids.js'
-import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
-import { roomLocal } from '../backends/embedded/spaces.js'
+import { encodeId } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
 import type { Ctx } from '../backends/embedded/context.js'
 import { eraseRoom } from '../backends/embedded/rooms.js'
 import { toMessage, type MessageRow, type PersonRow, type RoomRow } from '../backends/embedded/rows.js'
 import { slim } from '../backends/embedded/messages.js'
-import type { Plan, PlanItem, Policy, PolicyBody, PolicyConditions } from '../schemas/governance.js'
-import { audit, orgRoom } from './access.js'
+import type { ExecuteResult, Plan, PlanItem, PolicyConditions } from '../schemas/governance.js'
+import { orgRoom } from './access.js'
+import { audit } from './audit.js'
+import { heldSpaces, type HoldRef } from './holds.js'
+import type { PolicyRow } from './policies.js'
 import { conditionSql, fromPolicy, governedTitle, indexConditions, searchIndex, type Conditions } from './search.js'
 
 const DAY = 86_400_000
 
-interface PolicyRow {
-  id: string
-  org_id: string
-  name: string
-  conditions: string
-  action: 'deleteMessages' | 'deleteSpaces'
-  days: number
-  enabled: number
-  priority: number
-  created_by: string
-  created: string
-  seq: number
-}
-const toPolicy = (r: PolicyRow): Policy => ({
-  id: r.id,
-  name: r.name,
-  conditions: JSON.parse(r.conditions) as PolicyConditions,
-  action: r.action,
-  days: r.days,
-  enabled: r.enabled === 1,
-  priority: r.priority,
-  created: r.created,
-})
-
-export function listPolicies (ctx: Ctx, caller: Caller): Policy[] {
-  return ctx
-    .all<PolicyRow>('SELECT * FROM retention_policies WHERE org_id = ? ORDER BY priority, seq', caller.orgId)
-    .map(toPolicy)
-}
-
-function policyRow (ctx: Ctx, caller: Caller, id: string): PolicyRow {
-  const row = ctx.get<PolicyRow>('SELECT * FROM retention_policies WHERE id = ? AND org_id = ?', id, caller.orgId)
-  if (!row) throw new NotFoundError('No retention policy of your organisation has this id.')
-  return row
-}
-
-export function createPolicy (ctx: Ctx, caller: Caller, body: PolicyBody): Policy {
-  return ctx.tx(() => {
-    const id = newUuid()
-    ctx.run(
-      `INSERT INTO retention_policies (id, org_id, name, conditions, action, days, enabled, priority, created_by,
-        created)
-      VALUES (?,?,?,?,?,?,?,?,?,?)`,
-      id,
-      caller.orgId,
-      body.name,
-      JSON.stringify(body.conditions ?? {}),
-      body.action,
-      body.days,
-      body.enabled === false ? 0 : 1,
-      body.priority ?? 100,
-      caller.personId,
-      ctx.now()
-    )
-    audit(ctx, {
-      orgId: caller.orgId,
-      actorId: caller.personId,
-      policyId: id,
-      action: 'policy.created',
-      detail: { ...body },
-    })
-    return toPolicy(policyRow(ctx, caller, id))
-  })
-}
-
-export function updatePolicy (ctx: Ctx, caller: Caller, id: string, body: PolicyBody): Policy {
-  return ctx.tx(() => {
-    policyRow(ctx, caller, id)
-    ctx.run(
-      'UPDATE retention_policies SET name = ?, conditions = ?, action = ?, days = ?, enabled = ?, priority = ? WHERE ' +
-        'id = ?',
-      body.name,
-      JSON.stringify(body.conditions ?? {}),
-      body.action,
-      body.days,
-      body.enabled === false ? 0 : 1,
-      body.priority ?? 100,
-      id
-    )
-    audit(ctx, {
-      orgId: caller.orgId,
-      actorId: caller.personId,
-      policyId: id,
-      action: 'policy.updated',
-      detail: { ...body },
-    })
-    return toPolicy(policyRow(ctx, caller, id))
-  })
-}
-
-export function deletePolicy (ctx: Ctx, caller: Caller, id: string): void {
-  ctx.tx(() => {
-    policyRow(ctx, caller, id)
-    ctx.run('DELETE FROM retention_policies WHERE id = ?', id)
-    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, policyId: id, action: 'policy.deleted', detail: {} })
-  })
-}
-
-export function setOverride (ctx: Ctx, caller: Caller, roomId: string, body: { mode: string; days?: number }) {
-  if (body.mode === 'days' && body.days === undefined) throw new BadRequestError("mode 'days' needs days.")
-  return ctx.tx(() => {
-    const room = orgRoom(ctx, caller, roomId)
-    ctx.run(
-      `INSERT INTO retention_overrides (room_id, mode, days, set_by, created) VALUES (?,?,?,?,?)
-      ON CONFLICT (room_id) DO UPDATE SET mode = excluded.mode, days = excluded.days, set_by = excluded.set_by,
-      created = excluded.created`,
-      room.id,
-      body.mode,
-      body.mode === 'days' ? body.days : null,
-      caller.personId,
-      ctx.now()
-    )
-    audit(ctx, {
-      orgId: caller.orgId,
-      actorId: caller.personId,
-      roomId: room.id,
-      action: 'override.set',
-      detail: { ...body },
-    })
-    return {
-      roomId: encodeId('ROOM', room.id),
-      mode: body.mode,
-      ...(body.mode === 'days' ? { days: body.days } : {}),
-      created: ctx.now(),
-    }
-  })
-}
-
-export function deleteOverride (ctx: Ctx, caller: Caller, roomId: string): void {
-  ctx.tx(() => {
-    const room = orgRoom(ctx, caller, roomId)
-    if (ctx.run('DELETE FROM retention_overrides WHERE room_id = ?', room.id) === 0) {
-      throw new NotFoundError('This space has no manual retention.')
-    }
-    audit(ctx, {
-      orgId: caller.orgId,
-      actorId: caller.personId,
-      roomId: room.id,
-      action: 'override.deleted',
-      detail: {},
-    })
-  })
-}
-
 /** What retention decided for one space. */
-interface Decision {
-  /** title: read only for the plan items shown (undefined until then). */
-  room: { id: string; seq: number; title?: string | null; type: string }
+export interface Decision {
+  /** title: read only for the plan items shown (undefined until then); activeMs when known without the index. */
+  room: { id: string; seq: number; title?: string | null; type: string; activeMs?: number }
   action: 'deleteMessages' | 'deleteSpace'
+  /** The period in effect: the policy's or override's, plus the space's disposition extension. */
   days: number
+  extraDays: number
   /** Policy id, or 'override'. */
   by: string
   policy?: PolicyRow
@@ -171,12 +29,15 @@ interface Decision {
 
 /**
  * Who decides for a space:
+ * 0. An active legal hold beats everything: nothing is erased (the plan shows the hold and what it overrules).
  * 1. A manual override beats every policy: `keep` erases nothing; `days` erases messages older than that.
  * 2. Otherwise every enabled policy whose conditions match applies; per action the shortest period wins,
  *    ties broken by lower priority, then the older policy. A space deletion, when due (the space inactive for
- *    its days), is chosen over message deletion, since it erases everything.
+ *    its days), is chosen over message deletion, since it erases everything. A disposition extension adds
+ *    its days to the policy's period for that space.
+ * This function decides 1 and 2; the hold is applied by `planned`, which still counts what it overrules.
  */
-function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decision[] {
+export function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decision[] {
   const policies = ctx.all<PolicyRow>(
     'SELECT * FROM retention_policies WHERE org_id = ? AND enabled = 1 ORDER BY priority, seq',
     orgId
@@ -204,13 +65,24 @@ function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decis
       if (better(into.get(seq), pi)) into.set(seq, pi)
     }
   })
+  const extensions = new Map(
+    ctx
+      .all<{ seq: number; extra_days: number }>(
+        `SELECT r.seq, d.extra_days FROM disposition_settings d JOIN rooms r ON r.id = d.room_id
+        WHERE r.org_id = ? AND d.extra_days > 0${onlyRoom ? ' AND r.id = ?' : ''}`,
+        ...(onlyRoom ? [orgId, onlyRoom] : [orgId])
+      )
+      .map(e => [e.seq, e.extra_days])
+  )
   const room = (seq: number): Decision['room'] => known.get(seq) ?? { ...searchIndex(ctx).space(seq), seq }
   const decision = (seq: number, pi: number): Decision => {
     const p = policies[pi]
+    const extraDays = extensions.get(seq) ?? 0
     return {
       room: room(seq),
       action: p.action === 'deleteSpaces' ? 'deleteSpace' : 'deleteMessages',
-      days: p.days,
+      days: p.days + extraDays,
+      extraDays,
       by: p.id,
       policy: p,
       actorId: p.created_by,
@@ -218,8 +90,15 @@ function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decis
   }
   const out = new Map<number, Decision>()
   for (const [seq, pi] of msgBy) out.set(seq, decision(seq, pi))
-  // A due space deletion is chosen over message deletion.
-  for (const [seq, pi] of spaceBy) out.set(seq, decision(seq, pi))
+  // A due space deletion is chosen over message deletion; an extended space is due only after its extension.
+  for (const [seq, pi] of spaceBy) {
+    const d = decision(seq, pi)
+    if (d.extraDays > 0) {
+      const active = d.room.activeMs ?? searchIndex(ctx).activeMs(seq)
+      if (active > now - d.days * DAY) continue
+    }
+    out.set(seq, d)
+  }
   const overrides = ctx.all<{
     room_id: string
     mode: string
@@ -242,6 +121,7 @@ function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decis
       room: { id: o.room_id, seq: o.seq, title: o.title, type: o.type },
       action: 'deleteMessages',
       days: o.days ?? 0,
+      extraDays: 0,
       by: 'override',
       actorId: o.set_by,
     })
@@ -269,128 +149,144 @@ function matching (
     where.push('r.id = ?')
     params.push(onlyRoom)
   }
-  const rows = ctx.all<{ id: string; seq: number; title: string | null; type: string }>(
-    `SELECT r.id, r.seq, r.title, r.type FROM rooms r WHERE ${where.join(' AND ')}`,
+  const rows = ctx.all<{ id: string; seq: number; title: string | null; type: string; last_activity: string }>(
+    `SELECT r.id, r.seq, r.title, r.type, r.last_activity FROM rooms r WHERE ${where.join(' AND ')}`,
     ...params
   )
-  for (const r of rows) known.set(r.seq, r)
+  for (const r of rows) {
+    known.set(r.seq, { id: r.id, seq: r.seq, title: r.title, type: r.type, activeMs: Date.parse(r.last_activity) })
+  }
   return rows.map(r => r.seq)
 }
 
-interface Planned extends Decision {
+export interface Planned extends Decision {
   messages: number
   before?: string
+  /** Set when a legal hold keeps the space: nothing is erased, `messages` is what would have been. */
+  hold?: HoldRef
 }
 
-function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Planned[] {
-  const decisions = decide(ctx, orgId, now, onlyRoom)
-  const out: Planned[] = []
-  const byDays = new Map<number, Decision[]>()
+/**
+ * The decisions with their message counts, held spaces marked. Many spaces: one pass over the messages'
+ * (room, created) index counts every decided space's messages, in total and before its cutoff, instead of a
+ * query per space.
+ */
+export function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Planned[] {
+  const decisions = decide(ctx, orgId, now, onlyRoom) as Planned[]
+  const held = heldSpaces(ctx, orgId, onlyRoom)
+  const byRoom = new Map<string, Planned>()
   for (const d of decisions) {
-    if (d.action === 'deleteSpace') continue
-    const list = byDays.get(d.days) ?? []
-    list.push(d)
-    byDays.set(d.days, list)
+    d.messages = 0
+    if (d.action === 'deleteMessages') d.before = new Date(now - d.days * DAY).toISOString()
+    const hold = held.get(d.room.seq)
+    if (hold) d.hold = { id: hold.id, name: hold.name }
+    byRoom.set(d.room.id, d)
   }
-  const cutoffs = [...byDays.keys()].map(days => new Date(now - days * DAY).toISOString())
-  // Many spaces: one pass over the (room, created) index counts every space's messages, in total and
-  // before each cutoff, instead of a query per space or per cutoff. Rows as arrays (raw), straight into the map.
-  const counts =
-    decisions.length > 50
-      ? new Map(
-        (
-          ctx
-            .q(
-                `SELECT room_id, count(*)${cutoffs.map(() => ', sum(created < ?)').join('')} FROM messages GROUP BY
-                  room_id`
-            )
-            .raw()
-            .all(...cutoffs) as Array<[string, ...number[]]>
-        ).map(([room, ...n]) => [room, n])
-      )
-      : undefined
-  const total = (d: Decision): number =>
-    counts
-      ? (counts.get(d.room.id)?.[0] ?? 0)
-      : (ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', d.room.id)?.n ?? 0)
-  const older = (d: Decision, k: number): number =>
-    counts
-      ? (counts.get(d.room.id)?.[1 + k] ?? 0)
-      : (ctx.get<{ n: number }>(
-          'SELECT count(*) AS n FROM messages WHERE room_id = ? AND created < ?',
-          d.room.id,
-          cutoffs[k]
-        )?.n ?? 0)
-  for (const d of decisions) {
-    if (d.action !== 'deleteSpace') continue
-    const p = d as Planned
-    p.messages = total(d)
-    out.push(p)
-  }
-  ;[...byDays.values()].forEach((list, k) => {
-    for (const d of list) {
-      const n = older(d, k)
-      if (n > 0) {
-        const p = d as Planned
-        p.messages = n
-        p.before = cutoffs[k]
-        out.push(p)
-      }
+  if (decisions.length > 50) {
+    const rows = ctx.q('SELECT room_id, created FROM messages INDEXED BY messages_room_created').raw()
+    for (const [room, created] of rows.iterate() as Iterable<[string, string]>) {
+      const d = byRoom.get(room)
+      if (d && (d.before === undefined || created < d.before)) d.messages++
     }
-  })
-  return out
+  } else {
+    for (const d of decisions) {
+      d.messages =
+        ctx.get<{ n: number }>(
+          `SELECT count(*) AS n FROM messages WHERE room_id = ?${d.before ? ' AND created < ?' : ''}`,
+          ...(d.before ? [d.room.id, d.before] : [d.room.id])
+        )?.n ?? 0
+    }
+  }
+  // Spaces to delete first, then message deletions; a message decision with nothing old enough is no item.
+  return [
+    ...decisions.filter(d => d.action === 'deleteSpace'),
+    ...decisions.filter(d => d.action === 'deleteMessages' && d.messages > 0),
+  ]
 }
 
-function reason (p: Planned): string {
+function why (p: Planned): string {
   const who = p.by === 'override' ? "the space's manual retention" : `policy "${p.policy!.name}"`
+  const extended = p.extraDays > 0 ? ` (extended by ${p.extraDays} days)` : ''
   return p.action === 'deleteSpace'
-    ? `${who}: the space has been inactive for ${p.days} days or more`
-    : `${who}: messages older than ${p.days} days`
+    ? `${who}: the space has been inactive for ${p.days} days or more${extended}`
+    : `${who}: messages older than ${p.days} days${extended}`
 }
 
-const toItem = (p: Planned, title: string): PlanItem => ({
+export function reason (p: Planned): string {
+  if (!p.hold) return why(p)
+  const would =
+    p.action === 'deleteSpace' ? `delete the space and its ${p.messages} messages` : `erase ${p.messages} messages`
+  return `legal hold "${p.hold.name}" keeps the space; without it, ${why(p)} would ${would}`
+}
+
+export const toItem = (p: Planned, title: string): PlanItem => ({
   roomId: encodeId('ROOM', p.room.id),
   title,
-  action: p.action,
-  messages: p.messages,
+  action: p.hold ? 'hold' : p.action,
+  messages: p.hold ? 0 : p.messages,
   ...(p.before ? { before: p.before } : {}),
-  decidedBy: p.by,
+  decidedBy: p.hold ? 'hold' : p.by,
+  ...(p.hold ? { hold: p.hold, overruled: p.by, wouldErase: p.messages } : {}),
   reason: reason(p),
 })
 
-/** The dry run: what executing now would erase, and why. Changes nothing. */
+/** The plan items in order, titles read in pages as they are consumed (the export streams all of them). */
+export function * planItemsOf (ctx: Ctx, caller: Caller, items: Planned[]): Generator<PlanItem> {
+  for (let i = 0; i < items.length; i += 500) {
+    const page = items.slice(i, i + 500)
+    const missing = page.filter(p => p.room.title === undefined).map(p => p.room.seq)
+    const titles = new Map(
+      missing.length === 0
+        ? []
+        : ctx
+          .all<{ seq: number; title: string | null }>(
+              `SELECT seq, title FROM rooms WHERE seq IN (${missing.map(() => '?').join(',')})`,
+              ...missing
+          )
+          .map(r => [r.seq, r.title])
+    )
+    for (const p of page) {
+      const title = p.room.title !== undefined ? p.room.title : (titles.get(p.room.seq) ?? null)
+      yield toItem(
+        p,
+        governedTitle(ctx, { id: p.room.id, type: p.room.type as 'direct' | 'group', title }, caller.personId)
+      )
+    }
+  }
+}
+
+/** The plan's totals and its first `limit` items. */
+export function summarise (ctx: Ctx, caller: Caller, items: Planned[], limit = 1000): Plan {
+  const acting = items.filter(i => !i.hold)
+  const shown: PlanItem[] = []
+  for (const item of planItemsOf(ctx, caller, items.slice(0, limit))) shown.push(item)
+  return {
+    spaces: acting.length,
+    messages: acting.reduce((n, i) => n + i.messages, 0),
+    spacesToDelete: acting.filter(i => i.action === 'deleteSpace').length,
+    held: items.length - acting.length,
+    items: shown,
+  }
+}
+
+/** The dry run: what executing now would erase, and why, and what legal holds keep. Changes nothing. */
 export function plan (ctx: Ctx, caller: Caller, roomId?: string): Plan {
   const only = roomId !== undefined ? orgRoom(ctx, caller, roomId).id : undefined
-  const items = planned(ctx, caller.orgId, ctx.clock(), only)
-  return {
-    spaces: items.length,
-    messages: items.reduce((n, i) => n + i.messages, 0),
-    spacesToDelete: items.filter(i => i.action === 'deleteSpace').length,
-    items: items.slice(0, 1000).map(i => {
-      const title =
-        i.room.title !== undefined
-          ? i.room.title
-          : (ctx.get<{ title: string | null }>('SELECT title FROM rooms WHERE seq = ?', i.room.seq)?.title ?? null)
-      return toItem(
-        i,
-        governedTitle(ctx, { id: i.room.id, type: i.room.type as 'direct' | 'group', title }, caller.personId)
-      )
-    }),
-  }
+  return summarise(ctx, caller, planned(ctx, caller.orgId, ctx.clock(), only))
+}
+
+export function planItems (ctx: Ctx, caller: Caller, roomId?: string): Iterable<PlanItem> {
+  const only = roomId !== undefined ? orgRoom(ctx, caller, roomId).id : undefined
+  return planItemsOf(ctx, caller, planned(ctx, caller.orgId, ctx.clock(), only))
 }
 
 /**
  * Carries out the plan as of now. Each space (and each chunk of 500 messages) is its own transaction with
  * its events and audit record, so an interrupted run leaves finished work done and a re-run finishes the
- * rest; nothing can be erased twice.
+ * rest; nothing can be erased twice. Held spaces are skipped.
  */
-export function execute (
-  ctx: Ctx,
-  orgId: string,
-  actorId: string | undefined,
-  roomLocalId?: string
-): { spaces: number; messages: number; spacesDeleted: number } {
-  const items = planned(ctx, orgId, ctx.clock(), roomLocalId)
+export function execute (ctx: Ctx, orgId: string, actorId: string | undefined, roomLocalId?: string): ExecuteResult {
+  const items = planned(ctx, orgId, ctx.clock(), roomLocalId).filter(p => !p.hold)
   let messages = 0
   let spacesDeleted = 0
   for (const p of items) {
@@ -457,57 +353,4 @@ export function execute (
     }
   }
   return { spaces: items.length, messages, spacesDeleted }
-}
-
-export function listAudit (
-  ctx: Ctx,
-  caller: Caller,
-  q: { roomId?: string; policyId?: string; from?: string; to?: string; max: number; cursor?: string }
-) {
-  const where = ['org_id = ?']
-  const params: unknown[] = [caller.orgId]
-  if (q.roomId !== undefined) {
-    where.push('room_id = ?')
-    params.push(roomLocal(q.roomId))
-  }
-  if (q.policyId !== undefined) {
-    where.push('policy_id = ?')
-    params.push(q.policyId)
-  }
-  if (q.from !== undefined) {
-    where.push('at >= ?')
-    params.push(new Date(q.from).toISOString())
-  }
-  if (q.to !== undefined) {
-    where.push('at < ?')
-    params.push(new Date(q.to).toISOString())
-  }
-  const after = decodeCursor(q.cursor, ['number'])
-  if (after) {
-    where.push('seq > ?')
-    params.push(after[0])
-  }
-  const rows = ctx.all<{
-    seq: number
-    at: string
-    actor_id: string | null
-    policy_id: string | null
-    room_id: string | null
-    action: string
-    detail: string
-  }>(`SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`, ...params, q.max + 1)
-  return toPage(
-    rows,
-    q.max,
-    r => ({
-      id: r.seq,
-      at: r.at,
-      ...(r.actor_id ? { actorId: encodeId('PEOPLE', r.actor_id) } : {}),
-      ...(r.policy_id ? { policyId: r.policy_id } : {}),
-      ...(r.room_id ? { roomId: encodeId('ROOM', r.room_id) } : {}),
-      action: r.action,
-      detail: JSON.parse(r.detail) as unknown,
-    }),
-    r => [r.seq]
-  )
 }

@@ -143,6 +143,18 @@ export class SearchIndex {
     return out
   }
 
+  /** Seqs in result order (newest first by the sort key, then id), as search pages them: for the export. */
+  ordered (seqs: number[], byActivity: boolean): Int32Array {
+    const key = byActivity ? this.active : this.created
+    const ids = this.ids
+    return Int32Array.from(seqs).sort((a, b) => key[b] - key[a] || (ids[b] > ids[a] ? 1 : ids[b] < ids[a] ? -1 : 0))
+  }
+
+  /** A space's last activity, for the retention engine's extended deadlines. */
+  activeMs (seq: number): number {
+    return this.active[seq]
+  }
+
   /** What the retention engine needs of a matched space without going back to SQL. */
   space (seq: number): { id: string; type: string } {
     return { id: this.ids[seq], type: (this.flags[seq] & DIRECT) !== 0 ? 'direct' : 'group' }

@@ -8,7 +8,8 @@ import { eraseRoom } from '../backends/embedded/rooms.js'
 import { toMembership, type RoomRow } from '../backends/embedded/rows.js'
 import type { Membership } from '../schemas/membership.js'
 import type { GovernedSpace } from '../schemas/governance.js'
-import { audit, orgRoom } from './access.js'
+import { orgRoom } from './access.js'
+import { audit } from './audit.js'
 import { toGoverned, type GovernedRow } from './search.js'
 
 const LEVELS = [

@@ -12,6 +12,7 @@ import {
 } from '../schemas/webhook.js'
 import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import { TRIGGERS } from '../triggers/catalog.js'
+import { assertOfficer } from '../governance/access.js'
 import type { TriggerRegistry } from '../triggers/registry.js'
 
 const WebhookIdParam = IdParam('webhookId', {
@@ -196,6 +197,7 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
       },
       async (request, reply) => {
         const body = request.body
+        if ('officers' in trigger) assertOfficer(request.caller)
         await beforeSubscribe?.(request)
         const webhook = registry.create(
           request.caller,

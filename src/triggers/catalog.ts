@@ -1,6 +1,10 @@
 import { MembershipEventData, MessageEventData, RoomEventData } from '../schemas/webhook.js'
+import { DispositionEventData } from '../schemas/governance.js'
 
-/** The seven connector triggers: what each subscribes to, with the seed's names and descriptions. */
+/**
+ * The connector triggers: the seed's seven (what each subscribes to, with its names and descriptions), and the
+ * governance layer's own, for compliance officers only (`officers`).
+ */
 export const TRIGGERS = [
   {
     operationId: 'WhenMembershipCreated',
@@ -68,6 +72,18 @@ export const TRIGGERS = [
     summary: 'When a space is updated',
     description:
       "A space that you're in was updated; primarily used to detect when a space becomes Locked or Unlocked.",
+  },
+  {
+    operationId: 'WhenSpaceDueForDeletion',
+    path: 'governance/dispositions/due',
+    resource: 'dispositions',
+    event: 'due',
+    data: DispositionEventData,
+    summary: 'When a space is due for deletion',
+    description:
+      'A disposition notice went out: a space of your organisation, or its oldest messages, fall due for deletion ' +
+        "under a retention policy within the policy's notice days (compliance officers only).",
+    officers: true,
   },
 ] as const
 export type Trigger = (typeof TRIGGERS)[number]

@@ -6,6 +6,8 @@ const KEYS: Record<string, string[]> = {
   memberships: ['roomId', 'personId', 'personEmail', 'isModerator'],
   // roomId on rooms is ours (Webex has none): the connector's space triggers narrow to one space with it.
   rooms: ['type', 'isLocked', 'roomId'],
+  // The governance trigger's (not a Webex resource).
+  dispositions: ['roomId'],
   all: ['roomId'],
 }
 

@@ -417,7 +417,10 @@ export class TriggerRegistry {
     if (e.resource === 'memberships' && e.event === 'deleted' && e.data.roomType === 'direct') return
     const sees = new Map<string, boolean>()
     for (const { row, filter, owner } of this.subscriptions()) {
-      if ((row.resource !== e.resource && row.resource !== 'all') || (row.event !== e.event && row.event !== 'all')) {
+      // `all` is Webex's resources (and events) only: governance events go to their own trigger.
+      const all = e.resource !== 'dispositions'
+      const resource = row.resource === e.resource || (all && row.resource === 'all')
+      if (!resource || (row.event !== e.event && row.event !== 'all')) {
         continue
       }
       let visible = sees.get(owner.personId)

@@ -23,6 +23,15 @@ import {
   updateTeamMembership,
 } from './teams.js'
 import { hashToken, seedDemo } from './seed.js'
+import {
+  hasRoomSettings,
+  officerAddMember,
+  officerDeleteMembership,
+  officerDeleteMessage,
+  officerUpdateMembership,
+  updateRoomSettings,
+} from './compliance.js'
+import { getEvent, listEvents } from './events.js'
 import { ReadCache } from './read-cache.js'
 
 export interface EmbeddedOptions {
@@ -105,7 +114,7 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async updateRoom (...a: Args<'updateRoom'>) {
-    return updateRoom(this.ctx, ...a)
+    return hasRoomSettings(a[2]) ? updateRoomSettings(this.ctx, ...a) : updateRoom(this.ctx, ...a)
   }
 
   async deleteRoom (...a: Args<'deleteRoom'>) {
@@ -117,7 +126,7 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async createMembership (...a: Args<'createMembership'>) {
-    return createMembership(this.ctx, ...a)
+    return officerAddMember(this.ctx, ...a) ?? createMembership(this.ctx, ...a)
   }
 
   async getMembership (...a: Args<'getMembership'>) {
@@ -125,11 +134,11 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async updateMembership (...a: Args<'updateMembership'>) {
-    return updateMembership(this.ctx, ...a)
+    return officerUpdateMembership(this.ctx, ...a) ?? updateMembership(this.ctx, ...a)
   }
 
   async deleteMembership (...a: Args<'deleteMembership'>) {
-    deleteMembership(this.ctx, ...a)
+    if (!officerDeleteMembership(this.ctx, ...a)) deleteMembership(this.ctx, ...a)
   }
 
   async listMessages (...a: Args<'listMessages'>) {
@@ -145,7 +154,15 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async deleteMessage (...a: Args<'deleteMessage'>) {
-    deleteMessage(this.ctx, ...a)
+    if (!officerDeleteMessage(this.ctx, ...a)) deleteMessage(this.ctx, ...a)
+  }
+
+  async listEvents (...a: Args<'listEvents'>) {
+    return listEvents(this.ctx, ...a)
+  }
+
+  async getEvent (...a: Args<'getEvent'>) {
+    return getEvent(this.ctx, ...a)
   }
 
   async listTeams (...a: Args<'listTeams'>) {

@@ -40,6 +40,7 @@ export interface RoomRow {
   external_count: number
   classification_id: string | null
   is_blocked: number
+  is_announcement_only: number
 }
 export interface MembershipRow {
   seq: number
@@ -116,6 +117,9 @@ export function toRoom (r: RoomRow, title: string): Room {
     creatorId: encodeId('PEOPLE', r.creator_id),
     created: r.created,
     ownerId: encodeId('ORGANIZATION', r.org_id),
+    ...(r.classification_id ? { classificationId: encodeId('CLASSIFICATION', r.classification_id) } : {}),
+    isAnnouncementOnly: r.is_announcement_only === 1 && r.is_locked === 1,
+    isReadOnly: r.is_blocked === 1,
   }
 }
 

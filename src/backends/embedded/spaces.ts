@@ -8,7 +8,13 @@ import { toRoom, toMembership, type MembershipRow, type PersonRow, type RoomRow 
 
 /** Shared lookups for everything that happens inside a space. */
 export function spaceView (r: RoomRow): SpaceView {
-  return { isLocked: r.is_locked === 1, isBlocked: r.is_blocked === 1, type: r.type, orgId: r.org_id }
+  return {
+    isLocked: r.is_locked === 1,
+    isBlocked: r.is_blocked === 1,
+    isAnnouncementOnly: r.is_announcement_only === 1 && r.is_locked === 1,
+    type: r.type,
+    orgId: r.org_id,
+  }
 }
 export function memberView (m: MembershipRow | undefined): MemberView | undefined {
   return m ? { isModerator: m.is_moderator === 1 } : undefined

@@ -65,6 +65,10 @@ export interface App {
   flows?: FlowRuntime
   /** Webex backend with GOVERNANCE_TOKEN: the synced inventory governance searches. */
   inventory?: WebexInventory
+  /** The store triggers, flows and governance keep their state in (the embedded backend's, or the local one). */
+  store: Ctx
+  /** How governance acts on spaces and sends disposition notices (when governance is offered). */
+  governance?: { actions: SpaceActions; dispositions: Dispositions }
 }
 
 /** Builds the service from a config object; nothing global, so tests run many side by side. */
@@ -190,16 +194,21 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       log: app.log,
     }))
     actions = webexActions(store, backend, sync)
-    app.addHook('onReady', async () => {
-      sync.start()
-    })
+    // Tests that drive the clock sync and follow by hand.
+    if (!deps.clock) {
+      app.addHook('onReady', async () => {
+        sync.start()
+      })
+    }
     app.addHook('onClose', async () => {
       sync.stop()
     })
   }
   if (backend instanceof EmbeddedBackend) actions = embeddedActions(backend.ctx)
+  let governance: App['governance']
   if (actions) {
     const dispositions = new Dispositions(store, actions, app.log)
+    governance = { actions, dispositions }
     await app.register(governanceRoutes, { ctx: store, actions, dispositions })
     if (config.retention.scheduleEnabled) {
       const schedule = new RetentionSchedule(store, actions, dispositions, config.retention.at, app.log)
@@ -272,7 +281,16 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     registry.syncLocal('flow', [])
   }
   app.get('/health', { config: { public: true } }, async () => ({ status: 'ok' }))
-  return { app, backend, registry, worker, ...(flows ? { flows } : {}), ...(inventory ? { inventory } : {}) }
+  return {
+    app,
+    backend,
+    registry,
+    worker,
+    store,
+    ...(flows ? { flows } : {}),
+    ...(inventory ? { inventory } : {}),
+    ...(governance ? { governance } : {}),
+  }
 }
 
 function makeBackend (config: Config, deps: AppDeps): WebexBackend {

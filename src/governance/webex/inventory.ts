@@ -33,6 +33,8 @@ export interface FollowReport {
 
 /** Replayed from a little before the watermark: events of the same millisecond are applied again, harmlessly. */
 const OVERLAP_MS = 1000
+/** Webex keeps 90 days of events (without the Pro Pack): a watermark older than this needs a full refresh. */
+const EVENTS_KEPT_MS = 89 * 86_400_000
 const WATERMARK = 'webex.events.watermark'
 
 const gone = (err: unknown): boolean =>
@@ -267,16 +269,22 @@ export class WebexInventory {
       report.calls++
     }
     const mark = this.watermark()
-    // Nothing to follow from until a full refresh has set the watermark.
+    // Nothing to follow from until a full refresh has set the watermark; past Webex's event retention, what
+    // happened since cannot be read, so the inventory is read whole again.
     if (mark === undefined) return report
+    if (Date.parse(mark) < this.ctx.clock() - EVENTS_KEPT_MS) {
+      const refreshed = await this.sync()
+      return { ...report, calls: refreshed.calls }
+    }
     const officer = await this.officer()
     const from = new Date(Date.parse(mark) - OVERLAP_MS).toISOString()
     const events = await this.all<Event>(
       cursor => this.backend.listEvents(officer, { from, max: 1000, ...(cursor ? { cursor } : {}) }),
       count
     )
-    // Webex lists newest first; they are applied in the order they happened.
-    events.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0))
+    // Webex lists newest first; they are applied in the order they happened (a stable sort keeps Webex's order
+    // among events of the same millisecond).
+    events.reverse().sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0))
     for (const e of events) {
       const roomId = this.roomOf(e)
       if (!roomId || this.foreign.has(roomId)) continue
@@ -357,7 +365,7 @@ export class WebexInventory {
   private async enforceBlock (officer: Caller, e: Event, roomId: string): Promise<number> {
     if (e.type !== 'created' || (e.resource !== 'messages' && e.resource !== 'memberships')) return 0
     const block = this.ctx.get<{ since: string }>('SELECT since FROM webex_blocks WHERE room_id = ?', roomId)
-    if (!block || e.created < block.since || local('PEOPLE', e.actorId) === officer.personId) return 0
+    if (!block || e.created <= block.since || local('PEOPLE', e.actorId) === officer.personId) return 0
     const data = e.data as { id: string; personId?: string; personEmail?: string; roomType?: string }
     try {
       if (e.resource === 'messages') await this.backend.deleteMessage(officer, data.id)

@@ -82,23 +82,38 @@ export class Mirror {
         room.created
       )
     }
-    this.ctx.run(
-      `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity,
-        classification_id)
-      VALUES (?,?,?,?,?,?,?,?,?,?)
-      ON CONFLICT (id) DO UPDATE SET title = excluded.title, is_locked = excluded.is_locked, team_id = excluded.team_id,
-        last_activity = excluded.last_activity, classification_id = excluded.classification_id`,
-      id,
-      room.title ?? null,
-      room.type,
+    const title = room.title ?? null
+    const activity = room.lastActivity ?? room.created
+    const classification = room.classificationId ? local('CLASSIFICATION', room.classificationId) : null
+    // An UPDATE, then an INSERT if there was nothing to update: an upsert's conflict clause would override the
+    // OR IGNORE of the search triggers' own inserts.
+    const changed = this.ctx.run(
+      `UPDATE rooms SET title = ?, is_locked = ?, team_id = ?, last_activity = ?, classification_id = ?
+      WHERE id = ?`,
+      title,
       room.isLocked ? 1 : 0,
       teamId,
-      creator,
-      orgId,
-      room.created,
-      room.lastActivity ?? room.created,
-      room.classificationId ? local('CLASSIFICATION', room.classificationId) : null
+      activity,
+      classification,
+      id
     )
+    if (changed === 0) {
+      this.ctx.run(
+        `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity,
+          classification_id)
+        VALUES (?,?,?,?,?,?,?,?,?,?)`,
+        id,
+        title,
+        room.type,
+        room.isLocked ? 1 : 0,
+        teamId,
+        creator,
+        orgId,
+        room.created,
+        activity,
+        classification
+      )
+    }
     return id
   }
 
@@ -114,14 +129,23 @@ export class Mirror {
         displayName: m.personDisplayName ?? m.personEmail,
       })
     }
-    this.ctx.run(
-      `INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?)
-      ON CONFLICT (room_id, person_id) DO UPDATE SET is_moderator = excluded.is_moderator`,
-      roomId,
-      personId,
-      m.isModerator ? 1 : 0,
-      m.created
-    )
+    const moderator = m.isModerator ? 1 : 0
+    if (
+      this.ctx.run(
+        'UPDATE memberships SET is_moderator = ? WHERE room_id = ? AND person_id = ?',
+        moderator,
+        roomId,
+        personId
+      ) === 0
+    ) {
+      this.ctx.run(
+        'INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?)',
+        roomId,
+        personId,
+        moderator,
+        m.created
+      )
+    }
   }
 
   dropMembership (roomId: string, personId: string): void {

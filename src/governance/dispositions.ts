@@ -40,12 +40,25 @@ export class Dispositions {
    * would be at the horizon if nothing changed, each with the moment it falls due. A space's message
    * deletion falls due when its oldest message becomes older than the period.
    */
-  private upcoming (orgId: string, viewerId: string, now: number, horizonDays: number, onlyRoom?: string): Upcoming[] {
+  private async upcoming (
+    orgId: string,
+    viewerId: string,
+    now: number,
+    horizonDays: number,
+    onlyRoom?: string
+  ): Promise<Upcoming[]> {
     const ctx = this.ctx
     const horizon = now + horizonDays * DAY
     const held = heldSpaces(ctx, orgId, onlyRoom)
     const decisions = decide(ctx, orgId, horizon, onlyRoom).filter(d => !held.has(d.room.seq))
     const needOldest = decisions.filter(d => d.action === 'deleteMessages')
+    // With the Webex backend, their message index is read first (once per space).
+    if (needOldest.length > 0) {
+      await this.actions.prepare(
+        orgId,
+        needOldest.map(d => d.room.id)
+      )
+    }
     const oldest =
       needOldest.length > 50
         ? new Map(
@@ -108,10 +121,10 @@ export class Dispositions {
   }
 
   /** What falls due within `withinDays`, soonest first. */
-  list (caller: Caller, withinDays: number, roomId?: string): Disposition[] {
+  async list (caller: Caller, withinDays: number, roomId?: string): Promise<Disposition[]> {
     const now = this.ctx.clock()
     const only = roomId !== undefined ? orgRoom(this.ctx, caller, roomId).id : undefined
-    return this.upcoming(caller.orgId, caller.personId, now, withinDays, only)
+    return (await this.upcoming(caller.orgId, caller.personId, now, withinDays, only))
       .slice(0, 1000)
       .map(u => this.toDisposition(u, now))
   }
@@ -132,7 +145,7 @@ export class Dispositions {
     if (horizon === 0) return { notices: 0, recipients: 0 }
     let notices = 0
     let recipients = 0
-    for (const u of this.upcoming(orgId, '', now, horizon)) {
+    for (const u of await this.upcoming(orgId, '', now, horizon)) {
       const d = u.decision
       if (u.excluded || !d.policy) continue
       const tiers = (JSON.parse(d.policy.notice_days) as number[]).filter(n => u.due - now <= n * DAY)

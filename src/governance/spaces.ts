@@ -10,6 +10,7 @@ import type { Membership } from '../schemas/membership.js'
 import type { GovernedSpace } from '../schemas/governance.js'
 import { orgRoom } from './access.js'
 import { audit } from './audit.js'
+import { assertNotHeld } from './holds.js'
 import { toGoverned, type GovernedRow } from './search.js'
 
 const LEVELS = [
@@ -157,6 +158,7 @@ export function setBlocked (ctx: Ctx, caller: Caller, roomId: string, blocked: b
 export function deleteSpace (ctx: Ctx, caller: Caller, roomId: string): void {
   ctx.tx(() => {
     const room = orgRoom(ctx, caller, roomId)
+    assertNotHeld(ctx, caller.orgId, room, 'deleting it')
     const messages = ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', room.id)?.n ?? 0
     eraseRoom(ctx, room, caller.personId)
     audit(ctx, {

@@ -575,7 +575,8 @@ export const ExtendBody = Type.Object({
   }),
   reason: Reason,
 })
-export const ReasonBody = Type.Object({ reason: Reason })
+/** A reason for the audit, where the call has no body. */
+export const ReasonQuery = Type.Object({ reason: Reason })
 
 /** Exports: CSV or JSON. */
 export const ExportFormat = Type.Optional(

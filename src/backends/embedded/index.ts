@@ -1,4 +1,5 @@
 import { openDatabase, type Db } from '../../store/sqlite.js'
+import { isComplianceOfficer } from '../../auth/rules.js'
 import type { Caller, WebexBackend } from '../backend.js'
 import { Ctx } from './context.js'
 import { toCaller, toPerson, type PersonRow } from './rows.js'
@@ -114,7 +115,10 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async updateRoom (...a: Args<'updateRoom'>) {
-    return hasRoomSettings(a[2]) ? updateRoomSettings(this.ctx, ...a) : updateRoom(this.ctx, ...a)
+    // An officer's update, or one with Webex's compliance fields, follows the compliance rules.
+    return hasRoomSettings(a[2]) || isComplianceOfficer(a[0])
+      ? updateRoomSettings(this.ctx, ...a)
+      : updateRoom(this.ctx, ...a)
   }
 
   async deleteRoom (...a: Args<'deleteRoom'>) {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errorResponses, ListOf, meta } from '../../schemas/common.js'
-import { Disposition, DispositionSettings, ExtendBody, ReasonBody } from '../../schemas/governance.js'
+import { Disposition, DispositionSettings, ExtendBody, ReasonQuery } from '../../schemas/governance.js'
 import { RoomIdParam, tags, type GovernanceDeps } from './params.js'
 
 /** Disposition notices: what falls due soon, sending the notices, and per-space extensions and exclusions. */
@@ -34,7 +34,7 @@ export const dispositionRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = asyn
       },
     },
     async request => ({
-      items: dispositions.list(request.caller, request.query.withinDays ?? 30, request.query.roomId),
+      items: await dispositions.list(request.caller, request.query.withinDays ?? 30, request.query.roomId),
     })
   )
   app.post(
@@ -101,11 +101,11 @@ export const dispositionRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = asyn
           tags,
           description,
           params: RoomIdParam,
-          body: Type.Optional(ReasonBody),
+          querystring: ReasonQuery,
           response: { 200: DispositionSettings, ...errorResponses },
         },
       },
-      async request => dispositions.exclude(request.caller, request.params.roomId, excluded, request.body?.reason)
+      async request => dispositions.exclude(request.caller, request.params.roomId, excluded, request.query.reason)
     )
   }
 }

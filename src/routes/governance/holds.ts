@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Cursor, errorResponses, ListOf, Max, meta } from '../../schemas/common.js'
-import { Hold, HoldBody } from '../../schemas/governance.js'
+import { Hold, HoldBody, ReasonQuery } from '../../schemas/governance.js'
 import { LIMITS, pageReply, pageSize } from '../../http/pagination.js'
 import { createHold, getHold, listHolds, releaseHold } from '../../governance/holds.js'
 import { HoldIdParam, tags, type GovernanceDeps } from './params.js'
@@ -74,19 +74,10 @@ export const holdRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async (app,
         tags,
         description: 'End a legal hold; it stays on record as released.',
         params: HoldIdParam,
-        body: Type.Optional(
-          Type.Object({
-            reason: Type.Optional(
-              Type.String({
-                maxLength: 1024,
-                ...meta({ summary: 'Reason', description: 'Why the hold ends.', visibility: 'advanced' }),
-              })
-            ),
-          })
-        ),
+        querystring: ReasonQuery,
         response: { 200: Hold, ...errorResponses },
       },
     },
-    async request => releaseHold(ctx, request.caller, request.params.holdId, request.body?.reason)
+    async request => releaseHold(ctx, request.caller, request.params.holdId, request.query.reason)
   )
 }

@@ -19,9 +19,7 @@ export const Event = Type.Object({
   actorId: Type.String(meta({ summary: 'actorId', description: 'The person who acted.' })),
   orgId: Type.String(meta({ summary: 'orgId', description: 'The organisation of the space.' })),
   created: DateTime({ summary: 'created', description: 'When it happened.' }),
-  data: Type.Record(Type.String(), Type.Unknown(), {
-    ...meta({ summary: 'data', description: 'The resource as it was when the event took place.' }),
-  }),
+  data: Type.Unknown(meta({ summary: 'data', description: 'The resource as it was when the event took place.' })),
 })
 export type Event = Static<typeof Event>
 

@@ -84,6 +84,7 @@ export const TRIGGERS = [
       'A disposition notice went out: a space of your organisation, or its oldest messages, fall due for deletion ' +
         "under a retention policy within the policy's notice days (compliance officers only).",
     officers: true,
+    hint: 'To see it work, give a retention policy notice days and run Send Disposition Notices.',
   },
 ] as const
 export type Trigger = (typeof TRIGGERS)[number]

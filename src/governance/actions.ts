@@ -1,6 +1,7 @@
 import type { Caller } from '../backends/backend.js'
 import type { Membership } from '../schemas/membership.js'
 import type { Classification, ExecuteResult, GovernedSpace, Plan, PlanItem } from '../schemas/governance.js'
+import type { Decided } from './retention.js'
 
 /**
  * How the governance layer changes a space's members, state or content. Everything else it keeps in its own
@@ -19,8 +20,11 @@ export interface SpaceActions {
   setBlocked(caller: Caller, roomId: string, blocked: boolean): Promise<GovernedSpace>
   deleteSpace(caller: Caller, roomId: string): Promise<void>
   classify(caller: Caller, roomId: string, classificationId: string): Promise<GovernedSpace>
-  /** Makes the store's message counts exact for the spaces a plan decides on (Webex: their message index). */
-  prepare(orgId: string, roomIds?: string[]): Promise<void>
+  /**
+   * Makes the store's message counts exact for the spaces decided (Webex: reads their message index once);
+   * without `decided`, for what retention decides now.
+   */
+  prepare(orgId: string, decided?: Decided): Promise<void>
   plan(caller: Caller, roomId?: string): Promise<Plan>
   /** Every plan item, not only the first 1000 the plan answer carries: for the export. */
   planItems(caller: Caller, roomId?: string): Promise<Iterable<PlanItem>>

@@ -8,7 +8,7 @@ import type { SpaceActions } from './actions.js'
 import { orgRoom } from './access.js'
 import { audit } from './audit.js'
 import { heldSpaces } from './holds.js'
-import { decide, type Decision } from './retention.js'
+import { decideAll, decidedSeqs, decisionAt, type Decision } from './retention.js'
 import { governedTitle, searchIndex } from './search.js'
 
 const DAY = 86_400_000
@@ -50,49 +50,36 @@ export class Dispositions {
     const ctx = this.ctx
     const horizon = now + horizonDays * DAY
     const held = heldSpaces(ctx, orgId, onlyRoom)
-    const decisions = decide(ctx, orgId, horizon, onlyRoom).filter(d => !held.has(d.room.seq))
-    const needOldest = decisions.filter(d => d.action === 'deleteMessages')
-    // With the Webex backend, their message index is read first (once per space).
-    if (needOldest.length > 0) {
-      await this.actions.prepare(
-        orgId,
-        needOldest.map(d => d.room.id)
-      )
-    }
-    const oldest =
-      needOldest.length > 50
-        ? new Map(
-          (
-            ctx
-              .q('SELECT room_id, min(created) FROM messages INDEXED BY messages_room_created GROUP BY room_id')
-              .raw()
-              .all() as Array<[string, string]>
-          ).map(([room, created]) => [room, Date.parse(created)])
-        )
-        : new Map(
-          needOldest.map(d => [
-            d.room.id,
-            Date.parse(
-              ctx.get<{ c: string | null }>('SELECT min(created) AS c FROM messages WHERE room_id = ?', d.room.id)
-                ?.c ?? 'invalid'
-            ),
-          ])
-        )
+    // With the Webex backend, the message index of the spaces decided is read first (once per space).
+    await this.actions.prepare(orgId, decideAll(ctx, orgId, horizon, onlyRoom))
+    const d = decideAll(ctx, orgId, horizon, onlyRoom)
     const excluded = new Set(
       ctx
         .all<{ room_id: string }>('SELECT room_id FROM disposition_settings WHERE notices_excluded = 1')
         .map(r => r.room_id)
     )
     const out: Upcoming[] = []
-    for (const d of decisions) {
-      const from =
-        d.action === 'deleteSpace'
-          ? (d.room.activeMs ?? searchIndex(ctx).activeMs(d.room.seq))
-          : oldest.get(d.room.id)
+    for (const seq of decidedSeqs(d)) {
+      if (held.has(seq)) continue
+      const deletion = d.space[seq] >= 0 && !d.overrides.has(seq)
+      const roomId = d.known.get(seq)?.id ?? d.only?.id ?? searchIndex(ctx).space(seq).id
+      // A space falls due from its last activity; its messages from the oldest of them.
+      const from = deletion
+        ? (d.known.get(seq)?.activeMs ?? searchIndex(ctx).activeMs(seq))
+        : d.only
+          ? Date.parse(
+            ctx.get<{ c: string | null }>('SELECT min(created) AS c FROM messages WHERE room_id = ?', roomId)?.c ??
+                'none'
+          )
+          : searchIndex(ctx).oldestMessageMs(seq)
       if (from === undefined || Number.isNaN(from)) continue
-      const due = from + d.days * DAY
+      const o = d.overrides.get(seq)
+      const days = o
+        ? (o.days ?? 0)
+        : d.policies[deletion ? d.space[seq] : d.msg[seq]].days + (d.extensions.get(seq) ?? 0)
+      const due = from + days * DAY
       if (due <= now || due > horizon) continue
-      out.push({ decision: d, due, title: '', excluded: excluded.has(d.room.id) })
+      out.push({ decision: decisionAt(ctx, d, seq) as Decision, due, title: '', excluded: excluded.has(roomId) })
     }
     for (const u of out) {
       const r = ctx.get<{ title: string | null }>('SELECT title FROM rooms WHERE id = ?', u.decision.room.id)

@@ -6,6 +6,7 @@ import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
 import type { Hold, HoldBody } from '../schemas/governance.js'
 import { orgRoom } from './access.js'
 import { audit } from './audit.js'
+import { searchIndex } from './search.js'
 
 interface HoldRow {
   seq: number
@@ -149,37 +150,79 @@ export function releaseHold (ctx: Ctx, caller: Caller, id: string, reason?: stri
   })
 }
 
+/** The spaces active holds keep: by room seq, the oldest hold keeping each. */
+export interface Held {
+  has(seq: number): boolean
+  of(seq: number): HoldRef | undefined
+}
+
 /**
  * Every space of the organisation an active hold keeps, by room seq, with the (oldest) hold that keeps it:
  * the spaces held directly, every space a held person is or was in, every space carrying a held tag. One
- * query per kind, whatever the number of holds.
+ * query per kind, whatever the number of holds, and numbers only (a hold's name is read when asked for).
  */
-export function heldSpaces (ctx: Ctx, orgId: string, onlyRoom?: string): Map<number, HoldRef> {
+export function heldSpaces (ctx: Ctx, orgId: string, onlyRoom?: string): Held {
   const only = onlyRoom ? ' AND r.id = ?' : ''
   const args = (...a: unknown[]): unknown[] => (onlyRoom ? [...a, onlyRoom] : a)
+  const byTags = onlyRoom === undefined
   const rows = ctx
     .q(
-      `SELECT r.seq, h.id, h.name, h.seq AS hseq FROM legal_holds h JOIN rooms r ON r.id = h.target_id
+      // CROSS JOIN keeps the join order: from the few holds to their spaces, never from every space.
+      `SELECT r.seq, h.seq FROM legal_holds h CROSS JOIN rooms r ON r.id = h.target_id
         WHERE h.org_id = ? AND h.kind = 'space' AND h.released IS NULL AND r.org_id = ?${only}
       UNION ALL
-      SELECT r.seq, h.id, h.name, h.seq FROM legal_holds h JOIN person_spaces ps ON ps.person_id = h.target_id
-        JOIN rooms r ON r.id = ps.room_id
+      SELECT r.seq, h.seq FROM legal_holds h CROSS JOIN person_spaces ps ON ps.person_id = h.target_id
+        CROSS JOIN rooms r ON r.seq = ps.room_seq
         WHERE h.org_id = ? AND h.kind = 'person' AND h.released IS NULL AND r.org_id = ?${only}
       UNION ALL
-      SELECT st.room_seq, h.id, h.name, h.seq FROM legal_holds h JOIN space_tags st ON st.tag_id = h.target_id
-        JOIN rooms r ON r.seq = st.room_seq
-        WHERE h.org_id = ? AND h.kind = 'tag' AND h.released IS NULL AND r.org_id = ?${only}`
+      SELECT st.room_seq, h.seq FROM legal_holds h CROSS JOIN space_tags st ON st.tag_id = h.target_id
+        CROSS JOIN rooms r ON r.seq = st.room_seq
+        WHERE h.org_id = ? AND h.kind = 'tag' AND h.released IS NULL AND r.org_id = ?${only}
+        AND ${byTags ? '0' : '1'}`
     )
     .raw()
-    .all(...args(orgId, orgId), ...args(orgId, orgId), ...args(orgId, orgId)) as Array<
-    [number, string, string, number]
-  >
-  const out = new Map<number, HoldRef & { seq: number }>()
-  for (const [seq, id, name, hseq] of rows) {
-    const had = out.get(seq)
-    if (!had || hseq < had.seq) out.set(seq, { id, name, seq: hseq })
+    .all(...args(orgId, orgId), ...args(orgId, orgId), ...args(orgId, orgId)) as Array<[number, number]>
+  const by = new Map<number, number>()
+  for (const [seq, hold] of rows) {
+    const had = by.get(seq)
+    if (had === undefined || hold < had) by.set(seq, hold)
   }
-  return out
+  // The whole organisation: a tag's spaces are the search index's bitset for it, read in place.
+  if (byTags) searchIndex(ctx).refresh()
+  const tagHolds = byTags
+    ? ctx
+      .all<{ seq: number; target_id: string }>(
+        "SELECT seq, target_id FROM legal_holds WHERE org_id = ? AND kind = 'tag' AND released IS NULL ORDER BY seq",
+        orgId
+      )
+      .map(h => ({ hold: h.seq, words: searchIndex(ctx).tagged(h.target_id) }))
+      .filter((h): h is { hold: number; words: Uint32Array } => h.words !== undefined)
+    : []
+  const holdOf = (seq: number): number | undefined => {
+    let hold = by.get(seq)
+    for (const t of tagHolds) {
+      if (hold !== undefined && t.hold > hold) break
+      if ((t.words[seq >>> 5] >>> (seq & 31)) & 1) {
+        hold = t.hold
+        break
+      }
+    }
+    return hold
+  }
+  const refs = new Map<number, HoldRef>()
+  return {
+    has: seq => holdOf(seq) !== undefined,
+    of: seq => {
+      const hold = holdOf(seq)
+      if (hold === undefined) return undefined
+      let ref = refs.get(hold)
+      if (!ref) {
+        ref = ctx.get<HoldRef>('SELECT id, name FROM legal_holds WHERE seq = ?', hold) as HoldRef
+        refs.set(hold, ref)
+      }
+      return ref
+    },
+  }
 }
 
 /** Refuses what a hold forbids (deleting a held space), naming the hold: 409. */
@@ -189,7 +232,8 @@ export function assertNotHeld (
   room: { id: string; title: string | null },
   what: string
 ): void {
-  const hold = heldSpaces(ctx, orgId, room.id).values().next().value
+  const held = heldSpaces(ctx, orgId, room.id)
+  const hold = held.of(ctx.room(room.id)?.seq ?? -1)
   if (hold) {
     throw new ConflictError(
       `The space "${room.title ?? '1:1'}" is under the legal hold "${hold.name}" (${hold.id}): ${what} is not ` +

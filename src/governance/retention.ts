@@ -7,7 +7,7 @@ import { slim } from '../backends/embedded/messages.js'
 import type { ExecuteResult, Plan, PlanItem, PolicyConditions } from '../schemas/governance.js'
 import { orgRoom } from './access.js'
 import { audit } from './audit.js'
-import { heldSpaces, type HoldRef } from './holds.js'
+import { heldSpaces, type Held, type HoldRef } from './holds.js'
 import type { PolicyRow } from './policies.js'
 import { conditionSql, fromPolicy, governedTitle, indexConditions, searchIndex, type Conditions } from './search.js'
 
@@ -27,6 +27,39 @@ export interface Decision {
   actorId: string
 }
 
+interface OverrideRow {
+  room_id: string
+  mode: string
+  days: number | null
+  set_by: string
+  seq: number
+  title: string | null
+  type: string
+}
+
+/**
+ * Every space's decision, as numbers: per seq, the winning policy of each action (an index into `policies`,
+ * or -1), the spaces' overrides and extensions. At a million spaces this is a few typed arrays, not an
+ * object per space; `decisionAt` makes the object for one space when it is needed.
+ */
+export interface Decided {
+  now: number
+  policies: PolicyRow[]
+  /** Seqs below this (whole organisation: the index's capacity; one space: its seq + 1). */
+  cap: number
+  /** One space (SQL), or the whole organisation (the search index). */
+  only?: { id: string; seq: number }
+  msg: Int32Array
+  space: Int32Array
+  overrides: Map<number, OverrideRow>
+  extensions: Map<number, number>
+  /** Rooms read by SQL (one space), so nothing needs the index for them. */
+  known: Map<number, Decision['room']>
+}
+
+/** Which of two policies of an action wins a space both match: shortest period, lower priority, older. */
+const precedence = (a: PolicyRow, b: PolicyRow): number => a.days - b.days || a.priority - b.priority || a.seq - b.seq
+
 /**
  * Who decides for a space:
  * 0. An active legal hold beats everything: nothing is erased (the plan shows the hold and what it overrules).
@@ -35,120 +68,150 @@ export interface Decision {
  *    ties broken by lower priority, then the older policy. A space deletion, when due (the space inactive for
  *    its days), is chosen over message deletion, since it erases everything. A disposition extension adds
  *    its days to the policy's period for that space.
- * This function decides 1 and 2; the hold is applied by `planned`, which still counts what it overrules.
+ * This decides 1 and 2; the hold is applied by `planned`, which still counts what it overrules. Policies are
+ * matched in precedence order, each over the spaces no earlier one of its action took (a bitset), so the
+ * first match is the winner and a hundred policies cost little more than their own matches.
  */
-export function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decision[] {
-  const policies = ctx.all<PolicyRow>(
-    'SELECT * FROM retention_policies WHERE org_id = ? AND enabled = 1 ORDER BY priority, seq',
-    orgId
-  )
-  // The winning policy per space and action, as an index into `policies`: at a million spaces, one small
-  // number per match instead of an object per match.
-  const msgBy = new Map<number, number>()
-  const spaceBy = new Map<number, number>()
-  const better = (cur: number | undefined, next: number): boolean => {
-    if (cur === undefined) return true
-    const a = policies[cur]
-    const b = policies[next]
-    return (
-      b.days < a.days ||
-      (b.days === a.days && (b.priority < a.priority || (b.priority === a.priority && b.seq < a.seq)))
-    )
-  }
+export function decideAll (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decided {
+  const policies = ctx
+    .all<PolicyRow>('SELECT * FROM retention_policies WHERE org_id = ? AND enabled = 1', orgId)
+    .sort(precedence)
   const known = new Map<number, Decision['room']>()
+  let cap: number
+  let only: Decided['only']
+  if (onlyRoom !== undefined) {
+    const r = ctx.get<{ seq: number; title: string | null; type: string; last_activity: string }>(
+      'SELECT seq, title, type, last_activity FROM rooms WHERE id = ?',
+      onlyRoom
+    )
+    cap = (r?.seq ?? 0) + 1
+    only = { id: onlyRoom, seq: r?.seq ?? 0 }
+  } else {
+    searchIndex(ctx).refresh()
+    cap = searchIndex(ctx).capacity
+  }
+  const msg = new Int32Array(cap).fill(-1)
+  const space = new Int32Array(cap).fill(-1)
+  const index = only ? undefined : searchIndex(ctx)
+  const taken = { msg: index?.emptySet(), space: index?.emptySet() }
   policies.forEach((p, pi) => {
     const conditions = fromPolicy(JSON.parse(p.conditions) as PolicyConditions)
     // A space deletion policy's period is an inactivity period: fold it into the conditions.
     if (p.action === 'deleteSpaces') conditions.inactiveDays = Math.max(conditions.inactiveDays ?? 0, p.days)
-    const into = p.action === 'deleteSpaces' ? spaceBy : msgBy
-    for (const seq of matching(ctx, orgId, conditions, now, known, onlyRoom)) {
-      if (better(into.get(seq), pi)) into.set(seq, pi)
+    const into = p.action === 'deleteSpaces' ? space : msg
+    if (index) {
+      const set = (p.action === 'deleteSpaces' ? taken.space : taken.msg) as Uint32Array
+      index.forEachMatch(indexConditions(ctx, orgId, conditions, now)!, set, seq => {
+        into[seq] = pi
+        set[seq >>> 5] |= 1 << (seq & 31)
+      })
+      return
+    }
+    for (const seq of matchingSql(ctx, orgId, conditions, now, known, onlyRoom as string)) {
+      if (into[seq] < 0) into[seq] = pi
     }
   })
+  // CROSS JOIN: from the few overrides and extensions to their spaces, never from every space.
+  const where = onlyRoom ? ' AND r.id = ?' : ''
+  const args = onlyRoom ? [orgId, onlyRoom] : [orgId]
   const extensions = new Map(
     ctx
       .all<{ seq: number; extra_days: number }>(
-        `SELECT r.seq, d.extra_days FROM disposition_settings d JOIN rooms r ON r.id = d.room_id
-        WHERE r.org_id = ? AND d.extra_days > 0${onlyRoom ? ' AND r.id = ?' : ''}`,
-        ...(onlyRoom ? [orgId, onlyRoom] : [orgId])
+        `SELECT r.seq, d.extra_days FROM disposition_settings d CROSS JOIN rooms r ON r.id = d.room_id
+        WHERE r.org_id = ? AND d.extra_days > 0${where}`,
+        ...args
       )
       .map(e => [e.seq, e.extra_days])
   )
-  const room = (seq: number): Decision['room'] => known.get(seq) ?? { ...searchIndex(ctx).space(seq), seq }
-  const decision = (seq: number, pi: number): Decision => {
-    const p = policies[pi]
-    const extraDays = extensions.get(seq) ?? 0
+  // An extended space is due for deletion only after its extension (then under no space policy at all: the
+  // same extension lengthens every one).
+  for (const [seq, extra] of extensions) {
+    const pi = space[seq]
+    if (pi < 0) continue
+    const active = known.get(seq)?.activeMs ?? searchIndex(ctx).activeMs(seq)
+    if (active > now - (policies[pi].days + extra) * DAY) space[seq] = -1
+  }
+  const overrides = new Map<number, OverrideRow>()
+  for (const o of ctx.all<OverrideRow>(
+    `SELECT o.*, r.seq, r.title, r.type FROM retention_overrides o CROSS JOIN rooms r ON r.id = o.room_id
+    WHERE r.org_id = ?${where}`,
+    ...args
+  )) {
+    msg[o.seq] = -1
+    space[o.seq] = -1
+    if (o.mode === 'days') overrides.set(o.seq, o)
+  }
+  return { now, policies, cap, ...(only ? { only } : {}), msg, space, overrides, extensions, known }
+}
+
+/** The decision for one space, if there is one (a due space deletion wins over message deletion). */
+export function decisionAt (ctx: Ctx, d: Decided, seq: number): Decision | undefined {
+  const o = d.overrides.get(seq)
+  if (o) {
     return {
-      room: room(seq),
-      action: p.action === 'deleteSpaces' ? 'deleteSpace' : 'deleteMessages',
-      days: p.days + extraDays,
-      extraDays,
-      by: p.id,
-      policy: p,
-      actorId: p.created_by,
-    }
-  }
-  const out = new Map<number, Decision>()
-  for (const [seq, pi] of msgBy) out.set(seq, decision(seq, pi))
-  // A due space deletion is chosen over message deletion; an extended space is due only after its extension.
-  for (const [seq, pi] of spaceBy) {
-    const d = decision(seq, pi)
-    if (d.extraDays > 0) {
-      const active = d.room.activeMs ?? searchIndex(ctx).activeMs(seq)
-      if (active > now - d.days * DAY) continue
-    }
-    out.set(seq, d)
-  }
-  const overrides = ctx.all<{
-    room_id: string
-    mode: string
-    days: number | null
-    set_by: string
-    seq: number
-    title: string | null
-    type: string
-  }>(
-    `SELECT o.*, r.seq, r.title, r.type FROM retention_overrides o JOIN rooms r ON r.id = o.room_id WHERE r.org_id =
-      ?${onlyRoom ? ' AND r.id = ?' : ''}`,
-    ...(onlyRoom ? [orgId, onlyRoom] : [orgId])
-  )
-  for (const o of overrides) {
-    if (o.mode === 'keep') {
-      out.delete(o.seq)
-      continue
-    }
-    out.set(o.seq, {
-      room: { id: o.room_id, seq: o.seq, title: o.title, type: o.type },
+      room: { id: o.room_id, seq, title: o.title, type: o.type },
       action: 'deleteMessages',
       days: o.days ?? 0,
       extraDays: 0,
       by: 'override',
       actorId: o.set_by,
-    })
+    }
   }
-  return [...out.values()]
+  const pi = d.space[seq] >= 0 ? d.space[seq] : d.msg[seq]
+  if (pi < 0) return undefined
+  const p = d.policies[pi]
+  const extraDays = d.extensions.get(seq) ?? 0
+  return {
+    room: d.known.get(seq) ?? { ...searchIndex(ctx).space(seq), seq },
+    action: d.space[seq] >= 0 ? 'deleteSpace' : 'deleteMessages',
+    days: p.days + extraDays,
+    extraDays,
+    by: p.id,
+    policy: p,
+    actorId: p.created_by,
+  }
+}
+
+/** The seqs with a decision, in seq order. */
+export function * decidedSeqs (d: Decided): Generator<number> {
+  for (let seq = d.only ? d.only.seq : 0; seq < d.cap; seq++) {
+    if (d.space[seq] >= 0 || d.msg[seq] >= 0 || d.overrides.has(seq)) yield seq
+  }
+}
+
+/** Every decision as an object: for callers whose organisations are small (the Webex inventory, one space). */
+export function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decision[] {
+  const d = decideAll(ctx, orgId, now, onlyRoom)
+  return [...decidedSeqs(d)].map(seq => decisionAt(ctx, d, seq) as Decision)
+}
+
+/** A space's messages, and those created before `beforeMs`: from the index, or by SQL for one space. */
+export function messageCount (ctx: Ctx, d: Decided, seq: number, roomId: string, beforeMs?: number): number {
+  if (!d.only) return searchIndex(ctx).messages(seq, beforeMs)
+  const before = beforeMs === undefined ? undefined : new Date(beforeMs).toISOString()
+  return (
+    ctx.get<{ n: number }>(
+      `SELECT count(*) AS n FROM messages WHERE room_id = ?${before ? ' AND created < ?' : ''}`,
+      ...(before ? [roomId, before] : [roomId])
+    )?.n ?? 0
+  )
 }
 
 /**
- * The seqs of the spaces a policy's conditions match: from the search index (the whole organisation in one
- * pass, as search sees it), or by SQL for one space or a title only SQL can fold (those rows go into `known`,
- * so nothing needs the index for them). Titles are read later, for the plan items shown.
+ * The seqs of the spaces a policy's conditions match in one space, by SQL (its row goes into `known`, so
+ * nothing needs the index for it).
  */
-function matching (
+function matchingSql (
   ctx: Ctx,
   orgId: string,
   c: Conditions,
   now: number,
   known: Map<number, Decision['room']>,
-  onlyRoom?: string
+  onlyRoom: string
 ): number[] {
-  const indexed = onlyRoom === undefined ? indexConditions(ctx, orgId, c, now) : undefined
-  if (indexed) return searchIndex(ctx).matches(indexed)
   const { where, params } = conditionSql(ctx, orgId, c, now)
-  if (onlyRoom) {
-    where.push('r.id = ?')
-    params.push(onlyRoom)
-  }
+  where.push('r.id = ?')
+  params.push(onlyRoom)
   const rows = ctx.all<{ id: string; seq: number; title: string | null; type: string; last_activity: string }>(
     `SELECT r.id, r.seq, r.title, r.type, r.last_activity FROM rooms r WHERE ${where.join(' AND ')}`,
     ...params
@@ -166,42 +229,52 @@ export interface Planned extends Decision {
   hold?: HoldRef
 }
 
+/** A space with something to erase, as numbers: what `planned` makes an object of. */
+interface Erasing {
+  seq: number
+  deletion: boolean
+  messages: number
+  beforeMs?: number
+}
+
 /**
- * The decisions with their message counts, held spaces marked. Many spaces: one pass over the messages'
- * (room, created) index counts every decided space's messages, in total and before its cutoff, instead of a
- * query per space.
+ * Each space with something to erase now (spaces to delete first, then message deletions; a message
+ * decision with nothing old enough is none), counted from the index's message times (a binary search per
+ * space), without making an object of it.
  */
+function * erasing (ctx: Ctx, d: Decided): Generator<Erasing> {
+  const roomId = (seq: number): string => d.known.get(seq)?.id ?? d.only?.id ?? searchIndex(ctx).space(seq).id
+  for (const deletions of [true, false]) {
+    for (const seq of decidedSeqs(d)) {
+      const o = d.overrides.get(seq)
+      const deletion = !o && d.space[seq] >= 0
+      if (deletion !== deletions) continue
+      if (deletion) {
+        yield { seq, deletion, messages: messageCount(ctx, d, seq, roomId(seq)) }
+        continue
+      }
+      const days = o ? (o.days ?? 0) : d.policies[d.msg[seq]].days + (d.extensions.get(seq) ?? 0)
+      const beforeMs = d.now - days * DAY
+      const messages = messageCount(ctx, d, seq, roomId(seq), beforeMs)
+      if (messages > 0) yield { seq, deletion, messages, beforeMs }
+    }
+  }
+}
+
+function toPlanned (ctx: Ctx, d: Decided, held: Held, e: Erasing): Planned {
+  const p = decisionAt(ctx, d, e.seq) as Planned
+  p.messages = e.messages
+  if (e.beforeMs !== undefined) p.before = new Date(e.beforeMs).toISOString()
+  const hold = held.of(e.seq)
+  if (hold) p.hold = hold
+  return p
+}
+
+/** Every space with something to erase now, or kept by a hold from it, as objects (held spaces marked). */
 export function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Planned[] {
-  const decisions = decide(ctx, orgId, now, onlyRoom) as Planned[]
+  const d = decideAll(ctx, orgId, now, onlyRoom)
   const held = heldSpaces(ctx, orgId, onlyRoom)
-  const byRoom = new Map<string, Planned>()
-  for (const d of decisions) {
-    d.messages = 0
-    if (d.action === 'deleteMessages') d.before = new Date(now - d.days * DAY).toISOString()
-    const hold = held.get(d.room.seq)
-    if (hold) d.hold = { id: hold.id, name: hold.name }
-    byRoom.set(d.room.id, d)
-  }
-  if (decisions.length > 50) {
-    const rows = ctx.q('SELECT room_id, created FROM messages INDEXED BY messages_room_created').raw()
-    for (const [room, created] of rows.iterate() as Iterable<[string, string]>) {
-      const d = byRoom.get(room)
-      if (d && (d.before === undefined || created < d.before)) d.messages++
-    }
-  } else {
-    for (const d of decisions) {
-      d.messages =
-        ctx.get<{ n: number }>(
-          `SELECT count(*) AS n FROM messages WHERE room_id = ?${d.before ? ' AND created < ?' : ''}`,
-          ...(d.before ? [d.room.id, d.before] : [d.room.id])
-        )?.n ?? 0
-    }
-  }
-  // Spaces to delete first, then message deletions; a message decision with nothing old enough is no item.
-  return [
-    ...decisions.filter(d => d.action === 'deleteSpace'),
-    ...decisions.filter(d => d.action === 'deleteMessages' && d.messages > 0),
-  ]
+  return [...erasing(ctx, d)].map(e => toPlanned(ctx, d, held, e))
 }
 
 function why (p: Planned): string {
@@ -255,24 +328,30 @@ export function * planItemsOf (ctx: Ctx, caller: Caller, items: Planned[]): Gene
   }
 }
 
-/** The plan's totals and its first `limit` items. */
-export function summarise (ctx: Ctx, caller: Caller, items: Planned[], limit = 1000): Plan {
-  const acting = items.filter(i => !i.hold)
-  const shown: PlanItem[] = []
-  for (const item of planItemsOf(ctx, caller, items.slice(0, limit))) shown.push(item)
-  return {
-    spaces: acting.length,
-    messages: acting.reduce((n, i) => n + i.messages, 0),
-    spacesToDelete: acting.filter(i => i.action === 'deleteSpace').length,
-    held: items.length - acting.length,
-    items: shown,
-  }
-}
-
-/** The dry run: what executing now would erase, and why, and what legal holds keep. Changes nothing. */
+/**
+ * The dry run: what executing now would erase, and why, and what legal holds keep. Changes nothing. The
+ * totals are counted over the numbers; only the first 1000 items become objects.
+ */
 export function plan (ctx: Ctx, caller: Caller, roomId?: string): Plan {
   const only = roomId !== undefined ? orgRoom(ctx, caller, roomId).id : undefined
-  return summarise(ctx, caller, planned(ctx, caller.orgId, ctx.clock(), only))
+  const d = decideAll(ctx, caller.orgId, ctx.clock(), only)
+  const held = heldSpaces(ctx, caller.orgId, only)
+  const shown: Planned[] = []
+  let spaces = 0
+  let messages = 0
+  let spacesToDelete = 0
+  let kept = 0
+  for (const e of erasing(ctx, d)) {
+    if (shown.length < 1000) shown.push(toPlanned(ctx, d, held, e))
+    if (held.has(e.seq)) {
+      kept++
+      continue
+    }
+    spaces++
+    messages += e.messages
+    if (e.deletion) spacesToDelete++
+  }
+  return { spaces, messages, spacesToDelete, held: kept, items: [...planItemsOf(ctx, caller, shown)] }
 }
 
 export function planItems (ctx: Ctx, caller: Caller, roomId?: string): Iterable<PlanItem> {

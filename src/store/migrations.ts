@@ -272,13 +272,16 @@ export const MIGRATIONS: string[] = [
     reason TEXT, created_by TEXT NOT NULL, created TEXT NOT NULL, released_by TEXT, released TEXT
   );
   CREATE INDEX legal_holds_active ON legal_holds(org_id, kind, target_id) WHERE released IS NULL;
-  -- Every space a person is or was in, whoever wrote the membership: a hold on a person follows them.
-  CREATE TABLE person_spaces (person_id TEXT NOT NULL, room_id TEXT NOT NULL, PRIMARY KEY (person_id, room_id))
+  -- Every space a person is or was in, whoever wrote the membership: a hold on a person follows them. By room
+  -- seq (never reused), so a hold finds its spaces without a lookup by uuid; a deleted space's rows stay.
+  CREATE TABLE person_spaces (person_id TEXT NOT NULL, room_seq INTEGER NOT NULL, PRIMARY KEY (person_id, room_seq))
   WITHOUT ROWID;
   CREATE TRIGGER memberships_history AFTER INSERT ON memberships BEGIN
-    INSERT OR IGNORE INTO person_spaces (person_id, room_id) VALUES (NEW.person_id, NEW.room_id);
+    INSERT OR IGNORE INTO person_spaces (person_id, room_seq)
+      SELECT NEW.person_id, seq FROM rooms WHERE id = NEW.room_id;
   END;
-  INSERT OR IGNORE INTO person_spaces (person_id, room_id) SELECT person_id, room_id FROM memberships;
+  INSERT OR IGNORE INTO person_spaces (person_id, room_seq)
+    SELECT m.person_id, r.seq FROM memberships m JOIN rooms r ON r.id = m.room_id;
   -- Preservation locks: once set, a policy or override can only be extended.
   ALTER TABLE retention_policies ADD COLUMN locked TEXT;
   ALTER TABLE retention_policies ADD COLUMN locked_by TEXT;
@@ -296,7 +299,6 @@ export const MIGRATIONS: string[] = [
     recipients INTEGER NOT NULL, PRIMARY KEY (room_id, decided_by, tier, due)
   ) WITHOUT ROWID;
   CREATE TRIGGER rooms_governance_delete AFTER DELETE ON rooms BEGIN
-    DELETE FROM person_spaces WHERE room_id = OLD.id;
     DELETE FROM disposition_settings WHERE room_id = OLD.id;
     DELETE FROM disposition_notices WHERE room_id = OLD.id;
   END;
@@ -307,6 +309,9 @@ export const MIGRATIONS: string[] = [
   CREATE TRIGGER messages_tombstone AFTER DELETE ON messages BEGIN
     INSERT OR IGNORE INTO message_tombstones (id, room_id, org_id)
       VALUES (OLD.id, OLD.room_id, (SELECT org_id FROM rooms WHERE id = OLD.room_id));
+    -- The search index keeps each space's message times (retention counts them): a deletion changes them.
+    -- (A new message touches its space's last activity, which marks it already.)
+    INSERT OR IGNORE INTO search_dirty SELECT seq FROM rooms WHERE id = OLD.room_id;
   END;
   -- Webex backend: what the governance layer keeps to act through Webex. Key/value state (the events
   -- watermark), journalled multi-call jobs (an interrupted one resumes), what a block changed at Webex (to

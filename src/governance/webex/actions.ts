@@ -10,7 +10,17 @@ import type { SpaceActions } from '../actions.js'
 import { orgRoom } from '../access.js'
 import { audit } from '../audit.js'
 import { assertNotHeld, heldSpaces } from '../holds.js'
-import { decide, plan, planItems, planned, reason, type Planned } from '../retention.js'
+import {
+  decide,
+  decidedSeqs,
+  decisionAt,
+  plan,
+  planItems,
+  planned,
+  reason,
+  type Decision,
+  type Planned,
+} from '../retention.js'
 import { governed } from '../spaces.js'
 import type { WebexInventory } from './inventory.js'
 import { local } from './mirror.js'
@@ -358,9 +368,10 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
       return governed(ctx, caller, room)
     },
 
-    prepare: async (orgId, roomIds) => {
-      if (roomIds) await inventory.index(roomIds)
-      else await ensureIndexed(orgId)
+    prepare: async (orgId, decided) => {
+      if (!decided) return ensureIndexed(orgId)
+      const rooms = [...decidedSeqs(decided)].map(seq => (decisionAt(ctx, decided, seq) as Decision).room.id)
+      await inventory.index(rooms)
     },
 
     plan: async (caller, roomId) => {
@@ -401,7 +412,7 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
       for (const p of items) {
         const room = ctx.room(p.room.id)
         // A hold placed while this run went on is respected.
-        if (!room || heldSpaces(ctx, orgId, room.id).size > 0) continue
+        if (!room || heldSpaces(ctx, orgId, room.id).has(room.seq)) continue
         const job = openJob(
           orgId,
           p.action === 'deleteSpace' ? 'deleteSpace' : 'deleteMessages',

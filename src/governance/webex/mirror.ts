@@ -176,7 +176,7 @@ export class Mirror {
     this.ctx.run('UPDATE rooms SET last_activity = max(last_activity, ?) WHERE id = ?', at, roomId)
   }
 
-  /** One message of a space's index: its id, author and time. */
+  /** One message of a space's index: its id, author and time (the search index keeps the times: marked). */
   message (roomId: string, m: { id: string; personId: string; created: string }): void {
     this.ctx.run(
       'INSERT OR IGNORE INTO messages (id, room_id, person_id, created) VALUES (?,?,?,?)',
@@ -185,6 +185,7 @@ export class Mirror {
       local('PEOPLE', m.personId),
       m.created
     )
+    this.ctx.run('INSERT OR IGNORE INTO search_dirty SELECT seq FROM rooms WHERE id = ?', roomId)
   }
 
   dropMessages (ids: string[]): void {

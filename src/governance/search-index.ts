@@ -201,21 +201,7 @@ export class SearchIndex {
       if (m === null) return []
       mask = m
     }
-    const n = this.collect(q, mask, undefined, false)
-    const needle = q.title !== undefined ? Buffer.from(foldAscii(q.title)) : undefined
-    const found = this.found
-    // Once the heap is full, a space whose key is below its worst cannot enter: skipped before anything else.
-    let floor = -Infinity
-    for (let k = 0; k < n; k++) {
-      const i = found[k]
-      const ki = key[i]
-      if (ki < floor) continue
-      if (after && !(ki < after.ms || (ki === after.ms && ids[i] < after.id))) continue
-      if (!heap.wouldKeep(i)) continue
-      if (needle !== undefined && !this.titleHas(i, needle)) continue
-      heap.add(i)
-      floor = heap.worstKey()
-    }
+    this.collect(q, mask, undefined, false, { heap, key, after, ids })
     return heap.sorted()
   }
 
@@ -376,7 +362,8 @@ export class SearchIndex {
     q: Conditions,
     mask: Uint32Array | undefined,
     exclude: Uint32Array | undefined,
-    title: boolean
+    title: boolean,
+    top?: { heap: TopK; key: Float64Array; ids: string[]; after: { ms: number; id: string } | undefined }
   ): number {
     const orgIdx = this.orgs.find(q.orgId)
     if (orgIdx < 0) return 0
@@ -390,6 +377,14 @@ export class SearchIndex {
     const activeBefore = q.activeBeforeMs ?? Infinity
     const inactiveUpTo = q.inactiveUpToMs ?? Infinity
     const { facts, cls, active } = this
+    // A page's heap: once full, a space whose sort key is below its worst cannot enter, and that is the first
+    // thing looked at (one array read instead of three for most spaces); the title is read last.
+    const heap = top?.heap
+    const key = top?.key ?? active
+    const after = top?.after
+    const ids = top?.ids ?? []
+    const topNeedle = top && q.title !== undefined ? Buffer.from(foldAscii(q.title)) : undefined
+    let floor = -Infinity
     if (this.found.length < this.cap) this.found = new Int32Array(this.cap)
     const out = this.found
     let n = 0
@@ -401,11 +396,21 @@ export class SearchIndex {
         const low = bits & -bits
         bits ^= low
         const i = (w << 5) | (31 - Math.clz32(low))
+        if (heap && key[i] < floor) continue
         if ((facts[i] & factMask) !== factWant) continue
         if (clsIdx >= 0 && cls[i] !== clsIdx) continue
         const a = active[i]
         if (a <= activeAfter || a >= activeBefore || a > inactiveUpTo) continue
         if (needle !== undefined && !this.titleHas(i, needle)) continue
+        if (heap) {
+          const ki = key[i]
+          if (after && !(ki < after.ms || (ki === after.ms && ids[i] < after.id))) continue
+          if (!heap.wouldKeep(i)) continue
+          if (topNeedle !== undefined && !this.titleHas(i, topNeedle)) continue
+          heap.add(i)
+          floor = heap.worstKey()
+          continue
+        }
         out[n++] = i
       }
     }

@@ -2,8 +2,8 @@ import { encodeId } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
 import type { Ctx } from '../backends/embedded/context.js'
 import { eraseRoom } from '../backends/embedded/rooms.js'
-import { toMessage, type MessageRow, type PersonRow, type RoomRow } from '../backends/embedded/rows.js'
-import { slim } from '../backends/embedded/messages.js'
+import { removeMessage } from '../backends/embedded/compliance.js'
+import type { MessageRow, RoomRow } from '../backends/embedded/rows.js'
 import type { ExecuteResult, Plan, PlanItem, PolicyConditions } from '../schemas/governance.js'
 import { orgRoom } from './access.js'
 import { audit } from './audit.js'
@@ -398,18 +398,7 @@ export function execute (ctx: Ctx, orgId: string, actorId: string | undefined, r
           room.id,
           p.before
         )
-        for (const m of rows) {
-          const message = toMessage(m, ctx.person(m.person_id) as PersonRow, room.type)
-          ctx.run('DELETE FROM messages WHERE seq = ?', m.seq)
-          ctx.emit({
-            resource: 'messages',
-            event: 'deleted',
-            actorId: actor,
-            roomId: room.id,
-            orgId: room.org_id,
-            data: slim(message),
-          })
-        }
+        for (const m of rows) removeMessage(ctx, room, m, actor)
         if (rows.length > 0) {
           audit(ctx, {
             orgId,

@@ -5,6 +5,7 @@ import type { Ctx } from '../backends/embedded/context.js'
 import { resolvePerson } from '../backends/embedded/people.js'
 import { addMember, emitMembership, emitRoom } from '../backends/embedded/spaces.js'
 import { eraseRoom } from '../backends/embedded/rooms.js'
+import { classificationOf } from '../backends/embedded/compliance.js'
 import { toMembership, type RoomRow } from '../backends/embedded/rows.js'
 import type { Membership } from '../schemas/membership.js'
 import type { GovernedSpace } from '../schemas/governance.js'
@@ -67,16 +68,7 @@ export function setClassification (ctx: Ctx, caller: Caller, roomId: string, cla
   classifications(ctx, caller.orgId)
   return ctx.tx(() => {
     const room = orgRoom(ctx, caller, roomId)
-    const local = decodeId('CLASSIFICATION', classificationId)
-    const level = local
-      ? ctx.get<{ enabled: number }>(
-        'SELECT enabled FROM classifications WHERE id = ? AND org_id = ?',
-        local,
-        caller.orgId
-      )
-      : undefined
-    if (!level) throw new BadRequestError('classificationId names no classification of your organisation.')
-    if (level.enabled !== 1) throw new BadRequestError('That classification is disabled.')
+    const local = classificationOf(ctx, caller.orgId, classificationId)
     ctx.run('UPDATE rooms SET classification_id = ? WHERE id = ?', local, room.id)
     audit(ctx, {
       orgId: caller.orgId,

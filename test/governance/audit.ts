@@ -2,7 +2,7 @@ import type { Test } from 'tap'
 import Database from 'better-sqlite3'
 import { createHash } from 'node:crypto'
 import { dbFile } from '../../src/store/sqlite.js'
-import { GENESIS } from '../../src/governance/audit.js'
+import { GENESIS, type AuditRow } from '../../src/governance/audit.js'
 import type { GovTarget, MakeGovTarget } from './target.js'
 
 /** A few audited actions: tags, a policy, a hold. */
@@ -12,6 +12,16 @@ async function someHistory (x: GovTarget): Promise<void> {
   await x.carol('POST', '/v1/governance/retention/policies', { name: 'All 90', action: 'deleteMessages', days: 90 })
   await x.carol('POST', '/v1/governance/holds', { name: 'Matter', roomId: x.ids.finance })
   await x.carol('PUT', `/v1/governance/spaces/${x.ids.apollo}/retention`, { mode: 'keep' })
+}
+
+/** A record's hash by the rule the README publishes, computed here from the row alone. */
+function publishedHash (row: AuditRow): string {
+  return createHash('sha256')
+    .update(String(row.prev_hash))
+    .update(
+      JSON.stringify([row.seq, row.org_id, row.at, row.actor_id, row.policy_id, row.room_id, row.action, row.detail])
+    )
+    .digest('hex')
 }
 
 /** The service's store file, opened by a second connection, as someone with access to the disk would. */
@@ -32,24 +42,9 @@ export function auditSuite (t: Test, make: MakeGovTarget): void {
       t.equal(items[i].prevHash, items[i - 1].hash, `record ${items[i].id} links`)
     }
     // Anyone can check a link with the published rule: SHA-256 of prevHash and the record as stored.
-    const row = new Database(dbFile(x.svc.dataDir), { readonly: true })
-      .prepare('SELECT * FROM audit WHERE seq = ?')
-      .get(items[2].id) as Record<string, unknown>
-    const own = createHash('sha256')
-      .update(items[1].hash)
-      .update(
-        JSON.stringify([
-          row.seq,
-          row.org_id,
-          row.at,
-          row.actor_id,
-          row.policy_id,
-          row.room_id,
-          row.action,
-          row.detail,
-        ])
-      )
-      .digest('hex')
+    const db = new Database(dbFile(x.svc.dataDir), { readonly: true })
+    const own = publishedHash(db.prepare('SELECT * FROM audit WHERE seq = ?').get(items[2].id) as AuditRow)
+    db.close()
     t.equal(own, items[2].hash)
     const ok = (await x.carol('GET', '/v1/governance/audit/verify')).body
     t.same(ok, {
@@ -71,22 +66,7 @@ export function auditSuite (t: Test, make: MakeGovTarget): void {
     t.same(edited.lastGood, { id: items[1].id, hash: items[1].hash })
     // A forger who also recomputes the edited record's hash only moves the break to the record after it.
     const db = new Database(dbFile(x.svc.dataDir))
-    const row = db.prepare('SELECT * FROM audit WHERE seq = ?').get(victim.id) as Record<string, unknown>
-    const hash = createHash('sha256')
-      .update(String(row.prev_hash))
-      .update(
-        JSON.stringify([
-          row.seq,
-          row.org_id,
-          row.at,
-          row.actor_id,
-          row.policy_id,
-          row.room_id,
-          row.action,
-          row.detail,
-        ])
-      )
-      .digest('hex')
+    const hash = publishedHash(db.prepare('SELECT * FROM audit WHERE seq = ?').get(victim.id) as AuditRow)
     db.prepare('UPDATE audit SET hash = ? WHERE seq = ?').run(hash, victim.id)
     db.close()
     const rehashed = (await x.carol('GET', '/v1/governance/audit/verify')).body

@@ -42,18 +42,34 @@ export function officerDeleteMessage (ctx: Ctx, caller: Caller, messageId: strin
     }
     const room = officerSpace(ctx, caller, row.room_id)
     if (!room) return undefined
-    const message = toMessage(row, ctx.person(row.person_id) as PersonRow, room.type)
-    ctx.run('DELETE FROM messages WHERE seq = ?', row.seq)
-    ctx.emit({
-      resource: 'messages',
-      event: 'deleted',
-      actorId: caller.personId,
-      roomId: room.id,
-      orgId: room.org_id,
-      data: slim(message),
-    })
+    removeMessage(ctx, room, row, caller.personId)
     return true as const
   })
+}
+
+/** Deletes a message and records its `messages deleted` event (slim, as Webex sends it): inside a transaction. */
+export function removeMessage (ctx: Ctx, room: RoomRow, row: MessageRow, actorId: string): void {
+  const message = toMessage(row, ctx.person(row.person_id) as PersonRow, room.type)
+  ctx.run('DELETE FROM messages WHERE seq = ?', row.seq)
+  ctx.emit({
+    resource: 'messages',
+    event: 'deleted',
+    actorId,
+    roomId: room.id,
+    orgId: room.org_id,
+    data: slim(message),
+  })
+}
+
+/** A classification of the organisation, as its local id: 400 if the id names none, or a disabled one. */
+export function classificationOf (ctx: Ctx, orgId: string, classificationId: string): string {
+  const local = decodeId('CLASSIFICATION', classificationId)
+  const level = local
+    ? ctx.get<{ enabled: number }>('SELECT enabled FROM classifications WHERE id = ? AND org_id = ?', local, orgId)
+    : undefined
+  if (!level) throw new BadRequestError('classificationId names no classification of the organisation.')
+  if (level.enabled !== 1) throw new BadRequestError('That classification is disabled.')
+  return local as string
 }
 
 /** An officer adds someone to a group space of the organisation, member or not (never to an empty space). */
@@ -156,16 +172,7 @@ export function updateRoomSettings (ctx: Ctx, caller: Caller, roomId: string, bo
     }
     const set: Record<string, unknown> = {}
     if (classificationId !== undefined) {
-      const local = decodeId('CLASSIFICATION', classificationId)
-      const level = local
-        ? ctx.get<{ enabled: number }>(
-          'SELECT enabled FROM classifications WHERE id = ? AND org_id = ?',
-          local,
-          current.org_id
-        )
-        : undefined
-      if (!level) throw new BadRequestError('classificationId names no classification of the organisation.')
-      if (level.enabled !== 1) throw new BadRequestError('That classification is disabled.')
+      const local = classificationOf(ctx, current.org_id, classificationId)
       if (local !== current.classification_id) set.classification_id = local
     }
     if (isAnnouncementOnly !== undefined && isAnnouncementOnly !== (current.is_announcement_only === 1)) {

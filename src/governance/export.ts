@@ -117,20 +117,18 @@ function * render<T> (
 ): Generator<string> {
   let count = 0
   if (format === 'csv') {
-    yield (
-      csvLine([`# export: ${header.kind}`]) +
-      csvLine([`# filter: ${JSON.stringify(header.filter)}`]) +
-      csvLine([`# generated: ${header.generated}`]) +
-      csvLine([
-        `# officer: ${header.officer.displayName ?? ''} <${header.officer.email ?? ''}> ${header.officer.id}`,
-      ]) +
+    // The header lines are comments, written as they are (JSON escapes any line break of the filter).
+    const name = (header.officer.displayName ?? '').replace(/[\r\n]/g, ' ')
+    yield `# export: ${header.kind}\r\n` +
+      `# filter: ${JSON.stringify(header.filter)}\r\n` +
+      `# generated: ${header.generated}\r\n` +
+      `# officer: ${name} <${header.officer.email ?? ''}> ${header.officer.id}\r\n` +
       csvLine(columns.names)
-    )
     for (const batch of batches) {
       count += batch.length
       if (batch.length > 0) yield batch.map(item => csvLine(columns.row(item))).join('')
     }
-    yield csvLine([`# end: ${count} records`])
+    yield `# end: ${count} records\r\n`
     return
   }
   yield `{"export":${JSON.stringify(header)},"items":[`

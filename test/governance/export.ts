@@ -79,10 +79,11 @@ export function exportSuite (t: Test, make: MakeGovTarget): void {
     t.match(csv.headers.get('content-type'), /text\/csv/)
     const lines = records(csv.text)
     t.same(
-      lines.slice(0, 4).map(l => fields(l)[0].split(':')[0]),
+      lines.slice(0, 4).map(l => l.split(':')[0]),
       ['# export', '# filter', '# generated', '# officer'],
       'the header lines'
     )
+    t.equal(lines[1], '# filter: {"type":"group"}', 'the filter as JSON, as written')
     t.match(lines[3], /Carol Compliance <carol@example\.com>/)
     t.same(fields(lines[4]).slice(0, 3), ['id', 'title', 'type'])
     const rows = lines.slice(5, -1).map(fields)

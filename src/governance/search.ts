@@ -191,14 +191,14 @@ export function governedRows (ctx: Ctx, rows: GovernedRow[], viewerId: string): 
         ? (people.find(([id]) => id !== viewerId)?.[1] ?? title)
         : people.map(([, name]) => name).join(' & ')
     }
-    return {
-      ...toRoom(r, title),
-      memberCount: r.member_count,
-      externalMemberCount: r.external_count,
-      externalDomains: domains.get(r.id) ?? [],
-      tags: tags.get(r.seq) ?? [],
-      isBlocked: r.is_blocked === 1,
-    }
+    // Filled in place rather than spread into a second object: a page of search results makes a hundred.
+    const g = toRoom(r, title) as GovernedSpace
+    g.memberCount = r.member_count
+    g.externalMemberCount = r.external_count
+    g.externalDomains = domains.get(r.id) ?? []
+    g.tags = tags.get(r.seq) ?? []
+    g.isBlocked = r.is_blocked === 1
+    return g
   })
 }
 

@@ -26,7 +26,7 @@ export interface AuditRow {
  * A record's hash: SHA-256 over the previous record's hash and every stored field of this one, exactly as
  * stored (detail as its JSON text), so changing any byte of a record, or its number, changes its hash.
  */
-export function recordHash (prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+function recordHash (prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
   return createHash('sha256')
     .update(prev)
     .update(JSON.stringify([r.seq, r.org_id, r.at, r.actor_id, r.policy_id, r.room_id, r.action, r.detail]))

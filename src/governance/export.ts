@@ -99,7 +99,7 @@ const AUDIT_COLUMNS: Columns<AuditRecord> = {
  * One CSV field (RFC 4180 quoting). Text starting with = + - @ (or a tab or CR) is prefixed with ' so a
  * spreadsheet opening the evidence never runs a title as a formula.
  */
-export function csvField (v: unknown): string {
+function csvField (v: unknown): string {
   if (v === undefined || v === null) return ''
   let s = String(v)
   if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`

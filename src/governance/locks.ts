@@ -23,7 +23,7 @@ const subset = (a: Set<string>, b: Set<string>): boolean => [...a].every(x => b.
  * Why `wider` does not match every space `narrow` matches, or undefined when it does. Each condition of
  * `wider` must be absent (no restriction) or implied by the same condition of `narrow`.
  */
-export function narrowing (narrow: PolicyConditions, wider: PolicyConditions): string | undefined {
+function narrowing (narrow: PolicyConditions, wider: PolicyConditions): string | undefined {
   if (wider.tags !== undefined) {
     if (narrow.tags === undefined) return 'adds a tag condition'
     const a = set(narrow.tags)

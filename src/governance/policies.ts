@@ -24,7 +24,7 @@ export interface PolicyRow {
   notice_days: string
 }
 
-export const toPolicy = (r: PolicyRow): Policy => ({
+const toPolicy = (r: PolicyRow): Policy => ({
   id: r.id,
   name: r.name,
   conditions: JSON.parse(r.conditions) as PolicyConditions,

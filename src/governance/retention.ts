@@ -186,7 +186,7 @@ export function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string)
 }
 
 /** A space's messages, and those created before `beforeMs`: from the index, or by SQL for one space. */
-export function messageCount (ctx: Ctx, d: Decided, seq: number, roomId: string, beforeMs?: number): number {
+function messageCount (ctx: Ctx, d: Decided, seq: number, roomId: string, beforeMs?: number): number {
   if (!d.only) return searchIndex(ctx).messages(seq, beforeMs)
   const before = beforeMs === undefined ? undefined : new Date(beforeMs).toISOString()
   return (
@@ -292,7 +292,7 @@ export function reason (p: Planned): string {
   return `legal hold "${p.hold.name}" keeps the space; without it, ${why(p)} would ${would}`
 }
 
-export const toItem = (p: Planned, title: string): PlanItem => ({
+const toItem = (p: Planned, title: string): PlanItem => ({
   roomId: encodeId('ROOM', p.room.id),
   title,
   action: p.hold ? 'hold' : p.action,
@@ -304,7 +304,7 @@ export const toItem = (p: Planned, title: string): PlanItem => ({
 })
 
 /** The plan items in order, titles read in pages as they are consumed (the export streams all of them). */
-export function * planItemsOf (ctx: Ctx, caller: Caller, items: Planned[]): Generator<PlanItem> {
+function * planItemsOf (ctx: Ctx, caller: Caller, items: Planned[]): Generator<PlanItem> {
   for (let i = 0; i < items.length; i += 500) {
     const page = items.slice(i, i + 500)
     const missing = page.filter(p => p.room.title === undefined).map(p => p.room.seq)

@@ -2,8 +2,8 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Cursor, DateTime, meta } from './common.js'
 
 /** Webex's Events API (compliance officers, spark-compliance:events_read): what happened in the organisation. */
-export const EVENT_RESOURCES = ['messages', 'memberships', 'rooms'] as const
-export const EVENT_TYPES = ['created', 'updated', 'deleted'] as const
+const EVENT_RESOURCES = ['messages', 'memberships', 'rooms'] as const
+const EVENT_TYPES = ['created', 'updated', 'deleted'] as const
 
 export const Event = Type.Object({
   id: Type.String(meta({ summary: 'id', description: 'The unique identifier of the event.' })),

@@ -337,7 +337,7 @@ export const PlanBody = Type.Object({
     })
   ),
 })
-export const HoldRef = Type.Object(
+const HoldRef = Type.Object(
   {
     id: Type.String(meta({ summary: 'id', description: 'The legal hold.' })),
     name: Type.String(meta({ summary: 'name', description: 'Its name.' })),
@@ -579,7 +579,7 @@ export const ExtendBody = Type.Object({
 export const ReasonQuery = Type.Object({ reason: Reason })
 
 /** Exports: CSV or JSON. */
-export const ExportFormat = Type.Optional(
+const ExportFormat = Type.Optional(
   Type.String({
     enum: ['csv', 'json'],
     default: 'json',

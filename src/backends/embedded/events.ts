@@ -7,7 +7,7 @@ import type { Ctx } from './context.js'
 import { decodeCursor, toPage } from './cursor.js'
 
 /** Webex keeps 90 days of events without the Pro Pack; so does this organisation. */
-export const EVENTS_KEPT_DAYS = 90
+const EVENTS_KEPT_DAYS = 90
 const DAY = 86_400_000
 
 interface EventRow {

@@ -69,6 +69,17 @@ function settings (body: PolicyBody) {
   }
 }
 
+/** A policy's settings in column order: name, conditions, action, days, enabled, priority, notice_days. */
+const columns = (body: PolicyBody, s: ReturnType<typeof settings>): unknown[] => [
+  body.name,
+  JSON.stringify(s.conditions),
+  body.action,
+  body.days,
+  s.enabled ? 1 : 0,
+  s.priority,
+  JSON.stringify(s.noticeDays),
+]
+
 export function createPolicy (ctx: Ctx, caller: Caller, body: PolicyBody): Policy {
   const s = settings(body)
   return ctx.tx(() => {
@@ -79,13 +90,7 @@ export function createPolicy (ctx: Ctx, caller: Caller, body: PolicyBody): Polic
       VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
       id,
       caller.orgId,
-      body.name,
-      JSON.stringify(s.conditions),
-      body.action,
-      body.days,
-      s.enabled ? 1 : 0,
-      s.priority,
-      JSON.stringify(s.noticeDays),
+      ...columns(body, s),
       caller.personId,
       ctx.now()
     )
@@ -113,13 +118,7 @@ export function updatePolicy (ctx: Ctx, caller: Caller, id: string, body: Policy
     ctx.run(
       `UPDATE retention_policies SET name = ?, conditions = ?, action = ?, days = ?, enabled = ?, priority = ?,
         notice_days = ? WHERE id = ?`,
-      body.name,
-      JSON.stringify(s.conditions),
-      body.action,
-      body.days,
-      s.enabled ? 1 : 0,
-      s.priority,
-      JSON.stringify(s.noticeDays),
+      ...columns(body, s),
       id
     )
     audit(ctx, {

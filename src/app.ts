@@ -22,19 +22,25 @@ import { teamRoutes } from './routes/teams.js'
 import { attachmentActionRoutes } from './routes/attachment-actions.js'
 import { contentRoutes } from './routes/contents.js'
 import { ContentStore } from './files/content-store.js'
+import { eventRoutes } from './routes/events.js'
 import { triggerRoutes, webhookRoutes } from './routes/webhooks.js'
 import { TriggerRegistry } from './triggers/registry.js'
 import { DeliveryWorker } from './triggers/worker.js'
 import { ThreadedDelivery } from './triggers/threaded.js'
 import { Checkpointer } from './store/checkpointer.js'
 import { embeddedCanSee } from './backends/embedded/visibility.js'
+import { isComplianceOfficer } from './auth/rules.js'
 import { registerDocs } from './connector/docs.js'
 import { governanceRoutes } from './routes/governance.js'
 import { RetentionSchedule } from './governance/schedule.js'
+import { embeddedActions } from './governance/embedded-actions.js'
+import { Dispositions } from './governance/dispositions.js'
 import { OperationCatalog } from './flows/operations.js'
 import { FlowRuntime } from './flows/runtime.js'
 import { Ctx } from './backends/embedded/context.js'
-import { WebexInventory } from './governance/inventory.js'
+import { WebexInventory } from './governance/webex/inventory.js'
+import { webexActions } from './governance/webex/actions.js'
+import type { SpaceActions } from './governance/actions.js'
 import { embeddedOwners, noOwners, WebexConnections, type FlowOwners } from './flows/owners.js'
 import { flowRoutes } from './routes/flows.js'
 import { flowCallbackRoutes } from './routes/flow-callbacks.js'
@@ -64,6 +70,10 @@ export interface App {
   flows?: FlowRuntime
   /** Webex backend with GOVERNANCE_TOKEN: the synced inventory governance searches. */
   inventory?: WebexInventory
+  /** The store triggers, flows and governance keep their state in (the embedded backend's, or the local one). */
+  store: Ctx
+  /** How governance acts on spaces and sends disposition notices (when governance is offered). */
+  governance?: { actions: SpaceActions; dispositions: Dispositions }
 }
 
 /** Builds the service from a config object; nothing global, so tests run many side by side. */
@@ -84,7 +94,13 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     allowPrivateTargets: config.delivery.allowPrivateTargets,
     deadLetterCap: config.delivery.deadLetterCap,
     // A relayed event was seen by exactly one person's Webex webhook: only their subscriptions get it.
-    canSee: (owner, e) => (e.audience !== undefined ? e.audience === owner.personId : embeddedSees(owner, e)),
+    canSee: (owner, e) =>
+      // Governance's own events (disposition notices) are for the organisation's compliance officers.
+      e.resource === 'dispositions'
+        ? isComplianceOfficer(owner, e.orgId)
+        : e.audience !== undefined
+          ? e.audience === owner.personId
+          : embeddedSees(owner, e),
     onChanged: () => threaded?.changed(),
   })
   const app = Fastify({
@@ -183,7 +199,15 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       ...(deps.clock ? { now: deps.clock } : {}),
     })
   }
-  const plain = [peopleRoutes, roomRoutes, membershipRoutes, teamRoutes, attachmentActionRoutes, contentRoutes]
+  const plain = [
+    peopleRoutes,
+    roomRoutes,
+    membershipRoutes,
+    teamRoutes,
+    attachmentActionRoutes,
+    contentRoutes,
+    eventRoutes,
+  ]
   for (const routes of plain) {
     await app.register(routes, { backend })
   }
@@ -211,24 +235,34 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   await app.register(triggerRoutes, { registry, ...(beforeSubscribe ? { beforeSubscribe } : {}) })
   relay?.routes(app)
   let inventory: WebexInventory | undefined
+  let actions: SpaceActions | undefined
   if (backend instanceof WebexHttpBackend && config.governance.token) {
-    // Governance over Webex: the same routes, over a synced inventory of the organisation's spaces.
+    // Governance over Webex: the same routes, over a synced inventory of the organisation's spaces, acting
+    // through Webex with the compliance officer's token.
     const sync = (inventory = new WebexInventory(store, backend, config.governance.token, {
       intervalMs: config.governance.syncMinutes * 60_000,
+      eventsIntervalMs: config.governance.eventsSeconds * 1000,
       log: app.log,
     }))
-    await app.register(governanceRoutes, { ctx: store, inventory: true })
-    app.addHook('onReady', async () => {
-      sync.start()
-    })
+    actions = webexActions(store, backend, sync)
+    // Tests that drive the clock sync and follow by hand.
+    if (!deps.clock) {
+      app.addHook('onReady', async () => {
+        sync.start()
+      })
+    }
     app.addHook('onClose', async () => {
       sync.stop()
     })
   }
-  if (backend instanceof EmbeddedBackend) {
-    await app.register(governanceRoutes, { ctx: backend.ctx })
+  if (backend instanceof EmbeddedBackend) actions = embeddedActions(backend.ctx)
+  let governance: App['governance']
+  if (actions) {
+    const dispositions = new Dispositions(store, actions, app.log)
+    governance = { actions, dispositions }
+    await app.register(governanceRoutes, { ctx: store, actions, dispositions })
     if (config.retention.scheduleEnabled) {
-      const schedule = new RetentionSchedule(backend.ctx, config.retention.at, app.log)
+      const schedule = new RetentionSchedule(store, actions, dispositions, config.retention.at, app.log)
       app.addHook('onReady', async () => {
         schedule.start()
       })
@@ -316,7 +350,16 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     registry.syncLocal('flow', [])
   }
   app.get('/health', { config: { public: true } }, async () => ({ status: 'ok' }))
-  return { app, backend, registry, worker, ...(flows ? { flows } : {}), ...(inventory ? { inventory } : {}) }
+  return {
+    app,
+    backend,
+    registry,
+    worker,
+    store,
+    ...(flows ? { flows } : {}),
+    ...(inventory ? { inventory } : {}),
+    ...(governance ? { governance } : {}),
+  }
 }
 
 function makeBackend (config: Config, deps: AppDeps): WebexBackend {

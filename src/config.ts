@@ -80,7 +80,9 @@ export const Config = Type.Object({
   governance: Type.Object(
     {
       token: Type.String({ default: '' }),
-      syncMinutes: Type.Integer({ minimum: 1, default: 60 }),
+      // A full refresh costs 1 + P + 2S calls; between refreshes the Events API keeps the inventory current.
+      syncMinutes: Type.Integer({ minimum: 1, default: 1440 }),
+      eventsSeconds: Type.Integer({ minimum: 1, default: 60 }),
     },
     { default: {} }
   ),
@@ -181,6 +183,7 @@ const ENV: Record<string, string[]> = {
   IDENTITY_HEADER: ['flows', 'identityHeader'],
   GOVERNANCE_TOKEN: ['governance', 'token'],
   GOVERNANCE_SYNC_MINUTES: ['governance', 'syncMinutes'],
+  GOVERNANCE_EVENTS_SECONDS: ['governance', 'eventsSeconds'],
 }
 
 /** Builds a full config from partial settings: defaults filled, types converted, anything invalid refused. */

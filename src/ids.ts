@@ -19,6 +19,7 @@ export const ID_KINDS = [
   'DELIVERY',
   'CONTENT',
   'ATTACHMENT_ACTION',
+  'EVENT',
 ] as const
 export type IdKind = (typeof ID_KINDS)[number]
 

@@ -9,6 +9,7 @@ export const COMPLIANCE_OFFICER = 'compliance_officer'
 
 export interface SpaceView {
   isLocked: boolean
+  /** Announcement mode (in a locked space): only moderators post. */
   isAnnouncementOnly?: boolean
   isBlocked?: boolean
   type: 'direct' | 'group'
@@ -51,6 +52,9 @@ export function assertCanPost (space: SpaceView, member: MemberView): void {
   assertNotBlocked(space)
   if (space.isAnnouncementOnly && !member.isModerator) {
     throw new ForbiddenError('This space is locked in announcement mode: only moderators can post messages.')
+  }
+  if (space.isAnnouncementOnly && !member.isModerator) {
+    throw new ForbiddenError('This space is in announcement mode: only moderators can post messages.')
   }
 }
 

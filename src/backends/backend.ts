@@ -15,6 +15,7 @@ import type { Upload } from '../files/content-store.js'
 import type { Readable } from 'node:stream'
 import type { Person, ListPeopleQuery, PeopleList } from '../schemas/person.js'
 import type { Team, CreateTeamBody, ListTeamsQuery, UpdateTeamBody } from '../schemas/team.js'
+import type { Event, ListEventsQuery } from '../schemas/event.js'
 
 /** Who is calling: resolved from the bearer token by the backend that owns the identities. */
 export interface Caller {
@@ -90,6 +91,10 @@ export interface WebexBackend {
   getTeamMembership(caller: Caller, id: string): Promise<TeamMembership>
   updateTeamMembership(caller: Caller, id: string, body: UpdateTeamMembershipBody): Promise<TeamMembership>
   deleteTeamMembership(caller: Caller, id: string): Promise<void>
+
+  /** Webex's Events API: compliance officers only. */
+  listEvents(caller: Caller, query: Paged<ListEventsQuery>): Promise<Page<Event>>
+  getEvent(caller: Caller, id: string): Promise<Event>
 
   close(): Promise<void>
 }

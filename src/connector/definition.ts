@@ -115,7 +115,9 @@ export function toConnectorDefinition (raw: Doc): Doc {
       if (trigger) {
         op['x-ms-trigger'] = 'single'
         op['x-ms-trigger-hint'] =
-          `To see it work, ${trigger.summary.replace(/^When /, 'make sure ').replace(/ is /, ' gets ')} in a space you are in.`
+          'hint' in trigger
+            ? trigger.hint
+            : `To see it work, ${trigger.summary.replace(/^When /, 'make sure ').replace(/ is /, ' gets ')} in a space you are in.`
         pathItem['x-ms-notification-content'] = {
           description: trigger.description,
           schema: plain(Envelope(trigger.data)),

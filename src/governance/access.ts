@@ -13,32 +13,8 @@ export function assertOfficer (caller: Caller): void {
 }
 
 /** A space of the caller's organisation, member or not. */
-export function orgRoom (ctx: Ctx, caller: Caller, roomId: string): RoomRow {
+export function orgRoom (ctx: Ctx, caller: Pick<Caller, 'orgId'>, roomId: string): RoomRow {
   const room = ctx.room(roomLocal(roomId))
   if (!room || room.org_id !== caller.orgId) throw new NotFoundError('No space of your organisation has this id.')
   return room
-}
-
-/** One audit record; written inside the transaction of what it records. */
-export function audit (
-  ctx: Ctx,
-  e: {
-    orgId: string
-    actorId?: string
-    policyId?: string
-    roomId?: string
-    action: string
-    detail: Record<string, unknown>
-  }
-): void {
-  ctx.run(
-    'INSERT INTO audit (org_id, at, actor_id, policy_id, room_id, action, detail) VALUES (?,?,?,?,?,?,?)',
-    e.orgId,
-    ctx.now(),
-    e.actorId ?? null,
-    e.policyId ?? null,
-    e.roomId ?? null,
-    e.action,
-    JSON.stringify(e.detail)
-  )
 }

@@ -3,7 +3,7 @@ import { encodeId, newUuid } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
 import type { Ctx } from '../backends/embedded/context.js'
 import { resolvePerson } from '../backends/embedded/people.js'
-import { audit } from './access.js'
+import { audit } from './audit.js'
 import { decodeGroup } from './search.js'
 
 interface GroupRow {

@@ -1,396 +1,371 @@
-import { BadRequestError, NotFoundError } from '../errors.js'
-import { encodeId, newUuid } from '../ids.js'
-import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
-import { roomLocal } from '../backends/embedded/spaces.js'
+import { encodeId } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
 import type { Ctx } from '../backends/embedded/context.js'
 import { eraseRoom } from '../backends/embedded/rooms.js'
-import { toMessage, type MessageRow, type PersonRow, type RoomRow } from '../backends/embedded/rows.js'
-import { slim } from '../backends/embedded/messages.js'
-import type { Plan, PlanItem, Policy, PolicyBody, PolicyConditions } from '../schemas/governance.js'
-import { audit, orgRoom } from './access.js'
+import { removeMessage } from '../backends/embedded/compliance.js'
+import type { MessageRow, RoomRow } from '../backends/embedded/rows.js'
+import type { ExecuteResult, Plan, PlanItem, PolicyConditions } from '../schemas/governance.js'
+import { orgRoom } from './access.js'
+import { audit } from './audit.js'
+import { heldSpaces, type Held, type HoldRef } from './holds.js'
+import type { PolicyRow } from './policies.js'
 import { conditionSql, fromPolicy, governedTitle, indexConditions, searchIndex, type Conditions } from './search.js'
 
 const DAY = 86_400_000
 
-interface PolicyRow {
-  id: string
-  org_id: string
-  name: string
-  conditions: string
-  action: 'deleteMessages' | 'deleteSpaces'
-  days: number
-  enabled: number
-  priority: number
-  created_by: string
-  created: string
-  seq: number
-}
-const toPolicy = (r: PolicyRow): Policy => ({
-  id: r.id,
-  name: r.name,
-  conditions: JSON.parse(r.conditions) as PolicyConditions,
-  action: r.action,
-  days: r.days,
-  enabled: r.enabled === 1,
-  priority: r.priority,
-  created: r.created,
-})
-
-export function listPolicies (ctx: Ctx, caller: Caller): Policy[] {
-  return ctx
-    .all<PolicyRow>('SELECT * FROM retention_policies WHERE org_id = ? ORDER BY priority, seq', caller.orgId)
-    .map(toPolicy)
-}
-
-function policyRow (ctx: Ctx, caller: Caller, id: string): PolicyRow {
-  const row = ctx.get<PolicyRow>('SELECT * FROM retention_policies WHERE id = ? AND org_id = ?', id, caller.orgId)
-  if (!row) throw new NotFoundError('No retention policy of your organisation has this id.')
-  return row
-}
-
-export function createPolicy (ctx: Ctx, caller: Caller, body: PolicyBody): Policy {
-  return ctx.tx(() => {
-    const id = newUuid()
-    ctx.run(
-      `INSERT INTO retention_policies (id, org_id, name, conditions, action, days, enabled, priority, created_by,
-        created)
-      VALUES (?,?,?,?,?,?,?,?,?,?)`,
-      id,
-      caller.orgId,
-      body.name,
-      JSON.stringify(body.conditions ?? {}),
-      body.action,
-      body.days,
-      body.enabled === false ? 0 : 1,
-      body.priority ?? 100,
-      caller.personId,
-      ctx.now()
-    )
-    audit(ctx, {
-      orgId: caller.orgId,
-      actorId: caller.personId,
-      policyId: id,
-      action: 'policy.created',
-      detail: { ...body },
-    })
-    return toPolicy(policyRow(ctx, caller, id))
-  })
-}
-
-export function updatePolicy (ctx: Ctx, caller: Caller, id: string, body: PolicyBody): Policy {
-  return ctx.tx(() => {
-    policyRow(ctx, caller, id)
-    ctx.run(
-      'UPDATE retention_policies SET name = ?, conditions = ?, action = ?, days = ?, enabled = ?, priority = ? WHERE ' +
-        'id = ?',
-      body.name,
-      JSON.stringify(body.conditions ?? {}),
-      body.action,
-      body.days,
-      body.enabled === false ? 0 : 1,
-      body.priority ?? 100,
-      id
-    )
-    audit(ctx, {
-      orgId: caller.orgId,
-      actorId: caller.personId,
-      policyId: id,
-      action: 'policy.updated',
-      detail: { ...body },
-    })
-    return toPolicy(policyRow(ctx, caller, id))
-  })
-}
-
-export function deletePolicy (ctx: Ctx, caller: Caller, id: string): void {
-  ctx.tx(() => {
-    policyRow(ctx, caller, id)
-    ctx.run('DELETE FROM retention_policies WHERE id = ?', id)
-    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, policyId: id, action: 'policy.deleted', detail: {} })
-  })
-}
-
-export function setOverride (ctx: Ctx, caller: Caller, roomId: string, body: { mode: string; days?: number }) {
-  if (body.mode === 'days' && body.days === undefined) throw new BadRequestError("mode 'days' needs days.")
-  return ctx.tx(() => {
-    const room = orgRoom(ctx, caller, roomId)
-    ctx.run(
-      `INSERT INTO retention_overrides (room_id, mode, days, set_by, created) VALUES (?,?,?,?,?)
-      ON CONFLICT (room_id) DO UPDATE SET mode = excluded.mode, days = excluded.days, set_by = excluded.set_by,
-      created = excluded.created`,
-      room.id,
-      body.mode,
-      body.mode === 'days' ? body.days : null,
-      caller.personId,
-      ctx.now()
-    )
-    audit(ctx, {
-      orgId: caller.orgId,
-      actorId: caller.personId,
-      roomId: room.id,
-      action: 'override.set',
-      detail: { ...body },
-    })
-    return {
-      roomId: encodeId('ROOM', room.id),
-      mode: body.mode,
-      ...(body.mode === 'days' ? { days: body.days } : {}),
-      created: ctx.now(),
-    }
-  })
-}
-
-export function deleteOverride (ctx: Ctx, caller: Caller, roomId: string): void {
-  ctx.tx(() => {
-    const room = orgRoom(ctx, caller, roomId)
-    if (ctx.run('DELETE FROM retention_overrides WHERE room_id = ?', room.id) === 0) {
-      throw new NotFoundError('This space has no manual retention.')
-    }
-    audit(ctx, {
-      orgId: caller.orgId,
-      actorId: caller.personId,
-      roomId: room.id,
-      action: 'override.deleted',
-      detail: {},
-    })
-  })
-}
-
 /** What retention decided for one space. */
-interface Decision {
-  /** title: read only for the plan items shown (undefined until then). */
-  room: { id: string; seq: number; title?: string | null; type: string }
+export interface Decision {
+  /** title: read only for the plan items shown (undefined until then); activeMs when known without the index. */
+  room: { id: string; seq: number; title?: string | null; type: string; activeMs?: number }
   action: 'deleteMessages' | 'deleteSpace'
+  /** The period in effect: the policy's or override's, plus the space's disposition extension. */
   days: number
+  extraDays: number
   /** Policy id, or 'override'. */
   by: string
   policy?: PolicyRow
   actorId: string
 }
 
+interface OverrideRow {
+  room_id: string
+  mode: string
+  days: number | null
+  set_by: string
+  seq: number
+  title: string | null
+  type: string
+}
+
+/**
+ * Every space's decision, as numbers: per seq, the winning policy of each action (an index into `policies`,
+ * or -1), the spaces' overrides and extensions. At a million spaces this is a few typed arrays, not an
+ * object per space; `decisionAt` makes the object for one space when it is needed.
+ */
+export interface Decided {
+  now: number
+  policies: PolicyRow[]
+  /** Seqs below this (whole organisation: the index's capacity; one space: its seq + 1). */
+  cap: number
+  /** One space (SQL), or the whole organisation (the search index). */
+  only?: { id: string; seq: number }
+  msg: Int32Array
+  space: Int32Array
+  overrides: Map<number, OverrideRow>
+  extensions: Map<number, number>
+  /** Rooms read by SQL (one space), so nothing needs the index for them. */
+  known: Map<number, Decision['room']>
+}
+
+/** Which of two policies of an action wins a space both match: shortest period, lower priority, older. */
+const precedence = (a: PolicyRow, b: PolicyRow): number => a.days - b.days || a.priority - b.priority || a.seq - b.seq
+
 /**
  * Who decides for a space:
+ * 0. An active legal hold beats everything: nothing is erased (the plan shows the hold and what it overrules).
  * 1. A manual override beats every policy: `keep` erases nothing; `days` erases messages older than that.
  * 2. Otherwise every enabled policy whose conditions match applies; per action the shortest period wins,
  *    ties broken by lower priority, then the older policy. A space deletion, when due (the space inactive for
- *    its days), is chosen over message deletion, since it erases everything.
+ *    its days), is chosen over message deletion, since it erases everything. A disposition extension adds
+ *    its days to the policy's period for that space.
+ * This decides 1 and 2; the hold is applied by `planned`, which still counts what it overrules. Policies are
+ * matched in precedence order, each over the spaces no earlier one of its action took (a bitset), so the
+ * first match is the winner and a hundred policies cost little more than their own matches.
  */
-function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decision[] {
-  const policies = ctx.all<PolicyRow>(
-    'SELECT * FROM retention_policies WHERE org_id = ? AND enabled = 1 ORDER BY priority, seq',
-    orgId
-  )
-  // The winning policy per space and action, as an index into `policies`: at a million spaces, one small
-  // number per match instead of an object per match.
-  const msgBy = new Map<number, number>()
-  const spaceBy = new Map<number, number>()
-  const better = (cur: number | undefined, next: number): boolean => {
-    if (cur === undefined) return true
-    const a = policies[cur]
-    const b = policies[next]
-    return (
-      b.days < a.days ||
-      (b.days === a.days && (b.priority < a.priority || (b.priority === a.priority && b.seq < a.seq)))
-    )
-  }
+export function decideAll (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decided {
+  const policies = ctx
+    .all<PolicyRow>('SELECT * FROM retention_policies WHERE org_id = ? AND enabled = 1', orgId)
+    .sort(precedence)
   const known = new Map<number, Decision['room']>()
+  let cap: number
+  let only: Decided['only']
+  if (onlyRoom !== undefined) {
+    const r = ctx.get<{ seq: number; title: string | null; type: string; last_activity: string }>(
+      'SELECT seq, title, type, last_activity FROM rooms WHERE id = ?',
+      onlyRoom
+    )
+    cap = (r?.seq ?? 0) + 1
+    only = { id: onlyRoom, seq: r?.seq ?? 0 }
+  } else {
+    searchIndex(ctx).refresh()
+    cap = searchIndex(ctx).capacity
+  }
+  const msg = new Int32Array(cap).fill(-1)
+  const space = new Int32Array(cap).fill(-1)
+  const index = only ? undefined : searchIndex(ctx)
+  const taken = { msg: index?.emptySet(), space: index?.emptySet() }
   policies.forEach((p, pi) => {
     const conditions = fromPolicy(JSON.parse(p.conditions) as PolicyConditions)
     // A space deletion policy's period is an inactivity period: fold it into the conditions.
     if (p.action === 'deleteSpaces') conditions.inactiveDays = Math.max(conditions.inactiveDays ?? 0, p.days)
-    const into = p.action === 'deleteSpaces' ? spaceBy : msgBy
-    for (const seq of matching(ctx, orgId, conditions, now, known, onlyRoom)) {
-      if (better(into.get(seq), pi)) into.set(seq, pi)
+    const into = p.action === 'deleteSpaces' ? space : msg
+    if (index) {
+      const set = (p.action === 'deleteSpaces' ? taken.space : taken.msg) as Uint32Array
+      index.forEachMatch(indexConditions(ctx, orgId, conditions, now)!, set, seq => {
+        into[seq] = pi
+        set[seq >>> 5] |= 1 << (seq & 31)
+      })
+      return
+    }
+    for (const seq of matchingSql(ctx, orgId, conditions, now, known, onlyRoom as string)) {
+      if (into[seq] < 0) into[seq] = pi
     }
   })
-  const room = (seq: number): Decision['room'] => known.get(seq) ?? { ...searchIndex(ctx).space(seq), seq }
-  const decision = (seq: number, pi: number): Decision => {
-    const p = policies[pi]
-    return {
-      room: room(seq),
-      action: p.action === 'deleteSpaces' ? 'deleteSpace' : 'deleteMessages',
-      days: p.days,
-      by: p.id,
-      policy: p,
-      actorId: p.created_by,
-    }
-  }
-  const out = new Map<number, Decision>()
-  for (const [seq, pi] of msgBy) out.set(seq, decision(seq, pi))
-  // A due space deletion is chosen over message deletion.
-  for (const [seq, pi] of spaceBy) out.set(seq, decision(seq, pi))
-  const overrides = ctx.all<{
-    room_id: string
-    mode: string
-    days: number | null
-    set_by: string
-    seq: number
-    title: string | null
-    type: string
-  }>(
-    `SELECT o.*, r.seq, r.title, r.type FROM retention_overrides o JOIN rooms r ON r.id = o.room_id WHERE r.org_id =
-      ?${onlyRoom ? ' AND r.id = ?' : ''}`,
-    ...(onlyRoom ? [orgId, onlyRoom] : [orgId])
+  // CROSS JOIN: from the few overrides and extensions to their spaces, never from every space.
+  const where = onlyRoom ? ' AND r.id = ?' : ''
+  const args = onlyRoom ? [orgId, onlyRoom] : [orgId]
+  const extensions = new Map(
+    ctx
+      .all<{ seq: number; extra_days: number }>(
+        `SELECT r.seq, d.extra_days FROM disposition_settings d CROSS JOIN rooms r ON r.id = d.room_id
+        WHERE r.org_id = ? AND d.extra_days > 0${where}`,
+        ...args
+      )
+      .map(e => [e.seq, e.extra_days])
   )
-  for (const o of overrides) {
-    if (o.mode === 'keep') {
-      out.delete(o.seq)
-      continue
-    }
-    out.set(o.seq, {
-      room: { id: o.room_id, seq: o.seq, title: o.title, type: o.type },
+  // An extended space is due for deletion only after its extension (then under no space policy at all: the
+  // same extension lengthens every one).
+  for (const [seq, extra] of extensions) {
+    const pi = space[seq]
+    if (pi < 0) continue
+    const active = known.get(seq)?.activeMs ?? searchIndex(ctx).activeMs(seq)
+    if (active > now - (policies[pi].days + extra) * DAY) space[seq] = -1
+  }
+  const overrides = new Map<number, OverrideRow>()
+  for (const o of ctx.all<OverrideRow>(
+    `SELECT o.*, r.seq, r.title, r.type FROM retention_overrides o CROSS JOIN rooms r ON r.id = o.room_id
+    WHERE r.org_id = ?${where}`,
+    ...args
+  )) {
+    msg[o.seq] = -1
+    space[o.seq] = -1
+    if (o.mode === 'days') overrides.set(o.seq, o)
+  }
+  return { now, policies, cap, ...(only ? { only } : {}), msg, space, overrides, extensions, known }
+}
+
+/** The decision for one space, if there is one (a due space deletion wins over message deletion). */
+export function decisionAt (ctx: Ctx, d: Decided, seq: number): Decision | undefined {
+  const o = d.overrides.get(seq)
+  if (o) {
+    return {
+      room: { id: o.room_id, seq, title: o.title, type: o.type },
       action: 'deleteMessages',
       days: o.days ?? 0,
+      extraDays: 0,
       by: 'override',
       actorId: o.set_by,
-    })
+    }
   }
-  return [...out.values()]
+  const pi = d.space[seq] >= 0 ? d.space[seq] : d.msg[seq]
+  if (pi < 0) return undefined
+  const p = d.policies[pi]
+  const extraDays = d.extensions.get(seq) ?? 0
+  return {
+    room: d.known.get(seq) ?? { ...searchIndex(ctx).space(seq), seq },
+    action: d.space[seq] >= 0 ? 'deleteSpace' : 'deleteMessages',
+    days: p.days + extraDays,
+    extraDays,
+    by: p.id,
+    policy: p,
+    actorId: p.created_by,
+  }
+}
+
+/** The seqs with a decision, in seq order. */
+export function * decidedSeqs (d: Decided): Generator<number> {
+  for (let seq = d.only ? d.only.seq : 0; seq < d.cap; seq++) {
+    if (d.space[seq] >= 0 || d.msg[seq] >= 0 || d.overrides.has(seq)) yield seq
+  }
+}
+
+/** Every decision as an object: for callers whose organisations are small (the Webex inventory, one space). */
+export function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decision[] {
+  const d = decideAll(ctx, orgId, now, onlyRoom)
+  return [...decidedSeqs(d)].map(seq => decisionAt(ctx, d, seq) as Decision)
+}
+
+/** A space's messages, and those created before `beforeMs`: from the index, or by SQL for one space. */
+function messageCount (ctx: Ctx, d: Decided, seq: number, roomId: string, beforeMs?: number): number {
+  if (!d.only) return searchIndex(ctx).messages(seq, beforeMs)
+  const before = beforeMs === undefined ? undefined : new Date(beforeMs).toISOString()
+  return (
+    ctx.get<{ n: number }>(
+      `SELECT count(*) AS n FROM messages WHERE room_id = ?${before ? ' AND created < ?' : ''}`,
+      ...(before ? [roomId, before] : [roomId])
+    )?.n ?? 0
+  )
 }
 
 /**
- * The seqs of the spaces a policy's conditions match: from the search index (the whole organisation in one
- * pass, as search sees it), or by SQL for one space or a title only SQL can fold (those rows go into `known`,
- * so nothing needs the index for them). Titles are read later, for the plan items shown.
+ * The seqs of the spaces a policy's conditions match in one space, by SQL (its row goes into `known`, so
+ * nothing needs the index for it).
  */
-function matching (
+function matchingSql (
   ctx: Ctx,
   orgId: string,
   c: Conditions,
   now: number,
   known: Map<number, Decision['room']>,
-  onlyRoom?: string
+  onlyRoom: string
 ): number[] {
-  const indexed = onlyRoom === undefined ? indexConditions(ctx, orgId, c, now) : undefined
-  if (indexed) return searchIndex(ctx).matches(indexed)
   const { where, params } = conditionSql(ctx, orgId, c, now)
-  if (onlyRoom) {
-    where.push('r.id = ?')
-    params.push(onlyRoom)
-  }
-  const rows = ctx.all<{ id: string; seq: number; title: string | null; type: string }>(
-    `SELECT r.id, r.seq, r.title, r.type FROM rooms r WHERE ${where.join(' AND ')}`,
+  where.push('r.id = ?')
+  params.push(onlyRoom)
+  const rows = ctx.all<{ id: string; seq: number; title: string | null; type: string; last_activity: string }>(
+    `SELECT r.id, r.seq, r.title, r.type, r.last_activity FROM rooms r WHERE ${where.join(' AND ')}`,
     ...params
   )
-  for (const r of rows) known.set(r.seq, r)
+  for (const r of rows) {
+    known.set(r.seq, { id: r.id, seq: r.seq, title: r.title, type: r.type, activeMs: Date.parse(r.last_activity) })
+  }
   return rows.map(r => r.seq)
 }
 
-interface Planned extends Decision {
+export interface Planned extends Decision {
   messages: number
   before?: string
+  /** Set when a legal hold keeps the space: nothing is erased, `messages` is what would have been. */
+  hold?: HoldRef
 }
 
-function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Planned[] {
-  const decisions = decide(ctx, orgId, now, onlyRoom)
-  const out: Planned[] = []
-  const byDays = new Map<number, Decision[]>()
-  for (const d of decisions) {
-    if (d.action === 'deleteSpace') continue
-    const list = byDays.get(d.days) ?? []
-    list.push(d)
-    byDays.set(d.days, list)
-  }
-  const cutoffs = [...byDays.keys()].map(days => new Date(now - days * DAY).toISOString())
-  // Many spaces: one pass over the (room, created) index counts every space's messages, in total and
-  // before each cutoff, instead of a query per space or per cutoff. Rows as arrays (raw), straight into the map.
-  const counts =
-    decisions.length > 50
-      ? new Map(
-        (
-          ctx
-            .q(
-                `SELECT room_id, count(*)${cutoffs.map(() => ', sum(created < ?)').join('')} FROM messages GROUP BY
-                  room_id`
-            )
-            .raw()
-            .all(...cutoffs) as Array<[string, ...number[]]>
-        ).map(([room, ...n]) => [room, n])
-      )
-      : undefined
-  const total = (d: Decision): number =>
-    counts
-      ? (counts.get(d.room.id)?.[0] ?? 0)
-      : (ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', d.room.id)?.n ?? 0)
-  const older = (d: Decision, k: number): number =>
-    counts
-      ? (counts.get(d.room.id)?.[1 + k] ?? 0)
-      : (ctx.get<{ n: number }>(
-          'SELECT count(*) AS n FROM messages WHERE room_id = ? AND created < ?',
-          d.room.id,
-          cutoffs[k]
-        )?.n ?? 0)
-  for (const d of decisions) {
-    if (d.action !== 'deleteSpace') continue
-    const p = d as Planned
-    p.messages = total(d)
-    out.push(p)
-  }
-  ;[...byDays.values()].forEach((list, k) => {
-    for (const d of list) {
-      const n = older(d, k)
-      if (n > 0) {
-        const p = d as Planned
-        p.messages = n
-        p.before = cutoffs[k]
-        out.push(p)
+/** A space with something to erase, as numbers: what `planned` makes an object of. */
+interface Erasing {
+  seq: number
+  deletion: boolean
+  messages: number
+  beforeMs?: number
+}
+
+/**
+ * Each space with something to erase now (spaces to delete first, then message deletions; a message
+ * decision with nothing old enough is none), counted from the index's message times (a binary search per
+ * space), without making an object of it.
+ */
+function * erasing (ctx: Ctx, d: Decided): Generator<Erasing> {
+  const roomId = (seq: number): string => d.known.get(seq)?.id ?? d.only?.id ?? searchIndex(ctx).space(seq).id
+  for (const deletions of [true, false]) {
+    for (const seq of decidedSeqs(d)) {
+      const o = d.overrides.get(seq)
+      const deletion = !o && d.space[seq] >= 0
+      if (deletion !== deletions) continue
+      if (deletion) {
+        yield { seq, deletion, messages: messageCount(ctx, d, seq, roomId(seq)) }
+        continue
       }
+      const days = o ? (o.days ?? 0) : d.policies[d.msg[seq]].days + (d.extensions.get(seq) ?? 0)
+      const beforeMs = d.now - days * DAY
+      const messages = messageCount(ctx, d, seq, roomId(seq), beforeMs)
+      if (messages > 0) yield { seq, deletion, messages, beforeMs }
     }
-  })
-  return out
+  }
 }
 
-function reason (p: Planned): string {
+function toPlanned (ctx: Ctx, d: Decided, held: Held, e: Erasing): Planned {
+  const p = decisionAt(ctx, d, e.seq) as Planned
+  p.messages = e.messages
+  if (e.beforeMs !== undefined) p.before = new Date(e.beforeMs).toISOString()
+  const hold = held.of(e.seq)
+  if (hold) p.hold = hold
+  return p
+}
+
+/** Every space with something to erase now, or kept by a hold from it, as objects (held spaces marked). */
+export function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Planned[] {
+  const d = decideAll(ctx, orgId, now, onlyRoom)
+  const held = heldSpaces(ctx, orgId, onlyRoom)
+  return [...erasing(ctx, d)].map(e => toPlanned(ctx, d, held, e))
+}
+
+function why (p: Planned): string {
   const who = p.by === 'override' ? "the space's manual retention" : `policy "${p.policy!.name}"`
+  const extended = p.extraDays > 0 ? ` (extended by ${p.extraDays} days)` : ''
   return p.action === 'deleteSpace'
-    ? `${who}: the space has been inactive for ${p.days} days or more`
-    : `${who}: messages older than ${p.days} days`
+    ? `${who}: the space has been inactive for ${p.days} days or more${extended}`
+    : `${who}: messages older than ${p.days} days${extended}`
+}
+
+export function reason (p: Planned): string {
+  if (!p.hold) return why(p)
+  const would =
+    p.action === 'deleteSpace' ? `delete the space and its ${p.messages} messages` : `erase ${p.messages} messages`
+  return `legal hold "${p.hold.name}" keeps the space; without it, ${why(p)} would ${would}`
 }
 
 const toItem = (p: Planned, title: string): PlanItem => ({
   roomId: encodeId('ROOM', p.room.id),
   title,
-  action: p.action,
-  messages: p.messages,
+  action: p.hold ? 'hold' : p.action,
+  messages: p.hold ? 0 : p.messages,
   ...(p.before ? { before: p.before } : {}),
-  decidedBy: p.by,
+  decidedBy: p.hold ? 'hold' : p.by,
+  ...(p.hold ? { hold: p.hold, overruled: p.by, wouldErase: p.messages } : {}),
   reason: reason(p),
 })
 
-/** The dry run: what executing now would erase, and why. Changes nothing. */
+/** The plan items in order, titles read in pages as they are consumed (the export streams all of them). */
+function * planItemsOf (ctx: Ctx, caller: Caller, items: Planned[]): Generator<PlanItem> {
+  for (let i = 0; i < items.length; i += 500) {
+    const page = items.slice(i, i + 500)
+    const missing = page.filter(p => p.room.title === undefined).map(p => p.room.seq)
+    const titles = new Map(
+      missing.length === 0
+        ? []
+        : ctx
+          .all<{ seq: number; title: string | null }>(
+              `SELECT seq, title FROM rooms WHERE seq IN (${missing.map(() => '?').join(',')})`,
+              ...missing
+          )
+          .map(r => [r.seq, r.title])
+    )
+    for (const p of page) {
+      const title = p.room.title !== undefined ? p.room.title : (titles.get(p.room.seq) ?? null)
+      yield toItem(
+        p,
+        governedTitle(ctx, { id: p.room.id, type: p.room.type as 'direct' | 'group', title }, caller.personId)
+      )
+    }
+  }
+}
+
+/**
+ * The dry run: what executing now would erase, and why, and what legal holds keep. Changes nothing. The
+ * totals are counted over the numbers; only the first 1000 items become objects.
+ */
 export function plan (ctx: Ctx, caller: Caller, roomId?: string): Plan {
   const only = roomId !== undefined ? orgRoom(ctx, caller, roomId).id : undefined
-  const items = planned(ctx, caller.orgId, ctx.clock(), only)
-  return {
-    spaces: items.length,
-    messages: items.reduce((n, i) => n + i.messages, 0),
-    spacesToDelete: items.filter(i => i.action === 'deleteSpace').length,
-    items: items.slice(0, 1000).map(i => {
-      const title =
-        i.room.title !== undefined
-          ? i.room.title
-          : (ctx.get<{ title: string | null }>('SELECT title FROM rooms WHERE seq = ?', i.room.seq)?.title ?? null)
-      return toItem(
-        i,
-        governedTitle(ctx, { id: i.room.id, type: i.room.type as 'direct' | 'group', title }, caller.personId)
-      )
-    }),
+  const d = decideAll(ctx, caller.orgId, ctx.clock(), only)
+  const held = heldSpaces(ctx, caller.orgId, only)
+  const shown: Planned[] = []
+  let spaces = 0
+  let messages = 0
+  let spacesToDelete = 0
+  let kept = 0
+  for (const e of erasing(ctx, d)) {
+    if (shown.length < 1000) shown.push(toPlanned(ctx, d, held, e))
+    if (held.has(e.seq)) {
+      kept++
+      continue
+    }
+    spaces++
+    messages += e.messages
+    if (e.deletion) spacesToDelete++
   }
+  return { spaces, messages, spacesToDelete, held: kept, items: [...planItemsOf(ctx, caller, shown)] }
+}
+
+export function planItems (ctx: Ctx, caller: Caller, roomId?: string): Iterable<PlanItem> {
+  const only = roomId !== undefined ? orgRoom(ctx, caller, roomId).id : undefined
+  return planItemsOf(ctx, caller, planned(ctx, caller.orgId, ctx.clock(), only))
 }
 
 /**
  * Carries out the plan as of now. Each space (and each chunk of 500 messages) is its own transaction with
  * its events and audit record, so an interrupted run leaves finished work done and a re-run finishes the
- * rest; nothing can be erased twice.
+ * rest; nothing can be erased twice. Held spaces are skipped.
  */
-export function execute (
-  ctx: Ctx,
-  orgId: string,
-  actorId: string | undefined,
-  roomLocalId?: string
-): { spaces: number; messages: number; spacesDeleted: number } {
-  const items = planned(ctx, orgId, ctx.clock(), roomLocalId)
+export function execute (ctx: Ctx, orgId: string, actorId: string | undefined, roomLocalId?: string): ExecuteResult {
+  const items = planned(ctx, orgId, ctx.clock(), roomLocalId).filter(p => !p.hold)
   let messages = 0
   let spacesDeleted = 0
   for (const p of items) {
@@ -423,18 +398,7 @@ export function execute (
           room.id,
           p.before
         )
-        for (const m of rows) {
-          const message = toMessage(m, ctx.person(m.person_id) as PersonRow, room.type)
-          ctx.run('DELETE FROM messages WHERE seq = ?', m.seq)
-          ctx.emit({
-            resource: 'messages',
-            event: 'deleted',
-            actorId: actor,
-            roomId: room.id,
-            orgId: room.org_id,
-            data: slim(message),
-          })
-        }
+        for (const m of rows) removeMessage(ctx, room, m, actor)
         if (rows.length > 0) {
           audit(ctx, {
             orgId,
@@ -457,57 +421,4 @@ export function execute (
     }
   }
   return { spaces: items.length, messages, spacesDeleted }
-}
-
-export function listAudit (
-  ctx: Ctx,
-  caller: Caller,
-  q: { roomId?: string; policyId?: string; from?: string; to?: string; max: number; cursor?: string }
-) {
-  const where = ['org_id = ?']
-  const params: unknown[] = [caller.orgId]
-  if (q.roomId !== undefined) {
-    where.push('room_id = ?')
-    params.push(roomLocal(q.roomId))
-  }
-  if (q.policyId !== undefined) {
-    where.push('policy_id = ?')
-    params.push(q.policyId)
-  }
-  if (q.from !== undefined) {
-    where.push('at >= ?')
-    params.push(new Date(q.from).toISOString())
-  }
-  if (q.to !== undefined) {
-    where.push('at < ?')
-    params.push(new Date(q.to).toISOString())
-  }
-  const after = decodeCursor(q.cursor, ['number'])
-  if (after) {
-    where.push('seq > ?')
-    params.push(after[0])
-  }
-  const rows = ctx.all<{
-    seq: number
-    at: string
-    actor_id: string | null
-    policy_id: string | null
-    room_id: string | null
-    action: string
-    detail: string
-  }>(`SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`, ...params, q.max + 1)
-  return toPage(
-    rows,
-    q.max,
-    r => ({
-      id: r.seq,
-      at: r.at,
-      ...(r.actor_id ? { actorId: encodeId('PEOPLE', r.actor_id) } : {}),
-      ...(r.policy_id ? { policyId: r.policy_id } : {}),
-      ...(r.room_id ? { roomId: encodeId('ROOM', r.room_id) } : {}),
-      action: r.action,
-      detail: JSON.parse(r.detail) as unknown,
-    }),
-    r => [r.seq]
-  )
 }

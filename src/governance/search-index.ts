@@ -22,6 +22,10 @@ class Bits {
   clear (i: number): void {
     this.words[i >>> 5] &= ~(1 << (i & 31))
   }
+
+  has (i: number): boolean {
+    return ((this.words[i >>> 5] >>> (i & 31)) & 1) === 1
+  }
 }
 
 /** Strings to small integers, so a row's organisation or classification is one Int32 comparison. */
@@ -45,8 +49,39 @@ class Intern {
 const foldAscii = (s: string): string => s.replace(/[A-Z]+/g, m => m.toLowerCase())
 export const indexableTitle = (needle: string): boolean => /^[\x20-\x7e]*$/.test(needle)
 
+/** A creation-sorted search with more candidates than this walks the creation order instead of all of them. */
+const WALK_AFTER = 20_000
+/** Spaces added since the creation order was sorted, before it is sorted again. */
+const RESORT_AFTER = 10_000
+
+const popcount = (words: Uint32Array): number => {
+  let n = 0
+  for (let w = 0; w < words.length; w++) {
+    let v = words[w]
+    v -= (v >>> 1) & 0x55555555
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333)
+    n += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24
+  }
+  return n
+}
+
 const DIRECT = 1
 const EXTERNAL = 2
+
+/** What `facts` must hold for a space to pass the organisation, type and scope conditions: [mask, value]. */
+function wanted (q: Conditions, orgIdx: number): [number, number] {
+  let mask = -4
+  let value = orgIdx << 2
+  if (q.type !== undefined) {
+    mask |= DIRECT
+    if (q.type === 'direct') value |= DIRECT
+  }
+  if (q.scope !== undefined) {
+    mask |= EXTERNAL
+    if (q.scope === 'external') value |= EXTERNAL
+  }
+  return [mask, value]
+}
 /** More changed spaces than this at once (a bulk load): rebuilding is cheaper than reloading each. */
 const REBUILD_AFTER = 20_000
 
@@ -82,18 +117,40 @@ export interface IndexQuery extends Conditions {
 export class SearchIndex {
   private cap = 0
   private present = new Bits(0)
-  private org = new Int32Array(0)
+  /** Per space: its organisation's number << 2 | DIRECT | EXTERNAL, so one comparison tests all three. */
+  private facts = new Int32Array(0)
   private created = new Float64Array(0)
   private active = new Float64Array(0)
-  private flags = new Uint8Array(0)
   private cls = new Int32Array(0)
   private ids: string[] = []
-  private titles: Array<string | null> = []
+  /**
+   * Folded titles, UTF-8, one after another in one arena (a million titles in a few contiguous megabytes, not a
+   * million strings): `titleAt[seq]` is where a space's title starts, `titleLen[seq]` its length (-1: none). A
+   * changed title is appended; the arena is compacted by the next build.
+   */
+  private titleBytes = new Uint8Array(1 << 16)
+  private titleEnd = 0
+  private titleAt = new Int32Array(0)
+  private titleLen = new Int32Array(0)
   private readonly orgs = new Intern()
   private readonly classes = new Intern()
   private tags = new Map<string, Bits>()
   private domains = new Map<string, Bits>()
   private groups = new Map<string, Bits>()
+  /** The scalar facts search filters on most, as bitsets too: classification (by id), 'direct', 'external'. */
+  private classBits = new Map<string, Bits>()
+  private flagBits = new Map<string, Bits>()
+  /**
+   * Seqs by creation, newest first (then id): a search sorted by creation walks it and stops at its page's
+   * end. Spaces added since it was sorted wait in `recent` (merged in at search time) until there are many.
+   */
+  private order: Int32Array = new Int32Array(0)
+  private sortedSet = new Bits(0)
+  private recent: number[] = []
+  private maskBuf = new Uint32Array(0)
+  private found = new Int32Array(0)
+  /** Each space's message times (ms, ascending), for retention's counts: none for a space without messages. */
+  private messageTimes: Array<Float64Array | undefined> = []
   private built = false
 
   constructor (private readonly ctx: Ctx) {}
@@ -119,119 +176,311 @@ export class SearchIndex {
   /** The seqs of the page, in result order (newest first by the sort key, then id). */
   search (q: IndexQuery): number[] {
     this.refresh()
+    // Sorted by creation, with many candidates: walk the creation order and stop at the page's end. Not when
+    // the page wants old activity: the newest spaces are the most active, so the walk would pass most of them.
+    let mask: Uint32Array | undefined
+    if (!q.byActivity && q.inactiveUpToMs === undefined && q.activeBeforeMs === undefined) {
+      const m = this.mask(q)
+      if (m === null) return []
+      const candidates = m ? popcount(m) : this.cap
+      // A walk passes every space in creation order, a scan only the candidates: the walk gets as many steps
+      // as there are candidates, then gives way.
+      // A title among other conditions thins the matches too much for a walk to pay; on its own it may not.
+      if (candidates > WALK_AFTER && (q.title === undefined || !m)) {
+        const page = this.walk(q, m, candidates / 4)
+        if (page) return page
+      }
+      mask = m
+    }
     const key = q.byActivity ? this.active : this.created
     const heap = new TopK(q.limit, key, this.ids)
     const after = q.after
     const ids = this.ids
-    this.scan(
-      q,
-      i => (!after || key[i] < after.ms || (key[i] === after.ms && ids[i] < after.id)) && heap.wouldKeep(i),
-      i => heap.add(i)
-    )
+    if (mask === undefined) {
+      const m = this.mask(q)
+      if (m === null) return []
+      mask = m
+    }
+    this.collect(q, mask, undefined, false, { heap, key, after, ids })
     return heap.sorted()
   }
 
   /** Every space matching the conditions (the retention engine's policies), as seqs in no particular order. */
   matches (q: Conditions): number[] {
     this.refresh()
-    const out: number[] = []
-    this.scan(
-      q,
-      () => true,
-      i => out.push(i)
-    )
-    return out
+    const mask = this.mask(q)
+    if (mask === null) return []
+    const n = this.collect(q, mask, undefined, true)
+    return Array.from(this.found.subarray(0, n))
+  }
+
+  /**
+   * Every space matching the conditions that is not in `exclude` (a bitset over seqs, as `emptySet` makes):
+   * the retention engine's policies in precedence order, each seeing only the spaces no earlier one took.
+   * The caller has refreshed the index.
+   */
+  forEachMatch (q: Conditions, exclude: Uint32Array, found: (seq: number) => void): void {
+    const mask = this.mask(q)
+    if (mask === null) return
+    const n = this.collect(q, mask, exclude, true)
+    const seqs = this.found
+    for (let k = 0; k < n; k++) found(seqs[k])
+  }
+
+  /** An empty bitset over every seq, for `forEachMatch`'s exclusions. */
+  emptySet (): Uint32Array {
+    return new Uint32Array(this.present.words.length)
+  }
+
+  /** How many seqs the arrays hold (every seq is below it). */
+  get capacity (): number {
+    return this.cap
+  }
+
+  /** How many messages a space has, and how many of them were created before `ms`. */
+  messages (seq: number, beforeMs?: number): number {
+    const times = this.messageTimes[seq]
+    if (!times) return 0
+    if (beforeMs === undefined) return times.length
+    let lo = 0
+    let hi = times.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (times[mid] < beforeMs) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  /** The spaces carrying a tag, as a bitset over seqs (the index's own: read it, never change it). */
+  tagged (tagId: string): Uint32Array | undefined {
+    return this.tags.get(tagId)?.words
+  }
+
+  /** When a space's oldest message was created (ms), if it has any. */
+  oldestMessageMs (seq: number): number | undefined {
+    return this.messageTimes[seq]?.[0]
+  }
+
+  /** Seqs in result order (newest first by the sort key, then id), as search pages them: for the export. */
+  ordered (seqs: number[], byActivity: boolean): Int32Array {
+    const key = byActivity ? this.active : this.created
+    const ids = this.ids
+    return Int32Array.from(seqs).sort((a, b) => key[b] - key[a] || (ids[b] > ids[a] ? 1 : ids[b] < ids[a] ? -1 : 0))
+  }
+
+  /** A space's last activity, for the retention engine's extended deadlines. */
+  activeMs (seq: number): number {
+    return this.active[seq]
   }
 
   /** What the retention engine needs of a matched space without going back to SQL. */
   space (seq: number): { id: string; type: string } {
-    return { id: this.ids[seq], type: (this.flags[seq] & DIRECT) !== 0 ? 'direct' : 'group' }
+    return { id: this.ids[seq], type: (this.facts[seq] & DIRECT) !== 0 ? 'direct' : 'group' }
+  }
+
+  /**
+   * The page of a creation-sorted search by walking the creation order (the sorted array and the recent
+   * spaces, merged), testing each space until `limit` match: a common condition set stops after a few
+   * thousand spaces instead of passing over every one.
+   */
+  private walk (q: IndexQuery, mask: Uint32Array | undefined, budget: number): number[] | undefined {
+    const test = this.tester(q, undefined)
+    if (!test) return []
+    const { created, ids } = this
+    const before = (a: number, b: number): boolean =>
+      created[a] > created[b] || (created[a] === created[b] && ids[a] > ids[b])
+    const recent = this.recent.filter(seq => this.present.has(seq)).sort((a, b) => (before(a, b) ? -1 : 1))
+    const after = q.after
+    const past = (seq: number): boolean =>
+      !after || created[seq] < after.ms || (created[seq] === after.ms && ids[seq] < after.id)
+    // Where the page starts in the sorted array: the first space past the cursor (binary search).
+    let i = 0
+    if (after) {
+      let hi = this.order.length
+      while (i < hi) {
+        const mid = (i + hi) >>> 1
+        if (past(this.order[mid])) hi = mid
+        else i = mid + 1
+      }
+    }
+    let j = 0
+    const out: number[] = []
+    const order = this.order
+    const present = this.present.words
+    const bits = mask ?? present
+    let steps = 0
+    while (out.length < q.limit && (i < order.length || j < recent.length)) {
+      // Matches too rare for a walk to pay: the scan over the candidates does better.
+      if (++steps > budget) return undefined
+      let seq: number
+      if (j < recent.length && (i >= order.length || before(recent[j], order[i]))) seq = recent[j++]
+      else seq = order[i++]
+      const w = seq >>> 5
+      const bit = 1 << (seq & 31)
+      if ((bits[w] & bit) === 0 || (present[w] & bit) === 0) continue
+      if (after && !past(seq)) continue
+      if (test(seq)) out.push(seq)
+    }
+    return out
+  }
+
+  /** One space against every condition (the mask's bits, the scalar facts, the title); undefined: none can. */
+  private tester (q: Conditions, mask: Uint32Array | undefined): ((seq: number) => boolean) | undefined {
+    const orgIdx = this.orgs.find(q.orgId)
+    if (orgIdx < 0) return undefined
+    const clsIdx = q.classificationId !== undefined ? this.classes.find(q.classificationId) : -2
+    if (clsIdx === -1) return undefined
+    const needle = q.title !== undefined ? Buffer.from(foldAscii(q.title)) : undefined
+    const [factMask, factWant] = wanted(q, orgIdx)
+    // The conditions as local numbers: the query objects differ in shape, and reading their fields in the loop
+    // would be a megamorphic property load per space.
+    const activeAfter = q.activeAfterMs ?? -Infinity
+    const activeBefore = q.activeBeforeMs ?? Infinity
+    const inactiveUpTo = q.inactiveUpToMs ?? Infinity
+    const { facts, cls, active } = this
+    const has = (i: number, n: Uint8Array): boolean => this.titleHas(i, n)
+    return i => {
+      if (mask && ((mask[i >>> 5] >>> (i & 31)) & 1) === 0) return false
+      if ((facts[i] & factMask) !== factWant) return false
+      if (clsIdx >= 0 && cls[i] !== clsIdx) return false
+      const a = active[i]
+      if (a <= activeAfter || a >= activeBefore || a > inactiveUpTo) return false
+      if (needle !== undefined && !has(i, needle)) return false
+      return true
+    }
   }
 
   /**
    * One pass over the organisation's spaces: the bitset conditions rule out 32 spaces a word, then each
-   * remaining space's facts are compared; `wanted` (the page's cursor and heap) runs before the title, the
-   * one check that touches a string. The caller has refreshed the index (its arrays may have been replaced).
+   * remaining space's scalar facts are compared; the survivors are written to `this.found` (one buffer for
+   * every pass, no callback per space), and their count returned. The title, the one check that touches
+   * bytes, is left to the caller when `title` is false (search checks it only for spaces that would enter its
+   * page). The caller has refreshed the index (its arrays may have been replaced).
    */
-  private scan (q: Conditions, wanted: (i: number) => boolean, found: (i: number) => void): void {
+  private collect (
+    q: Conditions,
+    mask: Uint32Array | undefined,
+    exclude: Uint32Array | undefined,
+    title: boolean,
+    top?: { heap: TopK; key: Float64Array; ids: string[]; after: { ms: number; id: string } | undefined }
+  ): number {
     const orgIdx = this.orgs.find(q.orgId)
-    if (orgIdx < 0) return
-    const mask = this.mask(q)
-    if (mask === null) return
+    if (orgIdx < 0) return 0
     const clsIdx = q.classificationId !== undefined ? this.classes.find(q.classificationId) : -2
-    if (clsIdx === -1) return
-    const needle = q.title !== undefined ? foldAscii(q.title) : undefined
-    const wantType = q.type === undefined ? -1 : q.type === 'direct' ? DIRECT : 0
-    const wantExternal = q.scope === undefined ? -1 : q.scope === 'external' ? EXTERNAL : 0
-    const { org, flags, cls, active, titles } = this
+    if (clsIdx === -1) return 0
+    const needle = title && q.title !== undefined ? Buffer.from(foldAscii(q.title)) : undefined
+    const [factMask, factWant] = wanted(q, orgIdx)
+    // The conditions as local numbers: the query objects differ in shape, and reading their fields in the loop
+    // would be a megamorphic property load per space.
+    const activeAfter = q.activeAfterMs ?? -Infinity
+    const activeBefore = q.activeBeforeMs ?? Infinity
+    const inactiveUpTo = q.inactiveUpToMs ?? Infinity
+    const { facts, cls, active } = this
+    // A page's heap: once full, a space whose sort key is below its worst cannot enter, and that is the first
+    // thing looked at (one array read instead of three for most spaces); the title is read last.
+    const heap = top?.heap
+    const key = top?.key ?? active
+    const after = top?.after
+    const ids = top?.ids ?? []
+    const topNeedle = top && q.title !== undefined ? Buffer.from(foldAscii(q.title)) : undefined
+    let floor = -Infinity
+    if (this.found.length < this.cap) this.found = new Int32Array(this.cap)
+    const out = this.found
+    let n = 0
     const words = mask ?? this.present.words
     const present = this.present.words
     for (let w = 0; w < words.length; w++) {
-      let bits = words[w] & present[w]
+      let bits = words[w] & present[w] & (exclude ? ~exclude[w] : -1)
       while (bits !== 0) {
         const low = bits & -bits
         bits ^= low
         const i = (w << 5) | (31 - Math.clz32(low))
-        if (org[i] !== orgIdx) continue
-        const f = flags[i]
-        if (wantType >= 0 && (f & DIRECT) !== wantType) continue
-        if (wantExternal >= 0 && (f & EXTERNAL) !== wantExternal) continue
+        if (heap && key[i] < floor) continue
+        if ((facts[i] & factMask) !== factWant) continue
         if (clsIdx >= 0 && cls[i] !== clsIdx) continue
         const a = active[i]
-        if (q.activeAfterMs !== undefined && !(a > q.activeAfterMs)) continue
-        if (q.activeBeforeMs !== undefined && !(a < q.activeBeforeMs)) continue
-        if (q.inactiveUpToMs !== undefined && !(a <= q.inactiveUpToMs)) continue
-        if (!wanted(i)) continue
-        if (needle !== undefined) {
-          const t = titles[i]
-          if (t === null || !t.includes(needle)) continue
+        if (a <= activeAfter || a >= activeBefore || a > inactiveUpTo) continue
+        if (needle !== undefined && !this.titleHas(i, needle)) continue
+        if (heap) {
+          const ki = key[i]
+          if (after && !(ki < after.ms || (ki === after.ms && ids[i] < after.id))) continue
+          if (!heap.wouldKeep(i)) continue
+          if (topNeedle !== undefined && !this.titleHas(i, topNeedle)) continue
+          heap.add(i)
+          floor = heap.worstKey()
+          continue
         }
-        found(i)
+        out[n++] = i
       }
     }
+    return n
   }
 
   /** The AND of the bitset conditions (tags, domains, groups); undefined: none given; null: nothing can match. */
   private mask (q: Conditions): Uint32Array | undefined | null {
-    let out: Uint32Array | undefined
-    const and = (m: Uint32Array): void => {
-      if (!out) {
-        out = m
-        return
+    // One buffer for every search (they run one at a time): a mask a search allocated would be garbage at
+    // once, 125 KB per condition at a million spaces.
+    const n = this.present.words.length
+    if (this.maskBuf.length !== n) this.maskBuf = new Uint32Array(n)
+    const out = this.maskBuf
+    let started = false
+    const apply = (term: (w: number) => number): void => {
+      if (!started) {
+        for (let w = 0; w < n; w++) out[w] = term(w)
+        started = true
+      } else {
+        for (let w = 0; w < n; w++) out[w] &= term(w)
       }
-      for (let w = 0; w < out.length; w++) out[w] &= m[w] ?? 0
     }
-    const any = (sets: Array<Bits | undefined>): Uint32Array => {
-      const m = new Uint32Array(this.present.words.length)
-      for (const s of sets) if (s) for (let w = 0; w < Math.min(m.length, s.words.length); w++) m[w] |= s.words[w]
-      return m
+    const flag = (b: Bits | undefined, complement: boolean): void => {
+      const words = b?.words
+      apply(complement ? w => ~(words?.[w] ?? 0) : w => words?.[w] ?? 0)
     }
+    const any = (sets: Array<Bits | undefined>): void => {
+      const words = sets.filter((x): x is Bits => x !== undefined).map(x => x.words)
+      apply(w => {
+        let v = 0
+        for (const s of words) v |= s[w] ?? 0
+        return v
+      })
+    }
+    if (q.classificationId !== undefined) flag(this.classBits.get(q.classificationId), false)
+    if (q.type !== undefined) flag(this.flagBits.get('direct'), q.type !== 'direct')
+    if (q.scope !== undefined) flag(this.flagBits.get('external'), q.scope !== 'external')
     if (q.tags) {
       if (q.tags.ids.length === 0) return null
-      if (q.tags.all) for (const id of q.tags.ids) and(any([this.tags.get(id)]))
-      else and(any(q.tags.ids.map(id => this.tags.get(id))))
+      if (q.tags.all) for (const id of q.tags.ids) any([this.tags.get(id)])
+      else any(q.tags.ids.map(id => this.tags.get(id)))
     }
     if (q.domains) {
       if (q.domains.length === 0) return null
-      and(any(q.domains.map(d => this.domains.get(d))))
+      any(q.domains.map(d => this.domains.get(d)))
     }
     if (q.groups) {
       if (q.groups.length === 0) return null
-      and(any(q.groups.map(g => this.groups.get(g))))
+      any(q.groups.map(g => this.groups.get(g)))
     }
-    return out
+    return started ? out : undefined
   }
 
   private build (): void {
     const ctx = this.ctx
     // Forget what is dirty first: everything is read fresh below, in this same synchronous turn.
     ctx.tx(() => ctx.run('DELETE FROM search_dirty'))
+    this.built = false
     const max = ctx.get<{ m: number | null }>('SELECT max(seq) AS m FROM rooms')?.m ?? 0
     this.cap = 0
     this.present = new Bits(0)
     this.tags = new Map()
     this.domains = new Map()
     this.groups = new Map()
+    this.classBits = new Map()
+    this.flagBits = new Map()
+    this.sortedSet = new Bits(0)
+    this.recent = []
+    this.messageTimes = []
+    this.titleEnd = 0
     this.ensure(max + 1)
     const rooms = ctx
       .q('SELECT seq, id, org_id, title, type, created, last_activity, classification_id, external_count FROM rooms')
@@ -260,12 +509,35 @@ export class SearchIndex {
       .raw()
       .iterate() as Iterable<[number, string]>
     for (const [seq, group] of groupRows) this.bit(this.groups, group, seq)
+    // Message times by space, in one ordered pass: each space's run of times becomes one small array.
+    const times = ctx
+      .q(
+        `SELECT r.seq, m.created FROM messages m INDEXED BY messages_room_created CROSS JOIN rooms r ON r.id = m.room_id
+        ORDER BY m.room_id, m.created`
+      )
+      .raw()
+      .iterate() as Iterable<[number, string]>
+    let run: number[] = []
+    let runSeq = -1
+    const flush = (): void => {
+      if (runSeq >= 0 && run.length > 0) this.messageTimes[runSeq] = Float64Array.from(run)
+    }
+    for (const [seq, created] of times) {
+      if (seq !== runSeq) {
+        flush()
+        run = []
+        runSeq = seq
+      }
+      run.push(Date.parse(created))
+    }
+    flush()
+    this.sortOrder()
     this.built = true
   }
 
   private reload (seq: number): void {
     const ctx = this.ctx
-    for (const m of [this.tags, this.domains, this.groups]) {
+    for (const m of [this.tags, this.domains, this.groups, this.classBits, this.flagBits]) {
       for (const b of m.values()) if (seq < this.cap) b.clear(seq)
     }
     const r = ctx.get<{
@@ -284,10 +556,16 @@ export class SearchIndex {
     )
     if (!r) {
       if (seq < this.cap) this.present.clear(seq)
+      this.messageTimes[seq] = undefined
       return
     }
     this.ensure(seq + 1)
     this.put(seq, r.id, r.org_id, r.title, r.type, r.created, r.last_activity, r.classification_id, r.external_count)
+    const times = ctx
+      .q('SELECT created FROM messages WHERE room_id = ? ORDER BY created')
+      .pluck()
+      .all(r.id) as string[]
+    this.messageTimes[seq] = times.length > 0 ? Float64Array.from(times, t => Date.parse(t)) : undefined
     for (const t of ctx.all<{ tag_id: string }>('SELECT tag_id FROM space_tags WHERE room_seq = ?', seq)) {
       this.bit(this.tags, t.tag_id, seq)
     }
@@ -316,12 +594,71 @@ export class SearchIndex {
   ): void {
     this.present.set(seq)
     this.ids[seq] = id
-    this.org[seq] = this.orgs.of(orgId)
-    this.titles[seq] = title === null ? null : foldAscii(title)
-    this.flags[seq] = (type === 'direct' ? DIRECT : 0) | (external > 0 ? EXTERNAL : 0)
+    this.putTitle(seq, title === null ? null : foldAscii(title))
+    this.facts[seq] = (this.orgs.of(orgId) << 2) | (type === 'direct' ? DIRECT : 0) | (external > 0 ? EXTERNAL : 0)
     this.created[seq] = Date.parse(created)
     this.active[seq] = Date.parse(active)
     this.cls[seq] = cls === null ? -1 : this.classes.of(cls)
+    if (type === 'direct') this.bit(this.flagBits, 'direct', seq)
+    if (external > 0) this.bit(this.flagBits, 'external', seq)
+    if (cls !== null) this.bit(this.classBits, cls, seq)
+    if (this.built && !this.sortedSet.has(seq)) {
+      this.sortedSet.set(seq)
+      this.recent.push(seq)
+      if (this.recent.length > RESORT_AFTER) this.sortOrder()
+    }
+  }
+
+  private putTitle (seq: number, title: string | null): void {
+    if (title === null) {
+      this.titleLen[seq] = -1
+      return
+    }
+    const bytes = Buffer.from(title)
+    if (this.titleEnd + bytes.length > this.titleBytes.length) {
+      const next = new Uint8Array(Math.max(this.titleBytes.length * 2, this.titleEnd + bytes.length))
+      next.set(this.titleBytes.subarray(0, this.titleEnd))
+      this.titleBytes = next
+    }
+    this.titleBytes.set(bytes, this.titleEnd)
+    this.titleAt[seq] = this.titleEnd
+    this.titleLen[seq] = bytes.length
+    this.titleEnd += bytes.length
+  }
+
+  /** Whether a space's folded title contains `needle` (ASCII bytes, so a byte match is a character match). */
+  private titleHas (seq: number, needle: Uint8Array): boolean {
+    const len = this.titleLen[seq]
+    const k = needle.length
+    if (len < k) return false
+    const t = this.titleBytes
+    const start = this.titleAt[seq]
+    const first = needle[0]
+    for (let p = start, last = start + len - k; p <= last; p++) {
+      if (t[p] !== first) continue
+      let q = 1
+      while (q < k && t[p + q] === needle[q]) q++
+      if (q === k) return true
+    }
+    return false
+  }
+
+  /** The creation order of every space, sorted anew (at build, and when many were added since). */
+  private sortOrder (): void {
+    const seqs: number[] = []
+    const words = this.present.words
+    for (let w = 0; w < words.length; w++) {
+      let bits = words[w]
+      while (bits !== 0) {
+        const low = bits & -bits
+        bits ^= low
+        seqs.push((w << 5) | (31 - Math.clz32(low)))
+      }
+    }
+    this.order = this.ordered(seqs, false)
+    this.sortedSet = new Bits(this.cap)
+    for (const seq of seqs) this.sortedSet.set(seq)
+    this.recent = []
   }
 
   private bit (map: Map<string, Bits>, key: string, seq: number): void {
@@ -343,13 +680,17 @@ export class SearchIndex {
       n.set(a)
       return n
     }
-    this.org = grow(this.org, n => new Int32Array(n))
+    this.facts = grow(this.facts, n => new Int32Array(n))
     this.created = grow(this.created, n => new Float64Array(n))
     this.active = grow(this.active, n => new Float64Array(n))
-    this.flags = grow(this.flags, n => new Uint8Array(n))
     this.cls = grow(this.cls, n => new Int32Array(n))
+    this.titleAt = grow(this.titleAt, n => new Int32Array(n))
+    this.titleLen = grow(this.titleLen, n => new Int32Array(n).fill(-1))
     this.present.grow(cap)
-    for (const m of [this.tags, this.domains, this.groups]) for (const b of m.values()) b.grow(cap)
+    this.sortedSet.grow(cap)
+    for (const m of [this.tags, this.domains, this.groups, this.classBits, this.flagBits]) {
+      for (const b of m.values()) b.grow(cap)
+    }
     this.cap = cap
   }
 }
@@ -372,6 +713,11 @@ class TopK {
 
   wouldKeep (i: number): boolean {
     return this.heap.length < this.k || this.before(i, this.heap[0])
+  }
+
+  /** The key of the worst row kept once the heap is full (nothing below it can enter), else -Infinity. */
+  worstKey (): number {
+    return this.heap.length < this.k ? -Infinity : this.key[this.heap[0]]
   }
 
   add (i: number): void {

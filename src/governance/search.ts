@@ -1,5 +1,5 @@
 import { BadRequestError } from '../errors.js'
-import { decodeId, encodeId } from '../ids.js'
+import { decodeId } from '../ids.js'
 import type { Caller, Page } from '../backends/backend.js'
 import type { Ctx } from '../backends/embedded/context.js'
 import { decodeCursor, toPage, type CursorKey } from '../backends/embedded/cursor.js'
@@ -133,24 +133,73 @@ export function conditionSql (
 }
 
 export function toGoverned (ctx: Ctx, r: GovernedRow, viewerId: string): GovernedSpace {
-  const domains = ctx
-    .all<{ domain: string }>('SELECT domain FROM room_domains WHERE room_id = ? ORDER BY domain', r.id)
-    .map(d => d.domain)
-  const tags = ctx
-    .all<{ name: string }>(
-      'SELECT t.name FROM space_tags s JOIN tags t ON t.id = s.tag_id WHERE s.room_seq = ? ORDER BY t.name',
-      r.seq
-    )
-    .map(t => t.name)
-  return {
-    ...toRoom(r, governedTitle(ctx, r, viewerId)),
-    memberCount: r.member_count,
-    externalMemberCount: r.external_count,
-    externalDomains: domains,
-    tags,
-    ...(r.classification_id ? { classificationId: encodeId('CLASSIFICATION', r.classification_id) } : {}),
-    isBlocked: r.is_blocked === 1,
+  return governedRows(ctx, [r], viewerId)[0]
+}
+
+/**
+ * Rows as search shows them: their external domains, tag names and (for 1:1 spaces the viewer is not in) both
+ * names read with one query each for the whole page, not per row.
+ */
+export function governedRows (ctx: Ctx, rows: GovernedRow[], viewerId: string): GovernedSpace[] {
+  if (rows.length === 0) return []
+  const marks = rows.map(() => '?').join(',')
+  const group = <K, V>(pairs: Array<[K, V]>): Map<K, V[]> => {
+    const m = new Map<K, V[]>()
+    for (const [k, v] of pairs) {
+      const list = m.get(k)
+      if (list) list.push(v)
+      else m.set(k, [v])
+    }
+    return m
   }
+  const domains = group(
+    ctx
+      .q(`SELECT room_id, domain FROM room_domains WHERE room_id IN (${marks}) ORDER BY room_id, domain`)
+      .raw()
+      .all(...rows.map(r => r.id)) as Array<[string, string]>
+  )
+  const tags = group(
+    ctx
+      .q(
+        `SELECT s.room_seq, t.name FROM space_tags s JOIN tags t ON t.id = s.tag_id WHERE s.room_seq IN (${marks})
+        ORDER BY s.room_seq, t.name`
+      )
+      .raw()
+      .all(...rows.map(r => r.seq)) as Array<[number, string]>
+  )
+  const direct = rows.filter(r => r.type === 'direct').map(r => r.id)
+  const names =
+    direct.length === 0
+      ? new Map<string, Array<[string, string]>>()
+      : group(
+        (
+          ctx
+            .q(
+                `SELECT m.room_id, m.person_id, p.display_name FROM memberships m JOIN people p ON p.id = m.person_id
+              WHERE m.room_id IN (${direct.map(() => '?').join(',')}) ORDER BY m.room_id, p.display_name`
+            )
+            .raw()
+            .all(...direct) as Array<[string, string, string]>
+        ).map(([room, person, name]) => [room, [person, name] as [string, string]])
+      )
+  return rows.map(r => {
+    let title = r.title ?? ''
+    if (r.type === 'direct') {
+      const people = names.get(r.id) ?? []
+      // Seen from outside, a 1:1 space is named after both people; from inside, after the other one.
+      title = people.some(([id]) => id === viewerId)
+        ? (people.find(([id]) => id !== viewerId)?.[1] ?? title)
+        : people.map(([, name]) => name).join(' & ')
+    }
+    // Filled in place rather than spread into a second object: a page of search results makes a hundred.
+    const g = toRoom(r, title) as GovernedSpace
+    g.memberCount = r.member_count
+    g.externalMemberCount = r.external_count
+    g.externalDomains = domains.get(r.id) ?? []
+    g.tags = tags.get(r.seq) ?? []
+    g.isBlocked = r.is_blocked === 1
+    return g
+  })
 }
 
 /** Seen from outside, a 1:1 space is named after both people. */
@@ -181,12 +230,8 @@ const SORTS = {
   },
 }
 
-/** Advanced search over every space of the caller's organisation (the caller need not be a member). */
-export function searchSpaces (
-  ctx: Ctx,
-  caller: Caller,
-  q: Omit<SearchQuery, 'max'> & { max: number }
-): Page<GovernedSpace> {
+/** A search's conditions, validated: 400 for a classification or group id that is not one. */
+export function searchConditions (q: SpaceConditions): Conditions {
   const c = fromQuery(q)
   if (c.classificationId !== undefined) {
     const local = decodeId('CLASSIFICATION', c.classificationId)
@@ -194,6 +239,31 @@ export function searchSpaces (
     c.classificationId = local
   }
   if (c.groups) c.groups = c.groups.map(g => decodeGroup(g))
+  return c
+}
+
+/**
+ * Every space matching the conditions, in search's order (newest first by the sort key, then id): the seqs
+ * only, so an export of a million spaces holds one number per space.
+ */
+export function matchingSeqs (ctx: Ctx, orgId: string, c: Conditions, byActivity: boolean): Int32Array | number[] {
+  const indexed = indexConditions(ctx, orgId, c, ctx.clock())
+  if (indexed) return searchIndex(ctx).ordered(searchIndex(ctx).matches(indexed), byActivity)
+  const { where, params } = conditionSql(ctx, orgId, c, ctx.clock())
+  const sort = byActivity ? SORTS.lastactivity : SORTS.created
+  return ctx
+    .q(`SELECT r.seq FROM rooms r WHERE ${where.join(' AND ')} ORDER BY ${sort.order}`)
+    .pluck()
+    .all(...params) as number[]
+}
+
+/** Advanced search over every space of the caller's organisation (the caller need not be a member). */
+export function searchSpaces (
+  ctx: Ctx,
+  caller: Caller,
+  q: Omit<SearchQuery, 'max'> & { max: number }
+): Page<GovernedSpace> {
+  const c = searchConditions(q)
   const sort = SORTS[(q.sortBy ?? 'created') as keyof typeof SORTS]
   const after = decodeCursor(q.cursor, ['string', 'string'])
   const indexed = indexConditions(ctx, caller.orgId, c, ctx.clock())
@@ -215,7 +285,19 @@ export function searchSpaces (
     ...params,
     q.max + 1
   )
-  return toPage(rows, q.max, r => toGoverned(ctx, r, caller.personId), sort.key)
+  return governedPage(ctx, rows, q.max, caller.personId, sort.key)
+}
+
+/** A page of search results: the first `max` rows shown, a cursor when there are more. */
+function governedPage (
+  ctx: Ctx,
+  rows: GovernedRow[],
+  max: number,
+  viewerId: string,
+  key: (r: GovernedRow) => CursorKey
+): Page<GovernedSpace> {
+  const page = toPage(rows, max, r => r, key)
+  return { ...page, items: governedRows(ctx, page.items, viewerId) }
 }
 
 const indexes = new WeakMap<Ctx, SearchIndex>()
@@ -275,7 +357,7 @@ function indexedSearch (
   const bySeq = new Map(rows.map(r => [r.seq, r]))
   const ordered = seqs.map(seq => bySeq.get(seq)).filter((r): r is GovernedRow => r !== undefined)
   const sort = byActivity ? SORTS.lastactivity : SORTS.created
-  return toPage(ordered, max, r => toGoverned(ctx, r, caller.personId), sort.key)
+  return governedPage(ctx, ordered, max, caller.personId, sort.key)
 }
 
 /** Candidate sets beyond this size are cheaper to find by walking the sort index (measured at 1M spaces). */

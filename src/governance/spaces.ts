@@ -6,10 +6,13 @@ import { resolvePerson } from '../backends/embedded/people.js'
 import { addMember, emitMembership, emitRoom, spaceView } from '../backends/embedded/spaces.js'
 import { assertNotBlocked } from '../auth/rules.js'
 import { eraseRoom } from '../backends/embedded/rooms.js'
+import { classificationOf } from '../backends/embedded/compliance.js'
 import { toMembership, type RoomRow } from '../backends/embedded/rows.js'
 import type { Membership } from '../schemas/membership.js'
 import type { GovernedSpace } from '../schemas/governance.js'
-import { audit, orgRoom } from './access.js'
+import { orgRoom } from './access.js'
+import { audit } from './audit.js'
+import { assertNotHeld } from './holds.js'
 import { toGoverned, type GovernedRow } from './search.js'
 
 const LEVELS = [
@@ -66,16 +69,7 @@ export function setClassification (ctx: Ctx, caller: Caller, roomId: string, cla
   classifications(ctx, caller.orgId)
   return ctx.tx(() => {
     const room = orgRoom(ctx, caller, roomId)
-    const local = decodeId('CLASSIFICATION', classificationId)
-    const level = local
-      ? ctx.get<{ enabled: number }>(
-        'SELECT enabled FROM classifications WHERE id = ? AND org_id = ?',
-        local,
-        caller.orgId
-      )
-      : undefined
-    if (!level) throw new BadRequestError('classificationId names no classification of your organisation.')
-    if (level.enabled !== 1) throw new BadRequestError('That classification is disabled.')
+    const local = classificationOf(ctx, caller.orgId, classificationId)
     ctx.run('UPDATE rooms SET classification_id = ? WHERE id = ?', local, room.id)
     audit(ctx, {
       orgId: caller.orgId,
@@ -162,6 +156,7 @@ export function setBlocked (ctx: Ctx, caller: Caller, roomId: string, blocked: b
 export function deleteSpace (ctx: Ctx, caller: Caller, roomId: string): void {
   ctx.tx(() => {
     const room = orgRoom(ctx, caller, roomId)
+    assertNotHeld(ctx, caller.orgId, room, 'deleting it')
     const messages = ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', room.id)?.n ?? 0
     eraseRoom(ctx, room, caller.personId)
     audit(ctx, {

@@ -3,7 +3,8 @@ import { newUuid } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
 import type { Ctx } from '../backends/embedded/context.js'
 import type { Tag } from '../schemas/governance.js'
-import { audit, orgRoom } from './access.js'
+import { orgRoom } from './access.js'
+import { audit } from './audit.js'
 
 interface TagRow {
   seq: number

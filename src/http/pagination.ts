@@ -14,6 +14,7 @@ export const LIMITS = {
   memberships: { default: 100, limit: 1000 },
   teams: { default: 100, limit: 1000 },
   webhooks: { default: 100, limit: 1000 },
+  events: { default: 100, limit: 1000 },
 } satisfies Record<string, PageLimits>
 
 export function pageSize (max: number | undefined, limits: PageLimits): number {

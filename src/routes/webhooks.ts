@@ -16,6 +16,7 @@ import { LIMITS, pageReply, pageSize } from '../http/pagination.js'
 import { absoluteUrl } from '../http/base-url.js'
 import { TRIGGERS } from '../triggers/catalog.js'
 import { filterValue } from '../triggers/filters.js'
+import { assertOfficer } from '../governance/access.js'
 import type { TriggerRegistry } from '../triggers/registry.js'
 
 const WebhookIdParam = IdParam('webhookId', {
@@ -201,6 +202,7 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
       },
       async (request, reply) => {
         const body = request.body
+        if ('officers' in trigger) assertOfficer(request.caller)
         const filter = body.roomId ? `roomId=${filterValue(body.roomId, 'roomId')}` : undefined
         await beforeSubscribe?.(request)
         const webhook = registry.create(

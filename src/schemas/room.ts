@@ -32,6 +32,20 @@ export const Room = Type.Object({
   ownerId: Type.String(
     meta({ summary: 'ownerId', description: 'The organisation that owns the space.', visibility: 'advanced' })
   ),
+  classificationId: Type.Optional(
+    Type.String(
+      meta({ summary: 'classificationId', description: "The space's classification.", visibility: 'advanced' })
+    )
+  ),
+  isReadOnly: Type.Optional(
+    Type.Boolean(
+      meta({
+        summary: 'isReadOnly',
+        description: 'Read-only: no new messages or members, content stays readable (set by a compliance officer).',
+        visibility: 'advanced',
+      })
+    )
+  ),
 })
 export type Room = Static<typeof Room>
 
@@ -112,6 +126,17 @@ export const UpdateRoomBody = Body({
     Type.Boolean(meta({ summary: 'Is locked?', description: 'Lock (moderate) or unlock the space.' }))
   ),
   isAnnouncementOnly: AnnouncementOnly,
+  classificationId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      ...meta({ summary: 'Classification', description: "One of the organisation's classifications." }),
+    })
+  ),
+  isReadOnly: Type.Optional(
+    Type.Boolean(
+      meta({ summary: 'Read-only?', description: 'Compliance officers: make a 1:1 space read-only, or not.' })
+    )
+  ),
 })
 export type UpdateRoomBody = Static<typeof UpdateRoomBody>
 

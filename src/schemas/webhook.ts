@@ -12,12 +12,13 @@ export const Webhook = Type.Object({
   id: Type.String(meta({ summary: 'id', description: 'The unique identifier of the webhook.' })),
   name: Type.String(meta({ summary: 'name', description: 'A name for the webhook.' })),
   targetUrl: Type.String(meta({ summary: 'targetUrl', description: 'Where events are POSTed.' })),
+  // Governance's own trigger (When a space is due for deletion) subscribes to dispositions/due.
   resource: Type.String({
-    enum: [...WEBHOOK_RESOURCES],
+    enum: [...WEBHOOK_RESOURCES, 'dispositions'],
     ...meta({ summary: 'resource', description: 'The resource whose events are sent.' }),
   }),
   event: Type.String({
-    enum: [...WEBHOOK_EVENTS],
+    enum: [...WEBHOOK_EVENTS, 'due'],
     ...meta({ summary: 'event', description: 'The event type sent.' }),
   }),
   filter: Type.Optional(

@@ -321,4 +321,73 @@ export const MIGRATIONS: string[] = [
     flow_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, unsubscribe TEXT, subscribed TEXT NOT NULL
   );
   `,
+  `
+  -- Governance beyond retention (issue 19). The audit becomes a hash chain per organisation: each record
+  -- carries the SHA-256 of the one before it (prev_hash) and its own (hash), computed in code when written.
+  ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+  ALTER TABLE audit ADD COLUMN hash TEXT;
+  CREATE INDEX audit_org_seq ON audit(org_id, seq);
+  -- Legal holds on a space, a person (every space they are or were in) or a tag; released ones stay on record.
+  CREATE TABLE legal_holds (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, org_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('space','person','tag')), target_id TEXT NOT NULL, name TEXT NOT NULL,
+    reason TEXT, created_by TEXT NOT NULL, created TEXT NOT NULL, released_by TEXT, released TEXT
+  );
+  CREATE INDEX legal_holds_active ON legal_holds(org_id, kind, target_id) WHERE released IS NULL;
+  -- Every space a person is or was in, whoever wrote the membership: a hold on a person follows them. By room
+  -- seq (never reused), so a hold finds its spaces without a lookup by uuid; a deleted space's rows stay.
+  CREATE TABLE person_spaces (person_id TEXT NOT NULL, room_seq INTEGER NOT NULL, PRIMARY KEY (person_id, room_seq))
+  WITHOUT ROWID;
+  CREATE TRIGGER memberships_history AFTER INSERT ON memberships BEGIN
+    INSERT OR IGNORE INTO person_spaces (person_id, room_seq)
+      SELECT NEW.person_id, seq FROM rooms WHERE id = NEW.room_id;
+  END;
+  INSERT OR IGNORE INTO person_spaces (person_id, room_seq)
+    SELECT m.person_id, r.seq FROM memberships m JOIN rooms r ON r.id = m.room_id;
+  -- Preservation locks: once set, a policy or override can only be extended.
+  ALTER TABLE retention_policies ADD COLUMN locked TEXT;
+  ALTER TABLE retention_policies ADD COLUMN locked_by TEXT;
+  ALTER TABLE retention_overrides ADD COLUMN locked TEXT;
+  ALTER TABLE retention_overrides ADD COLUMN locked_by TEXT;
+  -- Disposition notices: days before a policy's deletion falls due (JSON array), per-space extensions and
+  -- exclusions, and the notices sent (one per space, decision, tier and due date).
+  ALTER TABLE retention_policies ADD COLUMN notice_days TEXT NOT NULL DEFAULT '[]';
+  CREATE TABLE disposition_settings (
+    room_id TEXT PRIMARY KEY, extra_days INTEGER NOT NULL DEFAULT 0, notices_excluded INTEGER NOT NULL DEFAULT 0,
+    updated_by TEXT NOT NULL, updated TEXT NOT NULL
+  );
+  CREATE TABLE disposition_notices (
+    room_id TEXT NOT NULL, decided_by TEXT NOT NULL, tier INTEGER NOT NULL, due TEXT NOT NULL, sent TEXT NOT NULL,
+    recipients INTEGER NOT NULL, PRIMARY KEY (room_id, decided_by, tier, due)
+  ) WITHOUT ROWID;
+  CREATE TRIGGER rooms_governance_delete AFTER DELETE ON rooms BEGIN
+    DELETE FROM disposition_settings WHERE room_id = OLD.id;
+    DELETE FROM disposition_notices WHERE room_id = OLD.id;
+  END;
+  -- Webex's compliance model: the ids of deleted messages (a compliance officer deleting one again is told 410
+  -- Gone, as Webex answers). Announcement mode (rooms.is_announcement_only) came with the previous migrations.
+  CREATE TABLE message_tombstones (id TEXT PRIMARY KEY, room_id TEXT NOT NULL, org_id TEXT) WITHOUT ROWID;
+  CREATE TRIGGER messages_tombstone AFTER DELETE ON messages BEGIN
+    INSERT OR IGNORE INTO message_tombstones (id, room_id, org_id)
+      VALUES (OLD.id, OLD.room_id, (SELECT org_id FROM rooms WHERE id = OLD.room_id));
+    -- The search index keeps each space's message times (retention counts them): a deletion changes them.
+    -- (A new message touches its space's last activity, which marks it already.)
+    INSERT OR IGNORE INTO search_dirty SELECT seq FROM rooms WHERE id = OLD.room_id;
+  END;
+  -- Webex backend: what the governance layer keeps to act through Webex. Key/value state (the events
+  -- watermark), journalled multi-call jobs (an interrupted one resumes), what a block changed at Webex (to
+  -- restore it), and the spaces whose message index (ids and times, never text) is complete.
+  CREATE TABLE governance_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE governance_jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL, kind TEXT NOT NULL, room_id TEXT NOT NULL,
+    actor_id TEXT NOT NULL, policy_id TEXT, detail TEXT NOT NULL, pending TEXT NOT NULL DEFAULT '[]',
+    created TEXT NOT NULL, finished TEXT
+  );
+  CREATE INDEX governance_jobs_open ON governance_jobs(room_id) WHERE finished IS NULL;
+  CREATE TABLE webex_blocks (
+    room_id TEXT PRIMARY KEY, read_only_before INTEGER NOT NULL, announcement_before INTEGER NOT NULL,
+    since TEXT NOT NULL
+  );
+  CREATE TABLE message_index (room_id TEXT PRIMARY KEY, indexed TEXT NOT NULL);
+  `,
 ]

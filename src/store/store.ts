@@ -1,8 +1,8 @@
 import type { Statement } from 'better-sqlite3'
 import type { Db } from './sqlite.js'
 
-export type Resource = 'rooms' | 'memberships' | 'messages' | 'attachmentActions'
-export type EventName = 'created' | 'updated' | 'deleted'
+export type Resource = 'rooms' | 'memberships' | 'messages' | 'attachmentActions' | 'dispositions'
+export type EventName = 'created' | 'updated' | 'deleted' | 'due'
 
 /** A change to a space, as recorded in the change log and fanned out to trigger subscriptions. */
 export interface ChangeEvent {

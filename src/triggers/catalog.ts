@@ -1,6 +1,10 @@
 import { AttachmentActionEventData, MembershipEventData, MessageEventData, RoomEventData } from '../schemas/webhook.js'
+import { DispositionEventData } from '../schemas/governance.js'
 
-/** The connector triggers: the seed's seven (with its names and descriptions), and card submissions. */
+/**
+ * The connector triggers: the seed's seven (what each subscribes to, with its names and descriptions), card
+ * submissions, and the governance layer's own, for compliance officers only (`officers`).
+ */
 export const TRIGGERS = [
   {
     operationId: 'WhenMembershipCreated',
@@ -78,6 +82,19 @@ export const TRIGGERS = [
     summary: 'When a card is submitted',
     description:
       "Someone submitted an Adaptive Card in a space that you're in; get the inputs with Get Card Submission.",
+  },
+  {
+    operationId: 'WhenSpaceDueForDeletion',
+    path: 'governance/dispositions/due',
+    resource: 'dispositions',
+    event: 'due',
+    data: DispositionEventData,
+    summary: 'When a space is due for deletion',
+    description:
+      'A disposition notice went out: a space of your organisation, or its oldest messages, fall due for deletion ' +
+        "under a retention policy within the policy's notice days (compliance officers only).",
+    officers: true,
+    hint: 'To see it work, give a retention policy notice days and run Send Disposition Notices.',
   },
 ] as const
 export type Trigger = (typeof TRIGGERS)[number]

@@ -7,6 +7,8 @@ const KEYS: Record<string, string[]> = {
   // roomId on rooms is ours (Webex has none): the connector's space triggers narrow to one space with it.
   rooms: ['type', 'isLocked', 'roomId'],
   attachmentActions: ['roomId', 'personId', 'messageId'],
+  // The governance trigger's (not a Webex resource).
+  dispositions: ['roomId'],
   all: ['roomId'],
 }
 

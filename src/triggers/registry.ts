@@ -417,9 +417,13 @@ export class TriggerRegistry {
     if (e.resource === 'memberships' && e.event === 'deleted' && e.data.roomType === 'direct') return
     const sees = new Map<string, boolean>()
     for (const { row, filter, owner } of this.subscriptions()) {
-      // Webex's firehose (resource all) leaves card submissions out: they need a webhook of their own.
-      const firehose = row.resource === 'all' && e.resource !== 'attachmentActions'
-      if ((row.resource !== e.resource && !firehose) || (row.event !== e.event && row.event !== 'all')) continue
+      // `all` is Webex's firehose: it leaves out card submissions (they need a webhook of their own) and the
+      // governance layer's events (they go to their own trigger).
+      const firehose = e.resource !== 'attachmentActions' && e.resource !== 'dispositions'
+      const resource = row.resource === e.resource || (firehose && row.resource === 'all')
+      if (!resource || (row.event !== e.event && row.event !== 'all')) {
+        continue
+      }
       let visible = sees.get(owner.personId)
       if (visible === undefined) {
         visible = this.opts.canSee(owner, e)

@@ -31,6 +31,15 @@ import {
 } from './teams.js'
 import { hashToken, seedDemo } from './seed.js'
 import { isComplianceOfficer } from '../../auth/rules.js'
+import {
+  hasRoomSettings,
+  officerAddMember,
+  officerDeleteMembership,
+  officerDeleteMessage,
+  officerUpdateMembership,
+  updateRoomSettings,
+} from './compliance.js'
+import { getEvent, listEvents } from './events.js'
 import { ReadCache } from './read-cache.js'
 
 export interface EmbeddedOptions {
@@ -127,7 +136,10 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async updateRoom (...a: Args<'updateRoom'>) {
-    return updateRoom(this.ctx, ...a)
+    // An officer's update, or one with Webex's compliance fields, follows the compliance rules.
+    return hasRoomSettings(a[2]) || isComplianceOfficer(a[0])
+      ? updateRoomSettings(this.ctx, ...a)
+      : updateRoom(this.ctx, ...a)
   }
 
   async deleteRoom (...a: Args<'deleteRoom'>) {
@@ -139,7 +151,7 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async createMembership (...a: Args<'createMembership'>) {
-    return createMembership(this.ctx, ...a)
+    return officerAddMember(this.ctx, ...a) ?? createMembership(this.ctx, ...a)
   }
 
   async getMembership (...a: Args<'getMembership'>) {
@@ -147,11 +159,11 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async updateMembership (...a: Args<'updateMembership'>) {
-    return updateMembership(this.ctx, ...a)
+    return officerUpdateMembership(this.ctx, ...a) ?? updateMembership(this.ctx, ...a)
   }
 
   async deleteMembership (...a: Args<'deleteMembership'>) {
-    deleteMembership(this.ctx, ...a)
+    if (!officerDeleteMembership(this.ctx, ...a)) deleteMembership(this.ctx, ...a)
   }
 
   async listMessages (...a: Args<'listMessages'>) {
@@ -219,7 +231,15 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async deleteMessage (...a: Args<'deleteMessage'>) {
-    deleteMessage(this.ctx, ...a)
+    if (!officerDeleteMessage(this.ctx, ...a)) deleteMessage(this.ctx, ...a)
+  }
+
+  async listEvents (...a: Args<'listEvents'>) {
+    return listEvents(this.ctx, ...a)
+  }
+
+  async getEvent (...a: Args<'getEvent'>) {
+    return getEvent(this.ctx, ...a)
   }
 
   async listTeams (...a: Args<'listTeams'>) {

@@ -30,7 +30,6 @@ export interface RoomRow {
   title: string | null
   type: 'direct' | 'group'
   is_locked: number
-  is_announcement_only: number
   team_id: string | null
   creator_id: string
   org_id: string
@@ -41,6 +40,7 @@ export interface RoomRow {
   external_count: number
   classification_id: string | null
   is_blocked: number
+  is_announcement_only: number
 }
 export interface MembershipRow {
   seq: number
@@ -115,12 +115,14 @@ export function toRoom (r: RoomRow, title: string): Room {
     title,
     type: r.type,
     isLocked: r.is_locked === 1,
-    isAnnouncementOnly: r.is_announcement_only === 1,
     ...(r.team_id ? { teamId: encodeId('TEAM', r.team_id) } : {}),
     lastActivity: r.last_activity,
     creatorId: encodeId('PEOPLE', r.creator_id),
     created: r.created,
     ownerId: encodeId('ORGANIZATION', r.org_id),
+    ...(r.classification_id ? { classificationId: encodeId('CLASSIFICATION', r.classification_id) } : {}),
+    isAnnouncementOnly: r.is_announcement_only === 1 && r.is_locked === 1,
+    isReadOnly: r.is_blocked === 1,
   }
 }
 

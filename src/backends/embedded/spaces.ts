@@ -10,8 +10,8 @@ import { toRoom, toMembership, type MembershipRow, type PersonRow, type RoomRow 
 export function spaceView (r: RoomRow): SpaceView {
   return {
     isLocked: r.is_locked === 1,
-    isAnnouncementOnly: r.is_announcement_only === 1,
     isBlocked: r.is_blocked === 1,
+    isAnnouncementOnly: r.is_announcement_only === 1 && r.is_locked === 1,
     type: r.type,
     orgId: r.org_id,
   }

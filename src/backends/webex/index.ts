@@ -12,6 +12,8 @@ import type { Room } from '../../schemas/room.js'
 import type { Membership, TeamMembership } from '../../schemas/membership.js'
 import type { Message } from '../../schemas/message.js'
 import type { Team } from '../../schemas/team.js'
+import type { Event } from '../../schemas/event.js'
+import type { Classification } from '../../schemas/governance.js'
 import { WebexHttp, type Answer, type WebexHttpOptions } from './http.js'
 
 type Args<K extends keyof WebexBackend> = WebexBackend[K] extends (...a: infer A) => unknown ? A : never
@@ -245,6 +247,19 @@ export class WebexHttpBackend implements WebexBackend {
 
   async deleteTeamMembership (caller: Caller, id: string): Promise<void> {
     await this.one(caller, 'DELETE', `/v1/team/memberships/${enc(id)}`)
+  }
+
+  listEvents (...[caller, q]: Args<'listEvents'>): Promise<Page<Event>> {
+    return this.list(caller, '/v1/events', q)
+  }
+
+  getEvent (caller: Caller, id: string): Promise<Event> {
+    return this.one(caller, 'GET', `/v1/events/${enc(id)}`)
+  }
+
+  /** The organisation's classification levels at Webex (the governance layer keeps their ids). */
+  async listClassifications (caller: Caller): Promise<Classification[]> {
+    return (await this.one<{ items: Classification[] }>(caller, 'GET', '/v1/classifications')).items
   }
 
   /** Registers a Webex webhook for the caller (used by the trigger relay). */

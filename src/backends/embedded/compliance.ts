@@ -1,0 +1,205 @@
+import { BadRequestError, ConflictError, ForbiddenError, WebexError } from '../../errors.js'
+import { decodeId } from '../../ids.js'
+import { assertCanEditSpace, assertNotBlocked, isComplianceOfficer } from '../../auth/rules.js'
+import type { CreateMembershipBody, Membership, UpdateMembershipBody } from '../../schemas/membership.js'
+import type { Room, UpdateRoomBody } from '../../schemas/room.js'
+import type { Caller } from '../backend.js'
+import type { Ctx } from './context.js'
+import { slim } from './messages.js'
+import { resolvePerson } from './people.js'
+import { updateRoom } from './rooms.js'
+import { toMembership, toMessage, type MembershipRow, type MessageRow, type PersonRow, type RoomRow } from './rows.js'
+import { addMember, emitMembership, emitRoom, readableSpace, roomFor } from './spaces.js'
+
+/**
+ * What a compliance officer may do in the spaces their organisation owns without being a member, as Webex's
+ * compliance scopes allow (developer.webex.com, Compliance guide): delete any message
+ * (spark-compliance:messages_write; deleting one again is 410 Gone), create, update and delete memberships
+ * (spark-compliance:memberships_write; not in 1:1 spaces, not into an empty space), and change a space's
+ * classificationId, isAnnouncementOnly and, for a 1:1 space, isReadOnly (spark-compliance:rooms_write).
+ * A compliance officer still cannot delete a space they are not in, nor change its title or lock.
+ * Each function returns undefined when the caller is not acting as an officer here, and the ordinary rules
+ * (members and moderators) apply instead.
+ */
+
+/** The space, if the caller is a compliance officer of the organisation that owns it. */
+function officerSpace (ctx: Ctx, caller: Caller, roomLocalId: string | undefined): RoomRow | undefined {
+  const room = roomLocalId ? ctx.room(roomLocalId) : undefined
+  return room && isComplianceOfficer(caller, room.org_id) ? room : undefined
+}
+
+export function officerDeleteMessage (ctx: Ctx, caller: Caller, messageId: string): true | undefined {
+  const local = decodeId('MESSAGE', messageId)
+  if (!local) return undefined
+  return ctx.txGrouped(() => {
+    const row = ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', local)
+    if (!row) {
+      const gone = ctx.get<{ org_id: string | null }>('SELECT org_id FROM message_tombstones WHERE id = ?', local)
+      if (gone && gone.org_id && isComplianceOfficer(caller, gone.org_id)) {
+        throw new WebexError(410, 'This message was already deleted.')
+      }
+      return undefined
+    }
+    const room = officerSpace(ctx, caller, row.room_id)
+    if (!room) return undefined
+    removeMessage(ctx, room, row, caller.personId)
+    return true as const
+  })
+}
+
+/** Deletes a message and records its `messages deleted` event (slim, as Webex sends it): inside a transaction. */
+export function removeMessage (ctx: Ctx, room: RoomRow, row: MessageRow, actorId: string): void {
+  const message = toMessage(row, ctx.person(row.person_id) as PersonRow, room.type)
+  ctx.run('DELETE FROM messages WHERE seq = ?', row.seq)
+  ctx.emit({
+    resource: 'messages',
+    event: 'deleted',
+    actorId,
+    roomId: room.id,
+    orgId: room.org_id,
+    data: slim(message),
+  })
+}
+
+/** A classification of the organisation, as its local id: 400 if the id names none, or a disabled one. */
+export function classificationOf (ctx: Ctx, orgId: string, classificationId: string): string {
+  const local = decodeId('CLASSIFICATION', classificationId)
+  const level = local
+    ? ctx.get<{ enabled: number }>('SELECT enabled FROM classifications WHERE id = ? AND org_id = ?', local, orgId)
+    : undefined
+  if (!level) throw new BadRequestError('classificationId names no classification of the organisation.')
+  if (level.enabled !== 1) throw new BadRequestError('That classification is disabled.')
+  return local as string
+}
+
+/** An officer adds someone to a group space of the organisation, member or not (never to an empty space). */
+export function officerAddMember (ctx: Ctx, caller: Caller, body: CreateMembershipBody): Membership | undefined {
+  return ctx.txGrouped(() => {
+    const room = officerSpace(ctx, caller, decodeId('ROOM', body.roomId))
+    if (!room) return undefined
+    if (room.type === 'direct') throw new ForbiddenError('Members of a 1:1 space cannot be changed.')
+    if (room.member_count === 0) throw new ForbiddenError('Compliance officers cannot add people to an empty space.')
+    assertNotBlocked({
+      isLocked: room.is_locked === 1,
+      isBlocked: room.is_blocked === 1,
+      type: room.type,
+      orgId: room.org_id,
+    })
+    const person = resolvePerson(ctx, body)
+    if (ctx.membership(room.id, person.id)) throw new ConflictError('The person is already a member of this space.')
+    const m = addMember(ctx, room, person, body.isModerator === true, caller.personId)
+    return toMembership(m, person, room.type)
+  })
+}
+
+/** The membership, when an officer of its space's organisation asks. */
+function officerMembership (
+  ctx: Ctx,
+  caller: Caller,
+  membershipId: string
+): { room: RoomRow; m: MembershipRow; person: PersonRow } | undefined {
+  const [personId, roomId] = (decodeId('MEMBERSHIP', membershipId) ?? '').split(':')
+  const room = officerSpace(ctx, caller, roomId)
+  const m = room ? ctx.membership(room.id, personId) : undefined
+  if (!room || !m) return undefined
+  return { room, m, person: ctx.person(personId) as PersonRow }
+}
+
+export function officerUpdateMembership (
+  ctx: Ctx,
+  caller: Caller,
+  membershipId: string,
+  body: UpdateMembershipBody
+): Membership | undefined {
+  return ctx.txGrouped(() => {
+    const found = officerMembership(ctx, caller, membershipId)
+    if (!found || ctx.membership(found.room.id, caller.personId)) return undefined
+    const { room, m, person } = found
+    if (body.isRoomHidden !== undefined && body.isRoomHidden !== (m.is_room_hidden === 1)) {
+      throw new ForbiddenError('Only the member can hide a space from their own list.')
+    }
+    if (body.isModerator === undefined || body.isModerator === (m.is_moderator === 1)) {
+      return toMembership(m, person, room.type)
+    }
+    ctx.run('UPDATE memberships SET is_moderator = ? WHERE seq = ?', body.isModerator ? 1 : 0, m.seq)
+    const after = ctx.membership(room.id, person.id) as MembershipRow
+    emitMembership(ctx, 'updated', room, after, person, caller.personId)
+    return toMembership(after, person, room.type)
+  })
+}
+
+export function officerDeleteMembership (ctx: Ctx, caller: Caller, membershipId: string): true | undefined {
+  return ctx.txGrouped(() => {
+    const found = officerMembership(ctx, caller, membershipId)
+    if (!found) return undefined
+    const { room, m, person } = found
+    if (room.type === 'direct') throw new ForbiddenError('Members of a 1:1 space cannot be changed.')
+    ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
+    emitMembership(ctx, 'deleted', room, m, person, caller.personId)
+    return true as const
+  })
+}
+
+const OFFICER_FIELDS = 'classificationId, isAnnouncementOnly and, for a 1:1 space, isReadOnly'
+
+/**
+ * A room update carrying Webex's compliance fields. Members change the title and lock as before (and may
+ * classify and set announcement mode where they may edit the space); an officer who is not a member may
+ * change only the compliance fields; isReadOnly is an officer's, for 1:1 spaces.
+ */
+export function updateRoomSettings (ctx: Ctx, caller: Caller, roomId: string, body: UpdateRoomBody): Room {
+  const { classificationId, isAnnouncementOnly, isReadOnly, ...rest } = body
+  return ctx.txGrouped(() => {
+    const { room, member } = readableSpace(ctx, caller, roomId)
+    const officer = isComplianceOfficer(caller, room.org_id)
+    if (Object.values(rest).some(v => v !== undefined)) {
+      if (!member) {
+        throw new ForbiddenError(`A compliance officer who is not a member can change only ${OFFICER_FIELDS}.`)
+      }
+      updateRoom(ctx, caller, roomId, rest)
+    }
+    let current = ctx.room(room.id) as RoomRow
+    if (!officer) {
+      if (!member) {
+        throw new ForbiddenError(`A compliance officer who is not a member can change only ${OFFICER_FIELDS}.`)
+      }
+      assertCanEditSpace(
+        { isLocked: current.is_locked === 1, type: current.type, orgId: current.org_id },
+        {
+          isModerator: member.is_moderator === 1,
+        }
+      )
+    }
+    const set: Record<string, unknown> = {}
+    if (classificationId !== undefined) {
+      const local = classificationOf(ctx, current.org_id, classificationId)
+      if (local !== current.classification_id) set.classification_id = local
+    }
+    if (isAnnouncementOnly !== undefined && isAnnouncementOnly !== (current.is_announcement_only === 1)) {
+      if (isAnnouncementOnly && current.is_locked !== 1) {
+        throw new BadRequestError('A space can only be put into announcement mode when it is locked.')
+      }
+      set.is_announcement_only = isAnnouncementOnly ? 1 : 0
+    }
+    if (isReadOnly !== undefined && isReadOnly !== (current.is_blocked === 1)) {
+      if (!officer) throw new ForbiddenError('Only a compliance officer can make a space read-only.')
+      if (current.type !== 'direct') throw new BadRequestError('isReadOnly applies to 1:1 spaces only.')
+      set.is_blocked = isReadOnly ? 1 : 0
+    }
+    const columns = Object.keys(set)
+    if (columns.length > 0) {
+      ctx.run(
+        `UPDATE rooms SET ${columns.map(c => `${c} = ?`).join(', ')} WHERE id = ?`,
+        ...Object.values(set),
+        current.id
+      )
+      current = ctx.room(current.id) as RoomRow
+      emitRoom(ctx, 'updated', current, caller.personId)
+    }
+    return roomFor(ctx, current, caller.personId)
+  })
+}
+
+/** Whether an update carries the compliance fields this module decides. */
+export const hasRoomSettings = (body: UpdateRoomBody): boolean =>
+  body.classificationId !== undefined || body.isAnnouncementOnly !== undefined || body.isReadOnly !== undefined

@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto'
+import { encodeId } from '../ids.js'
+import type { Caller } from '../backends/backend.js'
+import type { Ctx } from '../backends/embedded/context.js'
+import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
+import { roomLocal } from '../backends/embedded/spaces.js'
+import type { AuditRecord, AuditVerification } from '../schemas/governance.js'
+
+/** The prev_hash of an organisation's first record. */
+export const GENESIS = '0'.repeat(64)
+
+export interface AuditRow {
+  seq: number
+  org_id: string
+  at: string
+  actor_id: string | null
+  policy_id: string | null
+  room_id: string | null
+  action: string
+  detail: string
+  prev_hash: string | null
+  hash: string | null
+}
+
+/**
+ * A record's hash: SHA-256 over the previous record's hash and every stored field of this one, exactly as
+ * stored (detail as its JSON text), so changing any byte of a record, or its number, changes its hash.
+ */
+function recordHash (prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+  return createHash('sha256')
+    .update(prev)
+    .update(JSON.stringify([r.seq, r.org_id, r.at, r.actor_id, r.policy_id, r.room_id, r.action, r.detail]))
+    .digest('hex')
+}
+
+function head (ctx: Ctx, orgId: string): string {
+  return (
+    ctx.get<{ hash: string | null }>('SELECT hash FROM audit WHERE org_id = ? ORDER BY seq DESC LIMIT 1', orgId)
+      ?.hash ?? GENESIS
+  )
+}
+
+/** One audit record, chained to the organisation's previous one; written inside the transaction of what it records. */
+export function audit (
+  ctx: Ctx,
+  e: {
+    orgId: string
+    actorId?: string
+    policyId?: string
+    roomId?: string
+    action: string
+    detail: Record<string, unknown>
+  }
+): void {
+  const prev = head(ctx, e.orgId)
+  const row = {
+    org_id: e.orgId,
+    at: ctx.now(),
+    actor_id: e.actorId ?? null,
+    policy_id: e.policyId ?? null,
+    room_id: e.roomId ?? null,
+    action: e.action,
+    detail: JSON.stringify(e.detail),
+  }
+  const seq = Number(
+    ctx
+      .q(
+        'INSERT INTO audit (org_id, at, actor_id, policy_id, room_id, action, detail, prev_hash) ' +
+          'VALUES (?,?,?,?,?,?,?,?)'
+      )
+      .run(row.org_id, row.at, row.actor_id, row.policy_id, row.room_id, row.action, row.detail, prev).lastInsertRowid
+  )
+  ctx.run('UPDATE audit SET hash = ? WHERE seq = ?', recordHash(prev, { seq, ...row }), seq)
+}
+
+/**
+ * Seals records written before the chain existed (a store from an older release), in order, per
+ * organisation. Runs once at start; a store whose records are all sealed costs one indexed query.
+ */
+export function sealAudit (ctx: Ctx): number {
+  const open = ctx.all<AuditRow>('SELECT * FROM audit WHERE hash IS NULL ORDER BY seq')
+  if (open.length === 0) return 0
+  ctx.tx(() => {
+    const last = new Map<string, string>()
+    for (const r of open) {
+      const prev =
+        last.get(r.org_id) ??
+        ctx.get<{ hash: string }>(
+          'SELECT hash FROM audit WHERE org_id = ? AND seq < ? AND hash IS NOT NULL ORDER BY seq DESC LIMIT 1',
+          r.org_id,
+          r.seq
+        )?.hash ??
+        GENESIS
+      const hash = recordHash(prev, r)
+      ctx.run('UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?', prev, hash, r.seq)
+      last.set(r.org_id, hash)
+    }
+  })
+  return open.length
+}
+
+export const toAuditRecord = (r: AuditRow): AuditRecord => ({
+  id: r.seq,
+  at: r.at,
+  ...(r.actor_id ? { actorId: encodeId('PEOPLE', r.actor_id) } : {}),
+  ...(r.policy_id ? { policyId: r.policy_id } : {}),
+  ...(r.room_id ? { roomId: encodeId('ROOM', r.room_id) } : {}),
+  action: r.action,
+  detail: JSON.parse(r.detail) as unknown,
+  prevHash: r.prev_hash ?? '',
+  hash: r.hash ?? '',
+})
+
+export interface AuditFilter {
+  roomId?: string
+  policyId?: string
+  from?: string
+  to?: string
+}
+
+/** The WHERE clause of an audit range, shared by the list and the export. */
+export function auditWhere (caller: Caller, q: AuditFilter): { where: string[]; params: unknown[] } {
+  const where = ['org_id = ?']
+  const params: unknown[] = [caller.orgId]
+  if (q.roomId !== undefined) {
+    where.push('room_id = ?')
+    params.push(roomLocal(q.roomId))
+  }
+  if (q.policyId !== undefined) {
+    where.push('policy_id = ?')
+    params.push(q.policyId)
+  }
+  if (q.from !== undefined) {
+    where.push('at >= ?')
+    params.push(new Date(q.from).toISOString())
+  }
+  if (q.to !== undefined) {
+    where.push('at < ?')
+    params.push(new Date(q.to).toISOString())
+  }
+  return { where, params }
+}
+
+export function listAudit (ctx: Ctx, caller: Caller, q: AuditFilter & { max: number; cursor?: string }) {
+  const { where, params } = auditWhere(caller, q)
+  const after = decodeCursor(q.cursor, ['number'])
+  if (after) {
+    where.push('seq > ?')
+    params.push(after[0])
+  }
+  const rows = ctx.all<AuditRow>(
+    `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+    ...params,
+    q.max + 1
+  )
+  return toPage(rows, q.max, toAuditRecord, r => [r.seq])
+}
+
+/**
+ * Walks the organisation's chain from its first record: each record must link to the hash of the one before
+ * it, and its own hash must be the hash of what it holds. The first record that fails either is the broken
+ * link; a record changed in place fails the second test, a record removed or inserted before it the first.
+ */
+export function verifyAudit (ctx: Ctx, caller: Caller): AuditVerification {
+  let prev = GENESIS
+  let records = 0
+  let last: AuditRow | undefined
+  for (const r of ctx
+    .q('SELECT * FROM audit WHERE org_id = ? ORDER BY seq')
+    .iterate(caller.orgId) as IterableIterator<AuditRow>) {
+    records++
+    const problem =
+      r.hash === null
+        ? 'the record is not sealed (it has no hash)'
+        : r.prev_hash !== prev
+          ? last
+            ? `it does not follow record ${last.seq}: a record between them was removed or added, or record ` +
+              `${last.seq} was rewritten with a new hash`
+            : 'it does not start the chain: an earlier record was removed'
+          : recordHash(prev, r) !== r.hash
+            ? 'its contents do not match its hash: the record was changed after it was written'
+            : undefined
+    if (problem) {
+      return {
+        verified: false,
+        records,
+        firstBroken: { id: r.seq, at: r.at, action: r.action, problem },
+        ...(last ? { lastGood: { id: last.seq, hash: last.hash ?? '' } } : {}),
+      }
+    }
+    prev = r.hash as string
+    last = r
+  }
+  return { verified: true, records, ...(last ? { head: { id: last.seq, at: last.at, hash: prev } } : {}) }
+}

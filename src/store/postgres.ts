@@ -145,7 +145,8 @@ export class PostgresStore extends TransactionalStore<pg.PoolClient> {
 
   async scan<T extends unknown[]>(sql: string, params: unknown[], row: (r: T) => void): Promise<number> {
     const f = this.current()
-    const client = f ? f.root.conn : await this.connect()
+    const own = f ? undefined : await this.connect()
+    const client = f ? f.root.conn : own!.client
     let broken: Error | undefined
     try {
       const cursor = client.query(new Cursor<T>(numbered(sql), params, { rowMode: 'array', types: TYPES }))
@@ -163,15 +164,33 @@ export class PostgresStore extends TransactionalStore<pg.PoolClient> {
       if (isUnavailable(err)) broken = err as Error
       throw this.mapped(err)
     } finally {
-      if (!f) client.release(broken)
+      own?.release(broken)
     }
   }
 
-  private async connect (): Promise<pg.PoolClient> {
+  /**
+   * A client for a transaction or a scan, and how to give it back. The pool listens for errors of idle clients
+   * only: one checked out that loses its connection between queries reports it here (unheard, it would end the
+   * process), and is destroyed on release instead of going back to the pool.
+   */
+  private async connect (): Promise<{ client: pg.PoolClient; release: (err?: Error) => void }> {
+    let client: pg.PoolClient
     try {
-      return await this.pool.connect()
+      client = await this.pool.connect()
     } catch (err) {
       throw this.mapped(err)
+    }
+    let lost: Error | undefined
+    const onError = (err: Error): void => {
+      lost = err
+    }
+    client.on('error', onError)
+    return {
+      client,
+      release: err => {
+        client.off('error', onError)
+        client.release(err ?? lost)
+      },
     }
   }
 
@@ -195,7 +214,7 @@ export class PostgresStore extends TransactionalStore<pg.PoolClient> {
   }
 
   private async attempt<T>(body: () => Promise<T>, isolation: Isolation): Promise<T> {
-    const client = await this.connect()
+    const { client, release } = await this.connect()
     const root: Root<pg.PoolClient> = { conn: client, wrote: false }
     let broken: Error | undefined
     let tell = false
@@ -226,7 +245,7 @@ export class PostgresStore extends TransactionalStore<pg.PoolClient> {
       if (isUnavailable(err)) broken = err as Error
       throw this.mapped(err)
     } finally {
-      client.release(broken)
+      release(broken)
       this.generation++
       if (tell) this.committed()
     }

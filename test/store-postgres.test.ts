@@ -36,7 +36,7 @@ if (skip) {
     t.same(
       await s.get(
         "SELECT CAST(9007199254740991 AS bigint) AS big, CAST('12.50' AS numeric) AS dec, 2 > 1 AS yes, " +
-          "1 > 2 AS no, avg(x) AS mean FROM (VALUES (1), (2)) AS v(x)"
+          '1 > 2 AS no, avg(x) AS mean FROM (VALUES (1), (2)) AS v(x)'
       ),
       { big: 9007199254740991, dec: 12.5, yes: 1, no: 0, mean: 1.5 }
     )
@@ -47,7 +47,7 @@ if (skip) {
     )
   })
 
-  t.test('the database unreachable: StoreUnavailableError (503, Retry-After) from queries and transactions', async t => {
+  t.test('the database unreachable: StoreUnavailableError (503, Retry-After) from queries and txs', async t => {
     const pool = makePool({ url: 'postgres://postgres@127.0.0.1:1/test', connectTimeoutMs: 2000 })
     const s = new PostgresStore(pool, { retryAfterSeconds: 7 })
     t.teardown(() => s.close())

@@ -93,7 +93,7 @@ t.test('a plain tx commits at once, taking the open group with it', async t => {
   t.equal(count(other), 3, 'a plain tx with no group commits only itself')
 })
 
-t.test('a COMMIT that fails fails the whole group: every waiter hears it, nothing is kept, the store goes on', async t => {
+t.test('a failed COMMIT fails the whole group: every waiter hears it, nothing is kept, the store goes on', async t => {
   const { store, other } = stores(t)
   store.db.exec(
     'CREATE TABLE parents (id INTEGER PRIMARY KEY); CREATE TABLE children (parent INTEGER REFERENCES parents(id))'

@@ -64,8 +64,8 @@ export function storeContract (t: Test, open: OpenStore): void {
     t.same(ids, [{ seq: 'o9' }], 'INSERT ... RETURNING through all()')
     t.same(
       await s.get(
-        `SELECT count(*) AS n, sum(n) AS total, count(*) FILTER (WHERE n < ?) AS small, ${s.dialect.greatest('?', 'max(n)')}
-          AS big FROM notes`,
+        'SELECT count(*) AS n, sum(n) AS total, count(*) FILTER (WHERE n < ?) AS small, ' +
+          `${s.dialect.greatest('?', 'max(n)')} AS big FROM notes`,
         3,
         10
       ),
@@ -84,7 +84,7 @@ export function storeContract (t: Test, open: OpenStore): void {
     t.equal(sum, (10 + 2509) * 1250, 'as arrays')
   })
 
-  t.test("a transaction's queries join it through the async context; outside, nobody sees its partial state", async t => {
+  t.test("a transaction's queries join it through the async context; outside, none see its partial state", async t => {
     const s = await open(t)
     await s.exec(NOTES)
     t.notOk(s.inTransaction())
@@ -379,7 +379,7 @@ export function storeContract (t: Test, open: OpenStore): void {
     const s = await open(t)
     await s.exec('CREATE TABLE jobs (seq INTEGER PRIMARY KEY, status TEXT NOT NULL, owner TEXT)')
     await s.run(
-      "INSERT INTO jobs (seq, status) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10) " +
+      'INSERT INTO jobs (seq, status) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10) ' +
         "SELECT x, 'queued' FROM c"
     )
     const spec = (owner: string) => ({

@@ -3,12 +3,14 @@ import { benchActions } from './actions.js'
 import { benchDelivery } from './delivery.js'
 import { benchGovernance } from './governance.js'
 import { benchFlows } from './flows.js'
+import { benchStore } from './store.js'
 
 const BENCHES: Record<string, () => Promise<void>> = {
   actions: benchActions,
   delivery: benchDelivery,
   governance: benchGovernance,
   flows: benchFlows,
+  store: benchStore,
 }
 
 const wanted = process.argv.slice(2)

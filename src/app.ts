@@ -6,6 +6,7 @@ import { EmbeddedBackend } from './backends/embedded/index.js'
 import { WebexHttpBackend } from './backends/webex/index.js'
 import { WebexRelay } from './backends/webex/relay.js'
 import { openDatabase } from './store/sqlite.js'
+import { refuseUnwiredStore } from './store/open.js'
 import { ErrorBody } from './schemas/common.js'
 import { validatorCompiler } from './http/validation.js'
 import { clientErrorHandler, frameworkErrors, installErrorHandling, newTrackingId } from './http/error-handler.js'
@@ -78,6 +79,7 @@ export interface App {
 
 /** Builds the service from a config object; nothing global, so tests run many side by side. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App> {
+  await refuseUnwiredStore(config)
   const backend = deps.backend ?? makeBackend(config, deps)
   // Triggers need a store that records changes in transactions: the embedded one, or with the Webex backend
   // a local store of its own, fed by the relay of events from Webex.

@@ -39,6 +39,15 @@ export const Config = Type.Object({
   ),
   /** Log each request and response (pino, info level). */
   logRequests: Type.Boolean({ default: true }),
+  /**
+   * Where the data lives: sqlite, one file in dataDir for one instance (the default); postgres, the database at
+   * databaseUrl, shared by several instances (store/postgres.ts).
+   */
+  store: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], { default: 'sqlite' }),
+  /** STORE=postgres: postgres://user[:password]@host[:port]/database. */
+  databaseUrl: Type.String({ default: '' }),
+  /** STORE=postgres: connections in this instance's pool. */
+  databasePoolMax: Type.Integer({ minimum: 1, default: 10 }),
   /** SQLite durability: NORMAL survives a killed process, FULL also a power cut. */
   sqliteSynchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),
   /** Memoise embedded reads between writes (single-process store). */
@@ -147,6 +156,9 @@ const ENV: Record<string, string[]> = {
   SEED_DEMO: ['seedDemo'],
   LOG_LEVEL: ['logLevel'],
   LOG_REQUESTS: ['logRequests'],
+  STORE: ['store'],
+  DATABASE_URL: ['databaseUrl'],
+  DATABASE_POOL_MAX: ['databasePoolMax'],
   SQLITE_SYNCHRONOUS: ['sqliteSynchronous'],
   READ_CACHE: ['readCache'],
   THROTTLE_ENABLED: ['throttle', 'enabled'],
@@ -193,7 +205,11 @@ export function makeConfig (input: unknown = {}): Config {
   if (errors.length > 0) {
     throw new Error('Invalid configuration: ' + errors.map(e => `${e.path || '/'} ${e.message}`).join('; '))
   }
-  return value as Config
+  const config = value as Config
+  if (config.store === 'postgres' && !config.databaseUrl) {
+    throw new Error('Invalid configuration: STORE=postgres needs DATABASE_URL (postgres://user@host:5432/database).')
+  }
+  return config
 }
 
 export function configFromEnv (env: NodeJS.ProcessEnv = process.env): Config {

@@ -71,3 +71,20 @@ export class TooManyRequestsError extends WebexError {
     )
   }
 }
+/**
+ * The database cannot be reached (PostgreSQL down, restarting, the connection lost): nothing was done, or a
+ * transaction whose COMMIT got no answer was not acknowledged. The caller retries after `Retry-After`.
+ */
+export class StoreUnavailableError extends WebexError {
+  constructor (
+    readonly retryAfterSeconds: number,
+    override readonly cause?: unknown
+  ) {
+    super(
+      503,
+      `The service's database is unavailable; retry after ${retryAfterSeconds} seconds.`,
+      ['Service Unavailable: the database cannot be reached.'],
+      { 'retry-after': String(retryAfterSeconds) }
+    )
+  }
+}

@@ -124,6 +124,8 @@ export function clientErrorHandler (
 export function installErrorHandling (app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof WebexError) {
+      // A 503 of the store (StoreUnavailableError) and the like: the operator wants to hear of those.
+      if (error.statusCode >= 500) request.log.warn({ err: error }, error.message)
       for (const [k, v] of Object.entries(error.headers)) reply.header(k, v)
       send(request, reply, error.statusCode, error.message, error.descriptions, error.trackingId)
       return

@@ -4,7 +4,12 @@
  */
 export type Decision = { allowed: true; remaining: number } | { allowed: false; retryAfterMs: number }
 
-export class SlidingWindowLimiter {
+/** Decides a call per key: this process's SlidingWindowLimiter, or store/cluster/throttle.ts for a cluster. */
+export interface Limiter {
+  take(key: string): Decision | Promise<Decision>
+}
+
+export class SlidingWindowLimiter implements Limiter {
   private readonly hits = new Map<string, number[]>()
   private calls = 0
 

@@ -1,0 +1,251 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { ChangeEvent, StoredEvent } from './store.js'
+import type { SqlDialect } from './dialect.js'
+
+/** Runs inside the transaction that recorded the event, which waits for it: its writes commit or roll back with it. */
+export type AsyncEventSink = (e: StoredEvent) => void | Promise<void>
+
+export type Isolation = 'read committed' | 'repeatable read' | 'serializable'
+
+export interface TxOptions {
+  /**
+   * PostgreSQL's isolation level for this transaction (default read committed). SQLite's transactions are
+   * serializable whatever is asked: there is one writer and a transaction holds the connection.
+   */
+  isolation?: Isolation
+  /**
+   * Run the body again, up to this many times, when PostgreSQL aborts it for a serialization failure or a
+   * deadlock (SQLSTATE 40001, 40P01). Only for bodies whose effects are all in the transaction. Default 0.
+   */
+  retries?: number
+}
+
+/**
+ * The store as the service's code sees it, on either dialect: the surface of the synchronous `Store`, every
+ * query returning a promise. Transactions follow the code, not a handle: a query issued while a `tx` body
+ * runs (in its async context) joins that transaction; a `tx` inside one is a savepoint.
+ *
+ * `run` resolves to the number of rows changed. Ids of inserted rows come from `INSERT ... RETURNING seq`
+ * through `get`, on both dialects (there is no lastInsertRowid: PostgreSQL has none).
+ *
+ * A statement that fails inside a transaction fails the transaction (or savepoint) it is in, even when the body
+ * catches the error: PostgreSQL aborts the transaction, and SQLite is held to the same rule so that code
+ * written against one behaves on the other. A failure that is expected goes in a nested `tx`.
+ */
+export interface AsyncStore {
+  readonly dialect: SqlDialect
+  /** Milliseconds since the epoch; tests pass their own. */
+  readonly clock: () => number
+  /** Bumped by every transaction here and by `invalidate()`: read caches key their validity on it. */
+  readonly generation: number
+  now(): string
+  get<T>(sql: string, ...params: unknown[]): Promise<T | undefined>
+  all<T>(sql: string, ...params: unknown[]): Promise<T[]>
+  /** Rows as arrays of column values, in the SELECT's order (cheaper than objects for bulk reads). */
+  values<T extends unknown[]>(sql: string, ...params: unknown[]): Promise<T[]>
+  /** Streams a large result, rows as arrays, to `row` (which must not await); resolves to the number of rows. */
+  scan<T extends unknown[]>(sql: string, params: unknown[], row: (r: T) => void): Promise<number>
+  run(sql: string, ...params: unknown[]): Promise<number>
+  /** Several statements without parameters (schema changes, tests). */
+  exec(sql: string): Promise<void>
+  /** One transaction, committed before this resolves, with any open group (SQLite) before it. */
+  tx<T>(fn: () => Promise<T>, opts?: TxOptions): Promise<T>
+  /**
+   * A transaction that may commit with the others of this event-loop turn (SQLite's group commit; on
+   * PostgreSQL, which groups commits itself, the same as `tx`). The body still succeeds or fails alone. Whoever
+   * answers a caller waits for `whenCommitted` first.
+   */
+  txGrouped<T>(fn: () => Promise<T>): Promise<T>
+  inTransaction(): boolean
+  /** Appends to the change log and hands the event to the sinks, in the current transaction (required). */
+  emit(e: ChangeEvent): Promise<StoredEvent>
+  /** Makes the current transaction wake the commit listeners (outside one: wakes them now). */
+  wakeOnCommit(): void
+  onEvent(sink: AsyncEventSink): void
+  /** Told after a commit that recorded an event or asked to wake them. */
+  onCommit(listener: () => void): void
+  /** Calls back once nothing written so far is uncommitted, with the commit's error if it failed. */
+  whenCommitted(callback: (err?: Error) => void): void
+  /** Commits an open group now (a no-op without one). */
+  commit(): Promise<void>
+  /** Another instance wrote: bump the generation so read caches drop what they hold. */
+  invalidate(): void
+  close(): Promise<void>
+}
+
+/** One transaction on one connection: the outermost `tx` and the savepoints inside it share it. */
+export interface Root<C> {
+  readonly conn: C
+  /** Some statement in it may have written (PostgreSQL tells other instances on commit). */
+  wrote: boolean
+}
+
+/** A transaction or savepoint, as seen by the code running in it (AsyncLocalStorage). */
+export interface Frame<C> {
+  readonly root: Root<C>
+  readonly depth: number
+  /** False once its body has finished: late queries from its async context run outside it. */
+  open: boolean
+  /** An event was recorded or a wake asked for: commit listeners are told once the transaction commits. */
+  notify: boolean
+  /** The first statement that failed in it: the frame fails even if the body caught it. */
+  failure?: unknown
+  /** The savepoint running in it: nested transactions of one frame run one at a time. */
+  child?: Promise<void>
+}
+
+/**
+ * What the two dialects share: the async context of transactions, savepoints, the change log and its sinks,
+ * commit listeners and the generation. A dialect supplies the connection, the outermost transaction and how
+ * one statement runs on a frame's connection.
+ */
+export abstract class TransactionalStore<C> implements AsyncStore {
+  abstract readonly dialect: SqlDialect
+  protected readonly frames = new AsyncLocalStorage<Frame<C>>()
+  private readonly sinks: AsyncEventSink[] = []
+  private readonly commitListeners: Array<() => void> = []
+  generation = 0
+
+  constructor (readonly clock: () => number = Date.now) {}
+
+  abstract get<T>(sql: string, ...params: unknown[]): Promise<T | undefined>
+  abstract all<T>(sql: string, ...params: unknown[]): Promise<T[]>
+  abstract values<T extends unknown[]>(sql: string, ...params: unknown[]): Promise<T[]>
+  abstract scan<T extends unknown[]>(sql: string, params: unknown[], row: (r: T) => void): Promise<number>
+  abstract run (sql: string, ...params: unknown[]): Promise<number>
+  abstract exec (sql: string): Promise<void>
+  abstract whenCommitted (callback: (err?: Error) => void): void
+  abstract commit (): Promise<void>
+  abstract close (): Promise<void>
+  /** The outermost transaction: takes a connection, runs `body` in a new root frame, commits. */
+  protected abstract outer<T>(body: () => Promise<T>, grouped: boolean, opts: TxOptions): Promise<T>
+  /** A control statement (SAVEPOINT, RELEASE, ROLLBACK TO) on the frame's connection. */
+  protected abstract control (frame: Frame<C>, sql: string): Promise<void>
+
+  now (): string {
+    return new Date(this.clock()).toISOString()
+  }
+
+  /** The open transaction frame of the calling code, if any. */
+  protected current (): Frame<C> | undefined {
+    const f = this.frames.getStore()
+    return f?.open ? f : undefined
+  }
+
+  inTransaction (): boolean {
+    return this.current() !== undefined
+  }
+
+  tx<T>(fn: () => Promise<T>, opts: TxOptions = {}): Promise<T> {
+    const f = this.current()
+    return f ? this.nested(f, fn) : this.outer(fn, false, opts)
+  }
+
+  txGrouped<T>(fn: () => Promise<T>): Promise<T> {
+    const f = this.current()
+    return f ? this.nested(f, fn) : this.outer(fn, true, {})
+  }
+
+  /** Runs `fn` in a new frame of `root`, and fails it with a statement failure the body swallowed. */
+  protected async within<T> (
+    root: Root<C>,
+    depth: number,
+    fn: () => Promise<T>
+  ): Promise<{ frame: Frame<C>; value: T }> {
+    const frame: Frame<C> = { root, depth, open: true, notify: false }
+    try {
+      const value = await this.frames.run(frame, fn)
+      if (frame.failure !== undefined) throw frame.failure
+      return { frame, value }
+    } finally {
+      frame.open = false
+    }
+  }
+
+  /** A savepoint in `parent`: rolled back alone if `fn` fails. */
+  private async nested<T>(parent: Frame<C>, fn: () => Promise<T>): Promise<T> {
+    while (parent.child) await parent.child
+    let done!: () => void
+    parent.child = new Promise(resolve => {
+      done = resolve
+    })
+    const name = `sp${parent.depth + 1}`
+    // A savepoint that cannot be set, released or rolled back leaves its transaction unusable.
+    const control = async (sql: string): Promise<void> => {
+      try {
+        await this.control(parent, sql)
+      } catch (err) {
+        if (parent.failure === undefined) parent.failure = err
+        throw err
+      }
+    }
+    try {
+      await control(`SAVEPOINT ${name}`)
+      let ran: { frame: Frame<C>; value: T }
+      try {
+        ran = await this.within(parent.root, parent.depth + 1, fn)
+      } catch (err) {
+        await control(`ROLLBACK TO ${name}`)
+        await control(`RELEASE ${name}`)
+        throw err
+      }
+      await control(`RELEASE ${name}`)
+      if (ran.frame.notify) parent.notify = true
+      return ran.value
+    } finally {
+      this.generation++
+      parent.child = undefined
+      done()
+    }
+  }
+
+  /** Notes a statement that failed in the calling frame (see the interface: the frame fails with it). */
+  protected failed (err: unknown): void {
+    const f = this.current()
+    if (f && f.failure === undefined) f.failure = err
+  }
+
+  async emit (e: ChangeEvent): Promise<StoredEvent> {
+    const f = this.current()
+    if (!f) throw new Error('emit() outside a transaction: the event would not commit with its change.')
+    const created = this.now()
+    const row = await this.get<{ seq: number }>(
+      'INSERT INTO events (resource, event, actor_id, room_id, org_id, data, created) VALUES (?,?,?,?,?,?,?) ' +
+        'RETURNING seq',
+      e.resource,
+      e.event,
+      e.actorId,
+      e.roomId ?? null,
+      e.orgId,
+      JSON.stringify(e.data),
+      created
+    )
+    f.notify = true
+    const stored: StoredEvent = { ...e, seq: row!.seq, created }
+    for (const sink of this.sinks) await sink(stored)
+    return stored
+  }
+
+  wakeOnCommit (): void {
+    const f = this.current()
+    if (f) f.notify = true
+    else this.committed()
+  }
+
+  onEvent (sink: AsyncEventSink): void {
+    this.sinks.push(sink)
+  }
+
+  onCommit (listener: () => void): void {
+    this.commitListeners.push(listener)
+  }
+
+  invalidate (): void {
+    this.generation++
+  }
+
+  /** Tells the commit listeners (after a commit that had something to tell). */
+  protected committed (): void {
+    for (const l of this.commitListeners) l()
+  }
+}

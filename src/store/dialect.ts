@@ -1,0 +1,100 @@
+/**
+ * What differs in SQL text between the two stores, for the few constructs the portable subset (README,
+ * "Portable SQL") cannot express one way. Everything else is written once and runs on both.
+ */
+export interface SqlDialect {
+  readonly name: 'sqlite' | 'postgres'
+  /** The larger of two values: SQLite's two-argument max(a, b), PostgreSQL's GREATEST(a, b). */
+  greatest(a: string, b: string): string
+  /** The smaller of two values: min(a, b) / LEAST(a, b). */
+  least(a: string, b: string): string
+  /**
+   * LIKE folding ASCII letters only, as SQLite's LIKE does: ILIKE on PostgreSQL, whose "C"-collated text folds
+   * exactly those (the schema declares every text column COLLATE "C").
+   */
+  readonly ilike: string
+  /** Appended to the SELECT that picks rows to claim: FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has one writer. */
+  readonly skipLocked: string
+  /** Appended to a SELECT whose rows the transaction will update: FOR UPDATE on PostgreSQL; SQLite has one writer. */
+  readonly forUpdate: string
+}
+
+export const SQLITE: SqlDialect = {
+  name: 'sqlite',
+  greatest: (a, b) => `max(${a}, ${b})`,
+  least: (a, b) => `min(${a}, ${b})`,
+  ilike: 'LIKE',
+  skipLocked: '',
+  forUpdate: '',
+}
+
+export const POSTGRES: SqlDialect = {
+  name: 'postgres',
+  greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  least: (a, b) => `LEAST(${a}, ${b})`,
+  ilike: 'ILIKE',
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
+  forUpdate: ' FOR UPDATE',
+}
+
+/**
+ * `?` placeholders → PostgreSQL's `$1, $2, ...`, leaving alone what is quoted: 'strings' (and E'...' with
+ * backslash escapes), "identifiers", $tag$ dollar quotes $tag$, -- line and /* block *\/ comments. A `?` is
+ * never a PostgreSQL operator here: the portable subset does not use jsonb's ?, ?| and ?&.
+ */
+export function numbered (sql: string): string {
+  let out = ''
+  let n = 0
+  let i = 0
+  const len = sql.length
+  while (i < len) {
+    const c = sql[i]
+    if (c === '?') {
+      out += `$${++n}`
+      i++
+      continue
+    }
+    let end = i + 1
+    if (c === "'") {
+      const escapes = i > 0 && /[eE]/.test(sql[i - 1]) && (i < 2 || !/\w/.test(sql[i - 2]))
+      while (end < len) {
+        if (escapes && sql[end] === '\\') end += 2
+        else if (sql[end] === "'") {
+          if (sql[end + 1] === "'") end += 2
+          else {
+            end++
+            break
+          }
+        } else end++
+      }
+    } else if (c === '"') {
+      end = sql.indexOf('"', i + 1)
+      end = end < 0 ? len : end + 1
+    } else if (c === '-' && sql[i + 1] === '-') {
+      end = sql.indexOf('\n', i)
+      end = end < 0 ? len : end
+    } else if (c === '/' && sql[i + 1] === '*') {
+      // PostgreSQL's block comments nest.
+      let depth = 1
+      end = i + 2
+      while (end < len && depth > 0) {
+        if (sql[end] === '/' && sql[end + 1] === '*') {
+          depth++
+          end += 2
+        } else if (sql[end] === '*' && sql[end + 1] === '/') {
+          depth--
+          end += 2
+        } else end++
+      }
+    } else if (c === '$') {
+      const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))
+      if (tag && (i === 0 || !/\w/.test(sql[i - 1]))) {
+        const close = sql.indexOf(tag[0], i + tag[0].length)
+        end = close < 0 ? len : close + tag[0].length
+      }
+    }
+    out += sql.slice(i, end)
+    i = end
+  }
+  return out
+}

@@ -1,0 +1,261 @@
+import type { Statement } from 'better-sqlite3'
+import { openDatabase, type Db, type OpenOptions } from './sqlite.js'
+import { TransactionalStore, type Frame, type Root } from './db.js'
+import { SQLITE } from './dialect.js'
+
+interface Group {
+  waiters: Array<(err?: Error) => void>
+  notify: boolean
+}
+
+/**
+ * The asynchronous store on SQLite (better-sqlite3): one connection, so one transaction at a time holds it.
+ *
+ * Every statement still runs synchronously when it is issued, if the calling code may use the connection:
+ * no transaction holds it, or the caller runs inside the one that does. Otherwise it waits, in arrival order,
+ * until that transaction ends. So a transaction's statements never interleave with another's, nor does a
+ * read see a transaction's partial state, even when its body awaits across turns.
+ *
+ * Group commit as in `Store`: `txGrouped` bodies share one BEGIN ... COMMIT per event-loop turn, each its
+ * own savepoint; a failing one rolls back alone, a failed COMMIT fails every waiter and keeps nothing. A plain
+ * `tx` commits at once, taking an open group with it (and fails if that COMMIT fails).
+ */
+export class SqliteStore extends TransactionalStore<Db> {
+  readonly dialect = SQLITE
+  private readonly stmts = new Map<string, Statement>()
+  /** The same statements in raw mode (rows as arrays): a statement's mode sticks, so they are prepared apart. */
+  private readonly rawStmts = new Map<string, Statement>()
+  /** The transaction holding the connection. */
+  private holder: Root<Db> | undefined
+  /** Statements and transactions waiting for the holder to finish, in arrival order. */
+  private readonly waiting: Array<() => void> = []
+  /** The open group commit: BEGIN issued, COMMIT due at the end of the turn it opened in. */
+  private group: Group | undefined
+
+  constructor (
+    readonly db: Db,
+    clock: () => number = Date.now
+  ) {
+    super(clock)
+  }
+
+  private q (sql: string): Statement {
+    let s = this.stmts.get(sql)
+    if (!s) {
+      s = this.db.prepare(sql)
+      this.stmts.set(sql, s)
+    }
+    return s
+  }
+
+  private raw (sql: string): Statement {
+    let s = this.rawStmts.get(sql)
+    if (!s) {
+      s = this.db.prepare(sql).raw(true)
+      this.rawStmts.set(sql, s)
+    }
+    return s
+  }
+
+  /** Runs `op` now if the caller may use the connection, else once the transaction holding it has ended. */
+  private use<T>(op: () => T): Promise<T> {
+    const f = this.current()
+    if (this.holder === undefined || f?.root === this.holder) {
+      try {
+        return Promise.resolve(op())
+      } catch (err) {
+        if (f) this.failed(err)
+        return Promise.reject(err)
+      }
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting.push(() => {
+        try {
+          resolve(op())
+        } catch (err) {
+          reject(err)
+        }
+      })
+    })
+  }
+
+  get<T>(sql: string, ...params: unknown[]): Promise<T | undefined> {
+    return this.use(() => this.q(sql).get(...params) as T | undefined)
+  }
+
+  all<T>(sql: string, ...params: unknown[]): Promise<T[]> {
+    return this.use(() => this.q(sql).all(...params) as T[])
+  }
+
+  values<T extends unknown[]>(sql: string, ...params: unknown[]): Promise<T[]> {
+    return this.use(() => this.raw(sql).all(...params) as T[])
+  }
+
+  scan<T extends unknown[]>(sql: string, params: unknown[], row: (r: T) => void): Promise<number> {
+    // One synchronous pass: better-sqlite3 lends the connection to nobody while an iterator is open.
+    return this.use(() => {
+      let n = 0
+      for (const r of this.raw(sql).iterate(...params) as Iterable<T>) {
+        row(r)
+        n++
+      }
+      return n
+    })
+  }
+
+  run (sql: string, ...params: unknown[]): Promise<number> {
+    return this.use(() => this.q(sql).run(...params).changes)
+  }
+
+  exec (sql: string): Promise<void> {
+    return this.use(() => {
+      this.db.exec(sql)
+    })
+  }
+
+  protected async control (_frame: Frame<Db>, sql: string): Promise<void> {
+    this.q(sql).run()
+  }
+
+  private acquire (root: Root<Db>): Promise<void> | undefined {
+    if (this.holder === undefined) {
+      this.holder = root
+      return undefined
+    }
+    return new Promise(resolve => {
+      this.waiting.push(() => {
+        this.holder = root
+        resolve()
+      })
+    })
+  }
+
+  private release (): void {
+    this.holder = undefined
+    while (this.holder === undefined && this.waiting.length > 0) this.waiting.shift()!()
+  }
+
+  /** Runs `op` (synchronous) as soon as no transaction holds the connection. */
+  private exclusive (op: () => void): void {
+    if (this.holder === undefined) op()
+    else this.waiting.push(op)
+  }
+
+  protected async outer<T>(body: () => Promise<T>, grouped: boolean): Promise<T> {
+    const root: Root<Db> = { conn: this.db, wrote: false }
+    const wait = this.acquire(root)
+    if (wait) await wait
+    let tell = false
+    try {
+      if (grouped || this.group) {
+        const group = this.group ?? this.begin()
+        const value = await this.savepoint(root, group, body)
+        if (!grouped) tell = this.commitGroup(group, true)
+        return value
+      }
+      this.q('BEGIN IMMEDIATE').run()
+      let ran: { frame: Frame<Db>; value: T }
+      try {
+        ran = await this.within(root, 0, body)
+      } catch (err) {
+        if (this.db.inTransaction) this.q('ROLLBACK').run()
+        throw err
+      }
+      try {
+        this.q('COMMIT').run()
+      } catch (err) {
+        if (this.db.inTransaction) this.q('ROLLBACK').run()
+        throw err
+      }
+      tell = ran.frame.notify
+      return ran.value
+    } finally {
+      this.generation++
+      this.release()
+      if (tell) this.committed()
+    }
+  }
+
+  /** Runs a body as a savepoint of the open group; its events wake the listeners when the group commits. */
+  private async savepoint<T>(root: Root<Db>, group: Group, body: () => Promise<T>): Promise<T> {
+    this.q('SAVEPOINT sp0').run()
+    let ran: { frame: Frame<Db>; value: T }
+    try {
+      ran = await this.within(root, 0, body)
+    } catch (err) {
+      if (this.db.inTransaction) {
+        this.q('ROLLBACK TO sp0').run()
+        this.q('RELEASE sp0').run()
+      } else {
+        // SQLite gave up the whole transaction (a full disk, say): the group is lost with it.
+        this.failGroup(group, err as Error)
+      }
+      throw err
+    }
+    this.q('RELEASE sp0').run()
+    if (ran.frame.notify) group.notify = true
+    return ran.value
+  }
+
+  private begin (): Group {
+    this.q('BEGIN IMMEDIATE').run()
+    const group: Group = { waiters: [], notify: false }
+    this.group = group
+    setImmediate(() => this.exclusive(() => this.commitGroup(group, false)))
+    return group
+  }
+
+  /**
+   * Commits `group` if it is still the open one. `rethrow`: for the plain `tx` that took it along, which fails
+   * with it; the grouped bodies already returned and hear of it through `whenCommitted`. Returns whether the
+   * listeners are to be told (the caller tells them once the connection is free).
+   */
+  private commitGroup (group: Group, rethrow: boolean): boolean {
+    if (this.group !== group) return false
+    this.group = undefined
+    try {
+      this.q('COMMIT').run()
+    } catch (err) {
+      this.failGroup(group, err as Error, true)
+      if (rethrow) throw err
+      return false
+    }
+    for (const w of group.waiters) w()
+    if (rethrow) return group.notify
+    if (group.notify) this.committed()
+    return false
+  }
+
+  private failGroup (group: Group, err: Error, closed = false): void {
+    if (!closed && this.group !== group) return
+    this.group = undefined
+    if (this.db.inTransaction) this.q('ROLLBACK').run()
+    this.generation++
+    for (const w of group.waiters) w(err)
+  }
+
+  whenCommitted (callback: (err?: Error) => void): void {
+    if (this.group) this.group.waiters.push(callback)
+    else callback()
+  }
+
+  commit (): Promise<void> {
+    return new Promise(resolve => {
+      this.exclusive(() => {
+        if (this.group) this.commitGroup(this.group, false)
+        resolve()
+      })
+    })
+  }
+
+  /** Waits for the transactions in progress, commits an open group, closes the connection. */
+  async close (): Promise<void> {
+    await this.commit()
+    this.db.close()
+  }
+}
+
+/** Opens the SQLite file of `dataDir` (migrated as today) behind the asynchronous interface. */
+export function openSqliteStore (opts: OpenOptions & { clock?: () => number }): SqliteStore {
+  return new SqliteStore(openDatabase(opts), opts.clock)
+}

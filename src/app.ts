@@ -33,6 +33,7 @@ import { governanceRoutes } from './routes/governance.js'
 import { RetentionSchedule } from './governance/schedule.js'
 import { OperationCatalog } from './flows/operations.js'
 import { FlowRuntime } from './flows/runtime.js'
+import { AppSettings } from './flows/app-settings.js'
 import { Ctx } from './backends/embedded/context.js'
 import { WebexInventory } from './governance/inventory.js'
 import { embeddedOwners, noOwners, WebexConnections, type FlowOwners } from './flows/owners.js'
@@ -68,6 +69,8 @@ export interface App {
 
 /** Builds the service from a config object; nothing global, so tests run many side by side. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App> {
+  // Read before anything is opened: a bad settings file stops the start with nothing to close.
+  const appSettings = config.flows.enabled ? AppSettings.load(config.flows.appSettings) : undefined
   const backend = deps.backend ?? makeBackend(config, deps)
   // Triggers need a store that records changes in transactions: the embedded one, or with the Webex backend
   // a local store of its own, fed by the relay of events from Webex.
@@ -259,6 +262,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       ...(deps.clock ? { timers: false } : {}),
       ...(config.webex.publicUrl ? { publicUrl: config.webex.publicUrl } : {}),
       responseTimeoutMs: config.flows.responseTimeoutMs,
+      ...(appSettings ? { appSettings } : {}),
       ...(config.flows.identityEndpoint
         ? { identity: { endpoint: config.flows.identityEndpoint, header: config.flows.identityHeader } }
         : {}),

@@ -23,6 +23,7 @@ import {
   type TriggerKind,
 } from './kinds/types.js'
 import type { OperationCatalog } from './operations.js'
+import type { AppSettings } from './app-settings.js'
 
 export type { RunStatus, Step } from './kinds/types.js'
 
@@ -128,8 +129,19 @@ const optionList = (v: unknown): string[] =>
     .map(s => s.trim())
     .filter(Boolean)
 
+/** What flows are checked against besides themselves: the operator's app settings (appsetting()). */
+export interface LoadEnv {
+  appSettings?: AppSettings
+}
+
 /** Compiles one flow file's JSON, collecting every problem rather than stopping at the first. */
-export function compileFlow (id: string, file: string, json: unknown, catalog: OperationCatalog): CompiledFlow {
+export function compileFlow (
+  id: string,
+  file: string,
+  json: unknown,
+  catalog: OperationCatalog,
+  env: LoadEnv = {}
+): CompiledFlow {
   if (!validateFile(json)) throw new FlowLoadError(file, schemaProblems(validateFile.errors ?? []))
   const flow = json
   const definition = flow.definition
@@ -565,6 +577,15 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       if (kind === 'variable' && !variables.has(lower)) {
         problem(path, `variables('${first.v}'): no InitializeVariable declares '${first.v}'`)
       }
+      if (kind === 'appsetting' && !env.appSettings?.has(first.v)) {
+        problem(
+          path,
+          `${call.name}('${first.v}'): there is no app setting '${first.v}' ` +
+            (env.appSettings?.source
+              ? `in ${env.appSettings.source} (FLOWS_APP_SETTINGS)`
+              : '(FLOWS_APP_SETTINGS names the file of app settings; none is set)')
+        )
+      }
     }
   }
   if (problems.length > 0 || !trigger) throw new FlowLoadError(file, problems)
@@ -614,7 +635,7 @@ function cycles (path: string, steps: Step[], problem: (p: string, m: string) =>
   }
 }
 
-export function loadFlowFile (file: string, catalog: OperationCatalog): CompiledFlow {
+export function loadFlowFile (file: string, catalog: OperationCatalog, env: LoadEnv = {}): CompiledFlow {
   const text = readFileSync(file, 'utf8')
   let json: unknown
   try {
@@ -622,13 +643,14 @@ export function loadFlowFile (file: string, catalog: OperationCatalog): Compiled
   } catch (err) {
     throw new FlowLoadError(file, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }])
   }
-  return compileFlow(basename(file, '.json'), file, json, catalog)
+  return compileFlow(basename(file, '.json'), file, json, catalog, env)
 }
 
 /** Every flows/*.json, compiled; problems of all files together. */
 export function loadFlowDir (
   dir: string,
-  catalog: OperationCatalog
+  catalog: OperationCatalog,
+  env: LoadEnv = {}
 ): { flows: CompiledFlow[]; errors: FlowLoadError[] } {
   const flows: CompiledFlow[] = []
   const errors: FlowLoadError[] = []
@@ -642,7 +664,7 @@ export function loadFlowDir (
   }
   for (const f of files) {
     try {
-      flows.push(loadFlowFile(join(dir, f), catalog))
+      flows.push(loadFlowFile(join(dir, f), catalog, env))
     } catch (err) {
       if (err instanceof FlowLoadError) errors.push(err)
       else throw err

@@ -53,6 +53,8 @@ export interface RunnerDeps {
   identity?: IdentityEndpoint
   /** The Request trigger's signed callback URL (listCallbackUrl()), when the flow has one. */
   callbackUrl?(): string
+  /** appsetting(): the operator's app settings. */
+  appSetting?(name: string): string | undefined
   /** Response: hands the answer to the waiting caller; false when the request was already answered. */
   respond?(reply: OperationReply): boolean
   callWorkflow?: RunServices['callWorkflow']
@@ -227,6 +229,7 @@ export class RunExecutor implements RunServices {
       currentAction: () => this.current,
       // An HttpWebhook action's inputs see its own URL; elsewhere the trigger's (Request, HttpWebhook).
       callbackUrl: () => this.actionCallback ?? this.deps.callbackUrl?.(),
+      appSetting: name => this.deps.appSetting?.(name),
     }
   }
 

@@ -16,6 +16,7 @@ import { RunExecutor, type ActionResult, type TriggerOutputs } from './runner.js
 import { nextOccurrence } from './recurrence.js'
 import { API_VERSION, CallbackKeys, SV, type KeyType } from './callbacks.js'
 import type { IdentityEndpoint } from './authentication.js'
+import type { AppSettings } from './app-settings.js'
 import { send } from './outbound.js'
 import type { Template } from './expression.js'
 import { guardedConnector, hostRefusal, literalAddresses, type TargetPolicy } from '../http/target-policy.js'
@@ -39,6 +40,8 @@ export interface RuntimeOptions {
   responseTimeoutMs?: number
   /** The host's managed identity endpoint, for ManagedServiceIdentity authentication. */
   identity?: IdentityEndpoint
+  /** appsetting(): the operator's app settings (FLOWS_APP_SETTINGS). */
+  appSettings?: AppSettings
 }
 
 const SOURCE = 'flow'
@@ -145,7 +148,11 @@ export class FlowRuntime {
 
   /** Loads the directory, subscribes the enabled flows, fails runs a crash interrupted and resumes queued ones. */
   start (): void {
-    const { flows, errors } = loadFlowDir(this.opts.dir, this.catalog)
+    const { flows, errors } = loadFlowDir(
+      this.opts.dir,
+      this.catalog,
+      this.opts.appSettings ? { appSettings: this.opts.appSettings } : {}
+    )
     this.errors = errors
     for (const err of errors) {
       this.opts.log.error({ file: err.file, problems: err.problems }, `Flow not loaded: ${err.message}`)
@@ -834,6 +841,7 @@ export class FlowRuntime {
       record: (r: ActionResult) => this.history.action(seq, redact(r)),
       ...(this.opts.identity ? { identity: this.opts.identity } : {}),
       ...(d.source === 'request' || d.source === 'webhook' ? { callbackUrl: () => this.callbackUrl(f).value } : {}),
+      appSetting: (name: string) => this.opts.appSettings?.get(name),
       respond: (reply: OperationReply): boolean => {
         const w = this.waiters.get(seq)
         if (f.response?.asynchronous) {

@@ -532,10 +532,10 @@ export function compileFlow (
     outputs = template('/definition/outputs', values)
   }
 
-  // A callback URL (listCallbackUrl()) exists where the trigger or an HttpWebhook action has one: a Request or
-  // HttpWebhook trigger, or any HttpWebhook action (its own URL, inside its inputs).
+  // A callback URL (listCallbackUrl()) exists where the trigger or an HttpWebhook action has one: a Request,
+  // HttpWebhook or connector webhook trigger, or any HttpWebhook action (its own URL, inside its inputs).
   const callbackTypes = new Set<string>()
-  if (['request', 'httpwebhook'].includes(String(rawTrigger.type).toLowerCase())) callbackTypes.add('request')
+  if (tFound?.kind.callback) callbackTypes.add('request')
   if (hasActionOfType(definition.actions, 'httpwebhook')) callbackTypes.add('request')
 
   // Expressions: every function known and called with the right number of arguments; names of actions,
@@ -557,8 +557,8 @@ export function compileFlow (
       if (spec.trigger && !callbackTypes.has(spec.trigger.toLowerCase())) {
         problem(
           path,
-          `${call.name}() needs a flow with a ${spec.trigger} or HttpWebhook trigger, or an HttpWebhook action; ` +
-            `this flow's trigger is ${String(rawTrigger.type)}`
+          `${call.name}() needs a flow with a ${spec.trigger}, HttpWebhook or ApiConnectionWebhook trigger, or an ` +
+            `HttpWebhook action; this flow's trigger is ${String(rawTrigger.type)}`
         )
       }
       const kind = referenceKind(call.name)

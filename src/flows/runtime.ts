@@ -18,6 +18,7 @@ import { API_VERSION, CallbackKeys, SV, type KeyType } from './callbacks.js'
 import type { IdentityEndpoint } from './authentication.js'
 import type { AppSettings } from './app-settings.js'
 import { send } from './outbound.js'
+import { acceptEnvelope } from './event-door.js'
 import type { Template } from './expression.js'
 import { guardedConnector, hostRefusal, literalAddresses, type TargetPolicy } from '../http/target-policy.js'
 
@@ -322,7 +323,7 @@ export class FlowRuntime {
   /** The signed callback URL of a flow's Request or HttpWebhook trigger (listCallbackUrl()). */
   callbackUrl (f: CompiledFlow, keyType: KeyType = 'Primary'): CallbackUrl {
     const d = f.trigger.data
-    if (d.source !== 'request' && d.source !== 'webhook') {
+    if (!f.trigger.kind.callback) {
       throw new WebexError(400, `The flow ${f.id} has no callback URL: its trigger is ${f.trigger.type}.`)
     }
     const path = FlowRuntime.invokePath(f.id, f.trigger.name)
@@ -368,8 +369,7 @@ export class FlowRuntime {
 
   /** Secrets of a flow that must never reach the run history (its current callback signatures). */
   private secrets (f: CompiledFlow): string[] {
-    const d = f.trigger.data
-    if (d.source !== 'request' && d.source !== 'webhook') return []
+    if (!f.trigger.kind.callback) return []
     const path = FlowRuntime.invokePath(f.id, f.trigger.name)
     const sp = FlowRuntime.triggerSp(f.trigger.name)
     return (['Primary', 'Secondary'] as const).map(k => this.keys.sign(f.id, path, sp, k))
@@ -383,7 +383,7 @@ export class FlowRuntime {
   async invoke (flowId: string, call: Invocation, location: (runId: string) => string): Promise<DoorReply> {
     const f = this.flows.get(flowId)
     const d = f?.trigger.data
-    if (!f || !d || (d.source !== 'request' && d.source !== 'webhook')) {
+    if (!f || !d || !f.trigger.kind.callback) {
       throw new NotFoundError('The flow was not found.')
     }
     const owner = this.opts.ownerOf(f.owner)
@@ -410,6 +410,13 @@ export class FlowRuntime {
           const all = [...problems.map(p => `body ${p}`), ...headerProblems.map(p => `headers ${p}`)]
           throw new WebexError(400, `The request does not match the trigger's schema: ${all[0]}.`, all)
         }
+      }
+    }
+    if (d.source === 'event' && !acceptEnvelope(d.trigger, d.filter, owner.personId, call.body)) {
+      return {
+        statusCode: 202,
+        headers: {},
+        body: webexError(`The event does not match the trigger's filter (${d.filter ?? ''}); no run was started.`),
       }
     }
     const limit = f.trigger.concurrency
@@ -830,7 +837,6 @@ export class FlowRuntime {
       for (const s of secrets) text = text.split(s).join('***')
       return JSON.parse(text) as ActionResult
     }
-    const d = f.trigger.data
     return {
       catalog: this.catalog,
       token: owner ? this.catalog.tokenFor(owner) : '',
@@ -840,7 +846,7 @@ export class FlowRuntime {
       dispatcher: this.http,
       record: (r: ActionResult) => this.history.action(seq, redact(r)),
       ...(this.opts.identity ? { identity: this.opts.identity } : {}),
-      ...(d.source === 'request' || d.source === 'webhook' ? { callbackUrl: () => this.callbackUrl(f).value } : {}),
+      ...(f.trigger.kind.callback ? { callbackUrl: () => this.callbackUrl(f).value } : {}),
       appSetting: (name: string) => this.opts.appSettings?.get(name),
       respond: (reply: OperationReply): boolean => {
         const w = this.waiters.get(seq)
@@ -973,6 +979,7 @@ export class FlowRuntime {
 }
 
 const webexError = (message: string) => ({ message, errors: [{ description: message }] })
+
 const gone = (runId: string): DoorReply => ({
   statusCode: 503,
   headers: {},

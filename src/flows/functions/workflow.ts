@@ -180,7 +180,7 @@ export const workflow: Family = {
     0,
     (a, c) => {
       const url = c.callbackUrl()
-      if (url === undefined) throw a.fail('can only be used in a flow with a Request trigger.')
+      if (url === undefined) throw a.fail('can only be used in a flow whose trigger or action has a callback URL.')
       return url
     },
     undefined,

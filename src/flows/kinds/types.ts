@@ -232,6 +232,8 @@ export interface TriggerCompiler {
 export interface TriggerKind {
   type: string
   aliases?: string[]
+  /** The trigger has a signed callback URL (listCallbackUrl(), the door): Request, HttpWebhook, connector webhooks. */
+  callback?: boolean
   properties?(): Record<string, TSchema>
   required?: string[]
   operationOptions?: string[]

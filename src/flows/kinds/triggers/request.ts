@@ -27,6 +27,7 @@ function schemaOf (path: string, v: unknown, problem: (p: string, m: string) => 
  */
 export const request: TriggerKind = {
   type: 'Request',
+  callback: true,
   operationOptions: [
     'EnableSchemaValidation',
     'SuppressWorkflowHeadersOnResponse',

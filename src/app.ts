@@ -263,6 +263,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       ...(config.webex.publicUrl ? { publicUrl: config.webex.publicUrl } : {}),
       responseTimeoutMs: config.flows.responseTimeoutMs,
       ...(appSettings ? { appSettings } : {}),
+      inlineCode: {
+        timeoutMs: config.flows.codeTimeoutMs,
+        memoryMb: config.flows.codeMemoryMb,
+        concurrency: config.flows.codeConcurrency,
+      },
       ...(config.flows.identityEndpoint
         ? { identity: { endpoint: config.flows.identityEndpoint, header: config.flows.identityHeader } }
         : {}),

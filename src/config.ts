@@ -105,6 +105,10 @@ export const Config = Type.Object({
       connections: Type.String({ default: '' }),
       /** appsetting(): a JSON file of app settings { "name": "value" } (or a local.settings.json); empty: none. */
       appSettings: Type.String({ default: '' }),
+      /** JavaScriptCode: each execution's wall-clock limit (Logic Apps Standard: 15 s), heap, and how many at once. */
+      codeTimeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
+      codeMemoryMb: Type.Integer({ minimum: 16, default: 256 }),
+      codeConcurrency: Type.Integer({ minimum: 1, default: 2 }),
       /** Request triggers: largest body (413 beyond), calls per flow per window (429 beyond), Response wait (504). */
       requestBodyLimit: Type.Integer({ minimum: 1, default: 1_048_576 }),
       requestRateLimit: Type.Integer({ minimum: 1, default: 600 }),
@@ -176,6 +180,9 @@ const ENV: Record<string, string[]> = {
   FLOWS_HTTP_ALLOW: ['flows', 'httpAllow'],
   FLOWS_CONNECTIONS: ['flows', 'connections'],
   FLOWS_APP_SETTINGS: ['flows', 'appSettings'],
+  FLOWS_CODE_TIMEOUT_MS: ['flows', 'codeTimeoutMs'],
+  FLOWS_CODE_MEMORY_MB: ['flows', 'codeMemoryMb'],
+  FLOWS_CODE_CONCURRENCY: ['flows', 'codeConcurrency'],
   FLOWS_REQUEST_BODY_LIMIT: ['flows', 'requestBodyLimit'],
   FLOWS_REQUEST_RATE_LIMIT: ['flows', 'requestRateLimit'],
   FLOWS_REQUEST_RATE_WINDOW_MS: ['flows', 'requestRateWindowMs'],

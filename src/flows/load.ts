@@ -132,6 +132,8 @@ const optionList = (v: unknown): string[] =>
 /** What flows are checked against besides themselves: the operator's app settings (appsetting()). */
 export interface LoadEnv {
   appSettings?: AppSettings
+  /** Whether inline code can run (the sandbox's availability); without it JavaScriptCode is refused. */
+  inlineCode?: () => { ok: true } | { ok: false; reason: string }
 }
 
 /** Compiles one flow file's JSON, collecting every problem rather than stopping at the first. */
@@ -429,6 +431,7 @@ export function compileFlow (
       topLevel: ctx.topLevel,
       triggerType: tFound?.name ?? String(rawTrigger.type),
       splitOn: splitOnSet,
+      inlineCode: env.inlineCode ?? (() => ({ ok: false, reason: 'no sandbox was given to this check' })),
     }
     step.data = kind.compile?.(a, compiler, at, name)
     return step

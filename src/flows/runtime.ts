@@ -17,6 +17,7 @@ import { nextOccurrence } from './recurrence.js'
 import { API_VERSION, CallbackKeys, SV, type KeyType } from './callbacks.js'
 import type { IdentityEndpoint } from './authentication.js'
 import type { AppSettings } from './app-settings.js'
+import { CodeSandbox, type SandboxLimits } from './sandbox/sandbox.js'
 import { send } from './outbound.js'
 import { acceptEnvelope } from './event-door.js'
 import type { Template } from './expression.js'
@@ -43,6 +44,8 @@ export interface RuntimeOptions {
   identity?: IdentityEndpoint
   /** appsetting(): the operator's app settings (FLOWS_APP_SETTINGS). */
   appSettings?: AppSettings
+  /** JavaScriptCode: the inline code sandbox's limits (default: Logic Apps Standard's). */
+  inlineCode?: Partial<SandboxLimits>
 }
 
 const SOURCE = 'flow'
@@ -100,6 +103,8 @@ interface Waiter {
 export class FlowRuntime {
   readonly history: RunHistory
   readonly keys: CallbackKeys
+  /** Runs JavaScriptCode actions' code, each in a child process of its own. */
+  readonly sandbox: CodeSandbox
   private flows = new Map<string, CompiledFlow>()
   private errors: FlowLoadError[] = []
   private readonly queue: PQueue
@@ -130,6 +135,13 @@ export class FlowRuntime {
     this.http = new Agent({ connect: guardedConnector(this.httpPolicy, 10_000) })
     this.history = new RunHistory(store, id => this.flows.get(id)?.trigger.secure.outputs ?? false)
     this.keys = new CallbackKeys(store)
+    this.sandbox = new CodeSandbox({
+      timeoutMs: 15_000,
+      memoryMb: 256,
+      maxBytes: 50 * 1024 * 1024,
+      concurrency: 2,
+      ...opts.inlineCode,
+    })
     this.queue = new PQueue({ concurrency: opts.concurrency })
     this.startedAt = store.clock()
     registry.onLocal(SOURCE, (row, e, envelope) => {
@@ -149,11 +161,10 @@ export class FlowRuntime {
 
   /** Loads the directory, subscribes the enabled flows, fails runs a crash interrupted and resumes queued ones. */
   start (): void {
-    const { flows, errors } = loadFlowDir(
-      this.opts.dir,
-      this.catalog,
-      this.opts.appSettings ? { appSettings: this.opts.appSettings } : {}
-    )
+    const { flows, errors } = loadFlowDir(this.opts.dir, this.catalog, {
+      ...(this.opts.appSettings ? { appSettings: this.opts.appSettings } : {}),
+      inlineCode: () => this.sandbox.availability(),
+    })
     this.errors = errors
     for (const err of errors) {
       this.opts.log.error({ file: err.file, problems: err.problems }, `Flow not loaded: ${err.message}`)
@@ -191,6 +202,7 @@ export class FlowRuntime {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     this.queue.clear()
+    this.sandbox.stop()
     for (const runner of this.active) runner.interrupt()
     for (const [, w] of this.waiters) w.resolve(gone(w.runId))
     await this.queue.onIdle()
@@ -848,6 +860,7 @@ export class FlowRuntime {
       ...(this.opts.identity ? { identity: this.opts.identity } : {}),
       ...(f.trigger.kind.callback ? { callbackUrl: () => this.callbackUrl(f).value } : {}),
       appSetting: (name: string) => this.opts.appSettings?.get(name),
+      inlineCode: (code: string, contextJson: string) => this.sandbox.run(code, contextJson),
       respond: (reply: OperationReply): boolean => {
         const w = this.waiters.get(seq)
         if (f.response?.asynchronous) {

@@ -279,6 +279,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       rateLimit: config.flows.requestRateLimit,
       rateWindowMs: config.flows.requestRateWindowMs,
       ...(deps.clock ? { now: deps.clock } : {}),
+      identify: async token => {
+        const caller = await backend.authenticate(token)
+        if (!caller) return undefined
+        const me = await backend.getMe(caller)
+        return { ids: [caller.personId, me.id], orgId: caller.orgId, emails: me.emails }
+      },
     })
     app.addHook('onListen', async () => {
       const at = app.server.address()

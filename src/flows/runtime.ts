@@ -20,6 +20,7 @@ import type { AppSettings } from './app-settings.js'
 import { CodeSandbox, type SandboxLimits } from './sandbox/sandbox.js'
 import { send } from './outbound.js'
 import { acceptEnvelope } from './event-door.js'
+import { checkCaller, type CallerIdentity } from './caller-rule.js'
 import type { Template } from './expression.js'
 import { guardedConnector, hostRefusal, literalAddresses, type TargetPolicy } from '../http/target-policy.js'
 
@@ -86,6 +87,8 @@ export interface Invocation {
   headers: Record<string, string>
   queries: Record<string, string>
   body: unknown
+  /** Who is calling, from their access token, for triggers that take calls only from people (Tenant, User). */
+  identify?: () => Promise<CallerIdentity | undefined>
 }
 
 interface Waiter {
@@ -415,6 +418,7 @@ export class FlowRuntime {
       if (!relativePathParameters) {
         throw new NotFoundError(`The path does not match the trigger's relative path '${d.relativePath ?? ''}'.`)
       }
+      if (d.authentication) await checkCaller(d.authentication, owner, call.identify)
       if (f.trigger.options.has('enableschemavalidation')) {
         const problems = d.schema?.check(call.body) ?? []
         const headerProblems = d.headersSchema?.check(call.headers) ?? []
@@ -880,7 +884,10 @@ export class FlowRuntime {
         body: unknown,
         headers: Record<string, string>,
         asyncPattern: boolean
-      ) => this.callChild(flowId, triggerName, body, headers, asyncPattern),
+      ) =>
+        this.callChild(flowId, triggerName, body, headers, asyncPattern, async () =>
+          owner ? { ids: [owner.personId], orgId: owner.orgId, emails: [f.owner] } : undefined
+        ),
       webhook: (key: string) => {
         const runId = this.history.bySeq(seq)?.id ?? ''
         const path = `/v1/flows/${encodeURIComponent(f.id)}/runs/${runId}/callbacks/${encodeURIComponent(key)}`
@@ -898,7 +905,8 @@ export class FlowRuntime {
     triggerName: string | undefined,
     body: unknown,
     headers: Record<string, string>,
-    asyncPattern: boolean
+    asyncPattern: boolean,
+    identify: () => Promise<CallerIdentity | undefined>
   ): Promise<OperationReply> {
     const child = this.flows.get(flowId)
     if (!child || child.trigger.data.source !== 'request' || (triggerName && child.trigger.name !== triggerName)) {
@@ -917,6 +925,7 @@ export class FlowRuntime {
       headers: { 'content-type': 'application/json', ...headers },
       queries: {},
       body,
+      identify,
     })
     if (reply.statusCode === 202 && asyncPattern && child.response?.asynchronous && reply.headers.location) {
       // The child answers asynchronously: wait for its Response, as the asynchronous pattern polls.

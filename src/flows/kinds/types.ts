@@ -211,6 +211,8 @@ export type TriggerData =
     relativePath?: string
     schema?: import('../json-schema.js').UserSchema
     headersSchema?: import('../json-schema.js').UserSchema
+    /** Tenant / User: the caller must be a person of the owner's organisation (User: one of `allowed`). */
+    authentication?: { type: 'Tenant' | 'User'; allowed: string[] }
   }
   | { source: 'poll'; recurrence: Recurrence; request: Template }
   | { source: 'webhook'; subscribe: Template; unsubscribe?: Template }

@@ -41,6 +41,7 @@ export const request: TriggerKind = {
       method: Type.String(),
       relativePath: Type.String(),
       triggerAuthenticationType: Type.String(),
+      triggerAllowedUsers: Type.String(),
     }),
   }),
   compile: (t, c, path) => {
@@ -58,12 +59,7 @@ export const request: TriggerKind = {
     if (relativePath !== undefined && !method) {
       c.problem(`${path}/inputs/method`, 'a relativePath needs an explicit method, as in Logic Apps')
     }
-    if (i.triggerAuthenticationType !== undefined && String(i.triggerAuthenticationType).toLowerCase() !== 'all') {
-      c.problem(
-        `${path}/inputs/triggerAuthenticationType`,
-        `only 'All' (anyone with the signed URL) is supported here, not '${String(i.triggerAuthenticationType)}'`
-      )
-    }
+    const authentication = callerRule(i, path, c.problem)
     const schema = schemaOf(`${path}/inputs/schema`, i.schema, c.problem)
     const headersSchema = schemaOf(`${path}/inputs/headersSchema`, i.headersSchema, c.problem)
     return {
@@ -73,6 +69,36 @@ export const request: TriggerKind = {
       ...(relativePath ? { relativePath } : {}),
       ...(schema ? { schema } : {}),
       ...(headersSchema ? { headersSchema } : {}),
+      ...(authentication ? { authentication } : {}),
     }
   },
+}
+
+const AUTH_TYPES = ['All', 'Tenant', 'User']
+
+/**
+ * Power Automate's "Who can trigger the flow": All (anyone with the signed URL), Tenant (any user in the maker's
+ * tenant) or User (the people triggerAllowedUsers lists; none listed: the tenant). Here the tenant is the flow
+ * owner's organisation and a user proves who they are with this service's bearer token, on top of the signed URL.
+ */
+function callerRule (
+  i: Record<string, unknown>,
+  path: string,
+  problem: (p: string, m: string) => void
+): { type: 'Tenant' | 'User'; allowed: string[] } | undefined {
+  const given = i.triggerAuthenticationType
+  const type = given === undefined ? 'All' : AUTH_TYPES.find(k => k.toLowerCase() === String(given).toLowerCase())
+  if (!type) {
+    problem(`${path}/inputs/triggerAuthenticationType`, `must be one of ${AUTH_TYPES.join(', ')}`)
+    return undefined
+  }
+  const allowed = String(i.triggerAllowedUsers ?? '')
+    .split(/[,;]/)
+    .map(s => s.trim().toLowerCase())
+    .filter(Boolean)
+  if (allowed.length > 0 && type !== 'User') {
+    problem(`${path}/inputs/triggerAllowedUsers`, "applies only with triggerAuthenticationType 'User'")
+  }
+  if (type === 'All') return undefined
+  return { type: type as 'Tenant' | 'User', allowed: type === 'User' ? allowed : [] }
 }

@@ -128,3 +128,42 @@ t.test("a Workflow action calls a Tenant child flow as its owner, who is of the 
   const run = await s.runNow('parent', {}, s.bob)
   t.same(statuses(run), { Call: 'Succeeded' })
 })
+
+t.test('Request kinds ApiConnection and Agent are refused with the reason; their inputs on Http too', async t => {
+  const s = await startFlows(t, {})
+  const problems = (manual: Record<string, unknown>) => {
+    try {
+      const json = { owner: 'alice@example.com', definition: { triggers: { manual }, actions: {} } }
+      compileFlow('x', 'x.json', json, s.flows!.catalog)
+      return []
+    } catch (err) {
+      if (err instanceof FlowLoadError) return err.problems
+      throw err
+    }
+  }
+  t.same(
+    problems({
+      type: 'Request',
+      kind: 'ApiConnection',
+      inputs: { host: { connection: {} }, operationId: 'ForASelectedFileHybridTrigger', parameters: { dataset: 'x' } },
+    }),
+    [
+      {
+        path: '/definition/triggers/manual/kind',
+        message:
+          'a Request of kind ApiConnection is refused: it is a manual trigger that another connector starts from its ' +
+          "own interface (such as SharePoint's 'For a selected file', with that connector's operationId and " +
+          'parameters); this service is not that connector',
+      },
+    ]
+  )
+  t.match(problems({ type: 'Request', kind: 'agent', inputs: { agentName: 'Helper' } }), [
+    { path: '/definition/triggers/manual/kind', message: /^a Request of kind Agent is refused: it starts a conversational/ },
+  ])
+  t.same(problems({ type: 'Request', kind: 'Http', inputs: { operationId: 'X' } }), [
+    {
+      path: '/definition/triggers/manual/inputs/operationId',
+      message: 'applies only to a Request of kind ApiConnection, which this runtime refuses',
+    },
+  ])
+})

@@ -7,6 +7,22 @@ import type { TriggerKind } from '../types.js'
 export const REQUEST_KINDS = ['Http', 'Button', 'PowerApp', 'PowerAppV2', 'Skills', 'VirtualAgent']
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
 
+/** Request kinds this runtime refuses, why, and the inputs that belong to them. */
+const OTHER_KINDS: Record<string, { reason: string; inputs: string[] }> = {
+  ApiConnection: {
+    reason:
+      "is a manual trigger that another connector starts from its own interface (such as SharePoint's 'For a " +
+      "selected file', with that connector's operationId and parameters); this service is not that connector",
+    inputs: ['host', 'operationId', 'parameters'],
+  },
+  Agent: {
+    reason:
+      'starts a conversational agent workflow (chat sessions answered by Agent actions), which this runtime does ' +
+      'not run',
+    inputs: ['agentName', 'agentDescription'],
+  },
+}
+
 function schemaOf (path: string, v: unknown, problem: (p: string, m: string) => void): UserSchema | undefined {
   if (v === undefined) return undefined
   if (!v || typeof v !== 'object' || Array.isArray(v)) {
@@ -42,17 +58,27 @@ export const request: TriggerKind = {
       relativePath: Type.String(),
       triggerAuthenticationType: Type.String(),
       triggerAllowedUsers: Type.String(),
+      // The inputs of the kinds refused below: named in their refusal rather than as unknown properties.
+      ...Object.fromEntries(Object.values(OTHER_KINDS).flatMap(k => k.inputs.map(n => [n, Type.Unknown()]))),
     }),
   }),
   compile: (t, c, path) => {
     const kind = REQUEST_KINDS.find(k => k.toLowerCase() === String(t.kind ?? 'Http').toLowerCase())
-    if (!kind) {
+    const other = Object.entries(OTHER_KINDS).find(([k]) => k.toLowerCase() === String(t.kind).toLowerCase())
+    const i = (t.inputs ?? {}) as Record<string, unknown>
+    if (other) c.problem(`${path}/kind`, `a Request of kind ${other[0]} is refused: it ${other[1].reason}`)
+    else if (!kind) {
       c.problem(
         `${path}/kind`,
         `must be one of ${REQUEST_KINDS.join(', ')} (a Request of kind '${String(t.kind)}' is not supported)`
       )
     }
-    const i = (t.inputs ?? {}) as Record<string, unknown>
+    for (const [k, spec] of Object.entries(OTHER_KINDS)) {
+      if (other?.[0] === k) continue
+      for (const n of spec.inputs.filter(x => x in i)) {
+        c.problem(`${path}/inputs/${n}`, `applies only to a Request of kind ${k}, which this runtime refuses`)
+      }
+    }
     const method = typeof i.method === 'string' ? i.method.toUpperCase() : undefined
     if (method && !METHODS.includes(method)) c.problem(`${path}/inputs/method`, `must be one of ${METHODS.join(', ')}`)
     const relativePath = typeof i.relativePath === 'string' ? i.relativePath.replace(/^\/+|\/+$/g, '') : undefined

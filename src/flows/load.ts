@@ -461,7 +461,14 @@ export function compileFlow (
       for (const [dep, statuses] of Object.entries(s.runAfter)) {
         const sibling = siblings.get(dep.toLowerCase())
         if (sibling === s.name) problem(`${s.path}/runAfter`, 'an action cannot run after itself')
-        else if (!sibling) problem(`${s.path}/runAfter/${ptr(dep)}`, `'${dep}' is not an action in the same scope`)
+        else if (!sibling && dep.toLowerCase() === triggerName.toLowerCase()) {
+          // Logic Apps' designer writes runAfter on the trigger only for Agent actions and removes it elsewhere.
+          problem(
+            `${s.path}/runAfter/${ptr(dep)}`,
+            `'${dep}' is the trigger: an action runs after the trigger by having no runAfter (only Agent actions, ` +
+              'which this runtime refuses, name the trigger there)'
+          )
+        } else if (!sibling) problem(`${s.path}/runAfter/${ptr(dep)}`, `'${dep}' is not an action in the same scope`)
         else runAfter[sibling] = statuses.length === 0 ? ['Succeeded'] : statuses
       }
       s.runAfter = runAfter

@@ -41,9 +41,9 @@ const invalid = (name: string, why: string): string =>
  * JavaScriptCode (Inline Code, "Execute JavaScript Code"): `code` is a function body run with a read-only
  * `workflowContext` of `actions` (each named one as actions('X') shows it: the ones the code names and
  * `explicitDependencies.actions`), `trigger` (trigger(), when the code names it or `includeTrigger` is true) and
- * `workflow` (workflow()); what it returns is the action's body. It runs in the sandbox (sandbox/), never in the
- * service's process; Logic Apps Standard's limits apply: 100,000 characters of code, 15 s, 50 MB of data, no
- * require(). Code is parsed at load, as Logic Apps validates it when the workflow is saved.
+ * `workflow` (workflow()); what it returns is the action's outputs and body. It runs in the sandbox (sandbox/),
+ * never in the service's process; Logic Apps Standard's limits apply: 100,000 characters of code, 15 s, 50 MB of
+ * data, no require(). Code is parsed at load, as Logic Apps validates it when the workflow is saved.
  */
 export const javascriptCode = defineAction<{ context: Template | undefined; literal: boolean }>({
   type: 'JavaScriptCode',
@@ -113,6 +113,8 @@ export const javascriptCode = defineAction<{ context: Template | undefined; lite
         `The inline code action '${step.name}' execution failed, with error '${r.error}'.`
       )
     }
-    return { outputs: { body: r.value }, body: r.value }
+    // Standard's "Outputs" token is the return value itself (Microsoft's samples read outputs('X')['xml']), and
+    // Consumption's "Result" token is body('X'): both give the value.
+    return { outputs: r.value, body: r.value }
   },
 })

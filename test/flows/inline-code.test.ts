@@ -5,8 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CodeSandbox } from '../../src/flows/sandbox/sandbox.js'
-import { compileFlow, FlowLoadError } from '../../src/flows/load.js'
-import { startFlows, statuses } from './helpers.js'
+import type { LoadEnv } from '../../src/flows/load.js'
+import type { OperationCatalog } from '../../src/flows/operations.js'
+import { loadProblems, startFlows, statuses } from './helpers.js'
 
 // JavaScriptCode runs in a child process per execution (sandbox/), never in the service's process. Where the host
 // forbids the namespaces the sandbox needs, the loader refuses the action with the reason, and only that is tested.
@@ -24,16 +25,8 @@ const js = (code: string, extra: Record<string, unknown> = {}) => ({
   inputs: { code, ...extra },
 })
 const runAfter = (name: string, action: Record<string, unknown>) => ({ ...action, runAfter: { [name]: ['Succeeded'] } })
-const problems = (json: unknown, env = {}): Array<{ path: string; message: string }> => {
-  try {
-    compileFlow('x', 'x.json', json, catalog!, env)
-    return []
-  } catch (err) {
-    if (err instanceof FlowLoadError) return err.problems
-    throw err
-  }
-}
-let catalog: Parameters<typeof compileFlow>[3] | undefined
+const problems = (json: unknown, env: LoadEnv = {}) => loadProblems(catalog!, json, env)
+let catalog: OperationCatalog | undefined
 
 t.test('without the sandbox, JavaScriptCode is refused at load, saying why', async t => {
   const s = await startFlows(t, {})

@@ -1,8 +1,7 @@
 import t from 'tap'
 import { DEMO } from '../../src/backends/embedded/seed.js'
 import { hashToken } from '../../src/backends/embedded/seed.js'
-import { compileFlow, FlowLoadError } from '../../src/flows/load.js'
-import { startFlows, statuses } from './helpers.js'
+import { loadProblems, startFlows, statuses } from './helpers.js'
 
 // triggerAuthenticationType (Power Automate's "Who can trigger the flow"): Tenant = any person of the flow owner's
 // organisation, User = the people triggerAllowedUsers lists, each proven by an access token of this service on top
@@ -84,15 +83,7 @@ t.test('User: only the people triggerAllowedUsers lists (emails or person ids); 
 
 t.test('load: the three types, in any case; allowed users only with User', async t => {
   const s = await startFlows(t, {})
-  const problems = (inputs: Record<string, unknown>) => {
-    try {
-      compileFlow('x', 'x.json', flow(inputs), s.flows!.catalog)
-      return []
-    } catch (err) {
-      if (err instanceof FlowLoadError) return err.problems
-      throw err
-    }
-  }
+  const problems = (inputs: Record<string, unknown>) => loadProblems(s.flows!.catalog, flow(inputs))
   t.same(problems({ triggerAuthenticationType: 'tenant' }), [])
   t.same(problems({ triggerAuthenticationType: 'ALL' }), [])
   t.match(problems({ triggerAuthenticationType: 'Guests' }), [
@@ -131,16 +122,8 @@ t.test("a Workflow action calls a Tenant child flow as its owner, who is of the 
 
 t.test('Request kinds ApiConnection and Agent are refused with the reason; their inputs on Http too', async t => {
   const s = await startFlows(t, {})
-  const problems = (manual: Record<string, unknown>) => {
-    try {
-      const json = { owner: 'alice@example.com', definition: { triggers: { manual }, actions: {} } }
-      compileFlow('x', 'x.json', json, s.flows!.catalog)
-      return []
-    } catch (err) {
-      if (err instanceof FlowLoadError) return err.problems
-      throw err
-    }
-  }
+  const problems = (manual: Record<string, unknown>) =>
+    loadProblems(s.flows!.catalog, { owner: 'alice@example.com', definition: { triggers: { manual }, actions: {} } })
   t.same(
     problems({
       type: 'Request',

@@ -38,6 +38,7 @@ import { embeddedActions } from './governance/embedded-actions.js'
 import { Dispositions } from './governance/dispositions.js'
 import { OperationCatalog } from './flows/operations.js'
 import { FlowRuntime } from './flows/runtime.js'
+import { AppSettings } from './flows/app-settings.js'
 import { Ctx } from './backends/embedded/context.js'
 import { WebexInventory } from './governance/webex/inventory.js'
 import { webexActions } from './governance/webex/actions.js'
@@ -80,6 +81,8 @@ export interface App {
 /** Builds the service from a config object; nothing global, so tests run many side by side. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App> {
   await refuseUnwiredStore(config)
+  // Read before anything is opened: a bad settings file stops the start with nothing to close.
+  const appSettings = config.flows.enabled ? AppSettings.load(config.flows.appSettings) : undefined
   const backend = deps.backend ?? makeBackend(config, deps)
   // Triggers need a store that records changes in transactions: the embedded one, or with the Webex backend
   // a local store of its own, fed by the relay of events from Webex.
@@ -295,6 +298,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       ...(deps.clock ? { timers: false } : {}),
       ...(config.webex.publicUrl ? { publicUrl: config.webex.publicUrl } : {}),
       responseTimeoutMs: config.flows.responseTimeoutMs,
+      ...(appSettings ? { appSettings } : {}),
+      inlineCode: {
+        timeoutMs: config.flows.codeTimeoutMs,
+        memoryMb: config.flows.codeMemoryMb,
+        concurrency: config.flows.codeConcurrency,
+      },
       ...(config.flows.identityEndpoint
         ? { identity: { endpoint: config.flows.identityEndpoint, header: config.flows.identityHeader } }
         : {}),
@@ -306,6 +315,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       rateLimit: config.flows.requestRateLimit,
       rateWindowMs: config.flows.requestRateWindowMs,
       ...(deps.clock ? { now: deps.clock } : {}),
+      identify: async token => {
+        const caller = await backend.authenticate(token)
+        if (!caller) return undefined
+        const me = await backend.getMe(caller)
+        return { ids: [caller.personId, me.id], orgId: caller.orgId, emails: me.emails }
+      },
     })
     app.addHook('onListen', async () => {
       const at = app.server.address()

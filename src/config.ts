@@ -114,6 +114,12 @@ export const Config = Type.Object({
       httpAllow: Type.String({ default: '' }),
       /** Webex backend: a JSON file { "owner@example.com": "<Webex access token>" }, the flows' connections. */
       connections: Type.String({ default: '' }),
+      /** appsetting(): a JSON file of app settings { "name": "value" } (or a local.settings.json); empty: none. */
+      appSettings: Type.String({ default: '' }),
+      /** JavaScriptCode: each execution's wall-clock limit (Logic Apps Standard: 15 s), heap, and how many at once. */
+      codeTimeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
+      codeMemoryMb: Type.Integer({ minimum: 16, default: 256 }),
+      codeConcurrency: Type.Integer({ minimum: 1, default: 2 }),
       /** Request triggers: largest body (413 beyond), calls per flow per window (429 beyond), Response wait (504). */
       requestBodyLimit: Type.Integer({ minimum: 1, default: 1_048_576 }),
       requestRateLimit: Type.Integer({ minimum: 1, default: 600 }),
@@ -187,6 +193,10 @@ const ENV: Record<string, string[]> = {
   FLOWS_CONCURRENCY: ['flows', 'concurrency'],
   FLOWS_HTTP_ALLOW: ['flows', 'httpAllow'],
   FLOWS_CONNECTIONS: ['flows', 'connections'],
+  FLOWS_APP_SETTINGS: ['flows', 'appSettings'],
+  FLOWS_CODE_TIMEOUT_MS: ['flows', 'codeTimeoutMs'],
+  FLOWS_CODE_MEMORY_MB: ['flows', 'codeMemoryMb'],
+  FLOWS_CODE_CONCURRENCY: ['flows', 'codeConcurrency'],
   FLOWS_REQUEST_BODY_LIMIT: ['flows', 'requestBodyLimit'],
   FLOWS_REQUEST_RATE_LIMIT: ['flows', 'requestRateLimit'],
   FLOWS_REQUEST_RATE_WINDOW_MS: ['flows', 'requestRateWindowMs'],

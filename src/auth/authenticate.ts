@@ -12,7 +12,7 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i
+export const BEARER = /^Bearer\s+(\S+)\s*$/i
 
 /** Resolves `Authorization: Bearer <token>` to the caller for every route not marked public. */
 export const authenticate = fp(

@@ -1,11 +1,13 @@
 import type { Compiler } from './kinds/types.js'
 import { ActionFailure } from './kinds/types.js'
+import { clientAssertion } from './client-assertion.js'
 
 /**
  * Authentication of a flow's outbound HTTP calls (Http, HttpWebhook, the Http trigger), as Logic Apps has it:
  * Basic, Raw, ManagedServiceIdentity (a token from the identity endpoint of the host, as Azure App Service and
- * Container Apps provide it: IDENTITY_ENDPOINT + IDENTITY_HEADER), ActiveDirectoryOAuth with a client secret (the
- * client-credentials grant at the authority). Certificates (ClientCertificate, pfx) are refused at load.
+ * Container Apps provide it: IDENTITY_ENDPOINT + IDENTITY_HEADER), ActiveDirectoryOAuth with a client secret or a
+ * certificate (pfx + password: a signed client assertion, client-assertion.ts), the client-credentials grant at the
+ * authority. ClientCertificate (TLS client authentication) is refused at load.
  */
 const KINDS: Record<string, { required: string[]; optional: string[] }> = {
   Basic: { required: ['username', 'password'], optional: [] },
@@ -15,13 +17,20 @@ const KINDS: Record<string, { required: string[]; optional: string[] }> = {
     required: ['tenant', 'audience', 'clientId', 'secret'],
     optional: ['authority', 'credentialType'],
   },
+  // ActiveDirectoryOAuth with the credential type Certificate (a pfx instead of a secret).
+  ActiveDirectoryOAuthCertificate: {
+    required: ['tenant', 'audience', 'clientId', 'pfx', 'password'],
+    optional: ['authority', 'credentialType'],
+  },
 }
+const withCertificate = (a: Record<string, unknown>): boolean =>
+  'pfx' in a || String(a.credentialType).toLowerCase() === 'certificate'
 const REFUSED: Record<string, string> = {
   ClientCertificate: 'client certificates (pfx) are not supported by this runtime',
 }
 
-const kindOf = (t: unknown): string | undefined =>
-  Object.keys(KINDS).find(k => k.toLowerCase() === String(t).toLowerCase())
+const TYPES = ['Basic', 'Raw', 'ManagedServiceIdentity', 'ActiveDirectoryOAuth']
+const kindOf = (t: unknown): string | undefined => TYPES.find(k => k.toLowerCase() === String(t).toLowerCase())
 
 /** Load-time check of an `authentication` object (an expression is checked when it is evaluated). */
 export function checkAuthentication (path: string, auth: unknown, c: Pick<Compiler, 'problem'>): void {
@@ -38,20 +47,17 @@ export function checkAuthentication (path: string, auth: unknown, c: Pick<Compil
   }
   const kind = kindOf(a.type)
   if (!kind) {
-    c.problem(`${path}/type`, `must be one of ${[...Object.keys(KINDS), ...Object.keys(REFUSED)].join(', ')}`)
+    c.problem(`${path}/type`, `must be one of ${[...TYPES, ...Object.keys(REFUSED)].join(', ')}`)
     return
   }
-  if (kind === 'ActiveDirectoryOAuth' && ('pfx' in a || String(a.credentialType).toLowerCase() === 'certificate')) {
-    c.problem(
-      `${path}/pfx`,
-      'ActiveDirectoryOAuth with a certificate (pfx) is refused: only a client secret is supported'
-    )
-    return
-  }
-  const spec = KINDS[kind]
+  const certificate = kind === 'ActiveDirectoryOAuth' && withCertificate(a)
+  const spec = KINDS[certificate ? 'ActiveDirectoryOAuthCertificate' : kind]
   for (const k of Object.keys(a)) {
     if (k !== 'type' && !spec.required.includes(k) && !spec.optional.includes(k)) {
-      c.problem(path, `unknown property '${k}' for ${kind} authentication`)
+      c.problem(
+        path,
+        `unknown property '${k}' for ${kind} authentication${certificate ? ' with a certificate (pfx)' : ''}`
+      )
     }
   }
   for (const k of spec.required) if (!(k in a)) c.problem(`${path}/${k}`, 'is required')
@@ -140,10 +146,16 @@ export async function authorization (auth: unknown, deps: AuthDeps): Promise<str
     case 'ActiveDirectoryOAuth': {
       const authority = (a.authority ?? 'https://login.microsoftonline.com').replace(/\/+$/, '')
       const url = `${authority}/${encodeURIComponent(a.tenant)}/oauth2/token`
+      const credential: Record<string, string> = withCertificate(a)
+        ? {
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: clientAssertion(a.pfx, a.password, a.clientId, url, deps.now()),
+          }
+        : { client_secret: a.secret }
       const body = new URLSearchParams({
         grant_type: 'client_credentials',
         client_id: a.clientId,
-        client_secret: a.secret,
+        ...credential,
         resource: a.audience,
       }).toString()
       return token(`aad|${url}|${a.clientId}|${a.audience}`, deps, () =>

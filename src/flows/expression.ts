@@ -184,6 +184,8 @@ function closingBrace (s: string, open: number): number {
 
 /** Compiles one JSON string: a whole `@expression`, `@{...}` interpolation, `@@` escape, or plain text. */
 export function compileString (s: string): Template {
+  // A lone '@' is text, as in Logic Apps (an expression needs at least one character after the '@').
+  if (s.length < 2) return { t: 'value', v: s }
   if (s.startsWith('@@')) return { t: 'value', v: s.slice(1) }
   if (s.startsWith('@') && !s.startsWith('@{')) return { t: 'expr', e: parseExpression(s.slice(1)) }
   if (!s.includes('@{')) return { t: 'value', v: s }

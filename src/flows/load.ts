@@ -23,6 +23,7 @@ import {
   type TriggerKind,
 } from './kinds/types.js'
 import type { OperationCatalog } from './operations.js'
+import type { AppSettings } from './app-settings.js'
 
 export type { RunStatus, Step } from './kinds/types.js'
 
@@ -128,8 +129,21 @@ const optionList = (v: unknown): string[] =>
     .map(s => s.trim())
     .filter(Boolean)
 
+/** What flows are checked against besides themselves: the operator's app settings (appsetting()). */
+export interface LoadEnv {
+  appSettings?: AppSettings
+  /** Whether inline code can run (the sandbox's availability); without it JavaScriptCode is refused. */
+  inlineCode?: () => { ok: true } | { ok: false; reason: string }
+}
+
 /** Compiles one flow file's JSON, collecting every problem rather than stopping at the first. */
-export function compileFlow (id: string, file: string, json: unknown, catalog: OperationCatalog): CompiledFlow {
+export function compileFlow (
+  id: string,
+  file: string,
+  json: unknown,
+  catalog: OperationCatalog,
+  env: LoadEnv = {}
+): CompiledFlow {
   if (!validateFile(json)) throw new FlowLoadError(file, schemaProblems(validateFile.errors ?? []))
   const flow = json
   const definition = flow.definition
@@ -417,6 +431,7 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       topLevel: ctx.topLevel,
       triggerType: tFound?.name ?? String(rawTrigger.type),
       splitOn: splitOnSet,
+      inlineCode: env.inlineCode ?? (() => ({ ok: false, reason: 'no sandbox was given to this check' })),
     }
     step.data = kind.compile?.(a, compiler, at, name)
     return step
@@ -446,7 +461,14 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       for (const [dep, statuses] of Object.entries(s.runAfter)) {
         const sibling = siblings.get(dep.toLowerCase())
         if (sibling === s.name) problem(`${s.path}/runAfter`, 'an action cannot run after itself')
-        else if (!sibling) problem(`${s.path}/runAfter/${ptr(dep)}`, `'${dep}' is not an action in the same scope`)
+        else if (!sibling && dep.toLowerCase() === triggerName.toLowerCase()) {
+          // Logic Apps' designer writes runAfter on the trigger only for Agent actions and removes it elsewhere.
+          problem(
+            `${s.path}/runAfter/${ptr(dep)}`,
+            `'${dep}' is the trigger: an action runs after the trigger by having no runAfter (only Agent actions, ` +
+              'which this runtime refuses, name the trigger there)'
+          )
+        } else if (!sibling) problem(`${s.path}/runAfter/${ptr(dep)}`, `'${dep}' is not an action in the same scope`)
         else runAfter[sibling] = statuses.length === 0 ? ['Succeeded'] : statuses
       }
       s.runAfter = runAfter
@@ -520,10 +542,10 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
     outputs = template('/definition/outputs', values)
   }
 
-  // A callback URL (listCallbackUrl()) exists where the trigger or an HttpWebhook action has one: a Request or
-  // HttpWebhook trigger, or any HttpWebhook action (its own URL, inside its inputs).
+  // A callback URL (listCallbackUrl()) exists where the trigger or an HttpWebhook action has one: a Request,
+  // HttpWebhook or connector webhook trigger, or any HttpWebhook action (its own URL, inside its inputs).
   const callbackTypes = new Set<string>()
-  if (['request', 'httpwebhook'].includes(String(rawTrigger.type).toLowerCase())) callbackTypes.add('request')
+  if (tFound?.kind.callback) callbackTypes.add('request')
   if (hasActionOfType(definition.actions, 'httpwebhook')) callbackTypes.add('request')
 
   // Expressions: every function known and called with the right number of arguments; names of actions,
@@ -545,8 +567,8 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       if (spec.trigger && !callbackTypes.has(spec.trigger.toLowerCase())) {
         problem(
           path,
-          `${call.name}() needs a flow with a ${spec.trigger} or HttpWebhook trigger, or an HttpWebhook action; ` +
-            `this flow's trigger is ${String(rawTrigger.type)}`
+          `${call.name}() needs a flow with a ${spec.trigger}, HttpWebhook or ApiConnectionWebhook trigger, or an ` +
+            `HttpWebhook action; this flow's trigger is ${String(rawTrigger.type)}`
         )
       }
       const kind = referenceKind(call.name)
@@ -564,6 +586,15 @@ export function compileFlow (id: string, file: string, json: unknown, catalog: O
       }
       if (kind === 'variable' && !variables.has(lower)) {
         problem(path, `variables('${first.v}'): no InitializeVariable declares '${first.v}'`)
+      }
+      if (kind === 'appsetting' && !env.appSettings?.has(first.v)) {
+        problem(
+          path,
+          `${call.name}('${first.v}'): there is no app setting '${first.v}' ` +
+            (env.appSettings?.source
+              ? `in ${env.appSettings.source} (FLOWS_APP_SETTINGS)`
+              : '(FLOWS_APP_SETTINGS names the file of app settings; none is set)')
+        )
       }
     }
   }
@@ -614,7 +645,7 @@ function cycles (path: string, steps: Step[], problem: (p: string, m: string) =>
   }
 }
 
-export function loadFlowFile (file: string, catalog: OperationCatalog): CompiledFlow {
+export function loadFlowFile (file: string, catalog: OperationCatalog, env: LoadEnv = {}): CompiledFlow {
   const text = readFileSync(file, 'utf8')
   let json: unknown
   try {
@@ -622,13 +653,14 @@ export function loadFlowFile (file: string, catalog: OperationCatalog): Compiled
   } catch (err) {
     throw new FlowLoadError(file, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }])
   }
-  return compileFlow(basename(file, '.json'), file, json, catalog)
+  return compileFlow(basename(file, '.json'), file, json, catalog, env)
 }
 
 /** Every flows/*.json, compiled; problems of all files together. */
 export function loadFlowDir (
   dir: string,
-  catalog: OperationCatalog
+  catalog: OperationCatalog,
+  env: LoadEnv = {}
 ): { flows: CompiledFlow[]; errors: FlowLoadError[] } {
   const flows: CompiledFlow[] = []
   const errors: FlowLoadError[] = []
@@ -642,7 +674,7 @@ export function loadFlowDir (
   }
   for (const f of files) {
     try {
-      flows.push(loadFlowFile(join(dir, f), catalog))
+      flows.push(loadFlowFile(join(dir, f), catalog, env))
     } catch (err) {
       if (err instanceof FlowLoadError) errors.push(err)
       else throw err

@@ -9,6 +9,7 @@ import { evaluateCondition, type Condition } from './conditions.js'
 import type { OperationCatalog, OperationReply } from './operations.js'
 import { send } from './outbound.js'
 import type { IdentityEndpoint } from './authentication.js'
+import type { SandboxResult } from './sandbox/sandbox.js'
 import {
   ActionFailure,
   TerminateSignal,
@@ -53,6 +54,10 @@ export interface RunnerDeps {
   identity?: IdentityEndpoint
   /** The Request trigger's signed callback URL (listCallbackUrl()), when the flow has one. */
   callbackUrl?(): string
+  /** appsetting(): the operator's app settings. */
+  appSetting?(name: string): string | undefined
+  /** JavaScriptCode: the sandbox that runs inline code. */
+  inlineCode?(code: string, contextJson: string): Promise<SandboxResult>
   /** Response: hands the answer to the waiting caller; false when the request was already answered. */
   respond?(reply: OperationReply): boolean
   callWorkflow?: RunServices['callWorkflow']
@@ -227,6 +232,7 @@ export class RunExecutor implements RunServices {
       currentAction: () => this.current,
       // An HttpWebhook action's inputs see its own URL; elsewhere the trigger's (Request, HttpWebhook).
       callbackUrl: () => this.actionCallback ?? this.deps.callbackUrl?.(),
+      appSetting: name => this.deps.appSetting?.(name),
     }
   }
 
@@ -348,6 +354,11 @@ export class RunExecutor implements RunServices {
     const pending = this.pendingWebhooks.get(step)
     if (!pending) throw new ActionFailure('WebhookUnavailable', 'This action has no callback URL.')
     return pending
+  }
+
+  inlineCode (code: string, contextJson: string): Promise<SandboxResult> {
+    if (!this.deps.inlineCode) throw new ActionFailure('InlineCodeUnavailable', 'Inline code cannot run here.')
+    return this.deps.inlineCode(code, contextJson)
   }
 
   private readonly pendingWebhooks = new Map<Step, Promise<{ headers: Record<string, string>; body: unknown }>>()

@@ -16,7 +16,11 @@ import { RunExecutor, type ActionResult, type TriggerOutputs } from './runner.js
 import { nextOccurrence } from './recurrence.js'
 import { API_VERSION, CallbackKeys, SV, type KeyType } from './callbacks.js'
 import type { IdentityEndpoint } from './authentication.js'
+import type { AppSettings } from './app-settings.js'
+import { CodeSandbox, type SandboxLimits } from './sandbox/sandbox.js'
 import { send } from './outbound.js'
+import { acceptEnvelope } from './event-door.js'
+import { checkCaller, type CallerIdentity } from './caller-rule.js'
 import type { Template } from './expression.js'
 import { guardedConnector, hostRefusal, literalAddresses, type TargetPolicy } from '../http/target-policy.js'
 
@@ -39,6 +43,10 @@ export interface RuntimeOptions {
   responseTimeoutMs?: number
   /** The host's managed identity endpoint, for ManagedServiceIdentity authentication. */
   identity?: IdentityEndpoint
+  /** appsetting(): the operator's app settings (FLOWS_APP_SETTINGS). */
+  appSettings?: AppSettings
+  /** JavaScriptCode: the inline code sandbox's limits (default: Logic Apps Standard's). */
+  inlineCode?: Partial<SandboxLimits>
 }
 
 const SOURCE = 'flow'
@@ -79,6 +87,8 @@ export interface Invocation {
   headers: Record<string, string>
   queries: Record<string, string>
   body: unknown
+  /** Who is calling, from their access token, for triggers that take calls only from people (Tenant, User). */
+  identify?: () => Promise<CallerIdentity | undefined>
 }
 
 interface Waiter {
@@ -96,6 +106,8 @@ interface Waiter {
 export class FlowRuntime {
   readonly history: RunHistory
   readonly keys: CallbackKeys
+  /** Runs JavaScriptCode actions' code, each in a child process of its own. */
+  readonly sandbox: CodeSandbox
   private flows = new Map<string, CompiledFlow>()
   private errors: FlowLoadError[] = []
   private readonly queue: PQueue
@@ -126,6 +138,13 @@ export class FlowRuntime {
     this.http = new Agent({ connect: guardedConnector(this.httpPolicy, 10_000) })
     this.history = new RunHistory(store, id => this.flows.get(id)?.trigger.secure.outputs ?? false)
     this.keys = new CallbackKeys(store)
+    this.sandbox = new CodeSandbox({
+      timeoutMs: 15_000,
+      memoryMb: 256,
+      maxBytes: 50 * 1024 * 1024,
+      concurrency: 2,
+      ...opts.inlineCode,
+    })
     this.queue = new PQueue({ concurrency: opts.concurrency })
     this.startedAt = store.clock()
     registry.onLocal(SOURCE, (row, e, envelope) => {
@@ -145,7 +164,10 @@ export class FlowRuntime {
 
   /** Loads the directory, subscribes the enabled flows, fails runs a crash interrupted and resumes queued ones. */
   start (): void {
-    const { flows, errors } = loadFlowDir(this.opts.dir, this.catalog)
+    const { flows, errors } = loadFlowDir(this.opts.dir, this.catalog, {
+      ...(this.opts.appSettings ? { appSettings: this.opts.appSettings } : {}),
+      inlineCode: () => this.sandbox.availability(),
+    })
     this.errors = errors
     for (const err of errors) {
       this.opts.log.error({ file: err.file, problems: err.problems }, `Flow not loaded: ${err.message}`)
@@ -183,6 +205,7 @@ export class FlowRuntime {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     this.queue.clear()
+    this.sandbox.stop()
     for (const runner of this.active) runner.interrupt()
     for (const [, w] of this.waiters) w.resolve(gone(w.runId))
     await this.queue.onIdle()
@@ -315,7 +338,7 @@ export class FlowRuntime {
   /** The signed callback URL of a flow's Request or HttpWebhook trigger (listCallbackUrl()). */
   callbackUrl (f: CompiledFlow, keyType: KeyType = 'Primary'): CallbackUrl {
     const d = f.trigger.data
-    if (d.source !== 'request' && d.source !== 'webhook') {
+    if (!f.trigger.kind.callback) {
       throw new WebexError(400, `The flow ${f.id} has no callback URL: its trigger is ${f.trigger.type}.`)
     }
     const path = FlowRuntime.invokePath(f.id, f.trigger.name)
@@ -361,8 +384,7 @@ export class FlowRuntime {
 
   /** Secrets of a flow that must never reach the run history (its current callback signatures). */
   private secrets (f: CompiledFlow): string[] {
-    const d = f.trigger.data
-    if (d.source !== 'request' && d.source !== 'webhook') return []
+    if (!f.trigger.kind.callback) return []
     const path = FlowRuntime.invokePath(f.id, f.trigger.name)
     const sp = FlowRuntime.triggerSp(f.trigger.name)
     return (['Primary', 'Secondary'] as const).map(k => this.keys.sign(f.id, path, sp, k))
@@ -376,7 +398,7 @@ export class FlowRuntime {
   async invoke (flowId: string, call: Invocation, location: (runId: string) => string): Promise<DoorReply> {
     const f = this.flows.get(flowId)
     const d = f?.trigger.data
-    if (!f || !d || (d.source !== 'request' && d.source !== 'webhook')) {
+    if (!f || !d || !f.trigger.kind.callback) {
       throw new NotFoundError('The flow was not found.')
     }
     const owner = this.opts.ownerOf(f.owner)
@@ -396,6 +418,7 @@ export class FlowRuntime {
       if (!relativePathParameters) {
         throw new NotFoundError(`The path does not match the trigger's relative path '${d.relativePath ?? ''}'.`)
       }
+      if (d.authentication) await checkCaller(d.authentication, owner, call.identify)
       if (f.trigger.options.has('enableschemavalidation')) {
         const problems = d.schema?.check(call.body) ?? []
         const headerProblems = d.headersSchema?.check(call.headers) ?? []
@@ -403,6 +426,13 @@ export class FlowRuntime {
           const all = [...problems.map(p => `body ${p}`), ...headerProblems.map(p => `headers ${p}`)]
           throw new WebexError(400, `The request does not match the trigger's schema: ${all[0]}.`, all)
         }
+      }
+    }
+    if (d.source === 'event' && !acceptEnvelope(d.trigger, d.filter, owner.personId, call.body)) {
+      return {
+        statusCode: 202,
+        headers: {},
+        body: webexError(`The event does not match the trigger's filter (${d.filter ?? ''}); no run was started.`),
       }
     }
     const limit = f.trigger.concurrency
@@ -823,7 +853,6 @@ export class FlowRuntime {
       for (const s of secrets) text = text.split(s).join('***')
       return JSON.parse(text) as ActionResult
     }
-    const d = f.trigger.data
     return {
       catalog: this.catalog,
       token: owner ? this.catalog.tokenFor(owner) : '',
@@ -833,7 +862,9 @@ export class FlowRuntime {
       dispatcher: this.http,
       record: (r: ActionResult) => this.history.action(seq, redact(r)),
       ...(this.opts.identity ? { identity: this.opts.identity } : {}),
-      ...(d.source === 'request' || d.source === 'webhook' ? { callbackUrl: () => this.callbackUrl(f).value } : {}),
+      ...(f.trigger.kind.callback ? { callbackUrl: () => this.callbackUrl(f).value } : {}),
+      appSetting: (name: string) => this.opts.appSettings?.get(name),
+      inlineCode: (code: string, contextJson: string) => this.sandbox.run(code, contextJson),
       respond: (reply: OperationReply): boolean => {
         const w = this.waiters.get(seq)
         if (f.response?.asynchronous) {
@@ -853,7 +884,10 @@ export class FlowRuntime {
         body: unknown,
         headers: Record<string, string>,
         asyncPattern: boolean
-      ) => this.callChild(flowId, triggerName, body, headers, asyncPattern),
+      ) =>
+        this.callChild(flowId, triggerName, body, headers, asyncPattern, async () =>
+          owner ? { ids: [owner.personId], orgId: owner.orgId, emails: [f.owner] } : undefined
+        ),
       webhook: (key: string) => {
         const runId = this.history.bySeq(seq)?.id ?? ''
         const path = `/v1/flows/${encodeURIComponent(f.id)}/runs/${runId}/callbacks/${encodeURIComponent(key)}`
@@ -871,7 +905,8 @@ export class FlowRuntime {
     triggerName: string | undefined,
     body: unknown,
     headers: Record<string, string>,
-    asyncPattern: boolean
+    asyncPattern: boolean,
+    identify: () => Promise<CallerIdentity | undefined>
   ): Promise<OperationReply> {
     const child = this.flows.get(flowId)
     if (!child || child.trigger.data.source !== 'request' || (triggerName && child.trigger.name !== triggerName)) {
@@ -890,6 +925,7 @@ export class FlowRuntime {
       headers: { 'content-type': 'application/json', ...headers },
       queries: {},
       body,
+      identify,
     })
     if (reply.statusCode === 202 && asyncPattern && child.response?.asynchronous && reply.headers.location) {
       // The child answers asynchronously: wait for its Response, as the asynchronous pattern polls.
@@ -965,6 +1001,7 @@ export class FlowRuntime {
 }
 
 const webexError = (message: string) => ({ message, errors: [{ description: message }] })
+
 const gone = (runId: string): DoorReply => ({
   statusCode: 503,
   headers: {},

@@ -3,6 +3,8 @@ import { UnauthorizedError, WebexError } from '../errors.js'
 import { SlidingWindowLimiter } from '../throttle/sliding-window.js'
 import type { DoorReply, FlowRuntime } from '../flows/runtime.js'
 import { SIGNATURE_PARAMS } from '../flows/callbacks.js'
+import type { CallerIdentity } from '../flows/caller-rule.js'
+import { BEARER } from '../auth/authenticate.js'
 
 export interface DoorOptions {
   runtime: FlowRuntime
@@ -12,6 +14,8 @@ export interface DoorOptions {
   rateLimit: number
   rateWindowMs: number
   now?: () => number
+  /** Who a bearer token belongs to (Request triggers with triggerAuthenticationType Tenant or User). */
+  identify?: (token: string) => Promise<CallerIdentity | undefined>
 }
 
 type Params = { flowId: string; triggerName: string; '*'?: string }
@@ -92,6 +96,10 @@ export const flowCallbackRoutes: FastifyPluginAsync<DoorOptions> = async (app, o
           headers: headersOf(request),
           queries,
           body: request.body ?? null,
+          identify: async () => {
+            const token = BEARER.exec(request.headers.authorization ?? '')?.[1]
+            return token && opts.identify ? await opts.identify(token) : undefined
+          },
         },
         runId => `${base(request)}/v1/flows/${encodeURIComponent(flowId)}/runs/${runId}`
       )

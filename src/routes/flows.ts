@@ -127,8 +127,9 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
         summary: 'Get Flow Callback URL',
         tags,
         description:
-          "The signed URL of a flow's Request or HttpWebhook trigger (owner only: a call to it runs with the owner's " +
-          'rights). keyType picks the key that signs it.',
+          "The signed URL of a flow's Request, HttpWebhook or connector trigger (owner only: a call to it runs with " +
+          "the owner's rights; a connector trigger's takes a Webex webhook envelope). keyType picks the key that " +
+          'signs it.',
         params: FlowIdParam,
         body: Type.Partial(KeyTypeBody),
         response: { 200: CallbackUrl, ...errorResponses },

@@ -156,17 +156,20 @@ t.test('variables: a float variable holds floats; IncrementVariable keeps the nu
   t.equal(out('Wrong').status, 'Failed', 'an integer variable does not take a float')
 })
 
-t.test('listCallbackUrl() needs a Request trigger: refused at load, naming the function', async t => {
+t.test('listCallbackUrl() needs a trigger or action with a callback URL: refused at load, naming it', async t => {
   const s = await startFlows(t, {})
-  const json = flowFile({ Url: compose('@listCallbackUrl()') })
+  const json = flowFile(
+    { Url: compose('@listCallbackUrl()') },
+    { trigger: { Daily: { type: 'Recurrence', recurrence: { frequency: 'Day', interval: 1 } } } }
+  )
   const err = t.throws(() => compileFlow('x', 'x.json', json, s.flows!.catalog)) as unknown as FlowLoadError
   t.ok(err instanceof FlowLoadError)
   t.match(err.problems, [
     {
       path: '/definition/actions/Url/inputs',
       message:
-        'listCallbackUrl() needs a flow with a Request or HttpWebhook trigger, or an HttpWebhook action; ' +
-        "this flow's trigger is ApiConnectionWebhook",
+        'listCallbackUrl() needs a flow with a Request, HttpWebhook or ApiConnectionWebhook trigger, or an ' +
+        "HttpWebhook action; this flow's trigger is Recurrence",
     },
   ])
   const scoped = flowFile({ Look: compose("@result('Nothing')") })

@@ -40,6 +40,8 @@ t.test('literals, interpolation and the @@ escape', async t => {
   t.equal(ev('plain text'), 'plain text', 'a string without @ is itself')
   t.equal(ev("@'it''s'"), "it's", 'quotes double inside literals')
   t.equal(ev('@@not an expression'), '@not an expression')
+  t.equal(ev('@'), '@', "a lone '@' is text (LogicAppsUX's isTemplateExpression needs two characters)")
+  t.equal(ev('@@'), '@')
   t.equal(ev('@add(1, 0)'), 1, "@expr keeps the value's type")
   t.equal(ev('@{add(1, 0)}'), '1', '@{...} always gives text, as in Logic Apps')
   t.equal(

@@ -462,6 +462,7 @@ t.test('workflow functions read the context', async t => {
           : undefined,
     currentAction: () => ({ name: 'Until', status: 'Succeeded', outputs: { n: 2 } }),
     callbackUrl: () => 'https://example.test/hook',
+    appSetting: name => (name === 'Api_Url' ? 'https://api.example.test' : undefined),
     triggerOutputs: () => ({
       headers: {},
       body: {
@@ -495,6 +496,8 @@ t.test('workflow functions read the context', async t => {
   t.equal(ev("actionOutputs('Get_user').statusCode", scope), 200)
   t.same(ev('action().outputs', scope), { n: 2 })
   t.equal(ev('listCallbackUrl()', scope), 'https://example.test/hook')
+  t.equal(ev("appsetting('Api_Url')", scope), 'https://api.example.test')
+  t.throws(() => ev("appsetting('Nope')", scope), { message: /there is no app setting named 'Nope'/ })
   t.equal(ev("triggerFormDataValue('title')", scope), 'Hello')
   t.same(ev("triggerFormDataMultiValues('tag')", scope), ['a', 'b'])
   t.equal(ev('triggerMultipartBody(1)', scope), 'a')
@@ -509,7 +512,7 @@ t.test('workflow functions read the context', async t => {
   })
   t.throws(() => raw('action()'), { message: /'action' can only be used in an Until loop's condition/ })
   t.throws(() => raw('listCallbackUrl()'), {
-    message: /'listCallbackUrl' can only be used in a flow with a Request trigger/,
+    message: /'listCallbackUrl' can only be used in a flow whose trigger or action has a callback URL/,
   })
   t.throws(() => raw("body('Nope')"), { message: /'body' cannot be evaluated because the action 'Nope' has not run/ })
   t.throws(() => raw("formDataValue('Get_user', 'x')"), { message: /'formDataValue' expects form data/ })

@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { DEMO } from '../../src/backends/embedded/seed.js'
 import { client, startService, tempDir, type Running, type Tap } from '../helpers/service.js'
 import type { AppDeps } from '../../src/app.js'
+import { compileFlow, FlowLoadError, type LoadEnv } from '../../src/flows/load.js'
+import type { OperationCatalog } from '../../src/flows/operations.js'
 
 export const host = (operationId: string) => ({
   connection: { name: "@parameters('$connections')['webexspaces']['connectionId']" },
@@ -85,3 +87,18 @@ export async function startFlows (
 /** name -> status of a run's actions (the last record of each name: Foreach iterations repeat names). */
 export const statuses = (run: { actions: Array<{ name: string; status: string }> }): Record<string, string> =>
   Object.fromEntries(run.actions.map(a => [a.name, a.status]))
+
+/** The problems the loader finds in a flow file (none: []), for tests of load-time checks. */
+export function loadProblems (
+  catalog: OperationCatalog,
+  json: unknown,
+  env: LoadEnv = {}
+): Array<{ path: string; message: string }> {
+  try {
+    compileFlow('x', 'x.json', json, catalog, env)
+    return []
+  } catch (err) {
+    if (err instanceof FlowLoadError) return err.problems
+    throw err
+  }
+}

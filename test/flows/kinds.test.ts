@@ -325,7 +325,7 @@ t.test('Http: Basic and Raw authentication, the asynchronous pattern, pagination
 })
 
 t.test(
-  'refused at load, with the reason: code, Function, Agent, Xslt, MSI-less certificates, options a kind has not',
+  'refused at load, with the reason: C# code, Function, Agent, Xslt, MSI-less certificates, options a kind has not',
   async t => {
     const s = await startFlows(t, {})
     const problems = (actions: Record<string, unknown>): string[] => {
@@ -338,8 +338,8 @@ t.test(
       }
     }
     t.match(
-      problems({ A: { type: 'JavaScriptCode', inputs: { code: 'return 1' } } })[0],
-      /JavaScriptCode actions are refused: .*sandbox/
+      problems({ A: { type: 'CSharpScriptCode', inputs: { code: 'return 1;' } } })[0],
+      /CSharpScriptCode actions are refused: .*sandbox runs JavaScript only/
     )
     t.match(problems({ A: { type: 'Function', inputs: {} } })[0], /Function actions are refused/)
     t.match(problems({ A: { type: 'Agent', inputs: {} } })[0], /Agent actions are refused/)

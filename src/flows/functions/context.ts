@@ -58,6 +58,8 @@ export interface EvalContext {
   currentAction(): ActionRecord | undefined
   /** listCallbackUrl(): the URL that calls this flow's Request trigger; undefined when there is none. */
   callbackUrl(): string | undefined
+  /** appsetting(): the operator's app settings (FLOWS_APP_SETTINGS); undefined when the name is not one. */
+  appSetting?(name: string): string | undefined
 }
 
 export type Fn = (args: unknown[], ctx: EvalContext) => unknown
@@ -68,7 +70,7 @@ export interface FnSpec {
   max: number
   fn: Fn
   /** The first argument names an action, a loop or a variable of the flow: checked at load when literal. */
-  ref?: 'action' | 'loop' | 'variable' | 'scope'
+  ref?: 'action' | 'loop' | 'variable' | 'scope' | 'appsetting'
   /** The function works only in a flow whose trigger has this type (listCallbackUrl: Request): checked at load. */
   trigger?: string
 }

@@ -145,6 +145,17 @@ export const workflow: Family = {
   iterationIndexes: def(1, 1, (a, c) => c.iterationIndex(a.str(0)), 'loop'),
   variables: def(1, 1, (a, c) => c.variable(a.str(0)), 'variable'),
   parameters: def(1, 1, (a, c) => c.parameter(a.str(0))),
+  // Logic Apps Standard: the value of an app setting (a string). A literal name is checked at load.
+  appsetting: def(
+    1,
+    1,
+    (a, c) => {
+      const v = c.appSetting?.(a.str(0))
+      if (v === undefined) throw a.fail(`cannot be evaluated: there is no app setting named '${a.str(0)}'.`)
+      return v
+    },
+    'appsetting'
+  ),
   workflow: def(0, 0, (_, c) => c.workflow()),
   result: def(
     1,
@@ -169,7 +180,7 @@ export const workflow: Family = {
     0,
     (a, c) => {
       const url = c.callbackUrl()
-      if (url === undefined) throw a.fail('can only be used in a flow with a Request trigger.')
+      if (url === undefined) throw a.fail('can only be used in a flow whose trigger or action has a callback URL.')
       return url
     },
     undefined,

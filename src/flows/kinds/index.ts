@@ -7,6 +7,7 @@ import { http } from './actions/http.js'
 import { httpWebhook } from './actions/http-webhook.js'
 import { ifAction } from './actions/if.js'
 import { join } from './actions/join.js'
+import { javascriptCode } from './actions/javascript-code.js'
 import { parseJson } from './actions/parse-json.js'
 import { query } from './actions/query.js'
 import { REFUSED } from './actions/refused.js'
@@ -63,6 +64,7 @@ export const ACTION_KINDS: ActionKind[] = [
   response,
   workflow,
   expression,
+  javascriptCode,
 ]
 
 export const TRIGGER_KINDS: TriggerKind[] = [connectorWebhook, recurrence, request, httpTrigger, httpWebhookTrigger]

@@ -4,6 +4,7 @@ import type { Template } from '../expression.js'
 import type { EvalContext } from '../functions.js'
 import type { OperationCatalog, OperationReply } from '../operations.js'
 import type { Condition } from '../conditions.js'
+import type { SandboxResult } from '../sandbox/sandbox.js'
 
 export type RunStatus = 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut' | 'Cancelled'
 export const RUN_AFTER_STATUSES = ['Succeeded', 'Failed', 'Skipped', 'TimedOut'] as const
@@ -64,6 +65,8 @@ export interface Compiler {
   readonly triggerType: string
   /** The flow starts one run per element (splitOn): a Response cannot answer synchronously. */
   readonly splitOn: boolean
+  /** Whether inline code (JavaScriptCode) can run here: the sandbox's availability. */
+  inlineCode(): { ok: true } | { ok: false; reason: string }
 }
 
 export interface ActionOutcome {
@@ -132,6 +135,8 @@ export interface RunServices {
   ): Promise<OperationReply>
   /** HttpWebhook action: a callback URL for this action, and the request that comes to it. */
   webhook(step: Step): Promise<{ headers: Record<string, string>; body: unknown }>
+  /** JavaScriptCode: runs the code in the sandbox, outside the service's process. */
+  inlineCode(code: string, contextJson: string): Promise<SandboxResult>
 }
 
 /** Thrown by Terminate: the run stops with this status; the runner turns it into the run's outcome. */
@@ -206,6 +211,8 @@ export type TriggerData =
     relativePath?: string
     schema?: import('../json-schema.js').UserSchema
     headersSchema?: import('../json-schema.js').UserSchema
+    /** Tenant / User: the caller must be a person of the owner's organisation (User: one of `allowed`). */
+    authentication?: { type: 'Tenant' | 'User'; allowed: string[] }
   }
   | { source: 'poll'; recurrence: Recurrence; request: Template }
   | { source: 'webhook'; subscribe: Template; unsubscribe?: Template }
@@ -232,6 +239,8 @@ export interface TriggerCompiler {
 export interface TriggerKind {
   type: string
   aliases?: string[]
+  /** The trigger has a signed callback URL (listCallbackUrl(), the door): Request, HttpWebhook, connector webhooks. */
+  callback?: boolean
   properties?(): Record<string, TSchema>
   required?: string[]
   operationOptions?: string[]

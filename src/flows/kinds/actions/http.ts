@@ -20,7 +20,8 @@ export const HTTP_INPUTS = {
  */
 export const http = defineAction({
   type: 'Http',
-  inputs: inputsOf(HTTP_INPUTS, ['method', 'uri']),
+  // `path` is named in its own refusal (below) rather than as an unknown property.
+  inputs: inputsOf({ ...HTTP_INPUTS, path: Type.Unknown() }, ['method', 'uri']),
   inputsRequired: true,
   retries: true,
   runtime: ['paginationPolicy', 'contentTransfer'],
@@ -28,6 +29,13 @@ export const http = defineAction({
   evaluated: ({ retryPolicy: _retry, ...rest }) => rest,
   compile: (a, c, path) => {
     checkAuthentication(`${path}/inputs/authentication`, (a.inputs as { authentication?: unknown }).authentication, c)
+    // Logic Apps' Http action has no path input (ApiConnection has); refused rather than ignored, whatever it says.
+    if ('path' in (a.inputs as object)) {
+      c.problem(
+        `${path}/inputs/path`,
+        'is not an input of the Http action (the request goes to uri; path belongs to ApiConnection): remove it'
+      )
+    }
   },
   run: async ({ step, inputs, run }) => replyOutcome(await run.http(inputs as HttpRequest, step), run.now()),
 })

@@ -1,16 +1,19 @@
 import type { RefusedKind } from '../types.js'
 
 const CODE =
-  "runs code it carries, which needs a real sandbox; this runtime does not run flow code in the service's process"
+  'runs C# or PowerShell code it carries; the inline code sandbox runs JavaScript only (JavaScriptCode), and no ' +
+  "flow code runs in the service's process"
 const INTEGRATION = 'needs an Azure integration account (maps, schemas, partners), which this service does not have'
 const AZURE_AI = 'needs an Azure AI service, which this service does not have'
 
 /** Types Logic Apps has that this runtime recognises and refuses at load, saying why (never accepted and ignored). */
 export const REFUSED: RefusedKind[] = [
-  ...['JavaScriptCode', 'CSharpScriptCode', 'PowerShellCode', 'InvokeFunction', 'Liquid'].map(type => ({
-    type,
-    reason: CODE,
-  })),
+  ...['CSharpScriptCode', 'PowerShellCode'].map(type => ({ type, reason: CODE })),
+  {
+    type: 'InvokeFunction',
+    reason: 'calls a .NET function compiled into a Logic Apps Standard project, which this service cannot host',
+  },
+  { type: 'Liquid', reason: 'transforms with a Liquid map of an integration account, which this service lacks' },
   { type: 'Function', reason: 'calls an Azure Functions app, which this service cannot reach or host' },
   { type: 'ApiManagement', reason: 'calls an Azure API Management instance, which this service does not have' },
   { type: 'Agent', reason: 'runs an AI agent loop against an Azure OpenAI model, which this service does not have' },

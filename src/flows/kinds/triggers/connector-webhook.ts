@@ -8,6 +8,7 @@ import type { TriggerKind } from '../types.js'
 export const connectorWebhook: TriggerKind = {
   type: 'ApiConnectionWebhook',
   aliases: ['OpenApiConnectionWebhook'],
+  callback: true,
   required: ['inputs'],
   properties: () => ({
     inputs: objectOf(

@@ -9,6 +9,7 @@ import { WEBHOOK_CALL as Call } from '../actions/http-webhook.js'
  */
 export const httpWebhookTrigger: TriggerKind = {
   type: 'HttpWebhook',
+  callback: true,
   required: ['inputs'],
   operationOptions: ['IncludeAuthorizationHeadersInOutputs', 'SuppressWorkflowHeadersOnResponse'],
   properties: () => ({

@@ -40,6 +40,7 @@ import { OperationCatalog } from './flows/operations.js'
 import { FlowRuntime } from './flows/runtime.js'
 import { AppSettings } from './flows/app-settings.js'
 import { WorkflowConnections } from './flows/workflow-connections.js'
+import { Maps } from './flows/maps.js'
 import { Ctx } from './backends/embedded/context.js'
 import { WebexInventory } from './governance/webex/inventory.js'
 import { webexActions } from './governance/webex/actions.js'
@@ -304,6 +305,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       responseTimeoutMs: config.flows.responseTimeoutMs,
       ...(appSettings ? { appSettings } : {}),
       ...(workflowConnections ? { workflowConnections } : {}),
+      maps: new Maps(config.flows.mapsDir),
       inlineCode: {
         timeoutMs: config.flows.codeTimeoutMs,
         memoryMb: config.flows.codeMemoryMb,

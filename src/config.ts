@@ -118,6 +118,8 @@ export const Config = Type.Object({
       appSettings: Type.String({ default: '' }),
       /** Agent and Function actions: a Logic Apps Standard connections.json (agentConnections, functionConnections). */
       connectionsJson: Type.String({ default: '' }),
+      /** Xslt actions: the folder of XSLT maps (a Standard project's Artifacts/Maps); empty: none. */
+      mapsDir: Type.String({ default: '' }),
       /** JavaScriptCode: each execution's wall-clock limit (Logic Apps Standard: 15 s), heap, and how many at once. */
       codeTimeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
       codeMemoryMb: Type.Integer({ minimum: 16, default: 256 }),
@@ -197,6 +199,7 @@ const ENV: Record<string, string[]> = {
   FLOWS_CONNECTIONS: ['flows', 'connections'],
   FLOWS_APP_SETTINGS: ['flows', 'appSettings'],
   FLOWS_CONNECTIONS_JSON: ['flows', 'connectionsJson'],
+  FLOWS_MAPS_DIR: ['flows', 'mapsDir'],
   FLOWS_CODE_TIMEOUT_MS: ['flows', 'codeTimeoutMs'],
   FLOWS_CODE_MEMORY_MB: ['flows', 'codeMemoryMb'],
   FLOWS_CODE_CONCURRENCY: ['flows', 'codeConcurrency'],

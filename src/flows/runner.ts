@@ -11,6 +11,7 @@ import { send } from './outbound.js'
 import type { IdentityEndpoint } from './authentication.js'
 import type { SandboxResult } from './sandbox/sandbox.js'
 import { WorkflowConnections } from './workflow-connections.js'
+import { Maps } from './maps.js'
 import {
   ActionFailure,
   TerminateSignal,
@@ -59,6 +60,8 @@ export interface RunnerDeps {
   appSetting?(name: string): string | undefined
   /** Agent and Function actions' connections (connections.json). */
   connections?: WorkflowConnections
+  /** Xslt actions' maps folder. */
+  maps?: Maps
   /** JavaScriptCode: the sandbox that runs inline code. */
   inlineCode?(code: string, contextJson: string): Promise<SandboxResult>
   /** Response: hands the answer to the waiting caller; false when the request was already answered. */
@@ -369,6 +372,10 @@ export class RunExecutor implements RunServices {
 
   get connections (): WorkflowConnections {
     return this.deps.connections ?? new WorkflowConnections()
+  }
+
+  get maps (): Maps {
+    return this.deps.maps ?? new Maps()
   }
 
   toolScope (scope: unknown, parameters: Record<string, unknown>, label: string): unknown {

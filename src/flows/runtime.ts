@@ -18,6 +18,7 @@ import { API_VERSION, CallbackKeys, SV, type KeyType } from './callbacks.js'
 import type { IdentityEndpoint } from './authentication.js'
 import type { AppSettings } from './app-settings.js'
 import type { WorkflowConnections } from './workflow-connections.js'
+import type { Maps } from './maps.js'
 import { CodeSandbox, type SandboxLimits } from './sandbox/sandbox.js'
 import { send } from './outbound.js'
 import { acceptEnvelope } from './event-door.js'
@@ -48,6 +49,8 @@ export interface RuntimeOptions {
   appSettings?: AppSettings
   /** Agent and Function actions' connections (FLOWS_CONNECTIONS_JSON). */
   workflowConnections?: WorkflowConnections
+  /** Xslt actions' maps (FLOWS_MAPS_DIR). */
+  maps?: Maps
   /** JavaScriptCode: the inline code sandbox's limits (default: Logic Apps Standard's). */
   inlineCode?: Partial<SandboxLimits>
 }
@@ -868,6 +871,7 @@ export class FlowRuntime {
       ...(f.trigger.kind.callback ? { callbackUrl: () => this.callbackUrl(f).value } : {}),
       appSetting: (name: string) => this.opts.appSettings?.get(name),
       ...(this.opts.workflowConnections ? { connections: this.opts.workflowConnections } : {}),
+      ...(this.opts.maps ? { maps: this.opts.maps } : {}),
       inlineCode: (code: string, contextJson: string) => this.sandbox.run(code, contextJson),
       respond: (reply: OperationReply): boolean => {
         const w = this.waiters.get(seq)

@@ -97,7 +97,10 @@ export class WorkflowConnections {
       if (String(auth.type).toLowerCase() !== 'key') {
         throw bad(`${at}.authentication.type must be Key (managed identity is not available here).`)
       }
-      agents.set(name, { endpoint: value(`${at}.endpoint`, c.endpoint), key: value(`${at}.authentication.key`, auth.key) })
+      agents.set(name, {
+        endpoint: value(`${at}.endpoint`, c.endpoint),
+        key: value(`${at}.authentication.key`, auth.key),
+      })
     }
     const functions = new Map<string, FunctionConnection>()
     for (const [name, c] of Object.entries(section('functionConnections'))) {
@@ -112,7 +115,12 @@ export class WorkflowConnections {
         if (!type) throw bad(`${at}.authentication.type must be QueryString or Header.`)
         conn.authentication = {
           type: type as 'QueryString' | 'Header',
-          name: a.name === undefined ? (type === 'Header' ? 'x-functions-key' : 'code') : value(`${at}.authentication.name`, a.name),
+          name:
+            a.name === undefined
+              ? type === 'Header'
+                ? 'x-functions-key'
+                : 'code'
+              : value(`${at}.authentication.name`, a.name),
           value: value(`${at}.authentication.value`, a.value),
         }
       }

@@ -30,6 +30,7 @@ import {
 } from './actions/variables.js'
 import { wait } from './actions/wait.js'
 import { workflow } from './actions/workflow.js'
+import { xslt } from './actions/xslt.js'
 import { connectorWebhook } from './triggers/connector-webhook.js'
 import { httpTrigger } from './triggers/http.js'
 import { httpWebhookTrigger } from './triggers/http-webhook.js'
@@ -69,6 +70,7 @@ export const ACTION_KINDS: ActionKind[] = [
   javascriptCode,
   agent,
   functionAction,
+  xslt,
 ]
 
 export const TRIGGER_KINDS: TriggerKind[] = [connectorWebhook, recurrence, request, httpTrigger, httpWebhookTrigger]

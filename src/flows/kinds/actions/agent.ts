@@ -111,7 +111,9 @@ function answer (body: unknown): Message {
   return {
     role: 'assistant',
     content: typeof msg.content === 'string' ? msg.content : null,
-    ...(Array.isArray(msg.tool_calls) && msg.tool_calls.length ? { tool_calls: msg.tool_calls as Message['tool_calls'] } : {}),
+    ...(Array.isArray(msg.tool_calls) && msg.tool_calls.length
+      ? { tool_calls: msg.tool_calls as Message['tool_calls'] }
+      : {}),
   }
 }
 
@@ -142,7 +144,12 @@ async function complete (
 }
 
 /** What a tool's run gives back to the model: its actions' outputs by name, or the failure. */
-async function runTool (x: ActionRun<AgentData>, tool: Tool, args: Record<string, unknown>, n: number): Promise<string> {
+async function runTool (
+  x: ActionRun<AgentData>,
+  tool: Tool,
+  args: Record<string, unknown>,
+  n: number
+): Promise<string> {
   const inner = x.run.toolScope(x.scope, args, `${tool.name}[${n}]`)
   const failed = await x.run.runSteps(tool.actions, inner)
   const ctx = x.run.context(inner)

@@ -38,7 +38,9 @@ export const functionAction = defineAction({
   },
   run: async ({ step, data, inputs, run }) => {
     const fn = data as { id?: string; connectionName?: string }
-    const conn = fn.connectionName ? run.connections.function(fn.connectionName) : run.connections.functionById(String(fn.id))
+    const conn = fn.connectionName
+      ? run.connections.function(fn.connectionName)
+      : run.connections.functionById(String(fn.id))
     const req = inputs as Omit<HttpRequest, 'uri'>
     const headers = { ...((req.headers ?? {}) as Record<string, unknown>) }
     const queries = { ...((req.queries ?? {}) as Record<string, unknown>) }
@@ -46,7 +48,7 @@ export const functionAction = defineAction({
     if (auth?.type === 'Header') headers[auth.name] = auth.value
     if (auth?.type === 'QueryString') queries[auth.name] = auth.value
     if (!/^https?:\/\//i.test(conn.triggerUrl)) {
-      throw new ActionFailure('InvalidFunctionConnection', `The function's trigger URL is not an http(s) URL.`)
+      throw new ActionFailure('InvalidFunctionConnection', 'The function\'s trigger URL is not an http(s) URL.')
     }
     const reply = await run.http(
       { ...req, method: String(req.method ?? 'POST'), uri: conn.triggerUrl, headers, queries },

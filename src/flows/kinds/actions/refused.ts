@@ -22,7 +22,6 @@ export const REFUSED: RefusedKind[] = [
   },
   ...['ChunkText', 'ParseDocument'].map(type => ({ type, reason: AZURE_AI })),
   ...[
-    'Xslt',
     'XmlValidation',
     'XmlParse',
     'XmlCompose',

@@ -325,7 +325,7 @@ t.test('Http: Basic and Raw authentication, the asynchronous pattern, pagination
 })
 
 t.test(
-  'refused at load, with the reason: C# code, AgentHandOff, XmlValidation, MSI-less certificates, options a kind has not',
+  'refused at load, with the reason: C# code, AgentHandOff, XmlValidation, MSI-less certificates, options of no kind',
   async t => {
     const s = await startFlows(t, {})
     const problems = (actions: Record<string, unknown>): string[] => {

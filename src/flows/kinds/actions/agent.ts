@@ -203,12 +203,15 @@ export const agent = defineAction<AgentData>({
         ['deploymentId', 'messages']
       ),
       modelConfigurations: Type.Record(Type.String(), objectOf({ referenceName: Type.String() }, ['referenceName'])),
+      retryPolicy: Type.Unknown(),
     },
     ['parameters']
   ),
   inputsRequired: true,
   retries: true,
   limit: ['count'],
+  // The model connection is resolved when the agent runs; the retry policy applies to each model call.
+  evaluated: ({ modelConfigurations: _m, retryPolicy: _r, ...rest }) => rest,
   children: d => d.tools.flatMap(t => t.actions),
   compile: (a, c, path) => {
     const inputs = (a.inputs ?? {}) as Record<string, unknown>

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { flowFile, loadProblems, startFlows, statuses } from './helpers.js'
 import { tempDir } from '../helpers/service.js'
+import { corpusPresent, runnable } from './corpus-harness.js'
 import { AppSettings } from '../../src/flows/app-settings.js'
 import { WorkflowConnections } from '../../src/flows/workflow-connections.js'
 
@@ -507,3 +508,34 @@ t.test('connections.json: checked at start, secrets from app settings', async t 
   t.same(c.agent('a'), { endpoint: 'http://x', key: 'k' })
   t.throws(() => new WorkflowConnections().agent('a'), /FLOWS_CONNECTIONS_JSON names no connections.json/)
 })
+
+t.test(
+  "a corpus agent flow runs end to end: the sample's tool answers from the model's argument",
+  { skip: !corpusPresent() && 'did not run: ../shared/conformance is not there' },
+  async t => {
+    const file =
+      'Azure+logicapps-labs+samples+json-remediation-agent+Deployment+workflows.zip!JsonRemediationAgent+workflow.json'
+    const model = await server(t, (_req, n) =>
+      n === 0 ? calls(['c1', 'Load_incident_json', { caseId: 'incident-wrong-type' }]) : says('CASE ID: INC-9002')
+    )
+    const s = await startFlows(
+      t,
+      { remediation: runnable(file, model.origin) },
+      { flows: { httpAllow: model.origin, ...files(t, model.origin, model.origin) } }
+    )
+    t.same(s.flows!.loadErrors(), [], 'it loads')
+    const run = await s.runNow('remediation', { caseId: 'incident-wrong-type' })
+    t.equal(run.status, 'Succeeded', JSON.stringify(run.actions.filter((a: any) => a.error)))
+    t.same(statuses(run), {
+      Incident_Request_Summary: 'Succeeded',
+      Load_Incident_Data: 'Succeeded',
+      Json_Remediation_Agent: 'Succeeded',
+      Response: 'Succeeded',
+    })
+    t.match(run.actions.find((a: any) => a.name === 'Load_Incident_Data').outputs, /"incidentId":"INC-9002"/)
+    t.match(model.seen[0].body.messages[1].content, /Process incident case: \{"caseId":"incident-wrong-type"/)
+    t.equal(model.seen[0].body.tools.length, 4)
+    t.match(model.seen[1].body.messages.at(-1).content, /INC-9002/, 'the tool result went back to the model')
+    t.equal(run.actions.find((a: any) => a.name === 'Response').inputs.body, 'CASE ID: INC-9002')
+  }
+)

@@ -106,6 +106,12 @@ function files (t: any, modelOrigin: string, fnOrigin: string) {
 </xsl:stylesheet>`
   )
   writeFileSync(
+    join(maps, 'imports.xslt'),
+    `<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:include href="${modelOrigin}/other.xsl"/>
+</xsl:stylesheet>`
+  )
+  writeFileSync(
     join(maps, 'names.xsl'),
     `<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
   <xsl:output method="text"/>
@@ -450,6 +456,11 @@ t.test('Xslt: maps from the maps folder, xsltParameters, text output; a map abse
           inputs: { content: 'not xml', integrationAccount: { map: { name: 'order-total' } } },
           runAfter: { Absent: ['Failed'] },
         },
+        Imports: {
+          type: 'Xslt',
+          inputs: { content: '<a/>', integrationAccount: { map: { name: 'imports' } } },
+          runAfter: { NotXml: ['Failed'] },
+        },
       }),
     },
     { flows: { httpAllow: model.origin, ...files(t, model.origin, model.origin) } }
@@ -461,7 +472,10 @@ t.test('Xslt: maps from the maps folder, xsltParameters, text output; a map abse
     Names: 'Succeeded',
     Absent: 'Failed',
     NotXml: 'Failed',
+    Imports: 'Failed',
   })
+  t.match(run.actions.find((a: any) => a.name === 'Imports').error.message, /imports or includes/)
+  t.equal(model.seen.length, 0, 'an xsl:include is never fetched')
   const total = run.actions.find((a: any) => a.name === 'Total').outputs.body
   t.equal(total['$content-type'], 'application/xml;charset=utf-8')
   t.equal(Buffer.from(total.$content, 'base64').toString(), '<total currency="EUR">5</total>')

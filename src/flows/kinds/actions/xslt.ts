@@ -69,6 +69,10 @@ export const xslt = defineAction<{ map: string }>({
       cData: true,
       escape: true,
       selfClosingTags: true,
+      // The library would fetch xsl:import / xsl:include over the network, past the target policy: a map is one file.
+      fetchFunction: async uri => {
+        throw new Error(`it imports or includes '${uri}'; a map here is one self-contained stylesheet`)
+      },
       parameters: Object.entries(i.xsltParameters ?? {}).map(([name, value]) => ({ name, value: toText(value) })),
     })
     let out: string

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { flowFile, loadProblems, startFlows, statuses } from './helpers.js'
-import { tempDir } from '../helpers/service.js'
+import { ManualClock, tempDir } from '../helpers/service.js'
 import { corpusPresent, runnable } from './corpus-harness.js'
 import { AppSettings } from '../../src/flows/app-settings.js'
 import { WorkflowConnections } from '../../src/flows/workflow-connections.js'
@@ -553,3 +553,33 @@ t.test(
     t.equal(run.actions.find((a: any) => a.name === 'Response').inputs.body, 'CASE ID: INC-9002')
   }
 )
+
+t.test('Agent: limit.timeout ends the loop TimedOut between model calls', async t => {
+  const clock = new ManualClock()
+  // Each model call takes 4 minutes of the run's clock; limit.timeout is checked before each call.
+  const model = await server(t, () => {
+    clock.advance(4 * 60_000)
+    return calls(['x', 'Lookup_order', { orderId: 'A' }])
+  })
+  const s = await startFlows(
+    t,
+    {
+      slow: flowFile({
+        Init: { type: 'InitializeVariable', inputs: { variables: [{ name: 'looked', type: 'integer', value: 0 }] } },
+        Ask: agentAction({
+          tools: { Lookup_order: lookupTool },
+          limit: { timeout: 'PT10M' },
+          runAfter: { Init: ['Succeeded'] },
+        }),
+      }),
+    },
+    { flows: { httpAllow: model.origin, ...files(t, model.origin, model.origin) } },
+    { clock: clock.now }
+  )
+  const run = await s.runNow('slow')
+  const ask = run.actions.find((a: any) => a.name === 'Ask')
+  t.equal(ask.status, 'TimedOut')
+  t.equal(ask.error.code, 'AgentLoopTimedOut')
+  t.equal(model.seen.length, 3, 'calls at 0, 4 and 8 minutes; none at 12')
+  t.equal(ask.outputs.iterations, 3)
+})

@@ -583,3 +583,32 @@ t.test('Agent: limit.timeout ends the loop TimedOut between model calls', async 
   t.equal(model.seen.length, 3, 'calls at 0, 4 and 8 minutes; none at 12')
   t.equal(ask.outputs.iterations, 3)
 })
+
+t.test('Agent: a tool the model invents, a message without choices, a role Logic Apps has not', async t => {
+  const model = await server(t, (_req, n) => {
+    if (n === 0) return calls(['z', 'No_such_tool', {}])
+    if (n === 1) return says('done')
+    return { body: { choices: [] } }
+  })
+  const s = await startFlows(
+    t,
+    {
+      invent: flowFile({ Ask: agentAction() }),
+      empty: flowFile({ Ask: agentAction() }),
+      role: flowFile({ Ask: agentAction({}, { messages: [{ role: 'Tool', content: 'x' }] }) }),
+      notArray: flowFile({ Ask: agentAction({}, { messages: "@triggerBody()?['nothing']" }) }),
+    },
+    { flows: { httpAllow: model.origin, ...files(t, model.origin, model.origin) } }
+  )
+  let ask = (await s.runNow('invent')).actions.find((a: any) => a.name === 'Ask')
+  t.equal(ask.outputs.lastAssistantMessage, 'done')
+  t.match(JSON.parse(model.seen[1].body.messages.at(-1).content).error, /no tool named 'No_such_tool'/)
+  ask = (await s.runNow('empty')).actions.find((a: any) => a.name === 'Ask')
+  t.equal(ask.error.code, 'InvalidModelResponse')
+  ask = (await s.runNow('role')).actions.find((a: any) => a.name === 'Ask')
+  t.equal(ask.error.code, 'InvalidAgentInput')
+  t.match(ask.error.message, /role 'tool'/)
+  ask = (await s.runNow('notArray')).actions.find((a: any) => a.name === 'Ask')
+  t.equal(ask.error.code, 'InvalidAgentInput')
+  t.equal(model.seen.length, 3, 'bad messages never reach the model')
+})

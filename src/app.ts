@@ -39,6 +39,8 @@ import { Dispositions } from './governance/dispositions.js'
 import { OperationCatalog } from './flows/operations.js'
 import { FlowRuntime } from './flows/runtime.js'
 import { AppSettings } from './flows/app-settings.js'
+import { WorkflowConnections } from './flows/workflow-connections.js'
+import { Maps } from './flows/maps.js'
 import { Ctx } from './backends/embedded/context.js'
 import { WebexInventory } from './governance/webex/inventory.js'
 import { webexActions } from './governance/webex/actions.js'
@@ -83,6 +85,9 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   await refuseUnwiredStore(config)
   // Read before anything is opened: a bad settings file stops the start with nothing to close.
   const appSettings = config.flows.enabled ? AppSettings.load(config.flows.appSettings) : undefined
+  const workflowConnections = appSettings
+    ? WorkflowConnections.load(config.flows.connectionsJson, appSettings)
+    : undefined
   const backend = deps.backend ?? makeBackend(config, deps)
   // Triggers need a store that records changes in transactions: the embedded one, or with the Webex backend
   // a local store of its own, fed by the relay of events from Webex.
@@ -299,6 +304,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       ...(config.webex.publicUrl ? { publicUrl: config.webex.publicUrl } : {}),
       responseTimeoutMs: config.flows.responseTimeoutMs,
       ...(appSettings ? { appSettings } : {}),
+      ...(workflowConnections ? { workflowConnections } : {}),
+      maps: new Maps(config.flows.mapsDir),
       inlineCode: {
         timeoutMs: config.flows.codeTimeoutMs,
         memoryMb: config.flows.codeMemoryMb,

@@ -116,6 +116,10 @@ export const Config = Type.Object({
       connections: Type.String({ default: '' }),
       /** appsetting(): a JSON file of app settings { "name": "value" } (or a local.settings.json); empty: none. */
       appSettings: Type.String({ default: '' }),
+      /** Agent and Function actions: a Logic Apps Standard connections.json (agentConnections, functionConnections). */
+      connectionsJson: Type.String({ default: '' }),
+      /** Xslt actions: the folder of XSLT maps (a Standard project's Artifacts/Maps); empty: none. */
+      mapsDir: Type.String({ default: '' }),
       /** JavaScriptCode: each execution's wall-clock limit (Logic Apps Standard: 15 s), heap, and how many at once. */
       codeTimeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
       codeMemoryMb: Type.Integer({ minimum: 16, default: 256 }),
@@ -194,6 +198,8 @@ const ENV: Record<string, string[]> = {
   FLOWS_HTTP_ALLOW: ['flows', 'httpAllow'],
   FLOWS_CONNECTIONS: ['flows', 'connections'],
   FLOWS_APP_SETTINGS: ['flows', 'appSettings'],
+  FLOWS_CONNECTIONS_JSON: ['flows', 'connectionsJson'],
+  FLOWS_MAPS_DIR: ['flows', 'mapsDir'],
   FLOWS_CODE_TIMEOUT_MS: ['flows', 'codeTimeoutMs'],
   FLOWS_CODE_MEMORY_MB: ['flows', 'codeMemoryMb'],
   FLOWS_CODE_CONCURRENCY: ['flows', 'codeConcurrency'],

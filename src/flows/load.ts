@@ -462,11 +462,12 @@ export function compileFlow (
         const sibling = siblings.get(dep.toLowerCase())
         if (sibling === s.name) problem(`${s.path}/runAfter`, 'an action cannot run after itself')
         else if (!sibling && dep.toLowerCase() === triggerName.toLowerCase()) {
-          // Logic Apps' designer writes runAfter on the trigger only for Agent actions and removes it elsewhere.
+          // Logic Apps' designer writes runAfter on the trigger only for the Agent of a conversational agent
+          // workflow, whose Request trigger (kind Agent) is refused here; elsewhere it removes it.
           problem(
             `${s.path}/runAfter/${ptr(dep)}`,
-            `'${dep}' is the trigger: an action runs after the trigger by having no runAfter (only Agent actions, ` +
-              'which this runtime refuses, name the trigger there)'
+            `'${dep}' is the trigger: an action runs after the trigger by having no runAfter (only the Agent of a ` +
+              'conversational agent workflow, whose Request trigger of kind Agent is refused here, names it there)'
           )
         } else if (!sibling) problem(`${s.path}/runAfter/${ptr(dep)}`, `'${dep}' is not an action in the same scope`)
         else runAfter[sibling] = statuses.length === 0 ? ['Succeeded'] : statuses

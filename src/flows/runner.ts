@@ -10,6 +10,8 @@ import type { OperationCatalog, OperationReply } from './operations.js'
 import { send } from './outbound.js'
 import type { IdentityEndpoint } from './authentication.js'
 import type { SandboxResult } from './sandbox/sandbox.js'
+import { WorkflowConnections } from './workflow-connections.js'
+import { Maps } from './maps.js'
 import {
   ActionFailure,
   TerminateSignal,
@@ -56,6 +58,10 @@ export interface RunnerDeps {
   callbackUrl?(): string
   /** appsetting(): the operator's app settings. */
   appSetting?(name: string): string | undefined
+  /** Agent and Function actions' connections (connections.json). */
+  connections?: WorkflowConnections
+  /** Xslt actions' maps folder. */
+  maps?: Maps
   /** JavaScriptCode: the sandbox that runs inline code. */
   inlineCode?(code: string, contextJson: string): Promise<SandboxResult>
   /** Response: hands the answer to the waiting caller; false when the request was already answered. */
@@ -83,7 +89,9 @@ class Scope {
   constructor (
     readonly parent: Scope | undefined,
     readonly loops: Loop[],
-    readonly iteration?: string
+    readonly iteration?: string,
+    /** Inside an Agent's tool: the arguments of the model's call (agentParameters()). */
+    readonly agent?: Record<string, unknown>
   ) {}
 
   find (name: string): ActionResult | undefined {
@@ -91,7 +99,7 @@ class Scope {
   }
 
   child (loop: Loop, iteration: string | undefined): Scope {
-    return new Scope(this, [...this.loops, loop], iteration || this.iteration)
+    return new Scope(this, [...this.loops, loop], iteration || this.iteration, this.agent)
   }
 }
 
@@ -233,6 +241,7 @@ export class RunExecutor implements RunServices {
       // An HttpWebhook action's inputs see its own URL; elsewhere the trigger's (Request, HttpWebhook).
       callbackUrl: () => this.actionCallback ?? this.deps.callbackUrl?.(),
       appSetting: name => this.deps.appSetting?.(name),
+      agentParameters: () => scope.agent,
     }
   }
 
@@ -359,6 +368,20 @@ export class RunExecutor implements RunServices {
   inlineCode (code: string, contextJson: string): Promise<SandboxResult> {
     if (!this.deps.inlineCode) throw new ActionFailure('InlineCodeUnavailable', 'Inline code cannot run here.')
     return this.deps.inlineCode(code, contextJson)
+  }
+
+  get connections (): WorkflowConnections {
+    return this.deps.connections ?? new WorkflowConnections()
+  }
+
+  get maps (): Maps {
+    return this.deps.maps ?? new Maps()
+  }
+
+  toolScope (scope: unknown, parameters: Record<string, unknown>, label: string): unknown {
+    const s = scope as Scope
+    const prefix = s.iteration ? `${s.iteration}/` : ''
+    return new Scope(s, s.loops, `${prefix}${label}`, parameters)
   }
 
   private readonly pendingWebhooks = new Map<Step, Promise<{ headers: Record<string, string>; body: unknown }>>()
@@ -542,7 +565,7 @@ export class RunExecutor implements RunServices {
     }
   }
 
-  private retryDelay (s: Step, attempts: number, f: ActionFailure): number | undefined {
+  retryDelay (s: Step, attempts: number, f: ActionFailure): number | undefined {
     const r = s.retry
     if (!f.retryable || r.type === 'none' || attempts > r.count) return undefined
     const planned =

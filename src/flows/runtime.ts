@@ -17,6 +17,8 @@ import { nextOccurrence } from './recurrence.js'
 import { API_VERSION, CallbackKeys, SV, type KeyType } from './callbacks.js'
 import type { IdentityEndpoint } from './authentication.js'
 import type { AppSettings } from './app-settings.js'
+import type { WorkflowConnections } from './workflow-connections.js'
+import type { Maps } from './maps.js'
 import { CodeSandbox, type SandboxLimits } from './sandbox/sandbox.js'
 import { send } from './outbound.js'
 import { acceptEnvelope } from './event-door.js'
@@ -45,6 +47,10 @@ export interface RuntimeOptions {
   identity?: IdentityEndpoint
   /** appsetting(): the operator's app settings (FLOWS_APP_SETTINGS). */
   appSettings?: AppSettings
+  /** Agent and Function actions' connections (FLOWS_CONNECTIONS_JSON). */
+  workflowConnections?: WorkflowConnections
+  /** Xslt actions' maps (FLOWS_MAPS_DIR). */
+  maps?: Maps
   /** JavaScriptCode: the inline code sandbox's limits (default: Logic Apps Standard's). */
   inlineCode?: Partial<SandboxLimits>
 }
@@ -864,6 +870,8 @@ export class FlowRuntime {
       ...(this.opts.identity ? { identity: this.opts.identity } : {}),
       ...(f.trigger.kind.callback ? { callbackUrl: () => this.callbackUrl(f).value } : {}),
       appSetting: (name: string) => this.opts.appSettings?.get(name),
+      ...(this.opts.workflowConnections ? { connections: this.opts.workflowConnections } : {}),
+      ...(this.opts.maps ? { maps: this.opts.maps } : {}),
       inlineCode: (code: string, contextJson: string) => this.sandbox.run(code, contextJson),
       respond: (reply: OperationReply): boolean => {
         const w = this.waiters.get(seq)

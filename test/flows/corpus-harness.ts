@@ -35,6 +35,7 @@ export function runnable (file: string, origin: string): Record<string, unknown>
       if (isObj(a.else)) visit(a.else.actions)
       if (isObj(a.default)) visit(a.default.actions)
       if (isObj(a.cases)) for (const c of Object.values(a.cases)) if (isObj(c)) visit(c.actions)
+      if (isObj(a.tools)) for (const c of Object.values(a.tools)) if (isObj(c)) visit(c.actions)
     }
   }
   visit(def.actions)

@@ -9,11 +9,15 @@ import { CodeSandbox } from '../../src/flows/sandbox/sandbox.js'
 
 /** The share of the corpus that loads today: npm test fails below it (raise it as the runtime grows). */
 type Tap = { equal: (a: unknown, b: unknown, m: string) => void; same: (a: unknown, b: unknown, m: string) => void }
-// 351/402 (87.3%) with the inline code sandbox; on a host that forbids its namespaces the 6 flows whose only
-// blocker was JavaScriptCode are refused again (345/402).
+// 362/402 (90.0%) with the inline code sandbox; on a host that forbids its namespaces the 6 flows whose only
+// blocker was JavaScriptCode are refused again (356/402).
 const LOAD_FLOOR = new CodeSandbox({ timeoutMs: 1, memoryMb: 16, maxBytes: 1, concurrency: 1 }).availability().ok
-  ? 0.87
-  : 0.855
+  ? 0.9
+  : 0.885
+
+// The corpus script runs the checker over 400 flows up to six times: on a loaded two-core host that outlasts the
+// suite's 120 s per file, which would kill it as a failure that says nothing about the runtime.
+t.setTimeout(600_000)
 
 t.test(
   'the public flow corpus loads at least at the level reached',

@@ -561,6 +561,12 @@ t.test('property access as Logic Apps words its failures', async t => {
   t.equal(ev("binary('hi')['$content']"), 'aGk=', 'binary content is read as its envelope')
 })
 
+t.test("agentParameters outside an Agent's tool fails as Logic Apps words it (inside: agent.test.ts)", async t => {
+  t.throws(() => raw("agentParameters('orderId')"), {
+    message: /'agentParameters' can only be used in the actions of an Agent's tool/,
+  })
+})
+
 t.test('every function of the table is known to the loader and exercised by a test', async t => {
   const source = [
     ...EXAMPLES.map(e => e.expr),

@@ -325,7 +325,7 @@ t.test('Http: Basic and Raw authentication, the asynchronous pattern, pagination
 })
 
 t.test(
-  'refused at load, with the reason: C# code, Function, Agent, Xslt, MSI-less certificates, options a kind has not',
+  'refused at load, with the reason: C# code, AgentHandOff, XmlValidation, MSI-less certificates, options of no kind',
   async t => {
     const s = await startFlows(t, {})
     const problems = (actions: Record<string, unknown>): string[] => {
@@ -341,9 +341,8 @@ t.test(
       problems({ A: { type: 'CSharpScriptCode', inputs: { code: 'return 1;' } } })[0],
       /CSharpScriptCode actions are refused: .*sandbox runs JavaScript only/
     )
-    t.match(problems({ A: { type: 'Function', inputs: {} } })[0], /Function actions are refused/)
-    t.match(problems({ A: { type: 'Agent', inputs: {} } })[0], /Agent actions are refused/)
-    t.match(problems({ A: { type: 'xslt', inputs: {} } })[0], /Xslt actions are refused: .*integration account/)
+    t.match(problems({ A: { type: 'AgentHandOff', inputs: {} } })[0], /AgentHandOff actions are refused: .*handoff/)
+    t.match(problems({ A: { type: 'xmlValidation', inputs: {} } })[0], /XmlValidation actions are refused: .*integration/)
     t.match(
       problems({
         A: {

@@ -16,7 +16,8 @@ t.test('an Http path input and a runAfter on the trigger are refused, saying wha
       path: '/definition/actions/First/runAfter/when_a_message_is_created',
       message:
         "'when_a_message_is_created' is the trigger: an action runs after the trigger by having no runAfter " +
-        '(only Agent actions, which this runtime refuses, name the trigger there)',
+        '(only the Agent of a conversational agent workflow, whose Request trigger of kind Agent is refused here, ' +
+        'names it there)',
     },
   ])
 })

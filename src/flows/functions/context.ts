@@ -60,6 +60,8 @@ export interface EvalContext {
   callbackUrl(): string | undefined
   /** appsetting(): the operator's app settings (FLOWS_APP_SETTINGS); undefined when the name is not one. */
   appSetting?(name: string): string | undefined
+  /** agentParameters(): inside an Agent's tool, the argument the model gave; undefined outside a tool. */
+  agentParameters?(): Record<string, unknown> | undefined
 }
 
 export type Fn = (args: unknown[], ctx: EvalContext) => unknown

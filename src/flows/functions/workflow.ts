@@ -156,6 +156,12 @@ export const workflow: Family = {
     },
     'appsetting'
   ),
+  // Inside an Agent's tool: an argument the model called the tool with (its agentParameterSchema names them).
+  agentParameters: def(1, 1, (a, c) => {
+    const params = c.agentParameters?.()
+    if (!params) throw a.fail("can only be used in the actions of an Agent's tool.")
+    return params[a.str(0)] ?? null
+  }),
   workflow: def(0, 0, (_, c) => c.workflow()),
   result: def(
     1,

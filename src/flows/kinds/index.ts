@@ -1,8 +1,10 @@
 import type { ActionKind, RefusedKind, TriggerKind } from './types.js'
+import { agent } from './actions/agent.js'
 import { apiConnection } from './actions/api-connection.js'
 import { compose } from './actions/compose.js'
 import { expression } from './actions/expression.js'
 import { foreach } from './actions/foreach.js'
+import { functionAction } from './actions/function.js'
 import { http } from './actions/http.js'
 import { httpWebhook } from './actions/http-webhook.js'
 import { ifAction } from './actions/if.js'
@@ -28,6 +30,7 @@ import {
 } from './actions/variables.js'
 import { wait } from './actions/wait.js'
 import { workflow } from './actions/workflow.js'
+import { xslt } from './actions/xslt.js'
 import { connectorWebhook } from './triggers/connector-webhook.js'
 import { httpTrigger } from './triggers/http.js'
 import { httpWebhookTrigger } from './triggers/http-webhook.js'
@@ -65,6 +68,9 @@ export const ACTION_KINDS: ActionKind[] = [
   workflow,
   expression,
   javascriptCode,
+  agent,
+  functionAction,
+  xslt,
 ]
 
 export const TRIGGER_KINDS: TriggerKind[] = [connectorWebhook, recurrence, request, httpTrigger, httpWebhookTrigger]

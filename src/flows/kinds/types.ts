@@ -5,6 +5,8 @@ import type { EvalContext } from '../functions.js'
 import type { OperationCatalog, OperationReply } from '../operations.js'
 import type { Condition } from '../conditions.js'
 import type { SandboxResult } from '../sandbox/sandbox.js'
+import type { WorkflowConnections } from '../workflow-connections.js'
+import type { Maps } from '../maps.js'
 
 export type RunStatus = 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut' | 'Cancelled'
 export const RUN_AFTER_STATUSES = ['Succeeded', 'Failed', 'Skipped', 'TimedOut'] as const
@@ -137,6 +139,14 @@ export interface RunServices {
   webhook(step: Step): Promise<{ headers: Record<string, string>; body: unknown }>
   /** JavaScriptCode: runs the code in the sandbox, outside the service's process. */
   inlineCode(code: string, contextJson: string): Promise<SandboxResult>
+  /** Agent and Function: the workflow's connections (connections.json). */
+  readonly connections: WorkflowConnections
+  /** Xslt: the maps folder (FLOWS_MAPS_DIR). */
+  readonly maps: Maps
+  /** An Agent's tool: a scope whose agentParameters() are the arguments the model called it with. */
+  toolScope(scope: unknown, parameters: Record<string, unknown>, label: string): unknown
+  /** The delay before the next attempt of a call by the step's retry policy; undefined: no more attempts. */
+  retryDelay(step: Step, attempts: number, failure: ActionFailure): number | undefined
 }
 
 /** Thrown by Terminate: the run stops with this status; the runner turns it into the run's outcome. */

@@ -14,13 +14,14 @@ export const REFUSED: RefusedKind[] = [
     reason: 'calls a .NET function compiled into a Logic Apps Standard project, which this service cannot host',
   },
   { type: 'Liquid', reason: 'transforms with a Liquid map of an integration account, which this service lacks' },
-  { type: 'Function', reason: 'calls an Azure Functions app, which this service cannot reach or host' },
   { type: 'ApiManagement', reason: 'calls an Azure API Management instance, which this service does not have' },
-  { type: 'Agent', reason: 'runs an AI agent loop against an Azure OpenAI model, which this service does not have' },
-  { type: 'AgentHandOff', reason: 'belongs to an Agent, which this runtime refuses' },
+  {
+    type: 'AgentHandOff',
+    reason:
+      "hands an Agent's conversation to another Agent (multi-agent handoff), which this runtime does not implement",
+  },
   ...['ChunkText', 'ParseDocument'].map(type => ({ type, reason: AZURE_AI })),
   ...[
-    'Xslt',
     'XmlValidation',
     'XmlParse',
     'XmlCompose',

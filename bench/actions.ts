@@ -23,14 +23,17 @@ interface Urls {
 }
 
 async function startServers (): Promise<{ urls: Urls; stop: () => void }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./servers.ts', import.meta.url))], {
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []
+  const script = fileURLToPath(new URL('./servers.ts', import.meta.url))
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).once('line', resolve)
     proc.once('exit', code => reject(new Error(`bench servers exited with ${code}`)))
   })
-  return { urls: JSON.parse(line) as Urls, stop: () => proc.kill('SIGKILL') }
+  // SIGINT lets a profiled child write its profile; the servers exit on it at once.
+  return { urls: JSON.parse(line) as Urls, stop: () => proc.kill(process.env.BENCH_PROFILE ? 'SIGINT' : 'SIGKILL') }
 }
 
 async function measure (
@@ -106,13 +109,19 @@ async function measureMix (url: string, callers: Caller[]): Promise<{ rps: numbe
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx }
 }
 
-/** Get Spaces List and Send a Message against a bare Fastify route returning the same JSON, side by side. */
+/**
+ * The mixed load, Get Spaces List and Send a Message against a bare Fastify route returning the same JSON, side
+ * by side. `BENCH_ACTIONS=mix,rooms,messages` (any of them) picks the cases.
+ */
 export async function benchActions (): Promise<void> {
+  const only = process.env.BENCH_ACTIONS?.split(',')
+  const wanted = (key: string): boolean => only === undefined || only.includes(key)
   const { urls, stop } = await startServers()
   try {
     const cases = [
-      { name: 'Get Spaces List (GET /v1/rooms)', path: '/v1/rooms', target: 0.6 },
+      { key: 'rooms', name: 'Get Spaces List (GET /v1/rooms)', path: '/v1/rooms', target: 0.6 },
       {
+        key: 'messages',
         name: 'Send a Message (POST /v1/messages)',
         path: '/v1/messages',
         method: 'POST' as const,
@@ -124,7 +133,7 @@ export async function benchActions (): Promise<void> {
     process.stdout.write(
       `actions: ${DURATION}s each, ${CONNECTIONS} connections, service and bare route in one child process\n`
     )
-    {
+    if (wanted('mix')) {
       const bare = await measureMix(urls.bare, urls.mix)
       const action = await measureMix(urls.service, urls.mix)
       const ratio = action.rps / bare.rps
@@ -135,7 +144,7 @@ export async function benchActions (): Promise<void> {
           `ratio ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'MISSED'})\n`
       )
     }
-    for (const c of cases) {
+    for (const c of cases.filter(c => wanted(c.key))) {
       const opts = { ...(c.method ? { method: c.method } : {}), ...(c.body ? { body: c.body } : {}) }
       const bare = await measure(urls.bare + c.path, opts)
       const action = await measure(urls.service + c.path, { ...opts, token: urls.token })

@@ -7,6 +7,8 @@ const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10)
 const SECONDS = Number(process.env.BENCH_DURATION ?? 3)
 /** Seconds at half the rate before measuring: JIT, connections and the first checkpoint settle there. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1)
+/** Seconds at half the first rate once the service is up, before the first probe: its JIT warms there. */
+const INITIAL_WARMUP = 3
 /** The search's first rate (events/s); it doubles from there until a probe fails, then bisects. */
 const START_RATE = Number(process.env.BENCH_EVENTS_PER_SECOND ?? 250)
 const MAX_RATE = 32_000
@@ -42,6 +44,8 @@ class Receipts {
   private readonly seen = new Map<string, { latency: number; n: number }>()
   /** While settling: which pairs are awaited, and how many of them are in. */
   private awaiting?: { measured: Set<string>; subs: Set<string>; n: number; onBatch: () => void }
+  /** Told of every batch: `quiet` waits with it. */
+  private onAny?: () => void
   size = 0
 
   private constructor (
@@ -66,7 +70,27 @@ class Receipts {
         if (a && a.measured.has(id) && a.subs.has(sub)) a.n++
       }
       a?.onBatch()
+      this.onAny?.()
     })
+  }
+
+  /** Waits until nothing has arrived for QUIET_MS / 6 (at most DRAIN_MS), then forgets every receipt so far. */
+  async quiet (): Promise<void> {
+    await new Promise<void>(resolve => {
+      const done = (): void => {
+        clearTimeout(idle)
+        clearTimeout(cap)
+        this.onAny = undefined
+        resolve()
+      }
+      let idle = setTimeout(done, QUIET_MS / 6)
+      const cap = setTimeout(done, DRAIN_MS)
+      this.onAny = () => {
+        clearTimeout(idle)
+        idle = setTimeout(done, QUIET_MS / 6)
+      }
+    })
+    this.seen.clear()
   }
 
   static async start (): Promise<Receipts> {
@@ -161,16 +185,28 @@ function line (label: string, p: Probe): string {
   )
 }
 
-/** The service as `npm start` in a child process: Send a Message at `rate`, each message fanned out to the webhooks. */
-async function serviceProbe (rate: number): Promise<Probe & { size: number }> {
-  const receipts = await Receipts.start()
-  const service = await startServiceProcess({
-    DELIVERY_ALLOW_PRIVATE_TARGETS: 'true',
-    LOG_REQUESTS: 'false',
-    FLOWS_ENABLED: 'false',
-  })
-  const client = jsonClient(service.url, DEMO.tokens.alice)
-  try {
+/**
+ * The service as `npm start` in a child process, started once for the whole search (as a service runs: warm, its
+ * store growing), with the webhooks and the receiver: Send a Message at a rate, each message fanned out to them.
+ */
+class ServiceUnderTest {
+  size = 0
+
+  private constructor (
+    private readonly receipts: Receipts,
+    private readonly service: { url: string; stop: () => Promise<void> },
+    private readonly client: ReturnType<typeof jsonClient>,
+    private readonly subscriptions: string[]
+  ) {}
+
+  static async start (): Promise<ServiceUnderTest> {
+    const receipts = await Receipts.start()
+    const service = await startServiceProcess({
+      DELIVERY_ALLOW_PRIVATE_TARGETS: 'true',
+      LOG_REQUESTS: 'false',
+      FLOWS_ENABLED: 'false',
+    })
+    const client = jsonClient(service.url, DEMO.tokens.alice)
     const subscriptions: string[] = []
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
       const r = await client.call('POST', '/v1/webhooks', {
@@ -182,39 +218,58 @@ async function serviceProbe (rate: number): Promise<Probe & { size: number }> {
       })
       subscriptions.push((r.body as { id: string }).id)
     }
-    const measured = new Set<string>()
-    const warmup = new Set<string>()
+    const s = new ServiceUnderTest(receipts, service, client, subscriptions)
+    // The delivery thread starts after the API listens: the warm-up begins once one event has gone all the way.
+    const ready = await client.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: 'ready' })
+    await receipts.settle(new Set([(ready.body as { id: string }).id]), () => false, subscriptions)
+    // JIT and the first checkpoints happen here, not in the first probe.
+    await s.sendAt(INITIAL_WARMUP, START_RATE / 2, 'warmup', new Set())
+    return s
+  }
+
+  /** Sends for `seconds` at `rate`; the ids of the messages created go into `into`. */
+  private async sendAt (
+    seconds: number,
+    rate: number,
+    label: string,
+    into: Set<string>
+  ): Promise<{ sentIn: number; failed: number }> {
     let failed = 0
     const sends: Array<Promise<void>> = []
-    const send = (label: string, into: Set<string>): void => {
+    const start = await paced(seconds, rate, (tick, i) => {
       sends.push(
-        client.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: label }).then(
+        this.client.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: `${label} ${tick}.${i}` }).then(
           r => {
             if (r.status === 200) into.add((r.body as { id: string }).id)
-            else if (into === measured) failed++
+            else failed++
           },
           () => {
-            if (into === measured) failed++
+            failed++
           }
         )
       )
-    }
-    // The delivery thread starts after the API listens: the warm-up begins once one event has gone all the way.
-    const ready = await client.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: 'ready' })
-    const readyId = (ready.body as { id: string }).id
-    await receipts.settle(new Set([readyId]), () => false, subscriptions)
-    warmup.add(readyId)
-    await paced(WARMUP, rate / 2, (tick, i) => send(`warmup ${tick}.${i}`, warmup))
-    // Which events are measured is known by id, whenever their deliveries and responses arrive.
-    const start = await paced(SECONDS, rate, (tick, i) => send(`event ${tick}.${i}`, measured))
+    })
     await Promise.all(sends)
-    const sentIn = (Date.now() - start) / 1000
-    const outcome = await receipts.settle(measured, id => warmup.has(id), subscriptions)
-    return { ...judge(rate, sentIn, failed, outcome), size: receipts.size }
-  } finally {
-    client.close()
-    await service.stop()
-    await receipts.close()
+    return { sentIn: (Date.now() - start) / 1000, failed }
+  }
+
+  async probe (rate: number): Promise<Probe> {
+    // What an earlier probe left in flight lands before this one starts, and is not counted.
+    await this.receipts.quiet()
+    const warmup = new Set<string>()
+    const measured = new Set<string>()
+    await this.sendAt(WARMUP, rate / 2, 'warmup', warmup)
+    // Which events are measured is known by id, whenever their deliveries and responses arrive.
+    const { sentIn, failed } = await this.sendAt(SECONDS, rate, 'event', measured)
+    const outcome = await this.receipts.settle(measured, id => warmup.has(id), this.subscriptions)
+    this.size = this.receipts.size
+    return judge(rate, sentIn, failed, outcome)
+  }
+
+  async stop (): Promise<void> {
+    this.client.close()
+    await this.service.stop()
+    await this.receipts.close()
   }
 }
 
@@ -241,6 +296,19 @@ async function floorProbe (rate: number, size: number): Promise<Probe> {
   }
 }
 
+/**
+ * A probe, and once more if it fails: on a shared machine one stall of a neighbour's job fails a 3 s probe, and
+ * a search is only as good as its worst probe. Both results are printed; the rate passes if either did.
+ */
+async function tries (label: string, probe: () => Promise<Probe>): Promise<Probe> {
+  const first = await probe()
+  process.stdout.write(line(label, first))
+  if (first.pass) return first
+  const second = await probe()
+  process.stdout.write(line(`${label} (again)`, second))
+  return second
+}
+
 /** Doubling from START_RATE until a probe fails (halving if the first fails), then bisection to RESOLUTION. */
 class KneeSearch {
   /** The highest rate that passed and the lowest that failed. */
@@ -248,7 +316,11 @@ class KneeSearch {
   fail?: number
   readonly probes: Probe[] = []
 
+  /** With `only`, the search is that one probe. */
+  constructor (private readonly only?: number) {}
+
   next (): number | undefined {
+    if (this.only !== undefined) return this.probes.length === 0 ? this.only : undefined
     const round = (r: number): number => Math.max(10, Math.round(r / 10) * 10)
     if (this.fail === undefined) {
       if (this.pass === undefined) return START_RATE
@@ -281,24 +353,26 @@ export async function benchDelivery (): Promise<void> {
     `delivery: knee search from ${START_RATE} events/s to ${SUBSCRIPTIONS} subscriptions; each probe ${WARMUP} s ` +
       `at half rate, then ${SECONDS} s measured; pass = p99 < ${TARGET_P99_MS} ms, none missing, no duplicate\n`
   )
-  const service = which === 'floor' ? undefined : new KneeSearch()
-  const floor = which === 'service' ? undefined : new KneeSearch()
+  // BENCH_DELIVERY_RATE: one probe at that rate instead of a search (for profiling one load).
+  const fixed = process.env.BENCH_DELIVERY_RATE ? Number(process.env.BENCH_DELIVERY_RATE) : undefined
+  const search = (): KneeSearch => (fixed === undefined ? new KneeSearch() : new KneeSearch(fixed))
+  const service = which === 'floor' ? undefined : search()
+  const floor = which === 'service' ? undefined : search()
   let size = Number(process.env.BENCH_ENVELOPE_BYTES ?? 1199)
-  for (;;) {
-    const s = service?.next()
-    const f = floor?.next()
-    if (s === undefined && f === undefined) break
-    if (s !== undefined) {
-      const p = await serviceProbe(s)
-      size = p.size
-      service!.record(p)
-      process.stdout.write(line('service', p))
+  const sut = service ? await ServiceUnderTest.start() : undefined
+  try {
+    for (;;) {
+      const s = service?.next()
+      const f = floor?.next()
+      if (s === undefined && f === undefined) break
+      if (s !== undefined) {
+        service!.record(await tries('service', () => sut!.probe(s)))
+        size = sut!.size
+      }
+      if (f !== undefined) floor!.record(await tries('floor  ', () => floorProbe(f, size)))
     }
-    if (f !== undefined) {
-      const p = await floorProbe(f, size)
-      floor!.record(p)
-      process.stdout.write(line('floor  ', p))
-    }
+  } finally {
+    await sut?.stop()
   }
   const knee = (k: KneeSearch | undefined): string =>
     k === undefined ? '' : k.pass === undefined ? 'none' : `${k.pass}/s (next failing ${k.fail ?? 'none'}/s)`

@@ -585,12 +585,11 @@ export class FlowRuntime {
    */
   private enqueue (f: CompiledFlow, source: RunSource, outputs: TriggerOutputs, eventSeq?: number): number[] {
     const owner = this.opts.ownerOf(f.owner)
-    const probe = new RunExecutor(f, '', outputs, this.runnerDeps(f, 0, owner))
     let bodies: unknown[] = [outputs.body]
     let splitError: string | undefined
     if (f.trigger.splitOn) {
       try {
-        const v = probe.triggerValue(f.trigger.splitOn)
+        const v = new RunExecutor(f, '', outputs, this.runnerDeps(f, 0, owner)).triggerValue(f.trigger.splitOn)
         if (Array.isArray(v)) bodies = v
         else splitError = `splitOn must give an array, not ${v === null ? 'null' : typeof v}.`
       } catch (err) {

@@ -53,6 +53,7 @@ const message = (
 
 // The mixed load's callers: 50 people of the demo organisation with a token each and a space of their own.
 const MIX_TOKENS = 50
+const MIX_PAGE = 10
 const mix: Array<{ token: string; personId: string; roomId: string }> = []
 for (let k = 0; k < MIX_TOKENS; k++) {
   const id = stableUuid(`person:bench-${k}`)
@@ -69,26 +70,34 @@ for (let k = 0; k < MIX_TOKENS; k++) {
   )
   const token = `BenchMix${k}AccessToken`
   store.run('INSERT INTO tokens (token_hash, person_id, label) VALUES (?,?,?)', hashToken(token), id, `bench ${k}`)
-  const room = await app.inject({
-    method: 'POST',
-    url: '/v1/rooms',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    payload: { title: `Bench space ${k}` },
-  })
-  mix.push({ token, personId: encodeId('PEOPLE', id), roomId: (room.json() as { id: string }).id })
+  const as = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  // A page of spaces and of messages from the start: the mix reads pages of MIX_PAGE, so what the service
+  // answers stays the size of what the bare app answers while the writes add more.
+  let roomId = ''
+  for (let r = 0; r < MIX_PAGE; r++) {
+    const title = `Bench ${k}.${r}`
+    const room = await app.inject({ method: 'POST', url: '/v1/rooms', headers: as, payload: { title } })
+    roomId = (room.json() as { id: string }).id
+  }
+  for (let m = 0; m < MIX_PAGE; m++) {
+    await app.inject({ method: 'POST', url: '/v1/messages', headers: as, payload: { roomId, text: `seed ${m}` } })
+  }
+  mix.push({ token, personId: encodeId('PEOPLE', id), roomId })
 }
 // The bare app answers the mix with what the service answered the first caller.
 const first = { authorization: `Bearer ${mix[0].token}`, 'content-type': 'application/json' }
 const answer = async (method: 'GET' | 'POST', url: string, payload?: object): Promise<unknown> =>
   (await app.inject({ method, url, headers: first, ...(payload ? { payload } : {}) })).json()
-const mixMessages = await answer('GET', `/v1/messages?roomId=${mix[0].roomId}`)
+const mixRooms = await answer('GET', `/v1/rooms?max=${MIX_PAGE}`)
+const mixMessages = await answer('GET', `/v1/messages?roomId=${mix[0].roomId}&max=${MIX_PAGE}`)
 const mixRoom = await answer('GET', `/v1/rooms/${mix[0].roomId}`)
 const mixPeople = await answer('GET', '/v1/people?email=bench1@example.com')
 const mixCreated = (await answer('POST', '/v1/rooms', { title: 'Bench created' })) as { id: string }
 const mixMember = await answer('POST', '/v1/memberships', { roomId: mixCreated.id, personId: mix[1].personId })
 
 const bare = Fastify({ logger: false })
-bare.get('/v1/rooms', async () => rooms)
+// Get Spaces List of the mix asks for a page (`max`), the single-route case for all.
+bare.get('/v1/rooms', async (req) => ((req.query as { max?: string }).max ? mixRooms : rooms))
 bare.post('/v1/messages', async () => message)
 bare.get('/v1/messages', async () => mixMessages)
 bare.get('/v1/rooms/:roomId', async () => mixRoom)
@@ -106,6 +115,7 @@ process.stdout.write(
     roomId: DEMO_IDS.apollo,
     token: DEMO.tokens.alice,
     mix,
+    mixPage: MIX_PAGE,
   }) + '\n'
 )
 for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => process.exit(0))

@@ -6,6 +6,12 @@ import { fileURLToPath } from 'node:url'
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 
+interface Caller {
+  token: string
+  personId: string
+  roomId: string
+}
+
 interface Urls {
   service: string
   serviceUncached: string
@@ -13,17 +19,22 @@ interface Urls {
   bare: string
   roomId: string
   token: string
+  mix: Caller[]
+  mixPage: number
 }
 
 async function startServers (): Promise<{ urls: Urls; stop: () => void }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./servers.ts', import.meta.url))], {
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []
+  const script = fileURLToPath(new URL('./servers.ts', import.meta.url))
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).once('line', resolve)
     proc.once('exit', code => reject(new Error(`bench servers exited with ${code}`)))
   })
-  return { urls: JSON.parse(line) as Urls, stop: () => proc.kill('SIGKILL') }
+  // SIGINT lets a profiled child write its profile; the servers exit on it at once.
+  return { urls: JSON.parse(line) as Urls, stop: () => proc.kill(process.env.BENCH_PROFILE ? 'SIGINT' : 'SIGKILL') }
 }
 
 async function measure (
@@ -41,24 +52,105 @@ async function measure (
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx }
 }
 
-/** Get Spaces List and Send a Message against a bare Fastify route returning the same JSON, side by side. */
+interface MixContext {
+  k: number
+  roomId?: string
+}
+
+/**
+ * The mixed load: each connection repeats a cycle of 15 calls as one caller (the next of the 50 in turn), 12
+ * reads (Get Spaces List, Get Messages, Get Space Details, Get People, 3 each) and 3 writes (Send a Message,
+ * Create Space, then Add Member to Space on the space just created): 80% reads, 20% writes. Lists are read a
+ * page at a time (the callers start with a page of spaces and messages), so answers keep their size.
+ */
+async function measureMix (
+  url: string,
+  callers: Caller[],
+  page: number
+): Promise<{ rps: number; p99: number; errors: number }> {
+  let next = 0
+  const as = (build: (c: Caller, ctx: MixContext) => autocannon.Request, first = false): autocannon.Request => ({
+    setupRequest: (req, context) => {
+      const ctx = context as MixContext
+      if (first) ctx.k = next++ % callers.length
+      const caller = callers[ctx.k]
+      const r = build(caller, ctx)
+      return {
+        ...req,
+        ...r,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${caller.token}` },
+      }
+    },
+  })
+  const json = (method: 'POST', path: string, body: object): autocannon.Request => ({
+    method,
+    path,
+    body: JSON.stringify(body),
+  })
+  const reads = (first: boolean): autocannon.Request[] => [
+    as(() => ({ method: 'GET', path: `/v1/rooms?max=${page}` }), first),
+    as(c => ({ method: 'GET', path: `/v1/messages?roomId=${c.roomId}&max=${page}` })),
+    as(c => ({ method: 'GET', path: `/v1/rooms/${c.roomId}` })),
+    as((_, ctx) => ({ method: 'GET', path: `/v1/people?email=bench${(ctx.k + 1) % callers.length}@example.com` })),
+  ]
+  const requests: autocannon.Request[] = [
+    ...reads(true),
+    as(c => json('POST', '/v1/messages', { roomId: c.roomId, text: 'mixed load' })),
+    ...reads(false),
+    {
+      ...as(() => json('POST', '/v1/rooms', { title: 'mixed load' })),
+      onResponse: (_status, body, context) => {
+        ;(context as MixContext).roomId = (JSON.parse(body) as { id: string }).id
+      },
+    },
+    ...reads(false),
+    as((_, ctx) =>
+      json('POST', '/v1/memberships', {
+        roomId: ctx.roomId,
+        personId: callers[(ctx.k + 1) % callers.length].personId,
+      })
+    ),
+  ]
+  const result = await autocannon({ url, duration: DURATION, connections: CONNECTIONS, requests })
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx }
+}
+
+/**
+ * The mixed load, Get Spaces List and Send a Message against a bare Fastify route returning the same JSON, side
+ * by side. `BENCH_ACTIONS=mix,rooms,messages` (any of them) picks the cases.
+ */
 export async function benchActions (): Promise<void> {
+  const only = process.env.BENCH_ACTIONS?.split(',')
+  const wanted = (key: string): boolean => only === undefined || only.includes(key)
   const { urls, stop } = await startServers()
   try {
     const cases = [
-      { name: 'Get Spaces List (GET /v1/rooms)', path: '/v1/rooms', target: 0.6 },
+      { key: 'rooms', name: 'Get Spaces List (GET /v1/rooms)', path: '/v1/rooms', target: 0.6 },
       {
+        key: 'messages',
         name: 'Send a Message (POST /v1/messages)',
         path: '/v1/messages',
         method: 'POST' as const,
         body: JSON.stringify({ roomId: urls.roomId, text: 'load' }),
-        flows: true,
+        target: 0.35,
+        flows: 0.6,
       },
     ]
     process.stdout.write(
       `actions: ${DURATION}s each, ${CONNECTIONS} connections, service and bare route in one child process\n`
     )
-    for (const c of cases) {
+    if (wanted('mix')) {
+      const bare = await measureMix(urls.bare, urls.mix, urls.mixPage)
+      const action = await measureMix(urls.service, urls.mix, urls.mixPage)
+      const ratio = action.rps / bare.rps
+      process.stdout.write(
+        `  Mixed load (${urls.mix.length} tokens, 80% reads, 20% writes): bare ${bare.rps.toFixed(0)} req/s (p99 ` +
+          `${bare.p99} ms)\n    service ${action.rps.toFixed(0)} req/s (p99 ${action.p99} ms, errors ` +
+          `${action.errors}), ` +
+          `ratio ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'MISSED'})\n`
+      )
+    }
+    for (const c of cases.filter(c => wanted(c.key))) {
       const opts = { ...(c.method ? { method: c.method } : {}), ...(c.body ? { body: c.body } : {}) }
       const bare = await measure(urls.bare + c.path, opts)
       const action = await measure(urls.service + c.path, { ...opts, token: urls.token })
@@ -81,7 +173,8 @@ export async function benchActions (): Promise<void> {
         const flows = await measure(urls.serviceWithFlows + c.path, { ...opts, token: urls.token })
         process.stdout.write(
           `    action with the shipped flows running ${flows.rps.toFixed(0)} req/s (p99 ${flows.p99} ms, errors ` +
-            `${flows.errors}), ${((flows.rps / action.rps) * 100).toFixed(1)}% of the action without them\n`
+            `${flows.errors}), ${((flows.rps / action.rps) * 100).toFixed(1)}% of the action without them ` +
+            `(target >= ${c.flows * 100}%: ${flows.rps / action.rps >= c.flows ? 'met' : 'MISSED'})\n`
         )
       }
     }

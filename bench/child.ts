@@ -59,15 +59,17 @@ export function percentile (sorted: number[], p: number): number {
 
 /**
  * Calls `fire` `rate` times a second for `seconds`, in ticks of 10 ms paced to the wall clock (a slow tick does
- * not shift the whole schedule). Resolves with the start time once the last tick has fired.
+ * not shift the whole schedule). A rate that is not a multiple of 100 spreads over the ticks, so exactly
+ * `rate * seconds` (rounded) fire. Resolves with the start time once the last tick has fired.
  */
 export async function paced (seconds: number, rate: number, fire: (tick: number, i: number) => void): Promise<number> {
-  const perTick = rate / 100
   const begin = Date.now()
+  let fired = 0
   for (let tick = 0; tick < seconds * 100; tick++) {
     const wait = begin + tick * 10 - Date.now()
     if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
-    for (let i = 0; i < perTick; i++) fire(tick, i)
+    const due = Math.round((rate * (tick + 1)) / 100)
+    for (let i = 0; fired < due; i++, fired++) fire(tick, i)
   }
   return begin
 }

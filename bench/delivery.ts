@@ -2,202 +2,388 @@ import { Worker } from 'node:worker_threads'
 import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
 import { jsonClient, paced, percentile, startServiceProcess } from './child.js'
 
-const RATE = Number(process.env.BENCH_EVENTS_PER_SECOND ?? 1000)
-const SECONDS = Number(process.env.BENCH_DURATION ?? 10)
 const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10)
-const DRAIN_MS = 30_000
+/** Measured seconds of one probe: short, so a whole search of both sides takes a few minutes. */
+const SECONDS = Number(process.env.BENCH_DURATION ?? 3)
 /** Seconds at half the rate before measuring: JIT, connections and the first checkpoint settle there. */
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2)
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1)
+/** Seconds at half the first rate once the service is up, before the first probe: its JIT warms there. */
+const INITIAL_WARMUP = 3
+/** The search's first rate (events/s); it doubles from there until a probe fails, then bisects. */
+const START_RATE = Number(process.env.BENCH_EVENTS_PER_SECOND ?? 250)
+const MAX_RATE = 32_000
+/** The bisection stops when the failing rate is within this fraction above the passing one. */
+const RESOLUTION = 0.1
+const TARGET_P99_MS = 50
+const GOAL_RATIO = 0.8
+/** A probe's drain ends when every expected delivery is in, when nothing arrived for QUIET_MS, or at DRAIN_MS. */
+const QUIET_MS = 3000
+const DRAIN_MS = 10_000
+/** Waited after the last expected delivery, so a duplicate close behind it is still counted. */
+const GRACE_MS = 500
 
-interface Receipts {
-  url: string
-  /** Deliveries of events created from then on count: those `accept` takes, or else those of ids told to `count`. */
-  measureFrom: (at: number) => void
-  /** An event id whose deliveries count (deliveries may arrive before its id is known). */
-  count: (id: string) => void
-  /** Resolves true once `expected` deliveries counted, false after the drain timeout. */
-  drained: () => Promise<boolean>
-  latencies: number[]
-  size: () => number
-  close: () => Promise<void>
+interface Outcome {
+  expected: number
+  /** Distinct (event, subscription) pairs of measured events received. */
+  received: number
+  /** Receipts beyond the first of a measured pair. */
+  duplicates: number
+  /** Expected pairs not received by the end of the drain. */
+  missing: number
+  /** Receipts of events neither measured nor warm-up, or for a subscription that is not the bench's. */
+  stray: number
+  p50: number
+  /** Over every expected delivery, a missing one counting as infinitely late. */
+  p99: number
+  max: number
 }
 
-/** A receiver thread on loopback and the latency of every delivery it gets, from the event's `created`. */
-async function receive (expected: number, accept?: (id: string) => boolean): Promise<Receipts> {
-  let from = Infinity
-  let size = 0
-  const latencies: number[] = []
-  const known = new Set<string>()
-  const early = new Map<string, number[]>()
-  let done!: () => void
-  const allIn = new Promise<void>(resolve => {
-    done = resolve
-  })
-  const record = (latency: number): void => {
-    latencies.push(latency)
-    if (latencies.length >= expected) done()
+/** A receiver thread on loopback, recording every receipt by (event id, subscription) with its latency. */
+class Receipts {
+  /** `${eventId} ${subscription}` -> the first receipt's latency (ms from the event's `created`) and the count. */
+  private readonly seen = new Map<string, { latency: number; n: number }>()
+  /** While settling: which pairs are awaited, and how many of them are in. */
+  private awaiting?: { measured: Set<string>; subs: Set<string>; n: number; onBatch: () => void }
+  /** Told of every batch: `quiet` waits with it. */
+  private onAny?: () => void
+  size = 0
+
+  private constructor (
+    private readonly thread: Worker,
+    readonly url: string
+  ) {
+    thread.on('message', (m: Array<string | number> | { size: number }) => {
+      if (!Array.isArray(m)) {
+        this.size = m.size
+        return
+      }
+      const a = this.awaiting
+      for (let i = 0; i < m.length; i += 4) {
+        const [sub, id] = [m[i] as string, m[i + 1] as string]
+        const key = `${id} ${sub}`
+        const had = this.seen.get(key)
+        if (had) {
+          had.n++
+          continue
+        }
+        this.seen.set(key, { latency: (m[i + 3] as number) - (m[i + 2] as number), n: 1 })
+        if (a && a.measured.has(id) && a.subs.has(sub)) a.n++
+      }
+      a?.onBatch()
+      this.onAny?.()
+    })
   }
-  const thread = new Worker(new URL('./receiver-thread.boot.mjs', import.meta.url))
-  const port = await new Promise<number>(resolve => thread.once('message', (m: { port: number }) => resolve(m.port)))
-  thread.on('message', (m: Array<string | number> | { size: number }) => {
-    if (!Array.isArray(m)) {
-      size = m.size
-      return
-    }
-    for (let i = 0; i < m.length; i += 3) {
-      const [id, created, now] = [m[i] as string, m[i + 1] as number, m[i + 2] as number]
-      if (created < from) continue
-      if (accept) {
-        if (accept(id)) record(now - created)
-        continue
+
+  /** Waits until nothing has arrived for QUIET_MS / 6 (at most DRAIN_MS), then forgets every receipt so far. */
+  async quiet (): Promise<void> {
+    await new Promise<void>(resolve => {
+      const done = (): void => {
+        clearTimeout(idle)
+        clearTimeout(cap)
+        this.onAny = undefined
+        resolve()
       }
-      if (known.has(id)) {
-        record(now - created)
-        continue
+      let idle = setTimeout(done, QUIET_MS / 6)
+      const cap = setTimeout(done, DRAIN_MS)
+      this.onAny = () => {
+        clearTimeout(idle)
+        idle = setTimeout(done, QUIET_MS / 6)
       }
-      const list = early.get(id) ?? []
-      list.push(now - created)
-      early.set(id, list)
+    })
+    this.seen.clear()
+  }
+
+  static async start (): Promise<Receipts> {
+    const thread = new Worker(new URL('./receiver-thread.boot.mjs', import.meta.url))
+    const port = await new Promise<number>(resolve => thread.once('message', (m: { port: number }) => resolve(m.port)))
+    return new Receipts(thread, `http://127.0.0.1:${port}/hook`)
+  }
+
+  /**
+   * Once every event is sent: waits for the `measured` events' deliveries to `subscriptions`, then counts them.
+   * `isWarmup` tells the warm-up events, whose deliveries are neither counted nor stray.
+   */
+  async settle (measured: Set<string>, isWarmup: (id: string) => boolean, subscriptions: string[]): Promise<Outcome> {
+    const subs = new Set(subscriptions)
+    const expected = measured.size * subs.size
+    let n = 0
+    for (const key of this.seen.keys()) {
+      const [id, sub] = key.split(' ')
+      if (measured.has(id) && subs.has(sub)) n++
     }
-  })
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    latencies,
-    measureFrom: at => {
-      from = at
-    },
-    count: id => {
-      known.add(id)
-      for (const l of early.get(id) ?? []) record(l)
-      early.delete(id)
-    },
-    drained: () =>
-      Promise.race([
-        allIn.then(() => true),
-        new Promise<boolean>(resolve => setTimeout(() => resolve(false), DRAIN_MS).unref()),
-      ]),
-    size: () => size,
-    close: async () => {
-      await thread.terminate()
-    },
+    await new Promise<void>(resolve => {
+      let quiet: NodeJS.Timeout | undefined
+      let complete = false
+      const cap = setTimeout(finish, DRAIN_MS)
+      function finish (): void {
+        clearTimeout(cap)
+        clearTimeout(quiet)
+        resolve()
+      }
+      const onBatch = (): void => {
+        if (complete) return
+        clearTimeout(quiet)
+        complete = this.awaiting!.n >= expected
+        quiet = setTimeout(finish, complete ? GRACE_MS : QUIET_MS)
+      }
+      this.awaiting = { measured, subs, n, onBatch }
+      onBatch()
+    })
+    this.awaiting = undefined
+    const latencies: number[] = []
+    let duplicates = 0
+    let stray = 0
+    for (const [key, r] of this.seen) {
+      const [id, sub] = key.split(' ')
+      if (measured.has(id) && subs.has(sub)) {
+        latencies.push(r.latency)
+        duplicates += r.n - 1
+      } else if (!isWarmup(id) || !subs.has(sub)) stray += r.n
+    }
+    const received = latencies.length
+    latencies.sort((a, b) => a - b)
+    const all = latencies.concat(Array.from({ length: expected - received }, () => Infinity))
+    return {
+      expected,
+      received,
+      duplicates,
+      missing: expected - received,
+      stray,
+      p50: percentile(all, 0.5),
+      p99: percentile(all, 0.99),
+      max: all[all.length - 1],
+    }
+  }
+
+  async close (): Promise<void> {
+    await this.thread.terminate()
   }
 }
 
-function report (label: string, latencies: number[], expected: number, drained: boolean): number {
-  latencies.sort((a, b) => a - b)
-  const p99 = percentile(latencies, 0.99)
-  process.stdout.write(
-    `  ${label}: delivered ${latencies.length} / expected ${expected}${drained ? '' : ' (drain timed out)'}; ` +
-      `change-to-receipt p50 ${percentile(latencies, 0.5)} ms, p99 ${p99} ms, max ${latencies[latencies.length - 1]} ` +
-        'ms\n'
+interface Probe extends Outcome {
+  rate: number
+  /** Seconds the measured sends took (the window is SECONDS: longer means the rate was not offered). */
+  sentIn: number
+  failedSends: number
+  pass: boolean
+}
+
+function judge (rate: number, sentIn: number, failedSends: number, o: Outcome): Probe {
+  const pass =
+    o.p99 < TARGET_P99_MS && o.missing === 0 && o.duplicates === 0 && failedSends === 0 && sentIn <= SECONDS * 1.1
+  return { rate, sentIn, failedSends, pass, ...o }
+}
+
+const ms = (n: number): string => (Number.isFinite(n) ? `${n}` : `> ${DRAIN_MS / 1000} s drain`)
+
+function line (label: string, p: Probe): string {
+  return (
+    `  ${label} ${p.rate}/s: ${p.pass ? 'pass' : 'FAIL'}; p50 ${ms(p.p50)} ms, p99 ${ms(p.p99)} ms, max ` +
+    `${ms(p.max)} ms; received ${p.received} / expected ${p.expected}, missing ${p.missing}, duplicates ` +
+    `${p.duplicates}, stray ${p.stray}; sent in ${p.sentIn.toFixed(2)} s` +
+    `${p.failedSends ? `, ${p.failedSends} sends failed` : ''}\n`
   )
-  return p99
 }
 
 /**
- * 1,000 events/s for 10 s to 10 subscriptions on a loopback receiver: Send a Message at a fixed rate, each
- * message fanned out to 10 webhooks. Latency is the message's `created` to its receipt, per delivery.
- * Then, side by side, the floor: the service's HTTP sender alone in a thread, same rate, lanes, body size and
- * receiver, without API, store or outbox: no outbox can beat it on this machine.
- * `BENCH_DELIVERY=service|floor` runs one of the two (the floor alone pads to `BENCH_ENVELOPE_BYTES`).
+ * The service as `npm start` in a child process, started once for the whole search (as a service runs: warm, its
+ * store growing), with the webhooks and the receiver: Send a Message at a rate, each message fanned out to them.
  */
-export async function benchDelivery (): Promise<void> {
-  const which = process.env.BENCH_DELIVERY ?? 'both'
-  process.stdout.write(
-    `delivery: ${RATE} events/s for ${SECONDS} s after ${WARMUP} s of warm-up to ${SUBSCRIPTIONS} subscriptions\n`
-  )
-  const service = which === 'floor' ? undefined : await serviceRun()
-  if (which === 'service' || !service) {
-    if (which === 'floor') await floor(Number(process.env.BENCH_ENVELOPE_BYTES ?? 1199))
-    return
-  }
-  const floorP99 = await floor(service.size)
-  process.stdout.write(
-    `  service p99 / floor p99: ${(service.p99 / Math.max(1, floorP99)).toFixed(1)}×; target p99 < 50 ms: ` +
-      `${service.p99 < 50 ? 'met' : 'MISSED'}` +
-      `${floorP99 >= 50 ? ' (the floor itself misses it on this machine)' : ''}\n`
-  )
-}
+class ServiceUnderTest {
+  size = 0
 
-/** The service as `npm start` in a child process, measured; its p99 and the size of its envelopes. */
-async function serviceRun (): Promise<{ p99: number; size: number }> {
-  const expected = RATE * SECONDS * SUBSCRIPTIONS
-  const receipts = await receive(expected)
-  const service = await startServiceProcess({
-    DELIVERY_ALLOW_PRIVATE_TARGETS: 'true',
-    LOG_REQUESTS: 'false',
-    FLOWS_ENABLED: 'false',
-  })
-  const client = jsonClient(service.url, DEMO.tokens.alice)
-  let failed = 0
-  try {
+  private constructor (
+    private readonly receipts: Receipts,
+    private readonly service: { url: string; stop: () => Promise<void> },
+    private readonly client: ReturnType<typeof jsonClient>,
+    private readonly subscriptions: string[]
+  ) {}
+
+  static async start (): Promise<ServiceUnderTest> {
+    const receipts = await Receipts.start()
+    const service = await startServiceProcess({
+      DELIVERY_ALLOW_PRIVATE_TARGETS: 'true',
+      LOG_REQUESTS: 'false',
+      FLOWS_ENABLED: 'false',
+    })
+    const client = jsonClient(service.url, DEMO.tokens.alice)
+    const subscriptions: string[] = []
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
-      await client.call('POST', '/v1/webhooks', {
+      const r = await client.call('POST', '/v1/webhooks', {
         name: `bench ${i}`,
         targetUrl: receipts.url,
         resource: 'messages',
         event: 'created',
         filter: `roomId=${DEMO_IDS.apollo}`,
       })
+      subscriptions.push((r.body as { id: string }).id)
     }
+    const s = new ServiceUnderTest(receipts, service, client, subscriptions)
+    // The delivery thread starts after the API listens: the warm-up begins once one event has gone all the way.
+    const ready = await client.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: 'ready' })
+    await receipts.settle(new Set([(ready.body as { id: string }).id]), () => false, subscriptions)
+    // JIT and the first checkpoints happen here, not in the first probe.
+    await s.sendAt(INITIAL_WARMUP, START_RATE / 2, 'warmup', new Set())
+    return s
+  }
+
+  /** Sends for `seconds` at `rate`; the ids of the messages created go into `into`. */
+  private async sendAt (
+    seconds: number,
+    rate: number,
+    label: string,
+    into: Set<string>
+  ): Promise<{ sentIn: number; failed: number }> {
+    let failed = 0
     const sends: Array<Promise<void>> = []
-    const send = (label: string, measure: boolean): void => {
+    const start = await paced(seconds, rate, (tick, i) => {
       sends.push(
-        client.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: label }).then(
+        this.client.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: `${label} ${tick}.${i}` }).then(
           r => {
-            if (r.status !== 200) {
-              failed += measure ? 1 : 0
-              return
-            }
-            if (measure) receipts.count((r.body as { id: string }).id)
+            if (r.status === 200) into.add((r.body as { id: string }).id)
+            else failed++
           },
           () => {
-            failed += measure ? 1 : 0
+            failed++
           }
         )
       )
-    }
-    await paced(WARMUP, RATE / 2, (tick, i) => send(`warmup ${tick}.${i}`, false))
-    // Events created from here on are measured; a warm-up message's created precedes it.
-    receipts.measureFrom(Date.now())
-    const start = await paced(SECONDS, RATE, (tick, i) => send(`event ${tick}.${i}`, true))
+    })
     await Promise.all(sends)
-    const sentIn = (Date.now() - start) / 1000
-    const drained = await receipts.drained()
-    const p99 = report(
-      `service (Send a Message sent in ${sentIn.toFixed(1)} s, ${failed} failed; envelopes of ${receipts.size()} ` +
-        'bytes)',
-      receipts.latencies,
-      expected - failed * SUBSCRIPTIONS,
-      drained
+    return { sentIn: (Date.now() - start) / 1000, failed }
+  }
+
+  async probe (rate: number): Promise<Probe> {
+    // What an earlier probe left in flight lands before this one starts, and is not counted.
+    await this.receipts.quiet()
+    const warmup = new Set<string>()
+    const measured = new Set<string>()
+    await this.sendAt(WARMUP, rate / 2, 'warmup', warmup)
+    // Which events are measured is known by id, whenever their deliveries and responses arrive.
+    const { sentIn, failed } = await this.sendAt(SECONDS, rate, 'event', measured)
+    const outcome = await this.receipts.settle(measured, id => warmup.has(id), this.subscriptions)
+    this.size = this.receipts.size
+    return judge(rate, sentIn, failed, outcome)
+  }
+
+  async stop (): Promise<void> {
+    this.client.close()
+    await this.service.stop()
+    await this.receipts.close()
+  }
+}
+
+/** The sender alone (floor-thread.ts): envelopes of `size` bytes at `rate`, one lane per subscription. */
+async function floorProbe (rate: number, size: number): Promise<Probe> {
+  const receipts = await Receipts.start()
+  // The floor's envelope without padding is ~90 bytes; pad it to the service's envelope size.
+  const padding = 'x'.repeat(Math.max(0, size - 90))
+  const thread = new Worker(new URL('./floor-thread.boot.mjs', import.meta.url), {
+    workerData: { target: receipts.url, rate, seconds: SECONDS, warmup: WARMUP, lanes: SUBSCRIPTIONS, padding },
+  })
+  try {
+    const sent = await new Promise<{ measured: string[]; sentIn: number }>(resolve =>
+      thread.on('message', (m: { measured?: string[]; sentIn: number }) => {
+        if (m.measured) resolve({ measured: m.measured, sentIn: m.sentIn })
+      })
     )
-    return { p99, size: receipts.size() }
+    const lanes = Array.from({ length: SUBSCRIPTIONS }, (_, lane) => `lane-${lane}`)
+    const outcome = await receipts.settle(new Set(sent.measured), id => id.startsWith('warmup'), lanes)
+    return judge(rate, sent.sentIn, 0, outcome)
   } finally {
-    client.close()
-    await service.stop()
+    await thread.terminate()
     await receipts.close()
   }
 }
 
-/** The sender alone: see floor-thread.ts. */
-async function floor (size: number): Promise<number> {
-  const expected = RATE * SECONDS * SUBSCRIPTIONS
-  const receipts = await receive(expected, id => id.startsWith('measured'))
-  receipts.measureFrom(0)
-  // The floor's envelope without padding is ~90 bytes; pad it to the service's envelope size.
-  const padding = 'x'.repeat(Math.max(0, size - 90))
-  const thread = new Worker(new URL('./floor-thread.boot.mjs', import.meta.url), {
-    workerData: { target: receipts.url, rate: RATE, seconds: SECONDS, warmup: WARMUP, lanes: SUBSCRIPTIONS, padding },
-  })
+/**
+ * A probe, and once more if it fails: on a shared machine one stall of a neighbour's job fails a 3 s probe, and
+ * a search is only as good as its worst probe. Both results are printed; the rate passes if either did.
+ */
+async function tries (label: string, probe: () => Promise<Probe>): Promise<Probe> {
+  const first = await probe()
+  process.stdout.write(line(label, first))
+  if (first.pass) return first
+  const second = await probe()
+  process.stdout.write(line(`${label} (again)`, second))
+  return second
+}
+
+/** Doubling from START_RATE until a probe fails (halving if the first fails), then bisection to RESOLUTION. */
+class KneeSearch {
+  /** The highest rate that passed and the lowest that failed. */
+  pass?: number
+  fail?: number
+  readonly probes: Probe[] = []
+
+  /** With `only`, the search is that one probe. */
+  constructor (private readonly only?: number) {}
+
+  next (): number | undefined {
+    if (this.only !== undefined) return this.probes.length === 0 ? this.only : undefined
+    const round = (r: number): number => Math.max(10, Math.round(r / 10) * 10)
+    if (this.fail === undefined) {
+      if (this.pass === undefined) return START_RATE
+      return this.pass * 2 > MAX_RATE ? undefined : this.pass * 2
+    }
+    if (this.pass === undefined) return this.fail <= 10 ? undefined : round(this.fail / 2)
+    const mid = round((this.pass + this.fail) / 2)
+    return this.fail - this.pass <= this.pass * RESOLUTION || mid === this.pass || mid === this.fail ? undefined : mid
+  }
+
+  record (p: Probe): void {
+    this.probes.push(p)
+    if (p.pass) this.pass = Math.max(this.pass ?? 0, p.rate)
+    else this.fail = Math.min(this.fail ?? Infinity, p.rate)
+  }
+}
+
+/**
+ * The knee of the service and of its floor, searched side by side in one run: the highest event rate (each event
+ * to SUBSCRIPTIONS webhooks on a loopback receiver) at which p99 change-to-receipt stays under 50 ms with every
+ * delivery received exactly once. The service: Send a Message at a fixed rate, each message fanned out to the
+ * webhooks; latency is the message's `created` to its receipt, per delivery. The floor: the service's HTTP sender
+ * alone in a thread, same rate, lanes, body size and receiver, without API, store or outbox: no outbox can beat
+ * it on this machine. Probes alternate between the two searches so both see the same machine.
+ * `BENCH_DELIVERY=service|floor` searches one of the two (the floor alone pads to `BENCH_ENVELOPE_BYTES`).
+ */
+export async function benchDelivery (): Promise<void> {
+  const which = process.env.BENCH_DELIVERY ?? 'both'
+  process.stdout.write(
+    `delivery: knee search from ${START_RATE} events/s to ${SUBSCRIPTIONS} subscriptions; each probe ${WARMUP} s ` +
+      `at half rate, then ${SECONDS} s measured; pass = p99 < ${TARGET_P99_MS} ms, none missing, no duplicate\n`
+  )
+  // BENCH_DELIVERY_RATE: one probe at that rate instead of a search (for profiling one load).
+  const fixed = process.env.BENCH_DELIVERY_RATE ? Number(process.env.BENCH_DELIVERY_RATE) : undefined
+  const search = (): KneeSearch => (fixed === undefined ? new KneeSearch() : new KneeSearch(fixed))
+  const service = which === 'floor' ? undefined : search()
+  const floor = which === 'service' ? undefined : search()
+  let size = Number(process.env.BENCH_ENVELOPE_BYTES ?? 1199)
+  const sut = service ? await ServiceUnderTest.start() : undefined
   try {
-    await new Promise<void>(resolve =>
-      thread.on('message', (m: { sent?: boolean }) => {
-        if (m.sent) resolve()
-      })
-    )
-    return report('floor (HttpSender alone)', receipts.latencies, expected, await receipts.drained())
+    for (;;) {
+      const s = service?.next()
+      const f = floor?.next()
+      if (s === undefined && f === undefined) break
+      if (s !== undefined) {
+        service!.record(await tries('service', () => sut!.probe(s)))
+        size = sut!.size
+      }
+      if (f !== undefined) floor!.record(await tries('floor  ', () => floorProbe(f, size)))
+    }
   } finally {
-    await thread.terminate()
-    await receipts.close()
+    await sut?.stop()
+  }
+  const knee = (k: KneeSearch | undefined): string =>
+    k === undefined ? '' : k.pass === undefined ? 'none' : `${k.pass}/s (next failing ${k.fail ?? 'none'}/s)`
+  process.stdout.write(`  envelopes of ${size} bytes\n`)
+  if (service) process.stdout.write(`  service knee: ${knee(service)}\n`)
+  if (floor) process.stdout.write(`  floor knee: ${knee(floor)}\n`)
+  if (service?.pass !== undefined && floor?.pass !== undefined) {
+    const ratio = service.pass / floor.pass
+    process.stdout.write(
+      `  service knee / floor knee: ${(ratio * 100).toFixed(1)}% (goal >= ${GOAL_RATIO * 100}%: ` +
+        `${ratio >= GOAL_RATIO ? 'met' : 'MISSED'})\n`
+    )
   }
 }

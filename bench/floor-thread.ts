@@ -19,6 +19,7 @@ const sender = new HttpSender({ timeoutMs: 10_000, allowPrivateTargets: true })
 const queues: string[][] = Array.from({ length: lanes }, () => [])
 const running = new Set<number>()
 let n = 0
+const ids: string[] = []
 
 async function drain (lane: number): Promise<void> {
   running.add(lane)
@@ -32,9 +33,10 @@ async function drain (lane: number): Promise<void> {
 function fire (measured: boolean): void {
   const created = new Date().toISOString()
   const id = `${measured ? 'measured' : 'warmup'}-${n++}`
+  if (measured) ids.push(id)
   for (let lane = 0; lane < lanes; lane++) {
     queues[lane].push(
-      `{"id":"${id}-${lane}","name":"floor ` +
+      `{"id":"lane-${lane}","name":"floor ` +
         `${lane}","padding":"${padding}","data":{"id":"${id}","created":"${created}"}}`
     )
     if (!running.has(lane)) void drain(lane)
@@ -42,5 +44,5 @@ function fire (measured: boolean): void {
 }
 
 await paced(warmup, rate / 2, () => fire(false))
-await paced(seconds, rate, () => fire(true))
-parentPort!.postMessage({ sent: true })
+const begin = await paced(seconds, rate, () => fire(true))
+parentPort!.postMessage({ measured: ids, sentIn: (Date.now() - begin) / 1000 })

@@ -1,7 +1,7 @@
 /**
  * The delivery benchmark's webhook receiver, in a thread of its own so that answering 10,000 deliveries a
- * second does not share an event loop with the load generator. Reports (id, created, received) in batches,
- * and once the size of the first body, so the floor can send bodies of the same size.
+ * second does not share an event loop with the load generator. Reports (subscription, id, created, received) in
+ * batches, and once the size of the first body, so the floor can send bodies of the same size.
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -21,9 +21,10 @@ const server = http.createServer((req, res) => {
       sized = true
       port.postMessage({ size: raw.length })
     }
-    const body = JSON.parse(raw.toString()) as { data: { id: string; created: string } }
-    batch.push(body.data.id, Date.parse(body.data.created), now)
-    if (batch.length === 3) {
+    // The envelope's own id is its subscription's (the webhook's): with the event's id, what one delivery is.
+    const body = JSON.parse(raw.toString()) as { id: string; data: { id: string; created: string } }
+    batch.push(body.id, body.data.id, Date.parse(body.data.created), now)
+    if (batch.length === 4) {
       setImmediate(() => {
         port.postMessage(batch)
         batch = []

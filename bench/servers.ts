@@ -1,7 +1,7 @@
 /**
  * The servers under load, in their own process so the load generator does not share their event loop:
  * the real service (embedded backend, throttle off) and a bare Fastify app answering the same paths with
- * the same JSON, captured from the service once. Prints one JSON line with both URLs.
+ * the same JSON, captured from the service once. Prints one JSON line with the URLs and the mixed load's callers.
  */
 import Fastify from 'fastify'
 import { mkdtempSync } from 'node:fs'
@@ -10,10 +10,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildApp } from '../src/app.js'
 import { makeConfig } from '../src/config.js'
-import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS, hashToken } from '../src/backends/embedded/seed.js'
+import { encodeId, stableUuid } from '../src/ids.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'webex-bench-'))
-const { app } = await buildApp(
+const { app, store } = await buildApp(
   makeConfig({ dataDir, logLevel: 'silent', throttle: { enabled: false }, flows: { enabled: false } })
 )
 const service = await app.listen({ host: '127.0.0.1', port: 0 })
@@ -50,9 +51,59 @@ const message = (
   })
 ).json()
 
+// The mixed load's callers: 50 people of the demo organisation with a token each and a space of their own.
+const MIX_TOKENS = 50
+const MIX_PAGE = 10
+const mix: Array<{ token: string; personId: string; roomId: string }> = []
+for (let k = 0; k < MIX_TOKENS; k++) {
+  const id = stableUuid(`person:bench-${k}`)
+  store.run(
+    `INSERT INTO people (id, org_id, email, display_name, first_name, last_name, created)
+    VALUES (?,?,?,?,?,?,?)`,
+    id,
+    DEMO.orgId,
+    `bench${k}@example.com`,
+    `Bench ${k}`,
+    'Bench',
+    `${k}`,
+    new Date().toISOString()
+  )
+  const token = `BenchMix${k}AccessToken`
+  store.run('INSERT INTO tokens (token_hash, person_id, label) VALUES (?,?,?)', hashToken(token), id, `bench ${k}`)
+  const as = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  // A page of spaces and of messages from the start: the mix reads pages of MIX_PAGE, so what the service
+  // answers stays the size of what the bare app answers while the writes add more.
+  let roomId = ''
+  for (let r = 0; r < MIX_PAGE; r++) {
+    const title = `Bench ${k}.${r}`
+    const room = await app.inject({ method: 'POST', url: '/v1/rooms', headers: as, payload: { title } })
+    roomId = (room.json() as { id: string }).id
+  }
+  for (let m = 0; m < MIX_PAGE; m++) {
+    await app.inject({ method: 'POST', url: '/v1/messages', headers: as, payload: { roomId, text: `seed ${m}` } })
+  }
+  mix.push({ token, personId: encodeId('PEOPLE', id), roomId })
+}
+// The bare app answers the mix with what the service answered the first caller.
+const first = { authorization: `Bearer ${mix[0].token}`, 'content-type': 'application/json' }
+const answer = async (method: 'GET' | 'POST', url: string, payload?: object): Promise<unknown> =>
+  (await app.inject({ method, url, headers: first, ...(payload ? { payload } : {}) })).json()
+const mixRooms = await answer('GET', `/v1/rooms?max=${MIX_PAGE}`)
+const mixMessages = await answer('GET', `/v1/messages?roomId=${mix[0].roomId}&max=${MIX_PAGE}`)
+const mixRoom = await answer('GET', `/v1/rooms/${mix[0].roomId}`)
+const mixPeople = await answer('GET', '/v1/people?email=bench1@example.com')
+const mixCreated = (await answer('POST', '/v1/rooms', { title: 'Bench created' })) as { id: string }
+const mixMember = await answer('POST', '/v1/memberships', { roomId: mixCreated.id, personId: mix[1].personId })
+
 const bare = Fastify({ logger: false })
-bare.get('/v1/rooms', async () => rooms)
+// Get Spaces List of the mix asks for a page (`max`), the single-route case for all.
+bare.get('/v1/rooms', async (req) => ((req.query as { max?: string }).max ? mixRooms : rooms))
 bare.post('/v1/messages', async () => message)
+bare.get('/v1/messages', async () => mixMessages)
+bare.get('/v1/rooms/:roomId', async () => mixRoom)
+bare.get('/v1/people', async () => mixPeople)
+bare.post('/v1/rooms', async () => mixCreated)
+bare.post('/v1/memberships', async () => mixMember)
 const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 })
 
 process.stdout.write(
@@ -63,6 +114,8 @@ process.stdout.write(
     bare: bareUrl,
     roomId: DEMO_IDS.apollo,
     token: DEMO.tokens.alice,
+    mix,
+    mixPage: MIX_PAGE,
   }) + '\n'
 )
 for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => process.exit(0))

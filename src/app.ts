@@ -46,6 +46,7 @@ import type { SpaceActions } from './governance/actions.js'
 import { embeddedOwners, noOwners, WebexConnections, type FlowOwners } from './flows/owners.js'
 import { flowRoutes } from './routes/flows.js'
 import { flowCallbackRoutes } from './routes/flow-callbacks.js'
+import { flowRunRoutes } from './routes/flow-runs.js'
 
 export interface AppDeps {
   /** Defaults to the embedded backend on `config.dataDir`. */
@@ -309,6 +310,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
         : {}),
     }))
     await app.register(flowRoutes, { runtime })
+    await app.register(flowRunRoutes, { runtime })
     await app.register(flowCallbackRoutes, {
       runtime,
       bodyLimit: config.flows.requestBodyLimit,

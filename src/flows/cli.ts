@@ -16,7 +16,11 @@ const USAGE = `Usage:
   npm run flow -- check [DIR]                              validate every flow in DIR (default: FLOWS_DIR or ./flows)
   npm run flow -- run FILE.json [--event EVENT.json] [--full]
       run one flow once against the embedded backend with EVENT.json as its trigger body and print the trace
-      (DATA_DIR=dir runs against that store instead of a fresh demo organisation; --full prints whole outputs)`
+      (DATA_DIR=dir runs against that store instead of a fresh demo organisation; --full prints whole outputs)
+  DATA_DIR=dir npm run flow -- runs FLOW [--status S]      list a flow's runs in that store, newest first
+  DATA_DIR=dir npm run flow -- resubmit FLOW RUN [--from ACTION] [--full]
+      run RUN again from its trigger, or from the top-level ACTION (the actions before it keep their results)
+  DATA_DIR=dir npm run flow -- cancel FLOW [RUN]           cancel RUN, or every queued run of FLOW`
 
 const out = (line = ''): void => {
   process.stdout.write(line + '\n')
@@ -136,23 +140,84 @@ async function run (file: string, eventFile: string | undefined, full: boolean):
   }
 }
 
+/** The commands that act on a store's run history, as the flow's owner (the REST API's rules, from a terminal). */
+async function history (
+  command: string,
+  flowId: string,
+  runId: string | undefined,
+  o: HistoryOptions
+): Promise<number> {
+  if (!process.env.DATA_DIR) {
+    err(`${command} needs DATA_DIR: the store whose run history it acts on.`)
+    return 2
+  }
+  const { runtime, close } = await service(resolve(process.env.FLOWS_DIR ?? './flows'))
+  try {
+    const owner = runtime.ownerOf(flowId)
+    if (!owner) {
+      err(`✗ no flow ${flowId} with an owner in this organisation`)
+      return 1
+    }
+    if (command === 'runs') {
+      for (const r of runtime.runs(owner, flowId, { max: 50, ...(o.status ? { status: o.status } : {}) }).items) {
+        const origin = r.resubmittedFrom ? `  (resubmitted from ${r.resubmittedFrom})` : ''
+        out(`${r.id}  ${r.status.padEnd(9)} ${r.source.padEnd(10)} ${r.created}${origin}`)
+      }
+      return 0
+    }
+    if (command === 'cancel') {
+      if (!runId) {
+        out(`${runtime.cancelQueued(owner, flowId)} queued run(s) of ${flowId} cancelled`)
+        return 0
+      }
+      const run = await runtime.cancel(owner, flowId, runId)
+      out(`Run ${run.id}: ${run.status}`)
+      return 0
+    }
+    if (!runId) throw new Error(USAGE)
+    const queued = runtime.resubmit(owner, flowId, runId, o.from ? [o.from] : undefined)
+    await runtime.idle()
+    const done = runtime.run(owner, flowId, queued.id)
+    out(`Resubmitted ${runId}${o.from ? ` from ${o.from}` : ''}:`)
+    printTrace(done, o.full)
+    return done.status === 'Failed' ? 1 : 0
+  } finally {
+    await close()
+  }
+}
+
+interface HistoryOptions {
+  status?: string
+  from?: string
+  full: boolean
+}
+
 async function main (argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       event: { type: 'string' },
+      status: { type: 'string' },
+      from: { type: 'string' },
       full: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   })
-  const [command, target] = positionals
+  const [command, target, third] = positionals
   if (values.help || !command) {
     out(USAGE)
     return command ? 0 : 2
   }
   if (command === 'check') return await check(resolve(target ?? process.env.FLOWS_DIR ?? './flows'))
   if (command === 'run' && target) return await run(target, values.event, values.full)
+  if (['runs', 'resubmit', 'cancel'].includes(command) && target) {
+    return await history(command, target, third, {
+      full: values.full,
+      ...(values.status ? { status: values.status } : {}),
+      ...(values.from ? { from: values.from } : {}),
+    })
+  }
   err(USAGE)
   return 2
 }

@@ -1,11 +1,11 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { basename, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { buildApp } from '../app.js'
-import { configFromEnv, makeConfig } from '../config.js'
 import type { FlowRun } from '../schemas/flow.js'
-import type { FlowRuntime } from './runtime.js'
+import { localService, type LocalService } from './local-service.js'
+import { runTestFiles } from './testing/suite.js'
+import { junitReport, textReport } from './testing/report.js'
 
 /**
  * `npm run flow -- check [dir]` validates every flow; `npm run flow -- run flows/NAME.json --event e.json` runs one
@@ -17,6 +17,9 @@ const USAGE = `Usage:
   npm run flow -- run FILE.json [--event EVENT.json] [--full]
       run one flow once against the embedded backend with EVENT.json as its trigger body and print the trace
       (DATA_DIR=dir runs against that store instead of a fresh demo organisation; --full prints whole outputs)
+  npm run flow -- test [FILE.test.json ...] [--reporter junit] [--output FILE]
+      run flow tests (default: every DIR/tests/*.test.json), each on a fresh demo organisation with a fake clock;
+      exits 1 when one fails; --reporter junit writes JUnit XML (to FILE with --output, else to stdout)
   DATA_DIR=dir npm run flow -- runs FLOW [--status S]      list a flow's runs in that store, newest first
   DATA_DIR=dir npm run flow -- resubmit FLOW RUN [--from ACTION] [--full]
       run RUN again from its trigger, or from the top-level ACTION (the actions before it keep their results)
@@ -29,32 +32,9 @@ const err = (line: string): void => {
   process.stderr.write(line + '\n')
 }
 
-/** A service with its own store in a temp dir (unless DATA_DIR), flows loaded from `flowsDir`, nothing listening. */
-async function service (flowsDir: string): Promise<{ runtime: FlowRuntime; close: () => Promise<void> }> {
-  const env = configFromEnv()
-  const temp = process.env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'webex-flow-'))
-  const config = makeConfig({
-    // Always the embedded backend: a trial run must not act on a real Webex organisation.
-    ...env,
-    backend: 'embedded',
-    logLevel: process.env.LOG_LEVEL ?? 'silent',
-    logRequests: false,
-    dataDir: temp ?? env.dataDir,
-    delivery: { ...env.delivery, thread: false },
-    retention: { ...env.retention, scheduleEnabled: false },
-    flows: { ...env.flows, enabled: true, dir: flowsDir },
-  })
-  const { app, flows } = await buildApp(config)
-  if (!flows) throw new Error('The workflow runtime needs the embedded backend (BACKEND=embedded).')
-  await app.ready()
-  return {
-    runtime: flows,
-    close: async () => {
-      await app.close()
-      if (temp) rmSync(temp, { recursive: true, force: true })
-    },
-  }
-}
+/** The service on a fresh demo organisation, or on the store of DATA_DIR when set. */
+const service = (flowsDir: string): Promise<LocalService> =>
+  localService(flowsDir, process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {})
 
 async function check (dir: string): Promise<number> {
   const { runtime, close } = await service(dir)
@@ -186,6 +166,26 @@ async function history (
   }
 }
 
+async function test (files: string[], junit: boolean, output: string | undefined): Promise<number> {
+  const dir = resolve(process.env.FLOWS_DIR ?? './flows', 'tests')
+  const chosen = files.length > 0
+    ? files
+    : readdirSync(dir)
+      .filter(f => f.endsWith('.test.json'))
+      .sort()
+      .map(f => join(dir, f))
+  const results = await runTestFiles(chosen.map(f => relative(process.cwd(), resolve(f))))
+  const text = textReport(results)
+  if (junit && !output) {
+    out(junitReport(results))
+    err(text)
+  } else {
+    if (junit && output) writeFileSync(output, junitReport(results))
+    out(text)
+  }
+  return results.every(r => r.failures.length === 0) ? 0 : 1
+}
+
 interface HistoryOptions {
   status?: string
   from?: string
@@ -200,6 +200,8 @@ async function main (argv: string[]): Promise<number> {
       event: { type: 'string' },
       status: { type: 'string' },
       from: { type: 'string' },
+      reporter: { type: 'string', default: 'text' },
+      output: { type: 'string' },
       full: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -211,6 +213,9 @@ async function main (argv: string[]): Promise<number> {
   }
   if (command === 'check') return await check(resolve(target ?? process.env.FLOWS_DIR ?? './flows'))
   if (command === 'run' && target) return await run(target, values.event, values.full)
+  if (command === 'test' && ['text', 'junit'].includes(values.reporter)) {
+    return await test(positionals.slice(1), values.reporter === 'junit', values.output)
+  }
   if (['runs', 'resubmit', 'cancel'].includes(command) && target) {
     return await history(command, target, third, {
       full: values.full,

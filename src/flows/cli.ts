@@ -6,6 +6,7 @@ import type { FlowRun } from '../schemas/flow.js'
 import { localService, type LocalService } from './local-service.js'
 import { runTestFiles } from './testing/suite.js'
 import { junitReport, textReport } from './testing/report.js'
+import { budgetReport } from './budget.js'
 
 /**
  * `npm run flow -- check [dir]` validates every flow; `npm run flow -- run flows/NAME.json --event e.json` runs one
@@ -13,7 +14,9 @@ import { junitReport, textReport } from './testing/report.js'
  * This is a terminal program: it writes to stdout/stderr, not through the service logger.
  */
 const USAGE = `Usage:
-  npm run flow -- check [DIR]                              validate every flow in DIR (default: FLOWS_DIR or ./flows)
+  npm run flow -- check [DIR] [--rate N]                   validate every flow in DIR (default: FLOWS_DIR or ./flows)
+      and estimate its Webex calls per run against the limit of 100 per 60 s, at N events or calls a minute for
+      event and Request triggers (default 10) and at its recurrence for the others; warns where it is throttled
   npm run flow -- run FILE.json [--event EVENT.json] [--full]
       run one flow once against the embedded backend with EVENT.json as its trigger body and print the trace
       (DATA_DIR=dir runs against that store instead of a fresh demo organisation; --full prints whole outputs)
@@ -36,7 +39,7 @@ const err = (line: string): void => {
 const service = (flowsDir: string): Promise<LocalService> =>
   localService(flowsDir, process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {})
 
-async function check (dir: string): Promise<number> {
+async function check (dir: string, rate: number): Promise<number> {
   const { runtime, close } = await service(dir)
   try {
     const errors = runtime.loadErrors()
@@ -48,6 +51,9 @@ async function check (dir: string): Promise<number> {
     for (const f of runtime.all()) {
       if (runtime.ownerOf(f.id)) {
         out(`✓ ${f.id}  (${f.trigger.name}, ${f.steps.length} top-level actions, owner ${f.owner})`)
+        const budget = budgetReport(f, rate)
+        out(`    budget: ${budget.line}`)
+        if (budget.warning) err(`⚠ ${budget.warning}`)
         continue
       }
       err(`✗ ${f.id}: its owner ${f.owner} is not a person of the organisation`)
@@ -201,6 +207,7 @@ async function main (argv: string[]): Promise<number> {
       status: { type: 'string' },
       from: { type: 'string' },
       reporter: { type: 'string', default: 'text' },
+      rate: { type: 'string', default: '10' },
       output: { type: 'string' },
       full: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -211,7 +218,11 @@ async function main (argv: string[]): Promise<number> {
     out(USAGE)
     return command ? 0 : 2
   }
-  if (command === 'check') return await check(resolve(target ?? process.env.FLOWS_DIR ?? './flows'))
+  if (command === 'check') {
+    const rate = Number(values.rate)
+    if (!(rate > 0)) throw new Error(`--rate must be a positive number of triggers a minute, not '${values.rate}'.`)
+    return await check(resolve(target ?? process.env.FLOWS_DIR ?? './flows'), rate)
+  }
   if (command === 'run' && target) return await run(target, values.event, values.full)
   if (command === 'test' && ['text', 'junit'].includes(values.reporter)) {
     return await test(positionals.slice(1), values.reporter === 'junit', values.output)

@@ -47,6 +47,7 @@ import { embeddedOwners, noOwners, WebexConnections, type FlowOwners } from './f
 import { flowRoutes } from './routes/flows.js'
 import { flowCallbackRoutes } from './routes/flow-callbacks.js'
 import { flowRunRoutes } from './routes/flow-runs.js'
+import { viewerRoutes } from './routes/viewer.js'
 
 export interface AppDeps {
   /** Defaults to the embedded backend on `config.dataDir`. */
@@ -190,6 +191,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   })
 
   await registerDocs(app, config, deps.docs ?? 'openapi3')
+  // The root leads a newcomer to the run viewer, or to the API's documentation when flows are off.
+  await app.register(viewerRoutes, { flows: config.flows.enabled })
   // Flows call the routes in-process; the catalog learns every operation as its route registers.
   const catalog = new OperationCatalog()
   catalog.collect(app)

@@ -9,7 +9,7 @@ import { ForbiddenError, NotFoundError, WebexError } from '../errors.js'
 import { isComplianceOfficer } from '../auth/rules.js'
 import type { CallbackUrl, Flow, FlowRun } from '../schemas/flow.js'
 import type { Page } from '../backends/backend.js'
-import { loadFlowDir, type CompiledFlow, type FlowLoadError } from './load.js'
+import { loadFlowDir, type CompiledFlow, type FlowLoadError, type Step } from './load.js'
 import type { OperationCatalog, OperationReply } from './operations.js'
 import {
   RunHistory,
@@ -284,7 +284,16 @@ export class FlowRuntime {
   }
 
   get (caller: Caller, id: string): Flow {
-    return this.describe(this.visibleFlow(caller, id))
+    const f = this.visibleFlow(caller, id)
+    const graph: NonNullable<Flow['graph']> = []
+    const walk = (steps: Step[], parent?: string): void => {
+      for (const s of steps) {
+        graph.push({ name: s.name, type: s.kind.type, ...(parent ? { parent } : {}), runAfter: s.runAfter })
+        walk(s.kind.children?.(s.data) ?? [], s.name)
+      }
+    }
+    walk(f.steps)
+    return { ...this.describe(f), graph }
   }
 
   setEnabled (caller: Caller, id: string, enabled: boolean): Flow {

@@ -55,6 +55,26 @@ export const Flow = Type.Object({
     Type.String(),
     meta({ summary: 'Actions', description: 'The top-level actions, in definition order.' })
   ),
+  graph: Type.Optional(
+    Type.Array(
+      Type.Object({
+        name: Type.String(meta({ summary: 'Action', description: 'The action name (unique in the flow).' })),
+        type: Type.String(meta({ summary: 'Type', description: 'The action type.' })),
+        parent: Type.Optional(
+          Type.String(meta({ summary: 'Inside', description: 'The Scope, Foreach, If, Switch or Until it is in.' }))
+        ),
+        runAfter: Type.Record(
+          Type.String(),
+          Type.Array(Type.String()),
+          meta({ summary: 'Runs after', description: 'The actions it runs after, with the statuses it waits for.' })
+        ),
+      }),
+      meta({
+        summary: 'Action graph',
+        description: 'Get Flow only: every action, nested ones too, with its container and runAfter edges.',
+      })
+    )
+  ),
 })
 export type Flow = Static<typeof Flow>
 

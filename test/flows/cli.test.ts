@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { tempDir } from '../helpers/service.js'
 import { flowCli } from './helpers.js'
 
-
 t.test('check: the shipped flows are valid; a broken one fails with its path', async t => {
   const ok = await flowCli(['check'])
   t.equal(ok.code, 0, ok.stderr)

@@ -48,6 +48,8 @@ import type { SpaceActions } from './governance/actions.js'
 import { embeddedOwners, noOwners, WebexConnections, type FlowOwners } from './flows/owners.js'
 import { flowRoutes } from './routes/flows.js'
 import { flowCallbackRoutes } from './routes/flow-callbacks.js'
+import { flowRunRoutes } from './routes/flow-runs.js'
+import { viewerRoutes } from './routes/viewer.js'
 
 export interface AppDeps {
   /** Defaults to the embedded backend on `config.dataDir`. */
@@ -194,6 +196,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   })
 
   await registerDocs(app, config, deps.docs ?? 'openapi3')
+  // The root leads a newcomer to the run viewer, or to the API's documentation when flows are off.
+  await app.register(viewerRoutes, { flows: config.flows.enabled })
   // Flows call the routes in-process; the catalog learns every operation as its route registers.
   const catalog = new OperationCatalog()
   catalog.collect(app)
@@ -316,6 +320,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
         : {}),
     }))
     await app.register(flowRoutes, { runtime })
+    await app.register(flowRunRoutes, { runtime })
     await app.register(flowCallbackRoutes, {
       runtime,
       bodyLimit: config.flows.requestBodyLimit,

@@ -3,7 +3,7 @@ import type { Store } from '../store/store.js'
 import type { FlowRun } from '../schemas/flow.js'
 import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
 import type { Page } from '../backends/backend.js'
-import { SECURED, type ActionResult, type RunOutcome } from './runner.js'
+import { CANCELLED, SECURED, type ActionResult, type RunOutcome } from './runner.js'
 
 export interface RunRow {
   seq: number
@@ -24,6 +24,8 @@ export interface RunRow {
   error: string | null
   outputs: string | null
   response: string | null
+  origin_run: string | null
+  resubmit_actions: string | null
 }
 interface ActionRow {
   name: string
@@ -38,6 +40,7 @@ interface ActionRow {
   finished: string
   duration_ms: number
   tracked: string | null
+  reused_from: string | null
 }
 
 /** A page of a flow's runs: by status, client tracking id, a tracked property (and its value). */
@@ -48,6 +51,24 @@ export interface RunQuery {
   trackedName?: string
   trackedValue?: string
   clientTrackingId?: string
+  /** Only runs triggered at or after / before these times (ms since the epoch). */
+  createdAfter?: number
+  createdBefore?: number
+}
+
+/** Which finished runs a bulk resubmit takes: these ids, or those with this status triggered in a window. */
+export interface RunSelection {
+  runIds?: string[]
+  status?: string
+  createdAfter?: number
+  createdBefore?: number
+  max: number
+}
+
+/** A run started again from another: its origin and the actions it was resubmitted from (none: the trigger). */
+export interface Resubmission {
+  origin: string
+  actions?: string[]
 }
 
 export type RunSource = 'event' | 'recurrence' | 'manual' | 'request' | 'poll' | 'webhook' | 'workflow'
@@ -81,13 +102,13 @@ export class RunHistory {
     triggerName: string,
     triggerBody: string,
     eventSeq?: number,
-    meta?: { trigger?: TriggerMeta; clientTrackingId?: string; id?: string }
+    meta?: { trigger?: TriggerMeta; clientTrackingId?: string; id?: string; resubmission?: Resubmission }
   ): number {
     const info = this.store
       .q(
         `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_body, trigger_outputs,
-        client_tracking_id, event_seq, created, created_ms)
-      VALUES (?,?,'Queued',?,?,?,?,?,?,?,?)`
+        client_tracking_id, event_seq, created, created_ms, origin_run, resubmit_actions)
+      VALUES (?,?,'Queued',?,?,?,?,?,?,?,?,?,?)`
       )
       .run(
         meta?.id ?? newUuid(),
@@ -99,7 +120,9 @@ export class RunHistory {
         meta?.clientTrackingId ?? null,
         eventSeq ?? null,
         this.store.now(),
-        this.store.clock()
+        this.store.clock(),
+        meta?.resubmission?.origin ?? null,
+        json(meta?.resubmission?.actions)
       )
     return Number(info.lastInsertRowid)
   }
@@ -180,8 +203,8 @@ export class RunHistory {
     for (const { seq, ord, r } of rows) {
       this.store.run(
         `INSERT INTO flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error,
-          started, finished, duration_ms, tracked)
-        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+          started, finished, duration_ms, tracked, reused_from)
+        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
         seq,
         ord,
         r.name,
@@ -195,7 +218,8 @@ export class RunHistory {
         r.startTime ?? this.store.now(),
         r.endTime ?? this.store.now(),
         r.durationMs,
-        json(r.tracked)
+        json(r.tracked),
+        r.reusedFrom ?? null
       )
       for (const [name, value] of Object.entries(r.tracked ?? {})) {
         this.store.run(
@@ -242,6 +266,14 @@ export class RunHistory {
       where.push('AND client_tracking_id = ?')
       args.push(q.clientTrackingId)
     }
+    if (q.createdAfter !== undefined) {
+      where.push('AND created_ms >= ?')
+      args.push(q.createdAfter)
+    }
+    if (q.createdBefore !== undefined) {
+      where.push('AND created_ms < ?')
+      args.push(q.createdBefore)
+    }
     if (q.trackedName) {
       where.push(
         `AND EXISTS (SELECT 1 FROM flow_run_tracked t WHERE t.run_seq = flow_runs.seq AND t.name = ?
@@ -259,6 +291,77 @@ export class RunHistory {
       q.max,
       r => this.toRun(r, false),
       r => [r.seq]
+    )
+  }
+
+  /** The seqs of a flow's finished runs a bulk resubmit takes, oldest first. */
+  select (flowId: string, q: RunSelection): RunRow[] {
+    const where = ['flow_id = ?', "status NOT IN ('Queued','Running')"]
+    const args: unknown[] = [flowId]
+    if (q.runIds) {
+      where.push(`id IN (${q.runIds.map(() => '?').join(',')})`)
+      args.push(...q.runIds)
+    }
+    if (q.status) {
+      where.push('status = ?')
+      args.push(q.status)
+    }
+    if (q.createdAfter !== undefined) {
+      where.push('created_ms >= ?')
+      args.push(q.createdAfter)
+    }
+    if (q.createdBefore !== undefined) {
+      where.push('created_ms < ?')
+      args.push(q.createdBefore)
+    }
+    return this.store.all<RunRow>(
+      `SELECT * FROM flow_runs WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+      ...args,
+      q.max
+    )
+  }
+
+  /** The action records of a run as the runner made them (a resubmit from an action replays some of them). */
+  records (seq: number): ActionResult[] {
+    return this.store
+      .all<ActionRow>('SELECT * FROM flow_run_actions WHERE run_seq = ? ORDER BY ord', seq)
+      .map(a => ({
+        name: a.name,
+        type: a.type,
+        status: a.status as ActionResult['status'],
+        attempts: a.attempts,
+        durationMs: a.duration_ms,
+        startTime: a.started,
+        endTime: a.finished,
+        ...(a.iteration ? { iteration: a.iteration } : {}),
+        ...(a.inputs !== null ? { inputs: JSON.parse(a.inputs) as unknown } : {}),
+        ...(a.outputs !== null ? { outputs: JSON.parse(a.outputs) as unknown } : {}),
+        ...(a.error !== null ? { error: JSON.parse(a.error) as { code: string; message: string } } : {}),
+        ...(a.tracked !== null ? { tracked: JSON.parse(a.tracked) as Record<string, unknown> } : {}),
+        ...(a.reused_from !== null ? { reusedFrom: a.reused_from } : {}),
+      }))
+  }
+
+  /** Cancels a run that has not started; false when it already has (or is gone). */
+  cancelQueued (seq: number): boolean {
+    return this.cancelWhere('seq', seq) === 1
+  }
+
+  /** Cancels every run of a flow that has not started; how many. */
+  cancelAllQueued (flowId: string): number {
+    return this.cancelWhere('flow_id', flowId)
+  }
+
+  private cancelWhere (column: 'seq' | 'flow_id', value: unknown): number {
+    return this.store.tx(() =>
+      this.store.run(
+        `UPDATE flow_runs SET status = 'Cancelled', finished = ?, finished_ms = ?, error = ?
+        WHERE ${column} = ? AND status = 'Queued'`,
+        this.store.now(),
+        this.store.clock(),
+        JSON.stringify(CANCELLED),
+        value
+      )
     )
   }
 
@@ -286,24 +389,18 @@ export class RunHistory {
       ...(r.finished ? { finished: r.finished } : {}),
       ...(r.error ? { error: JSON.parse(r.error) as { code: string; message: string } } : {}),
       ...(r.outputs ? { outputs: JSON.parse(r.outputs) as unknown } : {}),
+      ...(r.origin_run ? { resubmittedFrom: r.origin_run } : {}),
+      ...(r.resubmit_actions
+        ? { actionsToResubmit: (JSON.parse(r.resubmit_actions) as string[]).map(name => ({ name })) }
+        : {}),
       ...(withActions
         ? {
-            actions: this.store
-              .all<ActionRow>('SELECT * FROM flow_run_actions WHERE run_seq = ? ORDER BY ord', r.seq)
-              .map(a => ({
-                name: a.name,
-                ...(a.iteration ? { iteration: a.iteration } : {}),
-                type: a.type,
-                status: a.status,
-                attempts: a.attempts,
-                ...(a.inputs !== null ? { inputs: JSON.parse(a.inputs) as unknown } : {}),
-                ...(a.outputs !== null ? { outputs: JSON.parse(a.outputs) as unknown } : {}),
-                ...(a.error !== null ? { error: JSON.parse(a.error) as { code: string; message: string } } : {}),
-                startTime: a.started,
-                endTime: a.finished,
-                durationMs: a.duration_ms,
-                ...(a.tracked !== null ? { trackedProperties: JSON.parse(a.tracked) as Record<string, unknown> } : {}),
-              })),
+            actions: this.records(r.seq).map(({ tracked, startTime, endTime, ...a }) => ({
+              ...a,
+              startTime: startTime as string,
+              endTime: endTime as string,
+              ...(tracked !== undefined ? { trackedProperties: tracked } : {}),
+            })),
           }
         : {}),
     }

@@ -90,7 +90,7 @@ function validator (schema: TSchema): ValidateFunction {
 export const ptr = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1')
 
 /** ajv's errors, minus the noise of if/then wrappers, with the offending value's path. */
-function schemaProblems (errors: ErrorObject[], prefix = ''): FlowProblem[] {
+export function schemaProblems (errors: ErrorObject[], prefix = ''): FlowProblem[] {
   const out: FlowProblem[] = []
   for (const e of errors) {
     if (e.keyword === 'if' || e.keyword === 'anyOf') continue

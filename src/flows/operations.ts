@@ -15,6 +15,16 @@ export interface Operation {
   hasBody: boolean
 }
 
+/** One in-process call of an operation, as a watcher (flow tests) sees it. */
+export interface ConnectorCall {
+  operationId?: string
+  method: string
+  path: string
+  query: Record<string, string>
+  body?: unknown
+  status: number
+}
+
 /** The reply of an in-process call, as outputs('Action') shows it. */
 export interface OperationReply {
   statusCode: number
@@ -38,6 +48,7 @@ export class OperationCatalog {
   /** Per-process tokens standing for a flow owner; they never leave the process. */
   private readonly internal = new Map<string, Caller>()
   private app: FastifyInstance | undefined
+  private readonly watchers = new Set<(call: ConnectorCall) => void>()
 
   /** Registers the onRoute hook; call before the routes are registered. */
   collect (app: FastifyInstance): void {
@@ -62,6 +73,24 @@ export class OperationCatalog {
         hasBody: schema.body !== undefined,
       })
     })
+  }
+
+  /** Calls `fn` with every call made from now on (flow tests check the calls a run made); returns the unwatch. */
+  watch (fn: (call: ConnectorCall) => void): () => void {
+    this.watchers.add(fn)
+    return () => this.watchers.delete(fn)
+  }
+
+  /** The operation a concrete method and path are a call of. */
+  operationOf (method: string, path: string): Operation | undefined {
+    for (const op of this.ops.values()) {
+      if (op.method !== method) continue
+      const pattern = op.url
+        .split('/')
+        .map(seg => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      if (new RegExp(`^${pattern.join('/')}$`).test(path)) return op
+    }
+    return undefined
   }
 
   get (operationId: string): Operation | undefined {
@@ -116,7 +145,19 @@ export class OperationCatalog {
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = String(v)
     let parsed: unknown = res.body
     if ((res.headers['content-type'] ?? '').toString().includes('json') && res.body) parsed = JSON.parse(res.body)
-    return { statusCode: res.statusCode, headers, body: res.body === '' ? null : parsed }
+    const reply = { statusCode: res.statusCode, headers, body: res.body === '' ? null : parsed }
+    for (const w of this.watchers) {
+      const op = this.operationOf(method, url)
+      w({
+        ...(op ? { operationId: op.operationId } : {}),
+        method,
+        path: url,
+        query,
+        ...(body !== undefined ? { body } : {}),
+        status: res.statusCode,
+      })
+    }
+    return reply
   }
 }
 

@@ -28,10 +28,15 @@ export interface ActionResult extends ActionRecord {
   durationMs: number
   /** trackedProperties, evaluated when the action finished. */
   tracked?: Record<string, unknown>
+  /** A resubmit from an action: this record was copied from that earlier run, not run again. */
+  reusedFrom?: string
 }
 
 /** What the run history shows instead of inputs or outputs marked secure (runtimeConfiguration.secureData). */
 export const SECURED = { secured: 'Content not shown due to security configuration.' }
+
+/** Why a run that was cancelled did not finish. */
+export const CANCELLED = { code: 'RunCancelled', message: 'The run was cancelled.' }
 
 export interface TriggerOutputs {
   headers: Record<string, string>
@@ -67,6 +72,11 @@ export interface RunnerDeps {
   /** Response: hands the answer to the waiting caller; false when the request was already answered. */
   respond?(reply: OperationReply): boolean
   callWorkflow?: RunServices['callWorkflow']
+  /**
+   * Resubmit from an action: the top-level actions to take from the origin run instead of running them, each with
+   * its records (its own and those of the actions inside it), by lower-case name.
+   */
+  reuse?: { from: string; records: Map<string, ActionResult[]> }
   /** HttpWebhook action: its callback URL and the request that comes to it. */
   webhook?(key: string): { url: string; received: Promise<{ headers: Record<string, string>; body: unknown }> }
 }
@@ -113,6 +123,7 @@ export class RunExecutor implements RunServices {
   private readonly vars = new Map<string, { name: string; type: string; value: unknown }>()
   private terminated: TerminateSignal | undefined
   private interrupted = false
+  private cancelled = false
   private readonly abort = new AbortController()
   /** Set while an HttpWebhook action evaluates its inputs: listCallbackUrl() is then its own URL. */
   private actionCallback: string | undefined
@@ -137,13 +148,14 @@ export class RunExecutor implements RunServices {
   }
 
   get stopped (): boolean {
-    return !!this.terminated || this.interrupted
+    return !!this.terminated || this.interrupted || this.cancelled
   }
 
   async execute (): Promise<RunOutcome> {
     try {
       const root = new Scope(undefined, [])
       const failed = await this.runSteps(this.flow.steps, root)
+      if (this.cancelled) return { status: 'Cancelled', error: CANCELLED }
       if (this.interrupted) {
         return {
           status: 'Failed',
@@ -169,6 +181,12 @@ export class RunExecutor implements RunServices {
   /** The service is stopping: delays end now, nothing more starts, and the run ends as interrupted. */
   interrupt (): void {
     this.interrupted = true
+    this.abort.abort()
+  }
+
+  /** Cancel: like a stop, but the run ends Cancelled and the actions it cut short say so. */
+  cancel (): void {
+    this.cancelled = true
     this.abort.abort()
   }
 
@@ -470,14 +488,43 @@ export class RunExecutor implements RunServices {
     this.deps.record(shown)
   }
 
+  /** A top-level action reused from the origin run: its records are copied, nothing runs. */
+  private replay (s: Step, scope: Scope, records: ActionResult[]): RunStatus {
+    const from = this.deps.reuse?.from ?? ''
+    let own: ActionResult | undefined
+    for (const r of records) {
+      const rec: ActionResult = { ...r, reusedFrom: r.reusedFrom ?? from }
+      if (r.name === s.name && !r.iteration) {
+        own = rec
+        continue
+      }
+      this.finished.push(rec)
+      this.deps.record(rec)
+    }
+    const main = own ?? records[records.length - 1]
+    const outputs = main.outputs as { body?: unknown } | undefined
+    const rec: ActionResult = {
+      ...main,
+      ...(outputs && typeof outputs === 'object' && 'body' in outputs ? { body: outputs.body } : {}),
+    }
+    scope.records.set(s.name.toLowerCase(), rec)
+    this.finished.push(rec)
+    this.deps.record(own ?? rec)
+    return rec.status
+  }
+
   /** One action, with its retry policy and timeout; records it and returns its status. */
   private async step (s: Step, scope: Scope): Promise<RunStatus> {
+    const replayed = scope.parent ? undefined : this.deps.reuse?.records.get(s.name.toLowerCase())
+    if (replayed) return this.replay(s, scope, replayed)
     const started = this.deps.now()
     let inputs: unknown
     let attempts = 0
     const base = { name: s.name, type: s.kind.type, startTime: new Date(started).toISOString() }
-    const done = (status: RunStatus, extra: Partial<ActionResult>): RunStatus => {
+    const done = (outcome: RunStatus, extra: Partial<ActionResult>): RunStatus => {
       const end = this.deps.now()
+      // An action the cancel cut short (its delay or call aborted) was cancelled, not failed.
+      const status = this.cancelled && outcome === 'Failed' ? 'Cancelled' : outcome
       this.finish(s, scope, {
         ...base,
         status,

@@ -9,10 +9,18 @@ import { ForbiddenError, NotFoundError, WebexError } from '../errors.js'
 import { isComplianceOfficer } from '../auth/rules.js'
 import type { CallbackUrl, Flow, FlowRun } from '../schemas/flow.js'
 import type { Page } from '../backends/backend.js'
-import { loadFlowDir, type CompiledFlow, type FlowLoadError } from './load.js'
+import { loadFlowDir, type CompiledFlow, type FlowLoadError, type Step } from './load.js'
 import type { OperationCatalog, OperationReply } from './operations.js'
-import { RunHistory, type RunQuery, type RunSource, type TriggerMeta } from './history.js'
-import { RunExecutor, type ActionResult, type TriggerOutputs } from './runner.js'
+import {
+  RunHistory,
+  type RunQuery,
+  type RunRow,
+  type RunSelection,
+  type RunSource,
+  type TriggerMeta,
+} from './history.js'
+import { RunExecutor, type ActionResult, type RunnerDeps, type TriggerOutputs } from './runner.js'
+import { reusePlan } from './resubmit.js'
 import { nextOccurrence } from './recurrence.js'
 import { API_VERSION, CallbackKeys, SV, type KeyType } from './callbacks.js'
 import type { IdentityEndpoint } from './authentication.js'
@@ -119,7 +127,10 @@ export class FlowRuntime {
   private readonly queue: PQueue
   private readonly inFlight = new Set<number>()
   private readonly runningPerFlow = new Map<string, number>()
-  private readonly active = new Set<RunExecutor>()
+  /** The runs executing now, by seq (stop interrupts them, cancel cancels one). */
+  private readonly active = new Map<number, RunExecutor>()
+  /** Each run handed to the queue, until it has ended (a cancel waits for it). */
+  private readonly executions = new Map<number, Promise<void>>()
   private pending: number[] = []
   private readonly nextDue = new Map<string, number>()
   private readonly pollUrls = new Map<string, string>()
@@ -212,7 +223,7 @@ export class FlowRuntime {
     if (this.timer) clearTimeout(this.timer)
     this.queue.clear()
     this.sandbox.stop()
-    for (const runner of this.active) runner.interrupt()
+    for (const runner of this.active.values()) runner.interrupt()
     for (const [, w] of this.waiters) w.resolve(gone(w.runId))
     await this.queue.onIdle()
     this.history.flush()
@@ -279,7 +290,16 @@ export class FlowRuntime {
   }
 
   get (caller: Caller, id: string): Flow {
-    return this.describe(this.visibleFlow(caller, id))
+    const f = this.visibleFlow(caller, id)
+    const graph: NonNullable<Flow['graph']> = []
+    const walk = (steps: Step[], parent?: string): void => {
+      for (const s of steps) {
+        graph.push({ name: s.name, type: s.kind.type, ...(parent ? { parent } : {}), runAfter: s.runAfter })
+        walk(s.kind.children?.(s.data) ?? [], s.name)
+      }
+    }
+    walk(f.steps)
+    return { ...this.describe(f), graph }
   }
 
   setEnabled (caller: Caller, id: string, enabled: boolean): Flow {
@@ -324,6 +344,85 @@ export class FlowRuntime {
     const run = this.history.get(this.visibleFlow(caller, id).id, runId)
     if (!run) throw new NotFoundError('The run was not found.')
     return run
+  }
+
+  /**
+   * Resubmit (owner only, like run now): a new run from the origin's trigger outputs, linked to it; with
+   * `actions`, from that top-level action on, the actions before it keeping their recorded results.
+   */
+  resubmit (caller: Caller, id: string, runId: string, actions?: string[]): FlowRun {
+    const f = this.ownedFlow(caller, id, false)
+    const row = this.history.row(f.id, runId)
+    if (!row) throw new NotFoundError('The run was not found.')
+    const run = this.history.bySeq(this.resubmitRow(f, row, actions)) as FlowRun
+    this.drain()
+    return run
+  }
+
+  /** Bulk resubmit: the finished runs chosen by id or by status and time, each from its trigger, oldest first. */
+  resubmitMany (caller: Caller, id: string, sel: RunSelection): FlowRun[] {
+    const f = this.ownedFlow(caller, id, false)
+    const rows = this.history.select(f.id, sel)
+    const missing = sel.runIds?.filter(r => !rows.some(row => row.id === r))
+    if (missing && missing.length > 0) {
+      throw new WebexError(
+        409,
+        `Not resubmitted: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not a finished run of ${f.id}.`
+      )
+    }
+    const seqs = this.store.tx(() => rows.map(r => this.resubmitRow(f, r, undefined)))
+    const runs = seqs.map(seq => this.history.bySeq(seq) as FlowRun)
+    this.drain()
+    return runs
+  }
+
+  private resubmitRow (f: CompiledFlow, row: RunRow, actions: string[] | undefined): number {
+    if (row.status === 'Queued' || row.status === 'Running') {
+      throw new WebexError(409, `The run ${row.id} has not finished (${row.status}): cancel it or wait for it.`)
+    }
+    // Checked now, so a plan that cannot hold is refused with a 400 rather than failing the new run.
+    if (actions) this.reuseFor(f, row.id, actions)
+    // Names match ignoring case, as in Logic Apps; the history keeps the definition's spelling.
+    const named = actions?.map(n => f.steps.find(s => s.name.toLowerCase() === n.toLowerCase())?.name ?? n)
+    const seq = this.store.tx(() =>
+      this.history.enqueue(f.id, row.source as RunSource, row.trigger_name, row.trigger_body, undefined, {
+        ...(row.trigger_outputs ? { trigger: JSON.parse(row.trigger_outputs) as TriggerMeta } : {}),
+        ...(row.client_tracking_id ? { clientTrackingId: row.client_tracking_id } : {}),
+        resubmission: { origin: row.id, ...(named ? { actions: named } : {}) },
+      })
+    )
+    this.pending.push(seq)
+    return seq
+  }
+
+  private reuseFor (f: CompiledFlow, originId: string, actions: string[]): NonNullable<RunnerDeps['reuse']> {
+    const origin = this.history.row(f.id, originId)
+    if (!origin) throw new NotFoundError(`The run ${originId} was not found.`)
+    return { from: origin.id, records: reusePlan(f, this.history.records(origin.seq), actions) }
+  }
+
+  /**
+   * Cancels a run (owner or compliance officer): a queued one never starts; a running one stops where it is, the
+   * action in progress is cancelled and nothing after it starts. A finished run is refused (409).
+   */
+  async cancel (caller: Caller, id: string, runId: string): Promise<FlowRun> {
+    const f = this.ownedFlow(caller, id, true)
+    const row = this.history.row(f.id, runId)
+    if (!row) throw new NotFoundError('The run was not found.')
+    const runner = this.active.get(row.seq)
+    if (runner) {
+      runner.cancel()
+      // Answered once the run has ended and its records are written, so the answer shows it Cancelled.
+      await this.executions.get(row.seq)
+    } else if (!this.history.cancelQueued(row.seq)) {
+      throw new WebexError(409, `The run ${row.id} has already finished (${row.status}).`)
+    }
+    return this.history.bySeq(row.seq) as FlowRun
+  }
+
+  /** Cancels every queued run of a flow (owner or compliance officer); running ones go on. */
+  cancelQueued (caller: Caller, id: string): number {
+    return this.history.cancelAllQueued(this.ownedFlow(caller, id, true).id)
   }
 
   // ---------------------------------------------------------------- callback URLs and the door
@@ -816,7 +915,7 @@ export class FlowRuntime {
       }
       this.inFlight.add(seq)
       if (flowId) this.runningPerFlow.set(flowId, (this.runningPerFlow.get(flowId) ?? 0) + 1)
-      void this.queue.add(async () => {
+      const execution = this.queue.add(async () => {
         try {
           await this.execute(seq)
         } catch (err) {
@@ -829,9 +928,11 @@ export class FlowRuntime {
           this.inFlight.delete(seq)
           if (flowId) this.runningPerFlow.set(flowId, (this.runningPerFlow.get(flowId) ?? 1) - 1)
           this.settle(seq)
+          this.executions.delete(seq)
           if (this.pending.length > 0) setImmediate(() => this.drain())
         }
       })
+      this.executions.set(seq, execution)
     }
   }
 
@@ -978,25 +1079,40 @@ export class FlowRuntime {
     const meta = (
       row.trigger_outputs ? JSON.parse(row.trigger_outputs) : { headers: { 'content-type': 'application/json' } }
     ) as TriggerMeta
+    let reuse: RunnerDeps['reuse']
+    if (row.origin_run && row.resubmit_actions) {
+      try {
+        reuse = this.reuseFor(flow, row.origin_run, JSON.parse(row.resubmit_actions) as string[])
+      } catch (err) {
+        // The definition changed since the resubmit was accepted: the plan no longer holds, nothing runs.
+        this.history.finish(seq, {
+          status: 'Failed',
+          error: { code: 'ResubmitInvalid', message: (err as Error).message },
+        })
+        return
+      }
+    }
     const runner = new RunExecutor(
       flow,
       row.id,
       { headers: meta.headers ?? {}, body: JSON.parse(row.trigger_body), ...meta },
-      this.runnerDeps(flow, seq, owner),
+      { ...this.runnerDeps(flow, seq, owner), ...(reuse ? { reuse } : {}) },
       row.client_tracking_id ?? row.id
     )
-    if (row.source !== 'manual' && !flow.trigger.conditions.every(c => runner.triggerValue(c) === true)) {
+    // A manual run and a resubmission skip the trigger conditions: someone asked for exactly this run.
+    const unconditional = row.source === 'manual' || row.origin_run !== null
+    if (!unconditional && !flow.trigger.conditions.every(c => runner.triggerValue(c) === true)) {
       this.history.finish(seq, {
         status: 'Skipped',
         error: { code: 'TriggerConditionsNotMet', message: 'The trigger conditions were false for this event.' },
       })
       return
     }
-    this.active.add(runner)
+    this.active.set(seq, runner)
     try {
       this.history.finish(seq, await runner.execute())
     } finally {
-      this.active.delete(runner)
+      this.active.delete(seq)
     }
   }
 

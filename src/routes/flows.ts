@@ -7,16 +7,22 @@ import { absoluteUrl } from '../http/base-url.js'
 import type { FlowRuntime } from '../flows/runtime.js'
 
 const tags = ['Flows']
-const FlowIdParam = IdParam('flowId', {
+export const FlowIdParam = IdParam('flowId', {
   summary: 'Flow',
   description: 'The flow id (its file name without .json).',
   visibility: 'important',
 })
-const RunParams = Type.Object({
+export const RunParams = Type.Object({
   ...FlowIdParam.properties,
   ...IdParam('runId', { summary: 'Run', description: 'The run id.', visibility: 'important' }).properties,
 })
 const RUN_LIMITS = { default: 50, limit: 500 }
+
+/** A window of trigger times, as the history filters it (ms since the epoch). */
+export const times = (after?: string, before?: string): { createdAfter?: number; createdBefore?: number } => ({
+  ...(after ? { createdAfter: Date.parse(after) } : {}),
+  ...(before ? { createdBefore: Date.parse(before) } : {}),
+})
 
 /** The workflow runtime's flows and their run history: owners see their flows, compliance officers all. */
 export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = async (app, { runtime }) => {
@@ -110,11 +116,15 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
       },
     },
     async (request, reply) => {
-      const { max, ...q } = request.query
+      const { max, createdAfter, createdBefore, ...q } = request.query
       return pageReply(
         request,
         reply,
-        runtime.runs(request.caller, request.params.flowId, { ...q, max: pageSize(max, RUN_LIMITS) })
+        runtime.runs(request.caller, request.params.flowId, {
+          ...q,
+          ...times(createdAfter, createdBefore),
+          max: pageSize(max, RUN_LIMITS),
+        })
       )
     }
   )

@@ -55,6 +55,26 @@ export const Flow = Type.Object({
     Type.String(),
     meta({ summary: 'Actions', description: 'The top-level actions, in definition order.' })
   ),
+  graph: Type.Optional(
+    Type.Array(
+      Type.Object({
+        name: Type.String(meta({ summary: 'Action', description: 'The action name (unique in the flow).' })),
+        type: Type.String(meta({ summary: 'Type', description: 'The action type.' })),
+        parent: Type.Optional(
+          Type.String(meta({ summary: 'Inside', description: 'The Scope, Foreach, If, Switch or Until it is in.' }))
+        ),
+        runAfter: Type.Record(
+          Type.String(),
+          Type.Array(Type.String()),
+          meta({ summary: 'Runs after', description: 'The actions it runs after, with the statuses it waits for.' })
+        ),
+      }),
+      meta({
+        summary: 'Action graph',
+        description: 'Get Flow only: every action, nested ones too, with its container and runAfter edges.',
+      })
+    )
+  ),
 })
 export type Flow = Static<typeof Flow>
 
@@ -81,6 +101,14 @@ export const FlowRunAction = Type.Object({
       Type.String(),
       Type.Unknown(),
       meta({ summary: 'Tracked properties', description: "The action's trackedProperties, evaluated." })
+    )
+  ),
+  reusedFrom: Type.Optional(
+    Type.String(
+      meta({
+        summary: 'Reused from',
+        description: 'Resubmitted from a later action: the run whose recorded result this is (not run again).',
+      })
     )
   ),
 })
@@ -110,6 +138,18 @@ export const FlowRun = Type.Object({
   error: Type.Optional(ErrorInfo),
   outputs: Type.Optional(
     Type.Unknown(meta({ summary: 'Outputs', description: "The definition's outputs, evaluated." }))
+  ),
+  resubmittedFrom: Type.Optional(
+    Type.String(meta({ summary: 'Resubmitted from', description: 'The run this one was resubmitted from.' }))
+  ),
+  actionsToResubmit: Type.Optional(
+    Type.Array(
+      Type.Object({ name: Type.String(meta({ summary: 'Action', description: 'A top-level action.' })) }),
+      meta({
+        summary: 'Resubmitted from actions',
+        description: 'The actions it ran again from; the ones before them were reused from the origin run.',
+      })
+    )
   ),
   actions: Type.Optional(
     Type.Array(FlowRunAction, meta({ summary: 'Actions', description: 'Each action run, in the order they finished.' }))
@@ -175,8 +215,71 @@ export const ListRunsQuery = Type.Object({
       })
     )
   ),
+  createdAfter: Type.Optional(
+    DateTime({ summary: 'Triggered after', description: 'Only runs triggered at or after this time.' })
+  ),
+  createdBefore: Type.Optional(
+    DateTime({ summary: 'Triggered before', description: 'Only runs triggered before this time.' })
+  ),
   max: Max('Runs per page.'),
   cursor: Cursor,
+})
+
+const ActionToResubmit = Type.Object(
+  {
+    name: Type.String(
+      meta({ summary: 'Action', description: 'A top-level action of the flow.', visibility: 'important' })
+    ),
+  },
+  { additionalProperties: false }
+)
+
+export const ResubmitRunBody = Type.Object(
+  {
+    actionsToResubmit: Type.Optional(
+      Type.Array(ActionToResubmit, {
+        minItems: 1,
+        maxItems: 1,
+        ...meta({
+          summary: 'From action',
+          description:
+            'Run again from this top-level action: the actions before it keep the outputs they had in the origin ' +
+            'run and are not run again (a message sent is not sent twice). Absent: the whole run, from its trigger.',
+        }),
+      })
+    ),
+  },
+  { additionalProperties: false }
+)
+
+export const BulkResubmitBody = Type.Object(
+  {
+    runIds: Type.Optional(
+      Type.Array(Type.String(), {
+        minItems: 1,
+        maxItems: 100,
+        ...meta({ summary: 'Runs', description: 'These runs (finished ones).' }),
+      })
+    ),
+    status: Type.Optional(
+      Type.Unsafe<string>({
+        type: 'string',
+        enum: ['Failed', 'Cancelled', 'Succeeded', 'Skipped'],
+        ...meta({ summary: 'Status', description: 'Only runs with this status (e.g. Failed).' }),
+      })
+    ),
+    createdAfter: Type.Optional(
+      DateTime({ summary: 'Triggered after', description: 'Only runs triggered at or after this time.' })
+    ),
+    createdBefore: Type.Optional(
+      DateTime({ summary: 'Triggered before', description: 'Only runs triggered before this time.' })
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 }
+)
+
+export const CancelledRuns = Type.Object({
+  cancelled: Type.Integer(meta({ summary: 'Cancelled', description: 'How many queued runs were cancelled.' })),
 })
 
 export const CallbackUrl = Type.Object({

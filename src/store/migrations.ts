@@ -390,4 +390,12 @@ export const MIGRATIONS: string[] = [
   );
   CREATE TABLE message_index (room_id TEXT PRIMARY KEY, indexed TEXT NOT NULL);
   `,
+  `
+  -- Resubmit (issue 18): a run started again from another keeps the link to its origin, and the actions it
+  -- was resubmitted from; an action record copied from the origin (not run again) names the run it came from.
+  ALTER TABLE flow_runs ADD COLUMN origin_run TEXT;
+  ALTER TABLE flow_runs ADD COLUMN resubmit_actions TEXT;
+  ALTER TABLE flow_run_actions ADD COLUMN reused_from TEXT;
+  CREATE INDEX flow_runs_created ON flow_runs(flow_id, created_ms);
+  `,
 ]

@@ -383,6 +383,12 @@ export const PG_MIGRATIONS: string[] = [
   );
   CREATE TABLE message_index (room_id ${T} PRIMARY KEY, indexed ${T} NOT NULL);
   `,
+  `
+  ALTER TABLE flow_runs ADD COLUMN origin_run ${T};
+  ALTER TABLE flow_runs ADD COLUMN resubmit_actions ${T};
+  ALTER TABLE flow_run_actions ADD COLUMN reused_from ${T};
+  CREATE INDEX flow_runs_created ON flow_runs (flow_id, created_ms);
+  `,
 ]
 
 /** Tables the cluster primitives add: PostgreSQL-only, so not in SQLite's schema. */

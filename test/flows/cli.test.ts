@@ -1,33 +1,8 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { tempDir } from '../helpers/service.js'
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-
-/** `npm run flow -- ...` as the user runs it (node + tsx on the CLI), with its exit code and output. */
-async function flowCli (
-  args: string[],
-  env: Record<string, string> = {}
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/flows/cli.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  proc.stdout.on('data', c => {
-    stdout += String(c)
-  })
-  proc.stderr.on('data', c => {
-    stderr += String(c)
-  })
-  const code = await new Promise<number | null>(resolve => proc.once('close', resolve))
-  return { code, stdout, stderr }
-}
+import { flowCli } from './helpers.js'
 
 t.test('check: the shipped flows are valid; a broken one fails with its path', async t => {
   const ok = await flowCli(['check'])

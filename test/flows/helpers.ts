@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { DEMO } from '../../src/backends/embedded/seed.js'
 import { client, startService, tempDir, type Running, type Tap } from '../helpers/service.js'
@@ -101,4 +103,26 @@ export function loadProblems (
     if (err instanceof FlowLoadError) return err.problems
     throw err
   }
+}
+
+/** `npm run flow -- ...` as the user runs it (node + tsx on the CLI), with its exit code and output. */
+export async function flowCli (
+  args: string[],
+  env: Record<string, string> = {}
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/flows/cli.ts', ...args], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  proc.stdout.on('data', c => {
+    stdout += String(c)
+  })
+  proc.stderr.on('data', c => {
+    stderr += String(c)
+  })
+  const code = await new Promise<number | null>(resolve => proc.once('close', resolve))
+  return { code, stdout, stderr }
 }

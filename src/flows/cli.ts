@@ -123,9 +123,14 @@ async function run (file: string, eventFile: string | undefined, full: boolean):
         return 1
       }
       const event: unknown = eventFile ? JSON.parse(readFileSync(eventFile, 'utf8')) : {}
-      const queued = runtime.runNow(owner, flow.id, event, flow.trigger.data.source === 'event' ? 'event' : 'manual')
+      const queued = await runtime.runNow(
+        owner,
+        flow.id,
+        event,
+        flow.trigger.data.source === 'event' ? 'event' : 'manual'
+      )
       await runtime.idle()
-      const done = runtime.run(owner, flow.id, queued.id)
+      const done = await runtime.run(owner, flow.id, queued.id)
       printTrace(done, full)
       return done.status === 'Failed' ? 1 : 0
     } finally {

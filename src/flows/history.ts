@@ -1,7 +1,7 @@
 import { newUuid } from '../ids.js'
-import type { Store } from '../store/store.js'
+import type { AsyncStore } from '../store/db.js'
 import type { FlowRun } from '../schemas/flow.js'
-import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
+import { decodeCursor, toPage } from '../store/cursor.js'
 import type { Page } from '../backends/backend.js'
 import { SECURED, type ActionResult, type RunOutcome } from './runner.js'
 
@@ -63,75 +63,82 @@ export interface TriggerMeta {
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v))
 
 /** The durable run history: queued runs (written with the event that caused them), each action, the outcome. */
+interface PendingAction {
+  seq: number
+  ord: number
+  r: ActionResult
+}
+
 export class RunHistory {
   private readonly ords = new Map<number, number>()
-  private pending: Array<{ seq: number; ord: number; r: ActionResult }> = []
+  private pending: PendingAction[] = []
   private flushScheduled = false
 
   constructor (
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     /** Whether a flow's trigger keeps its body out of the history (runtimeConfiguration.secureData). */
     private readonly secureTrigger: (flowId: string) => boolean = () => false
   ) {}
 
   /** Writes a queued run; inside the caller's transaction when there is one. Returns its seq. */
-  enqueue (
+  async enqueue (
     flowId: string,
     source: RunSource,
     triggerName: string,
     triggerBody: string,
     eventSeq?: number,
     meta?: { trigger?: TriggerMeta; clientTrackingId?: string; id?: string }
-  ): number {
-    const info = this.store
-      .q(
-        `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_body, trigger_outputs,
+  ): Promise<number> {
+    const info = await this.store.get<{ seq: number }>(
+      `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_body, trigger_outputs,
         client_tracking_id, event_seq, created, created_ms)
-      VALUES (?,?,'Queued',?,?,?,?,?,?,?,?)`
-      )
-      .run(
-        meta?.id ?? newUuid(),
-        flowId,
-        source,
-        triggerName,
-        triggerBody,
-        meta?.trigger ? JSON.stringify(meta.trigger) : null,
-        meta?.clientTrackingId ?? null,
-        eventSeq ?? null,
-        this.store.now(),
-        this.store.clock()
-      )
-    return Number(info.lastInsertRowid)
+      VALUES (?,?,'Queued',?,?,?,?,?,?,?,?) RETURNING seq`,
+      meta?.id ?? newUuid(),
+      flowId,
+      source,
+      triggerName,
+      triggerBody,
+      meta?.trigger ? JSON.stringify(meta.trigger) : null,
+      meta?.clientTrackingId ?? null,
+      eventSeq ?? null,
+      this.store.now(),
+      this.store.clock()
+    )
+    return info!.seq
   }
 
   /** Runs of a flow waiting to start (for its trigger's maximumWaitingRuns). */
-  waiting (flowId: string): number {
+  async waiting (flowId: string): Promise<number> {
     return (
-      this.store.get<{ n: number }>(
+      await (await this.store.get<{ n: number }>(
         "SELECT count(*) AS n FROM flow_runs WHERE flow_id = ? AND status = 'Queued'",
         flowId
-      )?.n ?? 0
+      ))?.n ?? 0
     )
   }
 
   /** Keeps the Response of a run, for a caller polling an asynchronous response. */
-  saveResponse (seq: number, reply: unknown): void {
-    this.store.tx(() => this.store.run('UPDATE flow_runs SET response = ? WHERE seq = ?', JSON.stringify(reply), seq))
+  async saveResponse (seq: number, reply: unknown): Promise<void> {
+    await this.store.tx(async () => await this.store.run(
+      'UPDATE flow_runs SET response = ? WHERE seq = ?',
+      JSON.stringify(reply),
+      seq
+    ))
   }
 
-  row (flowId: string, runId: string): RunRow | undefined {
-    return this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
+  async row (flowId: string, runId: string): Promise<RunRow | undefined> {
+    return await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
   }
 
   /** Claims a queued run; false if it is gone or already claimed (e.g. its transaction rolled back). */
-  start (seq: number): RunRow | undefined {
-    return this.store.tx(() => {
-      const changed = this.store.run(
+  async start (seq: number): Promise<RunRow | undefined> {
+    return await this.store.tx(async () => {
+      const changed = await this.store.run(
         "UPDATE flow_runs SET status = 'Running', started = ? WHERE seq = ? AND status = 'Queued'",
         this.store.now(),
         seq
       )
-      return changed === 1 ? this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq) : undefined
+      return changed === 1 ? await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq) : undefined
     })
   }
 
@@ -148,20 +155,33 @@ export class RunHistory {
       this.flushScheduled = true
       setImmediate(() => {
         this.flushScheduled = false
-        this.flush()
+        // Not lost when this write fails (the store away): the results stay pending for the run's finish.
+        this.flush().catch(() => undefined)
       })
     }
   }
 
   /** Writes the records not yet written (the runtime calls it when it stops, before the store closes). */
-  flush (): void {
-    if (this.pending.length > 0) this.store.tx(() => this.writePending())
+  async flush (): Promise<void> {
+    if (this.pending.length > 0) await this.writing(rows => this.store.tx(async () => this.writePending(rows)))
   }
 
-  finish (seq: number, outcome: RunOutcome): void {
-    this.store.tx(() => {
-      this.writePending()
-      this.store.run(
+  /** Takes the pending records for `write`, and gives them back if it fails (a later flush or finish retries). */
+  private async writing (write: (rows: PendingAction[]) => Promise<void>): Promise<void> {
+    const rows = this.pending
+    this.pending = []
+    try {
+      await write(rows)
+    } catch (err) {
+      this.pending = [...rows, ...this.pending]
+      throw err
+    }
+  }
+
+  async finish (seq: number, outcome: RunOutcome): Promise<void> {
+    await this.writing(rows => this.store.tx(async () => {
+      await this.writePending(rows)
+      await this.store.run(
         'UPDATE flow_runs SET status = ?, finished = ?, finished_ms = ?, error = ?, outputs = ? WHERE seq = ?',
         outcome.status,
         this.store.now(),
@@ -170,15 +190,13 @@ export class RunHistory {
         json(outcome.outputs),
         seq
       )
-    })
+    }))
     this.ords.delete(seq)
   }
 
-  private writePending (): void {
-    const rows = this.pending
-    this.pending = []
+  private async writePending (rows: PendingAction[]): Promise<void> {
     for (const { seq, ord, r } of rows) {
-      this.store.run(
+      await this.store.run(
         `INSERT INTO flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error,
           started, finished, duration_ms, tracked)
         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
@@ -198,7 +216,7 @@ export class RunHistory {
         json(r.tracked)
       )
       for (const [name, value] of Object.entries(r.tracked ?? {})) {
-        this.store.run(
+        await this.store.run(
           'INSERT INTO flow_run_tracked (run_seq, action, name, value) VALUES (?,?,?,?)',
           seq,
           r.name,
@@ -210,9 +228,9 @@ export class RunHistory {
   }
 
   /** After a crash: runs that were in progress are failed (their actions up to then are kept), never lost. */
-  failInterrupted (): number {
-    return this.store.tx(() =>
-      this.store.run(
+  async failInterrupted (): Promise<number> {
+    return await this.store.tx(async () =>
+      await this.store.run(
         "UPDATE flow_runs SET status = 'Failed', finished = ?, finished_ms = ?, error = ? WHERE status = 'Running'",
         this.store.now(),
         this.store.clock(),
@@ -224,13 +242,13 @@ export class RunHistory {
     )
   }
 
-  queued (): number[] {
-    return this.store
-      .all<{ seq: number }>("SELECT seq FROM flow_runs WHERE status = 'Queued' ORDER BY seq")
+  async queued (): Promise<number[]> {
+    return (await this.store
+      .all<{ seq: number }>("SELECT seq FROM flow_runs WHERE status = 'Queued' ORDER BY seq"))
       .map(r => r.seq)
   }
 
-  list (flowId: string, q: RunQuery): Page<FlowRun> {
+  async list (flowId: string, q: RunQuery): Promise<Page<FlowRun>> {
     const before = decodeCursor(q.cursor, ['number'])
     const where: string[] = []
     const args: unknown[] = [flowId, before?.[0] ?? Number.MAX_SAFE_INTEGER]
@@ -249,7 +267,7 @@ export class RunHistory {
       )
       args.push(q.trackedName, ...(q.trackedValue !== undefined ? [q.trackedValue] : []))
     }
-    const rows = this.store.all<RunRow>(
+    const rows = await this.store.all<RunRow>(
       `SELECT * FROM flow_runs WHERE flow_id = ? AND seq < ? ${where.join(' ')} ORDER BY seq DESC LIMIT ?`,
       ...args,
       q.max + 1
@@ -262,17 +280,17 @@ export class RunHistory {
     )
   }
 
-  get (flowId: string, runId: string): FlowRun | undefined {
-    const row = this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
-    return row ? this.toRun(row, true) : undefined
+  async get (flowId: string, runId: string): Promise<FlowRun | undefined> {
+    const row = await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
+    return row ? await this.toRun(row, true) : undefined
   }
 
-  bySeq (seq: number): FlowRun | undefined {
-    const row = this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq)
-    return row ? this.toRun(row, true) : undefined
+  async bySeq (seq: number): Promise<FlowRun | undefined> {
+    const row = await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq)
+    return row ? await this.toRun(row, true) : undefined
   }
 
-  private toRun (r: RunRow, withActions: boolean): FlowRun {
+  private async toRun (r: RunRow, withActions: boolean): Promise<FlowRun> {
     return {
       id: r.id,
       flowId: r.flow_id,
@@ -288,8 +306,8 @@ export class RunHistory {
       ...(r.outputs ? { outputs: JSON.parse(r.outputs) as unknown } : {}),
       ...(withActions
         ? {
-            actions: this.store
-              .all<ActionRow>('SELECT * FROM flow_run_actions WHERE run_seq = ? ORDER BY ord', r.seq)
+            actions: (await this.store
+              .all<ActionRow>('SELECT * FROM flow_run_actions WHERE run_seq = ? ORDER BY ord', r.seq))
               .map(a => ({
                 name: a.name,
                 ...(a.iteration ? { iteration: a.iteration } : {}),

@@ -161,7 +161,7 @@ export class FlowRuntime {
         )
       )
     })
-    store.onCommit(() => this.drain())
+    store.onCommit(() => this.background(this.drain()))
   }
 
   /** Loads the directory, subscribes the enabled flows, fails runs a crash interrupted and resumes queued ones. */
@@ -821,8 +821,13 @@ export class FlowRuntime {
     }
     if (this.opts.timers === false || this.stopped || this.nextDue.size === 0) return
     const earliest = Math.min(...this.nextDue.values())
-    this.timer = setTimeout(() => this.tick(), Math.min(2 ** 31 - 1, Math.max(0, earliest - now)))
+    this.timer = setTimeout(() => this.background(this.tick()), Math.min(2 ** 31 - 1, Math.max(0, earliest - now)))
     this.timer.unref()
+  }
+
+  /** Work started from a timer or a commit: a failure (the store away) is logged, never a crash. */
+  private background (work: Promise<void>): void {
+    work.catch((err: unknown) => this.opts.log.error({ err }, 'Flow runtime work failed; it is retried later.'))
   }
 
   private async drain (): Promise<void> {
@@ -843,7 +848,7 @@ export class FlowRuntime {
       }
       this.inFlight.add(seq)
       if (flowId) this.runningPerFlow.set(flowId, (this.runningPerFlow.get(flowId) ?? 0) + 1)
-      void this.queue.add(async () => {
+      this.queue.add(async () => {
         try {
           await this.execute(seq)
         } catch (err) {
@@ -856,9 +861,9 @@ export class FlowRuntime {
           this.inFlight.delete(seq)
           if (flowId) this.runningPerFlow.set(flowId, (this.runningPerFlow.get(flowId) ?? 1) - 1)
           await this.settle(seq)
-          if (this.pending.length > 0) setImmediate(() => this.drain())
+          if (this.pending.length > 0) setImmediate(() => this.background(this.drain()))
         }
-      })
+      }).catch((err: unknown) => this.opts.log.error({ err, run: seq }, 'A flow run was not recorded.'))
     }
   }
 

@@ -66,10 +66,10 @@ export async function conditionSql (
   if (c.title !== undefined) {
     // The trigram index answers substrings of 3+ characters without LIKE wildcards in them; others scan.
     if (trigrams(c.title)) {
-      where.push('r.seq IN (SELECT rowid FROM room_titles WHERE title LIKE ?)')
+      where.push(`r.seq IN (SELECT rowid FROM room_titles WHERE title ${ctx.dialect.ilike} ?)`)
       params.push(`%${c.title}%`)
     } else {
-      where.push("r.title LIKE ? ESCAPE '\\'")
+      where.push(`r.title ${ctx.dialect.ilike} ? ESCAPE '\\'`)
       params.push('%' + c.title.replace(/[\\%_]/g, ch => '\\' + ch) + '%')
     }
   }
@@ -434,7 +434,10 @@ async function smallestDriver (
     })
   }
   if (c.title !== undefined && trigrams(c.title)) {
-    drivers.push({ sql: 'SELECT rowid AS seq FROM room_titles WHERE title LIKE ?', params: [`%${c.title}%`] })
+    drivers.push({
+      sql: `SELECT rowid AS seq FROM room_titles WHERE title ${ctx.dialect.ilike} ?`,
+      params: [`%${c.title}%`],
+    })
   }
   let best: { sql: string; params: unknown[]; n: number } | undefined
   for (const d of drivers) {

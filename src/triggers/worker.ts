@@ -169,7 +169,9 @@ export class DeliveryWorker {
   ) {
     this.sender = new HttpSender({ timeoutMs: opts.timeoutMs, allowPrivateTargets: opts.allowPrivateTargets })
     this.writer = opts.writer ?? new LocalOutboxWriter(store, registry)
-    registry.onRefresh(() => this.refreshed())
+    registry.onRefresh(() => {
+      this.refreshed().catch((err: unknown) => this.opts.log?.error({ err }, 'subscriptions not re-read'))
+    })
     if (opts.wakeOnCommit !== false) store.onCommit(() => this.wake(this.registry.takeQueued()))
   }
 
@@ -239,7 +241,7 @@ export class DeliveryWorker {
       async () => {
         this.timer = undefined
         this.timerAt = Infinity
-        await this.kick()
+        await this.kick().catch((err: unknown) => this.opts.log?.error({ err }, 'outbox scan failed'))
       },
       Math.max(0, at - now)
     )
@@ -276,7 +278,12 @@ export class DeliveryWorker {
       .finally(async () => {
         this.lanes.delete(subscriptionId)
         // A lane that read its queue to the end and got no new work since has nothing to look at.
-        if (!exhausted || this.rewoken.has(subscriptionId)) await this.afterLane(subscriptionId)
+        if (!exhausted || this.rewoken.has(subscriptionId)) {
+          // The store away (PostgreSQL): the lane resumes on the next wake or kick.
+          await this.afterLane(subscriptionId).catch((err: unknown) =>
+            this.opts.log?.error({ err, subscriptionId }, 'delivery lane not resumed')
+          )
+        }
         const next = this.waiting.values().next()
         if (!next.done && !this.stopped) this.runLane(next.value)
         this.settle()

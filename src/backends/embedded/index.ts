@@ -201,7 +201,7 @@ export class EmbeddedBackend implements WebexBackend {
     const id = await this.contents.place(file)
     try {
       const { files: _urls, ...rest } = body
-      return createMessage(this.ctx, caller, rest, {
+      return await createMessage(this.ctx, caller, rest, {
         cardMaxBytes: this.cardMaxBytes,
         file: { id, upload: file, contents: this.contents },
       })

@@ -50,7 +50,7 @@ export async function listPeople (
   }
   if (q.displayName !== undefined) {
     // Prefix search inside the caller's organisation, as Webex restricts it.
-    where.push("display_name LIKE ? ESCAPE '\\' AND org_id = ?")
+    where.push(`display_name ${ctx.dialect.ilike} ? ESCAPE '\\' AND org_id = ?`)
     params.push(q.displayName.replace(/[\\%_]/g, c => '\\' + c) + '%', caller.orgId)
   }
   if (after) {

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EmbeddedBackend } from '../src/backends/embedded/index.js'
+import type { SqliteStore } from '../src/store/sqlite-store.js'
 import { DEMO } from '../src/backends/embedded/seed.js'
 import { encodeId, newUuid, stableUuid } from '../src/ids.js'
 import { searchSpaces } from '../src/governance/search.js'
@@ -37,14 +38,16 @@ const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]
 const keep = process.env.BENCH_STORE
 const reuse = keep !== undefined && existsSync(join(keep, 'webex.db'))
 const dir = keep ?? mkdtempSync(join(tmpdir(), 'webex-governance-'))
-const backend = new EmbeddedBackend({ dataDir: dir, seedDemo: true, clock: () => now, readCache: false })
+const backend = await EmbeddedBackend.open({ dataDir: dir, seedDemo: true, clock: () => now, readCache: false })
 const ctx = backend.ctx
+// Bulk loading goes straight to the SQLite connection, inside the store's transactions.
+const db = (ctx.store as SqliteStore).db
 const carol = (await backend.authenticate(DEMO.tokens.carol))!
 const org = carol.orgId
 const t0 = performance.now()
 
 let tagNames = ['Finance', 'PII', 'HR', 'Legal', 'Projects']
-const levels = classifications(ctx, org).map(c => c.id)
+const levels = (await classifications(ctx, org)).map(c => c.id)
 const levelLocal = levels.map((_, rank) => stableUuid(`classification:${org}:${rank}`))
 let group = ''
 const words = [
@@ -65,8 +68,8 @@ if (!reuse) {
   // People: 5,000 internal, 1,000 external across 50 partner domains.
   const internal: string[] = []
   const external: string[] = []
-  ctx.tx(() => {
-    const ins = ctx.q(
+  await ctx.tx(async () => {
+    const ins = db.prepare(
       'INSERT INTO people (id, org_id, email, display_name, first_name, last_name, created) VALUES (?,?,?,?,?,?,?)'
     )
     for (let i = 0; i < 5000; i++) {
@@ -76,7 +79,7 @@ if (!reuse) {
     }
     for (let d = 0; d < 50; d++) {
       const extOrg = stableUuid(`bench-org-${d}`)
-      ctx.run(
+      await ctx.run(
         'INSERT INTO orgs (id, name, domain, created) VALUES (?,?,?,?)',
         extOrg,
         `partner${d}`,
@@ -98,23 +101,26 @@ if (!reuse) {
       }
     }
   })
-  const tagIds = tagNames.map(name => createTag(ctx, carol, name).id)
-  group = createGroup(ctx, carol, {
+  const tagIds: string[] = []
+  for (const name of tagNames) tagIds.push((await createTag(ctx, carol, name)).id)
+  group = (await createGroup(ctx, carol, {
     name: 'Board',
     memberEmails: Array.from({ length: 50 }, (_, i) => `user${i}@example.com`),
-  }).id
+  })).id
 
   const BATCH = 20_000
   for (let start = 0; start < SPACES; start += BATCH) {
-    ctx.tx(() => {
+    await ctx.tx(async () => {
       const room =
-        ctx.q(`INSERT INTO rooms (id, title, type, is_locked, creator_id, org_id, direct_key, created, last_activity,
+        db.prepare(`INSERT INTO rooms (id, title, type, is_locked, creator_id, org_id, direct_key, created,
+          last_activity,
           classification_id)
       VALUES (?,?,?,0,?,?,?,?,?,?)`)
-      const member = ctx.q('INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,0,?)')
-      const tag = ctx.q('INSERT OR IGNORE INTO space_tags (room_seq, tag_id) VALUES (?,?)')
+      const member = db.prepare('INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,0,?)')
+      const tag = db.prepare('INSERT INTO space_tags (room_seq, tag_id) VALUES (?,?) ON CONFLICT DO NOTHING')
       const message =
-        ctx.q(`INSERT INTO messages (id, room_id, person_id, text, files, mentioned_people, mentioned_groups, created)
+        db.prepare(`INSERT INTO messages (id, room_id, person_id, text, files, mentioned_people, mentioned_groups,
+          created)
       VALUES (?,?,?,?,'[]','[]','[]',?)`)
       for (let i = start; i < Math.min(SPACES, start + BATCH); i++) {
         const id = newUuid()
@@ -166,8 +172,8 @@ if (!reuse) {
     })
   }
 }
-group = ctx.get<{ id: string }>('SELECT id FROM directory_groups WHERE org_id = ?', org)!.id
-tagNames = ctx.all<{ name: string }>('SELECT name FROM tags WHERE org_id = ?', org).map(t => t.name)
+group = (await ctx.get<{ id: string }>('SELECT id FROM directory_groups WHERE org_id = ?', org))!.id
+tagNames = (await ctx.all<{ name: string }>('SELECT name FROM tags WHERE org_id = ?', org)).map(t => t.name)
 const seeded = (performance.now() - t0) / 1000
 
 if (!reuse) {
@@ -177,7 +183,7 @@ if (!reuse) {
     ['Confidential 90 days', 90, { classificationId: levelLocal[2] }],
     ['Stale spaces', 400, { inactiveDays: 400 }],
   ] as const) {
-    createPolicy(ctx, carol, {
+    await createPolicy(ctx, carol, {
       name,
       action: name === 'Stale spaces' ? 'deleteSpaces' : 'deleteMessages',
       days,
@@ -190,7 +196,8 @@ if (!reuse) {
 const LOCKED = Number(process.env.BENCH_LOCKED_POLICIES ?? 100)
 const HOLDS = Number(process.env.BENCH_HOLDS ?? 10_000)
 const h0 = performance.now()
-if ((ctx.get<{ n: number }>('SELECT count(*) AS n FROM retention_policies WHERE locked IS NOT NULL')?.n ?? 0) === 0) {
+const locked = await ctx.get<{ n: number }>('SELECT count(*) AS n FROM retention_policies WHERE locked IS NOT NULL')
+if ((locked?.n ?? 0) === 0) {
   for (let i = 0; i < LOCKED; i++) {
     const conditions = [
       { tags: [pick(tagNames)] },
@@ -199,23 +206,23 @@ if ((ctx.get<{ n: number }>('SELECT count(*) AS n FROM retention_policies WHERE 
       { scope: 'external', classificationId: pick(levelLocal) },
       { groups: [group] },
     ][i % 5]
-    const p = createPolicy(ctx, carol, {
+    const p = await createPolicy(ctx, carol, {
       name: `Locked ${i}`,
       action: i % 10 === 9 ? 'deleteSpaces' : 'deleteMessages',
       days: 60 + Math.floor(rand() * 3000),
       conditions: conditions as never,
       noticeDays: [30, 7, 1],
     })
-    lockPolicy(ctx, carol, p.id)
+    await lockPolicy(ctx, carol, p.id)
   }
 }
-if ((ctx.get<{ n: number }>('SELECT count(*) AS n FROM legal_holds')?.n ?? 0) === 0) {
-  const rooms = ctx
-    .q('SELECT id FROM rooms WHERE org_id = ? ORDER BY random() LIMIT ?')
+if (((await ctx.get<{ n: number }>('SELECT count(*) AS n FROM legal_holds'))?.n ?? 0) === 0) {
+  const rooms = db
+    .prepare('SELECT id FROM rooms WHERE org_id = ? ORDER BY random() LIMIT ?')
     .pluck()
     .all(org, HOLDS) as string[]
-  const people = ctx.q('SELECT email FROM people WHERE org_id = ? LIMIT 49').pluck().all(org) as string[]
-  const pii = ctx.get<{ id: string }>("SELECT id FROM tags WHERE name = 'PII' AND org_id = ?", org)!.id
+  const people = db.prepare('SELECT email FROM people WHERE org_id = ? LIMIT 49').pluck().all(org) as string[]
+  const pii = (await ctx.get<{ id: string }>("SELECT id FROM tags WHERE name = 'PII' AND org_id = ?", org))!.id
   for (let i = 0; i < HOLDS; i++) {
     const body =
       i < people.length
@@ -223,7 +230,7 @@ if ((ctx.get<{ n: number }>('SELECT count(*) AS n FROM legal_holds')?.n ?? 0) ==
         : i === people.length
           ? { name: 'PII matter', tagId: pii }
           : { name: `Matter ${i}`, roomId: encodeId('ROOM', rooms[i]) }
-    createHold(ctx, carol, body)
+    await createHold(ctx, carol, body)
   }
 }
 const holdsSeconds = (performance.now() - h0) / 1000
@@ -249,25 +256,25 @@ for (let i = 0; i < QUERIES; i++) {
 }
 // The first search builds the in-memory index from the store: timed on its own, not among the searches.
 const b0 = performance.now()
-searchSpaces(ctx, carol, { max: 1 } as never)
+await searchSpaces(ctx, carol, { max: 1 } as never)
 const indexBuildSeconds = (performance.now() - b0) / 1000
 // Warm-up: 30 searches of the same shapes, not measured, so the JIT has compiled the search paths (a service
 // answers thousands; the figures are its steady state).
-for (const q of queries.slice(0, 30)) searchSpaces(ctx, carol, { ...q, max: 100 } as never)
+for (const q of queries.slice(0, 30)) await searchSpaces(ctx, carol, { ...q, max: 100 } as never)
 const times: number[] = []
 let found = 0
 for (const q of queries.slice(30)) {
   const s = performance.now()
-  found += searchSpaces(ctx, carol, { ...q, max: 100 } as never).items.length
+  found += (await searchSpaces(ctx, carol, { ...q, max: 100 } as never)).items.length
   times.push(performance.now() - s)
 }
 times.sort((a, b) => a - b)
 // The whole-org plan, three times (the first warms SQLite's page cache for the message pass); the median counts.
 const planTimes: number[] = []
-let result = plan(ctx, carol)
+let result = await plan(ctx, carol)
 for (let i = 0; i < 3; i++) {
   const p0 = performance.now()
-  result = plan(ctx, carol)
+  result = await plan(ctx, carol)
   planTimes.push((performance.now() - p0) / 1000)
 }
 planTimes.sort((a, b) => a - b)
@@ -296,7 +303,7 @@ for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
   for (const b of chunk) if (b === 10) lines++
 }
 const exportSeconds = (performance.now() - e0) / 1000
-const count = (sql: string): number => ctx.get<{ n: number }>(sql)?.n ?? 0
+const count = async (sql: string): Promise<number> => (await ctx.get<{ n: number }>(sql))?.n ?? 0
 const holds = count('SELECT count(*) AS n FROM legal_holds')
 const lockedPolicies = count('SELECT count(*) AS n FROM retention_policies WHERE locked IS NOT NULL')
 const policies = count('SELECT count(*) AS n FROM retention_policies')

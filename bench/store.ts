@@ -23,10 +23,10 @@ const PERSON = 'SELECT * FROM people WHERE id = ?'
 const NOTE = 'INSERT INTO bench_notes (n, body) VALUES (?, ?)'
 const BODY = 'x'.repeat(200)
 
-function fresh (): { dir: string; db: ReturnType<typeof openDatabase> } {
+async function fresh (): Promise<{ dir: string; db: ReturnType<typeof openDatabase> }> {
   const dir = mkdtempSync(join(tmpdir(), 'webex-store-bench-'))
   const db = openDatabase({ dataDir: dir })
-  seedDemo(db, new Date().toISOString())
+  await seedDemo(new SqliteStore(db), new Date().toISOString())
   db.exec('CREATE TABLE bench_notes (n INTEGER NOT NULL, body TEXT NOT NULL)')
   return { dir, db }
 }
@@ -68,8 +68,8 @@ const rate = (n: number, ms: number): string => `${Math.round((n / ms) * 1000).t
 export async function benchStore (): Promise<void> {
   const best = { syncRead: Infinity, asyncRead: Infinity, syncWrite: Infinity, asyncWrite: Infinity }
   for (let round = 0; round < ROUNDS; round++) {
-    const a = fresh()
-    const b = fresh()
+    const a = await fresh()
+    const b = await fresh()
     const sync = new Store(a.db)
     const async = new SqliteStore(b.db)
     best.syncRead = Math.min(best.syncRead, syncReads(sync))

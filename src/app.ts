@@ -5,8 +5,10 @@ import type { WebexBackend } from './backends/backend.js'
 import { EmbeddedBackend } from './backends/embedded/index.js'
 import { WebexHttpBackend } from './backends/webex/index.js'
 import { WebexRelay } from './backends/webex/relay.js'
-import { openDatabase } from './store/sqlite.js'
-import { refuseUnwiredStore } from './store/open.js'
+import { openStore } from './store/open.js'
+import { SqliteStore } from './store/sqlite-store.js'
+import { PostgresStore } from './store/postgres.js'
+import { ClusterLimiter } from './store/cluster/throttle.js'
 import { ErrorBody } from './schemas/common.js'
 import { validatorCompiler } from './http/validation.js'
 import { clientErrorHandler, frameworkErrors, installErrorHandling, newTrackingId } from './http/error-handler.js'
@@ -41,7 +43,7 @@ import { FlowRuntime } from './flows/runtime.js'
 import { AppSettings } from './flows/app-settings.js'
 import { WorkflowConnections } from './flows/workflow-connections.js'
 import { Maps } from './flows/maps.js'
-import { Ctx } from './backends/embedded/context.js'
+import { Ctx } from './store/ctx.js'
 import { WebexInventory } from './governance/webex/inventory.js'
 import { webexActions } from './governance/webex/actions.js'
 import type { SpaceActions } from './governance/actions.js'
@@ -76,7 +78,7 @@ export interface App {
   flows?: FlowRuntime
   /** Webex backend with GOVERNANCE_TOKEN: the synced inventory governance searches. */
   inventory?: WebexInventory
-  /** The store triggers, flows and governance keep their state in (the embedded backend's, or the local one). */
+  /** The store everything keeps its state in: the configured one (STORE), shared by the embedded backend. */
   store: Ctx
   /** How governance acts on spaces and sends disposition notices (when governance is offered). */
   governance?: { actions: SpaceActions; dispositions: Dispositions }
@@ -84,22 +86,22 @@ export interface App {
 
 /** Builds the service from a config object; nothing global, so tests run many side by side. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App> {
-  await refuseUnwiredStore(config)
   // Read before anything is opened: a bad settings file stops the start with nothing to close.
   const appSettings = config.flows.enabled ? AppSettings.load(config.flows.appSettings) : undefined
   const workflowConnections = appSettings
     ? WorkflowConnections.load(config.flows.connectionsJson, appSettings)
     : undefined
-  const backend = deps.backend ?? makeBackend(config, deps)
-  // Triggers need a store that records changes in transactions: the embedded one, or with the Webex backend
-  // a local store of its own, fed by the relay of events from Webex.
-  const store: Ctx =
-    backend instanceof EmbeddedBackend
-      ? backend.ctx
-      : new Ctx(openDatabase({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }), deps.clock)
-  const embeddedSees = backend instanceof EmbeddedBackend ? embeddedCanSee(backend.ctx) : () => false
-  const relay =
-    backend instanceof WebexHttpBackend ? new WebexRelay(store, backend, config.webex.publicUrl) : undefined
+  // The one store (STORE: SQLite's file, or PostgreSQL shared by every instance); a wrong DATABASE_URL stops here.
+  const store = new Ctx(await openStore(config, deps.clock ? { clock: deps.clock } : {}))
+  const mode = await pickMode(config, store, deps)
+  const { backend } = mode
+  const embedded = mode.kind === 'embedded' ? mode.backend : undefined
+  const webex = mode.kind === 'webex' ? mode.backend : undefined
+  const sqlite = store.store instanceof SqliteStore ? store.store : undefined
+  const postgres = store.store instanceof PostgresStore ? store.store : undefined
+  const embeddedSees = embedded ? embeddedCanSee(store) : () => false
+  // With the Webex backend, the store is fed by the relay of events from Webex.
+  const relay = webex ? new WebexRelay(store, webex, config.webex.publicUrl) : undefined
   let threaded: ThreadedDelivery | undefined
   let checkpointer: Checkpointer | undefined
   const registry = new TriggerRegistry(store, {
@@ -155,23 +157,25 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       else done(null, payload)
     })
   })
-  // Deliveries go out from a thread of their own unless the store is in memory or a test drives time.
+  // Deliveries go out from a thread of their own (SQLite: it reads the file through a connection of its own)
+  // unless the store is in memory or a test drives time.
   const inThread =
+    sqlite !== undefined &&
     config.delivery.thread &&
     config.dataDir !== ':memory:' &&
     !deps.clock &&
     !deps.random &&
     deps.deliveryTimers !== false
   const { thread: _thread, ...delivery } = config.delivery
-  if (inThread) {
+  if (inThread && sqlite) {
     threaded = new ThreadedDelivery(store, registry, {
       dataDir: config.dataDir,
       synchronous: config.sqliteSynchronous,
       delivery,
       logLevel: config.logLevel,
-    })
+    }, app.log)
     // With deliveries in a thread the service is built for load: WAL checkpoints leave the API's connection too.
-    checkpointer = new Checkpointer(store, config.dataDir)
+    checkpointer = new Checkpointer(sqlite.db, config.dataDir)
   }
   const worker = !threaded
     ? new DeliveryWorker(store, registry, {
@@ -183,7 +187,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     : undefined
   // Resume the outbox left by a previous run (or a crash) once the service is up.
   app.addHook('onReady', async () => {
-    worker?.kick()
+    await worker?.kick()
     await threaded?.start()
     await checkpointer?.start()
   })
@@ -192,7 +196,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     await threaded?.stop()
     await checkpointer?.stop()
     await backend.close()
-    if (!(backend instanceof EmbeddedBackend)) store.close()
+    // The embedded backend closed it with itself.
+    if (!embedded) await store.close()
   })
 
   await registerDocs(app, config, deps.docs ?? 'openapi3')
@@ -211,6 +216,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       limit: config.throttle.limit,
       windowMs: config.throttle.windowMs,
       ...(deps.clock ? { now: deps.clock } : {}),
+      // Several instances on one database count together: exactly `limit` per token across all of them.
+      ...(postgres
+        ? { limiter: new ClusterLimiter(postgres, config.throttle.limit, config.throttle.windowMs, deps.clock) }
+        : {}),
     })
   }
   const plain = [
@@ -227,14 +236,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   }
   // Uploads are streamed to disk before they reach a backend: the embedded one keeps them, the Webex one
   // forwards them upstream from there.
-  const contents =
-    backend instanceof EmbeddedBackend
-      ? backend.contents
-      : new ContentStore(store, config.dataDir, config.files.maxBytes)
+  const contents = embedded ? embedded.contents : new ContentStore(store, config.dataDir, config.files.maxBytes)
   await app.register(messageRoutes, { backend, contents, cardMaxBytes: config.files.cardMaxBytes })
-  if (backend instanceof EmbeddedBackend) {
+  if (embedded) {
     // File URLs are built on where clients reach the service: PUBLIC_URL, else the address it listens on.
-    const ctx = backend.ctx
+    const ctx = store
     app.addHook('onListen', async () => {
       const at = app.server.address()
       ctx.publicBase =
@@ -250,15 +256,15 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   relay?.routes(app)
   let inventory: WebexInventory | undefined
   let actions: SpaceActions | undefined
-  if (backend instanceof WebexHttpBackend && config.governance.token) {
+  if (webex && config.governance.token) {
     // Governance over Webex: the same routes, over a synced inventory of the organisation's spaces, acting
     // through Webex with the compliance officer's token.
-    const sync = (inventory = new WebexInventory(store, backend, config.governance.token, {
+    const sync = (inventory = new WebexInventory(store, webex, config.governance.token, {
       intervalMs: config.governance.syncMinutes * 60_000,
       eventsIntervalMs: config.governance.eventsSeconds * 1000,
       log: app.log,
     }))
-    actions = webexActions(store, backend, sync)
+    actions = webexActions(store, webex, sync)
     // Tests that drive the clock sync and follow by hand.
     if (!deps.clock) {
       app.addHook('onReady', async () => {
@@ -269,7 +275,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       sync.stop()
     })
   }
-  if (backend instanceof EmbeddedBackend) actions = embeddedActions(backend.ctx)
+  if (embedded) actions = embeddedActions(store)
   let governance: App['governance']
   if (actions) {
     const dispositions = new Dispositions(store, actions, app.log)
@@ -287,12 +293,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   }
   let flows: FlowRuntime | undefined
   if (config.flows.enabled) {
-    const owners: FlowOwners =
-      backend instanceof EmbeddedBackend
-        ? embeddedOwners(backend.ctx)
-        : backend instanceof WebexHttpBackend && relay
-          ? new WebexConnections(backend, relay, config.flows.connections, app.log)
-          : noOwners
+    const owners: FlowOwners = embedded
+      ? embeddedOwners(store)
+      : webex && relay
+        ? new WebexConnections(webex, relay, config.flows.connections, app.log)
+        : noOwners
     const runtime = (flows = new FlowRuntime(store, registry, catalog, {
       dir: config.flows.dir,
       concurrency: config.flows.concurrency,
@@ -303,6 +308,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
         .filter(Boolean)
         .map(s => new URL(s).origin),
       ownerOf: email => owners.get(email),
+      resolveOwners: emails => owners.resolve(emails),
       ...(deps.flowSleep ? { sleep: deps.flowSleep } : {}),
       ...(deps.clock ? { timers: false } : {}),
       ...(config.webex.publicUrl ? { publicUrl: config.webex.publicUrl } : {}),
@@ -342,7 +348,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     })
     app.addHook('onReady', async () => {
       await owners.load()
-      runtime.start()
+      await runtime.start()
     })
     app.addHook('onClose', async () => {
       await runtime.stop()
@@ -376,7 +382,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     }
   } else {
     // No runtime here: flow subscriptions left by an earlier run must not reach the HTTP outbox.
-    registry.syncLocal('flow', [])
+    await registry.syncLocal('flow', [])
   }
   app.get('/health', { config: { public: true } }, async () => ({ status: 'ok' }))
   return {
@@ -391,17 +397,34 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   }
 }
 
-function makeBackend (config: Config, deps: AppDeps): WebexBackend {
-  if (config.backend === 'webex') {
-    return new WebexHttpBackend({ ...config.webex, ...(deps.clock ? { clock: deps.clock } : {}) })
+type Mode =
+  | { kind: 'embedded'; backend: EmbeddedBackend }
+  | { kind: 'webex'; backend: WebexHttpBackend }
+  | { kind: 'other'; backend: WebexBackend }
+
+/** Which backend serves the API (BACKEND, or the one a test passes): decided once, here. */
+async function pickMode (config: Config, store: Ctx, deps: AppDeps): Promise<Mode> {
+  const given = deps.backend
+  if (given) {
+    if (given instanceof EmbeddedBackend) return { kind: 'embedded', backend: given }
+    if (given instanceof WebexHttpBackend) return { kind: 'webex', backend: given }
+    return { kind: 'other', backend: given }
   }
-  return new EmbeddedBackend({
+  if (config.backend === 'webex') {
+    return {
+      kind: 'webex',
+      backend: new WebexHttpBackend({ ...config.webex, ...(deps.clock ? { clock: deps.clock } : {}) }),
+    }
+  }
+  const backend = await EmbeddedBackend.open({
+    ctx: store,
     dataDir: config.dataDir,
     seedDemo: config.seedDemo,
-    synchronous: config.sqliteSynchronous,
-    readCache: config.readCache,
+    // On PostgreSQL another instance's commit reaches this one's cache only with its NOTIFY, after the commit:
+    // a read right after that write, through a load balancer, could be answered from the cache. So it is off.
+    readCache: config.readCache && config.store === 'sqlite',
     files: config.files,
     allowPrivateTargets: config.delivery.allowPrivateTargets,
-    ...(deps.clock ? { clock: deps.clock } : {}),
   })
+  return { kind: 'embedded', backend }
 }

@@ -130,6 +130,10 @@ t.test('file content is erased with its message: by its author, by retention, by
   t.equal((await s.carol('DELETE', `/v1/governance/spaces/${room.body.id}`)).status, 204)
   t.same(files(s.contentsDir), [], 'delete with content erased the file')
   const embedded = s.svc.backend as EmbeddedBackend
-  t.equal(embedded.ctx.get<{ n: number }>('SELECT count(*) AS n FROM contents_trash')?.n, 0, 'nothing left to sweep')
+  t.equal(
+    (await embedded.ctx.get<{ n: number }>('SELECT count(*) AS n FROM contents_trash'))?.n,
+    0,
+    'nothing left to sweep'
+  )
   t.ok(existsSync(s.contentsDir))
 })

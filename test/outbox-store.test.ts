@@ -6,6 +6,7 @@ import { MIGRATIONS } from '../src/store/migrations.js'
 import { dbFile, openDatabase } from '../src/store/sqlite.js'
 import { startService, tempDir } from './helpers/service.js'
 import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import type { SqliteStore } from '../src/store/sqlite-store.js'
 
 // How the outbox sits in the store: the migration that dropped its uuid column, and WAL checkpoints taken by
 // the checkpoint thread when deliveries run in their own thread.
@@ -60,7 +61,7 @@ t.test(
   'with deliveries in their thread, WAL checkpoints come from the checkpoint thread, not the API connection',
   async t => {
     const svc = await startService(t, { throttle: { enabled: false }, delivery: { thread: true } })
-    const ctx = (svc.backend as unknown as { ctx: { db: Database.Database } }).ctx
+    const ctx = { db: (svc.store.store as SqliteStore).db }
     t.equal(ctx.db.pragma('wal_autocheckpoint', { simple: true }), 0, 'the API connection never checkpoints')
     // In WAL mode only a checkpoint writes the database file itself.
     const file = dbFile(svc.dataDir)

@@ -7,6 +7,7 @@ import { DEMO } from '../src/backends/embedded/seed.js'
 import { newUuid, stableUuid } from '../src/ids.js'
 import { startChild } from './helpers/child.js'
 import { client, tempDir } from './helpers/service.js'
+import type { SqliteStore } from '../src/store/sqlite-store.js'
 
 // Retention execute killed with SIGKILL part-way through, then run again: finished chunks stay done, the rest
 // is erased, nothing twice, and the audit adds up. The store is filled directly (60,000 old messages) so the
@@ -14,11 +15,12 @@ import { client, tempDir } from './helpers/service.js'
 t.test('execute killed mid-run (kill -9), then re-run: finishes the job and erases nothing twice', async t => {
   const dataDir = tempDir(t)
   const TOTAL = 60_000
-  const seeded = new EmbeddedBackend({ dataDir, seedDemo: true })
+  const seeded = await EmbeddedBackend.open({ dataDir, seedDemo: true })
   const apollo = stableUuid('room:apollo')
-  seeded.ctx.tx(() => {
-    const ins = seeded.ctx
-      .q(`INSERT INTO messages (id, room_id, person_id, text, files, mentioned_people, mentioned_groups, created)
+  const file = (seeded.ctx.store as SqliteStore).db
+  await seeded.ctx.tx(async () => {
+    const ins = file.prepare(`INSERT INTO messages (id, room_id, person_id, text, files, mentioned_people,
+      mentioned_groups, created)
       VALUES (?,?,?,?,'[]','[]','[]',?)`)
     for (let i = 0; i < TOTAL; i++) {
       ins.run(newUuid(), apollo, DEMO.people.alice.id, `old ${i}`, '2020-01-01T00:00:00.000Z')

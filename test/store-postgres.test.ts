@@ -11,6 +11,7 @@ import { makeConfig } from '../src/config.js'
 import { storeContract } from './store/contract.js'
 import { freshDatabase, pgUnavailable, terminateConnections, urlOf } from './helpers/postgres.js'
 import { tempDir } from './helpers/service.js'
+import { DEMO } from '../src/backends/embedded/seed.js'
 
 // The asynchronous store on PostgreSQL: the same contract as SQLite's, then the driver's part (types, pool,
 // lost connections, DATABASE_URL), each test on a database of its own. Runs whenever PostgreSQL is reachable
@@ -116,11 +117,13 @@ if (skip) {
       buildApp(makeConfig({ store: 'postgres', databaseUrl: 'postgres://postgres@127.0.0.1:1/test', logLevel: 'silent' })),
       /DATABASE_URL/
     )
-    await t.rejects(
-      buildApp(makeConfig({ store: 'postgres', databaseUrl: await freshDatabase(t), logLevel: 'silent' })),
-      /issue 16, part 2/,
-      'a good URL: refused plainly until the service runs on it'
+    // A good one: the service runs on it, the demo organisation seeded there.
+    const { app } = await buildApp(
+      makeConfig({ store: 'postgres', databaseUrl: await freshDatabase(t), logLevel: 'silent', dataDir: tempDir(t) })
     )
+    t.teardown(() => app.close())
+    const me = await app.inject({ url: '/v1/people/me', headers: { authorization: `Bearer ${DEMO.tokens.alice}` } })
+    t.equal(me.json().emails[0], 'alice@example.com', 'a good URL: the service runs on PostgreSQL')
   })
 
   t.test('npm start with a wrong DATABASE_URL exits at once, naming it', async t => {

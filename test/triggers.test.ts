@@ -68,7 +68,7 @@ function fields (t: Test, obj: Record<string, unknown>, names: string[], label: 
 }
 
 async function pending (s: Setup): Promise<number> {
-  return (s.svc.backend as any).ctx.get("SELECT count(*) AS n FROM deliveries WHERE status = 'pending'").n
+  return (await s.svc.store.get<{ n: number }>("SELECT count(*) AS n FROM deliveries WHERE status = 'pending'"))!.n
 }
 
 t.test("the seven triggers: subscribe (201 + Location), receive the seed's fields, unsubscribe", async t => {
@@ -364,19 +364,19 @@ t.test('retry with backoff after 5xx, then success', async t => {
   t.equal(rx.received.length, 0)
   // random() = 1, so the delay is the full ceiling: 1 s after the first failure, 2 s after the second.
   s.clock.advance(999)
-  s.svc.worker!.kick()
+  await s.svc.worker!.kick()
   await s.svc.worker!.idle()
   t.equal(rx.attempts.length, 1, 'not before the backoff')
   s.clock.advance(1)
-  s.svc.worker!.kick()
+  await s.svc.worker!.kick()
   await s.svc.worker!.idle()
   t.equal(rx.attempts.length, 2)
   s.clock.advance(1999)
-  s.svc.worker!.kick()
+  await s.svc.worker!.kick()
   await s.svc.worker!.idle()
   t.equal(rx.attempts.length, 2, 'the backoff doubled')
   s.clock.advance(1)
-  s.svc.worker!.kick()
+  await s.svc.worker!.kick()
   await rx.count(1)
   await s.svc.worker!.idle()
   t.equal(rx.received[0].body.data.roomId, ids.apollo)
@@ -394,7 +394,7 @@ t.test('receiver down, then up: the delivery waits and arrives', async t => {
   t.equal(await pending(s), 1, 'connection refused: still pending')
   await rx.start(port)
   s.clock.advance(60_000)
-  s.svc.worker!.kick()
+  await s.svc.worker!.kick()
   await rx.count(1)
   t.equal(rx.received[0].body.data.personId, ids.alice)
 })
@@ -409,11 +409,11 @@ t.test('429 from the receiver: Retry-After is honoured exactly', async t => {
   await s.svc.worker!.idle()
   for (let i = 0; i < 3; i++) {
     s.clock.advance(119_999)
-    s.svc.worker!.kick()
+    await s.svc.worker!.kick()
     await s.svc.worker!.idle()
     t.equal(rx.attempts.length, i + 1, 'not before Retry-After')
     s.clock.advance(1)
-    s.svc.worker!.kick()
+    await s.svc.worker!.kick()
     await s.svc.worker!.idle()
   }
   await rx.count(1)
@@ -438,7 +438,7 @@ t.test(
     for (const text of ['a', 'b']) await s.alice('POST', '/v1/messages', { roomId: ids.apollo, text })
     await s.svc.worker!.idle()
     s.clock.advance(10)
-    s.svc.worker!.kick()
+    await s.svc.worker!.kick()
     await s.svc.worker!.idle() // 'a' dead after 2 attempts; 'b' first attempt
     t.equal(rx.attempts.length, 3)
     const after = (await s.alice('GET', `/v1/webhooks/${hook.id}`)).body

@@ -7,7 +7,7 @@ import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { newUuid } from '../ids.js'
 import { PayloadTooLargeError } from '../errors.js'
-import type { Store } from '../store/store.js'
+import type { AsyncStore } from '../store/db.js'
 
 /** A file received (uploaded, or fetched from a URL) and written whole to disk, not yet part of a message. */
 export interface Upload {
@@ -37,7 +37,7 @@ export class ContentStore {
   readonly dir: string
 
   constructor (
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     dataDir: string,
     readonly maxBytes: number
   ) {
@@ -45,8 +45,8 @@ export class ContentStore {
     mkdirSync(this.dir, { recursive: true })
     // Temporary files of uploads a crash interrupted belong to no message.
     for (const name of readdirSync(this.dir)) if (name.startsWith('tmp-')) rmSync(join(this.dir, name), { force: true })
-    store.onCommit(() => this.sweep())
-    this.sweep()
+    store.onCommit(() => this.sweepSoon())
+    this.sweepSoon()
   }
 
   /** Streams `source` to a temporary file, refusing (413) past the size limit; nothing is kept on failure. */
@@ -84,8 +84,8 @@ export class ContentStore {
   }
 
   /** The row that makes a placed file part of a message, inside the message's transaction. */
-  record (id: string, upload: Upload, messageId: string, roomId: string): void {
-    this.store.run(
+  async record (id: string, upload: Upload, messageId: string, roomId: string): Promise<void> {
+    await this.store.run(
       `INSERT INTO contents (id, message_id, room_id, filename, content_type, size, created)
       VALUES (?,?,?,?,?,?,?)`,
       id,
@@ -103,24 +103,29 @@ export class ContentStore {
     await rm(idOrPath.includes('/') ? idOrPath : join(this.dir, idOrPath), { force: true })
   }
 
-  row (id: string): ContentRow | undefined {
-    return this.store.get('SELECT * FROM contents WHERE id = ?', id)
+  async row (id: string): Promise<ContentRow | undefined> {
+    return await this.store.get('SELECT * FROM contents WHERE id = ?', id)
   }
 
   stream (id: string): ReadStream {
     return createReadStream(join(this.dir, id))
   }
 
+  /** A sweep that fails (the store closing, PostgreSQL away) leaves the trash for the next commit's sweep. */
+  private sweepSoon (): void {
+    this.sweep().catch(() => undefined)
+  }
+
   /**
    * Unlinks the files of deleted messages. Runs after every commit that recorded events (and at start), so
    * retention and delete-with-content erase file bytes without knowing about files.
    */
-  sweep (): void {
-    const trash = this.store.all<{ id: string }>('SELECT id FROM contents_trash LIMIT 1000')
+  async sweep (): Promise<void> {
+    const trash = await this.store.all<{ id: string }>('SELECT id FROM contents_trash LIMIT 1000')
     if (trash.length === 0) return
     for (const { id } of trash) rmSync(join(this.dir, id), { force: true })
-    this.store.tx(() => {
-      for (const { id } of trash) this.store.run('DELETE FROM contents_trash WHERE id = ?', id)
+    await this.store.tx(async () => {
+      for (const { id } of trash) await this.store.run('DELETE FROM contents_trash WHERE id = ?', id)
     })
   }
 }

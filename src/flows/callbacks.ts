@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Store } from '../store/store.js'
+import type { AsyncStore } from '../store/db.js'
 
 export type KeyType = 'Primary' | 'Secondary'
 export const API_VERSION = '2016-10-01'
@@ -12,39 +12,45 @@ export const SV = '1.0'
  * the store, never in logs or the run history.
  */
 export class CallbackKeys {
-  constructor (private readonly store: Store) {}
+  constructor (private readonly store: AsyncStore) {}
 
-  private keys (flowId: string): { primary: string; secondary: string } {
-    let row = this.store.get<{ primary_key: string; secondary_key: string }>(
+  private async keys (flowId: string): Promise<{ primary: string; secondary: string }> {
+    let row = await this.store.get<{ primary_key: string; secondary_key: string }>(
       'SELECT primary_key, secondary_key FROM flow_keys WHERE flow_id = ?',
       flowId
     )
     if (!row) {
       row = { primary_key: newKey(), secondary_key: newKey() }
-      this.store.tx(() =>
-        this.store.run(
-          'INSERT OR IGNORE INTO flow_keys (flow_id, primary_key, secondary_key, updated) VALUES (?,?,?,?)',
+      await this.store.tx(async () =>
+        await this.store.run(
+          'INSERT INTO flow_keys (flow_id, primary_key, secondary_key, updated) VALUES (?,?,?,?) ' +
+            'ON CONFLICT DO NOTHING',
           flowId,
           row!.primary_key,
           row!.secondary_key,
           this.store.now()
         )
       )
-      row = this.store.get('SELECT primary_key, secondary_key FROM flow_keys WHERE flow_id = ?', flowId) ?? row
+      row = await this.store.get('SELECT primary_key, secondary_key FROM flow_keys WHERE flow_id = ?', flowId) ?? row
     }
     return { primary: row.primary_key, secondary: row.secondary_key }
   }
 
   /** The signature of `path` (with its sp) under the flow's key of that type. */
-  sign (flowId: string, path: string, sp: string, keyType: KeyType = 'Primary'): string {
-    const k = this.keys(flowId)
-    return hmac(keyType === 'Primary' ? k.primary : k.secondary, path, sp)
+  async sign (flowId: string, path: string, sp: string, keyType: KeyType = 'Primary'): Promise<string> {
+    return (await this.signer(flowId))(path, sp, keyType)
+  }
+
+  /** Signs with the flow's keys as they are now, without a store read per signature (a run's callback URLs). */
+  async signer (flowId: string): Promise<(path: string, sp: string, keyType?: KeyType) => string> {
+    const k = await this.keys(flowId)
+    return (path, sp, keyType = 'Primary') => hmac(keyType === 'Primary' ? k.primary : k.secondary, path, sp)
   }
 
   /** Whether `sig` signs `path` under either of the flow's keys (compared in constant time). */
-  verify (flowId: string, path: string, sp: string, sig: string | undefined): boolean {
+  async verify (flowId: string, path: string, sp: string, sig: string | undefined): Promise<boolean> {
     if (!sig) return false
-    const k = this.keys(flowId)
+    const k = await this.keys(flowId)
     const given = Buffer.from(sig)
     return [k.primary, k.secondary].some(key => {
       const expected = Buffer.from(hmac(key, path, sp))
@@ -53,10 +59,10 @@ export class CallbackKeys {
   }
 
   /** A new key of that type: URLs signed with the old one stop working at once. */
-  regenerate (flowId: string, keyType: KeyType): void {
-    this.keys(flowId)
-    this.store.tx(() =>
-      this.store.run(
+  async regenerate (flowId: string, keyType: KeyType): Promise<void> {
+    await this.keys(flowId)
+    await this.store.tx(async () =>
+      await this.store.run(
         `UPDATE flow_keys SET ${keyType === 'Primary' ? 'primary_key' : 'secondary_key'} = ?, updated = ?
         WHERE flow_id = ?`,
         newKey(),

@@ -113,9 +113,14 @@ async function run (file: string, eventFile: string | undefined, full: boolean):
         return 1
       }
       const event: unknown = eventFile ? JSON.parse(readFileSync(eventFile, 'utf8')) : {}
-      const queued = runtime.runNow(owner, flow.id, event, flow.trigger.data.source === 'event' ? 'event' : 'manual')
+      const queued = await runtime.runNow(
+        owner,
+        flow.id,
+        event,
+        flow.trigger.data.source === 'event' ? 'event' : 'manual'
+      )
       await runtime.idle()
-      const done = runtime.run(owner, flow.id, queued.id)
+      const done = await runtime.run(owner, flow.id, queued.id)
       printTrace(done, full)
       return done.status === 'Failed' ? 1 : 0
     } finally {
@@ -145,7 +150,8 @@ async function history (
       return 1
     }
     if (command === 'runs') {
-      for (const r of runtime.runs(owner, flowId, { max: 50, ...(o.status ? { status: o.status } : {}) }).items) {
+      const page = await runtime.runs(owner, flowId, { max: 50, ...(o.status ? { status: o.status } : {}) })
+      for (const r of page.items) {
         const origin = r.resubmittedFrom ? `  (resubmitted from ${r.resubmittedFrom})` : ''
         out(`${r.id}  ${r.status.padEnd(9)} ${r.source.padEnd(10)} ${r.created}${origin}`)
       }
@@ -153,7 +159,7 @@ async function history (
     }
     if (command === 'cancel') {
       if (!runId) {
-        out(`${runtime.cancelQueued(owner, flowId)} queued run(s) of ${flowId} cancelled`)
+        out(`${await runtime.cancelQueued(owner, flowId)} queued run(s) of ${flowId} cancelled`)
         return 0
       }
       const run = await runtime.cancel(owner, flowId, runId)
@@ -161,9 +167,9 @@ async function history (
       return 0
     }
     if (!runId) throw new Error(USAGE)
-    const queued = runtime.resubmit(owner, flowId, runId, o.from ? [o.from] : undefined)
+    const queued = await runtime.resubmit(owner, flowId, runId, o.from ? [o.from] : undefined)
     await runtime.idle()
-    const done = runtime.run(owner, flowId, queued.id)
+    const done = await runtime.run(owner, flowId, queued.id)
     out(`Resubmitted ${runId}${o.from ? ` from ${o.from}` : ''}:`)
     printTrace(done, o.full)
     return done.status === 'Failed' ? 1 : 0

@@ -1,7 +1,7 @@
 import { newUuid } from '../ids.js'
-import type { Store } from '../store/store.js'
+import type { AsyncStore } from '../store/db.js'
 import type { FlowRun } from '../schemas/flow.js'
-import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
+import { decodeCursor, toPage } from '../store/cursor.js'
 import type { Page } from '../backends/backend.js'
 import { CANCELLED, SECURED, type ActionResult, type RunOutcome } from './runner.js'
 
@@ -84,77 +84,84 @@ export interface TriggerMeta {
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v))
 
 /** The durable run history: queued runs (written with the event that caused them), each action, the outcome. */
+interface PendingAction {
+  seq: number
+  ord: number
+  r: ActionResult
+}
+
 export class RunHistory {
   private readonly ords = new Map<number, number>()
-  private pending: Array<{ seq: number; ord: number; r: ActionResult }> = []
+  private pending: PendingAction[] = []
   private flushScheduled = false
 
   constructor (
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     /** Whether a flow's trigger keeps its body out of the history (runtimeConfiguration.secureData). */
     private readonly secureTrigger: (flowId: string) => boolean = () => false
   ) {}
 
   /** Writes a queued run; inside the caller's transaction when there is one. Returns its seq. */
-  enqueue (
+  async enqueue (
     flowId: string,
     source: RunSource,
     triggerName: string,
     triggerBody: string,
     eventSeq?: number,
     meta?: { trigger?: TriggerMeta; clientTrackingId?: string; id?: string; resubmission?: Resubmission }
-  ): number {
-    const info = this.store
-      .q(
-        `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_body, trigger_outputs,
+  ): Promise<number> {
+    const info = await this.store.get<{ seq: number }>(
+      `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_body, trigger_outputs,
         client_tracking_id, event_seq, created, created_ms, origin_run, resubmit_actions)
-      VALUES (?,?,'Queued',?,?,?,?,?,?,?,?,?,?)`
-      )
-      .run(
-        meta?.id ?? newUuid(),
-        flowId,
-        source,
-        triggerName,
-        triggerBody,
-        meta?.trigger ? JSON.stringify(meta.trigger) : null,
-        meta?.clientTrackingId ?? null,
-        eventSeq ?? null,
-        this.store.now(),
-        this.store.clock(),
-        meta?.resubmission?.origin ?? null,
-        json(meta?.resubmission?.actions)
-      )
-    return Number(info.lastInsertRowid)
+      VALUES (?,?,'Queued',?,?,?,?,?,?,?,?,?,?) RETURNING seq`,
+      meta?.id ?? newUuid(),
+      flowId,
+      source,
+      triggerName,
+      triggerBody,
+      meta?.trigger ? JSON.stringify(meta.trigger) : null,
+      meta?.clientTrackingId ?? null,
+      eventSeq ?? null,
+      this.store.now(),
+      this.store.clock(),
+      meta?.resubmission?.origin ?? null,
+      json(meta?.resubmission?.actions)
+    )
+    return info!.seq
   }
 
   /** Runs of a flow waiting to start (for its trigger's maximumWaitingRuns). */
-  waiting (flowId: string): number {
+  async waiting (flowId: string): Promise<number> {
     return (
-      this.store.get<{ n: number }>(
+      await (await this.store.get<{ n: number }>(
         "SELECT count(*) AS n FROM flow_runs WHERE flow_id = ? AND status = 'Queued'",
         flowId
-      )?.n ?? 0
+      ))?.n ?? 0
     )
   }
 
   /** Keeps the Response of a run, for a caller polling an asynchronous response. */
-  saveResponse (seq: number, reply: unknown): void {
-    this.store.tx(() => this.store.run('UPDATE flow_runs SET response = ? WHERE seq = ?', JSON.stringify(reply), seq))
+  async saveResponse (seq: number, reply: unknown): Promise<void> {
+    await this.store.tx(async () => await this.store.run(
+      'UPDATE flow_runs SET response = ? WHERE seq = ?',
+      JSON.stringify(reply),
+      seq
+    ))
   }
 
-  row (flowId: string, runId: string): RunRow | undefined {
-    return this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
+  async row (flowId: string, runId: string): Promise<RunRow | undefined> {
+    return await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
   }
 
   /** Claims a queued run; false if it is gone or already claimed (e.g. its transaction rolled back). */
-  start (seq: number): RunRow | undefined {
-    return this.store.tx(() => {
-      const changed = this.store.run(
+  async start (seq: number): Promise<RunRow | undefined> {
+    return await this.store.tx(async () => {
+      const changed = await this.store.run(
         "UPDATE flow_runs SET status = 'Running', started = ? WHERE seq = ? AND status = 'Queued'",
         this.store.now(),
         seq
       )
-      return changed === 1 ? this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq) : undefined
+      return changed === 1 ? await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq) : undefined
     })
   }
 
@@ -171,20 +178,33 @@ export class RunHistory {
       this.flushScheduled = true
       setImmediate(() => {
         this.flushScheduled = false
-        this.flush()
+        // Not lost when this write fails (the store away): the results stay pending for the run's finish.
+        this.flush().catch(() => undefined)
       })
     }
   }
 
   /** Writes the records not yet written (the runtime calls it when it stops, before the store closes). */
-  flush (): void {
-    if (this.pending.length > 0) this.store.tx(() => this.writePending())
+  async flush (): Promise<void> {
+    if (this.pending.length > 0) await this.writing(rows => this.store.tx(async () => this.writePending(rows)))
   }
 
-  finish (seq: number, outcome: RunOutcome): void {
-    this.store.tx(() => {
-      this.writePending()
-      this.store.run(
+  /** Takes the pending records for `write`, and gives them back if it fails (a later flush or finish retries). */
+  private async writing (write: (rows: PendingAction[]) => Promise<void>): Promise<void> {
+    const rows = this.pending
+    this.pending = []
+    try {
+      await write(rows)
+    } catch (err) {
+      this.pending = [...rows, ...this.pending]
+      throw err
+    }
+  }
+
+  async finish (seq: number, outcome: RunOutcome): Promise<void> {
+    await this.writing(rows => this.store.tx(async () => {
+      await this.writePending(rows)
+      await this.store.run(
         'UPDATE flow_runs SET status = ?, finished = ?, finished_ms = ?, error = ?, outputs = ? WHERE seq = ?',
         outcome.status,
         this.store.now(),
@@ -193,15 +213,13 @@ export class RunHistory {
         json(outcome.outputs),
         seq
       )
-    })
+    }))
     this.ords.delete(seq)
   }
 
-  private writePending (): void {
-    const rows = this.pending
-    this.pending = []
+  private async writePending (rows: PendingAction[]): Promise<void> {
     for (const { seq, ord, r } of rows) {
-      this.store.run(
+      await this.store.run(
         `INSERT INTO flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error,
           started, finished, duration_ms, tracked, reused_from)
         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
@@ -222,7 +240,7 @@ export class RunHistory {
         r.reusedFrom ?? null
       )
       for (const [name, value] of Object.entries(r.tracked ?? {})) {
-        this.store.run(
+        await this.store.run(
           'INSERT INTO flow_run_tracked (run_seq, action, name, value) VALUES (?,?,?,?)',
           seq,
           r.name,
@@ -234,9 +252,9 @@ export class RunHistory {
   }
 
   /** After a crash: runs that were in progress are failed (their actions up to then are kept), never lost. */
-  failInterrupted (): number {
-    return this.store.tx(() =>
-      this.store.run(
+  async failInterrupted (): Promise<number> {
+    return await this.store.tx(async () =>
+      await this.store.run(
         "UPDATE flow_runs SET status = 'Failed', finished = ?, finished_ms = ?, error = ? WHERE status = 'Running'",
         this.store.now(),
         this.store.clock(),
@@ -248,13 +266,13 @@ export class RunHistory {
     )
   }
 
-  queued (): number[] {
-    return this.store
-      .all<{ seq: number }>("SELECT seq FROM flow_runs WHERE status = 'Queued' ORDER BY seq")
+  async queued (): Promise<number[]> {
+    return (await this.store
+      .all<{ seq: number }>("SELECT seq FROM flow_runs WHERE status = 'Queued' ORDER BY seq"))
       .map(r => r.seq)
   }
 
-  list (flowId: string, q: RunQuery): Page<FlowRun> {
+  async list (flowId: string, q: RunQuery): Promise<Page<FlowRun>> {
     const before = decodeCursor(q.cursor, ['number'])
     const where: string[] = []
     const args: unknown[] = [flowId, before?.[0] ?? Number.MAX_SAFE_INTEGER]
@@ -281,7 +299,7 @@ export class RunHistory {
       )
       args.push(q.trackedName, ...(q.trackedValue !== undefined ? [q.trackedValue] : []))
     }
-    const rows = this.store.all<RunRow>(
+    const rows = await this.store.all<RunRow>(
       `SELECT * FROM flow_runs WHERE flow_id = ? AND seq < ? ${where.join(' ')} ORDER BY seq DESC LIMIT ?`,
       ...args,
       q.max + 1
@@ -295,7 +313,7 @@ export class RunHistory {
   }
 
   /** The seqs of a flow's finished runs a bulk resubmit takes, oldest first. */
-  select (flowId: string, q: RunSelection): RunRow[] {
+  select (flowId: string, q: RunSelection): Promise<RunRow[]> {
     const where = ['flow_id = ?', "status NOT IN ('Queued','Running')"]
     const args: unknown[] = [flowId]
     if (q.runIds) {
@@ -322,37 +340,36 @@ export class RunHistory {
   }
 
   /** The action records of a run as the runner made them (a resubmit from an action replays some of them). */
-  records (seq: number): ActionResult[] {
-    return this.store
-      .all<ActionRow>('SELECT * FROM flow_run_actions WHERE run_seq = ? ORDER BY ord', seq)
-      .map(a => ({
-        name: a.name,
-        type: a.type,
-        status: a.status as ActionResult['status'],
-        attempts: a.attempts,
-        durationMs: a.duration_ms,
-        startTime: a.started,
-        endTime: a.finished,
-        ...(a.iteration ? { iteration: a.iteration } : {}),
-        ...(a.inputs !== null ? { inputs: JSON.parse(a.inputs) as unknown } : {}),
-        ...(a.outputs !== null ? { outputs: JSON.parse(a.outputs) as unknown } : {}),
-        ...(a.error !== null ? { error: JSON.parse(a.error) as { code: string; message: string } } : {}),
-        ...(a.tracked !== null ? { tracked: JSON.parse(a.tracked) as Record<string, unknown> } : {}),
-        ...(a.reused_from !== null ? { reusedFrom: a.reused_from } : {}),
-      }))
+  async records (seq: number): Promise<ActionResult[]> {
+    const rows = await this.store.all<ActionRow>('SELECT * FROM flow_run_actions WHERE run_seq = ? ORDER BY ord', seq)
+    return rows.map(a => ({
+      name: a.name,
+      type: a.type,
+      status: a.status as ActionResult['status'],
+      attempts: a.attempts,
+      durationMs: a.duration_ms,
+      startTime: a.started,
+      endTime: a.finished,
+      ...(a.iteration ? { iteration: a.iteration } : {}),
+      ...(a.inputs !== null ? { inputs: JSON.parse(a.inputs) as unknown } : {}),
+      ...(a.outputs !== null ? { outputs: JSON.parse(a.outputs) as unknown } : {}),
+      ...(a.error !== null ? { error: JSON.parse(a.error) as { code: string; message: string } } : {}),
+      ...(a.tracked !== null ? { tracked: JSON.parse(a.tracked) as Record<string, unknown> } : {}),
+      ...(a.reused_from !== null ? { reusedFrom: a.reused_from } : {}),
+    }))
   }
 
   /** Cancels a run that has not started; false when it already has (or is gone). */
-  cancelQueued (seq: number): boolean {
-    return this.cancelWhere('seq', seq) === 1
+  async cancelQueued (seq: number): Promise<boolean> {
+    return (await this.cancelWhere('seq', seq)) === 1
   }
 
   /** Cancels every run of a flow that has not started; how many. */
-  cancelAllQueued (flowId: string): number {
+  cancelAllQueued (flowId: string): Promise<number> {
     return this.cancelWhere('flow_id', flowId)
   }
 
-  private cancelWhere (column: 'seq' | 'flow_id', value: unknown): number {
+  private cancelWhere (column: 'seq' | 'flow_id', value: unknown): Promise<number> {
     return this.store.tx(() =>
       this.store.run(
         `UPDATE flow_runs SET status = 'Cancelled', finished = ?, finished_ms = ?, error = ?
@@ -365,17 +382,17 @@ export class RunHistory {
     )
   }
 
-  get (flowId: string, runId: string): FlowRun | undefined {
-    const row = this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
-    return row ? this.toRun(row, true) : undefined
+  async get (flowId: string, runId: string): Promise<FlowRun | undefined> {
+    const row = await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
+    return row ? await this.toRun(row, true) : undefined
   }
 
-  bySeq (seq: number): FlowRun | undefined {
-    const row = this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq)
-    return row ? this.toRun(row, true) : undefined
+  async bySeq (seq: number): Promise<FlowRun | undefined> {
+    const row = await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq)
+    return row ? await this.toRun(row, true) : undefined
   }
 
-  private toRun (r: RunRow, withActions: boolean): FlowRun {
+  private async toRun (r: RunRow, withActions: boolean): Promise<FlowRun> {
     return {
       id: r.id,
       flowId: r.flow_id,
@@ -395,7 +412,7 @@ export class RunHistory {
         : {}),
       ...(withActions
         ? {
-            actions: this.records(r.seq).map(({ tracked, startTime, endTime, ...a }) => ({
+            actions: (await this.records(r.seq)).map(({ tracked, startTime, endTime, ...a }) => ({
               ...a,
               startTime: startTime as string,
               endTime: endTime as string,

@@ -225,7 +225,7 @@ async function upload (
     reply = await parse(res)
     if (res.status >= 300) return reply
   }
-  return reply ?? parse(start)
+  return reply ?? await parse(start)
 }
 
 /** paginationPolicy: follow nextLink / @odata.nextLink in the body, or Link rel="next", merging the value arrays. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Caller } from '../backends/backend.js'
-import type { Ctx } from '../backends/embedded/context.js'
+import type { Ctx } from '../store/ctx.js'
 import { toCaller } from '../backends/embedded/rows.js'
 import type { WebexHttpBackend } from '../backends/webex/index.js'
 import type { WebexRelay } from '../backends/webex/relay.js'
@@ -11,16 +11,23 @@ export interface FlowOwners {
   get(email: string): Caller | undefined
   /** Resolves what needs the network before the runtime starts. */
   load(): Promise<void>
+  /** Resolves the owners the loaded flows name, before any of them runs (a store read on either dialect). */
+  resolve(emails: string[]): Promise<void>
 }
 
 /** Embedded backend: the owner is the person of the organisation with that email. */
 export function embeddedOwners (ctx: Ctx): FlowOwners {
+  // Read once per start: nothing in the API changes a person's id, organisation or roles.
+  const known = new Map<string, Caller>()
   return {
-    get: email => {
-      const p = ctx.personByEmail(email)
-      return p ? toCaller(p, '') : undefined
-    },
+    get: email => known.get(email.toLowerCase()),
     load: async () => {},
+    resolve: async emails => {
+      for (const email of emails) {
+        const p = await ctx.personByEmail(email)
+        if (p) known.set(email.toLowerCase(), toCaller(p, ''))
+      }
+    },
   }
 }
 
@@ -42,6 +49,9 @@ export class WebexConnections implements FlowOwners {
   get (email: string): Caller | undefined {
     return this.owners.get(email.toLowerCase())
   }
+
+  /** The connections file named them all at load. */
+  async resolve (): Promise<void> {}
 
   async load (): Promise<void> {
     if (!this.file) {
@@ -68,7 +78,7 @@ export class WebexConnections implements FlowOwners {
         if (!me.emails.some(e => e.toLowerCase() === email.toLowerCase())) {
           throw new Error(`the token belongs to ${me.emails.join(', ')}`)
         }
-        this.relay.remember(caller, me)
+        await this.relay.remember(caller, me)
         this.owners.set(email.toLowerCase(), caller)
       } catch (err) {
         this.log.error({ owner: email }, `Flow connection for ${email} not used: ${(err as Error).message}`)
@@ -78,4 +88,4 @@ export class WebexConnections implements FlowOwners {
 }
 
 /** A backend with neither people nor connections (a test double): flows load but have no one to run as. */
-export const noOwners: FlowOwners = { get: () => undefined, load: async () => {} }
+export const noOwners: FlowOwners = { get: () => undefined, load: async () => {}, resolve: async () => {} }

@@ -3,7 +3,7 @@ import { Agent } from 'undici'
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Caller } from '../backends/backend.js'
-import type { Store } from '../store/store.js'
+import type { AsyncStore } from '../store/db.js'
 import type { TriggerRegistry } from '../triggers/registry.js'
 import { ForbiddenError, NotFoundError, WebexError } from '../errors.js'
 import { isComplianceOfficer } from '../auth/rules.js'
@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   log: FastifyBaseLogger
   /** Resolves a flow's owner (by email) to the identity its actions run with. */
   ownerOf: (email: string) => Caller | undefined
+  /** Resolves the owners of the flows just loaded, so that ownerOf answers for them. */
+  resolveOwners?: (emails: string[]) => Promise<void>
   /** Delays (Wait, retries, timeouts, polls); tests pass one that resolves at once and records the duration. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
   /** false: no recurrence timer; tests move the clock and call tick(). */
@@ -146,7 +148,7 @@ export class FlowRuntime {
   private listening: string | undefined
 
   constructor (
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly registry: TriggerRegistry,
     readonly catalog: OperationCatalog,
     private readonly opts: RuntimeOptions
@@ -164,11 +166,11 @@ export class FlowRuntime {
     })
     this.queue = new PQueue({ concurrency: opts.concurrency })
     this.startedAt = store.clock()
-    registry.onLocal(SOURCE, (row, e, envelope) => {
+    registry.onLocal(SOURCE, async (row, e, envelope) => {
       const flow = this.flows.get(row.target_url.slice(SOURCE.length + 1))
       if (!flow) return
       this.pending.push(
-        ...this.enqueue(
+        ...await this.enqueue(
           flow,
           'event',
           { headers: { 'content-type': 'application/json' }, body: JSON.parse(envelope) },
@@ -176,11 +178,11 @@ export class FlowRuntime {
         )
       )
     })
-    store.onCommit(() => this.drain())
+    store.onCommit(() => this.background(this.drain()))
   }
 
   /** Loads the directory, subscribes the enabled flows, fails runs a crash interrupted and resumes queued ones. */
-  start (): void {
+  async start (): Promise<void> {
     const { flows, errors } = loadFlowDir(this.opts.dir, this.catalog, {
       ...(this.opts.appSettings ? { appSettings: this.opts.appSettings } : {}),
       inlineCode: () => this.sandbox.availability(),
@@ -190,6 +192,7 @@ export class FlowRuntime {
       this.opts.log.error({ file: err.file, problems: err.problems }, `Flow not loaded: ${err.message}`)
     }
     this.flows = new Map(flows.map(f => [f.id, f]))
+    await this.opts.resolveOwners?.([...new Set(flows.map(f => f.owner))])
     for (const f of flows) {
       if (!this.opts.ownerOf(f.owner)) {
         this.opts.log.error(
@@ -198,14 +201,14 @@ export class FlowRuntime {
         )
       }
     }
-    this.sync()
-    const interrupted = this.history.failInterrupted()
+    await this.sync()
+    const interrupted = await this.history.failInterrupted()
     if (interrupted > 0) {
       this.opts.log.warn({ runs: interrupted }, 'Flow runs interrupted by the last stop were marked failed.')
     }
-    this.pending.push(...this.history.queued())
-    this.drain()
-    this.schedule()
+    this.pending.push(...await this.history.queued())
+    await this.drain()
+    await this.schedule()
   }
 
   /** The service listens at `url`: the base of callback URLs unless PUBLIC_URL says otherwise. */
@@ -226,7 +229,7 @@ export class FlowRuntime {
     for (const runner of this.active.values()) runner.interrupt()
     for (const [, w] of this.waiters) w.resolve(gone(w.runId))
     await this.queue.onIdle()
-    this.history.flush()
+    await this.history.flush()
     await this.http.destroy()
   }
 
@@ -239,7 +242,7 @@ export class FlowRuntime {
       }
       await this.queue.onIdle()
       if (this.pending.length === 0 && this.queue.size === 0 && this.queue.pending === 0) return
-      this.drain()
+      await this.drain()
       if (this.queue.size === 0 && this.queue.pending === 0) return
     }
   }
@@ -280,16 +283,18 @@ export class FlowRuntime {
     return [...owners.values()]
   }
 
-  enabled (f: CompiledFlow): boolean {
-    const state = this.store.get<{ enabled: number }>('SELECT enabled FROM flow_state WHERE flow_id = ?', f.id)
+  async enabled (f: CompiledFlow): Promise<boolean> {
+    const state = await this.store.get<{ enabled: number }>('SELECT enabled FROM flow_state WHERE flow_id = ?', f.id)
     return state ? state.enabled === 1 : f.enabled
   }
 
-  list (caller: Caller): Flow[] {
-    return [...this.flows.values()].filter(f => this.visible(caller, f)).map(f => this.describe(f))
+  async list (caller: Caller): Promise<Flow[]> {
+    const flows: Flow[] = []
+    for (const f of this.flows.values()) if (this.visible(caller, f)) flows.push(await this.describe(f))
+    return flows
   }
 
-  get (caller: Caller, id: string): Flow {
+  async get (caller: Caller, id: string): Promise<Flow> {
     const f = this.visibleFlow(caller, id)
     const graph: NonNullable<Flow['graph']> = []
     const walk = (steps: Step[], parent?: string): void => {
@@ -299,13 +304,13 @@ export class FlowRuntime {
       }
     }
     walk(f.steps)
-    return { ...this.describe(f), graph }
+    return { ...(await this.describe(f)), graph }
   }
 
-  setEnabled (caller: Caller, id: string, enabled: boolean): Flow {
+  async setEnabled (caller: Caller, id: string, enabled: boolean): Promise<Flow> {
     const f = this.ownedFlow(caller, id, true)
-    this.store.tx(() =>
-      this.store.run(
+    await this.store.tx(async () =>
+      await this.store.run(
         `INSERT INTO flow_state (flow_id, enabled, updated) VALUES (?,?,?)
       ON CONFLICT (flow_id) DO UPDATE SET enabled = excluded.enabled, updated = excluded.updated`,
         f.id,
@@ -313,8 +318,8 @@ export class FlowRuntime {
         this.store.now()
       )
     )
-    this.sync()
-    this.schedule()
+    await this.sync()
+    await this.schedule()
     this.connectWith(() => this.syncWebhooks())
     return this.describe(f)
   }
@@ -323,25 +328,30 @@ export class FlowRuntime {
    * "Run now": only the owner, since the run acts with the owner's rights. A manual run skips the trigger
    * conditions (as Power Automate's test with a trigger body does); the CLI replays an event, so they apply.
    */
-  runNow (caller: Caller, id: string, triggerBody: unknown, source: 'manual' | 'event' = 'manual'): FlowRun {
+  async runNow (
+    caller: Caller,
+    id: string,
+    triggerBody: unknown,
+    source: 'manual' | 'event' = 'manual'
+  ): Promise<FlowRun> {
     const f = this.ownedFlow(caller, id, false)
-    const seq = this.store.tx(() =>
+    const seq = await this.store.tx(async () =>
       this.history.enqueue(f.id, source, f.trigger.name, JSON.stringify(triggerBody ?? null), undefined, {
         trigger: { headers: { 'content-type': 'application/json' } },
       })
     )
-    const queued = this.history.bySeq(seq) as FlowRun
+    const queued = await this.history.bySeq(seq) as FlowRun
     this.pending.push(seq)
-    this.drain()
+    await this.drain()
     return queued
   }
 
-  runs (caller: Caller, id: string, q: RunQuery): Page<FlowRun> {
+  runs (caller: Caller, id: string, q: RunQuery): Promise<Page<FlowRun>> {
     return this.history.list(this.visibleFlow(caller, id).id, q)
   }
 
-  run (caller: Caller, id: string, runId: string): FlowRun {
-    const run = this.history.get(this.visibleFlow(caller, id).id, runId)
+  async run (caller: Caller, id: string, runId: string): Promise<FlowRun> {
+    const run = await this.history.get(this.visibleFlow(caller, id).id, runId)
     if (!run) throw new NotFoundError('The run was not found.')
     return run
   }
@@ -350,19 +360,19 @@ export class FlowRuntime {
    * Resubmit (owner only, like run now): a new run from the origin's trigger outputs, linked to it; with
    * `actions`, from that top-level action on, the actions before it keeping their recorded results.
    */
-  resubmit (caller: Caller, id: string, runId: string, actions?: string[]): FlowRun {
+  async resubmit (caller: Caller, id: string, runId: string, actions?: string[]): Promise<FlowRun> {
     const f = this.ownedFlow(caller, id, false)
-    const row = this.history.row(f.id, runId)
+    const row = await this.history.row(f.id, runId)
     if (!row) throw new NotFoundError('The run was not found.')
-    const run = this.history.bySeq(this.resubmitRow(f, row, actions)) as FlowRun
-    this.drain()
+    const run = (await this.history.bySeq(await this.resubmitRow(f, row, actions))) as FlowRun
+    await this.drain()
     return run
   }
 
   /** Bulk resubmit: the finished runs chosen by id or by status and time, each from its trigger, oldest first. */
-  resubmitMany (caller: Caller, id: string, sel: RunSelection): FlowRun[] {
+  async resubmitMany (caller: Caller, id: string, sel: RunSelection): Promise<FlowRun[]> {
     const f = this.ownedFlow(caller, id, false)
-    const rows = this.history.select(f.id, sel)
+    const rows = await this.history.select(f.id, sel)
     const missing = sel.runIds?.filter(r => !rows.some(row => row.id === r))
     if (missing && missing.length > 0) {
       throw new WebexError(
@@ -370,21 +380,26 @@ export class FlowRuntime {
         `Not resubmitted: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not a finished run of ${f.id}.`
       )
     }
-    const seqs = this.store.tx(() => rows.map(r => this.resubmitRow(f, r, undefined)))
-    const runs = seqs.map(seq => this.history.bySeq(seq) as FlowRun)
-    this.drain()
+    const seqs = await this.store.tx(async () => {
+      const queued: number[] = []
+      for (const r of rows) queued.push(await this.resubmitRow(f, r, undefined))
+      return queued
+    })
+    const runs: FlowRun[] = []
+    for (const seq of seqs) runs.push((await this.history.bySeq(seq)) as FlowRun)
+    await this.drain()
     return runs
   }
 
-  private resubmitRow (f: CompiledFlow, row: RunRow, actions: string[] | undefined): number {
+  private async resubmitRow (f: CompiledFlow, row: RunRow, actions: string[] | undefined): Promise<number> {
     if (row.status === 'Queued' || row.status === 'Running') {
       throw new WebexError(409, `The run ${row.id} has not finished (${row.status}): cancel it or wait for it.`)
     }
     // Checked now, so a plan that cannot hold is refused with a 400 rather than failing the new run.
-    if (actions) this.reuseFor(f, row.id, actions)
+    if (actions) await this.reuseFor(f, row.id, actions)
     // Names match ignoring case, as in Logic Apps; the history keeps the definition's spelling.
     const named = actions?.map(n => f.steps.find(s => s.name.toLowerCase() === n.toLowerCase())?.name ?? n)
-    const seq = this.store.tx(() =>
+    const seq = await this.store.tx(() =>
       this.history.enqueue(f.id, row.source as RunSource, row.trigger_name, row.trigger_body, undefined, {
         ...(row.trigger_outputs ? { trigger: JSON.parse(row.trigger_outputs) as TriggerMeta } : {}),
         ...(row.client_tracking_id ? { clientTrackingId: row.client_tracking_id } : {}),
@@ -395,10 +410,14 @@ export class FlowRuntime {
     return seq
   }
 
-  private reuseFor (f: CompiledFlow, originId: string, actions: string[]): NonNullable<RunnerDeps['reuse']> {
-    const origin = this.history.row(f.id, originId)
+  private async reuseFor (
+    f: CompiledFlow,
+    originId: string,
+    actions: string[]
+  ): Promise<NonNullable<RunnerDeps['reuse']>> {
+    const origin = await this.history.row(f.id, originId)
     if (!origin) throw new NotFoundError(`The run ${originId} was not found.`)
-    return { from: origin.id, records: reusePlan(f, this.history.records(origin.seq), actions) }
+    return { from: origin.id, records: reusePlan(f, await this.history.records(origin.seq), actions) }
   }
 
   /**
@@ -407,21 +426,21 @@ export class FlowRuntime {
    */
   async cancel (caller: Caller, id: string, runId: string): Promise<FlowRun> {
     const f = this.ownedFlow(caller, id, true)
-    const row = this.history.row(f.id, runId)
+    const row = await this.history.row(f.id, runId)
     if (!row) throw new NotFoundError('The run was not found.')
     const runner = this.active.get(row.seq)
     if (runner) {
       runner.cancel()
       // Answered once the run has ended and its records are written, so the answer shows it Cancelled.
       await this.executions.get(row.seq)
-    } else if (!this.history.cancelQueued(row.seq)) {
+    } else if (!(await this.history.cancelQueued(row.seq))) {
       throw new WebexError(409, `The run ${row.id} has already finished (${row.status}).`)
     }
-    return this.history.bySeq(row.seq) as FlowRun
+    return (await this.history.bySeq(row.seq)) as FlowRun
   }
 
   /** Cancels every queued run of a flow (owner or compliance officer); running ones go on. */
-  cancelQueued (caller: Caller, id: string): number {
+  cancelQueued (caller: Caller, id: string): Promise<number> {
     return this.history.cancelAllQueued(this.ownedFlow(caller, id, true).id)
   }
 
@@ -441,14 +460,14 @@ export class FlowRuntime {
   }
 
   /** The signed callback URL of a flow's Request or HttpWebhook trigger (listCallbackUrl()). */
-  callbackUrl (f: CompiledFlow, keyType: KeyType = 'Primary'): CallbackUrl {
+  async callbackUrl (f: CompiledFlow, keyType: KeyType = 'Primary'): Promise<CallbackUrl> {
     const d = f.trigger.data
     if (!f.trigger.kind.callback) {
       throw new WebexError(400, `The flow ${f.id} has no callback URL: its trigger is ${f.trigger.type}.`)
     }
     const path = FlowRuntime.invokePath(f.id, f.trigger.name)
     const sp = FlowRuntime.triggerSp(f.trigger.name)
-    const sig = this.keys.sign(f.id, path, sp, keyType)
+    const sig = await this.keys.sign(f.id, path, sp, keyType)
     const relative = d.source === 'request' && d.relativePath ? `/${d.relativePath}` : ''
     const basePath = `${this.base()}${path}${relative}`
     const queries = { 'api-version': API_VERSION, sp, sv: SV, sig }
@@ -462,37 +481,45 @@ export class FlowRuntime {
     }
   }
 
-  listCallbackUrl (caller: Caller, id: string, keyType: KeyType = 'Primary'): CallbackUrl {
+  listCallbackUrl (caller: Caller, id: string, keyType: KeyType = 'Primary'): Promise<CallbackUrl> {
     return this.callbackUrl(this.ownedFlow(caller, id, false), keyType)
   }
 
-  regenerateKey (caller: Caller, id: string, keyType: KeyType): void {
-    this.keys.regenerate(this.ownedFlow(caller, id, true).id, keyType)
+  async regenerateKey (caller: Caller, id: string, keyType: KeyType): Promise<void> {
+    await this.keys.regenerate(this.ownedFlow(caller, id, true).id, keyType)
   }
 
   /** Whether `sig` is a valid signature of that flow's trigger URL (the door checks it before anything else). */
-  verifyTrigger (flowId: string, triggerName: string, sp: string | undefined, sig: string | undefined): boolean {
+  async verifyTrigger (
+    flowId: string,
+    triggerName: string,
+    sp: string | undefined,
+    sig: string | undefined
+  ): Promise<boolean> {
     const f = this.flows.get(flowId)
     if (!f || f.trigger.name !== triggerName || sp !== FlowRuntime.triggerSp(triggerName)) return false
     return this.keys.verify(flowId, FlowRuntime.invokePath(flowId, triggerName), sp, sig)
   }
 
-  verifyPath (flowId: string, path: string, sig: string | undefined): boolean {
-    return this.flows.has(flowId) && this.keys.verify(flowId, path, 'callback', sig)
+  async verifyPath (flowId: string, path: string, sig: string | undefined): Promise<boolean> {
+    return this.flows.has(flowId) && await this.keys.verify(flowId, path, 'callback', sig)
   }
 
-  private signedPath (flowId: string, path: string): string {
-    const sig = this.keys.sign(flowId, path, 'callback')
+  private async signedPath (flowId: string, path: string): Promise<string> {
+    return this.signed(path, await this.keys.sign(flowId, path, 'callback'))
+  }
+
+  private signed (path: string, sig: string): string {
     const query = new URLSearchParams({ 'api-version': API_VERSION, sv: SV, sig })
     return `${this.base()}${path}?${query}`
   }
 
   /** Secrets of a flow that must never reach the run history (its current callback signatures). */
-  private secrets (f: CompiledFlow): string[] {
+  private secrets (f: CompiledFlow, sign: (path: string, sp: string, keyType?: KeyType) => string): string[] {
     if (!f.trigger.kind.callback) return []
     const path = FlowRuntime.invokePath(f.id, f.trigger.name)
     const sp = FlowRuntime.triggerSp(f.trigger.name)
-    return (['Primary', 'Secondary'] as const).map(k => this.keys.sign(f.id, path, sp, k))
+    return (['Primary', 'Secondary'] as const).map(k => sign(path, sp, k))
   }
 
   /**
@@ -507,7 +534,7 @@ export class FlowRuntime {
       throw new NotFoundError('The flow was not found.')
     }
     const owner = this.opts.ownerOf(f.owner)
-    if (!owner || !this.enabled(f)) {
+    if (!owner || !await this.enabled(f)) {
       throw new WebexError(
         409,
         `The flow ${f.id} is disabled${owner ? '' : ' (its owner is unknown)'}; nothing was started.`
@@ -541,7 +568,7 @@ export class FlowRuntime {
       }
     }
     const limit = f.trigger.concurrency
-    if (limit && this.history.waiting(f.id) >= limit.maximumWaitingRuns) {
+    if (limit && await this.history.waiting(f.id) >= limit.maximumWaitingRuns) {
       throw new WebexError(
         429,
         `The flow ${f.id} already has ${limit.maximumWaitingRuns} runs waiting; retry later.`,
@@ -560,8 +587,8 @@ export class FlowRuntime {
       ...(relativePathParameters && Object.keys(relativePathParameters).length > 0 ? { relativePathParameters } : {}),
     }
     const source: RunSource = d.source === 'request' ? 'request' : 'webhook'
-    const seqs = this.enqueue(f, source, outputs)
-    const first = seqs[0] !== undefined ? this.history.bySeq(seqs[0]) : undefined
+    const seqs = await this.enqueue(f, source, outputs)
+    const first = seqs[0] !== undefined ? await this.history.bySeq(seqs[0]) : undefined
     const runId = first?.id ?? ''
     const workflowHeaders: Record<string, string> = f.trigger.options.has('suppressworkflowheadersonresponse')
       ? {}
@@ -574,10 +601,10 @@ export class FlowRuntime {
       d.source === 'request' && f.response && !f.response.asynchronous && !f.trigger.splitOn && seqs.length === 1
     if (!sync || !first || first.status === 'Skipped' || first.status === 'Failed') {
       this.pending.push(...seqs)
-      this.drain()
+      await this.drain()
       const loc =
         runId && f.response?.asynchronous
-          ? this.signedPath(f.id, `/v1/flows/${encodeURIComponent(f.id)}/runs/${runId}/response`)
+          ? await this.signedPath(f.id, `/v1/flows/${encodeURIComponent(f.id)}/runs/${runId}/response`)
           : runId
             ? location(runId)
             : undefined
@@ -599,7 +626,7 @@ export class FlowRuntime {
       () => new Promise<never>(() => {})
     )
     this.pending.push(...seqs)
-    this.drain()
+    await this.drain()
     try {
       const reply = await Promise.race([answer, timer])
       return { ...reply, headers: { ...workflowHeaders, ...reply.headers } }
@@ -611,8 +638,8 @@ export class FlowRuntime {
   }
 
   /** A caller polling an asynchronous Response: 202 until the Response has run, then the Response. */
-  pollResponse (flowId: string, runId: string): DoorReply {
-    const row = this.history.row(flowId, runId)
+  async pollResponse (flowId: string, runId: string): Promise<DoorReply> {
+    const row = await this.history.row(flowId, runId)
     if (!row) throw new NotFoundError('The run was not found.')
     if (row.response) return JSON.parse(row.response) as DoorReply
     if (row.status !== 'Queued' && row.status !== 'Running') {
@@ -636,11 +663,11 @@ export class FlowRuntime {
   }
 
   /** Fires every recurrence and poll that is due by the clock; the timer calls it, tests call it after moving it. */
-  tick (): void {
+  async tick (): Promise<void> {
     const now = this.store.clock()
     for (const f of this.flows.values()) {
       const d = f.trigger.data
-      if ((d.source !== 'schedule' && d.source !== 'poll') || !this.enabled(f) || this.stopped) continue
+      if ((d.source !== 'schedule' && d.source !== 'poll') || !await this.enabled(f) || this.stopped) continue
       const due = this.nextDue.get(f.id)
       if (due === undefined || due > now) continue
       const next = nextOccurrence(d.recurrence, now, this.startedAt)
@@ -648,21 +675,21 @@ export class FlowRuntime {
       else this.nextDue.set(f.id, next)
       if (d.source === 'schedule') {
         this.pending.push(
-          ...this.enqueue(f, 'recurrence', { headers: {}, body: { scheduledTime: new Date(due).toISOString() } })
+          ...await this.enqueue(f, 'recurrence', { headers: {}, body: { scheduledTime: new Date(due).toISOString() } })
         )
       } else {
         this.connectWith(() => this.poll(f, d.request))
       }
     }
-    this.drain()
-    this.schedule()
+    await this.drain()
+    await this.schedule()
   }
 
   /** The Http trigger's poll: 200 starts a run (or several with splitOn); Retry-After and Location steer the next. */
   private async poll (f: CompiledFlow, request: Template): Promise<void> {
     const owner = this.opts.ownerOf(f.owner)
     if (!owner) return
-    const probe = new RunExecutor(f, '', { headers: {}, body: null }, this.runnerDeps(f, 0, owner))
+    const probe = new RunExecutor(f, '', { headers: {}, body: null }, await this.runnerDeps(f, 0, owner))
     try {
       const req = probe.triggerValue(request) as { uri: string }
       const uri = this.pollUrls.get(f.id) ?? req.uri
@@ -674,13 +701,17 @@ export class FlowRuntime {
         if (due < (this.nextDue.get(f.id) ?? Infinity)) this.nextDue.set(f.id, due)
       }
       if (reply.statusCode === 200) {
-        this.pending.push(...this.enqueue(f, 'poll', { headers: reply.headers, body: reply.body, statusCode: 200 }))
-        this.drain()
+        this.pending.push(...await this.enqueue(
+          f,
+          'poll',
+          { headers: reply.headers, body: reply.body, statusCode: 200 }
+        ))
+        await this.drain()
       }
     } catch (err) {
       this.opts.log.warn({ flow: f.id, err }, `The Http trigger of ${f.id} could not poll: ${(err as Error).message}`)
     } finally {
-      this.schedule()
+      await this.schedule()
     }
   }
 
@@ -688,13 +719,18 @@ export class FlowRuntime {
    * Queues the runs one firing of a trigger starts: one, or one per element of splitOn; with the client tracking
    * id of correlation. Runs over the trigger's maximumWaitingRuns are recorded Skipped, not started.
    */
-  private enqueue (f: CompiledFlow, source: RunSource, outputs: TriggerOutputs, eventSeq?: number): number[] {
+  private async enqueue (
+    f: CompiledFlow,
+    source: RunSource,
+    outputs: TriggerOutputs,
+    eventSeq?: number
+  ): Promise<number[]> {
     const owner = this.opts.ownerOf(f.owner)
     let bodies: unknown[] = [outputs.body]
     let splitError: string | undefined
     if (f.trigger.splitOn) {
       try {
-        const v = new RunExecutor(f, '', outputs, this.runnerDeps(f, 0, owner)).triggerValue(f.trigger.splitOn)
+        const v = new RunExecutor(f, '', outputs, await this.runnerDeps(f, 0, owner)).triggerValue(f.trigger.splitOn)
         if (Array.isArray(v)) bodies = v
         else splitError = `splitOn must give an array, not ${v === null ? 'null' : typeof v}.`
       } catch (err) {
@@ -703,15 +739,15 @@ export class FlowRuntime {
     }
     const { body: _body, ...meta } = outputs
     const trigger: TriggerMeta = meta
-    const write = (): number[] => {
+    const write = async (): Promise<number[]> => {
       const seqs: number[] = []
       const limit = f.trigger.concurrency
-      let waiting = limit ? this.history.waiting(f.id) : 0
+      let waiting = limit ? await this.history.waiting(f.id) : 0
       for (const body of bodies) {
         let tracking: string | undefined
         if (f.trigger.clientTrackingId) {
           try {
-            const v = new RunExecutor(f, '', { ...outputs, body }, this.runnerDeps(f, 0, owner)).triggerValue(
+            const v = new RunExecutor(f, '', { ...outputs, body }, await this.runnerDeps(f, 0, owner)).triggerValue(
               f.trigger.clientTrackingId
             )
             if (v !== null && v !== undefined) tracking = String(v)
@@ -719,14 +755,14 @@ export class FlowRuntime {
             /* Logic Apps falls back to the run id */
           }
         }
-        const seq = this.history.enqueue(f.id, source, f.trigger.name, JSON.stringify(body ?? null), eventSeq, {
+        const seq = await this.history.enqueue(f.id, source, f.trigger.name, JSON.stringify(body ?? null), eventSeq, {
           trigger,
           ...(tracking ? { clientTrackingId: tracking } : {}),
         })
         if (splitError) {
-          this.history.finish(seq, { status: 'Failed', error: { code: 'InvalidSplitOn', message: splitError } })
+          await this.history.finish(seq, { status: 'Failed', error: { code: 'InvalidSplitOn', message: splitError } })
         } else if (limit && waiting >= limit.maximumWaitingRuns) {
-          this.history.finish(seq, {
+          await this.history.finish(seq, {
             status: 'Skipped',
             error: { code: 'TooManyWaitingRuns', message: `${limit.maximumWaitingRuns} runs were already waiting.` },
           })
@@ -762,11 +798,11 @@ export class FlowRuntime {
     return f
   }
 
-  private describe (f: CompiledFlow): Flow {
+  private async describe (f: CompiledFlow): Promise<Flow> {
     const t = f.trigger
     const d = t.data
     const due = this.nextDue.get(f.id)
-    const enabled = this.enabled(f)
+    const enabled = await this.enabled(f)
     const base = { name: t.name, type: t.type }
     let trigger: Flow['trigger']
     if (d.source === 'event') {
@@ -792,12 +828,12 @@ export class FlowRuntime {
   }
 
   /** Subscriptions in the registry = the enabled event-triggered flows whose owner exists. */
-  private sync (): void {
+  private async sync (): Promise<void> {
     const wanted = []
     for (const f of this.flows.values()) {
       const owner = this.opts.ownerOf(f.owner)
       const d = f.trigger.data
-      if (d.source !== 'event' || !owner || !this.enabled(f)) continue
+      if (d.source !== 'event' || !owner || !await this.enabled(f)) continue
       wanted.push({
         target: `${SOURCE}:${f.id}`,
         name: f.id,
@@ -808,7 +844,7 @@ export class FlowRuntime {
         ...(d.filter ? { filter: d.filter } : {}),
       })
     }
-    this.registry.syncLocal(SOURCE, wanted)
+    await this.registry.syncLocal(SOURCE, wanted)
   }
 
   /**
@@ -816,28 +852,30 @@ export class FlowRuntime {
    * definition; a disabled one, or one whose definition changed, is unsubscribed with the request kept from then.
    */
   private async syncWebhooks (): Promise<void> {
-    const rows = this.store.all<{ flow_id: string; fingerprint: string; unsubscribe: string | null }>(
+    const rows = await this.store.all<{ flow_id: string; fingerprint: string; unsubscribe: string | null }>(
       'SELECT * FROM flow_webhooks'
     )
     const have = new Map(rows.map(r => [r.flow_id, r]))
     for (const f of this.flows.values()) {
       const d = f.trigger.data
       const owner = this.opts.ownerOf(f.owner)
-      const want = d.source === 'webhook' && owner && this.enabled(f)
+      const want = d.source === 'webhook' && owner && await this.enabled(f)
       const print = createHash('sha256').update(JSON.stringify(f.definition.triggers)).digest('hex')
       const row = have.get(f.id)
       have.delete(f.id)
       if (row && (!want || row.fingerprint !== print)) await this.unsubscribe(f.id, row.unsubscribe)
       if (!want || (row && row.fingerprint === print) || d.source !== 'webhook' || !owner) continue
-      const probe = new RunExecutor(f, '', { headers: {}, body: null }, this.runnerDeps(f, 0, owner))
+      const probe = new RunExecutor(f, '', { headers: {}, body: null }, await this.runnerDeps(f, 0, owner))
       try {
         const sub = probe.triggerValue(d.subscribe) as Record<string, unknown>
         const unsub = d.unsubscribe ? (probe.triggerValue(d.unsubscribe) as Record<string, unknown>) : undefined
         const reply = await this.sendOnce({ ...sub, uri: sub.uri ?? sub.url } as never)
         if (reply.statusCode >= 300) throw new Error(`the subscribe call answered ${reply.statusCode}`)
-        this.store.tx(() =>
-          this.store.run(
-            'INSERT OR REPLACE INTO flow_webhooks (flow_id, fingerprint, unsubscribe, subscribed) VALUES (?,?,?,?)',
+        await this.store.tx(async () =>
+          await this.store.run(
+            'INSERT INTO flow_webhooks (flow_id, fingerprint, unsubscribe, subscribed) VALUES (?,?,?,?) ' +
+              'ON CONFLICT (flow_id) DO UPDATE SET fingerprint = excluded.fingerprint, ' +
+              'unsubscribe = excluded.unsubscribe, subscribed = excluded.subscribed',
             f.id,
             print,
             unsub && (unsub.uri ?? unsub.url) ? JSON.stringify({ ...unsub, uri: unsub.uri ?? unsub.url }) : null,
@@ -860,7 +898,7 @@ export class FlowRuntime {
         this.opts.log.warn({ flow: flowId }, `Unsubscribing ${flowId} failed: ${(err as Error).message}`)
       )
     }
-    this.store.tx(() => this.store.run('DELETE FROM flow_webhooks WHERE flow_id = ?', flowId))
+    await this.store.tx(async () => await this.store.run('DELETE FROM flow_webhooks WHERE flow_id = ?', flowId))
   }
 
   private sendOnce (req: never): Promise<OperationReply> {
@@ -879,13 +917,13 @@ export class FlowRuntime {
     )
   }
 
-  private schedule (): void {
+  private async schedule (): Promise<void> {
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
     const now = this.store.clock()
     for (const f of this.flows.values()) {
       const d = f.trigger.data
-      if ((d.source !== 'schedule' && d.source !== 'poll') || !this.enabled(f)) {
+      if ((d.source !== 'schedule' && d.source !== 'poll') || !await this.enabled(f)) {
         this.nextDue.delete(f.id)
         continue
       }
@@ -896,18 +934,26 @@ export class FlowRuntime {
     }
     if (this.opts.timers === false || this.stopped || this.nextDue.size === 0) return
     const earliest = Math.min(...this.nextDue.values())
-    this.timer = setTimeout(() => this.tick(), Math.min(2 ** 31 - 1, Math.max(0, earliest - now)))
+    this.timer = setTimeout(() => this.background(this.tick()), Math.min(2 ** 31 - 1, Math.max(0, earliest - now)))
     this.timer.unref()
   }
 
-  private drain (): void {
+  /** Work started from a timer or a commit: a failure (the store away) is logged, never a crash. */
+  private background (work: Promise<void>): void {
+    work.catch((err: unknown) => this.opts.log.error({ err }, 'Flow runtime work failed; it is retried later.'))
+  }
+
+  private async drain (): Promise<void> {
     if (this.pending.length === 0 || this.stopped) return
     const seqs = this.pending
     this.pending = []
     for (const seq of seqs) {
       if (this.inFlight.has(seq)) continue
       // A flow with trigger concurrency runs at most `runs` at once; the others stay queued, in order.
-      const flowId = this.store.get<{ flow_id: string }>('SELECT flow_id FROM flow_runs WHERE seq = ?', seq)?.flow_id
+      const flowId = (await this.store.get<{ flow_id: string }>(
+        'SELECT flow_id FROM flow_runs WHERE seq = ?',
+        seq
+      ))?.flow_id
       const limit = flowId ? this.flows.get(flowId)?.trigger.concurrency : undefined
       if (flowId && limit && (this.runningPerFlow.get(flowId) ?? 0) >= limit.runs) {
         this.pending.push(seq)
@@ -920,29 +966,29 @@ export class FlowRuntime {
           await this.execute(seq)
         } catch (err) {
           this.opts.log.error({ err, run: seq }, 'A flow run failed unexpectedly.')
-          this.history.finish(seq, {
+          await this.history.finish(seq, {
             status: 'Failed',
             error: { code: 'RuntimeError', message: (err as Error).message },
           })
         } finally {
           this.inFlight.delete(seq)
           if (flowId) this.runningPerFlow.set(flowId, (this.runningPerFlow.get(flowId) ?? 1) - 1)
-          this.settle(seq)
           this.executions.delete(seq)
-          if (this.pending.length > 0) setImmediate(() => this.drain())
+          await this.settle(seq)
+          if (this.pending.length > 0) setImmediate(() => this.background(this.drain()))
         }
-      })
+      }).catch((err: unknown) => this.opts.log.error({ err, run: seq }, 'A flow run was not recorded.'))
       this.executions.set(seq, execution)
     }
   }
 
   /** A waiting caller whose run ended without a Response gets 502, as Logic Apps answers. */
-  private settle (seq: number): void {
+  private async settle (seq: number): Promise<void> {
     const w = this.waiters.get(seq)
     this.waiters.delete(seq)
     if (w && !w.answered) {
       w.answered = true
-      const run = this.history.bySeq(seq)
+      const run = await this.history.bySeq(seq)
       w.resolve(
         run?.status === 'Skipped'
           ? { statusCode: 202, headers: {}, body: null }
@@ -951,18 +997,29 @@ export class FlowRuntime {
     }
   }
 
-  private runnerDeps (f: CompiledFlow, seq: number, owner: Caller | undefined) {
-    // Read at the run's first action record, not here: every event builds deps for its trigger probe, which records
-    // nothing, and the signatures cost two key reads and two HMACs (profiled: ~5% of a message with flows running).
-    let secrets: string[] | undefined
+  /**
+   * What a run's executor needs. The executor is synchronous where it records and answers, so what needs the
+   * store is read before it starts (the flow's keys, the run's id, its callback URL); action results are buffered by
+   * the history, and an asynchronous Response is written in the background, `settled` waiting for it.
+   */
+  private async runnerDeps (f: CompiledFlow, seq: number, owner: Caller | undefined) {
+    const sign = await this.keys.signer(f.id)
+    const secrets = this.secrets(f, sign)
     const redact = (r: ActionResult): ActionResult => {
-      secrets ??= this.secrets(f)
       if (secrets.length === 0) return r
       let text = JSON.stringify(r)
       // Most results hold no signature: only one that does is rebuilt from its redacted text.
       if (!secrets.some(s => text.includes(s))) return r
       for (const s of secrets) text = text.split(s).join('***')
       return JSON.parse(text) as ActionResult
+    }
+    const runId = seq > 0 ? ((await this.history.bySeq(seq))?.id ?? '') : ''
+    const callbackUrl = f.trigger.kind.callback ? (await this.callbackUrl(f)).value : undefined
+    let writes: Promise<void> = Promise.resolve()
+    const write = (fn: () => Promise<void>): void => {
+      writes = writes.then(fn).catch((err: unknown) => {
+        this.opts.log.error({ err, run: seq }, 'A flow run result could not be recorded.')
+      })
     }
     return {
       catalog: this.catalog,
@@ -973,7 +1030,7 @@ export class FlowRuntime {
       dispatcher: this.http,
       record: (r: ActionResult) => this.history.action(seq, redact(r)),
       ...(this.opts.identity ? { identity: this.opts.identity } : {}),
-      ...(f.trigger.kind.callback ? { callbackUrl: () => this.callbackUrl(f).value } : {}),
+      ...(callbackUrl !== undefined ? { callbackUrl: () => callbackUrl } : {}),
       appSetting: (name: string) => this.opts.appSettings?.get(name),
       ...(this.opts.workflowConnections ? { connections: this.opts.workflowConnections } : {}),
       ...(this.opts.maps ? { maps: this.opts.maps } : {}),
@@ -981,7 +1038,7 @@ export class FlowRuntime {
       respond: (reply: OperationReply): boolean => {
         const w = this.waiters.get(seq)
         if (f.response?.asynchronous) {
-          this.history.saveResponse(seq, reply)
+          write(() => this.history.saveResponse(seq, reply))
           return true
         }
         // Nobody waits (a manual run, a caller that got 202): the Response runs and is kept with the run.
@@ -1002,13 +1059,13 @@ export class FlowRuntime {
           owner ? { ids: [owner.personId], orgId: owner.orgId, emails: [f.owner] } : undefined
         ),
       webhook: (key: string) => {
-        const runId = this.history.bySeq(seq)?.id ?? ''
         const path = `/v1/flows/${encodeURIComponent(f.id)}/runs/${runId}/callbacks/${encodeURIComponent(key)}`
         const received = new Promise<{ headers: Record<string, string>; body: unknown }>(resolve => {
           this.hooks.set(`${f.id}|${runId}|${key}`, resolve)
         })
-        return { url: this.signedPath(f.id, path), received }
+        return { url: this.signed(path, sign(path, 'callback')), received }
       },
+      settled: () => writes,
     }
   }
 
@@ -1045,7 +1102,7 @@ export class FlowRuntime {
       const runId = reply.headers['x-ms-workflow-run-id']
       for (;;) {
         await this.idle()
-        const r = runId ? this.pollResponse(child.id, runId) : undefined
+        const r = runId ? await this.pollResponse(child.id, runId) : undefined
         if (!r || r.statusCode !== 202) return r ?? reply
         await (this.opts.sleep ?? realSleep)(5000)
       }
@@ -1065,12 +1122,12 @@ export class FlowRuntime {
   }
 
   private async execute (seq: number): Promise<void> {
-    const row = this.history.start(seq)
+    const row = await this.history.start(seq)
     if (!row) return
     const flow = this.flows.get(row.flow_id)
     const owner = flow ? this.opts.ownerOf(flow.owner) : undefined
     if (!flow || !owner) {
-      this.history.finish(seq, {
+      await this.history.finish(seq, {
         status: 'Failed',
         error: { code: 'FlowUnavailable', message: `The flow ${row.flow_id} is not loaded or its owner is unknown.` },
       })
@@ -1082,27 +1139,28 @@ export class FlowRuntime {
     let reuse: RunnerDeps['reuse']
     if (row.origin_run && row.resubmit_actions) {
       try {
-        reuse = this.reuseFor(flow, row.origin_run, JSON.parse(row.resubmit_actions) as string[])
+        reuse = await this.reuseFor(flow, row.origin_run, JSON.parse(row.resubmit_actions) as string[])
       } catch (err) {
         // The definition changed since the resubmit was accepted: the plan no longer holds, nothing runs.
-        this.history.finish(seq, {
+        await this.history.finish(seq, {
           status: 'Failed',
           error: { code: 'ResubmitInvalid', message: (err as Error).message },
         })
         return
       }
     }
+    const deps = await this.runnerDeps(flow, seq, owner)
     const runner = new RunExecutor(
       flow,
       row.id,
       { headers: meta.headers ?? {}, body: JSON.parse(row.trigger_body), ...meta },
-      { ...this.runnerDeps(flow, seq, owner), ...(reuse ? { reuse } : {}) },
+      { ...deps, ...(reuse ? { reuse } : {}) },
       row.client_tracking_id ?? row.id
     )
     // A manual run and a resubmission skip the trigger conditions: someone asked for exactly this run.
     const unconditional = row.source === 'manual' || row.origin_run !== null
     if (!unconditional && !flow.trigger.conditions.every(c => runner.triggerValue(c) === true)) {
-      this.history.finish(seq, {
+      await this.history.finish(seq, {
         status: 'Skipped',
         error: { code: 'TriggerConditionsNotMet', message: 'The trigger conditions were false for this event.' },
       })
@@ -1110,7 +1168,9 @@ export class FlowRuntime {
     }
     this.active.set(seq, runner)
     try {
-      this.history.finish(seq, await runner.execute())
+      const outcome = await runner.execute()
+      await deps.settled()
+      await this.history.finish(seq, outcome)
     } finally {
       this.active.delete(seq)
     }

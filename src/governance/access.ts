@@ -2,7 +2,7 @@ import { ForbiddenError, NotFoundError } from '../errors.js'
 import { roomLocal } from '../backends/embedded/spaces.js'
 import { isComplianceOfficer } from '../auth/rules.js'
 import type { Caller } from '../backends/backend.js'
-import type { Ctx } from '../backends/embedded/context.js'
+import type { Ctx } from '../store/ctx.js'
 import type { RoomRow } from '../backends/embedded/rows.js'
 
 /** Governance is for compliance officers; everyone else gets a 403 that says so. */
@@ -13,8 +13,8 @@ export function assertOfficer (caller: Caller): void {
 }
 
 /** A space of the caller's organisation, member or not. */
-export function orgRoom (ctx: Ctx, caller: Pick<Caller, 'orgId'>, roomId: string): RoomRow {
-  const room = ctx.room(roomLocal(roomId))
+export async function orgRoom (ctx: Ctx, caller: Pick<Caller, 'orgId'>, roomId: string): Promise<RoomRow> {
+  const room = await ctx.room(roomLocal(roomId))
   if (!room || room.org_id !== caller.orgId) throw new NotFoundError('No space of your organisation has this id.')
   return room
 }

@@ -27,7 +27,7 @@ export interface SpaceActions {
   prepare(orgId: string, decided?: Decided): Promise<void>
   plan(caller: Caller, roomId?: string): Promise<Plan>
   /** Every plan item, not only the first 1000 the plan answer carries: for the export. */
-  planItems(caller: Caller, roomId?: string): Promise<Iterable<PlanItem>>
+  planItems(caller: Caller, roomId?: string): Promise<AsyncIterable<PlanItem>>
   /** `actorId` undefined: the scheduled run, attributed to each policy's creator. */
   execute(orgId: string, actorId: string | undefined, roomId?: string): Promise<ExecuteResult>
   /** A direct message from an officer to a person (disposition notices). */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { encodeId } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
-import type { Ctx } from '../backends/embedded/context.js'
-import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
+import type { Ctx } from '../store/ctx.js'
+import { decodeCursor, toPage } from '../store/cursor.js'
 import { roomLocal } from '../backends/embedded/spaces.js'
 import type { AuditRecord, AuditVerification } from '../schemas/governance.js'
 
@@ -33,15 +33,18 @@ function recordHash (prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): str
     .digest('hex')
 }
 
-function head (ctx: Ctx, orgId: string): string {
+async function head (ctx: Ctx, orgId: string): Promise<string> {
   return (
-    ctx.get<{ hash: string | null }>('SELECT hash FROM audit WHERE org_id = ? ORDER BY seq DESC LIMIT 1', orgId)
+    await (await ctx.get<{ hash: string | null }>(
+      'SELECT hash FROM audit WHERE org_id = ? ORDER BY seq DESC LIMIT 1',
+      orgId
+    ))
       ?.hash ?? GENESIS
   )
 }
 
 /** One audit record, chained to the organisation's previous one; written inside the transaction of what it records. */
-export function audit (
+export async function audit (
   ctx: Ctx,
   e: {
     orgId: string
@@ -51,8 +54,8 @@ export function audit (
     action: string
     detail: Record<string, unknown>
   }
-): void {
-  const prev = head(ctx, e.orgId)
+): Promise<void> {
+  const prev = await head(ctx, e.orgId)
   const row = {
     org_id: e.orgId,
     at: ctx.now(),
@@ -62,37 +65,41 @@ export function audit (
     action: e.action,
     detail: JSON.stringify(e.detail),
   }
-  const seq = Number(
-    ctx
-      .q(
-        'INSERT INTO audit (org_id, at, actor_id, policy_id, room_id, action, detail, prev_hash) ' +
-          'VALUES (?,?,?,?,?,?,?,?)'
-      )
-      .run(row.org_id, row.at, row.actor_id, row.policy_id, row.room_id, row.action, row.detail, prev).lastInsertRowid
-  )
-  ctx.run('UPDATE audit SET hash = ? WHERE seq = ?', recordHash(prev, { seq, ...row }), seq)
+  const { seq } = (await ctx.get<{ seq: number }>(
+    'INSERT INTO audit (org_id, at, actor_id, policy_id, room_id, action, detail, prev_hash) ' +
+      'VALUES (?,?,?,?,?,?,?,?) RETURNING seq',
+    row.org_id,
+    row.at,
+    row.actor_id,
+    row.policy_id,
+    row.room_id,
+    row.action,
+    row.detail,
+    prev
+  ))!
+  await ctx.run('UPDATE audit SET hash = ? WHERE seq = ?', recordHash(prev, { seq, ...row }), seq)
 }
 
 /**
  * Seals records written before the chain existed (a store from an older release), in order, per
  * organisation. Runs once at start; a store whose records are all sealed costs one indexed query.
  */
-export function sealAudit (ctx: Ctx): number {
-  const open = ctx.all<AuditRow>('SELECT * FROM audit WHERE hash IS NULL ORDER BY seq')
+export async function sealAudit (ctx: Ctx): Promise<number> {
+  const open = await ctx.all<AuditRow>('SELECT * FROM audit WHERE hash IS NULL ORDER BY seq')
   if (open.length === 0) return 0
-  ctx.tx(() => {
+  await ctx.tx(async () => {
     const last = new Map<string, string>()
     for (const r of open) {
       const prev =
         last.get(r.org_id) ??
-        ctx.get<{ hash: string }>(
+        await (await ctx.get<{ hash: string }>(
           'SELECT hash FROM audit WHERE org_id = ? AND seq < ? AND hash IS NOT NULL ORDER BY seq DESC LIMIT 1',
           r.org_id,
           r.seq
-        )?.hash ??
+        ))?.hash ??
         GENESIS
       const hash = recordHash(prev, r)
-      ctx.run('UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?', prev, hash, r.seq)
+      await ctx.run('UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?', prev, hash, r.seq)
       last.set(r.org_id, hash)
     }
   })
@@ -141,14 +148,14 @@ export function auditWhere (caller: Caller, q: AuditFilter): { where: string[]; 
   return { where, params }
 }
 
-export function listAudit (ctx: Ctx, caller: Caller, q: AuditFilter & { max: number; cursor?: string }) {
+export async function listAudit (ctx: Ctx, caller: Caller, q: AuditFilter & { max: number; cursor?: string }) {
   const { where, params } = auditWhere(caller, q)
   const after = decodeCursor(q.cursor, ['number'])
   if (after) {
     where.push('seq > ?')
     params.push(after[0])
   }
-  const rows = ctx.all<AuditRow>(
+  const rows = await ctx.all<AuditRow>(
     `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
     ...params,
     q.max + 1
@@ -161,15 +168,21 @@ export function listAudit (ctx: Ctx, caller: Caller, q: AuditFilter & { max: num
  * it, and its own hash must be the hash of what it holds. The first record that fails either is the broken
  * link; a record changed in place fails the second test, a record removed or inserted before it the first.
  */
-export function verifyAudit (ctx: Ctx, caller: Caller): AuditVerification {
+export async function verifyAudit (ctx: Ctx, caller: Caller): Promise<AuditVerification> {
   let prev = GENESIS
   let records = 0
   let last: AuditRow | undefined
-  for (const r of ctx
-    .q('SELECT * FROM audit WHERE org_id = ? ORDER BY seq')
-    .iterate(caller.orgId) as IterableIterator<AuditRow>) {
-    records++
-    const problem =
+  // In pages by seq: the chain of a large organisation never sits in memory at once.
+  for (let after = 0, page: AuditRow[] = []; ; after = page[page.length - 1].seq) {
+    page = await ctx.all<AuditRow>(
+      'SELECT * FROM audit WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT 1000',
+      caller.orgId,
+      after
+    )
+    if (page.length === 0) break
+    for (const r of page) {
+      records++
+      const problem =
       r.hash === null
         ? 'the record is not sealed (it has no hash)'
         : r.prev_hash !== prev
@@ -180,16 +193,17 @@ export function verifyAudit (ctx: Ctx, caller: Caller): AuditVerification {
           : recordHash(prev, r) !== r.hash
             ? 'its contents do not match its hash: the record was changed after it was written'
             : undefined
-    if (problem) {
-      return {
-        verified: false,
-        records,
-        firstBroken: { id: r.seq, at: r.at, action: r.action, problem },
-        ...(last ? { lastGood: { id: last.seq, hash: last.hash ?? '' } } : {}),
+      if (problem) {
+        return {
+          verified: false,
+          records,
+          firstBroken: { id: r.seq, at: r.at, action: r.action, problem },
+          ...(last ? { lastGood: { id: last.seq, hash: last.hash ?? '' } } : {}),
+        }
       }
+      prev = r.hash as string
+      last = r
     }
-    prev = r.hash as string
-    last = r
   }
   return { verified: true, records, ...(last ? { head: { id: last.seq, at: last.at, hash: prev } } : {}) }
 }

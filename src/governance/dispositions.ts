@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { BadRequestError } from '../errors.js'
 import { encodeId } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
-import type { Ctx } from '../backends/embedded/context.js'
+import type { Ctx } from '../store/ctx.js'
 import type { Disposition, DispositionSettings } from '../schemas/governance.js'
 import type { SpaceActions } from './actions.js'
 import { orgRoom } from './access.js'
@@ -49,13 +49,13 @@ export class Dispositions {
   ): Promise<Upcoming[]> {
     const ctx = this.ctx
     const horizon = now + horizonDays * DAY
-    const held = heldSpaces(ctx, orgId, onlyRoom)
+    const held = await heldSpaces(ctx, orgId, onlyRoom)
     // With the Webex backend, the message index of the spaces decided is read first (once per space).
-    await this.actions.prepare(orgId, decideAll(ctx, orgId, horizon, onlyRoom))
-    const d = decideAll(ctx, orgId, horizon, onlyRoom)
+    await this.actions.prepare(orgId, await decideAll(ctx, orgId, horizon, onlyRoom))
+    const d = await decideAll(ctx, orgId, horizon, onlyRoom)
     const excluded = new Set(
-      ctx
-        .all<{ room_id: string }>('SELECT room_id FROM disposition_settings WHERE notices_excluded = 1')
+      (await ctx
+        .all<{ room_id: string }>('SELECT room_id FROM disposition_settings WHERE notices_excluded = 1'))
         .map(r => r.room_id)
     )
     const out: Upcoming[] = []
@@ -68,7 +68,10 @@ export class Dispositions {
         ? (d.known.get(seq)?.activeMs ?? searchIndex(ctx).activeMs(seq))
         : d.only
           ? Date.parse(
-            ctx.get<{ c: string | null }>('SELECT min(created) AS c FROM messages WHERE room_id = ?', roomId)?.c ??
+            await (await ctx.get<{ c: string | null }>(
+              'SELECT min(created) AS c FROM messages WHERE room_id = ?',
+              roomId
+            ))?.c ??
                 'none'
           )
           : searchIndex(ctx).oldestMessageMs(seq)
@@ -82,8 +85,8 @@ export class Dispositions {
       out.push({ decision: decisionAt(ctx, d, seq) as Decision, due, title: '', excluded: excluded.has(roomId) })
     }
     for (const u of out) {
-      const r = ctx.get<{ title: string | null }>('SELECT title FROM rooms WHERE id = ?', u.decision.room.id)
-      u.title = governedTitle(
+      const r = await ctx.get<{ title: string | null }>('SELECT title FROM rooms WHERE id = ?', u.decision.room.id)
+      u.title = await governedTitle(
         ctx,
         { id: u.decision.room.id, type: u.decision.room.type as 'direct' | 'group', title: r?.title ?? null },
         viewerId
@@ -110,7 +113,7 @@ export class Dispositions {
   /** What falls due within `withinDays`, soonest first. */
   async list (caller: Caller, withinDays: number, roomId?: string): Promise<Disposition[]> {
     const now = this.ctx.clock()
-    const only = roomId !== undefined ? orgRoom(this.ctx, caller, roomId).id : undefined
+    const only = roomId !== undefined ? (await orgRoom(this.ctx, caller, roomId)).id : undefined
     return (await this.upcoming(caller.orgId, caller.personId, now, withinDays, only))
       .slice(0, 1000)
       .map(u => this.toDisposition(u, now))
@@ -124,7 +127,7 @@ export class Dispositions {
   async notify (orgId: string): Promise<{ notices: number; recipients: number }> {
     const ctx = this.ctx
     const now = ctx.clock()
-    const policies = ctx.all<{ notice_days: string }>(
+    const policies = await ctx.all<{ notice_days: string }>(
       "SELECT notice_days FROM retention_policies WHERE org_id = ? AND enabled = 1 AND notice_days <> '[]'",
       orgId
     )
@@ -141,7 +144,7 @@ export class Dispositions {
       // A space deletion is told once per due date; a message deletion once per policy and period.
       const key = d.action === 'deleteSpace' ? new Date(u.due).toISOString().slice(0, 10) : `first:${d.days}`
       if (
-        ctx.get(
+        await ctx.get(
           'SELECT 1 FROM disposition_notices WHERE room_id = ? AND decided_by = ? AND tier = ? AND due = ?',
           d.room.id,
           d.by,
@@ -151,7 +154,7 @@ export class Dispositions {
       ) {
         continue
       }
-      const to = this.recipients(orgId, d.room.id)
+      const to = await this.recipients(orgId, d.room.id)
       const item = this.toDisposition(u, now)
       const text =
         d.action === 'deleteSpace'
@@ -169,10 +172,10 @@ export class Dispositions {
         }
       }
       if (sent < to.length) continue
-      ctx.tx(() => {
-        ctx.run(
-          'INSERT OR IGNORE INTO disposition_notices (room_id, decided_by, tier, due, sent, recipients) ' +
-            'VALUES (?,?,?,?,?,?)',
+      await ctx.tx(async () => {
+        await ctx.run(
+          'INSERT INTO disposition_notices (room_id, decided_by, tier, due, sent, recipients) ' +
+            'VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING',
           d.room.id,
           d.by,
           tier,
@@ -180,7 +183,7 @@ export class Dispositions {
           ctx.now(),
           sent
         )
-        ctx.emit({
+        await ctx.emit({
           resource: 'dispositions',
           event: 'due',
           actorId: d.policy!.created_by,
@@ -188,7 +191,7 @@ export class Dispositions {
           orgId,
           data: { ...item, tier, recipients: sent, policyId: d.by },
         })
-        audit(ctx, {
+        await audit(ctx, {
           orgId,
           actorId: d.policy!.created_by,
           policyId: d.by,
@@ -204,8 +207,8 @@ export class Dispositions {
   }
 
   /** The space's moderators of the organisation, or its members of the organisation when it has no moderator. */
-  private recipients (orgId: string, roomId: string): string[] {
-    const rows = this.ctx.all<{ email: string; is_moderator: number }>(
+  private async recipients (orgId: string, roomId: string): Promise<string[]> {
+    const rows = await this.ctx.all<{ email: string; is_moderator: number }>(
       `SELECT p.email, m.is_moderator FROM memberships m JOIN people p ON p.id = m.person_id
       WHERE m.room_id = ? AND p.org_id = ? ORDER BY p.email`,
       roomId,
@@ -215,9 +218,9 @@ export class Dispositions {
     return (moderators.length > 0 ? moderators : rows).map(r => r.email)
   }
 
-  settings (caller: Caller, roomId: string): DispositionSettings {
-    const room = orgRoom(this.ctx, caller, roomId)
-    const row = this.ctx.get<{ extra_days: number; notices_excluded: number; updated: string }>(
+  async settings (caller: Caller, roomId: string): Promise<DispositionSettings> {
+    const room = await orgRoom(this.ctx, caller, roomId)
+    const row = await this.ctx.get<{ extra_days: number; notices_excluded: number; updated: string }>(
       'SELECT * FROM disposition_settings WHERE room_id = ?',
       room.id
     )
@@ -230,7 +233,7 @@ export class Dispositions {
   }
 
   /** Moves the space's deadline under its policies back by `days` (cumulative); audited. */
-  extend (caller: Caller, roomId: string, days: number, reason?: string): DispositionSettings {
+  extend (caller: Caller, roomId: string, days: number, reason?: string): Promise<DispositionSettings> {
     return this.change(
       caller,
       roomId,
@@ -241,7 +244,7 @@ export class Dispositions {
   }
 
   /** Excludes the space from notices (true) or includes it again (false); its deadline is unchanged. */
-  exclude (caller: Caller, roomId: string, excluded: boolean, reason?: string): DispositionSettings {
+  exclude (caller: Caller, roomId: string, excluded: boolean, reason?: string): Promise<DispositionSettings> {
     return this.change(
       caller,
       roomId,
@@ -251,23 +254,23 @@ export class Dispositions {
     )
   }
 
-  private change (
+  private async change (
     caller: Caller,
     roomId: string,
     action: string,
     detail: Record<string, unknown>,
     next: (extraDays: number, excluded: number) => [number, number]
-  ): DispositionSettings {
+  ): Promise<DispositionSettings> {
     const ctx = this.ctx
-    return ctx.tx(() => {
-      const room = orgRoom(ctx, caller, roomId)
-      const row = ctx.get<{ extra_days: number; notices_excluded: number }>(
+    return await ctx.tx(async () => {
+      const room = await orgRoom(ctx, caller, roomId)
+      const row = await ctx.get<{ extra_days: number; notices_excluded: number }>(
         'SELECT * FROM disposition_settings WHERE room_id = ?',
         room.id
       )
       const [extra, excluded] = next(row?.extra_days ?? 0, row?.notices_excluded ?? 0)
       if (extra > 36500) throw new BadRequestError('A space can be extended by at most 36500 days in all.')
-      ctx.run(
+      await ctx.run(
         `INSERT INTO disposition_settings (room_id, extra_days, notices_excluded, updated_by, updated)
         VALUES (?,?,?,?,?)
         ON CONFLICT (room_id) DO UPDATE SET extra_days = excluded.extra_days,
@@ -279,7 +282,7 @@ export class Dispositions {
         caller.personId,
         ctx.now()
       )
-      audit(ctx, { orgId: caller.orgId, actorId: caller.personId, roomId: room.id, action, detail })
+      await audit(ctx, { orgId: caller.orgId, actorId: caller.personId, roomId: room.id, action, detail })
       return this.settings(caller, roomId)
     })
   }

@@ -1,4 +1,4 @@
-import type { Ctx } from '../backends/embedded/context.js'
+import type { Ctx } from '../store/ctx.js'
 import { createMessage } from '../backends/embedded/messages.js'
 import { toCaller, type PersonRow } from '../backends/embedded/rows.js'
 import type { SpaceActions } from './actions.js'
@@ -20,10 +20,10 @@ export function embeddedActions (ctx: Ctx): SpaceActions {
     plan: async (caller, roomId) => plan(ctx, caller, roomId),
     planItems: async (caller, roomId) => planItems(ctx, caller, roomId),
     execute: async (orgId, actorId, roomId) =>
-      execute(ctx, orgId, actorId, roomId !== undefined ? orgRoom(ctx, { orgId }, roomId).id : undefined),
+      execute(ctx, orgId, actorId, roomId !== undefined ? (await orgRoom(ctx, { orgId }, roomId)).id : undefined),
     notify: async (officerId, personEmail, markdown) => {
-      const officer = ctx.person(officerId) as PersonRow
-      createMessage(ctx, toCaller(officer, ''), { toPersonEmail: personEmail, markdown }, { cardMaxBytes: 0 })
+      const officer = await ctx.person(officerId) as PersonRow
+      await createMessage(ctx, toCaller(officer, ''), { toPersonEmail: personEmail, markdown }, { cardMaxBytes: 0 })
     },
   }
 }

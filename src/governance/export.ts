@@ -1,6 +1,6 @@
 import { encodeId } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
-import type { Ctx } from '../backends/embedded/context.js'
+import type { Ctx } from '../store/ctx.js'
 import type { AuditRecord, GovernedSpace, PlanItem, SpaceConditions } from '../schemas/governance.js'
 import { audit, auditWhere, toAuditRecord, type AuditFilter, type AuditRow } from './audit.js'
 import { governedRows, matchingSeqs, searchConditions, type GovernedRow } from './search.js'
@@ -109,12 +109,12 @@ function csvField (v: unknown): string {
 const csvLine = (fields: unknown[]): string => fields.map(csvField).join(',') + '\r\n'
 
 /** The export as text chunks: header, records in batches, and a closing line with the count. */
-function * render<T> (
+async function * render<T> (
   format: Format,
   header: ExportHeader,
   columns: Columns<T>,
-  batches: Iterable<T[]>
-): Generator<string> {
+  batches: AsyncIterable<T[]>
+): AsyncGenerator<string> {
   let count = 0
   if (format === 'csv') {
     // The header lines are comments, written as they are (JSON escapes any line break of the filter).
@@ -124,7 +124,7 @@ function * render<T> (
       `# generated: ${header.generated}\r\n` +
       `# officer: ${name} <${header.officer.email ?? ''}> ${header.officer.id}\r\n` +
       csvLine(columns.names)
-    for (const batch of batches) {
+    for await (const batch of batches) {
       count += batch.length
       if (batch.length > 0) yield batch.map(item => csvLine(columns.row(item))).join('')
     }
@@ -132,7 +132,7 @@ function * render<T> (
     return
   }
   yield `{"export":${JSON.stringify(header)},"items":[`
-  for (const batch of batches) {
+  for await (const batch of batches) {
     if (batch.length === 0) continue
     yield (count > 0 ? ',\n' : '\n') + batch.map(item => JSON.stringify(item)).join(',\n')
     count += batch.length
@@ -140,8 +140,14 @@ function * render<T> (
   yield `\n],"count":${count}}\n`
 }
 
-function header (ctx: Ctx, caller: Caller, kind: ExportHeader['kind'], filter: Record<string, unknown>): ExportHeader {
-  const me = ctx.person(caller.personId)
+async function header (
+  ctx: Ctx,
+  caller: Caller,
+  kind: ExportHeader['kind'],
+  filter: Record<string,
+  unknown>
+): Promise<ExportHeader> {
+  const me = await ctx.person(caller.personId)
   return {
     kind,
     filter,
@@ -156,11 +162,17 @@ function header (ctx: Ctx, caller: Caller, kind: ExportHeader['kind'], filter: R
 /** The export, audited before its first byte: who exported what, how, matching how many. */
 export interface Export {
   header: ExportHeader
-  chunks: Iterable<string>
+  chunks: AsyncIterable<string>
 }
 
-function begin (ctx: Ctx, caller: Caller, h: ExportHeader, format: Format, records: number | undefined): void {
-  ctx.tx(() =>
+async function begin (
+  ctx: Ctx,
+  caller: Caller,
+  h: ExportHeader,
+  format: Format,
+  records: number | undefined
+): Promise<void> {
+  await ctx.tx(async () =>
     audit(ctx, {
       orgId: caller.orgId,
       actorId: caller.personId,
@@ -174,46 +186,46 @@ function begin (ctx: Ctx, caller: Caller, h: ExportHeader, format: Format, recor
  * Every space matching search's conditions (validated as search validates them, before anything is
  * written), in search's order.
  */
-export function exportSpaces (
+export async function exportSpaces (
   ctx: Ctx,
   caller: Caller,
   q: SpaceConditions & { sortBy?: string; format?: string },
   format: Format
-): Export {
+): Promise<Export> {
   const { format: _f, ...filter } = q
   const conditions = searchConditions(filter)
-  const seqs = matchingSeqs(ctx, caller.orgId, conditions, q.sortBy === 'lastactivity')
-  const h = header(ctx, caller, 'spaces', filter)
-  begin(ctx, caller, h, format, seqs.length)
-  function * batches (): Generator<GovernedSpace[]> {
+  const seqs = await matchingSeqs(ctx, caller.orgId, conditions, q.sortBy === 'lastactivity')
+  const h = await header(ctx, caller, 'spaces', filter)
+  await begin(ctx, caller, h, format, seqs.length)
+  async function * batches (): AsyncGenerator<GovernedSpace[]> {
     for (let i = 0; i < seqs.length; i += 1000) {
       const page = Array.from(seqs.slice(i, i + 1000))
-      const rows = ctx.all<GovernedRow>(
+      const rows = await ctx.all<GovernedRow>(
         `SELECT * FROM rooms WHERE seq IN (${page.map(() => '?').join(',')})`,
         ...page
       )
       const bySeq = new Map(rows.map(r => [r.seq, r]))
       // A space deleted since the export began is left out.
       const ordered = page.map(seq => bySeq.get(seq)).filter((r): r is GovernedRow => r !== undefined)
-      yield governedRows(ctx, ordered, caller.personId)
+      yield await governedRows(ctx, ordered, caller.personId)
     }
   }
   return { header: h, chunks: render(format, h, SPACE_COLUMNS, batches()) }
 }
 
 /** Every plan item (not only the first thousand the plan answer shows). */
-export function exportPlan (
+export async function exportPlan (
   ctx: Ctx,
   caller: Caller,
   filter: { roomId?: string },
-  items: Iterable<PlanItem>,
+  items: AsyncIterable<PlanItem>,
   format: Format
-): Export {
-  const h = header(ctx, caller, 'plan', filter)
-  begin(ctx, caller, h, format, undefined)
-  function * batches (): Generator<PlanItem[]> {
+): Promise<Export> {
+  const h = await header(ctx, caller, 'plan', filter)
+  await begin(ctx, caller, h, format, undefined)
+  async function * batches (): AsyncGenerator<PlanItem[]> {
     let batch: PlanItem[] = []
-    for (const item of items) {
+    for await (const item of items) {
       batch.push(item)
       if (batch.length === 1000) {
         yield batch
@@ -226,14 +238,14 @@ export function exportPlan (
 }
 
 /** An audit range with each record's hashes, so the export itself carries the chain. */
-export function exportAudit (ctx: Ctx, caller: Caller, filter: AuditFilter, format: Format): Export {
+export async function exportAudit (ctx: Ctx, caller: Caller, filter: AuditFilter, format: Format): Promise<Export> {
   const { where, params } = auditWhere(caller, filter)
-  const h = header(ctx, caller, 'audit', { ...filter })
-  begin(ctx, caller, h, format, undefined)
-  function * batches (): Generator<AuditRecord[]> {
+  const h = await header(ctx, caller, 'audit', { ...filter })
+  await begin(ctx, caller, h, format, undefined)
+  async function * batches (): AsyncGenerator<AuditRecord[]> {
     let after = 0
     for (;;) {
-      const rows = ctx.all<AuditRow>(
+      const rows = await ctx.all<AuditRow>(
         `SELECT * FROM audit WHERE ${where.join(' AND ')} AND seq > ? ORDER BY seq LIMIT 1000`,
         ...params,
         after

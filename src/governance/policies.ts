@@ -1,7 +1,7 @@
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
 import { encodeId, newUuid } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
-import type { Ctx } from '../backends/embedded/context.js'
+import type { Ctx } from '../store/ctx.js'
 import type { Override, Policy, PolicyBody, PolicyConditions } from '../schemas/governance.js'
 import { orgRoom } from './access.js'
 import { audit } from './audit.js'
@@ -39,14 +39,14 @@ const toPolicy = (r: PolicyRow): Policy => ({
   created: r.created,
 })
 
-export function listPolicies (ctx: Ctx, caller: Caller): Policy[] {
-  return ctx
-    .all<PolicyRow>('SELECT * FROM retention_policies WHERE org_id = ? ORDER BY priority, seq', caller.orgId)
+export async function listPolicies (ctx: Ctx, caller: Caller): Promise<Policy[]> {
+  return (await ctx
+    .all<PolicyRow>('SELECT * FROM retention_policies WHERE org_id = ? ORDER BY priority, seq', caller.orgId))
     .map(toPolicy)
 }
 
-function policyRow (ctx: Ctx, caller: Caller, id: string): PolicyRow {
-  const row = ctx.get<PolicyRow>('SELECT * FROM retention_policies WHERE id = ? AND org_id = ?', id, caller.orgId)
+async function policyRow (ctx: Ctx, caller: Caller, id: string): Promise<PolicyRow> {
+  const row = await ctx.get<PolicyRow>('SELECT * FROM retention_policies WHERE id = ? AND org_id = ?', id, caller.orgId)
   if (!row) throw new NotFoundError('No retention policy of your organisation has this id.')
   return row
 }
@@ -80,11 +80,11 @@ const columns = (body: PolicyBody, s: ReturnType<typeof settings>): unknown[] =>
   JSON.stringify(s.noticeDays),
 ]
 
-export function createPolicy (ctx: Ctx, caller: Caller, body: PolicyBody): Policy {
+export async function createPolicy (ctx: Ctx, caller: Caller, body: PolicyBody): Promise<Policy> {
   const s = settings(body)
-  return ctx.tx(() => {
+  return await ctx.tx(async () => {
     const id = newUuid()
-    ctx.run(
+    await ctx.run(
       `INSERT INTO retention_policies (id, org_id, name, conditions, action, days, enabled, priority, notice_days,
         created_by, created)
       VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
@@ -94,66 +94,74 @@ export function createPolicy (ctx: Ctx, caller: Caller, body: PolicyBody): Polic
       caller.personId,
       ctx.now()
     )
-    audit(ctx, {
+    await audit(ctx, {
       orgId: caller.orgId,
       actorId: caller.personId,
       policyId: id,
       action: 'policy.created',
       detail: { ...body },
     })
-    return toPolicy(policyRow(ctx, caller, id))
+    return toPolicy(await policyRow(ctx, caller, id))
   })
 }
 
-export function updatePolicy (ctx: Ctx, caller: Caller, id: string, body: PolicyBody): Policy {
+export async function updatePolicy (ctx: Ctx, caller: Caller, id: string, body: PolicyBody): Promise<Policy> {
   const s = settings(body)
-  return ctx.tx(() => {
-    const old = policyRow(ctx, caller, id)
+  return await ctx.tx(async () => {
+    const old = await policyRow(ctx, caller, id)
     if (old.locked) {
       assertPolicyExtension(
         { ...toPolicy(old), locked: old.locked },
         { action: body.action, days: body.days, enabled: s.enabled, conditions: s.conditions }
       )
     }
-    ctx.run(
+    await ctx.run(
       `UPDATE retention_policies SET name = ?, conditions = ?, action = ?, days = ?, enabled = ?, priority = ?,
         notice_days = ? WHERE id = ?`,
       ...columns(body, s),
       id
     )
-    audit(ctx, {
+    await audit(ctx, {
       orgId: caller.orgId,
       actorId: caller.personId,
       policyId: id,
       action: 'policy.updated',
       detail: { ...body },
     })
-    return toPolicy(policyRow(ctx, caller, id))
+    return toPolicy(await policyRow(ctx, caller, id))
   })
 }
 
-export function deletePolicy (ctx: Ctx, caller: Caller, id: string): void {
-  ctx.tx(() => {
-    const old = policyRow(ctx, caller, id)
+export async function deletePolicy (ctx: Ctx, caller: Caller, id: string): Promise<void> {
+  await ctx.tx(async () => {
+    const old = await policyRow(ctx, caller, id)
     if (old.locked) assertPolicyDeletable({ ...toPolicy(old), locked: old.locked })
-    ctx.run('DELETE FROM retention_policies WHERE id = ?', id)
-    audit(ctx, { orgId: caller.orgId, actorId: caller.personId, policyId: id, action: 'policy.deleted', detail: {} })
+    await ctx.run('DELETE FROM retention_policies WHERE id = ?', id)
+    await audit(
+      ctx,
+      { orgId: caller.orgId, actorId: caller.personId, policyId: id, action: 'policy.deleted', detail: {} }
+    )
   })
 }
 
 /** Locks a policy for good: from now on it can only be extended. */
-export function lockPolicy (ctx: Ctx, caller: Caller, id: string): Policy {
-  return ctx.tx(() => {
-    const old = policyRow(ctx, caller, id)
+export async function lockPolicy (ctx: Ctx, caller: Caller, id: string): Promise<Policy> {
+  return await ctx.tx(async () => {
+    const old = await policyRow(ctx, caller, id)
     if (old.locked) {
       throw new ConflictError(`The retention policy "${old.name}" is already locked (since ${old.locked}).`)
     }
     if (old.enabled !== 1) {
       throw new ConflictError(`The retention policy "${old.name}" is disabled: enable it before locking it.`)
     }
-    ctx.run('UPDATE retention_policies SET locked = ?, locked_by = ? WHERE id = ?', ctx.now(), caller.personId, id)
-    const policy = toPolicy(policyRow(ctx, caller, id))
-    audit(ctx, {
+    await ctx.run(
+      'UPDATE retention_policies SET locked = ?, locked_by = ? WHERE id = ?',
+      ctx.now(),
+      caller.personId,
+      id
+    )
+    const policy = toPolicy(await policyRow(ctx, caller, id))
+    await audit(ctx, {
       orgId: caller.orgId,
       actorId: caller.personId,
       policyId: id,
@@ -184,21 +192,21 @@ const toOverride = (r: OverrideRow): Override => ({
   created: r.created,
 })
 
-const overrideRow = (ctx: Ctx, roomId: string): OverrideRow | undefined =>
-  ctx.get<OverrideRow>('SELECT * FROM retention_overrides WHERE room_id = ?', roomId)
+const overrideRow = async (ctx: Ctx, roomId: string): Promise<OverrideRow | undefined> =>
+  await ctx.get<OverrideRow>('SELECT * FROM retention_overrides WHERE room_id = ?', roomId)
 
-export function setOverride (
+export async function setOverride (
   ctx: Ctx,
   caller: Caller,
   roomId: string,
   body: { mode: string; days?: number }
-): Override {
+): Promise<Override> {
   if (body.mode === 'days' && body.days === undefined) throw new BadRequestError("mode 'days' needs days.")
-  return ctx.tx(() => {
-    const room = orgRoom(ctx, caller, roomId)
-    const old = overrideRow(ctx, room.id)
+  return await ctx.tx(async () => {
+    const room = await orgRoom(ctx, caller, roomId)
+    const old = await overrideRow(ctx, room.id)
     if (old?.locked) assertOverrideExtension({ ...old, locked: old.locked }, body)
-    ctx.run(
+    await ctx.run(
       `INSERT INTO retention_overrides (room_id, mode, days, set_by, created) VALUES (?,?,?,?,?)
       ON CONFLICT (room_id) DO UPDATE SET mode = excluded.mode, days = excluded.days, set_by = excluded.set_by,
       created = excluded.created`,
@@ -208,32 +216,32 @@ export function setOverride (
       caller.personId,
       ctx.now()
     )
-    audit(ctx, {
+    await audit(ctx, {
       orgId: caller.orgId,
       actorId: caller.personId,
       roomId: room.id,
       action: 'override.set',
       detail: { ...body },
     })
-    return toOverride(overrideRow(ctx, room.id) as OverrideRow)
+    return toOverride(await overrideRow(ctx, room.id) as OverrideRow)
   })
 }
 
-export function getOverride (ctx: Ctx, caller: Caller, roomId: string): Override {
-  const room = orgRoom(ctx, caller, roomId)
-  const row = overrideRow(ctx, room.id)
+export async function getOverride (ctx: Ctx, caller: Caller, roomId: string): Promise<Override> {
+  const room = await orgRoom(ctx, caller, roomId)
+  const row = await overrideRow(ctx, room.id)
   if (!row) throw new NotFoundError('This space has no manual retention.')
   return toOverride(row)
 }
 
-export function deleteOverride (ctx: Ctx, caller: Caller, roomId: string): void {
-  ctx.tx(() => {
-    const room = orgRoom(ctx, caller, roomId)
-    const old = overrideRow(ctx, room.id)
+export async function deleteOverride (ctx: Ctx, caller: Caller, roomId: string): Promise<void> {
+  await ctx.tx(async () => {
+    const room = await orgRoom(ctx, caller, roomId)
+    const old = await overrideRow(ctx, room.id)
     if (!old) throw new NotFoundError('This space has no manual retention.')
     if (old.locked) assertOverrideExtension({ ...old, locked: old.locked }, undefined)
-    ctx.run('DELETE FROM retention_overrides WHERE room_id = ?', room.id)
-    audit(ctx, {
+    await ctx.run('DELETE FROM retention_overrides WHERE room_id = ?', room.id)
+    await audit(ctx, {
       orgId: caller.orgId,
       actorId: caller.personId,
       roomId: room.id,
@@ -243,20 +251,20 @@ export function deleteOverride (ctx: Ctx, caller: Caller, roomId: string): void 
   })
 }
 
-export function lockOverride (ctx: Ctx, caller: Caller, roomId: string): Override {
-  return ctx.tx(() => {
-    const room = orgRoom(ctx, caller, roomId)
-    const old = overrideRow(ctx, room.id)
+export async function lockOverride (ctx: Ctx, caller: Caller, roomId: string): Promise<Override> {
+  return await ctx.tx(async () => {
+    const room = await orgRoom(ctx, caller, roomId)
+    const old = await overrideRow(ctx, room.id)
     if (!old) throw new NotFoundError('This space has no manual retention to lock.')
     if (old.locked) throw new ConflictError(`The space's manual retention is already locked (since ${old.locked}).`)
-    ctx.run(
+    await ctx.run(
       'UPDATE retention_overrides SET locked = ?, locked_by = ? WHERE room_id = ?',
       ctx.now(),
       caller.personId,
       room.id
     )
-    const override = toOverride(overrideRow(ctx, room.id) as OverrideRow)
-    audit(ctx, {
+    const override = toOverride(await overrideRow(ctx, room.id) as OverrideRow)
+    await audit(ctx, {
       orgId: caller.orgId,
       actorId: caller.personId,
       roomId: room.id,

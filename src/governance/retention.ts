@@ -1,6 +1,6 @@
 import { encodeId } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
-import type { Ctx } from '../backends/embedded/context.js'
+import type { Ctx } from '../store/ctx.js'
 import { eraseRoom } from '../backends/embedded/rooms.js'
 import { removeMessage } from '../backends/embedded/compliance.js'
 import type { MessageRow, RoomRow } from '../backends/embedded/rows.js'
@@ -72,55 +72,55 @@ const precedence = (a: PolicyRow, b: PolicyRow): number => a.days - b.days || a.
  * matched in precedence order, each over the spaces no earlier one of its action took (a bitset), so the
  * first match is the winner and a hundred policies cost little more than their own matches.
  */
-export function decideAll (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decided {
-  const policies = ctx
-    .all<PolicyRow>('SELECT * FROM retention_policies WHERE org_id = ? AND enabled = 1', orgId)
+export async function decideAll (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Promise<Decided> {
+  const policies = (await ctx
+    .all<PolicyRow>('SELECT * FROM retention_policies WHERE org_id = ? AND enabled = 1', orgId))
     .sort(precedence)
   const known = new Map<number, Decision['room']>()
   let cap: number
   let only: Decided['only']
   if (onlyRoom !== undefined) {
-    const r = ctx.get<{ seq: number; title: string | null; type: string; last_activity: string }>(
+    const r = await ctx.get<{ seq: number; title: string | null; type: string; last_activity: string }>(
       'SELECT seq, title, type, last_activity FROM rooms WHERE id = ?',
       onlyRoom
     )
     cap = (r?.seq ?? 0) + 1
     only = { id: onlyRoom, seq: r?.seq ?? 0 }
   } else {
-    searchIndex(ctx).refresh()
+    await searchIndex(ctx).refresh()
     cap = searchIndex(ctx).capacity
   }
   const msg = new Int32Array(cap).fill(-1)
   const space = new Int32Array(cap).fill(-1)
   const index = only ? undefined : searchIndex(ctx)
   const taken = { msg: index?.emptySet(), space: index?.emptySet() }
-  policies.forEach((p, pi) => {
+  for (const [pi, p] of policies.entries()) {
     const conditions = fromPolicy(JSON.parse(p.conditions) as PolicyConditions)
     // A space deletion policy's period is an inactivity period: fold it into the conditions.
     if (p.action === 'deleteSpaces') conditions.inactiveDays = Math.max(conditions.inactiveDays ?? 0, p.days)
     const into = p.action === 'deleteSpaces' ? space : msg
     if (index) {
       const set = (p.action === 'deleteSpaces' ? taken.space : taken.msg) as Uint32Array
-      index.forEachMatch(indexConditions(ctx, orgId, conditions, now)!, set, seq => {
+      index.forEachMatch((await indexConditions(ctx, orgId, conditions, now))!, set, seq => {
         into[seq] = pi
         set[seq >>> 5] |= 1 << (seq & 31)
       })
-      return
+      continue
     }
-    for (const seq of matchingSql(ctx, orgId, conditions, now, known, onlyRoom as string)) {
+    for (const seq of await matchingSql(ctx, orgId, conditions, now, known, onlyRoom as string)) {
       if (into[seq] < 0) into[seq] = pi
     }
-  })
+  }
   // CROSS JOIN: from the few overrides and extensions to their spaces, never from every space.
   const where = onlyRoom ? ' AND r.id = ?' : ''
   const args = onlyRoom ? [orgId, onlyRoom] : [orgId]
   const extensions = new Map(
-    ctx
+    (await ctx
       .all<{ seq: number; extra_days: number }>(
         `SELECT r.seq, d.extra_days FROM disposition_settings d CROSS JOIN rooms r ON r.id = d.room_id
         WHERE r.org_id = ? AND d.extra_days > 0${where}`,
         ...args
-      )
+      ))
       .map(e => [e.seq, e.extra_days])
   )
   // An extended space is due for deletion only after its extension (then under no space policy at all: the
@@ -132,7 +132,7 @@ export function decideAll (ctx: Ctx, orgId: string, now: number, onlyRoom?: stri
     if (active > now - (policies[pi].days + extra) * DAY) space[seq] = -1
   }
   const overrides = new Map<number, OverrideRow>()
-  for (const o of ctx.all<OverrideRow>(
+  for (const o of await ctx.all<OverrideRow>(
     `SELECT o.*, r.seq, r.title, r.type FROM retention_overrides o CROSS JOIN rooms r ON r.id = o.room_id
     WHERE r.org_id = ?${where}`,
     ...args
@@ -180,20 +180,20 @@ export function * decidedSeqs (d: Decided): Generator<number> {
 }
 
 /** Every decision as an object: for callers whose organisations are small (the Webex inventory, one space). */
-export function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Decision[] {
-  const d = decideAll(ctx, orgId, now, onlyRoom)
+export async function decide (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Promise<Decision[]> {
+  const d = await decideAll(ctx, orgId, now, onlyRoom)
   return [...decidedSeqs(d)].map(seq => decisionAt(ctx, d, seq) as Decision)
 }
 
 /** A space's messages, and those created before `beforeMs`: from the index, or by SQL for one space. */
-function messageCount (ctx: Ctx, d: Decided, seq: number, roomId: string, beforeMs?: number): number {
+async function messageCount (ctx: Ctx, d: Decided, seq: number, roomId: string, beforeMs?: number): Promise<number> {
   if (!d.only) return searchIndex(ctx).messages(seq, beforeMs)
   const before = beforeMs === undefined ? undefined : new Date(beforeMs).toISOString()
   return (
-    ctx.get<{ n: number }>(
+    await (await ctx.get<{ n: number }>(
       `SELECT count(*) AS n FROM messages WHERE room_id = ?${before ? ' AND created < ?' : ''}`,
       ...(before ? [roomId, before] : [roomId])
-    )?.n ?? 0
+    ))?.n ?? 0
   )
 }
 
@@ -201,18 +201,18 @@ function messageCount (ctx: Ctx, d: Decided, seq: number, roomId: string, before
  * The seqs of the spaces a policy's conditions match in one space, by SQL (its row goes into `known`, so
  * nothing needs the index for it).
  */
-function matchingSql (
+async function matchingSql (
   ctx: Ctx,
   orgId: string,
   c: Conditions,
   now: number,
   known: Map<number, Decision['room']>,
   onlyRoom: string
-): number[] {
-  const { where, params } = conditionSql(ctx, orgId, c, now)
+): Promise<number[]> {
+  const { where, params } = await conditionSql(ctx, orgId, c, now)
   where.push('r.id = ?')
   params.push(onlyRoom)
-  const rows = ctx.all<{ id: string; seq: number; title: string | null; type: string; last_activity: string }>(
+  const rows = await ctx.all<{ id: string; seq: number; title: string | null; type: string; last_activity: string }>(
     `SELECT r.id, r.seq, r.title, r.type, r.last_activity FROM rooms r WHERE ${where.join(' AND ')}`,
     ...params
   )
@@ -242,7 +242,7 @@ interface Erasing {
  * decision with nothing old enough is none), counted from the index's message times (a binary search per
  * space), without making an object of it.
  */
-function * erasing (ctx: Ctx, d: Decided): Generator<Erasing> {
+async function * erasing (ctx: Ctx, d: Decided): AsyncGenerator<Erasing> {
   const roomId = (seq: number): string => d.known.get(seq)?.id ?? d.only?.id ?? searchIndex(ctx).space(seq).id
   for (const deletions of [true, false]) {
     for (const seq of decidedSeqs(d)) {
@@ -250,31 +250,33 @@ function * erasing (ctx: Ctx, d: Decided): Generator<Erasing> {
       const deletion = !o && d.space[seq] >= 0
       if (deletion !== deletions) continue
       if (deletion) {
-        yield { seq, deletion, messages: messageCount(ctx, d, seq, roomId(seq)) }
+        yield { seq, deletion, messages: await messageCount(ctx, d, seq, roomId(seq)) }
         continue
       }
       const days = o ? (o.days ?? 0) : d.policies[d.msg[seq]].days + (d.extensions.get(seq) ?? 0)
       const beforeMs = d.now - days * DAY
-      const messages = messageCount(ctx, d, seq, roomId(seq), beforeMs)
+      const messages = await messageCount(ctx, d, seq, roomId(seq), beforeMs)
       if (messages > 0) yield { seq, deletion, messages, beforeMs }
     }
   }
 }
 
-function toPlanned (ctx: Ctx, d: Decided, held: Held, e: Erasing): Planned {
+async function toPlanned (ctx: Ctx, d: Decided, held: Held, e: Erasing): Promise<Planned> {
   const p = decisionAt(ctx, d, e.seq) as Planned
   p.messages = e.messages
   if (e.beforeMs !== undefined) p.before = new Date(e.beforeMs).toISOString()
-  const hold = held.of(e.seq)
+  const hold = await held.of(e.seq)
   if (hold) p.hold = hold
   return p
 }
 
 /** Every space with something to erase now, or kept by a hold from it, as objects (held spaces marked). */
-export function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Planned[] {
-  const d = decideAll(ctx, orgId, now, onlyRoom)
-  const held = heldSpaces(ctx, orgId, onlyRoom)
-  return [...erasing(ctx, d)].map(e => toPlanned(ctx, d, held, e))
+export async function planned (ctx: Ctx, orgId: string, now: number, onlyRoom?: string): Promise<Planned[]> {
+  const d = await decideAll(ctx, orgId, now, onlyRoom)
+  const held = await heldSpaces(ctx, orgId, onlyRoom)
+  const out: Planned[] = []
+  for await (const e of erasing(ctx, d)) out.push(await toPlanned(ctx, d, held, e))
+  return out
 }
 
 function why (p: Planned): string {
@@ -304,25 +306,25 @@ const toItem = (p: Planned, title: string): PlanItem => ({
 })
 
 /** The plan items in order, titles read in pages as they are consumed (the export streams all of them). */
-function * planItemsOf (ctx: Ctx, caller: Caller, items: Planned[]): Generator<PlanItem> {
+async function * planItemsOf (ctx: Ctx, caller: Caller, items: Planned[]): AsyncGenerator<PlanItem> {
   for (let i = 0; i < items.length; i += 500) {
     const page = items.slice(i, i + 500)
     const missing = page.filter(p => p.room.title === undefined).map(p => p.room.seq)
     const titles = new Map(
       missing.length === 0
         ? []
-        : ctx
-          .all<{ seq: number; title: string | null }>(
+        : (await ctx
+            .all<{ seq: number; title: string | null }>(
               `SELECT seq, title FROM rooms WHERE seq IN (${missing.map(() => '?').join(',')})`,
               ...missing
-          )
-          .map(r => [r.seq, r.title])
+            ))
+            .map(r => [r.seq, r.title])
     )
     for (const p of page) {
       const title = p.room.title !== undefined ? p.room.title : (titles.get(p.room.seq) ?? null)
       yield toItem(
         p,
-        governedTitle(ctx, { id: p.room.id, type: p.room.type as 'direct' | 'group', title }, caller.personId)
+        await governedTitle(ctx, { id: p.room.id, type: p.room.type as 'direct' | 'group', title }, caller.personId)
       )
     }
   }
@@ -332,17 +334,17 @@ function * planItemsOf (ctx: Ctx, caller: Caller, items: Planned[]): Generator<P
  * The dry run: what executing now would erase, and why, and what legal holds keep. Changes nothing. The
  * totals are counted over the numbers; only the first 1000 items become objects.
  */
-export function plan (ctx: Ctx, caller: Caller, roomId?: string): Plan {
-  const only = roomId !== undefined ? orgRoom(ctx, caller, roomId).id : undefined
-  const d = decideAll(ctx, caller.orgId, ctx.clock(), only)
-  const held = heldSpaces(ctx, caller.orgId, only)
+export async function plan (ctx: Ctx, caller: Caller, roomId?: string): Promise<Plan> {
+  const only = roomId !== undefined ? (await orgRoom(ctx, caller, roomId)).id : undefined
+  const d = await decideAll(ctx, caller.orgId, ctx.clock(), only)
+  const held = await heldSpaces(ctx, caller.orgId, only)
   const shown: Planned[] = []
   let spaces = 0
   let messages = 0
   let spacesToDelete = 0
   let kept = 0
-  for (const e of erasing(ctx, d)) {
-    if (shown.length < 1000) shown.push(toPlanned(ctx, d, held, e))
+  for await (const e of erasing(ctx, d)) {
+    if (shown.length < 1000) shown.push(await toPlanned(ctx, d, held, e))
     if (held.has(e.seq)) {
       kept++
       continue
@@ -351,12 +353,14 @@ export function plan (ctx: Ctx, caller: Caller, roomId?: string): Plan {
     messages += e.messages
     if (e.deletion) spacesToDelete++
   }
-  return { spaces, messages, spacesToDelete, held: kept, items: [...planItemsOf(ctx, caller, shown)] }
+  const items: PlanItem[] = []
+  for await (const item of planItemsOf(ctx, caller, shown)) items.push(item)
+  return { spaces, messages, spacesToDelete, held: kept, items }
 }
 
-export function planItems (ctx: Ctx, caller: Caller, roomId?: string): Iterable<PlanItem> {
-  const only = roomId !== undefined ? orgRoom(ctx, caller, roomId).id : undefined
-  return planItemsOf(ctx, caller, planned(ctx, caller.orgId, ctx.clock(), only))
+export async function planItems (ctx: Ctx, caller: Caller, roomId?: string): Promise<AsyncIterable<PlanItem>> {
+  const only = roomId !== undefined ? (await orgRoom(ctx, caller, roomId)).id : undefined
+  return planItemsOf(ctx, caller, await planned(ctx, caller.orgId, ctx.clock(), only))
 }
 
 /**
@@ -364,19 +368,27 @@ export function planItems (ctx: Ctx, caller: Caller, roomId?: string): Iterable<
  * its events and audit record, so an interrupted run leaves finished work done and a re-run finishes the
  * rest; nothing can be erased twice. Held spaces are skipped.
  */
-export function execute (ctx: Ctx, orgId: string, actorId: string | undefined, roomLocalId?: string): ExecuteResult {
-  const items = planned(ctx, orgId, ctx.clock(), roomLocalId).filter(p => !p.hold)
+export async function execute (
+  ctx: Ctx,
+  orgId: string,
+  actorId: string | undefined,
+  roomLocalId?: string
+): Promise<ExecuteResult> {
+  const items = (await planned(ctx, orgId, ctx.clock(), roomLocalId)).filter(p => !p.hold)
   let messages = 0
   let spacesDeleted = 0
   for (const p of items) {
     const actor = actorId ?? p.actorId
     if (p.action === 'deleteSpace') {
-      ctx.tx(() => {
-        const room = ctx.room(p.room.id)
+      await ctx.tx(async () => {
+        const room = await ctx.room(p.room.id)
         if (!room) return
-        const n = ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', room.id)?.n ?? 0
-        eraseRoom(ctx, room, actor)
-        audit(ctx, {
+        const n = await (await ctx.get<{ n: number }>(
+          'SELECT count(*) AS n FROM messages WHERE room_id = ?',
+          room.id
+        ))?.n ?? 0
+        await eraseRoom(ctx, room, actor)
+        await audit(ctx, {
           orgId,
           actorId: actor,
           ...(p.policy ? { policyId: p.policy.id } : {}),
@@ -390,17 +402,17 @@ export function execute (ctx: Ctx, orgId: string, actorId: string | undefined, r
       continue
     }
     for (;;) {
-      const n = ctx.tx(() => {
-        const room = ctx.room(p.room.id) as RoomRow | undefined
+      const n = await ctx.tx(async () => {
+        const room = await ctx.room(p.room.id) as RoomRow | undefined
         if (!room) return 0
-        const rows = ctx.all<MessageRow>(
+        const rows = await ctx.all<MessageRow>(
           'SELECT * FROM messages WHERE room_id = ? AND created < ? ORDER BY seq LIMIT 500',
           room.id,
           p.before
         )
-        for (const m of rows) removeMessage(ctx, room, m, actor)
+        for (const m of rows) await removeMessage(ctx, room, m, actor)
         if (rows.length > 0) {
-          audit(ctx, {
+          await audit(ctx, {
             orgId,
             actorId: actor,
             ...(p.policy ? { policyId: p.policy.id } : {}),

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { Ctx } from '../backends/embedded/context.js'
+import type { Ctx } from '../store/ctx.js'
 import type { SpaceActions } from './actions.js'
 import type { Dispositions } from './dispositions.js'
 
@@ -28,11 +28,11 @@ export class RetentionSchedule {
     const day = iso.slice(0, 10)
     if (this.lastRunDay === day || iso.slice(11, 16) < this.at) return []
     this.lastRunDay = day
-    const orgs = this.ctx
+    const orgs = (await this.ctx
       .all<{ org_id: string }>(
         `SELECT org_id FROM retention_policies WHERE enabled = 1
       UNION SELECT r.org_id FROM retention_overrides o CROSS JOIN rooms r ON r.id = o.room_id`
-      )
+      ))
       .map(r => r.org_id)
     for (const org of orgs) {
       const result = await this.actions.execute(org, undefined)

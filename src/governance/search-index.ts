@@ -1,4 +1,4 @@
-import type { Ctx } from '../backends/embedded/context.js'
+import type { Ctx } from '../store/ctx.js'
 
 /** A growable set of small integers (room seqs), one bit each. */
 class Bits {
@@ -156,26 +156,28 @@ export class SearchIndex {
   constructor (private readonly ctx: Ctx) {}
 
   /** Brings the index up to the last commit: a full build the first time, then only the spaces that changed. */
-  refresh (): void {
+  async refresh (): Promise<void> {
     if (!this.built) {
-      this.build()
+      await this.build()
       return
     }
-    const dirty = this.ctx.all<{ room_seq: number }>(`SELECT room_seq FROM search_dirty LIMIT ${REBUILD_AFTER + 1}`)
+    const dirty = await this.ctx.all<{ room_seq: number }>(
+      `SELECT room_seq FROM search_dirty LIMIT ${REBUILD_AFTER + 1}`
+    )
     if (dirty.length === 0) return
     if (dirty.length > REBUILD_AFTER) {
-      this.build()
+      await this.build()
       return
     }
-    for (const { room_seq: seq } of dirty) this.reload(seq)
-    this.ctx.tx(() => {
-      for (const { room_seq: seq } of dirty) this.ctx.run('DELETE FROM search_dirty WHERE room_seq = ?', seq)
+    for (const { room_seq: seq } of dirty) await this.reload(seq)
+    await this.ctx.tx(async () => {
+      for (const { room_seq: seq } of dirty) await this.ctx.run('DELETE FROM search_dirty WHERE room_seq = ?', seq)
     })
   }
 
   /** The seqs of the page, in result order (newest first by the sort key, then id). */
-  search (q: IndexQuery): number[] {
-    this.refresh()
+  async search (q: IndexQuery): Promise<number[]> {
+    await this.refresh()
     // Sorted by creation, with many candidates: walk the creation order and stop at the page's end. Not when
     // the page wants old activity: the newest spaces are the most active, so the walk would pass most of them.
     let mask: Uint32Array | undefined
@@ -206,8 +208,8 @@ export class SearchIndex {
   }
 
   /** Every space matching the conditions (the retention engine's policies), as seqs in no particular order. */
-  matches (q: Conditions): number[] {
-    this.refresh()
+  async matches (q: Conditions): Promise<number[]> {
+    await this.refresh()
     const mask = this.mask(q)
     if (mask === null) return []
     const n = this.collect(q, mask, undefined, true)
@@ -464,12 +466,12 @@ export class SearchIndex {
     return started ? out : undefined
   }
 
-  private build (): void {
+  private async build (): Promise<void> {
     const ctx = this.ctx
     // Forget what is dirty first: everything is read fresh below, in this same synchronous turn.
-    ctx.tx(() => ctx.run('DELETE FROM search_dirty'))
+    await ctx.tx(async () => await ctx.run('DELETE FROM search_dirty'))
     this.built = false
-    const max = ctx.get<{ m: number | null }>('SELECT max(seq) AS m FROM rooms')?.m ?? 0
+    const max = await (await ctx.get<{ m: number | null }>('SELECT max(seq) AS m FROM rooms'))?.m ?? 0
     this.cap = 0
     this.present = new Bits(0)
     this.tags = new Map()
@@ -482,65 +484,55 @@ export class SearchIndex {
     this.messageTimes = []
     this.titleEnd = 0
     this.ensure(max + 1)
-    const rooms = ctx
-      .q('SELECT seq, id, org_id, title, type, created, last_activity, classification_id, external_count FROM rooms')
-      .raw()
-    for (const r of rooms.iterate() as Iterable<
-      [number, string, string, string | null, string, string, string, string | null, number]
-    >) {
-      this.put(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
-    }
-    for (const [seq, tag] of ctx.q('SELECT room_seq, tag_id FROM space_tags').raw().iterate() as Iterable<
-      [number, string]
-    >) {
+    await ctx.scan<[number, string, string, string | null, string, string, string, string | null, number]>(
+      'SELECT seq, id, org_id, title, type, created, last_activity, classification_id, external_count FROM rooms',
+      [],
+      r => this.put(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
+    )
+    await ctx.scan<[number, string]>('SELECT room_seq, tag_id FROM space_tags', [], ([seq, tag]) =>
       this.bit(this.tags, tag, seq)
-    }
-    for (const [seq, domain] of ctx
-      .q('SELECT r.seq, d.domain FROM room_domains d JOIN rooms r ON r.id = d.room_id')
-      .raw()
-      .iterate() as Iterable<[number, string]>) {
-      this.bit(this.domains, domain, seq)
-    }
-    const groupRows = ctx
-      .q(
-        `SELECT DISTINCT r.seq, g.group_id FROM group_members g JOIN memberships m ON m.person_id = g.person_id
-      JOIN rooms r ON r.id = m.room_id`
-      )
-      .raw()
-      .iterate() as Iterable<[number, string]>
-    for (const [seq, group] of groupRows) this.bit(this.groups, group, seq)
+    )
+    await ctx.scan<[number, string]>(
+      'SELECT r.seq, d.domain FROM room_domains d JOIN rooms r ON r.id = d.room_id',
+      [],
+      ([seq, domain]) => this.bit(this.domains, domain, seq)
+    )
+    await ctx.scan<[number, string]>(
+      `SELECT DISTINCT r.seq, g.group_id FROM group_members g JOIN memberships m ON m.person_id = g.person_id
+      JOIN rooms r ON r.id = m.room_id`,
+      [],
+      ([seq, group]) => this.bit(this.groups, group, seq)
+    )
     // Message times by space, in one ordered pass: each space's run of times becomes one small array.
-    const times = ctx
-      .q(
-        `SELECT r.seq, m.created FROM messages m INDEXED BY messages_room_created CROSS JOIN rooms r ON r.id = m.room_id
-        ORDER BY m.room_id, m.created`
-      )
-      .raw()
-      .iterate() as Iterable<[number, string]>
     let run: number[] = []
     let runSeq = -1
     const flush = (): void => {
       if (runSeq >= 0 && run.length > 0) this.messageTimes[runSeq] = Float64Array.from(run)
     }
-    for (const [seq, created] of times) {
-      if (seq !== runSeq) {
-        flush()
-        run = []
-        runSeq = seq
+    await ctx.scan<[number, string]>(
+      `SELECT r.seq, m.created FROM messages m ${ctx.dialect.indexedBy('messages_room_created')} CROSS JOIN rooms r
+        ON r.id = m.room_id ORDER BY m.room_id, m.created`,
+      [],
+      ([seq, created]) => {
+        if (seq !== runSeq) {
+          flush()
+          run = []
+          runSeq = seq
+        }
+        run.push(Date.parse(created))
       }
-      run.push(Date.parse(created))
-    }
+    )
     flush()
     this.sortOrder()
     this.built = true
   }
 
-  private reload (seq: number): void {
+  private async reload (seq: number): Promise<void> {
     const ctx = this.ctx
     for (const m of [this.tags, this.domains, this.groups, this.classBits, this.flagBits]) {
       for (const b of m.values()) if (seq < this.cap) b.clear(seq)
     }
-    const r = ctx.get<{
+    const r = await ctx.get<{
       id: string
       org_id: string
       title: string | null
@@ -561,18 +553,15 @@ export class SearchIndex {
     }
     this.ensure(seq + 1)
     this.put(seq, r.id, r.org_id, r.title, r.type, r.created, r.last_activity, r.classification_id, r.external_count)
-    const times = ctx
-      .q('SELECT created FROM messages WHERE room_id = ? ORDER BY created')
-      .pluck()
-      .all(r.id) as string[]
-    this.messageTimes[seq] = times.length > 0 ? Float64Array.from(times, t => Date.parse(t)) : undefined
-    for (const t of ctx.all<{ tag_id: string }>('SELECT tag_id FROM space_tags WHERE room_seq = ?', seq)) {
+    const times = await ctx.values<[string]>('SELECT created FROM messages WHERE room_id = ? ORDER BY created', r.id)
+    this.messageTimes[seq] = times.length > 0 ? Float64Array.from(times, t => Date.parse(t[0])) : undefined
+    for (const t of await ctx.all<{ tag_id: string }>('SELECT tag_id FROM space_tags WHERE room_seq = ?', seq)) {
       this.bit(this.tags, t.tag_id, seq)
     }
-    for (const d of ctx.all<{ domain: string }>('SELECT domain FROM room_domains WHERE room_id = ?', r.id)) {
+    for (const d of await ctx.all<{ domain: string }>('SELECT domain FROM room_domains WHERE room_id = ?', r.id)) {
       this.bit(this.domains, d.domain, seq)
     }
-    for (const g of ctx.all<{ group_id: string }>(
+    for (const g of await ctx.all<{ group_id: string }>(
       `SELECT DISTINCT g.group_id FROM memberships m JOIN group_members g ON g.person_id = m.person_id
       WHERE m.room_id = ?`,
       r.id

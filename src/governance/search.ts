@@ -1,8 +1,8 @@
 import { BadRequestError } from '../errors.js'
 import { decodeId } from '../ids.js'
 import type { Caller, Page } from '../backends/backend.js'
-import type { Ctx } from '../backends/embedded/context.js'
-import { decodeCursor, toPage, type CursorKey } from '../backends/embedded/cursor.js'
+import type { Ctx } from '../store/ctx.js'
+import { decodeCursor, toPage, type CursorKey } from '../store/cursor.js'
 import { titleFor } from '../backends/embedded/spaces.js'
 import { toRoom, type RoomRow } from '../backends/embedded/rows.js'
 import type { GovernedSpace, PolicyConditions, SearchQuery, SpaceConditions } from '../schemas/governance.js'
@@ -55,26 +55,26 @@ export function fromPolicy (c: PolicyConditions): Conditions {
  * The WHERE clause for a set of conditions over `rooms r` of one organisation. Search and the retention
  * engine both use it, so what a policy matches is exactly what the same search shows.
  */
-export function conditionSql (
+export async function conditionSql (
   ctx: Ctx,
   orgId: string,
   c: Conditions,
   now: number
-): { where: string[]; params: unknown[] } {
+): Promise<{ where: string[]; params: unknown[] }> {
   const where = ['r.org_id = ?']
   const params: unknown[] = [orgId]
   if (c.title !== undefined) {
     // The trigram index answers substrings of 3+ characters without LIKE wildcards in them; others scan.
     if (trigrams(c.title)) {
-      where.push('r.seq IN (SELECT rowid FROM room_titles WHERE title LIKE ?)')
+      where.push(`r.seq IN (SELECT rowid FROM room_titles WHERE title ${ctx.dialect.ilike} ?)`)
       params.push(`%${c.title}%`)
     } else {
-      where.push("r.title LIKE ? ESCAPE '\\'")
+      where.push(`r.title ${ctx.dialect.ilike} ? ESCAPE '\\'`)
       params.push('%' + c.title.replace(/[\\%_]/g, ch => '\\' + ch) + '%')
     }
   }
   if (c.tags !== undefined) {
-    const ids = tagIdsByName(ctx, orgId, c.tags)
+    const ids = await tagIdsByName(ctx, orgId, c.tags)
     if (ids.length === 0) {
       where.push('0')
     } else if (c.tagsMode === 'all') {
@@ -132,15 +132,15 @@ export function conditionSql (
   return { where, params }
 }
 
-export function toGoverned (ctx: Ctx, r: GovernedRow, viewerId: string): GovernedSpace {
-  return governedRows(ctx, [r], viewerId)[0]
+export async function toGoverned (ctx: Ctx, r: GovernedRow, viewerId: string): Promise<GovernedSpace> {
+  return (await governedRows(ctx, [r], viewerId))[0]
 }
 
 /**
  * Rows as search shows them: their external domains, tag names and (for 1:1 spaces the viewer is not in) both
  * names read with one query each for the whole page, not per row.
  */
-export function governedRows (ctx: Ctx, rows: GovernedRow[], viewerId: string): GovernedSpace[] {
+export async function governedRows (ctx: Ctx, rows: GovernedRow[], viewerId: string): Promise<GovernedSpace[]> {
   if (rows.length === 0) return []
   const marks = rows.map(() => '?').join(',')
   const group = <K, V>(pairs: Array<[K, V]>): Map<K, V[]> => {
@@ -153,19 +153,17 @@ export function governedRows (ctx: Ctx, rows: GovernedRow[], viewerId: string): 
     return m
   }
   const domains = group(
-    ctx
-      .q(`SELECT room_id, domain FROM room_domains WHERE room_id IN (${marks}) ORDER BY room_id, domain`)
-      .raw()
-      .all(...rows.map(r => r.id)) as Array<[string, string]>
+    await ctx.values<[string, string]>(
+      `SELECT room_id, domain FROM room_domains WHERE room_id IN (${marks}) ORDER BY room_id, domain`,
+      ...rows.map(r => r.id)
+    )
   )
   const tags = group(
-    ctx
-      .q(
-        `SELECT s.room_seq, t.name FROM space_tags s JOIN tags t ON t.id = s.tag_id WHERE s.room_seq IN (${marks})
-        ORDER BY s.room_seq, t.name`
-      )
-      .raw()
-      .all(...rows.map(r => r.seq)) as Array<[number, string]>
+    await ctx.values<[number, string]>(
+      `SELECT s.room_seq, t.name FROM space_tags s JOIN tags t ON t.id = s.tag_id WHERE s.room_seq IN (${marks})
+        ORDER BY s.room_seq, t.name`,
+      ...rows.map(r => r.seq)
+    )
   )
   const direct = rows.filter(r => r.type === 'direct').map(r => r.id)
   const names =
@@ -173,13 +171,11 @@ export function governedRows (ctx: Ctx, rows: GovernedRow[], viewerId: string): 
       ? new Map<string, Array<[string, string]>>()
       : group(
         (
-          ctx
-            .q(
-                `SELECT m.room_id, m.person_id, p.display_name FROM memberships m JOIN people p ON p.id = m.person_id
-              WHERE m.room_id IN (${direct.map(() => '?').join(',')}) ORDER BY m.room_id, p.display_name`
-            )
-            .raw()
-            .all(...direct) as Array<[string, string, string]>
+          await ctx.values<[string, string, string]>(
+            `SELECT m.room_id, m.person_id, p.display_name FROM memberships m JOIN people p ON p.id = m.person_id
+              WHERE m.room_id IN (${direct.map(() => '?').join(',')}) ORDER BY m.room_id, p.display_name`,
+            ...direct
+          )
         ).map(([room, person, name]) => [room, [person, name] as [string, string]])
       )
   return rows.map(r => {
@@ -203,14 +199,19 @@ export function governedRows (ctx: Ctx, rows: GovernedRow[], viewerId: string): 
 }
 
 /** Seen from outside, a 1:1 space is named after both people. */
-export function governedTitle (ctx: Ctx, r: Pick<RoomRow, 'id' | 'type' | 'title'>, viewerId: string): string {
-  if (r.type === 'direct' && !ctx.membership(r.id, viewerId)) {
-    return ctx
+export async function governedTitle (
+  ctx: Ctx,
+  r: Pick<RoomRow,
+  'id' | 'type' | 'title'>,
+  viewerId: string
+): Promise<string> {
+  if (r.type === 'direct' && !await ctx.membership(r.id, viewerId)) {
+    return (await ctx
       .all<{ n: string }>(
         'SELECT p.display_name AS n FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ? ORDER ' +
           'BY p.display_name',
         r.id
-      )
+      ))
       .map(x => x.n)
       .join(' & ')
   }
@@ -246,40 +247,47 @@ export function searchConditions (q: SpaceConditions): Conditions {
  * Every space matching the conditions, in search's order (newest first by the sort key, then id): the seqs
  * only, so an export of a million spaces holds one number per space.
  */
-export function matchingSeqs (ctx: Ctx, orgId: string, c: Conditions, byActivity: boolean): Int32Array | number[] {
-  const indexed = indexConditions(ctx, orgId, c, ctx.clock())
-  if (indexed) return searchIndex(ctx).ordered(searchIndex(ctx).matches(indexed), byActivity)
-  const { where, params } = conditionSql(ctx, orgId, c, ctx.clock())
+export async function matchingSeqs (
+  ctx: Ctx,
+  orgId: string,
+  c: Conditions,
+  byActivity: boolean
+): Promise<Int32Array | number[]> {
+  const indexed = await indexConditions(ctx, orgId, c, ctx.clock())
+  if (indexed) return searchIndex(ctx).ordered(await searchIndex(ctx).matches(indexed), byActivity)
+  const { where, params } = await conditionSql(ctx, orgId, c, ctx.clock())
   const sort = byActivity ? SORTS.lastactivity : SORTS.created
-  return ctx
-    .q(`SELECT r.seq FROM rooms r WHERE ${where.join(' AND ')} ORDER BY ${sort.order}`)
-    .pluck()
-    .all(...params) as number[]
+  return (
+    await ctx.values<[number]>(
+      `SELECT r.seq FROM rooms r WHERE ${where.join(' AND ')} ORDER BY ${sort.order}`,
+      ...params
+    )
+  ).map(r => r[0])
 }
 
 /** Advanced search over every space of the caller's organisation (the caller need not be a member). */
-export function searchSpaces (
+export async function searchSpaces (
   ctx: Ctx,
   caller: Caller,
   q: Omit<SearchQuery, 'max'> & { max: number }
-): Page<GovernedSpace> {
+): Promise<Page<GovernedSpace>> {
   const c = searchConditions(q)
   const sort = SORTS[(q.sortBy ?? 'created') as keyof typeof SORTS]
   const after = decodeCursor(q.cursor, ['string', 'string'])
-  const indexed = indexConditions(ctx, caller.orgId, c, ctx.clock())
+  const indexed = await indexConditions(ctx, caller.orgId, c, ctx.clock())
   if (indexed) return indexedSearch(ctx, caller, indexed, q.sortBy === 'lastactivity', after, q.max)
-  const { where, params } = conditionSql(ctx, caller.orgId, c, ctx.clock())
+  const { where, params } = await conditionSql(ctx, caller.orgId, c, ctx.clock())
   if (after) {
     where.push(sort.after)
     params.push(after[0], after[0], after[1])
   }
-  const driver = smallestDriver(ctx, caller.orgId, c)
+  const driver = await smallestDriver(ctx, caller.orgId, c)
   // With a selective condition, start from its few candidate spaces (CROSS JOIN keeps that loop order);
   // otherwise walk the sort index and stop at the page's end.
   const from = driver
     ? `(${driver.sql}) AS c CROSS JOIN rooms r ON r.seq = c.seq`
     : `rooms r INDEXED BY ${walkIndex(c, sort === SORTS.created)}`
-  const rows = ctx.all<GovernedRow>(
+  const rows = await ctx.all<GovernedRow>(
     `SELECT r.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`,
     ...(driver?.params ?? []),
     ...params,
@@ -289,15 +297,15 @@ export function searchSpaces (
 }
 
 /** A page of search results: the first `max` rows shown, a cursor when there are more. */
-function governedPage (
+async function governedPage (
   ctx: Ctx,
   rows: GovernedRow[],
   max: number,
   viewerId: string,
   key: (r: GovernedRow) => CursorKey
-): Page<GovernedSpace> {
-  const page = toPage(rows, max, r => r, key)
-  return { ...page, items: governedRows(ctx, page.items, viewerId) }
+): Promise<Page<GovernedSpace>> {
+  const page = await toPage(rows, max, r => r, key)
+  return { ...page, items: await governedRows(ctx, page.items, viewerId) }
 }
 
 const indexes = new WeakMap<Ctx, SearchIndex>()
@@ -313,14 +321,30 @@ export function searchIndex (ctx: Ctx): SearchIndex {
 }
 
 /** The conditions in the index's terms; undefined when only SQL can answer them (a title beyond printable ASCII). */
-export function indexConditions (ctx: Ctx, orgId: string, c: Conditions, now: number): IndexConditions | undefined {
+export async function indexConditions (
+  ctx: Ctx,
+  orgId: string,
+  c: Conditions,
+  now: number
+): Promise<IndexConditions | undefined> {
   if (c.title !== undefined && !indexableTitle(c.title)) return undefined
   const ms = (iso: string | undefined): number | undefined =>
     iso === undefined ? undefined : Date.parse(new Date(iso).toISOString())
   return {
     orgId,
     ...(c.title !== undefined ? { title: c.title } : {}),
-    ...(c.tags !== undefined ? { tags: { ids: tagIdsByName(ctx, orgId, c.tags), all: c.tagsMode === 'all' } } : {}),
+    ...(c.tags !== undefined
+      ? {
+          tags: {
+            ids: await tagIdsByName(
+              ctx,
+              orgId,
+              c.tags
+            ),
+            all: c.tagsMode === 'all'
+          }
+        }
+      : {}),
     ...(c.groups !== undefined ? { groups: c.groups } : {}),
     ...(c.domains !== undefined ? { domains: c.domains } : {}),
     ...(c.scope !== undefined ? { scope: c.scope } : {}),
@@ -336,15 +360,15 @@ export function indexConditions (ctx: Ctx, orgId: string, c: Conditions, now: nu
  * The search through the in-memory index (see search-index.ts): the same conditions as conditionSql, then the
  * page's rows read by seq.
  */
-function indexedSearch (
+async function indexedSearch (
   ctx: Ctx,
   caller: Caller,
   c: IndexConditions,
   byActivity: boolean,
   after: CursorKey | undefined,
   max: number
-): Page<GovernedSpace> {
-  const seqs = searchIndex(ctx).search({
+): Promise<Page<GovernedSpace>> {
+  const seqs = await searchIndex(ctx).search({
     ...c,
     byActivity,
     limit: max + 1,
@@ -353,7 +377,7 @@ function indexedSearch (
   const rows =
     seqs.length === 0
       ? []
-      : ctx.all<GovernedRow>(`SELECT * FROM rooms WHERE seq IN (${seqs.map(() => '?').join(',')})`, ...seqs)
+      : await ctx.all<GovernedRow>(`SELECT * FROM rooms WHERE seq IN (${seqs.map(() => '?').join(',')})`, ...seqs)
   const bySeq = new Map(rows.map(r => [r.seq, r]))
   const ordered = seqs.map(seq => bySeq.get(seq)).filter((r): r is GovernedRow => r !== undefined)
   const sort = byActivity ? SORTS.lastactivity : SORTS.created
@@ -379,7 +403,11 @@ function walkIndex (c: Conditions, byCreated: boolean): string {
  * The condition with the fewest candidate spaces, if any has at most DRIVER_CAP: the indexed ones (external
  * domains, directory groups, tags, title trigrams), each as a query of room seqs.
  */
-function smallestDriver (ctx: Ctx, orgId: string, c: Conditions): { sql: string; params: unknown[] } | undefined {
+async function smallestDriver (
+  ctx: Ctx,
+  orgId: string,
+  c: Conditions
+): Promise<{ sql: string; params: unknown[] } | undefined> {
   const drivers: Array<{ sql: string; params: unknown[] }> = []
   const marks = (xs: unknown[]): string => xs.map(() => '?').join(',')
   if (c.domains?.length) {
@@ -398,7 +426,7 @@ function smallestDriver (ctx: Ctx, orgId: string, c: Conditions): { sql: string;
     })
   }
   if (c.tags?.length) {
-    const ids = tagIdsByName(ctx, orgId, c.tags)
+    const ids = await tagIdsByName(ctx, orgId, c.tags)
     const first = c.tagsMode === 'all' ? ids.slice(0, 1) : ids
     drivers.push({
       sql: `SELECT DISTINCT room_seq AS seq FROM space_tags WHERE tag_id IN (${marks(first)})`,
@@ -406,12 +434,18 @@ function smallestDriver (ctx: Ctx, orgId: string, c: Conditions): { sql: string;
     })
   }
   if (c.title !== undefined && trigrams(c.title)) {
-    drivers.push({ sql: 'SELECT rowid AS seq FROM room_titles WHERE title LIKE ?', params: [`%${c.title}%`] })
+    drivers.push({
+      sql: `SELECT rowid AS seq FROM room_titles WHERE title ${ctx.dialect.ilike} ?`,
+      params: [`%${c.title}%`],
+    })
   }
   let best: { sql: string; params: unknown[]; n: number } | undefined
   for (const d of drivers) {
     const n =
-      ctx.get<{ n: number }>(`SELECT count(*) AS n FROM (${d.sql} LIMIT ${DRIVER_CAP + 1})`, ...d.params)?.n ?? 0
+      await (await ctx.get<{ n: number }>(
+        `SELECT count(*) AS n FROM (${d.sql} LIMIT ${DRIVER_CAP + 1})`,
+        ...d.params
+      ))?.n ?? 0
     if (n <= DRIVER_CAP && (!best || n < best.n)) best = { ...d, n }
   }
   return best

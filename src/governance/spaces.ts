@@ -1,7 +1,7 @@
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
 import { decodeId, encodeId, stableUuid } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
-import type { Ctx } from '../backends/embedded/context.js'
+import type { Ctx } from '../store/ctx.js'
 import { resolvePerson } from '../backends/embedded/people.js'
 import { addMember, emitMembership, emitRoom, spaceView } from '../backends/embedded/spaces.js'
 import { assertNotBlocked } from '../auth/rules.js'
@@ -24,8 +24,8 @@ const LEVELS = [
 ]
 
 /** The organisation's five classification levels (rank 0 to 4), created on first use as Webex has them. */
-export function classifications (ctx: Ctx, orgId: string) {
-  let rows = ctx.all<{
+export async function classifications (ctx: Ctx, orgId: string) {
+  let rows = await ctx.all<{
     id: string
     rank: number
     title: string
@@ -34,11 +34,11 @@ export function classifications (ctx: Ctx, orgId: string) {
     last_modified: string
   }>('SELECT * FROM classifications WHERE org_id = ? ORDER BY rank', orgId)
   if (rows.length === 0) {
-    ctx.tx(() => {
-      LEVELS.forEach(([title, description], rank) =>
-        ctx.run(
-          'INSERT OR IGNORE INTO classifications (id, org_id, rank, title, description, enabled, last_modified) ' +
-            'VALUES (?,?,?,?,?,1,?)',
+    await ctx.tx(async () => {
+      for (const [rank, [title, description]] of LEVELS.entries()) {
+        await ctx.run(
+          'INSERT INTO classifications (id, org_id, rank, title, description, enabled, last_modified) ' +
+            'VALUES (?,?,?,?,?,1,?) ON CONFLICT DO NOTHING',
           stableUuid(`classification:${orgId}:${rank}`),
           orgId,
           rank,
@@ -46,9 +46,9 @@ export function classifications (ctx: Ctx, orgId: string) {
           description,
           ctx.now()
         )
-      )
+      }
     })
-    rows = ctx.all('SELECT * FROM classifications WHERE org_id = ? ORDER BY rank', orgId)
+    rows = await ctx.all('SELECT * FROM classifications WHERE org_id = ? ORDER BY rank', orgId)
   }
   return rows.map(r => ({
     id: encodeId('CLASSIFICATION', r.id),
@@ -61,24 +61,29 @@ export function classifications (ctx: Ctx, orgId: string) {
   }))
 }
 
-export function governed (ctx: Ctx, caller: Caller, room: RoomRow): GovernedSpace {
-  return toGoverned(ctx, ctx.room(room.id) as GovernedRow, caller.personId)
+export async function governed (ctx: Ctx, caller: Caller, room: RoomRow): Promise<GovernedSpace> {
+  return toGoverned(ctx, await ctx.room(room.id) as GovernedRow, caller.personId)
 }
 
-export function setClassification (ctx: Ctx, caller: Caller, roomId: string, classificationId: string): GovernedSpace {
-  classifications(ctx, caller.orgId)
-  return ctx.tx(() => {
-    const room = orgRoom(ctx, caller, roomId)
-    const local = classificationOf(ctx, caller.orgId, classificationId)
-    ctx.run('UPDATE rooms SET classification_id = ? WHERE id = ?', local, room.id)
-    audit(ctx, {
+export async function setClassification (
+  ctx: Ctx,
+  caller: Caller,
+  roomId: string,
+  classificationId: string
+): Promise<GovernedSpace> {
+  await classifications(ctx, caller.orgId)
+  return await ctx.tx(async () => {
+    const room = await orgRoom(ctx, caller, roomId)
+    const local = await classificationOf(ctx, caller.orgId, classificationId)
+    await ctx.run('UPDATE rooms SET classification_id = ? WHERE id = ?', local, room.id)
+    await audit(ctx, {
       orgId: caller.orgId,
       actorId: caller.personId,
       roomId: room.id,
       action: 'space.classified',
       detail: { classificationId },
     })
-    emitRoom(ctx, 'updated', ctx.room(room.id) as RoomRow, caller.personId)
+    await emitRoom(ctx, 'updated', await ctx.room(room.id) as RoomRow, caller.personId)
     return governed(ctx, caller, room)
   })
 }
@@ -88,20 +93,23 @@ export function setClassification (ctx: Ctx, caller: Caller, roomId: string, cla
  * stops new members for everyone, officers included; an officer who must add someone unblocks, adds and blocks
  * again, each step in the audit.
  */
-export function addUser (
+export async function addUser (
   ctx: Ctx,
   caller: Caller,
   roomId: string,
   body: { personId?: string; personEmail?: string; isModerator?: boolean }
-): Membership {
-  return ctx.tx(() => {
-    const room = orgRoom(ctx, caller, roomId)
+): Promise<Membership> {
+  return await ctx.tx(async () => {
+    const room = await orgRoom(ctx, caller, roomId)
     if (room.type === 'direct') throw new BadRequestError('Members of a 1:1 space cannot be changed.')
     assertNotBlocked(spaceView(room))
-    const person = resolvePerson(ctx, body)
-    if (ctx.membership(room.id, person.id)) throw new ConflictError('The person is already a member of this space.')
-    const m = addMember(ctx, room, person, body.isModerator === true, caller.personId)
-    audit(ctx, {
+    const person = await resolvePerson(ctx, body)
+    if (await ctx.membership(
+      room.id,
+      person.id
+    )) throw new ConflictError('The person is already a member of this space.')
+    const m = await addMember(ctx, room, person, body.isModerator === true, caller.personId)
+    await audit(ctx, {
       orgId: caller.orgId,
       actorId: caller.personId,
       roomId: room.id,
@@ -112,18 +120,18 @@ export function addUser (
   })
 }
 
-export function removeUser (ctx: Ctx, caller: Caller, roomId: string, personId: string): void {
-  ctx.tx(() => {
-    const room = orgRoom(ctx, caller, roomId)
+export async function removeUser (ctx: Ctx, caller: Caller, roomId: string, personId: string): Promise<void> {
+  await ctx.tx(async () => {
+    const room = await orgRoom(ctx, caller, roomId)
     if (room.type === 'direct') throw new BadRequestError('Members of a 1:1 space cannot be changed.')
     const local = decodeId('PEOPLE', personId)
     if (!local) throw new BadRequestError('personId is not a valid person id.')
-    const m = ctx.membership(room.id, local)
+    const m = await ctx.membership(room.id, local)
     if (!m) throw new NotFoundError('That person is not a member of this space.')
-    ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
-    const person = ctx.person(local)!
-    emitMembership(ctx, 'deleted', room, m, person, caller.personId)
-    audit(ctx, {
+    await ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
+    const person = (await ctx.person(local))!
+    await emitMembership(ctx, 'deleted', room, m, person, caller.personId)
+    await audit(ctx, {
       orgId: caller.orgId,
       actorId: caller.personId,
       roomId: room.id,
@@ -138,11 +146,11 @@ export function removeUser (ctx: Ctx, caller: Caller, roomId: string, personId: 
  * separate from Webex's lock: a locked space stays locked while blocked, and unblocking restores exactly
  * the lock state it had.
  */
-export function setBlocked (ctx: Ctx, caller: Caller, roomId: string, blocked: boolean): GovernedSpace {
-  return ctx.tx(() => {
-    const room = orgRoom(ctx, caller, roomId)
-    ctx.run('UPDATE rooms SET is_blocked = ? WHERE id = ?', blocked ? 1 : 0, room.id)
-    audit(ctx, {
+export async function setBlocked (ctx: Ctx, caller: Caller, roomId: string, blocked: boolean): Promise<GovernedSpace> {
+  return await ctx.tx(async () => {
+    const room = await orgRoom(ctx, caller, roomId)
+    await ctx.run('UPDATE rooms SET is_blocked = ? WHERE id = ?', blocked ? 1 : 0, room.id)
+    await audit(ctx, {
       orgId: caller.orgId,
       actorId: caller.personId,
       roomId: room.id,
@@ -153,13 +161,16 @@ export function setBlocked (ctx: Ctx, caller: Caller, roomId: string, blocked: b
   })
 }
 
-export function deleteSpace (ctx: Ctx, caller: Caller, roomId: string): void {
-  ctx.tx(() => {
-    const room = orgRoom(ctx, caller, roomId)
-    assertNotHeld(ctx, caller.orgId, room, 'deleting it')
-    const messages = ctx.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE room_id = ?', room.id)?.n ?? 0
-    eraseRoom(ctx, room, caller.personId)
-    audit(ctx, {
+export async function deleteSpace (ctx: Ctx, caller: Caller, roomId: string): Promise<void> {
+  await ctx.tx(async () => {
+    const room = await orgRoom(ctx, caller, roomId)
+    await assertNotHeld(ctx, caller.orgId, room, 'deleting it')
+    const messages = await (await ctx.get<{ n: number }>(
+      'SELECT count(*) AS n FROM messages WHERE room_id = ?',
+      room.id
+    ))?.n ?? 0
+    await eraseRoom(ctx, room, caller.personId)
+    await audit(ctx, {
       orgId: caller.orgId,
       actorId: caller.personId,
       roomId: room.id,

@@ -77,7 +77,7 @@ export const flowCallbackRoutes: FastifyPluginAsync<DoorOptions> = async (app, o
     onRequest: async (request: FastifyRequest) => {
       const { flowId, triggerName } = request.params as Params
       const q = request.query as Query
-      if (!runtime.verifyTrigger(flowId, triggerName, first(q.sp), first(q.sig))) {
+      if (!await runtime.verifyTrigger(flowId, triggerName, first(q.sp), first(q.sig))) {
         throw new UnauthorizedError('The callback URL is not valid: its signature (sig) is missing or wrong.')
       }
       rate(flowId)
@@ -113,7 +113,7 @@ export const flowCallbackRoutes: FastifyPluginAsync<DoorOptions> = async (app, o
   const signedPath = async (request: FastifyRequest) => {
     const { flowId } = request.params as { flowId: string }
     const path = request.url.split('?')[0]
-    if (!runtime.verifyPath(flowId, path, first((request.query as Query).sig))) {
+    if (!await runtime.verifyPath(flowId, path, first((request.query as Query).sig))) {
       throw new UnauthorizedError('The callback URL is not valid: its signature (sig) is missing or wrong.')
     }
     rate(flowId)
@@ -134,7 +134,7 @@ export const flowCallbackRoutes: FastifyPluginAsync<DoorOptions> = async (app, o
     { config: { public: true }, schema: { hide: true }, onRequest: signedPath },
     async (request, reply) => {
       const { flowId, runId } = request.params as { flowId: string; runId: string }
-      return send(reply, runtime.pollResponse(flowId, runId))
+      return send(reply, await runtime.pollResponse(flowId, runId))
     }
   )
 }

@@ -33,7 +33,7 @@ export const flowRunRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> 
     async (request, reply) => {
       const { flowId, runId } = request.params
       const names = request.body?.actionsToResubmit?.map(a => a.name)
-      const run = runtime.resubmit(request.caller, flowId, runId, names)
+      const run = await runtime.resubmit(request.caller, flowId, runId, names)
       const location = absoluteUrl(request, `/v1/flows/${encodeURIComponent(run.flowId)}/runs/${run.id}`)
       return reply.code(201).header('location', location).send(run)
     }
@@ -57,7 +57,7 @@ export const flowRunRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> 
     async request => {
       const { runIds, status, createdAfter, createdBefore } = request.body
       return {
-        items: runtime.resubmitMany(request.caller, request.params.flowId, {
+        items: await runtime.resubmitMany(request.caller, request.params.flowId, {
           ...(runIds ? { runIds } : {}),
           ...(status ? { status } : {}),
           ...times(createdAfter, createdBefore),
@@ -98,6 +98,6 @@ export const flowRunRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> 
         response: { 200: CancelledRuns, ...errorResponses },
       },
     },
-    async request => ({ cancelled: runtime.cancelQueued(request.caller, request.params.flowId) })
+    async request => ({ cancelled: await runtime.cancelQueued(request.caller, request.params.flowId) })
   )
 }

@@ -37,7 +37,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
         response: { 200: ListOf(Flow, 'items'), ...errorResponses },
       },
     },
-    async request => ({ items: runtime.list(request.caller) })
+    async request => ({ items: await runtime.list(request.caller) })
   )
 
   app.get(
@@ -96,7 +96,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
       },
     },
     async (request, reply) => {
-      const run = runtime.runNow(request.caller, request.params.flowId, request.body.triggerBody ?? null)
+      const run = await runtime.runNow(request.caller, request.params.flowId, request.body.triggerBody ?? null)
       const location = absoluteUrl(request, `/v1/flows/${encodeURIComponent(run.flowId)}/runs/${run.id}`)
       return reply.code(201).header('location', location).send(run)
     }
@@ -120,7 +120,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
       return pageReply(
         request,
         reply,
-        runtime.runs(request.caller, request.params.flowId, {
+        await runtime.runs(request.caller, request.params.flowId, {
           ...q,
           ...times(createdAfter, createdBefore),
           max: pageSize(max, RUN_LIMITS),
@@ -164,7 +164,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ runtime: FlowRuntime }> = a
       },
     },
     async (request, reply) => {
-      runtime.regenerateKey(request.caller, request.params.flowId, request.body.keyType)
+      await runtime.regenerateKey(request.caller, request.params.flowId, request.body.keyType)
       return reply.code(204).send()
     }
   )

@@ -18,7 +18,7 @@ export type { GovernanceDeps } from './governance/params.js'
  */
 export const governanceRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async (app, deps) => {
   // Records written before the audit was a hash chain are sealed into it once.
-  sealAudit(deps.ctx)
+  await sealAudit(deps.ctx)
   app.addHook('preHandler', async request => {
     if (!request.routeOptions.url?.startsWith('/v1/classifications')) assertOfficer(request.caller)
   })

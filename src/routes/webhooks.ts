@@ -50,7 +50,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
       return pageReply(
         request,
         reply,
-        registry.list(request.caller, {
+        await registry.list(request.caller, {
           max: pageSize(request.query.max, LIMITS.webhooks),
           ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
         })
@@ -122,7 +122,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
       },
     },
     async (request, reply) => {
-      registry.delete(request.caller, request.params.webhookId)
+      await registry.delete(request.caller, request.params.webhookId)
       return reply.code(204).send(null)
     }
   )
@@ -144,7 +144,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
       return pageReply(
         request,
         reply,
-        registry.deadLetters(request.caller, request.params.webhookId, {
+        await registry.deadLetters(request.caller, request.params.webhookId, {
           max: pageSize(request.query.max, LIMITS.webhooks),
           ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
         })
@@ -171,7 +171,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
         },
       },
     },
-    async request => ({ redelivered: registry.redeliver(request.caller, request.params.webhookId) })
+    async request => ({ redelivered: await registry.redeliver(request.caller, request.params.webhookId) })
   )
 }
 
@@ -205,7 +205,7 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<WebhookDeps> = async (app,
         if ('officers' in trigger) assertOfficer(request.caller)
         const filter = body.roomId ? `roomId=${filterValue(body.roomId, 'roomId')}` : undefined
         await beforeSubscribe?.(request)
-        const webhook = registry.create(
+        const webhook = await registry.create(
           request.caller,
           {
             name: trigger.summary,

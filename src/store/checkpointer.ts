@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads'
 import { startThread, stopThread } from '../threads.js'
-import type { Store } from './store.js'
+import type { Db } from './sqlite.js'
 import { dbFile } from './sqlite.js'
 
 /**
@@ -12,9 +12,9 @@ export class Checkpointer {
   private readonly ready: Promise<void>
   private stopped: Promise<void> | undefined
 
-  constructor (store: Store, dataDir: string, intervalMs = 500) {
+  constructor (db: Db, dataDir: string, intervalMs = 500) {
     this.thread = startThread(import.meta.url, 'checkpoint-thread', { file: dbFile(dataDir), intervalMs })
-    store.db.pragma('wal_autocheckpoint = 0')
+    db.pragma('wal_autocheckpoint = 0')
     this.ready = new Promise((resolve, reject) => {
       this.thread.once('error', reject)
       this.thread.once('message', () => resolve())

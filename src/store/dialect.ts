@@ -17,6 +17,8 @@ export interface SqlDialect {
   readonly skipLocked: string
   /** Appended to a SELECT whose rows the transaction will update: FOR UPDATE on PostgreSQL; SQLite has one writer. */
   readonly forUpdate: string
+  /** Makes a query use the named index where the planner would not (SQLite's INDEXED BY; PostgreSQL has none). */
+  indexedBy(index: string): string
 }
 
 export const SQLITE: SqlDialect = {
@@ -26,6 +28,7 @@ export const SQLITE: SqlDialect = {
   ilike: 'LIKE',
   skipLocked: '',
   forUpdate: '',
+  indexedBy: index => `INDEXED BY ${index}`,
 }
 
 export const POSTGRES: SqlDialect = {
@@ -35,6 +38,7 @@ export const POSTGRES: SqlDialect = {
   ilike: 'ILIKE',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   forUpdate: ' FOR UPDATE',
+  indexedBy: () => '',
 }
 
 /**

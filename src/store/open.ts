@@ -31,17 +31,3 @@ const DIALECTS: Record<Config['store'], (config: Config, deps: StoreDeps) => Pro
 export function openStore (config: Config, deps: StoreDeps = {}): Promise<AsyncStore> {
   return DIALECTS[config.store](config, deps)
 }
-
-/**
- * Until the service's code runs on the asynchronous store (issue 16, part 2), STORE=postgres is checked at
- * start (DATABASE_URL reached, schema migrated) and then refused plainly, rather than accepted and ignored.
- */
-export async function refuseUnwiredStore (config: Config): Promise<void> {
-  if (config.store === 'sqlite') return
-  const store = await openStore(config)
-  await store.close()
-  throw new Error(
-    'STORE=postgres: the database at DATABASE_URL is reachable and its schema is up to date, but this build ' +
-      "still runs the service's code on SQLite only (it moves onto the PostgreSQL store in issue 16, part 2)."
-  )
-}

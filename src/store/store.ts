@@ -16,7 +16,7 @@ export interface ChangeEvent {
   /** Set for events relayed from Webex: the person whose Webex webhook saw it (Webex already applied visibility). */
   audience?: string
   /** When what a subscriber sees depends on who they are (a 1:1 space's title), their view of `data`. */
-  viewData?: (viewerId: string) => Record<string, unknown>
+  viewData?: (viewerId: string) => Promise<Record<string, unknown>>
 }
 export interface StoredEvent extends ChangeEvent {
   seq: number

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { pino } from 'pino'
 import { openDatabase } from '../store/sqlite.js'
-import { Store } from '../store/store.js'
+import { SqliteStore } from '../store/sqlite-store.js'
 import { TriggerRegistry } from './registry.js'
 import { DeliveryWorker, type DeliveryOptions, type OutboxWriter } from './worker.js'
 import type { ToThread, FromThread } from './threaded.js'
@@ -20,7 +20,7 @@ const data = workerData as {
 }
 const port = parentPort!
 const post = (m: FromThread): void => port.postMessage(m)
-const store = new Store(openDatabase({ dataDir: data.dataDir, synchronous: data.synchronous }))
+const store = new SqliteStore(openDatabase({ dataDir: data.dataDir, synchronous: data.synchronous }))
 const registry = new TriggerRegistry(store, {
   allowPrivateTargets: data.delivery.allowPrivateTargets,
   deadLetterCap: data.delivery.deadLetterCap,
@@ -28,9 +28,9 @@ const registry = new TriggerRegistry(store, {
   canSee: () => false,
 })
 const writer: OutboxWriter = {
-  delivered: (through, resetStreak) => post({ type: 'delivered', through, resetStreak }),
-  failed: failure => post({ type: 'failed', failure }),
-  deactivate: (subscriptionId, reason) => post({ type: 'deactivate', subscriptionId, reason }),
+  delivered: async (through, resetStreak) => post({ type: 'delivered', through, resetStreak }),
+  failed: async failure => post({ type: 'failed', failure }),
+  deactivate: async (subscriptionId, reason) => post({ type: 'deactivate', subscriptionId, reason }),
 }
 const log = pino({ level: data.logLevel, name: 'delivery' })
 const worker = new DeliveryWorker(store, registry, {
@@ -41,7 +41,7 @@ const worker = new DeliveryWorker(store, registry, {
   log: log as never,
 })
 
-port.on('message', (m: ToThread) => {
+port.on('message', async (m: ToThread) => {
   switch (m.type) {
     case 'wake':
       worker.wake(m.ids)
@@ -50,14 +50,14 @@ port.on('message', (m: ToThread) => {
       registry.refresh()
       break
     case 'kick':
-      worker.kick()
+      await worker.kick()
       break
     case 'stop':
-      void worker.stop().then(() => {
-        store.close()
+      void worker.stop().then(async () => {
+        await store.close()
         post({ type: 'stopped' })
       })
   }
 })
-worker.kick()
+await worker.kick()
 post({ type: 'ready' })

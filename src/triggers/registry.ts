@@ -1,9 +1,10 @@
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js'
 import { decodeId, encodeId, newUuid, stableUuid } from '../ids.js'
 import type { Caller, Page } from '../backends/backend.js'
-import type { Store, StoredEvent } from '../store/store.js'
+import type { StoredEvent } from '../store/store.js'
+import type { AsyncStore } from '../store/db.js'
 import type { CreateWebhookBody, DeadLetter, UpdateWebhookBody, Webhook } from '../schemas/webhook.js'
-import { decodeCursor, toPage } from '../backends/embedded/cursor.js'
+import { decodeCursor, toPage } from '../store/cursor.js'
 import { matches, parseFilter, type Filter } from './filters.js'
 import { checkTargetUrl } from '../http/target-policy.js'
 
@@ -50,7 +51,7 @@ export interface Owner {
   roles: string[]
 }
 /** May this owner see the space an event is about? Supplied by the backend that knows memberships. */
-export type CanSee = (owner: Owner, e: StoredEvent) => boolean
+export type CanSee = (owner: Owner, e: StoredEvent) => boolean | Promise<boolean>
 
 export interface RegistryOptions {
   allowPrivateTargets: boolean
@@ -74,7 +75,7 @@ interface Cached {
 }
 
 /** Runs in the event's transaction for a local subscription: `envelope` is the webhook body it would have got. */
-export type LocalSink = (row: SubscriptionRow, e: StoredEvent, envelope: string) => void
+export type LocalSink = (row: SubscriptionRow, e: StoredEvent, envelope: string) => void | Promise<void>
 
 /** A subscription a local consumer wants: keyed by `target` (e.g. flow:welcome-new-member). */
 export interface LocalSubscription {
@@ -102,7 +103,7 @@ export class TriggerRegistry {
   private readonly envelopePrefixes = new WeakMap<SubscriptionRow, Map<string, string>>()
 
   constructor (
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly opts: RegistryOptions
   ) {
     store.onEvent(e => this.fanOut(e))
@@ -126,12 +127,12 @@ export class TriggerRegistry {
     }
   }
 
-  create (caller: Caller, body: CreateWebhookBody, source = 'webhook'): Webhook {
+  async create (caller: Caller, body: CreateWebhookBody, source = 'webhook'): Promise<Webhook> {
     const targetUrl = checkTargetUrl(body.targetUrl, { allowPrivate: this.opts.allowPrivateTargets })
     parseFilter(body.resource, body.filter)
     const id = newUuid()
-    this.store.tx(() => {
-      this.store.run(
+    await this.store.tx(async () => {
+      await this.store.run(
         `INSERT INTO subscriptions (id, owner_id, org_id, name, target_url, resource, event, filter, secret, source,
           created)
         VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
@@ -149,14 +150,14 @@ export class TriggerRegistry {
       )
     })
     this.invalidate()
-    return this.toWebhook(this.row(id) as SubscriptionRow)
+    return this.toWebhook(await this.row(id) as SubscriptionRow)
   }
 
-  list (caller: Caller, q: { max: number; cursor?: string }): Page<Webhook> {
+  async list (caller: Caller, q: { max: number; cursor?: string }): Promise<Page<Webhook>> {
     const after = decodeCursor(q.cursor, ['number'])
     // Local subscriptions (flow triggers) are not webhooks: neither listed nor reachable by id.
     const local = [...this.localSinks.keys()]
-    const rows = this.store.all<SubscriptionRow>(
+    const rows = await this.store.all<SubscriptionRow>(
       `SELECT * FROM subscriptions WHERE owner_id = ? AND source NOT IN (${local.map(() => '?').join(',')}) AND seq >
         ? ORDER BY seq LIMIT ?`,
       caller.personId,
@@ -173,28 +174,28 @@ export class TriggerRegistry {
   }
 
   /** A subscription the caller owns; anyone else's is a 404. */
-  owned (caller: Caller, webhookId: string): SubscriptionRow {
+  async owned (caller: Caller, webhookId: string): Promise<SubscriptionRow> {
     const local = decodeId('WEBHOOK', webhookId)
     if (!local) throw new BadRequestError('webhookId is not a valid webhook id.')
-    const row = this.row(local)
+    const row = await this.row(local)
     if (!row || row.owner_id !== caller.personId || this.localSinks.has(row.source)) throw new NotFoundError()
     return row
   }
 
-  get (caller: Caller, webhookId: string): Webhook {
-    return this.toWebhook(this.owned(caller, webhookId))
+  async get (caller: Caller, webhookId: string): Promise<Webhook> {
+    return this.toWebhook(await this.owned(caller, webhookId))
   }
 
   /** Webex lets an update change name, targetUrl, secret and status, and status only from inactive to active. */
-  update (caller: Caller, webhookId: string, body: UpdateWebhookBody): Webhook {
-    const row = this.owned(caller, webhookId)
+  async update (caller: Caller, webhookId: string, body: UpdateWebhookBody): Promise<Webhook> {
+    const row = await this.owned(caller, webhookId)
     const targetUrl = checkTargetUrl(body.targetUrl, { allowPrivate: this.opts.allowPrivateTargets })
     if (body.status === 'inactive' && row.status === 'active') {
       throw new BadRequestError('status can only be changed from inactive to active.')
     }
     const reactivate = body.status === 'active' && row.status === 'inactive'
-    this.store.tx(() => {
-      this.store.run(
+    await this.store.tx(async () => {
+      await this.store.run(
         `UPDATE subscriptions SET name = ?, target_url = ?, secret = ?, status = ?, consecutive_failures = ?
         WHERE id = ?`,
         body.name,
@@ -206,23 +207,27 @@ export class TriggerRegistry {
       )
     })
     this.invalidate()
-    return this.toWebhook(this.row(row.id) as SubscriptionRow)
+    return this.toWebhook(await this.row(row.id) as SubscriptionRow)
   }
 
   /** Unsubscribing stops deliveries at once: pending and dead rows go with the subscription. */
-  delete (caller: Caller, webhookId: string): void {
-    const row = this.owned(caller, webhookId)
-    this.store.tx(() => {
-      this.store.run('DELETE FROM deliveries WHERE subscription_id = ?', row.id)
-      this.store.run('DELETE FROM subscriptions WHERE id = ?', row.id)
+  async delete (caller: Caller, webhookId: string): Promise<void> {
+    const row = await this.owned(caller, webhookId)
+    await this.store.tx(async () => {
+      await this.store.run('DELETE FROM deliveries WHERE subscription_id = ?', row.id)
+      await this.store.run('DELETE FROM subscriptions WHERE id = ?', row.id)
     })
     this.invalidate()
   }
 
-  deadLetters (caller: Caller, webhookId: string, q: { max: number; cursor?: string }): Page<DeadLetter> {
-    const row = this.owned(caller, webhookId)
+  async deadLetters (
+    caller: Caller,
+    webhookId: string,
+    q: { max: number; cursor?: string }
+  ): Promise<Page<DeadLetter>> {
+    const row = await this.owned(caller, webhookId)
     const after = decodeCursor(q.cursor, ['number'])
-    const rows = this.store.all<DeliveryRow>(
+    const rows = await this.store.all<DeliveryRow>(
       `${DELIVERY_SELECT} WHERE d.subscription_id = ? AND d.status = 'dead' AND d.seq > ?
       ORDER BY d.seq LIMIT ?`,
       row.id,
@@ -250,19 +255,19 @@ export class TriggerRegistry {
    * Queues every dead letter of an active subscription again, in their original order, behind whatever is
    * pending: as new outbox rows (fresh seqs), since the worker reads each queue forward from where it is.
    */
-  redeliver (caller: Caller, webhookId: string): number {
-    const row = this.owned(caller, webhookId)
+  async redeliver (caller: Caller, webhookId: string): Promise<number> {
+    const row = await this.owned(caller, webhookId)
     if (row.status !== 'active') {
       throw new ForbiddenError('Reactivate the webhook (status: active) before redelivering.')
     }
-    return this.store.tx(() => {
-      const dead = this.store.all<{ seq: number; event_seq: number; data: string | null; created: string }>(
+    return await this.store.tx(async () => {
+      const dead = await this.store.all<{ seq: number; event_seq: number; data: string | null; created: string }>(
         "SELECT seq, event_seq, data, created FROM deliveries WHERE subscription_id = ? AND status = 'dead' ORDER BY " +
           'seq',
         row.id
       )
       for (const d of dead) {
-        this.store.run(
+        await this.store.run(
           `INSERT INTO deliveries (subscription_id, event_seq, status, data, next_attempt_at, created)
           VALUES (?,?,'pending',?,?,?)`,
           row.id,
@@ -271,7 +276,7 @@ export class TriggerRegistry {
           this.store.clock(),
           d.created
         )
-        this.store.run('DELETE FROM deliveries WHERE seq = ?', d.seq)
+        await this.store.run('DELETE FROM deliveries WHERE seq = ?', d.seq)
       }
       // Commit listeners wake only for events; a redelivery must wake the worker too.
       if (dead.length > 0) {
@@ -314,24 +319,24 @@ export class TriggerRegistry {
    * Makes the subscriptions of `source` exactly `wanted` (by target): new ones created, changed ones
    * replaced, the rest deleted. Local subscriptions skip the URL policy: their target is not a URL.
    */
-  syncLocal (source: string, wanted: LocalSubscription[]): void {
-    const have = this.store.all<SubscriptionRow>('SELECT * FROM subscriptions WHERE source = ?', source)
+  async syncLocal (source: string, wanted: LocalSubscription[]): Promise<void> {
+    const have = await this.store.all<SubscriptionRow>('SELECT * FROM subscriptions WHERE source = ?', source)
     const same = (r: SubscriptionRow, w: LocalSubscription): boolean =>
       r.owner_id === w.ownerId &&
       r.resource === w.resource &&
       r.event === w.event &&
       (r.filter ?? '') === (w.filter ?? '') &&
       r.name === w.name
-    this.store.tx(() => {
+    await this.store.tx(async () => {
       for (const r of have) {
         if (!wanted.some(w => w.target === r.target_url && same(r, w))) {
-          this.store.run('DELETE FROM subscriptions WHERE id = ?', r.id)
+          await this.store.run('DELETE FROM subscriptions WHERE id = ?', r.id)
         }
       }
       for (const w of wanted) {
         parseFilter(w.resource, w.filter)
         if (have.some(r => r.target_url === w.target && same(r, w))) continue
-        this.store.run(
+        await this.store.run(
           `INSERT INTO subscriptions (id, owner_id, org_id, name, target_url, resource, event, filter, secret,
             source, created)
           VALUES (?,?,?,?,?,?,?,?,NULL,?,?)`,
@@ -351,13 +356,13 @@ export class TriggerRegistry {
     this.invalidate()
   }
 
-  row (id: string): SubscriptionRow | undefined {
-    return this.store.get('SELECT * FROM subscriptions WHERE id = ?', id)
+  async row (id: string): Promise<SubscriptionRow | undefined> {
+    return await this.store.get('SELECT * FROM subscriptions WHERE id = ?', id)
   }
 
   /** The subscription as of the last change to any subscription, from memory: the worker asks per delivery. */
-  current (id: string): SubscriptionRow | undefined {
-    if (!this.byId) this.byId = new Map(this.subscriptions().map(c => [c.row.id, c.row]))
+  async current (id: string): Promise<SubscriptionRow | undefined> {
+    if (!this.byId) this.byId = new Map((await this.subscriptions()).map(c => [c.row.id, c.row]))
     return this.byId.get(id)
   }
 
@@ -379,10 +384,10 @@ export class TriggerRegistry {
   }
 
   /** Called by the delivery worker when a subscription's deliveries keep failing. */
-  deactivate (subscriptionId: string, reason: string): void {
-    this.store.tx(() => {
-      this.store.run("UPDATE subscriptions SET status = 'inactive' WHERE id = ?", subscriptionId)
-      this.store.run(
+  async deactivate (subscriptionId: string, reason: string): Promise<void> {
+    await this.store.tx(async () => {
+      await this.store.run("UPDATE subscriptions SET status = 'inactive' WHERE id = ?", subscriptionId)
+      await this.store.run(
         `UPDATE deliveries SET status = 'dead', last_error = ?, finished = ? WHERE subscription_id = ? AND status =
           'pending'
         AND seq > (SELECT delivered_through FROM subscriptions WHERE id = ?)`,
@@ -391,17 +396,17 @@ export class TriggerRegistry {
         subscriptionId,
         subscriptionId
       )
-      this.trimDead(subscriptionId)
+      await this.trimDead(subscriptionId)
     })
     this.invalidate()
   }
 
-  private subscriptions (): Cached[] {
+  private async subscriptions (): Promise<Cached[]> {
     if (!this.cache) {
-      this.cache = this.store
+      this.cache = (await this.store
         .all<SubscriptionRow & { roles: string }>(
           'SELECT s.*, p.roles FROM subscriptions s JOIN people p ON p.id = s.owner_id ORDER BY s.seq'
-        )
+        ))
         .map(r => ({
           row: r,
           filter: parseFilter(r.resource, r.filter),
@@ -412,11 +417,11 @@ export class TriggerRegistry {
   }
 
   /** The outbox write: one delivery per subscription that matches and may see the space. */
-  private fanOut (e: StoredEvent): void {
+  private async fanOut (e: StoredEvent): Promise<void> {
     // Seed rule: a membership deleted in a 1:1 space is not a trigger.
     if (e.resource === 'memberships' && e.event === 'deleted' && e.data.roomType === 'direct') return
     const sees = new Map<string, boolean>()
-    for (const { row, filter, owner } of this.subscriptions()) {
+    for (const { row, filter, owner } of await this.subscriptions()) {
       // `all` is Webex's firehose: it leaves out card submissions (they need a webhook of their own) and the
       // governance layer's events (they go to their own trigger).
       const firehose = e.resource !== 'attachmentActions' && e.resource !== 'dispositions'
@@ -426,19 +431,19 @@ export class TriggerRegistry {
       }
       let visible = sees.get(owner.personId)
       if (visible === undefined) {
-        visible = this.opts.canSee(owner, e)
+        visible = await this.opts.canSee(owner, e)
         sees.set(owner.personId, visible)
       }
       if (!visible) continue
-      const view = e.viewData ? e.viewData(owner.personId) : undefined
+      const view = e.viewData ? await e.viewData(owner.personId) : undefined
       if (!matches(filter, e.resource, view ?? e.data, encodeId('PEOPLE', owner.personId))) continue
       const local = this.localSinks.get(row.source)
       if (local) {
-        local(row, e, this.envelopeText(row, e.resource, e.event, e.actorId, JSON.stringify(view ?? e.data)))
+        await local(row, e, this.envelopeText(row, e.resource, e.event, e.actorId, JSON.stringify(view ?? e.data)))
         continue
       }
       const inactive = row.status === 'inactive'
-      this.store.run(
+      await this.store.run(
         `INSERT INTO deliveries (subscription_id, event_seq, status, data, next_attempt_at, last_error, created,
           finished)
         VALUES (?,?,?,?,?,?,?,?)`,
@@ -451,7 +456,7 @@ export class TriggerRegistry {
         e.created,
         inactive ? e.created : null
       )
-      if (inactive) this.trimDead(row.id)
+      if (inactive) await this.trimDead(row.id)
       else this.queued.add(row.id)
     }
   }
@@ -464,8 +469,8 @@ export class TriggerRegistry {
     return ids
   }
 
-  private trimDead (subscriptionId: string): void {
-    this.store.run(
+  private async trimDead (subscriptionId: string): Promise<void> {
+    await this.store.run(
       `DELETE FROM deliveries WHERE subscription_id = ? AND status = 'dead' AND seq <= (
       SELECT seq FROM deliveries WHERE subscription_id = ? AND status = 'dead' ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
       subscriptionId,

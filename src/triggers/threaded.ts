@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads'
 import { startThread, stopThread } from '../threads.js'
-import type { Store } from '../store/store.js'
+import type { AsyncStore } from '../store/db.js'
 import type { TriggerRegistry } from './registry.js'
 import { LocalOutboxWriter, type DeliveryOptions, type Failure } from './worker.js'
 
@@ -19,17 +19,20 @@ export class ThreadedDelivery {
   private stopped: Promise<void> | undefined
 
   constructor (
-    store: Store,
+    store: AsyncStore,
     registry: TriggerRegistry,
     init: {
       dataDir: string
       synchronous: 'NORMAL' | 'FULL'
       delivery: DeliveryOptions & { deadLetterCap: number }
       logLevel: string
-    }
+    },
+    log?: { error(obj: object, msg: string): void }
   ) {
     this.thread = startThread(import.meta.url, 'delivery-thread', init)
     const writer = new LocalOutboxWriter(store, registry)
+    // An outcome not written (the store closing) is attempted again: the delivery goes out once more.
+    const lost = (err: unknown): void => log?.error({ err }, 'a delivery outcome was not written')
     this.ready = new Promise((resolve, reject) => {
       this.thread.once('error', reject)
       this.thread.on('message', (m: FromThread) => {
@@ -38,13 +41,13 @@ export class ThreadedDelivery {
             resolve()
             break
           case 'delivered':
-            writer.delivered(m.through, m.resetStreak)
+            void writer.delivered(m.through, m.resetStreak).catch(lost)
             break
           case 'failed':
-            writer.failed(m.failure)
+            void writer.failed(m.failure).catch(lost)
             break
           case 'deactivate':
-            writer.deactivate(m.subscriptionId, m.reason)
+            void writer.deactivate(m.subscriptionId, m.reason).catch(lost)
             break
         }
       })

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { Store } from '../store/store.js'
+import type { AsyncStore } from '../store/db.js'
 import {
   DELIVERY_SELECT,
   deliveryId,
@@ -41,43 +41,52 @@ export interface Failure {
  * outcomes travel to the main thread, which writes them, so only one thread ever writes the SQLite file.
  */
 export interface OutboxWriter {
-  delivered(through: Array<[string, number]>, resetStreak: string[]): void
-  failed(f: Failure): void
-  deactivate(subscriptionId: string, reason: string): void
+  delivered(through: Array<[string, number]>, resetStreak: string[]): Promise<void>
+  failed(f: Failure): Promise<void>
+  deactivate(subscriptionId: string, reason: string): Promise<void>
 }
 
 export class LocalOutboxWriter implements OutboxWriter {
   constructor (
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly registry: TriggerRegistry
   ) {}
 
-  delivered (through: Array<[string, number]>, resetStreak: string[]): void {
+  async delivered (through: Array<[string, number]>, resetStreak: string[]): Promise<void> {
     // Watermarks ride along with the turn's other writes; a reset streak changes what the registry caches,
     // and another thread re-reads that at once, so it commits first.
     const write = resetStreak.length > 0 ? this.store.tx.bind(this.store) : this.store.txGrouped.bind(this.store)
-    write(() => {
+    await write(async () => {
       for (const [id, seq] of through) {
-        this.store.run('UPDATE subscriptions SET delivered_through = max(delivered_through, ?) WHERE id = ?', seq, id)
+        await this.store.run(
+          `UPDATE subscriptions SET delivered_through = ${this.store.dialect.greatest('delivered_through', '?')}
+          WHERE id = ?`,
+          seq,
+          id
+        )
         // Delivered rows go at once, by index range: a purge of all subscriptions at once scanned every pending row.
-        this.store.run(
+        await this.store.run(
           "DELETE FROM deliveries WHERE subscription_id = ? AND status = 'pending' AND seq <= ?",
           id,
           seq
         )
       }
       for (const id of resetStreak) {
-        this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
+        await this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
       }
     })
     if (resetStreak.length > 0) this.registry.invalidate()
   }
 
-  failed (f: Failure): void {
-    this.store.tx(() => {
-      this.store.run('UPDATE subscriptions SET consecutive_failures = ? WHERE id = ?', f.failures, f.subscriptionId)
+  async failed (f: Failure): Promise<void> {
+    await this.store.tx(async () => {
+      await this.store.run(
+        'UPDATE subscriptions SET consecutive_failures = ? WHERE id = ?',
+        f.failures,
+        f.subscriptionId
+      )
       if (f.dead) {
-        this.store.run(
+        await this.store.run(
           "UPDATE deliveries SET status = 'dead', attempts = ?, last_status = ?, last_error = ?, finished = ? WHERE " +
             'seq = ?',
           f.attempts,
@@ -87,7 +96,7 @@ export class LocalOutboxWriter implements OutboxWriter {
           f.seq
         )
       } else {
-        this.store.run(
+        await this.store.run(
           'UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE seq = ?',
           f.attempts,
           f.status,
@@ -100,8 +109,8 @@ export class LocalOutboxWriter implements OutboxWriter {
     this.registry.invalidate()
   }
 
-  deactivate (subscriptionId: string, reason: string): void {
-    this.registry.deactivate(subscriptionId, reason)
+  async deactivate (subscriptionId: string, reason: string): Promise<void> {
+    await this.registry.deactivate(subscriptionId, reason)
   }
 }
 
@@ -141,7 +150,7 @@ export class DeliveryWorker {
   private stopped = false
 
   constructor (
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly registry: TriggerRegistry,
     private readonly opts: DeliveryOptions & {
       random?: () => number
@@ -160,7 +169,9 @@ export class DeliveryWorker {
   ) {
     this.sender = new HttpSender({ timeoutMs: opts.timeoutMs, allowPrivateTargets: opts.allowPrivateTargets })
     this.writer = opts.writer ?? new LocalOutboxWriter(store, registry)
-    registry.onRefresh(() => this.refreshed())
+    registry.onRefresh(() => {
+      this.refreshed().catch((err: unknown) => this.opts.log?.error({ err }, 'subscriptions not re-read'))
+    })
     if (opts.wakeOnCommit !== false) store.onCommit(() => this.wake(this.registry.takeQueued()))
   }
 
@@ -177,9 +188,9 @@ export class DeliveryWorker {
    * Starts a lane for every subscription with pending deliveries; a lane whose next delivery is not due yet
    * arms the timer for it. A scan of the outbox: on start, on the retry timer, and by hand in tests.
    */
-  kick (): void {
+  async kick (): Promise<void> {
     if (this.stopped) return
-    const subs = this.store.all<{ subscription_id: string }>(
+    const subs = await this.store.all<{ subscription_id: string }>(
       "SELECT DISTINCT subscription_id FROM deliveries WHERE status = 'pending'"
     )
     this.wake(subs.map(s => s.subscription_id))
@@ -187,13 +198,13 @@ export class DeliveryWorker {
   }
 
   /** Subscription rows were re-read: trust the store again, except where it has not caught up with us. */
-  private refreshed (): void {
+  private async refreshed (): Promise<void> {
     this.failures.clear()
-    for (const id of this.inactive) if (this.registry.current(id)?.status !== 'active') this.inactive.delete(id)
+    for (const id of this.inactive) if ((await this.registry.current(id))?.status !== 'active') this.inactive.delete(id)
   }
 
-  private active (subscriptionId: string): SubscriptionRow | undefined {
-    const sub = this.registry.current(subscriptionId)
+  private async active (subscriptionId: string): Promise<SubscriptionRow | undefined> {
+    const sub = await this.registry.current(subscriptionId)
     return sub && sub.status === 'active' && !this.inactive.has(subscriptionId) ? sub : undefined
   }
 
@@ -218,7 +229,7 @@ export class DeliveryWorker {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     await this.idle()
-    this.flushDelivered()
+    await this.flushDelivered()
     await this.sender.close()
   }
 
@@ -227,10 +238,10 @@ export class DeliveryWorker {
     if (this.timer) clearTimeout(this.timer)
     this.timerAt = at
     this.timer = setTimeout(
-      () => {
+      async () => {
         this.timer = undefined
         this.timerAt = Infinity
-        this.kick()
+        await this.kick().catch((err: unknown) => this.opts.log?.error({ err }, 'outbox scan failed'))
       },
       Math.max(0, at - now)
     )
@@ -239,10 +250,14 @@ export class DeliveryWorker {
 
   private settle (): void {
     if (this.lanes.size > 0 || this.waiting.size > 0) return
-    if (!this.opts.flushDelayMs || this.idleWaiters.length > 0) this.flushDelivered()
+    const flushed =
+      !this.opts.flushDelayMs || this.idleWaiters.length > 0 ? this.flushDelivered() : Promise.resolve()
     const waiters = this.idleWaiters
     this.idleWaiters = []
-    for (const w of waiters) w()
+    // Idle means recorded too: whoever waits reads the outbox next.
+    void flushed.then(() => {
+      for (const w of waiters) w()
+    })
   }
 
   private runLane (subscriptionId: string): void {
@@ -260,10 +275,15 @@ export class DeliveryWorker {
         },
         err => this.opts.log?.error({ err, subscriptionId }, 'delivery lane failed')
       )
-      .finally(() => {
+      .finally(async () => {
         this.lanes.delete(subscriptionId)
         // A lane that read its queue to the end and got no new work since has nothing to look at.
-        if (!exhausted || this.rewoken.has(subscriptionId)) this.afterLane(subscriptionId)
+        if (!exhausted || this.rewoken.has(subscriptionId)) {
+          // The store away (PostgreSQL): the lane resumes on the next wake or kick.
+          await this.afterLane(subscriptionId).catch((err: unknown) =>
+            this.opts.log?.error({ err, subscriptionId }, 'delivery lane not resumed')
+          )
+        }
         const next = this.waiting.values().next()
         if (!next.done && !this.stopped) this.runLane(next.value)
         this.settle()
@@ -271,16 +291,16 @@ export class DeliveryWorker {
   }
 
   /** A lane stopped: go on if its next delivery is due after all, else wake up when it will be. */
-  private afterLane (subscriptionId: string): void {
+  private async afterLane (subscriptionId: string): Promise<void> {
     this.rewoken.delete(subscriptionId)
     if (this.stopped) return
-    const head = this.store.get<{ seq: number; attempts: number; next_attempt_at: number }>(
+    const head = await this.store.get<{ seq: number; attempts: number; next_attempt_at: number }>(
       `SELECT seq, attempts, next_attempt_at FROM deliveries
       WHERE subscription_id = ? AND status = 'pending' AND seq > ? ORDER BY seq LIMIT 1`,
       subscriptionId,
-      this.through(subscriptionId)
+      await this.through(subscriptionId)
     )
-    if (!head || !this.active(subscriptionId)) return
+    if (!head || !await this.active(subscriptionId)) return
     const now = this.store.clock()
     const due = this.known(subscriptionId, head).due
     if (due <= now) this.runLane(subscriptionId)
@@ -294,25 +314,25 @@ export class DeliveryWorker {
   private async drain (subscriptionId: string): Promise<boolean> {
     while (!this.stopped) {
       this.rewoken.delete(subscriptionId)
-      const batch = this.store.all<DeliveryRow>(
+      const batch = await this.store.all<DeliveryRow>(
         `${DELIVERY_SELECT} WHERE d.subscription_id = ? AND d.status = 'pending' AND d.seq > ?
         ORDER BY d.seq LIMIT ${BATCH}`,
         subscriptionId,
-        this.through(subscriptionId)
+        await this.through(subscriptionId)
       )
       if (batch.length === 0) return true
       for (const d of batch) {
         const known = this.known(subscriptionId, d)
         if (known.due > this.store.clock()) return false
-        const sub = this.active(subscriptionId)
+        const sub = await this.active(subscriptionId)
         if (!sub) return false
         const result = await this.send(sub, d)
         if (result.outcome === 'delivered') {
           this.markDelivered(subscriptionId, d.seq)
           continue
         }
-        this.flushDelivered()
-        if (!this.recordFailure(sub, d, known.attempts, result)) return false
+        await this.flushDelivered()
+        if (!await this.recordFailure(sub, d, known.attempts, result)) return false
       }
       if (batch.length < BATCH && !this.rewoken.has(subscriptionId)) return true
     }
@@ -326,10 +346,10 @@ export class DeliveryWorker {
     return this.sender.post(sub.target_url, body, headers, this.store.clock())
   }
 
-  private through (subscriptionId: string): number {
+  private async through (subscriptionId: string): Promise<number> {
     let seq = this.handled.get(subscriptionId)
     if (seq === undefined) {
-      seq = this.registry.current(subscriptionId)?.delivered_through ?? 0
+      seq = (await this.registry.current(subscriptionId))?.delivered_through ?? 0
       this.handled.set(subscriptionId, seq)
     }
     return seq
@@ -348,47 +368,56 @@ export class DeliveryWorker {
     if (this.flushScheduled) return
     this.flushScheduled = true
     const delay = this.opts.flushDelayMs ?? 0
-    if (delay > 0) setTimeout(() => this.flushDelivered(), delay).unref()
-    else setImmediate(() => this.flushDelivered())
+    const flush = (): void => {
+      void this.flushDelivered()
+    }
+    if (delay > 0) setTimeout(flush, delay).unref()
+    else setImmediate(flush)
   }
 
-  private flushDelivered (): void {
+  /**
+   * Writes the watermarks that moved. A write that fails (PostgreSQL away) is logged and not retried: those
+   * deliveries go out again after a restart or a takeover, which at-least-once delivery allows.
+   */
+  private async flushDelivered (): Promise<void> {
     this.flushScheduled = false
     if (this.dirty.size === 0) return
     const ids = [...this.dirty]
     this.dirty.clear()
+    const through = ids.map((id): [string, number] => [id, this.handled.get(id) ?? 0])
     // A success ends a failure streak; a dead letter moves the watermark but does not.
-    const streaks = [...this.succeeded].filter(id => this.streak(id) > 0)
+    const succeeded = [...this.succeeded]
     this.succeeded.clear()
+    const streaks: string[] = []
+    for (const id of succeeded) if ((await this.streak(id)) > 0) streaks.push(id)
     for (const id of streaks) this.failures.set(id, 0)
-    this.writer.delivered(
-      ids.map(id => [id, this.handled.get(id) ?? 0]),
-      streaks
-    )
+    await this.writer.delivered(through, streaks).catch((err: unknown) => {
+      this.opts.log?.error({ err }, 'delivered watermarks not written')
+    })
   }
 
-  private streak (subscriptionId: string): number {
-    return this.failures.get(subscriptionId) ?? this.registry.current(subscriptionId)?.consecutive_failures ?? 0
+  private async streak (subscriptionId: string): Promise<number> {
+    return this.failures.get(subscriptionId) ?? (await this.registry.current(subscriptionId))?.consecutive_failures ?? 0
   }
 
   /** Records a failed attempt; true when the lane may go on to the next delivery. */
-  private recordFailure (
+  private async recordFailure (
     sub: SubscriptionRow,
     d: DeliveryRow,
     previousAttempts: number,
     r: Exclude<SendResult, { outcome: 'delivered' }>
-  ): boolean {
+  ): Promise<boolean> {
     const now = this.store.clock()
     const attempts = previousAttempts + 1
     // A throttled receiver is not failing, and a refused target was never the receiver's doing.
     const counts = !(r.outcome === 'retry' && r.throttled) && r.outcome !== 'refused'
-    const failures = counts ? this.streak(sub.id) + 1 : this.streak(sub.id)
+    const failures = (await this.streak(sub.id)) + (counts ? 1 : 0)
     this.failures.set(sub.id, failures)
     const dead = r.outcome === 'reject' || r.outcome === 'refused' || attempts >= this.opts.maxAttempts
     const wait = r.outcome === 'retry' && r.retryAfterMs !== undefined ? r.retryAfterMs : this.backoff(attempts)
     if (dead) this.retries.delete(sub.id)
     else this.retries.set(sub.id, { seq: d.seq, attempts, due: now + wait })
-    this.writer.failed({
+    await this.writer.failed({
       subscriptionId: sub.id,
       seq: d.seq,
       attempts,
@@ -405,7 +434,7 @@ export class DeliveryWorker {
     )
     if (failures >= this.opts.inactiveAfterFailures) {
       this.inactive.add(sub.id)
-      this.writer.deactivate(
+      await this.writer.deactivate(
         sub.id,
         `The webhook was marked inactive after ${failures} consecutive failed deliveries.`
       )

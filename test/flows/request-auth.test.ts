@@ -36,7 +36,7 @@ t.test('Tenant: people of the owner organisation with a token; others get 401 or
       { operationOptions: 'IncludeAuthorizationHeadersInOutputs' }
     ),
   })
-  ;(s.backend as any).ctx.run(
+  await s.store.run(
     'INSERT INTO tokens (token_hash, person_id, label) VALUES (?,?,?)',
     hashToken('pat-token'),
     DEMO.partner.id,

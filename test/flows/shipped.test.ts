@@ -148,13 +148,13 @@ t.test('nightly-inactive-report: at 02:00 the spaces idle for 30 days are listed
     trigger: { type: 'Recurrence', recurrence: '1 Day', nextRun: '2026-01-06T02:00:00.000Z' },
   })
 
-  s.flows!.tick()
+  await s.flows!.tick()
   await s.flows!.idle()
   t.same(await runsOf(s, 'nightly-inactive-report'), [], 'nothing before 02:00')
 
   clock.advance(31 * 86_400_000)
   await s.alice('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: 'Apollo is alive' })
-  s.flows!.tick()
+  await s.flows!.tick()
   await s.flows!.idle()
 
   const runs = await runsOf(s, 'nightly-inactive-report')

@@ -61,14 +61,14 @@ t.test('Http (polling) trigger: 200 starts runs (splitOn one per element), 202 d
     { clock: clock.now }
   )
   clock.advance(5 * 60_000)
-  s.flows!.tick()
+  await s.flows!.tick()
   await s.flows!.connected()
   await s.flows!.idle()
   let runs = (await s.alice('GET', '/v1/flows/poller/runs')).body.items
   t.same(runs.map((r: any) => r.triggerBody.id).sort(), [1, 2], 'one run per row')
   t.ok(runs.every((r: any) => r.source === 'poll'))
   clock.advance(5 * 60_000)
-  s.flows!.tick()
+  await s.flows!.tick()
   await s.flows!.connected()
   await s.flows!.idle()
   runs = (await s.alice('GET', '/v1/flows/poller/runs')).body.items
@@ -244,7 +244,7 @@ t.test('Recurrence with a schedule in a Windows time zone fires at the local tim
   t.equal(flow.trigger.nextRun, '2026-06-01T07:00:00.000Z', '09:00 in Berlin summer time is 07:00 UTC')
   t.equal(flow.trigger.timeZone, 'W. Europe Standard Time')
   clock.advance(7 * 3_600_000)
-  s.flows!.tick()
+  await s.flows!.tick()
   await s.flows!.idle()
   const [run] = (await s.alice('GET', '/v1/flows/morning/runs')).body.items
   const full = (await s.alice('GET', `/v1/flows/morning/runs/${run.id}`)).body

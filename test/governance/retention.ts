@@ -3,6 +3,11 @@ import { isWebexError } from '../helpers/assertions.js'
 import { RetentionSchedule } from '../../src/governance/schedule.js'
 import type { GovTarget, MakeGovTarget } from './target.js'
 import { eventsOf } from './spaces.js'
+import type { SqliteStore } from '../../src/store/sqlite-store.js'
+import type { Ctx } from '../../src/store/ctx.js'
+
+/** The SQLite connection under a store, for what only a test does (a temporary trigger). */
+const sqliteOf = (ctx: Ctx) => (ctx.store as SqliteStore).db
 
 const DAY = 86_400_000
 export const DAY0 = Date.parse('2026-01-01T00:00:00.000Z')
@@ -186,7 +191,7 @@ export function retentionSuite (t: Test, make: MakeGovTarget): void {
     const plan = (await x.carol('POST', '/v1/governance/retention/plan', {})).body
     // The interruption: the store holding the messages refuses to delete one mid-way, as a crash would stop
     // the run there (with the Webex backend, "Webex" answers 500 for that message).
-    x.spaces.db.exec(
+    sqliteOf(x.spaces).exec(
       "CREATE TEMP TRIGGER interrupt BEFORE DELETE ON messages WHEN OLD.text = 'poison' BEGIN SELECT RAISE(ABORT, " +
         "'interrupted'); END"
     )
@@ -197,7 +202,7 @@ export function retentionSuite (t: Test, make: MakeGovTarget): void {
       halfway.messages > 0 && halfway.messages < plan.messages,
       `${plan.messages - halfway.messages} of ${plan.messages} erased before the interruption`
     )
-    x.spaces.db.exec('DROP TRIGGER interrupt')
+    sqliteOf(x.spaces).exec('DROP TRIGGER interrupt')
     const rest = (await x.carol('POST', '/v1/governance/retention/execute', {})).body
     t.equal(rest.messages, halfway.messages, 'the re-run erased exactly what was left')
     t.same(await texts(x, ids.apollo), [], 'all of it')

@@ -301,13 +301,13 @@ export function spacesSuite (t: Test, make: MakeGovTarget): void {
       }
     }
     for (const m of made) {
-      x.spaces.run(
+      await x.spaces.run(
         'UPDATE rooms SET last_activity = ? WHERE id = ?',
         new Date(x.clock.now() - m.age * DAY).toISOString(),
         Buffer.from(m.id, 'base64url').toString().split('/ROOM/')[1]
       )
     }
-    x.spaces.generation++ // the direct UPDATE above bypassed a transaction: make the read cache see it
+    x.spaces.invalidate() // the direct UPDATE above bypassed a transaction: make the read cache see it
     await x.resync()
     const everything = async () => {
       const out: any[] = []

@@ -3,7 +3,7 @@ import { decodeId, encodeId, newUuid } from '../../ids.js'
 import { assertMember, isComplianceOfficer } from '../../auth/rules.js'
 import type { AttachmentAction, CreateAttachmentActionBody } from '../../schemas/attachment-action.js'
 import type { Caller } from '../backend.js'
-import type { Ctx } from './context.js'
+import type { Ctx } from '../../store/ctx.js'
 import type { MessageRow, RoomRow } from './rows.js'
 import { memberView, spaceView } from './spaces.js'
 
@@ -35,18 +35,22 @@ function toAction (r: ActionRow): AttachmentAction {
  * out (slim, as Webex sends it: the inputs are fetched by id). A message without a card, or someone who cannot
  * see the space, is refused with nothing stored.
  */
-export function createAttachmentAction (ctx: Ctx, caller: Caller, body: CreateAttachmentActionBody): AttachmentAction {
+export async function createAttachmentAction (
+  ctx: Ctx,
+  caller: Caller,
+  body: CreateAttachmentActionBody
+): Promise<AttachmentAction> {
   const local = decodeId('MESSAGE', body.messageId)
   if (!local) throw new BadRequestError('messageId is not a valid message id.')
-  return ctx.txGrouped(() => {
-    const message = ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', local)
-    const room = message ? (ctx.room(message.room_id) as RoomRow) : undefined
-    const member = room ? ctx.membership(room.id, caller.personId) : undefined
+  return await ctx.txGrouped(async () => {
+    const message = await ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', local)
+    const room = message ? (await ctx.room(message.room_id) as RoomRow) : undefined
+    const member = room ? await ctx.membership(room.id, caller.personId) : undefined
     if (!message || !room) throw new NotFoundError('No message has this id.')
     assertMember(spaceView(room), memberView(member))
     if (!message.attachments) throw new BadRequestError('The message has no card to submit.')
     const id = newUuid()
-    ctx.run(
+    await ctx.run(
       `INSERT INTO attachment_actions (id, message_id, room_id, person_id, type, inputs, created)
       VALUES (?,?,?,?,?,?,?)`,
       id,
@@ -57,9 +61,9 @@ export function createAttachmentAction (ctx: Ctx, caller: Caller, body: CreateAt
       JSON.stringify(body.inputs),
       ctx.now()
     )
-    const action = toAction(ctx.get<ActionRow>('SELECT * FROM attachment_actions WHERE id = ?', id) as ActionRow)
+    const action = toAction(await ctx.get<ActionRow>('SELECT * FROM attachment_actions WHERE id = ?', id) as ActionRow)
     const { inputs: _inputs, ...slim } = action
-    ctx.emit({
+    await ctx.emit({
       resource: 'attachmentActions',
       event: 'created',
       actorId: caller.personId,
@@ -72,12 +76,15 @@ export function createAttachmentAction (ctx: Ctx, caller: Caller, body: CreateAt
 }
 
 /** A submission is readable by the members of its space (and the organisation's compliance officers). */
-export function getAttachmentAction (ctx: Ctx, caller: Caller, id: string): AttachmentAction {
+export async function getAttachmentAction (ctx: Ctx, caller: Caller, id: string): Promise<AttachmentAction> {
   const local = decodeId('ATTACHMENT_ACTION', id)
   if (!local) throw new BadRequestError('id is not a valid attachment action id.')
-  const row = ctx.get<ActionRow>('SELECT * FROM attachment_actions WHERE id = ?', local)
-  const room = row ? ctx.room(row.room_id) : undefined
+  const row = await ctx.get<ActionRow>('SELECT * FROM attachment_actions WHERE id = ?', local)
+  const room = row ? await ctx.room(row.room_id) : undefined
   if (!row || !room) throw new NotFoundError()
-  if (!ctx.membership(room.id, caller.personId) && !isComplianceOfficer(caller, room.org_id)) throw new NotFoundError()
+  if (!await ctx.membership(
+    room.id,
+    caller.personId
+  ) && !isComplianceOfficer(caller, room.org_id)) throw new NotFoundError()
   return toAction(row)
 }

@@ -4,7 +4,7 @@ import { assertCanEditSpace, assertNotBlocked, isComplianceOfficer } from '../..
 import type { CreateMembershipBody, Membership, UpdateMembershipBody } from '../../schemas/membership.js'
 import type { Room, UpdateRoomBody } from '../../schemas/room.js'
 import type { Caller } from '../backend.js'
-import type { Ctx } from './context.js'
+import type { Ctx } from '../../store/ctx.js'
 import { slim } from './messages.js'
 import { resolvePerson } from './people.js'
 import { updateRoom } from './rooms.js'
@@ -23,35 +23,35 @@ import { addMember, emitMembership, emitRoom, readableSpace, roomFor } from './s
  */
 
 /** The space, if the caller is a compliance officer of the organisation that owns it. */
-function officerSpace (ctx: Ctx, caller: Caller, roomLocalId: string | undefined): RoomRow | undefined {
-  const room = roomLocalId ? ctx.room(roomLocalId) : undefined
+async function officerSpace (ctx: Ctx, caller: Caller, roomLocalId: string | undefined): Promise<RoomRow | undefined> {
+  const room = roomLocalId ? await ctx.room(roomLocalId) : undefined
   return room && isComplianceOfficer(caller, room.org_id) ? room : undefined
 }
 
-export function officerDeleteMessage (ctx: Ctx, caller: Caller, messageId: string): true | undefined {
+export async function officerDeleteMessage (ctx: Ctx, caller: Caller, messageId: string): Promise<true | undefined> {
   const local = decodeId('MESSAGE', messageId)
   if (!local) return undefined
-  return ctx.txGrouped(() => {
-    const row = ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', local)
+  return await ctx.txGrouped(async () => {
+    const row = await ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', local)
     if (!row) {
-      const gone = ctx.get<{ org_id: string | null }>('SELECT org_id FROM message_tombstones WHERE id = ?', local)
+      const gone = await ctx.get<{ org_id: string | null }>('SELECT org_id FROM message_tombstones WHERE id = ?', local)
       if (gone && gone.org_id && isComplianceOfficer(caller, gone.org_id)) {
         throw new WebexError(410, 'This message was already deleted.')
       }
       return undefined
     }
-    const room = officerSpace(ctx, caller, row.room_id)
+    const room = await officerSpace(ctx, caller, row.room_id)
     if (!room) return undefined
-    removeMessage(ctx, room, row, caller.personId)
+    await removeMessage(ctx, room, row, caller.personId)
     return true as const
   })
 }
 
 /** Deletes a message and records its `messages deleted` event (slim, as Webex sends it): inside a transaction. */
-export function removeMessage (ctx: Ctx, room: RoomRow, row: MessageRow, actorId: string): void {
-  const message = toMessage(row, ctx.person(row.person_id) as PersonRow, room.type)
-  ctx.run('DELETE FROM messages WHERE seq = ?', row.seq)
-  ctx.emit({
+export async function removeMessage (ctx: Ctx, room: RoomRow, row: MessageRow, actorId: string): Promise<void> {
+  const message = toMessage(row, await ctx.person(row.person_id) as PersonRow, room.type)
+  await ctx.run('DELETE FROM messages WHERE seq = ?', row.seq)
+  await ctx.emit({
     resource: 'messages',
     event: 'deleted',
     actorId,
@@ -62,10 +62,14 @@ export function removeMessage (ctx: Ctx, room: RoomRow, row: MessageRow, actorId
 }
 
 /** A classification of the organisation, as its local id: 400 if the id names none, or a disabled one. */
-export function classificationOf (ctx: Ctx, orgId: string, classificationId: string): string {
+export async function classificationOf (ctx: Ctx, orgId: string, classificationId: string): Promise<string> {
   const local = decodeId('CLASSIFICATION', classificationId)
   const level = local
-    ? ctx.get<{ enabled: number }>('SELECT enabled FROM classifications WHERE id = ? AND org_id = ?', local, orgId)
+    ? await ctx.get<{ enabled: number }>(
+      'SELECT enabled FROM classifications WHERE id = ? AND org_id = ?',
+      local,
+      orgId
+    )
     : undefined
   if (!level) throw new BadRequestError('classificationId names no classification of the organisation.')
   if (level.enabled !== 1) throw new BadRequestError('That classification is disabled.')
@@ -73,9 +77,13 @@ export function classificationOf (ctx: Ctx, orgId: string, classificationId: str
 }
 
 /** An officer adds someone to a group space of the organisation, member or not (never to an empty space). */
-export function officerAddMember (ctx: Ctx, caller: Caller, body: CreateMembershipBody): Membership | undefined {
-  return ctx.txGrouped(() => {
-    const room = officerSpace(ctx, caller, decodeId('ROOM', body.roomId))
+export async function officerAddMember (
+  ctx: Ctx,
+  caller: Caller,
+  body: CreateMembershipBody
+): Promise<Membership | undefined> {
+  return await ctx.txGrouped(async () => {
+    const room = await officerSpace(ctx, caller, decodeId('ROOM', body.roomId))
     if (!room) return undefined
     if (room.type === 'direct') throw new ForbiddenError('Members of a 1:1 space cannot be changed.')
     if (room.member_count === 0) throw new ForbiddenError('Compliance officers cannot add people to an empty space.')
@@ -85,35 +93,38 @@ export function officerAddMember (ctx: Ctx, caller: Caller, body: CreateMembersh
       type: room.type,
       orgId: room.org_id,
     })
-    const person = resolvePerson(ctx, body)
-    if (ctx.membership(room.id, person.id)) throw new ConflictError('The person is already a member of this space.')
-    const m = addMember(ctx, room, person, body.isModerator === true, caller.personId)
+    const person = await resolvePerson(ctx, body)
+    if (await ctx.membership(
+      room.id,
+      person.id
+    )) throw new ConflictError('The person is already a member of this space.')
+    const m = await addMember(ctx, room, person, body.isModerator === true, caller.personId)
     return toMembership(m, person, room.type)
   })
 }
 
 /** The membership, when an officer of its space's organisation asks. */
-function officerMembership (
+async function officerMembership (
   ctx: Ctx,
   caller: Caller,
   membershipId: string
-): { room: RoomRow; m: MembershipRow; person: PersonRow } | undefined {
+): Promise<{ room: RoomRow; m: MembershipRow; person: PersonRow } | undefined> {
   const [personId, roomId] = (decodeId('MEMBERSHIP', membershipId) ?? '').split(':')
-  const room = officerSpace(ctx, caller, roomId)
-  const m = room ? ctx.membership(room.id, personId) : undefined
+  const room = await officerSpace(ctx, caller, roomId)
+  const m = room ? await ctx.membership(room.id, personId) : undefined
   if (!room || !m) return undefined
-  return { room, m, person: ctx.person(personId) as PersonRow }
+  return { room, m, person: await ctx.person(personId) as PersonRow }
 }
 
-export function officerUpdateMembership (
+export async function officerUpdateMembership (
   ctx: Ctx,
   caller: Caller,
   membershipId: string,
   body: UpdateMembershipBody
-): Membership | undefined {
-  return ctx.txGrouped(() => {
-    const found = officerMembership(ctx, caller, membershipId)
-    if (!found || ctx.membership(found.room.id, caller.personId)) return undefined
+): Promise<Membership | undefined> {
+  return await ctx.txGrouped(async () => {
+    const found = await officerMembership(ctx, caller, membershipId)
+    if (!found || await ctx.membership(found.room.id, caller.personId)) return undefined
     const { room, m, person } = found
     if (body.isRoomHidden !== undefined && body.isRoomHidden !== (m.is_room_hidden === 1)) {
       throw new ForbiddenError('Only the member can hide a space from their own list.')
@@ -121,21 +132,25 @@ export function officerUpdateMembership (
     if (body.isModerator === undefined || body.isModerator === (m.is_moderator === 1)) {
       return toMembership(m, person, room.type)
     }
-    ctx.run('UPDATE memberships SET is_moderator = ? WHERE seq = ?', body.isModerator ? 1 : 0, m.seq)
-    const after = ctx.membership(room.id, person.id) as MembershipRow
-    emitMembership(ctx, 'updated', room, after, person, caller.personId)
+    await ctx.run('UPDATE memberships SET is_moderator = ? WHERE seq = ?', body.isModerator ? 1 : 0, m.seq)
+    const after = await ctx.membership(room.id, person.id) as MembershipRow
+    await emitMembership(ctx, 'updated', room, after, person, caller.personId)
     return toMembership(after, person, room.type)
   })
 }
 
-export function officerDeleteMembership (ctx: Ctx, caller: Caller, membershipId: string): true | undefined {
-  return ctx.txGrouped(() => {
-    const found = officerMembership(ctx, caller, membershipId)
+export async function officerDeleteMembership (
+  ctx: Ctx,
+  caller: Caller,
+  membershipId: string
+): Promise<true | undefined> {
+  return await ctx.txGrouped(async () => {
+    const found = await officerMembership(ctx, caller, membershipId)
     if (!found) return undefined
     const { room, m, person } = found
     if (room.type === 'direct') throw new ForbiddenError('Members of a 1:1 space cannot be changed.')
-    ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
-    emitMembership(ctx, 'deleted', room, m, person, caller.personId)
+    await ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
+    await emitMembership(ctx, 'deleted', room, m, person, caller.personId)
     return true as const
   })
 }
@@ -147,18 +162,23 @@ const OFFICER_FIELDS = 'classificationId, isAnnouncementOnly and, for a 1:1 spac
  * classify and set announcement mode where they may edit the space); an officer who is not a member may
  * change only the compliance fields; isReadOnly is an officer's, for 1:1 spaces.
  */
-export function updateRoomSettings (ctx: Ctx, caller: Caller, roomId: string, body: UpdateRoomBody): Room {
+export async function updateRoomSettings (
+  ctx: Ctx,
+  caller: Caller,
+  roomId: string,
+  body: UpdateRoomBody
+): Promise<Room> {
   const { classificationId, isAnnouncementOnly, isReadOnly, ...rest } = body
-  return ctx.txGrouped(() => {
-    const { room, member } = readableSpace(ctx, caller, roomId)
+  return await ctx.txGrouped(async () => {
+    const { room, member } = await readableSpace(ctx, caller, roomId)
     const officer = isComplianceOfficer(caller, room.org_id)
     if (Object.values(rest).some(v => v !== undefined)) {
       if (!member) {
         throw new ForbiddenError(`A compliance officer who is not a member can change only ${OFFICER_FIELDS}.`)
       }
-      updateRoom(ctx, caller, roomId, rest)
+      await updateRoom(ctx, caller, roomId, rest)
     }
-    let current = ctx.room(room.id) as RoomRow
+    let current = await ctx.room(room.id) as RoomRow
     if (!officer) {
       if (!member) {
         throw new ForbiddenError(`A compliance officer who is not a member can change only ${OFFICER_FIELDS}.`)
@@ -172,7 +192,7 @@ export function updateRoomSettings (ctx: Ctx, caller: Caller, roomId: string, bo
     }
     const set: Record<string, unknown> = {}
     if (classificationId !== undefined) {
-      const local = classificationOf(ctx, current.org_id, classificationId)
+      const local = await classificationOf(ctx, current.org_id, classificationId)
       if (local !== current.classification_id) set.classification_id = local
     }
     if (isAnnouncementOnly !== undefined && isAnnouncementOnly !== (current.is_announcement_only === 1)) {
@@ -188,13 +208,13 @@ export function updateRoomSettings (ctx: Ctx, caller: Caller, roomId: string, bo
     }
     const columns = Object.keys(set)
     if (columns.length > 0) {
-      ctx.run(
+      await ctx.run(
         `UPDATE rooms SET ${columns.map(c => `${c} = ?`).join(', ')} WHERE id = ?`,
         ...Object.values(set),
         current.id
       )
-      current = ctx.room(current.id) as RoomRow
-      emitRoom(ctx, 'updated', current, caller.personId)
+      current = await ctx.room(current.id) as RoomRow
+      await emitRoom(ctx, 'updated', current, caller.personId)
     }
     return roomFor(ctx, current, caller.personId)
   })

@@ -3,8 +3,8 @@ import { decodeId, encodeId } from '../../ids.js'
 import { isComplianceOfficer } from '../../auth/rules.js'
 import type { Event, ListEventsQuery } from '../../schemas/event.js'
 import type { Caller, Page, Paged } from '../backend.js'
-import type { Ctx } from './context.js'
-import { decodeCursor, toPage } from './cursor.js'
+import type { Ctx } from '../../store/ctx.js'
+import { decodeCursor, toPage } from '../../store/cursor.js'
 
 /** Webex keeps 90 days of events without the Pro Pack; so does this organisation. */
 const EVENTS_KEPT_DAYS = 90
@@ -40,10 +40,10 @@ function assertEventsReader (caller: Caller): void {
  * Webex lists messages and memberships created, updated and deleted, and rooms updated (classification and
  * settings changes); a message's data carries its text, as the compliance officer may read it.
  */
-function toEvent (ctx: Ctx, r: EventRow): Event {
+async function toEvent (ctx: Ctx, r: EventRow): Promise<Event> {
   const data = JSON.parse(r.data) as Record<string, unknown>
   if (r.resource === 'messages' && r.event !== 'deleted' && typeof data.id === 'string') {
-    const m = ctx.get<{ text: string | null; markdown: string | null }>(
+    const m = await ctx.get<{ text: string | null; markdown: string | null }>(
       'SELECT text, markdown FROM messages WHERE id = ?',
       decodeId('MESSAGE', data.id) ?? ''
     )
@@ -63,7 +63,7 @@ function toEvent (ctx: Ctx, r: EventRow): Event {
 
 const LISTED = "((resource IN ('messages','memberships')) OR (resource = 'rooms' AND event = 'updated'))"
 
-export function listEvents (ctx: Ctx, caller: Caller, q: Paged<ListEventsQuery>): Page<Event> {
+export async function listEvents (ctx: Ctx, caller: Caller, q: Paged<ListEventsQuery>): Promise<Page<Event>> {
   assertEventsReader(caller)
   const now = ctx.clock()
   if (q.to !== undefined && Date.parse(q.to) > now) throw new BadRequestError('to cannot be in the future.')
@@ -96,7 +96,7 @@ export function listEvents (ctx: Ctx, caller: Caller, q: Paged<ListEventsQuery>)
     where.push('seq < ?')
     params.push(after[0])
   }
-  const rows = ctx.all<EventRow>(
+  const rows = await ctx.all<EventRow>(
     `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
     ...params,
     q.max + 1
@@ -109,11 +109,11 @@ export function listEvents (ctx: Ctx, caller: Caller, q: Paged<ListEventsQuery>)
   )
 }
 
-export function getEvent (ctx: Ctx, caller: Caller, id: string): Event {
+export async function getEvent (ctx: Ctx, caller: Caller, id: string): Promise<Event> {
   assertEventsReader(caller)
   const seq = eventSeq(id)
   if (seq === undefined) throw new BadRequestError('eventId is not a valid event id.')
-  const row = ctx.get<EventRow>(
+  const row = await ctx.get<EventRow>(
     `SELECT * FROM events WHERE seq = ? AND org_id = ? AND ${LISTED} AND created >= ?`,
     seq,
     caller.orgId,

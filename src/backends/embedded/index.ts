@@ -1,6 +1,6 @@
-import { openDatabase, type Db } from '../../store/sqlite.js'
+import { openSqliteStore } from '../../store/sqlite-store.js'
 import type { Caller, Content, WebexBackend } from '../backend.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../../store/ctx.js'
 import { toCaller, toPerson, type PersonRow } from './rows.js'
 import { getPerson, listPeople } from './people.js'
 import { createRoom, deleteRoom, getRoom, listRooms, updateRoom } from './rooms.js'
@@ -43,6 +43,9 @@ import { getEvent, listEvents } from './events.js'
 import { ReadCache } from './read-cache.js'
 
 export interface EmbeddedOptions {
+  /** The store it keeps the organisation in (either dialect); by default a SQLite file in `dataDir`. */
+  ctx?: Ctx
+  /** Where uploaded files are kept (and, without `ctx`, the SQLite file). */
   dataDir: string
   seedDemo: boolean
   synchronous?: 'NORMAL' | 'FULL'
@@ -59,14 +62,13 @@ export interface EmbeddedOptions {
 type Args<K extends keyof WebexBackend> = WebexBackend[K] extends (...a: infer A) => unknown ? A : never
 
 /**
- * A Webex-compatible organisation in a local SQLite file. Operations are synchronous SQLite transactions;
- * the async signatures are the backend interface's, shared with the HTTP backend. Its Ctx is the Store
- * that triggers and governance share, so their writes join the same transactions.
+ * A Webex-compatible organisation in the store (SQLite, or PostgreSQL shared by several instances). Its Ctx is
+ * the store that triggers and governance share, so their writes join the same transactions.
  */
 export class EmbeddedBackend implements WebexBackend {
-  readonly db: Db
   readonly ctx: Ctx
-  readonly seeded: boolean
+  /** Whether this start seeded the demo organisation (false when the store already held data). */
+  seeded = false
   readonly contents: ContentStore
   private readonly remote: RemoteFiles
   private readonly cardMaxBytes: number
@@ -74,11 +76,23 @@ export class EmbeddedBackend implements WebexBackend {
   /** Tokens resolve to callers independently of other writes; nothing in the API changes tokens or roles. */
   private readonly callers = new Map<string, Caller | undefined>()
 
-  constructor (opts: EmbeddedOptions) {
-    const clock = opts.clock ?? Date.now
-    this.db = openDatabase({ dataDir: opts.dataDir, ...(opts.synchronous ? { synchronous: opts.synchronous } : {}) })
-    this.ctx = new Ctx(this.db, clock)
-    this.seeded = opts.seedDemo ? seedDemo(this.db, new Date(clock()).toISOString()) : false
+  /** Opens the backend on its store, seeding the demo organisation into an empty one when asked. */
+  static async open (opts: EmbeddedOptions): Promise<EmbeddedBackend> {
+    const backend = new EmbeddedBackend(opts)
+    if (opts.seedDemo) backend.seeded = await seedDemo(backend.ctx, backend.ctx.now())
+    return backend
+  }
+
+  private constructor (opts: EmbeddedOptions) {
+    this.ctx =
+      opts.ctx ??
+      new Ctx(
+        openSqliteStore({
+          dataDir: opts.dataDir,
+          ...(opts.synchronous ? { synchronous: opts.synchronous } : {}),
+          ...(opts.clock ? { clock: opts.clock } : {}),
+        })
+      )
     this.cache = opts.readCache === false ? undefined : new ReadCache(() => this.ctx.generation)
     const files = opts.files ?? { maxBytes: 100 * 1024 * 1024, cardMaxBytes: 28 * 1024, fetchTimeoutMs: 30_000 }
     this.cardMaxBytes = files.cardMaxBytes
@@ -90,14 +104,14 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   /** A read, memoised per caller and arguments until the next write. */
-  private read<T>(name: string, caller: Caller, args: unknown[], compute: () => T): T {
+  private read<T>(name: string, caller: Caller, args: unknown[], compute: () => Promise<T>): Promise<T> {
     if (!this.cache) return compute()
     return this.cache.get(`${name}\0${caller.personId}\0${JSON.stringify(args)}`, compute)
   }
 
   async authenticate (token: string): Promise<Caller | undefined> {
-    const lookup = (): Caller | undefined => {
-      const row = this.ctx.get<PersonRow>(
+    const lookup = async (): Promise<Caller | undefined> => {
+      const row = await this.ctx.get<PersonRow>(
         'SELECT p.* FROM tokens t JOIN people p ON p.id = t.person_id WHERE t.token_hash = ?',
         hashToken(token)
       )
@@ -106,13 +120,13 @@ export class EmbeddedBackend implements WebexBackend {
     if (!this.cache) return lookup()
     if (!this.callers.has(token)) {
       if (this.callers.size >= 10_000) this.callers.clear()
-      this.callers.set(token, lookup())
+      this.callers.set(token, await lookup())
     }
     return this.callers.get(token)
   }
 
   async getMe (caller: Caller) {
-    return this.read('getMe', caller, [], () => toPerson(this.ctx.person(caller.personId) as PersonRow))
+    return this.read('getMe', caller, [], async () => toPerson(await this.ctx.person(caller.personId) as PersonRow))
   }
 
   async getPerson (caller: Caller, personId: string) {
@@ -143,7 +157,7 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async deleteRoom (...a: Args<'deleteRoom'>) {
-    deleteRoom(this.ctx, ...a)
+    await deleteRoom(this.ctx, ...a)
   }
 
   async listMemberships (...a: Args<'listMemberships'>) {
@@ -151,7 +165,7 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async createMembership (...a: Args<'createMembership'>) {
-    return officerAddMember(this.ctx, ...a) ?? createMembership(this.ctx, ...a)
+    return await officerAddMember(this.ctx, ...a) ?? await createMembership(this.ctx, ...a)
   }
 
   async getMembership (...a: Args<'getMembership'>) {
@@ -159,11 +173,11 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async updateMembership (...a: Args<'updateMembership'>) {
-    return officerUpdateMembership(this.ctx, ...a) ?? updateMembership(this.ctx, ...a)
+    return await officerUpdateMembership(this.ctx, ...a) ?? await updateMembership(this.ctx, ...a)
   }
 
   async deleteMembership (...a: Args<'deleteMembership'>) {
-    if (!officerDeleteMembership(this.ctx, ...a)) deleteMembership(this.ctx, ...a)
+    if (!await officerDeleteMembership(this.ctx, ...a)) await deleteMembership(this.ctx, ...a)
   }
 
   async listMessages (...a: Args<'listMessages'>) {
@@ -187,7 +201,7 @@ export class EmbeddedBackend implements WebexBackend {
     const id = await this.contents.place(file)
     try {
       const { files: _urls, ...rest } = body
-      return createMessage(this.ctx, caller, rest, {
+      return await createMessage(this.ctx, caller, rest, {
         cardMaxBytes: this.cardMaxBytes,
         file: { id, upload: file, contents: this.contents },
       })
@@ -213,10 +227,10 @@ export class EmbeddedBackend implements WebexBackend {
   async getContent (caller: Caller, contentId: string): Promise<Content> {
     const local = decodeId('CONTENT', contentId)
     if (!local) throw new BadRequestError('contentId is not a valid content id.')
-    const row = this.contents.row(local)
-    const room = row ? this.ctx.room(row.room_id) : undefined
+    const row = await this.contents.row(local)
+    const room = row ? await this.ctx.room(row.room_id) : undefined
     if (!row || !room) throw new NotFoundError()
-    const member = this.ctx.membership(room.id, caller.personId)
+    const member = await this.ctx.membership(room.id, caller.personId)
     if (!member && !isComplianceOfficer(caller, room.org_id)) throw new NotFoundError()
     return {
       filename: row.filename,
@@ -231,7 +245,7 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async deleteMessage (...a: Args<'deleteMessage'>) {
-    if (!officerDeleteMessage(this.ctx, ...a)) deleteMessage(this.ctx, ...a)
+    if (!await officerDeleteMessage(this.ctx, ...a)) await deleteMessage(this.ctx, ...a)
   }
 
   async listEvents (...a: Args<'listEvents'>) {
@@ -259,7 +273,7 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async deleteTeam (...a: Args<'deleteTeam'>) {
-    deleteTeam(this.ctx, ...a)
+    await deleteTeam(this.ctx, ...a)
   }
 
   async listTeamMemberships (...a: Args<'listTeamMemberships'>) {
@@ -279,11 +293,11 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async deleteTeamMembership (...a: Args<'deleteTeamMembership'>) {
-    deleteTeamMembership(this.ctx, ...a)
+    await deleteTeamMembership(this.ctx, ...a)
   }
 
   async close (): Promise<void> {
     await this.remote.close()
-    this.ctx.close()
+    await this.ctx.close()
   }
 }

@@ -8,8 +8,8 @@ import type {
   UpdateMembershipBody,
 } from '../../schemas/membership.js'
 import type { Caller, Page, Paged } from '../backend.js'
-import type { Ctx } from './context.js'
-import { decodeCursor, toPage } from './cursor.js'
+import type { Ctx } from '../../store/ctx.js'
+import { decodeCursor, toPage } from '../../store/cursor.js'
 import { resolvePerson } from './people.js'
 import { toMembership, type MembershipRow, type PersonRow, type RoomRow } from './rows.js'
 import { addMember, emitMembership, memberView, readableSpace, spaceView, syncLock } from './spaces.js'
@@ -29,18 +29,22 @@ function fromJoined (j: Joined): Membership {
   return toMembership(j, person, j.room_type)
 }
 
-export function listMemberships (ctx: Ctx, caller: Caller, q: Paged<ListMembershipsQuery>): Page<Membership> {
+export async function listMemberships (
+  ctx: Ctx,
+  caller: Caller,
+  q: Paged<ListMembershipsQuery>
+): Promise<Page<Membership>> {
   const where: string[] = []
   const params: unknown[] = []
   if (q.roomId !== undefined) {
-    const { room } = readableSpace(ctx, caller, q.roomId)
+    const { room } = await readableSpace(ctx, caller, q.roomId)
     where.push('m.room_id = ?')
     params.push(room.id)
   }
   const filtersPerson = q.personId !== undefined || q.personEmail !== undefined
   if (filtersPerson) {
     const person =
-      q.personId !== undefined ? decodeId('PEOPLE', q.personId) : ctx.personByEmail(q.personEmail as string)?.id
+      q.personId !== undefined ? decodeId('PEOPLE', q.personId) : (await ctx.personByEmail(q.personEmail as string))?.id
     if (q.roomId === undefined) {
       // Only compliance officers may list another person's memberships across spaces.
       if (!isComplianceOfficer(caller) && person !== caller.personId) {
@@ -60,56 +64,63 @@ export function listMemberships (ctx: Ctx, caller: Caller, q: Paged<ListMembersh
     where.push('m.seq > ?')
     params.push(after[0])
   }
-  const rows = ctx.all<Joined>(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY m.seq LIMIT ?`, ...params, q.max + 1)
+  const rows = await ctx.all<Joined>(
+    `${SELECT} WHERE ${where.join(' AND ')} ORDER BY m.seq LIMIT ?`,
+    ...params,
+    q.max + 1
+  )
   return toPage(rows, q.max, fromJoined, r => [r.seq])
 }
 
-export function createMembership (ctx: Ctx, caller: Caller, body: CreateMembershipBody): Membership {
-  return ctx.txGrouped(() => {
-    const { room, member } = readableSpace(ctx, caller, body.roomId)
+export async function createMembership (ctx: Ctx, caller: Caller, body: CreateMembershipBody): Promise<Membership> {
+  return await ctx.txGrouped(async () => {
+    const { room, member } = await readableSpace(ctx, caller, body.roomId)
     assertMember(spaceView(room), memberView(member))
     assertCanManageMembers(spaceView(room), memberView(member) ?? { isModerator: false })
-    const person = resolvePerson(ctx, body)
-    if (ctx.membership(room.id, person.id)) throw new ConflictError('The person is already a member of this space.')
+    const person = await resolvePerson(ctx, body)
+    if (await ctx.membership(
+      room.id,
+      person.id
+    )) throw new ConflictError('The person is already a member of this space.')
     if (body.isModerator === true && room.is_locked === 1 && member?.is_moderator !== 1) {
       throw new ForbiddenError('Only moderators can add moderators.')
     }
-    const m = addMember(ctx, room, person, body.isModerator === true, caller.personId)
-    syncLock(ctx, room.id, caller.personId)
+    const m = await addMember(ctx, room, person, body.isModerator === true, caller.personId)
+    await syncLock(ctx, room.id, caller.personId)
     return toMembership(m, person, room.type)
   })
 }
 
 /** A membership the caller can see, by id (a person:space pair). */
-function findMembership (
+async function findMembership (
   ctx: Ctx,
   caller: Caller,
   membershipId: string
-): { room: RoomRow; m: MembershipRow; person: PersonRow; mine?: MembershipRow } {
+): Promise<{ room: RoomRow; m: MembershipRow; person: PersonRow; mine?: MembershipRow }> {
   const local = decodeId('MEMBERSHIP', membershipId)
   if (!local) throw new BadRequestError('membershipId is not a valid membership id.')
   const [personId, roomId] = local.split(':')
-  const room = ctx.room(roomId)
-  const m = room ? ctx.membership(roomId, personId) : undefined
+  const room = await ctx.room(roomId)
+  const m = room ? await ctx.membership(roomId, personId) : undefined
   if (!room || !m) throw new NotFoundError()
-  const mine = ctx.membership(roomId, caller.personId)
+  const mine = await ctx.membership(roomId, caller.personId)
   if (!mine && !isComplianceOfficer(caller, room.org_id)) throw new NotFoundError()
-  return { room, m, person: ctx.person(personId) as PersonRow, ...(mine ? { mine } : {}) }
+  return { room, m, person: await ctx.person(personId) as PersonRow, ...(mine ? { mine } : {}) }
 }
 
-export function getMembership (ctx: Ctx, caller: Caller, membershipId: string): Membership {
-  const { room, m, person } = findMembership(ctx, caller, membershipId)
+export async function getMembership (ctx: Ctx, caller: Caller, membershipId: string): Promise<Membership> {
+  const { room, m, person } = await findMembership(ctx, caller, membershipId)
   return toMembership(m, person, room.type)
 }
 
-export function updateMembership (
+export async function updateMembership (
   ctx: Ctx,
   caller: Caller,
   membershipId: string,
   body: UpdateMembershipBody
-): Membership {
-  return ctx.txGrouped(() => {
-    const { room, m, person, mine } = findMembership(ctx, caller, membershipId)
+): Promise<Membership> {
+  return await ctx.txGrouped(async () => {
+    const { room, m, person, mine } = await findMembership(ctx, caller, membershipId)
     assertMember(spaceView(room), memberView(mine))
     const own = m.person_id === caller.personId
     // The whole membership may come back (memberships.update(membership)): an unchanged field is no change.
@@ -124,30 +135,30 @@ export function updateMembership (
     if (isModerator === (m.is_moderator === 1) && hidden === (m.is_room_hidden === 1)) {
       return toMembership(m, person, room.type)
     }
-    ctx.run(
+    await ctx.run(
       'UPDATE memberships SET is_moderator = ?, is_room_hidden = ? WHERE seq = ?',
       isModerator ? 1 : 0,
       hidden ? 1 : 0,
       m.seq
     )
-    const after = ctx.membership(room.id, person.id) as MembershipRow
-    emitMembership(ctx, 'updated', room, after, person, caller.personId)
-    syncLock(ctx, room.id, caller.personId)
+    const after = await ctx.membership(room.id, person.id) as MembershipRow
+    await emitMembership(ctx, 'updated', room, after, person, caller.personId)
+    await syncLock(ctx, room.id, caller.personId)
     return toMembership(after, person, room.type)
   })
 }
 
 /** Removing someone else needs the member-management rules; leaving needs only membership. */
-export function deleteMembership (ctx: Ctx, caller: Caller, membershipId: string): void {
-  ctx.txGrouped(() => {
-    const { room, m, person, mine } = findMembership(ctx, caller, membershipId)
+export async function deleteMembership (ctx: Ctx, caller: Caller, membershipId: string): Promise<void> {
+  await ctx.txGrouped(async () => {
+    const { room, m, person, mine } = await findMembership(ctx, caller, membershipId)
     assertMember(spaceView(room), memberView(mine))
     if (room.type === 'direct') throw new ForbiddenError('Members of a 1:1 space cannot be changed.')
     if (m.person_id !== caller.personId) {
       assertCanManageMembers(spaceView(room), memberView(mine) ?? { isModerator: false })
     }
-    ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
-    emitMembership(ctx, 'deleted', room, m, person, caller.personId)
-    syncLock(ctx, room.id, caller.personId)
+    await ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
+    await emitMembership(ctx, 'deleted', room, m, person, caller.personId)
+    await syncLock(ctx, room.id, caller.personId)
   })
 }

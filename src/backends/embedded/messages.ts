@@ -11,15 +11,15 @@ import {
 } from '../../schemas/message.js'
 import type { ContentStore, Upload } from '../../files/content-store.js'
 import type { Caller, Page, Paged } from '../backend.js'
-import type { Ctx } from './context.js'
-import { decodeCursor, toPage } from './cursor.js'
+import type { Ctx } from '../../store/ctx.js'
+import { decodeCursor, toPage } from '../../store/cursor.js'
 import { markdownToText, parseMentions, type Mention } from './mentions.js'
 import { resolvePerson } from './people.js'
 import { toMessage, type MessageRow, type PersonRow, type RoomRow } from './rows.js'
 import { addMember, emitRoom, memberView, readableSpace, spaceView, touchRoom } from './spaces.js'
 
-export function listMessages (ctx: Ctx, caller: Caller, q: Paged<ListMessagesQuery>): Page<Message> {
-  const { room } = readableSpace(ctx, caller, q.roomId)
+export async function listMessages (ctx: Ctx, caller: Caller, q: Paged<ListMessagesQuery>): Promise<Page<Message>> {
+  const { room } = await readableSpace(ctx, caller, q.roomId)
   const where = ['m.room_id = ?']
   const params: unknown[] = [room.id]
   let from = 'messages m'
@@ -45,7 +45,11 @@ export function listMessages (ctx: Ctx, caller: Caller, q: Paged<ListMessagesQue
   if (q.beforeMessage !== undefined) {
     const local = decodeId('MESSAGE', q.beforeMessage)
     if (!local) throw new BadRequestError('beforeMessage is not a valid message id.')
-    const anchor = ctx.get<{ seq: number }>('SELECT seq FROM messages WHERE id = ? AND room_id = ?', local, room.id)
+    const anchor = await ctx.get<{ seq: number }>(
+      'SELECT seq FROM messages WHERE id = ? AND room_id = ?',
+      local,
+      room.id
+    )
     if (!anchor) throw new NotFoundError('beforeMessage names no message of this space.')
     where.push('m.seq < ?')
     params.push(anchor.seq)
@@ -55,16 +59,16 @@ export function listMessages (ctx: Ctx, caller: Caller, q: Paged<ListMessagesQue
     where.push('m.seq < ?')
     params.push(after[0])
   }
-  const rows = ctx.all<MessageRow>(
+  const rows = await ctx.all<MessageRow>(
     `SELECT m.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.seq DESC LIMIT ?`,
     ...params,
     q.max + 1
   )
   const authors = new Map<string, PersonRow>()
-  const author = (id: string): PersonRow => {
+  const author = async (id: string): Promise<PersonRow> => {
     let p = authors.get(id)
     if (!p) {
-      p = ctx.person(id) as PersonRow
+      p = await ctx.person(id) as PersonRow
       authors.set(id, p)
     }
     return p
@@ -72,7 +76,7 @@ export function listMessages (ctx: Ctx, caller: Caller, q: Paged<ListMessagesQue
   return toPage(
     rows,
     q.max,
-    r => toMessage(r, author(r.person_id), room.type),
+    async r => toMessage(r, await author(r.person_id), room.type),
     r => [r.seq]
   )
 }
@@ -104,59 +108,67 @@ export function checkMessage (body: CreateMessageBody, cardMaxBytes: number, has
   }
 }
 
-export function createMessage (ctx: Ctx, caller: Caller, body: CreateMessageBody, extras: MessageExtras): Message {
+export async function createMessage (
+  ctx: Ctx,
+  caller: Caller,
+  body: CreateMessageBody,
+  extras: MessageExtras
+): Promise<Message> {
   checkMessage(body, extras.cardMaxBytes, extras.file !== undefined)
-  return ctx.txGrouped(() => {
-    const room = body.roomId !== undefined ? postableRoom(ctx, caller, body.roomId) : directRoom(ctx, caller, body)
+  return await ctx.txGrouped(async () => {
+    const room = body.roomId !== undefined
+      ? await postableRoom(
+        ctx,
+        caller,
+        body.roomId
+      )
+      : await directRoom(ctx, caller, body)
     let parentId: string | null = null
     if (body.parentId !== undefined) {
       parentId = decodeId('MESSAGE', body.parentId) ?? null
-      const parent = parentId ? ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', parentId) : undefined
+      const parent = parentId ? await ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', parentId) : undefined
       if (!parent || parent.room_id !== room.id) throw new BadRequestError('parentId names no message of this space.')
       if (parent.parent_id) {
         throw new BadRequestError("Replies cannot be replied to; use the thread's first message as parentId.")
       }
     }
-    const { text, mentioned, groups } = renderText(ctx, room, body)
+    const { text, mentioned, groups } = await renderText(ctx, room, body)
     const now = ctx.now()
     const id = newUuid()
-    const toPerson = body.roomId === undefined ? directPartner(ctx, room, caller.personId) : undefined
+    const toPerson = body.roomId === undefined ? await directPartner(ctx, room, caller.personId) : undefined
     const files = extras.file ? [`${ctx.publicBase}/v1/contents/${encodeId('CONTENT', extras.file.id)}`] : []
-    const info = ctx
-      .q(
-        `INSERT INTO messages (id, room_id, person_id, parent_id, text, markdown, files, mentioned_people,
+    const info = (await ctx.get<{ seq: number }>(
+      `INSERT INTO messages (id, room_id, person_id, parent_id, text, markdown, files, mentioned_people,
           mentioned_groups,
-      to_person_id, to_person_email, created, attachments) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`
-      )
-      .run(
-        id,
-        room.id,
-        caller.personId,
-        parentId,
-        text,
-        body.markdown ?? null,
-        JSON.stringify(files),
-        JSON.stringify(mentioned),
-        JSON.stringify(groups),
-        body.toPersonId !== undefined ? (toPerson?.id ?? null) : null,
-        body.toPersonEmail !== undefined ? (toPerson?.email ?? null) : null,
-        now,
-        body.attachments && body.attachments.length > 0 ? JSON.stringify(body.attachments) : null
-      )
-    if (extras.file) extras.file.contents.record(extras.file.id, extras.file.upload, id, room.id)
+      to_person_id, to_person_email, created, attachments) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING seq`,
+      id,
+      room.id,
+      caller.personId,
+      parentId,
+      text,
+      body.markdown ?? null,
+      JSON.stringify(files),
+      JSON.stringify(mentioned),
+      JSON.stringify(groups),
+      body.toPersonId !== undefined ? (toPerson?.id ?? null) : null,
+      body.toPersonEmail !== undefined ? (toPerson?.email ?? null) : null,
+      now,
+      body.attachments && body.attachments.length > 0 ? JSON.stringify(body.attachments) : null
+    ))!
+    if (extras.file) await extras.file.contents.record(extras.file.id, extras.file.upload, id, room.id)
     for (const personId of mentioned) {
-      ctx.run(
+      await ctx.run(
         'INSERT INTO message_mentions (message_seq, room_id, person_id) VALUES (?,?,?)',
-        info.lastInsertRowid,
+        info.seq,
         room.id,
         personId
       )
     }
-    touchRoom(ctx, room.id, now)
-    ctx.run('UPDATE people SET last_activity = ? WHERE id = ?', now, caller.personId)
-    const row = ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', id) as MessageRow
-    const message = toMessage(row, ctx.person(caller.personId) as PersonRow, room.type)
-    ctx.emit({
+    await touchRoom(ctx, room.id, now)
+    await ctx.run('UPDATE people SET last_activity = ? WHERE id = ?', now, caller.personId)
+    const row = await ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', id) as MessageRow
+    const message = toMessage(row, await ctx.person(caller.personId) as PersonRow, room.type)
+    await ctx.emit({
       resource: 'messages',
       event: 'created',
       actorId: caller.personId,
@@ -178,22 +190,22 @@ export function slim (m: Message): Record<string, unknown> {
  * The plain text of a message and whom it mentions: mentions resolve against the space's members (anyone else
  * stays plain text); without markdown, the text is the text.
  */
-function renderText (
+async function renderText (
   ctx: Ctx,
   room: RoomRow,
   body: { text?: string; markdown?: string }
-): { text: string | null; mentioned: string[]; groups: string[] } {
+): Promise<{ text: string | null; mentioned: string[]; groups: string[] }> {
   const parsed = body.markdown !== undefined ? parseMentions(body.markdown) : { people: [], all: false }
   // Mentions resolve against the members; most messages mention nobody, so only then are they loaded.
   const members =
     parsed.people.length === 0
       ? new Map<string, PersonRow>()
       : new Map(
-        ctx
+        (await ctx
           .all<PersonRow>(
             'SELECT p.* FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ?',
             room.id
-          )
+          ))
           .map(p => [p.id, p])
       )
   const byMention = (m: Mention): PersonRow | undefined =>
@@ -216,15 +228,15 @@ function renderText (
   return { text, mentioned, groups }
 }
 
-function postableRoom (ctx: Ctx, caller: Caller, roomId: string): RoomRow {
-  const { room, member } = readableSpace(ctx, caller, roomId)
+async function postableRoom (ctx: Ctx, caller: Caller, roomId: string): Promise<RoomRow> {
+  const { room, member } = await readableSpace(ctx, caller, roomId)
   assertMember(spaceView(room), memberView(member))
   assertCanPost(spaceView(room), memberView(member) ?? { isModerator: false })
   return room
 }
 
-function directPartner (ctx: Ctx, room: RoomRow, me: string): PersonRow | undefined {
-  return ctx.get<PersonRow>(
+async function directPartner (ctx: Ctx, room: RoomRow, me: string): Promise<PersonRow | undefined> {
+  return await ctx.get<PersonRow>(
     'SELECT p.* FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.room_id = ? AND m.person_id <> ?',
     room.id,
     me
@@ -232,22 +244,22 @@ function directPartner (ctx: Ctx, room: RoomRow, me: string): PersonRow | undefi
 }
 
 /** The 1:1 space between the caller and the recipient, created on first use. */
-function directRoom (ctx: Ctx, caller: Caller, body: CreateMessageBody): RoomRow {
-  const other = resolvePerson(
+async function directRoom (ctx: Ctx, caller: Caller, body: CreateMessageBody): Promise<RoomRow> {
+  const other = await resolvePerson(
     ctx,
     { personId: body.toPersonId, personEmail: body.toPersonEmail },
     body.toPersonId !== undefined ? 'toPersonId' : 'toPersonEmail'
   )
   if (other.id === caller.personId) throw new BadRequestError('A 1:1 message needs a recipient other than yourself.')
   const key = [caller.personId, other.id].sort().join(':')
-  const existing = ctx.get<RoomRow>('SELECT * FROM rooms WHERE direct_key = ?', key)
+  const existing = await ctx.get<RoomRow>('SELECT * FROM rooms WHERE direct_key = ?', key)
   if (existing) {
     assertNotBlocked(spaceView(existing))
     return existing
   }
   const now = ctx.now()
   const id = newUuid()
-  ctx.run(
+  await ctx.run(
     `INSERT INTO rooms (id, title, type, is_locked, creator_id, org_id, direct_key, created, last_activity)
     VALUES (?,NULL,'direct',0,?,?,?,?,?)`,
     id,
@@ -257,43 +269,43 @@ function directRoom (ctx: Ctx, caller: Caller, body: CreateMessageBody): RoomRow
     now,
     now
   )
-  const room = ctx.room(id) as RoomRow
-  addMember(ctx, room, ctx.person(caller.personId) as PersonRow, false, caller.personId)
-  addMember(ctx, room, other, false, caller.personId)
-  emitRoom(ctx, 'created', room, caller.personId)
+  const room = await ctx.room(id) as RoomRow
+  await addMember(ctx, room, await ctx.person(caller.personId) as PersonRow, false, caller.personId)
+  await addMember(ctx, room, other, false, caller.personId)
+  await emitRoom(ctx, 'created', room, caller.personId)
   return room
 }
 
-function findMessage (ctx: Ctx, caller: Caller, messageId: string): { row: MessageRow; room: RoomRow } {
+async function findMessage (ctx: Ctx, caller: Caller, messageId: string): Promise<{ row: MessageRow; room: RoomRow }> {
   const local = decodeId('MESSAGE', messageId)
   if (!local) throw new BadRequestError('messageId is not a valid message id.')
-  const row = ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', local)
+  const row = await ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', local)
   if (!row) throw new NotFoundError()
-  const room = ctx.room(row.room_id) as RoomRow
-  if (!ctx.membership(room.id, caller.personId) && !isComplianceOfficer(caller, room.org_id)) {
+  const room = await ctx.room(row.room_id) as RoomRow
+  if (!await ctx.membership(room.id, caller.personId) && !isComplianceOfficer(caller, room.org_id)) {
     throw new NotFoundError()
   }
   return { row, room }
 }
 
-export function getMessage (ctx: Ctx, caller: Caller, messageId: string): Message {
-  const { row, room } = findMessage(ctx, caller, messageId)
-  return toMessage(row, ctx.person(row.person_id) as PersonRow, room.type)
+export async function getMessage (ctx: Ctx, caller: Caller, messageId: string): Promise<Message> {
+  const { row, room } = await findMessage(ctx, caller, messageId)
+  return toMessage(row, await ctx.person(row.person_id) as PersonRow, room.type)
 }
 
 /** The author deletes their message; in a locked space a moderator deletes anyone's. */
-export function deleteMessage (ctx: Ctx, caller: Caller, messageId: string): void {
-  ctx.txGrouped(() => {
-    const { row, room } = findMessage(ctx, caller, messageId)
-    const mine = ctx.membership(room.id, caller.personId)
+export async function deleteMessage (ctx: Ctx, caller: Caller, messageId: string): Promise<void> {
+  await ctx.txGrouped(async () => {
+    const { row, room } = await findMessage(ctx, caller, messageId)
+    const mine = await ctx.membership(room.id, caller.personId)
     assertMember(spaceView(room), memberView(mine))
     const own = row.person_id === caller.personId
     if (!own && !(room.is_locked === 1 && mine?.is_moderator === 1)) {
       throw new ForbiddenError('Only the author, or a moderator of a locked space, can delete this message.')
     }
-    const message = toMessage(row, ctx.person(row.person_id) as PersonRow, room.type)
-    ctx.run('DELETE FROM messages WHERE seq = ?', row.seq)
-    ctx.emit({
+    const message = toMessage(row, await ctx.person(row.person_id) as PersonRow, room.type)
+    await ctx.run('DELETE FROM messages WHERE seq = ?', row.seq)
+    await ctx.emit({
       resource: 'messages',
       event: 'deleted',
       actorId: caller.personId,
@@ -309,16 +321,21 @@ export function deleteMessage (ctx: Ctx, caller: Caller, messageId: string): voi
  * a card; the new text (or markdown, whose plain rendering becomes the text) replaces the old; `updated` is set
  * and a `messages updated` event goes out.
  */
-export function updateMessage (ctx: Ctx, caller: Caller, messageId: string, body: EditMessageBody): Message {
+export async function updateMessage (
+  ctx: Ctx,
+  caller: Caller,
+  messageId: string,
+  body: EditMessageBody
+): Promise<Message> {
   if (body.text === undefined && body.markdown === undefined) {
     throw new BadRequestError('An edit needs text or markdown.')
   }
   checkLength('text', body.text)
   checkLength('markdown', body.markdown)
-  return ctx.txGrouped(() => {
-    const { row, room } = findMessage(ctx, caller, messageId)
+  return await ctx.txGrouped(async () => {
+    const { row, room } = await findMessage(ctx, caller, messageId)
     if (decodeId('ROOM', body.roomId) !== room.id) throw new BadRequestError('roomId is not the space of this message.')
-    const mine = ctx.membership(room.id, caller.personId)
+    const mine = await ctx.membership(room.id, caller.personId)
     assertMember(spaceView(room), memberView(mine))
     assertNotBlocked(spaceView(room))
     if (row.person_id !== caller.personId) throw new ForbiddenError('Only the author can edit a message.')
@@ -328,9 +345,9 @@ export function updateMessage (ctx: Ctx, caller: Caller, messageId: string, body
     if (row.edits >= MAX_EDITS) {
       throw new BadRequestError(`The edit limit has been reached: a message can be edited ${MAX_EDITS} times.`)
     }
-    const { text, mentioned, groups } = renderText(ctx, room, body)
+    const { text, mentioned, groups } = await renderText(ctx, room, body)
     const now = ctx.now()
-    ctx.run(
+    await ctx.run(
       `UPDATE messages SET text = ?, markdown = ?, mentioned_people = ?, mentioned_groups = ?, updated = ?,
         edits = edits + 1 WHERE seq = ?`,
       text,
@@ -340,18 +357,18 @@ export function updateMessage (ctx: Ctx, caller: Caller, messageId: string, body
       now,
       row.seq
     )
-    ctx.run('DELETE FROM message_mentions WHERE message_seq = ?', row.seq)
+    await ctx.run('DELETE FROM message_mentions WHERE message_seq = ?', row.seq)
     for (const personId of mentioned) {
-      ctx.run(
+      await ctx.run(
         'INSERT INTO message_mentions (message_seq, room_id, person_id) VALUES (?,?,?)',
         row.seq,
         room.id,
         personId
       )
     }
-    const after = ctx.get<MessageRow>('SELECT * FROM messages WHERE seq = ?', row.seq) as MessageRow
-    const message = toMessage(after, ctx.person(after.person_id) as PersonRow, room.type)
-    ctx.emit({
+    const after = await ctx.get<MessageRow>('SELECT * FROM messages WHERE seq = ?', row.seq) as MessageRow
+    const message = toMessage(after, await ctx.person(after.person_id) as PersonRow, room.type)
+    await ctx.emit({
       resource: 'messages',
       event: 'updated',
       actorId: caller.personId,

@@ -3,18 +3,22 @@ import { BadRequestError, NotFoundError } from '../../errors.js'
 import { decodeId, newUuid } from '../../ids.js'
 import { MAX_PEOPLE_IDS, type ListPeopleQuery, type PeopleList, type Person } from '../../schemas/person.js'
 import type { Caller, Paged } from '../backend.js'
-import type { Ctx } from './context.js'
-import { decodeCursor, toPage } from './cursor.js'
+import type { Ctx } from '../../store/ctx.js'
+import { decodeCursor, toPage } from '../../store/cursor.js'
 import { toPerson, type PersonRow } from './rows.js'
 
-export function getPerson (ctx: Ctx, personId: string): Person {
+export async function getPerson (ctx: Ctx, personId: string): Promise<Person> {
   const local = decodeId('PEOPLE', personId)
-  const row = local ? ctx.person(local) : undefined
+  const row = local ? await ctx.person(local) : undefined
   if (!row) throw new NotFoundError('No person has this id.')
   return toPerson(row)
 }
 
-export function listPeople (ctx: Ctx, caller: Caller, q: Paged<ListPeopleQuery>): PeopleList & { cursor?: string } {
+export async function listPeople (
+  ctx: Ctx,
+  caller: Caller,
+  q: Paged<ListPeopleQuery>
+): Promise<PeopleList & { cursor?: string }> {
   if (q.id !== undefined) {
     const ids = q.id
       .split(',')
@@ -25,7 +29,7 @@ export function listPeople (ctx: Ctx, caller: Caller, q: Paged<ListPeopleQuery>)
     const notFoundIds: string[] = []
     for (const id of ids) {
       const local = decodeId('PEOPLE', id)
-      const row = local ? ctx.person(local) : undefined
+      const row = local ? await ctx.person(local) : undefined
       if (row) items.push(toPerson(row))
       else notFoundIds.push(id)
     }
@@ -46,14 +50,14 @@ export function listPeople (ctx: Ctx, caller: Caller, q: Paged<ListPeopleQuery>)
   }
   if (q.displayName !== undefined) {
     // Prefix search inside the caller's organisation, as Webex restricts it.
-    where.push("display_name LIKE ? ESCAPE '\\' AND org_id = ?")
+    where.push(`display_name ${ctx.dialect.ilike} ? ESCAPE '\\' AND org_id = ?`)
     params.push(q.displayName.replace(/[\\%_]/g, c => '\\' + c) + '%', caller.orgId)
   }
   if (after) {
     where.push('seq > ?')
     params.push(after[0])
   }
-  const rows = ctx.all<PersonRow>(
+  const rows = await ctx.all<PersonRow>(
     `SELECT * FROM people WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
     ...params,
     q.max + 1
@@ -66,15 +70,15 @@ export function listPeople (ctx: Ctx, caller: Caller, q: Paged<ListPeopleQuery>)
  * person: created on first use in an organisation of its own, so personOrgId tells them apart. An unknown
  * email of a known organisation's domain is a 404, as Webex answers for a nonexistent user.
  */
-export function resolvePerson (
+export async function resolvePerson (
   ctx: Ctx,
   by: { personId?: string; personEmail?: string },
   field = 'personId'
-): PersonRow {
+): Promise<PersonRow> {
   if (by.personId !== undefined) {
     const local = decodeId('PEOPLE', by.personId)
     if (!local) throw new BadRequestError(`${field} is not a valid person id.`)
-    const row = ctx.person(local)
+    const row = await ctx.person(local)
     if (!row) throw new NotFoundError(`No person has the id given in ${field}.`)
     if (by.personEmail !== undefined && row.email.toLowerCase() !== by.personEmail.toLowerCase()) {
       throw new BadRequestError('personId and personEmail name different people.')
@@ -83,19 +87,19 @@ export function resolvePerson (
   }
   if (by.personEmail === undefined) throw new BadRequestError(`Give ${field} or the email address of the person.`)
   const email = by.personEmail.trim()
-  const known = ctx.personByEmail(email)
+  const known = await ctx.personByEmail(email)
   if (known) return known
   const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase()
-  if (ctx.get('SELECT id FROM orgs WHERE domain = ?', domain)) {
+  if (await ctx.get('SELECT id FROM orgs WHERE domain = ?', domain)) {
     throw new NotFoundError(`No person with the email ${email} exists in that organisation.`)
   }
   return createExternalPerson(ctx, email, domain)
 }
 
-function createExternalPerson (ctx: Ctx, email: string, domain: string): PersonRow {
+async function createExternalPerson (ctx: Ctx, email: string, domain: string): Promise<PersonRow> {
   const now = ctx.now()
   const orgId = newUuid()
-  ctx.run('INSERT INTO orgs (id, name, domain, created) VALUES (?,?,?,?)', orgId, domain, domain, now)
+  await ctx.run('INSERT INTO orgs (id, name, domain, created) VALUES (?,?,?,?)', orgId, domain, domain, now)
   const local = email.slice(0, email.lastIndexOf('@'))
   const [first, ...rest] = local
     .split(/[._-]+/)
@@ -104,7 +108,7 @@ function createExternalPerson (ctx: Ctx, email: string, domain: string): PersonR
   const first_ = first ?? local
   const last = rest.join(' ')
   const id = newUuid()
-  ctx.run(
+  await ctx.run(
     `INSERT INTO people (id, org_id, email, display_name, first_name, last_name, status, type, created)
     VALUES (?,?,?,?,?,?,'unknown','person',?)`,
     id,
@@ -115,5 +119,5 @@ function createExternalPerson (ctx: Ctx, email: string, domain: string): PersonR
     last,
     now
   )
-  return ctx.person(id) as PersonRow
+  return await ctx.person(id) as PersonRow
 }

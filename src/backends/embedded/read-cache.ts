@@ -1,7 +1,7 @@
 /**
  * Memoises read results between writes. Every committed transaction bumps the store's generation, and a
- * new generation empties the cache, so a read never sees data older than the last commit. Valid because
- * one process owns the SQLite file; a multi-instance store would need shared invalidation.
+ * new generation empties the cache, so a read never sees data older than the last commit. On PostgreSQL the
+ * other instances' commits bump it too (cluster/invalidation.ts: NOTIFY with the generation).
  */
 export class ReadCache {
   private readonly entries = new Map<string, unknown>()
@@ -12,14 +12,16 @@ export class ReadCache {
     private readonly maxEntries = 10_000
   ) {}
 
-  get<T>(key: string, compute: () => T): T {
+  async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
     const g = this.generation()
     if (g !== this.seen) {
       this.entries.clear()
       this.seen = g
     }
     if (this.entries.has(key)) return this.entries.get(key) as T
-    const value = compute()
+    const value = await compute()
+    // A commit while it was read may have changed it: the value is answered but not kept.
+    if (this.generation() !== g || this.seen !== g) return value
     if (this.entries.size >= this.maxEntries) this.entries.clear()
     this.entries.set(key, value)
     return value

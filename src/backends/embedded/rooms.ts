@@ -3,8 +3,8 @@ import { decodeId, newUuid } from '../../ids.js'
 import { assertCanEditSpace, assertMember } from '../../auth/rules.js'
 import type { CreateRoomBody, ListRoomsQuery, Room, UpdateRoomBody } from '../../schemas/room.js'
 import type { Caller, Page, Paged } from '../backend.js'
-import type { Ctx } from './context.js'
-import { decodeCursor, toPage } from './cursor.js'
+import type { Ctx } from '../../store/ctx.js'
+import { decodeCursor, toPage } from '../../store/cursor.js'
 import type { MembershipRow, PersonRow, RoomRow } from './rows.js'
 import {
   addMember,
@@ -36,7 +36,7 @@ const SORTS = {
   },
 }
 
-export function listRooms (ctx: Ctx, caller: Caller, q: Paged<ListRoomsQuery>): Page<Room> {
+export async function listRooms (ctx: Ctx, caller: Caller, q: Paged<ListRoomsQuery>): Promise<Page<Room>> {
   const sort = SORTS[(q.sortBy ?? 'created') as keyof typeof SORTS]
   const where = ['m.person_id = ?']
   const params: unknown[] = [caller.personId]
@@ -55,7 +55,7 @@ export function listRooms (ctx: Ctx, caller: Caller, q: Paged<ListRoomsQuery>): 
     where.push(sort.after)
     params.push(...(after.length === 1 ? after : [after[0], after[0], after[1]]))
   }
-  const rows = ctx.all<RoomRow>(
+  const rows = await ctx.all<RoomRow>(
     `SELECT r.* FROM rooms r JOIN memberships m ON m.room_id = r.id
     WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`,
     ...params,
@@ -64,21 +64,21 @@ export function listRooms (ctx: Ctx, caller: Caller, q: Paged<ListRoomsQuery>): 
   return toPage(rows, q.max, r => roomFor(ctx, r, caller.personId), sort.key)
 }
 
-export function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody): Room {
-  return ctx.txGrouped(() => {
+export async function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody): Promise<Room> {
+  return await ctx.txGrouped(async () => {
     let teamId: string | null = null
     if (body.teamId !== undefined) {
       teamId = decodeId('TEAM', body.teamId) ?? null
       if (!teamId) throw new BadRequestError('teamId is not a valid team id.')
-      if (!ctx.team(teamId)) throw new NotFoundError('No team has this id.')
-      if (!ctx.teamMembership(teamId, caller.personId)) {
+      if (!await ctx.team(teamId)) throw new NotFoundError('No team has this id.')
+      if (!await ctx.teamMembership(teamId, caller.personId)) {
         throw new ForbiddenError('Only members of the team can create spaces in it.')
       }
     }
     if (body.isAnnouncementOnly === true && body.isLocked !== true) throw new BadRequestError(ANNOUNCE_NEEDS_LOCK)
     const now = ctx.now()
     const id = newUuid()
-    ctx.run(
+    await ctx.run(
       `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity,
         is_announcement_only)
       VALUES (?,?,'group',?,?,?,?,?,?,?)`,
@@ -92,22 +92,22 @@ export function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody): Roo
       now,
       body.isAnnouncementOnly ? 1 : 0
     )
-    const room = ctx.room(id) as RoomRow
-    addMember(ctx, room, ctx.person(caller.personId) as PersonRow, body.isLocked === true, caller.personId)
+    const room = await ctx.room(id) as RoomRow
+    await addMember(ctx, room, await ctx.person(caller.personId) as PersonRow, body.isLocked === true, caller.personId)
     // After the creator joined, so subscribers who see the space (its members) hear about it.
-    emitRoom(ctx, 'created', room, caller.personId)
+    await emitRoom(ctx, 'created', room, caller.personId)
     return roomFor(ctx, room, caller.personId)
   })
 }
 
-export function getRoom (ctx: Ctx, caller: Caller, roomId: string): Room {
-  const { room } = readableSpace(ctx, caller, roomId)
+export async function getRoom (ctx: Ctx, caller: Caller, roomId: string): Promise<Room> {
+  const { room } = await readableSpace(ctx, caller, roomId)
   return roomFor(ctx, room, caller.personId)
 }
 
-export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: UpdateRoomBody): Room {
-  return ctx.txGrouped(() => {
-    const { room, member } = readableSpace(ctx, caller, roomId)
+export async function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: UpdateRoomBody): Promise<Room> {
+  return await ctx.txGrouped(async () => {
+    const { room, member } = await readableSpace(ctx, caller, roomId)
     assertMember(spaceView(room), memberView(member))
     const space = spaceView(room)
     if (body.title !== undefined && body.title !== room.title && room.type === 'direct') {
@@ -122,10 +122,10 @@ export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: Upda
     let promote = false
     if (body.isLocked === true && !space.isLocked && !isModerator) {
       const moderators =
-        ctx.get<{ n: number }>(
+        await (await ctx.get<{ n: number }>(
           'SELECT count(*) AS n FROM memberships WHERE room_id = ? AND is_moderator = 1',
           room.id
-        )?.n ?? 0
+        ))?.n ?? 0
       if (moderators > 0) throw new ForbiddenError('Only a moderator can lock this space.')
       promote = true
     }
@@ -137,7 +137,7 @@ export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: Upda
     if (title === room.title && locked === space.isLocked && announce === (space.isAnnouncementOnly === true)) {
       return roomFor(ctx, room, caller.personId)
     }
-    ctx.run(
+    await ctx.run(
       'UPDATE rooms SET title = ?, is_locked = ?, is_announcement_only = ? WHERE id = ?',
       title,
       locked ? 1 : 0,
@@ -145,25 +145,32 @@ export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: Upda
       room.id
     )
     if (promote && member) {
-      ctx.run('UPDATE memberships SET is_moderator = 1 WHERE seq = ?', member.seq)
-      const updated = ctx.membership(room.id, caller.personId)
+      await ctx.run('UPDATE memberships SET is_moderator = 1 WHERE seq = ?', member.seq)
+      const updated = await ctx.membership(room.id, caller.personId)
       if (updated) {
-        emitMembership(ctx, 'updated', room, updated, ctx.person(caller.personId) as PersonRow, caller.personId)
+        await emitMembership(
+          ctx,
+          'updated',
+          room,
+          updated,
+          await ctx.person(caller.personId) as PersonRow,
+          caller.personId
+        )
       }
     }
     if (!locked && space.isLocked) {
       // Unmoderating a space: nobody moderates it any more (a space is locked exactly when it has moderators).
-      for (const mod of ctx.all<MembershipRow>(
+      for (const mod of await ctx.all<MembershipRow>(
         'SELECT * FROM memberships WHERE room_id = ? AND is_moderator = 1',
         room.id
       )) {
-        ctx.run('UPDATE memberships SET is_moderator = 0 WHERE seq = ?', mod.seq)
-        const now = ctx.membership(room.id, mod.person_id) as MembershipRow
-        emitMembership(ctx, 'updated', room, now, ctx.person(mod.person_id) as PersonRow, caller.personId)
+        await ctx.run('UPDATE memberships SET is_moderator = 0 WHERE seq = ?', mod.seq)
+        const now = await ctx.membership(room.id, mod.person_id) as MembershipRow
+        await emitMembership(ctx, 'updated', room, now, await ctx.person(mod.person_id) as PersonRow, caller.personId)
       }
     }
-    const after = ctx.room(room.id) as RoomRow
-    emitRoom(ctx, 'updated', after, caller.personId)
+    const after = await ctx.room(room.id) as RoomRow
+    await emitRoom(ctx, 'updated', after, caller.personId)
     return roomFor(ctx, after, caller.personId)
   })
 }
@@ -173,37 +180,37 @@ export function updateRoom (ctx: Ctx, caller: Caller, roomId: string, body: Upda
  * removed from it instead, locked or not: Webex's "when a non moderator deletes the room they are removed from
  * the room instead".
  */
-export function deleteRoom (ctx: Ctx, caller: Caller, roomId: string): void {
-  ctx.txGrouped(() => {
-    const { room, member } = readableSpace(ctx, caller, roomId)
+export async function deleteRoom (ctx: Ctx, caller: Caller, roomId: string): Promise<void> {
+  await ctx.txGrouped(async () => {
+    const { room, member } = await readableSpace(ctx, caller, roomId)
     assertMember(spaceView(room), memberView(member))
     const m = member as NonNullable<typeof member>
     const mayDelete =
       room.type === 'direct' || m.is_moderator === 1 || (room.is_locked === 0 && room.creator_id === caller.personId)
     if (!mayDelete) {
-      ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
-      emitMembership(ctx, 'deleted', room, m, ctx.person(caller.personId) as PersonRow, caller.personId)
-      syncLock(ctx, room.id, caller.personId)
+      await ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
+      await emitMembership(ctx, 'deleted', room, m, await ctx.person(caller.personId) as PersonRow, caller.personId)
+      await syncLock(ctx, room.id, caller.personId)
       return
     }
-    eraseRoom(ctx, room, caller.personId)
+    await eraseRoom(ctx, room, caller.personId)
   })
 }
 
 /** Removes a space and everything in it, recording a membership deletion per member of a group space. */
-export function eraseRoom (ctx: Ctx, room: RoomRow, actorId: string): void {
-  const members = ctx.all<{ seq: number; person_id: string }>(
+export async function eraseRoom (ctx: Ctx, room: RoomRow, actorId: string): Promise<void> {
+  const members = await ctx.all<{ seq: number; person_id: string }>(
     'SELECT seq, person_id FROM memberships WHERE room_id = ?',
     room.id
   )
   for (const mm of members) {
-    const m = ctx.membership(room.id, mm.person_id)
+    const m = await ctx.membership(room.id, mm.person_id)
     if (m && room.type === 'group') {
-      emitMembership(ctx, 'deleted', room, m, ctx.person(mm.person_id) as PersonRow, actorId)
+      await emitMembership(ctx, 'deleted', room, m, await ctx.person(mm.person_id) as PersonRow, actorId)
     }
   }
-  ctx.run('DELETE FROM message_mentions WHERE room_id = ?', room.id)
-  ctx.run('DELETE FROM messages WHERE room_id = ?', room.id)
-  ctx.run('DELETE FROM memberships WHERE room_id = ?', room.id)
-  ctx.run('DELETE FROM rooms WHERE id = ?', room.id)
+  await ctx.run('DELETE FROM message_mentions WHERE room_id = ?', room.id)
+  await ctx.run('DELETE FROM messages WHERE room_id = ?', room.id)
+  await ctx.run('DELETE FROM memberships WHERE room_id = ?', room.id)
+  await ctx.run('DELETE FROM rooms WHERE id = ?', room.id)
 }

@@ -3,7 +3,7 @@ import { decodeId } from '../../ids.js'
 import { assertCanRead, type MemberView, type SpaceView } from '../../auth/rules.js'
 import type { Room } from '../../schemas/room.js'
 import type { Caller } from '../backend.js'
-import type { Ctx } from './context.js'
+import type { Ctx } from '../../store/ctx.js'
 import { toRoom, toMembership, type MembershipRow, type PersonRow, type RoomRow } from './rows.js'
 
 /** Shared lookups for everything that happens inside a space. */
@@ -27,22 +27,22 @@ export function roomLocal (roomId: string, field = 'roomId'): string {
 }
 
 /** The space and the caller's membership in it, if the caller may read it at all (else 404). */
-export function readableSpace (
+export async function readableSpace (
   ctx: Ctx,
   caller: Caller,
   roomId: string,
   field = 'roomId'
-): { room: RoomRow; member?: MembershipRow } {
-  const room = ctx.room(roomLocal(roomId, field))
-  const member = room ? ctx.membership(room.id, caller.personId) : undefined
+): Promise<{ room: RoomRow; member?: MembershipRow }> {
+  const room = await ctx.room(roomLocal(roomId, field))
+  const member = room ? await ctx.membership(room.id, caller.personId) : undefined
   assertCanRead(caller, room ? spaceView(room) : undefined, memberView(member))
   return { room: room as RoomRow, ...(member ? { member } : {}) }
 }
 
 /** A 1:1 space is titled with the other person's name, seen from `viewerId`. */
-export function titleFor (ctx: Ctx, room: RoomRow, viewerId: string): string {
+export async function titleFor (ctx: Ctx, room: RoomRow, viewerId: string): Promise<string> {
   if (room.type === 'group') return room.title ?? ''
-  const other = ctx.get<{ display_name: string }>(
+  const other = await ctx.get<{ display_name: string }>(
     'SELECT p.display_name FROM memberships m JOIN people p ON p.id = m.person_id ' +
       'WHERE m.room_id = ? AND m.person_id <> ? LIMIT 1',
     room.id,
@@ -51,44 +51,44 @@ export function titleFor (ctx: Ctx, room: RoomRow, viewerId: string): string {
   return other?.display_name ?? room.title ?? ''
 }
 
-export function roomFor (ctx: Ctx, room: RoomRow, viewerId: string): Room {
-  return toRoom(room, titleFor(ctx, room, viewerId))
+export async function roomFor (ctx: Ctx, room: RoomRow, viewerId: string): Promise<Room> {
+  return toRoom(room, await titleFor(ctx, room, viewerId))
 }
 
-export function touchRoom (ctx: Ctx, roomId: string, at: string): void {
-  ctx.run('UPDATE rooms SET last_activity = ? WHERE id = ?', at, roomId)
+export async function touchRoom (ctx: Ctx, roomId: string, at: string): Promise<void> {
+  await ctx.run('UPDATE rooms SET last_activity = ? WHERE id = ?', at, roomId)
 }
 
 /** Adds a member and records the event; the caller has already checked the rules. */
-export function addMember (
+export async function addMember (
   ctx: Ctx,
   room: RoomRow,
   person: PersonRow,
   isModerator: boolean,
   actorId: string
-): MembershipRow {
+): Promise<MembershipRow> {
   const now = ctx.now()
-  ctx.run(
+  await ctx.run(
     'INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?)',
     room.id,
     person.id,
     isModerator ? 1 : 0,
     now
   )
-  const m = ctx.membership(room.id, person.id) as MembershipRow
-  emitMembership(ctx, 'created', room, m, person, actorId)
+  const m = await ctx.membership(room.id, person.id) as MembershipRow
+  await emitMembership(ctx, 'created', room, m, person, actorId)
   return m
 }
 
-export function emitMembership (
+export async function emitMembership (
   ctx: Ctx,
   event: 'created' | 'updated' | 'deleted',
   room: RoomRow,
   m: MembershipRow,
   person: PersonRow,
   actorId: string
-): void {
-  ctx.emit({
+): Promise<void> {
+  await ctx.emit({
     resource: 'memberships',
     event,
     actorId,
@@ -98,14 +98,14 @@ export function emitMembership (
   })
 }
 
-export function emitRoom (ctx: Ctx, event: 'created' | 'updated', room: RoomRow, actorId: string): void {
-  ctx.emit({
+export async function emitRoom (ctx: Ctx, event: 'created' | 'updated', room: RoomRow, actorId: string): Promise<void> {
+  await ctx.emit({
     resource: 'rooms',
     event,
     actorId,
     roomId: room.id,
     orgId: room.org_id,
-    data: roomFor(ctx, room, actorId),
+    data: await roomFor(ctx, room, actorId),
     ...(room.type === 'direct' ? { viewData: (viewerId: string) => roomFor(ctx, room, viewerId) } : {}),
   })
 }
@@ -116,23 +116,23 @@ export function emitRoom (ctx: Ctx, event: 'created' | 'updated', room: RoomRow,
  * tells subscribers, as "When a space is updated" promises for lock changes. A team's General space follows
  * the team's moderators instead and is left as it is.
  */
-export function syncLock (ctx: Ctx, roomId: string, actorId: string): void {
-  const room = ctx.room(roomId)
+export async function syncLock (ctx: Ctx, roomId: string, actorId: string): Promise<void> {
+  const room = await ctx.room(roomId)
   if (!room || room.type !== 'group') return
   const general = room.team_id
-    ? ctx.get<{ id: string }>('SELECT id FROM rooms WHERE team_id = ? ORDER BY seq LIMIT 1', room.team_id)
+    ? await ctx.get<{ id: string }>('SELECT id FROM rooms WHERE team_id = ? ORDER BY seq LIMIT 1', room.team_id)
     : undefined
   if (general?.id === room.id) return
   const sql = 'SELECT count(*) AS n FROM memberships WHERE room_id = ? AND is_moderator = 1'
-  const moderators = ctx.get<{ n: number }>(sql, room.id)?.n ?? 0
+  const moderators = await (await ctx.get<{ n: number }>(sql, room.id))?.n ?? 0
   const locked = moderators > 0
   if (locked === (room.is_locked === 1)) return
   // Announcement mode needs the lock: it goes with it.
-  ctx.run(
+  await ctx.run(
     'UPDATE rooms SET is_locked = ?, is_announcement_only = is_announcement_only * ? WHERE id = ?',
     locked ? 1 : 0,
     locked ? 1 : 0,
     room.id
   )
-  emitRoom(ctx, 'updated', ctx.room(room.id) as RoomRow, actorId)
+  await emitRoom(ctx, 'updated', await ctx.room(room.id) as RoomRow, actorId)
 }

@@ -8,8 +8,8 @@ import type {
   UpdateTeamMembershipBody,
 } from '../../schemas/membership.js'
 import type { Caller, Page, Paged } from '../backend.js'
-import type { Ctx } from './context.js'
-import { decodeCursor, toPage } from './cursor.js'
+import type { Ctx } from '../../store/ctx.js'
+import { decodeCursor, toPage } from '../../store/cursor.js'
 import { resolvePerson } from './people.js'
 import {
   toTeam,
@@ -23,9 +23,9 @@ import { addMember, emitRoom, spaceView } from './spaces.js'
 import { eraseRoom } from './rooms.js'
 import { assertNotBlocked } from '../../auth/rules.js'
 
-export function listTeams (ctx: Ctx, caller: Caller, q: Paged<ListTeamsQuery>): Page<Team> {
+export async function listTeams (ctx: Ctx, caller: Caller, q: Paged<ListTeamsQuery>): Promise<Page<Team>> {
   const after = decodeCursor(q.cursor, ['number'])
-  const rows = ctx.all<TeamRow>(
+  const rows = await ctx.all<TeamRow>(
     `SELECT t.* FROM teams t JOIN team_memberships tm ON tm.team_id = t.id
     WHERE tm.person_id = ? AND t.seq > ? ORDER BY t.seq LIMIT ?`,
     caller.personId,
@@ -36,11 +36,11 @@ export function listTeams (ctx: Ctx, caller: Caller, q: Paged<ListTeamsQuery>): 
 }
 
 /** A team starts with its creator as moderator and a general space of the same name. */
-export function createTeam (ctx: Ctx, caller: Caller, body: CreateTeamBody): Team {
-  return ctx.txGrouped(() => {
+export async function createTeam (ctx: Ctx, caller: Caller, body: CreateTeamBody): Promise<Team> {
+  return await ctx.txGrouped(async () => {
     const now = ctx.now()
     const id = newUuid()
-    ctx.run(
+    await ctx.run(
       'INSERT INTO teams (id, name, description, creator_id, created) VALUES (?,?,?,?,?)',
       id,
       body.name,
@@ -48,14 +48,14 @@ export function createTeam (ctx: Ctx, caller: Caller, body: CreateTeamBody): Tea
       caller.personId,
       now
     )
-    ctx.run(
+    await ctx.run(
       'INSERT INTO team_memberships (team_id, person_id, is_moderator, created) VALUES (?,?,1,?)',
       id,
       caller.personId,
       now
     )
     const roomId = newUuid()
-    ctx.run(
+    await ctx.run(
       `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity)
       VALUES (?,?,'group',0,?,?,?,?,?)`,
       roomId,
@@ -66,44 +66,44 @@ export function createTeam (ctx: Ctx, caller: Caller, body: CreateTeamBody): Tea
       now,
       now
     )
-    const room = ctx.room(roomId) as RoomRow
-    addMember(ctx, room, ctx.person(caller.personId) as PersonRow, true, caller.personId)
-    emitRoom(ctx, 'created', room, caller.personId)
-    return toTeam(ctx.team(id) as TeamRow)
+    const room = await ctx.room(roomId) as RoomRow
+    await addMember(ctx, room, await ctx.person(caller.personId) as PersonRow, true, caller.personId)
+    await emitRoom(ctx, 'created', room, caller.personId)
+    return toTeam(await ctx.team(id) as TeamRow)
   })
 }
 
-function visibleTeam (
+async function visibleTeam (
   ctx: Ctx,
   caller: Caller,
   teamId: string,
   field = 'teamId'
-): { team: TeamRow; mine: TeamMembershipRow } {
+): Promise<{ team: TeamRow; mine: TeamMembershipRow }> {
   const local = decodeId('TEAM', teamId)
   if (!local) throw new BadRequestError(`${field} is not a valid team id.`)
-  const team = ctx.team(local)
-  const mine = team ? ctx.teamMembership(team.id, caller.personId) : undefined
+  const team = await ctx.team(local)
+  const mine = team ? await ctx.teamMembership(team.id, caller.personId) : undefined
   if (!team || !mine) throw new NotFoundError()
   return { team, mine }
 }
 
-export function getTeam (ctx: Ctx, caller: Caller, teamId: string): Team {
-  return toTeam(visibleTeam(ctx, caller, teamId).team)
+export async function getTeam (ctx: Ctx, caller: Caller, teamId: string): Promise<Team> {
+  return toTeam((await visibleTeam(ctx, caller, teamId)).team)
 }
 
 /** The team's general space: its first space. */
-function generalRoom (ctx: Ctx, teamId: string): RoomRow | undefined {
-  return ctx.get<RoomRow>('SELECT * FROM rooms WHERE team_id = ? ORDER BY seq LIMIT 1', teamId)
+async function generalRoom (ctx: Ctx, teamId: string): Promise<RoomRow | undefined> {
+  return await ctx.get<RoomRow>('SELECT * FROM rooms WHERE team_id = ? ORDER BY seq LIMIT 1', teamId)
 }
 
-export function listTeamMemberships (
+export async function listTeamMemberships (
   ctx: Ctx,
   caller: Caller,
   q: Paged<ListTeamMembershipsQuery>
-): Page<TeamMembership> {
-  const { team } = visibleTeam(ctx, caller, q.teamId)
+): Promise<Page<TeamMembership>> {
+  const { team } = await visibleTeam(ctx, caller, q.teamId)
   const after = decodeCursor(q.cursor, ['number'])
-  const rows = ctx.all<TeamMembershipRow>(
+  const rows = await ctx.all<TeamMembershipRow>(
     'SELECT * FROM team_memberships WHERE team_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     team.id,
     after?.[0] ?? 0,
@@ -112,7 +112,7 @@ export function listTeamMemberships (
   return toPage(
     rows,
     q.max,
-    r => toTeamMembership(r, ctx.person(r.person_id) as PersonRow),
+    async r => toTeamMembership(r, await ctx.person(r.person_id) as PersonRow),
     r => [r.seq]
   )
 }
@@ -121,88 +121,100 @@ export function listTeamMemberships (
  * Any team member adds people; only moderators add moderators. The new member joins the general space, so a
  * blocked general space takes no new team members either (the block would be bypassed otherwise).
  */
-export function createTeamMembership (ctx: Ctx, caller: Caller, body: CreateTeamMembershipBody): TeamMembership {
-  return ctx.txGrouped(() => {
-    const { team, mine } = visibleTeam(ctx, caller, body.teamId)
+export async function createTeamMembership (
+  ctx: Ctx,
+  caller: Caller,
+  body: CreateTeamMembershipBody
+): Promise<TeamMembership> {
+  return await ctx.txGrouped(async () => {
+    const { team, mine } = await visibleTeam(ctx, caller, body.teamId)
     if (body.isModerator === true && mine.is_moderator !== 1) {
       throw new ForbiddenError('Only team moderators can add moderators.')
     }
-    const person = resolvePerson(ctx, body)
-    if (ctx.teamMembership(team.id, person.id)) {
+    const person = await resolvePerson(ctx, body)
+    if (await ctx.teamMembership(team.id, person.id)) {
       throw new ConflictError('The person is already a member of this team.')
     }
-    const general = generalRoom(ctx, team.id)
+    const general = await generalRoom(ctx, team.id)
     if (general) assertNotBlocked(spaceView(general))
-    ctx.run(
+    await ctx.run(
       'INSERT INTO team_memberships (team_id, person_id, is_moderator, created) VALUES (?,?,?,?)',
       team.id,
       person.id,
       body.isModerator === true ? 1 : 0,
       ctx.now()
     )
-    if (general && !ctx.membership(general.id, person.id)) addMember(ctx, general, person, false, caller.personId)
-    return toTeamMembership(ctx.teamMembership(team.id, person.id) as TeamMembershipRow, person)
+    if (general && !await ctx.membership(general.id, person.id)) {
+      await addMember(
+        ctx,
+        general,
+        person,
+        false,
+        caller.personId
+      )
+    }
+    return toTeamMembership(await ctx.teamMembership(team.id, person.id) as TeamMembershipRow, person)
   })
 }
 
-function findTeamMembership (
+async function findTeamMembership (
   ctx: Ctx,
   caller: Caller,
   id: string
-): { row: TeamMembershipRow; mine: TeamMembershipRow } {
+): Promise<{ row: TeamMembershipRow; mine: TeamMembershipRow }> {
   const local = decodeId('TEAM_MEMBERSHIP', id)
   if (!local) throw new BadRequestError('membershipId is not a valid team membership id.')
   const [personId, teamId] = local.split(':')
-  const row = ctx.teamMembership(teamId, personId)
-  const mine = ctx.teamMembership(teamId, caller.personId)
+  const row = await ctx.teamMembership(teamId, personId)
+  const mine = await ctx.teamMembership(teamId, caller.personId)
   if (!row || !mine) throw new NotFoundError()
   return { row, mine }
 }
 
-export function getTeamMembership (ctx: Ctx, caller: Caller, id: string): TeamMembership {
-  const { row } = findTeamMembership(ctx, caller, id)
-  return toTeamMembership(row, ctx.person(row.person_id) as PersonRow)
+export async function getTeamMembership (ctx: Ctx, caller: Caller, id: string): Promise<TeamMembership> {
+  const { row } = await findTeamMembership(ctx, caller, id)
+  return toTeamMembership(row, await ctx.person(row.person_id) as PersonRow)
 }
 
-export function updateTeamMembership (
+export async function updateTeamMembership (
   ctx: Ctx,
   caller: Caller,
   id: string,
   body: UpdateTeamMembershipBody
-): TeamMembership {
-  return ctx.txGrouped(() => {
-    const { row, mine } = findTeamMembership(ctx, caller, id)
+): Promise<TeamMembership> {
+  return await ctx.txGrouped(async () => {
+    const { row, mine } = await findTeamMembership(ctx, caller, id)
     if (mine.is_moderator !== 1) throw new ForbiddenError('Only team moderators can change team memberships.')
-    ctx.run('UPDATE team_memberships SET is_moderator = ? WHERE seq = ?', body.isModerator ? 1 : 0, row.seq)
+    await ctx.run('UPDATE team_memberships SET is_moderator = ? WHERE seq = ?', body.isModerator ? 1 : 0, row.seq)
     return toTeamMembership(
-      ctx.teamMembership(row.team_id, row.person_id) as TeamMembershipRow,
-      ctx.person(row.person_id) as PersonRow
+      await ctx.teamMembership(row.team_id, row.person_id) as TeamMembershipRow,
+      await ctx.person(row.person_id) as PersonRow
     )
   })
 }
 
-export function deleteTeamMembership (ctx: Ctx, caller: Caller, id: string): void {
-  ctx.txGrouped(() => {
-    const { row, mine } = findTeamMembership(ctx, caller, id)
+export async function deleteTeamMembership (ctx: Ctx, caller: Caller, id: string): Promise<void> {
+  await ctx.txGrouped(async () => {
+    const { row, mine } = await findTeamMembership(ctx, caller, id)
     if (row.person_id !== caller.personId && mine.is_moderator !== 1) {
       throw new ForbiddenError('Only team moderators can remove other members.')
     }
-    ctx.run('DELETE FROM team_memberships WHERE seq = ?', row.seq)
+    await ctx.run('DELETE FROM team_memberships WHERE seq = ?', row.seq)
   })
 }
 
 /** Update a Team: a team moderator renames it or changes its description (Webex requires the name). */
-export function updateTeam (ctx: Ctx, caller: Caller, teamId: string, body: UpdateTeamBody): Team {
-  return ctx.txGrouped(() => {
-    const { team, mine } = visibleTeam(ctx, caller, teamId)
+export async function updateTeam (ctx: Ctx, caller: Caller, teamId: string, body: UpdateTeamBody): Promise<Team> {
+  return await ctx.txGrouped(async () => {
+    const { team, mine } = await visibleTeam(ctx, caller, teamId)
     if (mine.is_moderator !== 1) throw new ForbiddenError('Only team moderators can change the team.')
-    ctx.run(
+    await ctx.run(
       'UPDATE teams SET name = ?, description = ? WHERE id = ?',
       body.name,
       body.description ?? team.description,
       team.id
     )
-    return toTeam(ctx.team(team.id) as TeamRow)
+    return toTeam(await ctx.team(team.id) as TeamRow)
   })
 }
 
@@ -210,17 +222,17 @@ export function updateTeam (ctx: Ctx, caller: Caller, teamId: string, body: Upda
  * Delete a Team: a team moderator removes it with its members and its General space (and that space's
  * content); the team's other spaces stay, no longer part of a team, so no one's conversations are lost.
  */
-export function deleteTeam (ctx: Ctx, caller: Caller, teamId: string): void {
-  ctx.txGrouped(() => {
-    const { team, mine } = visibleTeam(ctx, caller, teamId)
+export async function deleteTeam (ctx: Ctx, caller: Caller, teamId: string): Promise<void> {
+  await ctx.txGrouped(async () => {
+    const { team, mine } = await visibleTeam(ctx, caller, teamId)
     if (mine.is_moderator !== 1) throw new ForbiddenError('Only team moderators can delete the team.')
-    const general = generalRoom(ctx, team.id)
-    if (general) eraseRoom(ctx, general, caller.personId)
-    for (const room of ctx.all<RoomRow>('SELECT * FROM rooms WHERE team_id = ?', team.id)) {
-      ctx.run('UPDATE rooms SET team_id = NULL WHERE id = ?', room.id)
-      emitRoom(ctx, 'updated', ctx.room(room.id) as RoomRow, caller.personId)
+    const general = await generalRoom(ctx, team.id)
+    if (general) await eraseRoom(ctx, general, caller.personId)
+    for (const room of await ctx.all<RoomRow>('SELECT * FROM rooms WHERE team_id = ?', team.id)) {
+      await ctx.run('UPDATE rooms SET team_id = NULL WHERE id = ?', room.id)
+      await emitRoom(ctx, 'updated', await ctx.room(room.id) as RoomRow, caller.personId)
     }
-    ctx.run('DELETE FROM team_memberships WHERE team_id = ?', team.id)
-    ctx.run('DELETE FROM teams WHERE id = ?', team.id)
+    await ctx.run('DELETE FROM team_memberships WHERE team_id = ?', team.id)
+    await ctx.run('DELETE FROM teams WHERE id = ?', team.id)
   })
 }

@@ -1,7 +1,7 @@
 import { isComplianceOfficer } from '../../auth/rules.js'
 import { decodeId } from '../../ids.js'
 import type { CanSee } from '../../triggers/registry.js'
-import type { Ctx } from './context.js'
+import type { Ctx } from '../../store/ctx.js'
 
 /**
  * Who hears about an event: members of the space (checked at the moment of the change, inside its
@@ -9,8 +9,8 @@ import type { Ctx } from './context.js'
  * compliance officers of the space's organisation.
  */
 export function embeddedCanSee (ctx: Ctx): CanSee {
-  return (owner, e) => {
-    if (e.roomId && ctx.membership(e.roomId, owner.personId)) return true
+  return async (owner, e) => {
+    if (e.roomId && await ctx.membership(e.roomId, owner.personId)) return true
     if (
       e.resource === 'memberships' &&
       typeof e.data.personId === 'string' &&

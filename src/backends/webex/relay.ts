@@ -5,7 +5,8 @@ import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.j
 import { decodeId } from '../../ids.js'
 import type { Caller } from '../backend.js'
 import type { Person } from '../../schemas/person.js'
-import type { Store, Resource, EventName } from '../../store/store.js'
+import type { Resource, EventName } from '../../store/store.js'
+import type { AsyncStore } from '../../store/db.js'
 import { verify } from '../../triggers/signature.js'
 import { depthRefusal } from '../../http/json-body.js'
 import type { WebexHttpBackend } from './index.js'
@@ -19,7 +20,7 @@ import type { WebexHttpBackend } from './index.js'
  */
 export class WebexRelay {
   constructor (
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly backend: WebexHttpBackend,
     private readonly publicUrl: string | undefined
   ) {}
@@ -34,8 +35,8 @@ export class WebexRelay {
     // The caller was just authenticated with this token: its /people/me answer is still cached.
     const who = await this.backend.identify(caller.token)
     if (!who) throw new UnauthorizedError('The access token is not valid or has expired.')
-    this.remember(caller, who.me)
-    if (this.store.get('SELECT 1 FROM webex_firehoses WHERE owner_id = ?', caller.personId)) return
+    await this.remember(caller, who.me)
+    if (await this.store.get('SELECT 1 FROM webex_firehoses WHERE owner_id = ?', caller.personId)) return
     const targetUrl = `${base.replace(/\/+$/, '')}/v1/webex/events/${caller.personId}`
     const secret = randomBytes(24).toString('hex')
     const hook = await this.backend.createWebhook(caller, {
@@ -53,9 +54,10 @@ export class WebexRelay {
       event: 'created',
       secret,
     })
-    this.store.tx(() => {
-      this.store.run(
-        'INSERT OR IGNORE INTO webex_firehoses (owner_id, webhook_id, secret, target_url, created) VALUES (?,?,?,?,?)',
+    await this.store.tx(async () => {
+      await this.store.run(
+        'INSERT INTO webex_firehoses (owner_id, webhook_id, secret, target_url, created) VALUES (?,?,?,?,?) ' +
+          'ON CONFLICT DO NOTHING',
         caller.personId,
         hook.id,
         secret,
@@ -66,16 +68,16 @@ export class WebexRelay {
   }
 
   /** The local identity rows (organisation, person) that subscriptions of this person refer to. */
-  remember (caller: Caller, me: Person): void {
-    this.store.tx(() => {
-      this.store.run(
-        'INSERT OR IGNORE INTO orgs (id, name, domain, created) VALUES (?,?,?,?)',
+  async remember (caller: Caller, me: Person): Promise<void> {
+    await this.store.tx(async () => {
+      await this.store.run(
+        'INSERT INTO orgs (id, name, domain, created) VALUES (?,?,?,?) ON CONFLICT DO NOTHING',
         caller.orgId,
         caller.orgId,
         `org-${caller.orgId}`,
         this.store.now()
       )
-      this.store.run(
+      await this.store.run(
         `INSERT INTO people (id, org_id, email, display_name, first_name, last_name, roles, created) VALUES
           (?,?,?,?,?,?,?,?)
         ON CONFLICT (id) DO UPDATE SET roles = excluded.roles, display_name = excluded.display_name`,
@@ -112,7 +114,7 @@ export class WebexRelay {
         },
         async (request, reply) => {
           const { ownerId } = request.params as { ownerId: string }
-          const hose = this.store.get<{ secret: string }>(
+          const hose = await this.store.get<{ secret: string }>(
             'SELECT secret FROM webex_firehoses WHERE owner_id = ?',
             ownerId
           )
@@ -121,21 +123,21 @@ export class WebexRelay {
           if (!verify(raw, hose.secret, request.headers['x-spark-signature'] as string | undefined)) {
             throw new ForbiddenError('The signature does not match.')
           }
-          this.record(ownerId, JSON.parse(raw) as Record<string, unknown>)
+          await this.record(ownerId, JSON.parse(raw) as Record<string, unknown>)
           return reply.code(204).send()
         }
       )
     })
   }
 
-  private record (ownerId: string, envelope: Record<string, unknown>): void {
+  private async record (ownerId: string, envelope: Record<string, unknown>): Promise<void> {
     const resource = envelope.resource as Resource
     if (!['memberships', 'messages', 'rooms', 'attachmentActions'].includes(resource)) return
     const data = (envelope.data ?? {}) as Record<string, unknown>
     const roomWebexId = (resource === 'rooms' ? data.id : data.roomId) as string | undefined
-    const owner = this.store.get<{ org_id: string }>('SELECT org_id FROM people WHERE id = ?', ownerId)
-    this.store.tx(() =>
-      this.store.emit({
+    const owner = await this.store.get<{ org_id: string }>('SELECT org_id FROM people WHERE id = ?', ownerId)
+    await this.store.tx(async () =>
+      await this.store.emit({
         resource,
         event: envelope.event as EventName,
         data,

@@ -183,11 +183,11 @@ export async function runCase (
     const trigger = c.trigger
       ? (substitute(c.trigger, vars, `${at}/trigger`) as NonNullable<typeof c.trigger>)
       : undefined
-    if (trigger && 'body' in trigger) runtime.runNow(owner, flowId, trigger.body, 'manual')
-    else if (trigger && 'event' in trigger) runtime.runNow(owner, flowId, trigger.event, 'event')
+    if (trigger && 'body' in trigger) await runtime.runNow(owner, flowId, trigger.body, 'manual')
+    else if (trigger && 'event' in trigger) await runtime.runNow(owner, flowId, trigger.event, 'event')
     else if (trigger && 'recurrence' in trigger) {
       now = Date.parse(trigger.recurrence)
-      runtime.tick()
+      await runtime.tick()
     } else if (trigger) {
       const r = trigger.request
       const call = {
@@ -206,13 +206,13 @@ export async function runCase (
     await runtime.idle()
     const expect = substitute(c.expect, vars, `${at}/expect`) as typeof c.expect
     const e = `${at}/expect`
-    const runs = runtime.runs(owner, flowId, { max: 500 }).items
+    const runs = (await runtime.runs(owner, flowId, { max: 500 })).items
     if (expect.runs !== undefined && runs.length !== expect.runs) {
       failures.push(`${e}/runs: expected ${expect.runs} run(s), got ${runs.length}`)
     }
     // The first run the test started is the one checked (later ones are often the flow's own echo, e.g. Skipped).
     const first = runs[runs.length - 1]
-    const run = first ? runtime.run(owner, flowId, first.id) : undefined
+    const run = first ? await runtime.run(owner, flowId, first.id) : undefined
     if (!run) {
       if (expect.runs !== 0) failures.push(`${e}: no run was started`)
       return result()

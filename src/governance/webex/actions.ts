@@ -1,7 +1,7 @@
 import { BadRequestError, NotFoundError, WebexError } from '../../errors.js'
 import { decodeId, encodeId } from '../../ids.js'
 import type { Caller } from '../../backends/backend.js'
-import type { Ctx } from '../../backends/embedded/context.js'
+import type { Ctx } from '../../store/ctx.js'
 import type { RoomRow } from '../../backends/embedded/rows.js'
 import type { WebexHttpBackend } from '../../backends/webex/index.js'
 import type { Membership } from '../../schemas/membership.js'
@@ -67,18 +67,24 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
   const officer = (): Promise<Caller> => inventory.officer()
 
   async function groupRoom (caller: Caller, roomId: string): Promise<RoomRow> {
-    const room = orgRoom(ctx, caller, roomId)
+    const room = await orgRoom(ctx, caller, roomId)
     if (room.type === 'direct') throw new BadRequestError('Members of a 1:1 space cannot be changed.')
     return room
   }
 
   // --- journalled erasure -----------------------------------------------------------------------------------
 
-  function openJob (orgId: string, kind: JobRow['kind'], roomId: string, actorId: string, policyId?: string): JobRow {
-    const open = ctx.get<JobRow>('SELECT * FROM governance_jobs WHERE room_id = ? AND finished IS NULL', roomId)
+  async function openJob (
+    orgId: string,
+    kind: JobRow['kind'],
+    roomId: string,
+    actorId: string,
+    policyId?: string
+  ): Promise<JobRow> {
+    const open = await ctx.get<JobRow>('SELECT * FROM governance_jobs WHERE room_id = ? AND finished IS NULL', roomId)
     if (open) return open
-    ctx.tx(() =>
-      ctx.run(
+    await ctx.tx(async () =>
+      await ctx.run(
         'INSERT INTO governance_jobs (org_id, kind, room_id, actor_id, policy_id, detail, created) ' +
           'VALUES (?,?,?,?,?,?,?)',
         orgId,
@@ -90,7 +96,10 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
         ctx.now()
       )
     )
-    return ctx.get<JobRow>('SELECT * FROM governance_jobs WHERE room_id = ? AND finished IS NULL', roomId) as JobRow
+    return await ctx.get<JobRow>(
+      'SELECT * FROM governance_jobs WHERE room_id = ? AND finished IS NULL',
+      roomId
+    ) as JobRow
   }
 
   /**
@@ -103,7 +112,11 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
     record: { action: string; detail: Record<string, unknown> }
   ): Promise<number> {
     const who = await officer()
-    ctx.tx(() => ctx.run('UPDATE governance_jobs SET pending = ? WHERE seq = ?', JSON.stringify(ids), job.seq))
+    await ctx.tx(async () => await ctx.run(
+      'UPDATE governance_jobs SET pending = ? WHERE seq = ?',
+      JSON.stringify(ids),
+      job.seq
+    ))
     const alreadyGone: string[] = []
     for (const id of ids) {
       try {
@@ -113,9 +126,9 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
         alreadyGone.push(encodeId('MESSAGE', id))
       }
     }
-    ctx.tx(() => {
-      mirror.dropMessages(ids)
-      audit(ctx, {
+    await ctx.tx(async () => {
+      await mirror.dropMessages(ids)
+      await audit(ctx, {
         orgId: job.org_id,
         actorId: job.actor_id,
         ...(job.policy_id ? { policyId: job.policy_id } : {}),
@@ -131,7 +144,7 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
       const detail = JSON.parse(job.detail) as { messages: number }
       detail.messages += ids.length
       job.detail = JSON.stringify(detail)
-      ctx.run("UPDATE governance_jobs SET pending = '[]', detail = ? WHERE seq = ?", job.detail, job.seq)
+      await ctx.run("UPDATE governance_jobs SET pending = '[]', detail = ? WHERE seq = ?", job.detail, job.seq)
     })
     return ids.length
   }
@@ -139,11 +152,11 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
   /** A chunk journalled by a run that did not finish it: its calls are made again. */
   async function resumePending (job: JobRow, action: string, detail: Record<string, unknown>): Promise<number> {
     const pending = JSON.parse(job.pending) as string[]
-    return pending.length > 0 ? eraseChunk(job, pending, { action, detail: { ...detail, resumed: true } }) : 0
+    return pending.length > 0 ? await eraseChunk(job, pending, { action, detail: { ...detail, resumed: true } }) : 0
   }
 
-  function finishJob (job: JobRow): void {
-    ctx.run('UPDATE governance_jobs SET finished = ? WHERE seq = ?', ctx.now(), job.seq)
+  async function finishJob (job: JobRow): Promise<void> {
+    await ctx.run('UPDATE governance_jobs SET finished = ? WHERE seq = ?', ctx.now(), job.seq)
   }
 
   /** Every message, then every member: what "delete with all content" can be at Webex. */
@@ -188,9 +201,9 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
       }
     }
     const total = (JSON.parse(job.detail) as { messages: number }).messages
-    ctx.tx(() => {
-      mirror.dropRoom(room.id)
-      audit(ctx, {
+    await ctx.tx(async () => {
+      await mirror.dropRoom(room.id)
+      await audit(ctx, {
         orgId: job.org_id,
         actorId: job.actor_id,
         ...(job.policy_id ? { policyId: job.policy_id } : {}),
@@ -203,7 +216,7 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
           membersRemoved: room.type === 'direct' ? 0 : members.length,
         },
       })
-      finishJob(job)
+      await finishJob(job)
     })
     return erased
   }
@@ -217,19 +230,23 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
   ): Promise<number> {
     let erased = await resumePending(job, 'retention.messagesDeleted', detail)
     for (;;) {
-      const ids = ctx
-        .q('SELECT id FROM messages WHERE room_id = ? AND created < ? ORDER BY created LIMIT ?')
-        .pluck()
-        .all(room.id, before, CHUNK) as string[]
+      const ids = (
+        await ctx.values<[string]>(
+          'SELECT id FROM messages WHERE room_id = ? AND created < ? ORDER BY created LIMIT ?',
+          room.id,
+          before,
+          CHUNK
+        )
+      ).map(r => r[0])
       if (ids.length === 0) break
       erased += await eraseChunk(job, ids, { action: 'retention.messagesDeleted', detail: { ...detail, before } })
     }
-    ctx.tx(() => finishJob(job))
+    await ctx.tx(async () => finishJob(job))
     return erased
   }
 
   async function ensureIndexed (orgId: string, roomId?: string): Promise<void> {
-    const rooms = decide(ctx, orgId, ctx.clock(), roomId).map(d => d.room.id)
+    const rooms = (await decide(ctx, orgId, ctx.clock(), roomId)).map(d => d.room.id)
     await inventory.index(rooms)
   }
 
@@ -247,9 +264,9 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
         ...(body.personEmail !== undefined ? { personEmail: body.personEmail } : {}),
         isModerator: body.isModerator === true,
       })
-      ctx.tx(() => {
-        mirror.membership(m)
-        audit(ctx, {
+      await ctx.tx(async () => {
+        await mirror.membership(m)
+        await audit(ctx, {
           orgId: caller.orgId,
           actorId: caller.personId,
           roomId: room.id,
@@ -269,9 +286,9 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
         .items[0]
       if (!found) throw new NotFoundError('That person is not a member of this space.')
       await backend.deleteMembership(who, found.id)
-      ctx.tx(() => {
-        mirror.dropMembership(room.id, person)
-        audit(ctx, {
+      await ctx.tx(async () => {
+        await mirror.dropMembership(room.id, person)
+        await audit(ctx, {
           orgId: caller.orgId,
           actorId: caller.personId,
           roomId: room.id,
@@ -282,10 +299,10 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
     },
 
     setBlocked: async (caller, roomId, blocked): Promise<GovernedSpace> => {
-      const room = orgRoom(ctx, caller, roomId)
+      const room = await orgRoom(ctx, caller, roomId)
       const who = await officer()
       const id = encodeId('ROOM', room.id)
-      const was = ctx.get<{ read_only_before: number; announcement_before: number }>(
+      const was = await ctx.get<{ read_only_before: number; announcement_before: number }>(
         'SELECT * FROM webex_blocks WHERE room_id = ?',
         room.id
       )
@@ -302,16 +319,16 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
         } else {
           enforcement = 'what is posted is deleted and who is added is removed, at the next events poll'
         }
-        ctx.tx(() => {
-          ctx.run(
+        await ctx.tx(async () => {
+          await ctx.run(
             'INSERT INTO webex_blocks (room_id, read_only_before, announcement_before, since) VALUES (?,?,?,?)',
             room.id,
             at.isReadOnly ? 1 : 0,
             at.isAnnouncementOnly ? 1 : 0,
             ctx.now()
           )
-          ctx.run('UPDATE rooms SET is_blocked = 1 WHERE id = ?', room.id)
-          audit(ctx, {
+          await ctx.run('UPDATE rooms SET is_blocked = 1 WHERE id = ?', room.id)
+          await audit(ctx, {
             orgId: caller.orgId,
             actorId: caller.personId,
             roomId: room.id,
@@ -326,10 +343,10 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
         if (room.type === 'group' && room.is_locked === 1 && was!.announcement_before === 0) {
           await backend.updateRoom(who, id, { isAnnouncementOnly: false })
         }
-        ctx.tx(() => {
-          ctx.run('DELETE FROM webex_blocks WHERE room_id = ?', room.id)
-          ctx.run('UPDATE rooms SET is_blocked = 0 WHERE id = ?', room.id)
-          audit(ctx, {
+        await ctx.tx(async () => {
+          await ctx.run('DELETE FROM webex_blocks WHERE room_id = ?', room.id)
+          await ctx.run('UPDATE rooms SET is_blocked = 0 WHERE id = ?', room.id)
+          await audit(ctx, {
             orgId: caller.orgId,
             actorId: caller.personId,
             roomId: room.id,
@@ -342,22 +359,22 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
     },
 
     deleteSpace: async (caller, roomId) => {
-      const room = orgRoom(ctx, caller, roomId)
-      assertNotHeld(ctx, caller.orgId, room, 'deleting it')
-      const job = openJob(caller.orgId, 'deleteSpace', room.id, caller.personId)
+      const room = await orgRoom(ctx, caller, roomId)
+      await assertNotHeld(ctx, caller.orgId, room, 'deleting it')
+      const job = await openJob(caller.orgId, 'deleteSpace', room.id, caller.personId)
       await eraseSpace(room, job, 'space.deleted', {})
     },
 
     classify: async (caller, roomId, classificationId) => {
-      const room = orgRoom(ctx, caller, roomId)
+      const room = await orgRoom(ctx, caller, roomId)
       const at = await backend.updateRoom(await officer(), encodeId('ROOM', room.id), { classificationId })
-      ctx.tx(() => {
-        ctx.run(
+      await ctx.tx(async () => {
+        await ctx.run(
           'UPDATE rooms SET classification_id = ? WHERE id = ?',
           at.classificationId ? local('CLASSIFICATION', at.classificationId) : null,
           room.id
         )
-        audit(ctx, {
+        await audit(ctx, {
           orgId: caller.orgId,
           actorId: caller.personId,
           roomId: room.id,
@@ -375,28 +392,28 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
     },
 
     plan: async (caller, roomId) => {
-      await ensureIndexed(caller.orgId, roomId !== undefined ? orgRoom(ctx, caller, roomId).id : undefined)
+      await ensureIndexed(caller.orgId, roomId !== undefined ? (await orgRoom(ctx, caller, roomId)).id : undefined)
       return plan(ctx, caller, roomId)
     },
 
     planItems: async (caller, roomId) => {
-      await ensureIndexed(caller.orgId, roomId !== undefined ? orgRoom(ctx, caller, roomId).id : undefined)
+      await ensureIndexed(caller.orgId, roomId !== undefined ? (await orgRoom(ctx, caller, roomId)).id : undefined)
       return planItems(ctx, caller, roomId)
     },
 
     execute: async (orgId, actorId, roomId): Promise<ExecuteResult> => {
-      const only = roomId !== undefined ? orgRoom(ctx, { orgId }, roomId).id : undefined
+      const only = roomId !== undefined ? (await orgRoom(ctx, { orgId }, roomId)).id : undefined
       // Deletions a previous run left unfinished come first, as they were decided.
-      const open = ctx.all<JobRow>(
+      const open = await ctx.all<JobRow>(
         `SELECT * FROM governance_jobs WHERE org_id = ? AND finished IS NULL${only ? ' AND room_id = ?' : ''}`,
         ...(only ? [orgId, only] : [orgId])
       )
       let messages = 0
       let spacesDeleted = 0
       for (const job of open) {
-        const room = ctx.room(job.room_id)
+        const room = await ctx.room(job.room_id)
         if (!room) {
-          ctx.tx(() => finishJob(job))
+          await ctx.tx(async () => finishJob(job))
           continue
         }
         if (job.kind === 'deleteSpace') {
@@ -404,16 +421,16 @@ export function webexActions (ctx: Ctx, backend: WebexHttpBackend, inventory: We
           spacesDeleted++
         } else {
           messages += await resumePending(job, 'retention.messagesDeleted', {})
-          ctx.tx(() => finishJob(job))
+          await ctx.tx(async () => finishJob(job))
         }
       }
       await ensureIndexed(orgId, only)
-      const items: Planned[] = planned(ctx, orgId, ctx.clock(), only).filter(p => !p.hold)
+      const items: Planned[] = (await planned(ctx, orgId, ctx.clock(), only)).filter(p => !p.hold)
       for (const p of items) {
-        const room = ctx.room(p.room.id)
+        const room = await ctx.room(p.room.id)
         // A hold placed while this run went on is respected.
-        if (!room || heldSpaces(ctx, orgId, room.id).has(room.seq)) continue
-        const job = openJob(
+        if (!room || (await heldSpaces(ctx, orgId, room.id)).has(room.seq)) continue
+        const job = await openJob(
           orgId,
           p.action === 'deleteSpace' ? 'deleteSpace' : 'deleteMessages',
           room.id,

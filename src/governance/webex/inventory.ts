@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Caller, Page } from '../../backends/backend.js'
-import type { Ctx } from '../../backends/embedded/context.js'
+import type { Ctx } from '../../store/ctx.js'
 import type { WebexHttpBackend } from '../../backends/webex/index.js'
 import type { Event } from '../../schemas/event.js'
 import type { Membership } from '../../schemas/membership.js'
@@ -173,7 +173,7 @@ export class WebexInventory {
     }
     calls++
     const levels = await this.backend.listClassifications(officer).catch(() => undefined)
-    const report = this.apply(officer, people, spaces, levels, skipped, calls, started)
+    const report = await this.apply(officer, people, spaces, levels, skipped, calls, started)
     this.last = report
     this.opts.log.info(report, 'governance inventory synced')
     return report
@@ -200,7 +200,7 @@ export class WebexInventory {
     }
   }
 
-  private apply (
+  private async apply (
     officer: Caller,
     people: Person[],
     spaces: Array<{ room: Room; members: Membership[] }>,
@@ -208,28 +208,28 @@ export class WebexInventory {
     skipped: number,
     calls: number,
     started: string
-  ): InventoryReport {
+  ): Promise<InventoryReport> {
     const ctx = this.ctx
     const now = ctx.now()
     let memberships = 0
-    ctx.tx(() => {
-      this.mirror.org(officer.orgId)
-      for (const p of people) this.mirror.personFrom(p)
+    await ctx.tx(async () => {
+      await this.mirror.org(officer.orgId)
+      for (const p of people) await this.mirror.personFrom(p)
       const seen = new Set<string>()
       for (const { room, members } of spaces) {
-        const id = this.mirror.room(room, officer.orgId)
+        const id = await this.mirror.room(room, officer.orgId)
         seen.add(id)
-        this.mirror.members(id, members)
+        await this.mirror.members(id, members)
         memberships += members.length
       }
       // Spaces Webex no longer shows (deleted, or everyone of ours left): out of the inventory, tags with them.
-      for (const row of ctx.all<{ id: string }>('SELECT id FROM rooms WHERE org_id = ?', officer.orgId)) {
-        if (!seen.has(row.id)) this.mirror.dropRoom(row.id)
+      for (const row of await ctx.all<{ id: string }>('SELECT id FROM rooms WHERE org_id = ?', officer.orgId)) {
+        if (!seen.has(row.id)) await this.mirror.dropRoom(row.id)
       }
       // Webex's classification levels, by Webex's ids: what search and Set Space Classification use.
       if (levels) {
         for (const l of levels) {
-          ctx.run(
+          await ctx.run(
             `INSERT INTO classifications (id, org_id, rank, title, description, enabled, last_modified)
             VALUES (?,?,?,?,?,?,?)
             ON CONFLICT (id) DO UPDATE SET rank = excluded.rank, title = excluded.title,
@@ -245,18 +245,18 @@ export class WebexInventory {
         }
       }
       // What happened while the refresh read Webex comes from the events, replayed from its start.
-      this.setWatermark(started)
+      await this.setWatermark(started)
     })
     this.foreign = new Set()
     return { at: now, people: people.length, spaces: spaces.length, memberships, skipped, calls }
   }
 
-  private watermark (): string | undefined {
-    return this.ctx.get<{ value: string }>('SELECT value FROM governance_state WHERE key = ?', WATERMARK)?.value
+  private async watermark (): Promise<string | undefined> {
+    return (await this.ctx.get<{ value: string }>('SELECT value FROM governance_state WHERE key = ?', WATERMARK))?.value
   }
 
-  private setWatermark (at: string): void {
-    this.ctx.run(
+  private async setWatermark (at: string): Promise<void> {
+    await this.ctx.run(
       'INSERT INTO governance_state (key, value) VALUES (?,?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       WATERMARK,
       at
@@ -268,7 +268,7 @@ export class WebexInventory {
     const count = (): void => {
       report.calls++
     }
-    const mark = this.watermark()
+    const mark = await this.watermark()
     // Nothing to follow from until a full refresh has set the watermark; past Webex's event retention, what
     // happened since cannot be read, so the inventory is read whole again.
     if (mark === undefined) return report
@@ -289,32 +289,32 @@ export class WebexInventory {
       const roomId = this.roomOf(e)
       if (!roomId || this.foreign.has(roomId)) continue
       // A space first seen here is read whole (its members, as the refresh reads it).
-      if (!this.mirror.known(roomId)) {
+      if (!await this.mirror.known(roomId)) {
         const found = await this.fetchSpace(officer, encodeId('ROOM', roomId), count)
         if (!found) {
           this.foreign.add(roomId)
           continue
         }
-        this.ctx.tx(() => {
-          this.mirror.room(found.room, officer.orgId)
-          this.mirror.members(roomId, found.members)
+        await this.ctx.tx(async () => {
+          await this.mirror.room(found.room, officer.orgId)
+          await this.mirror.members(roomId, found.members)
         })
         report.spacesAdded++
       }
       report.enforced += await this.enforceBlock(officer, e, roomId)
-      this.ctx.tx(() => this.applyEvent(e, roomId))
-      if (e.resource === 'memberships' && e.type === 'deleted' && this.memberCount(roomId) === 0) {
+      await this.ctx.tx(async () => this.applyEvent(e, roomId))
+      if (e.resource === 'memberships' && e.type === 'deleted' && await this.memberCount(roomId) === 0) {
         // Everyone left, or the space was deleted at Webex: only Webex can say which.
         const still = await this.fetchSpace(officer, encodeId('ROOM', roomId), count)
         if (!still) {
-          this.ctx.tx(() => this.mirror.dropRoom(roomId))
+          await this.ctx.tx(async () => this.mirror.dropRoom(roomId))
           report.spacesRemoved++
         }
       }
       report.events++
     }
     const newest = events.at(-1)?.created
-    if (newest && newest > mark) this.ctx.tx(() => this.setWatermark(newest))
+    if (newest && newest > mark) await this.ctx.tx(async () => this.setWatermark(newest))
     return report
   }
 
@@ -324,36 +324,36 @@ export class WebexInventory {
     return id ? local('ROOM', id) : undefined
   }
 
-  private memberCount (roomId: string): number {
-    return this.ctx.get<{ n: number }>('SELECT member_count AS n FROM rooms WHERE id = ?', roomId)?.n ?? 0
+  private async memberCount (roomId: string): Promise<number> {
+    return await (await this.ctx.get<{ n: number }>('SELECT member_count AS n FROM rooms WHERE id = ?', roomId))?.n ?? 0
   }
 
-  private applyEvent (e: Event, roomId: string): void {
+  private async applyEvent (e: Event, roomId: string): Promise<void> {
     const m = this.mirror
     if (e.resource === 'memberships') {
       const data = e.data as unknown as Membership
-      if (e.type === 'deleted') m.dropMembership(roomId, local('PEOPLE', data.personId))
-      else m.membership(data)
+      if (e.type === 'deleted') await m.dropMembership(roomId, local('PEOPLE', data.personId))
+      else await m.membership(data)
       return
     }
     if (e.resource === 'messages') {
       const data = e.data as unknown as Message
       if (e.type === 'deleted') {
-        m.dropMessages([local('MESSAGE', data.id)])
+        await m.dropMessages([local('MESSAGE', data.id)])
         return
       }
       if (e.type === 'created') {
-        m.activity(roomId, data.created ?? e.created)
-        if (m.indexed(roomId)) {
-          m.message(roomId, { id: data.id, personId: data.personId, created: data.created ?? e.created })
+        await m.activity(roomId, data.created ?? e.created)
+        if (await m.indexed(roomId)) {
+          await m.message(roomId, { id: data.id, personId: data.personId, created: data.created ?? e.created })
         }
       }
       return
     }
     if (e.resource === 'rooms' && e.type === 'updated') {
       const room = e.data as unknown as Room
-      const org = this.ctx.get<{ org_id: string }>('SELECT org_id FROM rooms WHERE id = ?', roomId)?.org_id
-      if (org && room.type) m.room(room, org)
+      const org = (await this.ctx.get<{ org_id: string }>('SELECT org_id FROM rooms WHERE id = ?', roomId))?.org_id
+      if (org && room.type) await m.room(room, org)
     }
   }
 
@@ -364,7 +364,7 @@ export class WebexInventory {
    */
   private async enforceBlock (officer: Caller, e: Event, roomId: string): Promise<number> {
     if (e.type !== 'created' || (e.resource !== 'messages' && e.resource !== 'memberships')) return 0
-    const block = this.ctx.get<{ since: string }>('SELECT since FROM webex_blocks WHERE room_id = ?', roomId)
+    const block = await this.ctx.get<{ since: string }>('SELECT since FROM webex_blocks WHERE room_id = ?', roomId)
     if (!block || e.created <= block.since || local('PEOPLE', e.actorId) === officer.personId) return 0
     const data = e.data as { id: string; personId?: string; personEmail?: string; roomType?: string }
     try {
@@ -375,7 +375,7 @@ export class WebexInventory {
       if (!gone(err)) throw err
       return 0
     }
-    this.ctx.tx(() =>
+    await this.ctx.tx(async () =>
       audit(this.ctx, {
         orgId: officer.orgId,
         actorId: officer.personId,
@@ -399,7 +399,7 @@ export class WebexInventory {
     const officer = await this.officer()
     let calls = 0
     for (const roomId of roomIds) {
-      if (this.mirror.indexed(roomId) || !this.mirror.known(roomId)) continue
+      if (await this.mirror.indexed(roomId) || !await this.mirror.known(roomId)) continue
       const since = this.ctx.now()
       const messages = await this.all<Message>(
         cursor =>
@@ -413,15 +413,20 @@ export class WebexInventory {
         if (gone(err)) return undefined
         throw err
       })
-      this.ctx.tx(() => {
+      await this.ctx.tx(async () => {
         if (!messages) {
-          this.mirror.dropRoom(roomId)
+          await this.mirror.dropRoom(roomId)
           return
         }
         for (const msg of messages) {
-          this.mirror.message(roomId, { id: msg.id, personId: msg.personId, created: msg.created })
+          await this.mirror.message(roomId, { id: msg.id, personId: msg.personId, created: msg.created })
         }
-        this.ctx.run('INSERT OR REPLACE INTO message_index (room_id, indexed) VALUES (?,?)', roomId, since)
+        await this.ctx.run(
+          'INSERT INTO message_index (room_id, indexed) VALUES (?,?) ' +
+            'ON CONFLICT (room_id) DO UPDATE SET indexed = excluded.indexed',
+          roomId,
+          since
+        )
       })
     }
     return calls

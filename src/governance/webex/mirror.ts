@@ -1,4 +1,4 @@
-import type { Ctx } from '../../backends/embedded/context.js'
+import type { Ctx } from '../../store/ctx.js'
 import type { Membership } from '../../schemas/membership.js'
 import type { Person } from '../../schemas/person.js'
 import type { Room } from '../../schemas/room.js'
@@ -17,9 +17,9 @@ export const local = (kind: IdKind, id: string | undefined): string =>
 export class Mirror {
   constructor (private readonly ctx: Ctx) {}
 
-  org (id: string): void {
-    this.ctx.run(
-      'INSERT OR IGNORE INTO orgs (id, name, domain, created) VALUES (?,?,?,?)',
+  async org (id: string): Promise<void> {
+    await this.ctx.run(
+      'INSERT INTO orgs (id, name, domain, created) VALUES (?,?,?,?) ON CONFLICT DO NOTHING',
       id,
       id,
       `org-${id}`,
@@ -28,7 +28,7 @@ export class Mirror {
   }
 
   /** A person as the people list describes them (names and roles), or as a membership does (`roles` absent). */
-  person (p: {
+  async person (p: {
     id: string
     orgId: string
     email: string
@@ -36,9 +36,9 @@ export class Mirror {
     first?: string
     last?: string
     roles?: string[]
-  }): void {
-    this.org(p.orgId)
-    this.ctx.run(
+  }): Promise<void> {
+    await this.org(p.orgId)
+    await this.ctx.run(
       `INSERT INTO people (id, org_id, email, display_name, first_name, last_name, roles, created) VALUES
         (?,?,?,?,?,?,?,?)
       ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, email = excluded.email,
@@ -56,8 +56,8 @@ export class Mirror {
     )
   }
 
-  personFrom (p: Person): void {
-    this.person({
+  async personFrom (p: Person): Promise<void> {
+    await this.person({
       id: local('PEOPLE', p.id),
       orgId: local('ORGANIZATION', p.orgId),
       email: p.emails[0] ?? `${p.id}@unknown`,
@@ -69,13 +69,13 @@ export class Mirror {
   }
 
   /** A space as Webex shows it, owned by `orgId` (the officer's organisation). */
-  room (room: Room, orgId: string): string {
+  async room (room: Room, orgId: string): Promise<string> {
     const id = local('ROOM', room.id)
     const teamId = room.teamId ? local('TEAM', room.teamId) : null
     const creator = local('PEOPLE', room.creatorId)
     if (teamId) {
-      this.ctx.run(
-        'INSERT OR IGNORE INTO teams (id, name, creator_id, created) VALUES (?,?,?,?)',
+      await this.ctx.run(
+        'INSERT INTO teams (id, name, creator_id, created) VALUES (?,?,?,?) ON CONFLICT DO NOTHING',
         teamId,
         '',
         creator,
@@ -87,7 +87,7 @@ export class Mirror {
     const classification = room.classificationId ? local('CLASSIFICATION', room.classificationId) : null
     // An UPDATE, then an INSERT if there was nothing to update: an upsert's conflict clause would override the
     // OR IGNORE of the search triggers' own inserts.
-    const changed = this.ctx.run(
+    const changed = await this.ctx.run(
       `UPDATE rooms SET title = ?, is_locked = ?, team_id = ?, last_activity = ?, classification_id = ?
       WHERE id = ?`,
       title,
@@ -98,7 +98,7 @@ export class Mirror {
       id
     )
     if (changed === 0) {
-      this.ctx.run(
+      await this.ctx.run(
         `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity,
           classification_id)
         VALUES (?,?,?,?,?,?,?,?,?,?)`,
@@ -118,11 +118,11 @@ export class Mirror {
   }
 
   /** A membership (and its person, as much as a membership tells of them). */
-  membership (m: Membership): void {
+  async membership (m: Membership): Promise<void> {
     const roomId = local('ROOM', m.roomId)
     const personId = local('PEOPLE', m.personId)
-    if (!this.ctx.get('SELECT 1 FROM people WHERE id = ?', personId)) {
-      this.person({
+    if (!await this.ctx.get('SELECT 1 FROM people WHERE id = ?', personId)) {
+      await this.person({
         id: personId,
         orgId: local('ORGANIZATION', m.personOrgId),
         email: m.personEmail,
@@ -131,14 +131,14 @@ export class Mirror {
     }
     const moderator = m.isModerator ? 1 : 0
     if (
-      this.ctx.run(
+      await this.ctx.run(
         'UPDATE memberships SET is_moderator = ? WHERE room_id = ? AND person_id = ?',
         moderator,
         roomId,
         personId
       ) === 0
     ) {
-      this.ctx.run(
+      await this.ctx.run(
         'INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?)',
         roomId,
         personId,
@@ -148,55 +148,55 @@ export class Mirror {
     }
   }
 
-  dropMembership (roomId: string, personId: string): void {
-    this.ctx.run('DELETE FROM memberships WHERE room_id = ? AND person_id = ?', roomId, personId)
+  async dropMembership (roomId: string, personId: string): Promise<void> {
+    await this.ctx.run('DELETE FROM memberships WHERE room_id = ? AND person_id = ?', roomId, personId)
   }
 
   /** Makes the space's members exactly `members`. */
-  members (roomId: string, members: Membership[]): void {
+  async members (roomId: string, members: Membership[]): Promise<void> {
     const fresh = new Set(members.map(m => local('PEOPLE', m.personId)))
-    for (const row of this.ctx.all<{ person_id: string }>(
+    for (const row of await this.ctx.all<{ person_id: string }>(
       'SELECT person_id FROM memberships WHERE room_id = ?',
       roomId
     )) {
-      if (!fresh.has(row.person_id)) this.dropMembership(roomId, row.person_id)
+      if (!fresh.has(row.person_id)) await this.dropMembership(roomId, row.person_id)
     }
-    for (const m of members) this.membership(m)
+    for (const m of members) await this.membership(m)
   }
 
   /** The space leaves the inventory (deleted at Webex, or no longer ours), with what is kept of it here. */
-  dropRoom (roomId: string): void {
-    this.ctx.run('DELETE FROM messages WHERE room_id = ?', roomId)
-    this.ctx.run('DELETE FROM message_index WHERE room_id = ?', roomId)
-    this.ctx.run('DELETE FROM memberships WHERE room_id = ?', roomId)
-    this.ctx.run('DELETE FROM rooms WHERE id = ?', roomId)
+  async dropRoom (roomId: string): Promise<void> {
+    await this.ctx.run('DELETE FROM messages WHERE room_id = ?', roomId)
+    await this.ctx.run('DELETE FROM message_index WHERE room_id = ?', roomId)
+    await this.ctx.run('DELETE FROM memberships WHERE room_id = ?', roomId)
+    await this.ctx.run('DELETE FROM rooms WHERE id = ?', roomId)
   }
 
-  activity (roomId: string, at: string): void {
-    this.ctx.run('UPDATE rooms SET last_activity = max(last_activity, ?) WHERE id = ?', at, roomId)
+  async activity (roomId: string, at: string): Promise<void> {
+    await this.ctx.run('UPDATE rooms SET last_activity = max(last_activity, ?) WHERE id = ?', at, roomId)
   }
 
   /** One message of a space's index: its id, author and time (the search index keeps the times: marked). */
-  message (roomId: string, m: { id: string; personId: string; created: string }): void {
-    this.ctx.run(
-      'INSERT OR IGNORE INTO messages (id, room_id, person_id, created) VALUES (?,?,?,?)',
+  async message (roomId: string, m: { id: string; personId: string; created: string }): Promise<void> {
+    await this.ctx.run(
+      'INSERT INTO messages (id, room_id, person_id, created) VALUES (?,?,?,?) ON CONFLICT DO NOTHING',
       local('MESSAGE', m.id),
       roomId,
       local('PEOPLE', m.personId),
       m.created
     )
-    this.ctx.run('INSERT OR IGNORE INTO search_dirty SELECT seq FROM rooms WHERE id = ?', roomId)
+    await this.ctx.run('INSERT INTO search_dirty SELECT seq FROM rooms WHERE id = ? ON CONFLICT DO NOTHING', roomId)
   }
 
-  dropMessages (ids: string[]): void {
-    for (const id of ids) this.ctx.run('DELETE FROM messages WHERE id = ?', id)
+  async dropMessages (ids: string[]): Promise<void> {
+    for (const id of ids) await this.ctx.run('DELETE FROM messages WHERE id = ?', id)
   }
 
-  known (roomId: string): boolean {
-    return this.ctx.get('SELECT 1 FROM rooms WHERE id = ?', roomId) !== undefined
+  async known (roomId: string): Promise<boolean> {
+    return await this.ctx.get('SELECT 1 FROM rooms WHERE id = ?', roomId) !== undefined
   }
 
-  indexed (roomId: string): boolean {
-    return this.ctx.get('SELECT 1 FROM message_index WHERE room_id = ?', roomId) !== undefined
+  async indexed (roomId: string): Promise<boolean> {
+    return await this.ctx.get('SELECT 1 FROM message_index WHERE room_id = ?', roomId) !== undefined
   }
 }

@@ -22,7 +22,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async (app
       pageReply(
         request,
         reply,
-        listAudit(ctx, request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.webhooks) })
+        await listAudit(ctx, request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.webhooks) })
       )
   )
   app.get(

@@ -42,7 +42,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async (ap
     },
     async (request, reply) => {
       const format = (request.query.format ?? 'json') as Format
-      return stream(reply, exportSpaces(ctx, request.caller, request.query, format), format)
+      return stream(reply, await exportSpaces(ctx, request.caller, request.query, format), format)
     }
   )
   app.get(
@@ -61,9 +61,9 @@ export const exportRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async (ap
     async (request, reply) => {
       const format = (request.query.format ?? 'json') as Format
       const roomId = request.query.roomId
-      if (roomId !== undefined) orgRoom(ctx, request.caller, roomId)
+      if (roomId !== undefined) await orgRoom(ctx, request.caller, roomId)
       const items = await actions.planItems(request.caller, roomId)
-      return stream(reply, exportPlan(ctx, request.caller, roomId ? { roomId } : {}, items, format), format)
+      return stream(reply, await exportPlan(ctx, request.caller, roomId ? { roomId } : {}, items, format), format)
     }
   )
   app.get(
@@ -81,7 +81,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async (ap
     },
     async (request, reply) => {
       const { format = 'json', ...filter } = request.query
-      return stream(reply, exportAudit(ctx, request.caller, filter, format as Format), format as Format)
+      return stream(reply, await exportAudit(ctx, request.caller, filter, format as Format), format as Format)
     }
   )
 }

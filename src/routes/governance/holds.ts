@@ -32,7 +32,7 @@ export const holdRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async (app,
       pageReply(
         request,
         reply,
-        listHolds(ctx, request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.webhooks) })
+        await listHolds(ctx, request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.webhooks) })
       )
   )
   app.post(

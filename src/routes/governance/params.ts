@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { errorResponses, IdParam } from '../../schemas/common.js'
-import type { Ctx } from '../../backends/embedded/context.js'
+import type { Ctx } from '../../store/ctx.js'
 import type { SpaceActions } from '../../governance/actions.js'
 import type { Dispositions } from '../../governance/dispositions.js'
 

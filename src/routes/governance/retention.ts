@@ -35,7 +35,7 @@ export const retentionRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async 
         response: { 200: ListOf(Policy, 'items'), ...errorResponses },
       },
     },
-    async request => ({ items: listPolicies(ctx, request.caller) })
+    async request => ({ items: await listPolicies(ctx, request.caller) })
   )
   app.post(
     '/v1/governance/retention/policies',
@@ -80,7 +80,7 @@ export const retentionRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async 
       },
     },
     async (request, reply) => {
-      deletePolicy(ctx, request.caller, request.params.policyId)
+      await deletePolicy(ctx, request.caller, request.params.policyId)
       return reply.code(204).send(null)
     }
   )
@@ -143,7 +143,7 @@ export const retentionRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async 
       },
     },
     async (request, reply) => {
-      deleteOverride(ctx, request.caller, request.params.roomId)
+      await deleteOverride(ctx, request.caller, request.params.roomId)
       return reply.code(204).send(null)
     }
   )

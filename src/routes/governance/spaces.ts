@@ -53,7 +53,7 @@ export const spaceRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async (app
       pageReply(
         request,
         reply,
-        searchSpaces(ctx, request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.rooms) })
+        await searchSpaces(ctx, request.caller, { ...request.query, max: pageSize(request.query.max, LIMITS.rooms) })
       )
   )
 
@@ -68,7 +68,7 @@ export const spaceRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async (app
         response: { 200: ListOf(Tag, 'items'), ...errorResponses },
       },
     },
-    async request => ({ items: listTags(ctx, request.caller) })
+    async request => ({ items: await listTags(ctx, request.caller) })
   )
   app.post(
     '/v1/governance/tags',
@@ -112,7 +112,7 @@ export const spaceRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async (app
       },
     },
     async (request, reply) => {
-      deleteTag(ctx, request.caller, validTagId(request.params.tagId))
+      await deleteTag(ctx, request.caller, validTagId(request.params.tagId))
       return reply.code(204).send(null)
     }
   )
@@ -132,7 +132,7 @@ export const spaceRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async (app
         response: done,
       },
       handler: async (request, reply) => {
-        tagSpace(ctx, request.caller, request.params.roomId, validTagId(request.params.tagId), on)
+        await tagSpace(ctx, request.caller, request.params.roomId, validTagId(request.params.tagId), on)
         return reply.code(204).send(null)
       },
     })
@@ -242,7 +242,7 @@ export const spaceRoutes: FastifyPluginAsyncTypebox<GovernanceDeps> = async (app
         response: { 200: ListOf(Group, 'items'), ...errorResponses },
       },
     },
-    async request => ({ items: listGroups(ctx, request.caller) })
+    async request => ({ items: await listGroups(ctx, request.caller) })
   )
   app.post(
     '/v1/governance/groups',

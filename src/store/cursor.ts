@@ -1,4 +1,4 @@
-import { BadRequestError } from '../../errors.js'
+import { BadRequestError } from '../errors.js'
 
 /**
  * Keyset cursors: a page continues strictly after the last row it returned (by an immutable sort key and a
@@ -29,16 +29,19 @@ export function decodeCursor (cursor: string | undefined, shape: Array<'string' 
 }
 
 /** Fetch one extra row to learn whether another page exists without a second query. */
-export function toPage<R, T> (
+export async function toPage<R, T> (
   rows: R[],
   max: number,
-  map: (r: R) => T,
+  map: (r: R) => T | Promise<T>,
   keyOf: (r: R) => CursorKey
-): { items: T[]; cursor?: string } {
+): Promise<{ items: T[]; cursor?: string }> {
   const more = rows.length > max
   const page = more ? rows.slice(0, max) : rows
+  const items: T[] = []
+  // One after the other: a map that reads runs in the caller's transaction, whose statements are sequential.
+  for (const r of page) items.push(await map(r))
   return {
-    items: page.map(map),
+    items,
     ...(more ? { cursor: encodeCursor(keyOf(page[page.length - 1])) } : {}),
   }
 }

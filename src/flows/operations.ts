@@ -15,14 +15,17 @@ export interface Operation {
   hasBody: boolean
 }
 
-/** One in-process call of an operation, as a watcher (flow tests) sees it. */
+/**
+ * One in-process call of an operation, as a watcher (flow tests) sees it: told when the call is made, so calls
+ * of parallel branches keep the order they were started in; `status` is filled in when the reply comes.
+ */
 export interface ConnectorCall {
   operationId?: string
   method: string
   path: string
   query: Record<string, string>
   body?: unknown
-  status: number
+  status?: number
 }
 
 /** The reply of an in-process call, as outputs('Action') shows it. */
@@ -131,6 +134,18 @@ export class OperationCatalog {
     body: unknown
   ): Promise<OperationReply> {
     if (!this.app) throw new Error('The operation catalog is not attached to an app.')
+    let seen: ConnectorCall | undefined
+    if (this.watchers.size > 0) {
+      const op = this.operationOf(method, url)
+      seen = {
+        ...(op ? { operationId: op.operationId } : {}),
+        method,
+        path: url,
+        query,
+        ...(body !== undefined ? { body } : {}),
+      }
+      for (const w of this.watchers) w(seen)
+    }
     const res = await this.app.inject({
       method: method as 'GET',
       url,
@@ -146,17 +161,7 @@ export class OperationCatalog {
     let parsed: unknown = res.body
     if ((res.headers['content-type'] ?? '').toString().includes('json') && res.body) parsed = JSON.parse(res.body)
     const reply = { statusCode: res.statusCode, headers, body: res.body === '' ? null : parsed }
-    for (const w of this.watchers) {
-      const op = this.operationOf(method, url)
-      w({
-        ...(op ? { operationId: op.operationId } : {}),
-        method,
-        path: url,
-        query,
-        ...(body !== undefined ? { body } : {}),
-        status: res.statusCode,
-      })
-    }
+    if (seen) seen.status = res.statusCode
     return reply
   }
 }

@@ -44,25 +44,42 @@ interface ActionRow {
 }
 
 /** A page of a flow's runs: by status, client tracking id, a tracked property (and its value). */
-export interface RunQuery {
+/** What a run list and a bulk resubmit both filter on: the status, and the window the runs were triggered in. */
+interface RunFilter {
   status?: string
-  max: number
-  cursor?: string
-  trackedName?: string
-  trackedValue?: string
-  clientTrackingId?: string
   /** Only runs triggered at or after / before these times (ms since the epoch). */
   createdAfter?: number
   createdBefore?: number
 }
 
-/** Which finished runs a bulk resubmit takes: these ids, or those with this status triggered in a window. */
-export interface RunSelection {
-  runIds?: string[]
-  status?: string
-  createdAfter?: number
-  createdBefore?: number
+export interface RunQuery extends RunFilter {
   max: number
+  cursor?: string
+  trackedName?: string
+  trackedValue?: string
+  clientTrackingId?: string
+}
+
+/** Which finished runs a bulk resubmit takes: these ids, or those with this status triggered in a window. */
+export interface RunSelection extends RunFilter {
+  runIds?: string[]
+  max: number
+}
+
+/** The conditions of a RunFilter, ANDed onto `where`, their values onto `args`. */
+function filterRuns (q: RunFilter, where: string[], args: unknown[]): void {
+  if (q.status) {
+    where.push('status = ?')
+    args.push(q.status)
+  }
+  if (q.createdAfter !== undefined) {
+    where.push('created_ms >= ?')
+    args.push(q.createdAfter)
+  }
+  if (q.createdBefore !== undefined) {
+    where.push('created_ms < ?')
+    args.push(q.createdBefore)
+  }
 }
 
 /** A run started again from another: its origin and the actions it was resubmitted from (none: the trigger). */
@@ -274,33 +291,22 @@ export class RunHistory {
 
   async list (flowId: string, q: RunQuery): Promise<Page<FlowRun>> {
     const before = decodeCursor(q.cursor, ['number'])
-    const where: string[] = []
+    const where = ['flow_id = ?', 'seq < ?']
     const args: unknown[] = [flowId, before?.[0] ?? Number.MAX_SAFE_INTEGER]
-    if (q.status) {
-      where.push('AND status = ?')
-      args.push(q.status)
-    }
+    filterRuns(q, where, args)
     if (q.clientTrackingId) {
-      where.push('AND client_tracking_id = ?')
+      where.push('client_tracking_id = ?')
       args.push(q.clientTrackingId)
-    }
-    if (q.createdAfter !== undefined) {
-      where.push('AND created_ms >= ?')
-      args.push(q.createdAfter)
-    }
-    if (q.createdBefore !== undefined) {
-      where.push('AND created_ms < ?')
-      args.push(q.createdBefore)
     }
     if (q.trackedName) {
       where.push(
-        `AND EXISTS (SELECT 1 FROM flow_run_tracked t WHERE t.run_seq = flow_runs.seq AND t.name = ?
+        `EXISTS (SELECT 1 FROM flow_run_tracked t WHERE t.run_seq = flow_runs.seq AND t.name = ?
         ${q.trackedValue !== undefined ? 'AND t.value = ?' : ''})`
       )
       args.push(q.trackedName, ...(q.trackedValue !== undefined ? [q.trackedValue] : []))
     }
     const rows = await this.store.all<RunRow>(
-      `SELECT * FROM flow_runs WHERE flow_id = ? AND seq < ? ${where.join(' ')} ORDER BY seq DESC LIMIT ?`,
+      `SELECT * FROM flow_runs WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
       ...args,
       q.max + 1
     )
@@ -320,18 +326,7 @@ export class RunHistory {
       where.push(`id IN (${q.runIds.map(() => '?').join(',')})`)
       args.push(...q.runIds)
     }
-    if (q.status) {
-      where.push('status = ?')
-      args.push(q.status)
-    }
-    if (q.createdAfter !== undefined) {
-      where.push('created_ms >= ?')
-      args.push(q.createdAfter)
-    }
-    if (q.createdBefore !== undefined) {
-      where.push('created_ms < ?')
-      args.push(q.createdBefore)
-    }
+    filterRuns(q, where, args)
     return this.store.all<RunRow>(
       `SELECT * FROM flow_runs WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
       ...args,

@@ -689,7 +689,7 @@ export class FlowRuntime {
   private async poll (f: CompiledFlow, request: Template): Promise<void> {
     const owner = this.opts.ownerOf(f.owner)
     if (!owner) return
-    const probe = new RunExecutor(f, '', { headers: {}, body: null }, await this.runnerDeps(f, 0, owner))
+    const probe = new RunExecutor(f, '', { headers: {}, body: null }, await this.runnerDeps(f, 0, '', owner))
     try {
       const req = probe.triggerValue(request) as { uri: string }
       const uri = this.pollUrls.get(f.id) ?? req.uri
@@ -726,11 +726,16 @@ export class FlowRuntime {
     eventSeq?: number
   ): Promise<number[]> {
     const owner = this.opts.ownerOf(f.owner)
+    // The executor that evaluates the trigger's splitOn and tracking id: its deps read the flow's keys, so they are
+    // built once per firing, and only when one of those expressions is there.
+    let probeDeps: RunnerDeps | undefined
+    const probe = async (o: TriggerOutputs): Promise<RunExecutor> =>
+      new RunExecutor(f, '', o, (probeDeps ??= await this.runnerDeps(f, 0, '', owner)))
     let bodies: unknown[] = [outputs.body]
     let splitError: string | undefined
     if (f.trigger.splitOn) {
       try {
-        const v = new RunExecutor(f, '', outputs, await this.runnerDeps(f, 0, owner)).triggerValue(f.trigger.splitOn)
+        const v = (await probe(outputs)).triggerValue(f.trigger.splitOn)
         if (Array.isArray(v)) bodies = v
         else splitError = `splitOn must give an array, not ${v === null ? 'null' : typeof v}.`
       } catch (err) {
@@ -747,9 +752,7 @@ export class FlowRuntime {
         let tracking: string | undefined
         if (f.trigger.clientTrackingId) {
           try {
-            const v = new RunExecutor(f, '', { ...outputs, body }, await this.runnerDeps(f, 0, owner)).triggerValue(
-              f.trigger.clientTrackingId
-            )
+            const v = (await probe({ ...outputs, body })).triggerValue(f.trigger.clientTrackingId)
             if (v !== null && v !== undefined) tracking = String(v)
           } catch {
             /* Logic Apps falls back to the run id */
@@ -865,7 +868,7 @@ export class FlowRuntime {
       have.delete(f.id)
       if (row && (!want || row.fingerprint !== print)) await this.unsubscribe(f.id, row.unsubscribe)
       if (!want || (row && row.fingerprint === print) || d.source !== 'webhook' || !owner) continue
-      const probe = new RunExecutor(f, '', { headers: {}, body: null }, await this.runnerDeps(f, 0, owner))
+      const probe = new RunExecutor(f, '', { headers: {}, body: null }, await this.runnerDeps(f, 0, '', owner))
       try {
         const sub = probe.triggerValue(d.subscribe) as Record<string, unknown>
         const unsub = d.unsubscribe ? (probe.triggerValue(d.unsubscribe) as Record<string, unknown>) : undefined
@@ -1002,7 +1005,7 @@ export class FlowRuntime {
    * store is read before it starts (the flow's keys, the run's id, its callback URL); action results are buffered by
    * the history, and an asynchronous Response is written in the background, `settled` waiting for it.
    */
-  private async runnerDeps (f: CompiledFlow, seq: number, owner: Caller | undefined) {
+  private async runnerDeps (f: CompiledFlow, seq: number, runId: string, owner: Caller | undefined) {
     const sign = await this.keys.signer(f.id)
     const secrets = this.secrets(f, sign)
     const redact = (r: ActionResult): ActionResult => {
@@ -1013,7 +1016,6 @@ export class FlowRuntime {
       for (const s of secrets) text = text.split(s).join('***')
       return JSON.parse(text) as ActionResult
     }
-    const runId = seq > 0 ? ((await this.history.bySeq(seq))?.id ?? '') : ''
     const callbackUrl = f.trigger.kind.callback ? (await this.callbackUrl(f)).value : undefined
     let writes: Promise<void> = Promise.resolve()
     const write = (fn: () => Promise<void>): void => {
@@ -1149,7 +1151,7 @@ export class FlowRuntime {
         return
       }
     }
-    const deps = await this.runnerDeps(flow, seq, owner)
+    const deps = await this.runnerDeps(flow, seq, row.id, owner)
     const runner = new RunExecutor(
       flow,
       row.id,

@@ -1,9 +1,8 @@
-import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
+import { BadRequestError, NotFoundError } from '../errors.js'
 import { decodeId, encodeId, stableUuid } from '../ids.js'
 import type { Caller } from '../backends/backend.js'
 import type { Ctx } from '../store/ctx.js'
-import { resolvePerson } from '../backends/embedded/people.js'
-import { addMember, emitMembership, emitRoom, spaceView } from '../backends/embedded/spaces.js'
+import { addMember, emitMembership, emitRoom, newMember, spaceView } from '../backends/embedded/spaces.js'
 import { assertNotBlocked } from '../auth/rules.js'
 import { eraseRoom } from '../backends/embedded/rooms.js'
 import { classificationOf } from '../backends/embedded/compliance.js'
@@ -103,11 +102,7 @@ export async function addUser (
     const room = await orgRoom(ctx, caller, roomId)
     if (room.type === 'direct') throw new BadRequestError('Members of a 1:1 space cannot be changed.')
     assertNotBlocked(spaceView(room))
-    const person = await resolvePerson(ctx, body)
-    if (await ctx.membership(
-      room.id,
-      person.id
-    )) throw new ConflictError('The person is already a member of this space.')
+    const person = await newMember(ctx, room, body)
     const m = await addMember(ctx, room, person, body.isModerator === true, caller.personId)
     await audit(ctx, {
       orgId: caller.orgId,

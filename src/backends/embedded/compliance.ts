@@ -1,4 +1,4 @@
-import { BadRequestError, ConflictError, ForbiddenError, WebexError } from '../../errors.js'
+import { BadRequestError, ForbiddenError, WebexError } from '../../errors.js'
 import { decodeId } from '../../ids.js'
 import { assertCanEditSpace, assertNotBlocked, isComplianceOfficer } from '../../auth/rules.js'
 import type { CreateMembershipBody, Membership, UpdateMembershipBody } from '../../schemas/membership.js'
@@ -6,10 +6,9 @@ import type { Room, UpdateRoomBody } from '../../schemas/room.js'
 import type { Caller } from '../backend.js'
 import type { Ctx } from '../../store/ctx.js'
 import { slim } from './messages.js'
-import { resolvePerson } from './people.js'
 import { updateRoom } from './rooms.js'
 import { toMembership, toMessage, type MembershipRow, type MessageRow, type PersonRow, type RoomRow } from './rows.js'
-import { addMember, emitMembership, emitRoom, readableSpace, roomFor } from './spaces.js'
+import { addMember, emitMembership, emitRoom, newMember, readableSpace, roomFor, spaceView } from './spaces.js'
 
 /**
  * What a compliance officer may do in the spaces their organisation owns without being a member, as Webex's
@@ -87,17 +86,8 @@ export async function officerAddMember (
     if (!room) return undefined
     if (room.type === 'direct') throw new ForbiddenError('Members of a 1:1 space cannot be changed.')
     if (room.member_count === 0) throw new ForbiddenError('Compliance officers cannot add people to an empty space.')
-    assertNotBlocked({
-      isLocked: room.is_locked === 1,
-      isBlocked: room.is_blocked === 1,
-      type: room.type,
-      orgId: room.org_id,
-    })
-    const person = await resolvePerson(ctx, body)
-    if (await ctx.membership(
-      room.id,
-      person.id
-    )) throw new ConflictError('The person is already a member of this space.')
+    assertNotBlocked(spaceView(room))
+    const person = await newMember(ctx, room, body)
     const m = await addMember(ctx, room, person, body.isModerator === true, caller.personId)
     return toMembership(m, person, room.type)
   })

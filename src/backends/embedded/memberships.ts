@@ -1,4 +1,4 @@
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.js'
+import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors.js'
 import { decodeId } from '../../ids.js'
 import { assertCanManageMembers, assertMember, isComplianceOfficer } from '../../auth/rules.js'
 import type {
@@ -10,9 +10,8 @@ import type {
 import type { Caller, Page, Paged } from '../backend.js'
 import type { Ctx } from '../../store/ctx.js'
 import { decodeCursor, toPage } from '../../store/cursor.js'
-import { resolvePerson } from './people.js'
 import { toMembership, type MembershipRow, type PersonRow, type RoomRow } from './rows.js'
-import { addMember, emitMembership, memberView, readableSpace, spaceView, syncLock } from './spaces.js'
+import { addMember, emitMembership, memberView, newMember, readableSpace, spaceView, syncLock } from './spaces.js'
 
 type Joined = MembershipRow & { p_seq: number; room_type: 'direct' | 'group' } & Omit<
     PersonRow,
@@ -77,11 +76,7 @@ export async function createMembership (ctx: Ctx, caller: Caller, body: CreateMe
     const { room, member } = await readableSpace(ctx, caller, body.roomId)
     assertMember(spaceView(room), memberView(member))
     assertCanManageMembers(spaceView(room), memberView(member) ?? { isModerator: false })
-    const person = await resolvePerson(ctx, body)
-    if (await ctx.membership(
-      room.id,
-      person.id
-    )) throw new ConflictError('The person is already a member of this space.')
+    const person = await newMember(ctx, room, body)
     if (body.isModerator === true && room.is_locked === 1 && member?.is_moderator !== 1) {
       throw new ForbiddenError('Only moderators can add moderators.')
     }

@@ -1,10 +1,11 @@
-import { BadRequestError } from '../../errors.js'
+import { BadRequestError, ConflictError } from '../../errors.js'
 import { decodeId } from '../../ids.js'
 import { assertCanRead, type MemberView, type SpaceView } from '../../auth/rules.js'
 import type { Room } from '../../schemas/room.js'
 import type { Caller } from '../backend.js'
 import type { Ctx } from '../../store/ctx.js'
 import { toRoom, toMembership, type MembershipRow, type PersonRow, type RoomRow } from './rows.js'
+import { resolvePerson } from './people.js'
 
 /** Shared lookups for everything that happens inside a space. */
 export function spaceView (r: RoomRow): SpaceView {
@@ -57,6 +58,19 @@ export async function roomFor (ctx: Ctx, room: RoomRow, viewerId: string): Promi
 
 export async function touchRoom (ctx: Ctx, roomId: string, at: string): Promise<void> {
   await ctx.run('UPDATE rooms SET last_activity = ? WHERE id = ?', at, roomId)
+}
+
+/** The person a request adds to a space (by personId or personEmail); 409 when they are a member already. */
+export async function newMember (
+  ctx: Ctx,
+  room: RoomRow,
+  body: { personId?: string; personEmail?: string }
+): Promise<PersonRow> {
+  const person = await resolvePerson(ctx, body)
+  if (await ctx.membership(room.id, person.id)) {
+    throw new ConflictError('The person is already a member of this space.')
+  }
+  return person
 }
 
 /** Adds a member and records the event; the caller has already checked the rules. */

@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { UnauthorizedError } from '../errors.js'
-import type { Caller, WebexBackend } from '../backends/backend.js'
+import type { WebexBackend } from '../backends/backend.js'
+import type { Caller } from '../domain/caller.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

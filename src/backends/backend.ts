@@ -12,37 +12,10 @@ import type {
 import type { Message, CreateMessageBody, EditMessageBody, ListMessagesQuery } from '../schemas/message.js'
 import type { AttachmentAction, CreateAttachmentActionBody } from '../schemas/attachment-action.js'
 import type { Upload } from '../files/content-store.js'
-import type { Readable } from 'node:stream'
 import type { Person, ListPeopleQuery, PeopleList } from '../schemas/person.js'
 import type { Team, CreateTeamBody, ListTeamsQuery, UpdateTeamBody } from '../schemas/team.js'
 import type { Event, ListEventsQuery } from '../schemas/event.js'
-
-/** Who is calling: resolved from the bearer token by the backend that owns the identities. */
-export interface Caller {
-  token: string
-  personId: string
-  orgId: string
-  roles: string[]
-  /** A flow acting as its owner, in-process: not subject to the connection throttle. */
-  internal?: boolean
-}
-
-/** A file as GET /v1/contents/{id} serves it; `open` is called only for GET, not for HEAD. */
-export interface Content {
-  filename: string
-  contentType: string
-  size: number
-  open(): Promise<Readable>
-}
-
-/** A page of a list; `cursor` continues it and is absent on the last page. */
-export interface Page<T> {
-  items: T[]
-  cursor?: string
-}
-
-/** List queries reach the backend with `max` already clamped to the endpoint's limit. */
-export type Paged<Q> = Omit<Q, 'max'> & { max: number }
+import type { Caller, Content, Page, Paged } from '../domain/caller.js'
 
 /**
  * What the routes call. The embedded backend implements it over local storage; the Webex backend over the

@@ -1,5 +1,5 @@
 import { ForbiddenError, UnauthorizedError } from '../errors.js'
-import type { Caller } from '../backends/backend.js'
+import type { Caller } from '../domain/caller.js'
 
 /** Who called a trigger, proven by this service's bearer token: their person ids, organisation and emails. */
 export interface CallerIdentity {

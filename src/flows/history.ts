@@ -2,7 +2,7 @@ import { newUuid } from '../ids.js'
 import type { AsyncStore } from '../store/db.js'
 import type { FlowRun } from '../schemas/flow.js'
 import { decodeCursor, toPage } from '../store/cursor.js'
-import type { Page } from '../backends/backend.js'
+import type { Page } from '../domain/caller.js'
 import { CANCELLED, SECURED, type ActionResult, type RunOutcome } from './runner.js'
 
 export interface RunRow {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, RouteOptions } from 'fastify'
-import type { Caller } from '../backends/backend.js'
+import type { Caller } from '../domain/caller.js'
 
 /** What a flow needs to know of one connector operation, taken from the route's own schema. */
 export interface Operation {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Caller } from '../backends/backend.js'
+import type { Caller } from '../domain/caller.js'
 import type { Ctx } from '../store/ctx.js'
-import { toCaller } from '../backends/embedded/rows.js'
+import { toCaller } from '../domain/rows.js'
 import type { WebexHttpBackend } from '../backends/webex/index.js'
 import type { WebexRelay } from '../backends/webex/relay.js'
 

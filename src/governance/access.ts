@@ -1,9 +1,9 @@
 import { ForbiddenError, NotFoundError } from '../errors.js'
 import { roomLocal } from '../backends/embedded/spaces.js'
 import { isComplianceOfficer } from '../auth/rules.js'
-import type { Caller } from '../backends/backend.js'
+import type { Caller } from '../domain/caller.js'
 import type { Ctx } from '../store/ctx.js'
-import type { RoomRow } from '../backends/embedded/rows.js'
+import type { RoomRow } from '../domain/rows.js'
 
 /** Governance is for compliance officers; everyone else gets a 403 that says so. */
 export function assertOfficer (caller: Caller): void {

@@ -1,4 +1,4 @@
-import type { Caller } from '../backends/backend.js'
+import type { Caller } from '../domain/caller.js'
 import type { Membership } from '../schemas/membership.js'
 import type { Classification, ExecuteResult, GovernedSpace, Plan, PlanItem } from '../schemas/governance.js'
 import type { Decided } from './retention.js'

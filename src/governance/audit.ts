@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { encodeId } from '../ids.js'
-import type { Caller } from '../backends/backend.js'
+import type { Caller } from '../domain/caller.js'
 import type { Ctx } from '../store/ctx.js'
 import { decodeCursor, toPage } from '../store/cursor.js'
 import { roomLocal } from '../backends/embedded/spaces.js'

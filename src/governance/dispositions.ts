@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { BadRequestError } from '../errors.js'
 import { encodeId } from '../ids.js'
-import type { Caller } from '../backends/backend.js'
+import type { Caller } from '../domain/caller.js'
 import type { Ctx } from '../store/ctx.js'
 import type { Disposition, DispositionSettings } from '../schemas/governance.js'
 import type { SpaceActions } from './actions.js'

@@ -1,6 +1,6 @@
 import type { Ctx } from '../store/ctx.js'
 import { createMessage } from '../backends/embedded/messages.js'
-import { toCaller, type PersonRow } from '../backends/embedded/rows.js'
+import { toCaller, type PersonRow } from '../domain/rows.js'
 import type { SpaceActions } from './actions.js'
 import { orgRoom } from './access.js'
 import { addUser, classifications, deleteSpace, removeUser, setBlocked, setClassification } from './spaces.js'

@@ -1,5 +1,5 @@
 import { encodeId } from '../ids.js'
-import type { Caller } from '../backends/backend.js'
+import type { Caller } from '../domain/caller.js'
 import type { Ctx } from '../store/ctx.js'
 import type { AuditRecord, GovernedSpace, PlanItem, SpaceConditions } from '../schemas/governance.js'
 import { audit, auditWhere, toAuditRecord, type AuditFilter, type AuditRow } from './audit.js'

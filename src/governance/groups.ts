@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '../errors.js'
 import { encodeId, newUuid } from '../ids.js'
-import type { Caller } from '../backends/backend.js'
+import type { Caller } from '../domain/caller.js'
 import type { Ctx } from '../store/ctx.js'
 import { resolvePerson } from '../backends/embedded/people.js'
 import { audit } from './audit.js'

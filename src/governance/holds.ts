@@ -1,6 +1,6 @@
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
 import { decodeId, encodeId, newUuid } from '../ids.js'
-import type { Caller } from '../backends/backend.js'
+import type { Caller } from '../domain/caller.js'
 import type { Ctx } from '../store/ctx.js'
 import { decodeCursor, toPage } from '../store/cursor.js'
 import type { Hold, HoldBody } from '../schemas/governance.js'

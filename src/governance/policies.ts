@@ -1,6 +1,6 @@
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
 import { encodeId, newUuid } from '../ids.js'
-import type { Caller } from '../backends/backend.js'
+import type { Caller } from '../domain/caller.js'
 import type { Ctx } from '../store/ctx.js'
 import type { Override, Policy, PolicyBody, PolicyConditions } from '../schemas/governance.js'
 import { orgRoom } from './access.js'

@@ -1,7 +1,7 @@
 import type { AsyncEventSink, AsyncStore, TxOptions } from './db.js'
 import type { SqlDialect } from './dialect.js'
 import type { ChangeEvent, StoredEvent } from './store.js'
-import type { PersonRow, RoomRow, MembershipRow, TeamRow, TeamMembershipRow } from '../backends/embedded/rows.js'
+import type { PersonRow, RoomRow, MembershipRow, TeamRow, TeamMembershipRow } from '../domain/rows.js'
 
 /**
  * The app-wide store, on either dialect: the asynchronous store the configuration opened, plus the lookups every

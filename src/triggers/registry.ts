@@ -1,6 +1,6 @@
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js'
 import { decodeId, encodeId, newUuid, stableUuid } from '../ids.js'
-import type { Caller, Page } from '../backends/backend.js'
+import type { Caller, Page } from '../domain/caller.js'
 import type { StoredEvent } from '../store/store.js'
 import type { AsyncStore } from '../store/db.js'
 import type { CreateWebhookBody, DeadLetter, UpdateWebhookBody, Webhook } from '../schemas/webhook.js'

@@ -2,9 +2,9 @@ import { BadRequestError, NotFoundError } from '../../errors.js'
 import { decodeId, encodeId, newUuid } from '../../ids.js'
 import { assertMember, isComplianceOfficer } from '../../auth/rules.js'
 import type { AttachmentAction, CreateAttachmentActionBody } from '../../schemas/attachment-action.js'
-import type { Caller } from '../backend.js'
+import type { Caller } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
-import type { MessageRow, RoomRow } from './rows.js'
+import type { MessageRow, RoomRow } from '../../domain/rows.js'
 import { memberView, spaceView } from './spaces.js'
 
 interface ActionRow {

@@ -3,11 +3,13 @@ import { decodeId } from '../../ids.js'
 import { assertCanEditSpace, assertNotBlocked, isComplianceOfficer } from '../../auth/rules.js'
 import type { CreateMembershipBody, Membership, UpdateMembershipBody } from '../../schemas/membership.js'
 import type { Room, UpdateRoomBody } from '../../schemas/room.js'
-import type { Caller } from '../backend.js'
+import type { Caller } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import { slim } from './messages.js'
 import { updateRoom } from './rooms.js'
-import { toMembership, toMessage, type MembershipRow, type MessageRow, type PersonRow, type RoomRow } from './rows.js'
+import {
+  toMembership, toMessage, type MembershipRow, type MessageRow, type PersonRow, type RoomRow,
+} from '../../domain/rows.js'
 import { addMember, emitMembership, emitRoom, newMember, readableSpace, roomFor, spaceView } from './spaces.js'
 
 /**

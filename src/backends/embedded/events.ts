@@ -2,7 +2,7 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors.js'
 import { decodeId, encodeId } from '../../ids.js'
 import { isComplianceOfficer } from '../../auth/rules.js'
 import type { Event, ListEventsQuery } from '../../schemas/event.js'
-import type { Caller, Page, Paged } from '../backend.js'
+import type { Caller, Page, Paged } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import { decodeCursor, toPage } from '../../store/cursor.js'
 

@@ -1,7 +1,8 @@
 import { openSqliteStore } from '../../store/sqlite-store.js'
-import type { Caller, Content, WebexBackend } from '../backend.js'
+import type { WebexBackend } from '../backend.js'
+import type { Caller, Content } from '../../domain/caller.js'
 import { Ctx } from '../../store/ctx.js'
-import { toCaller, toPerson, type PersonRow } from './rows.js'
+import { toCaller, toPerson, type PersonRow } from '../../domain/rows.js'
 import { getPerson, listPeople } from './people.js'
 import { createRoom, deleteRoom, getRoom, listRooms, updateRoom } from './rooms.js'
 import {

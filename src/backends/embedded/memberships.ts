@@ -7,10 +7,10 @@ import type {
   Membership,
   UpdateMembershipBody,
 } from '../../schemas/membership.js'
-import type { Caller, Page, Paged } from '../backend.js'
+import type { Caller, Page, Paged } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import { decodeCursor, toPage } from '../../store/cursor.js'
-import { toMembership, type MembershipRow, type PersonRow, type RoomRow } from './rows.js'
+import { toMembership, type MembershipRow, type PersonRow, type RoomRow } from '../../domain/rows.js'
 import { addMember, emitMembership, memberView, newMember, readableSpace, spaceView, syncLock } from './spaces.js'
 
 type Joined = MembershipRow & { p_seq: number; room_type: 'direct' | 'group' } & Omit<

@@ -10,12 +10,12 @@ import {
   type Message,
 } from '../../schemas/message.js'
 import type { ContentStore, Upload } from '../../files/content-store.js'
-import type { Caller, Page, Paged } from '../backend.js'
+import type { Caller, Page, Paged } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import { decodeCursor, toPage } from '../../store/cursor.js'
 import { markdownToText, parseMentions, type Mention } from './mentions.js'
 import { resolvePerson } from './people.js'
-import { toMessage, type MessageRow, type PersonRow, type RoomRow } from './rows.js'
+import { toMessage, type MessageRow, type PersonRow, type RoomRow } from '../../domain/rows.js'
 import { addMember, emitRoom, memberView, readableSpace, spaceView, touchRoom } from './spaces.js'
 
 export async function listMessages (ctx: Ctx, caller: Caller, q: Paged<ListMessagesQuery>): Promise<Page<Message>> {

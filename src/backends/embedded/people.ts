@@ -2,10 +2,10 @@ import { isComplianceOfficer } from '../../auth/rules.js'
 import { BadRequestError, NotFoundError } from '../../errors.js'
 import { decodeId, newUuid } from '../../ids.js'
 import { MAX_PEOPLE_IDS, type ListPeopleQuery, type PeopleList, type Person } from '../../schemas/person.js'
-import type { Caller, Paged } from '../backend.js'
+import type { Caller, Paged } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import { decodeCursor, toPage } from '../../store/cursor.js'
-import { toPerson, type PersonRow } from './rows.js'
+import { toPerson, type PersonRow } from '../../domain/rows.js'
 
 export async function getPerson (ctx: Ctx, personId: string): Promise<Person> {
   const local = decodeId('PEOPLE', personId)

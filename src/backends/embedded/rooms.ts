@@ -2,10 +2,10 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors.js'
 import { decodeId, newUuid } from '../../ids.js'
 import { assertCanEditSpace, assertMember } from '../../auth/rules.js'
 import type { CreateRoomBody, ListRoomsQuery, Room, UpdateRoomBody } from '../../schemas/room.js'
-import type { Caller, Page, Paged } from '../backend.js'
+import type { Caller, Page, Paged } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import { decodeCursor, toPage } from '../../store/cursor.js'
-import type { MembershipRow, PersonRow, RoomRow } from './rows.js'
+import type { MembershipRow, PersonRow, RoomRow } from '../../domain/rows.js'
 import {
   addMember,
   emitMembership,

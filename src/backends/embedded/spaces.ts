@@ -2,9 +2,9 @@ import { BadRequestError, ConflictError } from '../../errors.js'
 import { decodeId } from '../../ids.js'
 import { assertCanRead, type MemberView, type SpaceView } from '../../auth/rules.js'
 import type { Room } from '../../schemas/room.js'
-import type { Caller } from '../backend.js'
+import type { Caller } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
-import { toRoom, toMembership, type MembershipRow, type PersonRow, type RoomRow } from './rows.js'
+import { toRoom, toMembership, type MembershipRow, type PersonRow, type RoomRow } from '../../domain/rows.js'
 import { resolvePerson } from './people.js'
 
 /** Shared lookups for everything that happens inside a space. */

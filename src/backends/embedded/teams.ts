@@ -7,7 +7,7 @@ import type {
   TeamMembership,
   UpdateTeamMembershipBody,
 } from '../../schemas/membership.js'
-import type { Caller, Page, Paged } from '../backend.js'
+import type { Caller, Page, Paged } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import { decodeCursor, toPage } from '../../store/cursor.js'
 import { resolvePerson } from './people.js'
@@ -18,7 +18,7 @@ import {
   type RoomRow,
   type TeamMembershipRow,
   type TeamRow,
-} from './rows.js'
+} from '../../domain/rows.js'
 import { addMember, emitRoom, spaceView } from './spaces.js'
 import { eraseRoom } from './rooms.js'
 import { assertNotBlocked } from '../../auth/rules.js'

@@ -1,6 +1,7 @@
 import { decodeId } from '../../ids.js'
 import { WebexError } from '../../errors.js'
-import type { Caller, Content, Page, WebexBackend } from '../backend.js'
+import type { WebexBackend } from '../backend.js'
+import type { Caller, Content, Page } from '../../domain/caller.js'
 import type { Upload } from '../../files/content-store.js'
 import type { AttachmentAction } from '../../schemas/attachment-action.js'
 import { openAsBlob } from 'node:fs'

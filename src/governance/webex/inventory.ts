@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { Caller, Page } from '../../backends/backend.js'
+import type { Caller, Page } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import type { WebexHttpBackend } from '../../backends/webex/index.js'
 import type { Event } from '../../schemas/event.js'

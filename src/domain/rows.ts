@@ -1,10 +1,10 @@
-import { encodeId } from '../../ids.js'
-import type { Person } from '../../schemas/person.js'
-import type { Room } from '../../schemas/room.js'
-import type { Membership, TeamMembership } from '../../schemas/membership.js'
-import type { Message } from '../../schemas/message.js'
-import type { Team } from '../../schemas/team.js'
-import type { Caller } from '../backend.js'
+import { encodeId } from '../ids.js'
+import type { Person } from '../schemas/person.js'
+import type { Room } from '../schemas/room.js'
+import type { Membership, TeamMembership } from '../schemas/membership.js'
+import type { Message } from '../schemas/message.js'
+import type { Team } from '../schemas/team.js'
+import type { Caller } from './caller.js'
 
 /** Row shapes as SQLite returns them; ids are bare uuids, the API's Webex ids are built on the way out. */
 export interface PersonRow {

@@ -38,6 +38,7 @@ import { isComplianceOfficer } from './auth/rules.js'
 import { registerDocs } from './connector/docs.js'
 import { governanceRoutes } from './routes/governance.js'
 import { RetentionSchedule } from './governance/schedule.js'
+import { searchIndex } from './governance/search.js'
 import { embeddedActions } from './governance/embedded-actions.js'
 import { Dispositions } from './governance/dispositions.js'
 import { OperationCatalog } from './flows/operations.js'
@@ -298,6 +299,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     const dispositions = new Dispositions(store, actions, app.log)
     governance = { actions, dispositions }
     await app.register(governanceRoutes, { ctx: store, actions, dispositions })
+    // Several instances: this one's search index records how far it has read the shared change log.
+    presence?.every(() => searchIndex(store).keep())
     if (config.retention.scheduleEnabled) {
       const schedule = new RetentionSchedule(store, actions, dispositions, config.retention.at, {
         log: app.log,

@@ -57,7 +57,7 @@ export class RetentionSchedule {
     const orgs = (await this.ctx
       .all<{ org_id: string }>(
         `SELECT org_id FROM retention_policies WHERE enabled = 1
-      UNION SELECT r.org_id FROM retention_overrides o CROSS JOIN rooms r ON r.id = o.room_id`
+      UNION SELECT r.org_id FROM retention_overrides o ${this.ctx.dialect.orderedJoin} rooms r ON r.id = o.room_id`
       ))
       .map(r => r.org_id)
     for (const org of orgs) {

@@ -21,6 +21,8 @@ export interface ScheduleOptions {
  */
 export class RetentionSchedule {
   private lastRunDay: string | undefined
+  /** The last day another instance had the run (logged once a day). */
+  private yieldedDay: string | undefined
   private timer: NodeJS.Timeout | undefined
   private running: Promise<unknown> | undefined
 
@@ -43,7 +45,11 @@ export class RetentionSchedule {
     if (this.lastRunDay === day || iso.slice(11, 16) < this.at) return []
     const slots = this.opts.slots
     // Another instance took today's run: this one asks again next tick, in case that run fails and gives it back.
-    if (slots && !(await slots.take('retention', day, now))) return []
+    if (slots && !(await slots.take('retention', day, now))) {
+      if (this.yieldedDay !== day) this.log?.info({ day }, "today's retention run is another instance's")
+      this.yieldedDay = day
+      return []
+    }
     this.lastRunDay = day
     try {
       return await this.runAll()

@@ -9,6 +9,8 @@ import { openStore } from './store/open.js'
 import { SqliteStore } from './store/sqlite-store.js'
 import { PostgresStore } from './store/postgres.js'
 import { ClusterLimiter } from './store/cluster/throttle.js'
+import { aliveSql, Presence } from './store/cluster/presence.js'
+import { ScheduleSlots } from './store/cluster/slots.js'
 import { ErrorBody } from './schemas/common.js'
 import { validatorCompiler } from './http/validation.js'
 import { clientErrorHandler, frameworkErrors, installErrorHandling, newTrackingId } from './http/error-handler.js'
@@ -36,6 +38,7 @@ import { isComplianceOfficer } from './auth/rules.js'
 import { registerDocs } from './connector/docs.js'
 import { governanceRoutes } from './routes/governance.js'
 import { RetentionSchedule } from './governance/schedule.js'
+import { searchIndex } from './governance/search.js'
 import { embeddedActions } from './governance/embedded-actions.js'
 import { Dispositions } from './governance/dispositions.js'
 import { OperationCatalog } from './flows/operations.js'
@@ -200,6 +203,21 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     if (!embedded) await store.close()
   })
 
+  // Several instances on one database: this one's liveness lease (taken before anything claims work, released
+  // after the flow runtime has stopped: onClose hooks run in reverse order) and the schedules' slots.
+  const presence = postgres
+    ? new Presence(postgres, { ttlMs: config.clusterLeaseMs, log: app.log, ...(deps.clock ? { timers: false } : {}) })
+    : undefined
+  const slots = postgres ? new ScheduleSlots(postgres, postgres.instanceId) : undefined
+  if (presence) {
+    app.addHook('onReady', async () => {
+      await presence.start()
+    })
+    app.addHook('onClose', async () => {
+      await presence.stop()
+    })
+  }
+
   await registerDocs(app, config, deps.docs ?? 'openapi3')
   // The root leads a newcomer to the run viewer, or to the API's documentation when flows are off.
   await app.register(viewerRoutes, { flows: config.flows.enabled })
@@ -281,8 +299,14 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     const dispositions = new Dispositions(store, actions, app.log)
     governance = { actions, dispositions }
     await app.register(governanceRoutes, { ctx: store, actions, dispositions })
+    // Several instances: this one's search index records how far it has read the shared change log.
+    presence?.every(() => searchIndex(store).keep())
     if (config.retention.scheduleEnabled) {
-      const schedule = new RetentionSchedule(store, actions, dispositions, config.retention.at, app.log)
+      const schedule = new RetentionSchedule(store, actions, dispositions, config.retention.at, {
+        log: app.log,
+        tickMs: config.retention.tickMs,
+        ...(slots ? { slots } : {}),
+      })
       app.addHook('onReady', async () => {
         schedule.start()
       })
@@ -324,7 +348,13 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
       ...(config.flows.identityEndpoint
         ? { identity: { endpoint: config.flows.identityEndpoint, header: config.flows.identityHeader } }
         : {}),
+      ...(presence && slots
+        ? {
+            cluster: { instance: presence.id, alive: aliveSql, slots, staleQueuedMs: config.clusterLeaseMs },
+          }
+        : {}),
     }))
+    presence?.every(() => runtime.sweep())
     await app.register(flowRoutes, { runtime })
     await app.register(flowRunRoutes, { runtime })
     await app.register(flowCallbackRoutes, {

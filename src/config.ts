@@ -48,6 +48,12 @@ export const Config = Type.Object({
   databaseUrl: Type.String({ default: '' }),
   /** STORE=postgres: connections in this instance's pool. */
   databasePoolMax: Type.Integer({ minimum: 1, default: 10 }),
+  /**
+   * STORE=postgres, several instances: how long an instance's liveness lease lasts unrenewed (renewed every
+   * third of it). A killed instance's running flow runs are failed this long after its last renewal, and its
+   * queued ones taken over by the others.
+   */
+  clusterLeaseMs: Type.Integer({ minimum: 300, default: 15_000 }),
   /** SQLite durability: NORMAL survives a killed process, FULL also a power cut. */
   sqliteSynchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),
   /** Memoise embedded reads between writes (single-process store). */
@@ -82,6 +88,8 @@ export const Config = Type.Object({
     {
       scheduleEnabled: Type.Boolean({ default: false }),
       at: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '02:00' }),
+      /** How often the schedule looks at the clock. */
+      tickMs: Type.Integer({ minimum: 100, default: 60_000 }),
     },
     { default: {} }
   ),
@@ -169,6 +177,7 @@ const ENV: Record<string, string[]> = {
   STORE: ['store'],
   DATABASE_URL: ['databaseUrl'],
   DATABASE_POOL_MAX: ['databasePoolMax'],
+  CLUSTER_LEASE_MS: ['clusterLeaseMs'],
   SQLITE_SYNCHRONOUS: ['sqliteSynchronous'],
   READ_CACHE: ['readCache'],
   THROTTLE_ENABLED: ['throttle', 'enabled'],
@@ -190,6 +199,7 @@ const ENV: Record<string, string[]> = {
   DELIVERY_DEAD_LETTER_CAP: ['delivery', 'deadLetterCap'],
   RETENTION_SCHEDULE_ENABLED: ['retention', 'scheduleEnabled'],
   RETENTION_AT: ['retention', 'at'],
+  RETENTION_TICK_MS: ['retention', 'tickMs'],
   CONNECTOR_HOST: ['connector', 'host'],
   CONNECTOR_SCHEME: ['connector', 'scheme'],
   FLOWS_ENABLED: ['flows', 'enabled'],

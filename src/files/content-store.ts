@@ -1,9 +1,8 @@
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import type { ReadStream } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Transform, type Readable } from 'node:stream'
+import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { newUuid } from '../ids.js'
 import { PayloadTooLargeError } from '../errors.js'
@@ -27,14 +26,109 @@ export interface ContentRow {
   created: string
 }
 
+/** Where the bytes of message files are kept: a new kind of place is a new implementation of this. */
+interface ContentBytes {
+  /** Names an upload before the transaction that records it. */
+  place(upload: Upload): Promise<string>
+  /** Inside the message's transaction, after its `contents` row: whatever must commit with it. */
+  record(id: string, upload: Upload): Promise<void>
+  /** A placed file (by id) or an upload (by path) that belongs to nothing. */
+  discard(idOrPath: string): Promise<void>
+  stream(id: string): Readable
+  /** The bytes of contents rows deleted (listed in `contents_trash`), once that deletion committed. */
+  erase(ids: string[]): void
+}
+
+/** SQLite (one instance): files in `DATA_DIR/contents/<id>`, renamed there before the row commits. */
+class DiskBytes implements ContentBytes {
+  constructor (private readonly dir: string) {}
+
+  async place (upload: Upload): Promise<string> {
+    const id = newUuid()
+    await rename(upload.path, join(this.dir, id))
+    return id
+  }
+
+  async record (): Promise<void> {}
+
+  async discard (idOrPath: string): Promise<void> {
+    await rm(idOrPath.includes('/') ? idOrPath : join(this.dir, idOrPath), { force: true })
+  }
+
+  stream (id: string): Readable {
+    return createReadStream(join(this.dir, id))
+  }
+
+  erase (ids: string[]): void {
+    for (const id of ids) rmSync(join(this.dir, id), { force: true })
+  }
+}
+
+/** Bytes per row of `content_chunks`: a file is streamed in and out this much at a time, never whole. */
+const CHUNK = 1 << 20
+
 /**
- * Message files on disk, next to the store: `DATA_DIR/contents/<id>`. A file is streamed to a temporary name
+ * PostgreSQL (several instances): the bytes in `content_chunks`, written in the message's own transaction, so
+ * any instance serves a file whichever received it, and a file exists exactly when its message does. The
+ * chunks go with their `contents` row (ON DELETE CASCADE), in the transaction that deletes the message.
+ */
+class TableBytes implements ContentBytes {
+  /** Uploads placed and not yet recorded: their temporary files. */
+  private readonly placed = new Map<string, string>()
+
+  constructor (private readonly store: AsyncStore) {}
+
+  async place (upload: Upload): Promise<string> {
+    const id = newUuid()
+    this.placed.set(id, upload.path)
+    return id
+  }
+
+  async record (id: string, upload: Upload): Promise<void> {
+    let n = 0
+    for await (const chunk of createReadStream(upload.path, { highWaterMark: CHUNK })) {
+      await this.store.run('INSERT INTO content_chunks (content_id, n, data) VALUES (?,?,?)', id, n++, chunk)
+    }
+    // The bytes are in the transaction now: they commit or roll back with the message.
+    this.placed.delete(id)
+    await rm(upload.path, { force: true })
+  }
+
+  async discard (idOrPath: string): Promise<void> {
+    const path = idOrPath.includes('/') ? idOrPath : this.placed.get(idOrPath)
+    this.placed.delete(idOrPath)
+    if (path) await rm(path, { force: true })
+  }
+
+  stream (id: string): Readable {
+    const store = this.store
+    return Readable.from((async function * () {
+      for (let n = 0; ; n++) {
+        const row = await store.get<{ data: Buffer }>(
+          'SELECT data FROM content_chunks WHERE content_id = ? AND n = ?',
+          id,
+          n
+        )
+        if (!row) return
+        yield row.data
+      }
+    })())
+  }
+
+  erase (): void {}
+}
+
+/**
+ * Message files: on SQLite on disk, next to the store: `DATA_DIR/contents/<id>`. A file is streamed to a temporary name
  * (never held in memory whole), fsynced, and renamed to its id before the message that carries it commits; a
  * file whose message was deleted (by anyone: its author, retention, a space deleted with its content) is
- * listed in `contents_trash` by a trigger in that same transaction and unlinked here once it committed.
+ * listed in `contents_trash` by a trigger in that same transaction and unlinked here once it committed. On
+ * PostgreSQL in the database (TableBytes), so every instance serves every file; uploads are still received
+ * into a temporary file in `DATA_DIR/contents` first.
  */
 export class ContentStore {
   readonly dir: string
+  private readonly bytes: ContentBytes
 
   constructor (
     private readonly store: AsyncStore,
@@ -43,6 +137,7 @@ export class ContentStore {
   ) {
     this.dir = dataDir === ':memory:' ? mkdtempSync(join(tmpdir(), 'webex-contents-')) : join(dataDir, 'contents')
     mkdirSync(this.dir, { recursive: true })
+    this.bytes = store.dialect.name === 'postgres' ? new TableBytes(store) : new DiskBytes(this.dir)
     // Temporary files of uploads a crash interrupted belong to no message.
     for (const name of readdirSync(this.dir)) if (name.startsWith('tmp-')) rmSync(join(this.dir, name), { force: true })
     store.onCommit(() => this.sweepSoon())
@@ -77,10 +172,8 @@ export class ContentStore {
   }
 
   /** Gives an upload its final name; call before the transaction that records it (see `record`). */
-  async place (upload: Upload): Promise<string> {
-    const id = newUuid()
-    await rename(upload.path, join(this.dir, id))
-    return id
+  place (upload: Upload): Promise<string> {
+    return this.bytes.place(upload)
   }
 
   /** The row that makes a placed file part of a message, inside the message's transaction. */
@@ -96,19 +189,20 @@ export class ContentStore {
       upload.size,
       this.store.now()
     )
+    await this.bytes.record(id, upload)
   }
 
   /** A placed file whose transaction failed: it belongs to nothing. */
-  async discard (idOrPath: string): Promise<void> {
-    await rm(idOrPath.includes('/') ? idOrPath : join(this.dir, idOrPath), { force: true })
+  discard (idOrPath: string): Promise<void> {
+    return this.bytes.discard(idOrPath)
   }
 
   async row (id: string): Promise<ContentRow | undefined> {
     return await this.store.get('SELECT * FROM contents WHERE id = ?', id)
   }
 
-  stream (id: string): ReadStream {
-    return createReadStream(join(this.dir, id))
+  stream (id: string): Readable {
+    return this.bytes.stream(id)
   }
 
   /** A sweep that fails (the store closing, PostgreSQL away) leaves the trash for the next commit's sweep. */
@@ -123,7 +217,7 @@ export class ContentStore {
   async sweep (): Promise<void> {
     const trash = await this.store.all<{ id: string }>('SELECT id FROM contents_trash LIMIT 1000')
     if (trash.length === 0) return
-    for (const { id } of trash) rmSync(join(this.dir, id), { force: true })
+    this.bytes.erase(trash.map(t => t.id))
     await this.store.tx(async () => {
       for (const { id } of trash) await this.store.run('DELETE FROM contents_trash WHERE id = ?', id)
     })

@@ -2,6 +2,7 @@ import { newUuid } from '../ids.js'
 import type { AsyncStore } from '../store/db.js'
 import type { FlowRun } from '../schemas/flow.js'
 import { decodeCursor, toPage } from '../store/cursor.js'
+import { claim } from '../store/claim.js'
 import type { Page } from '../domain/caller.js'
 import { CANCELLED, SECURED, type ActionResult, type RunOutcome } from './runner.js'
 
@@ -26,6 +27,7 @@ export interface RunRow {
   response: string | null
   origin_run: string | null
   resubmit_actions: string | null
+  instance: string | null
 }
 interface ActionRow {
   name: string
@@ -170,16 +172,25 @@ export class RunHistory {
     return await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
   }
 
-  /** Claims a queued run; false if it is gone or already claimed (e.g. its transaction rolled back). */
-  async start (seq: number): Promise<RunRow | undefined> {
-    return await this.store.tx(async () => {
-      const changed = await this.store.run(
-        "UPDATE flow_runs SET status = 'Running', started = ? WHERE seq = ? AND status = 'Queued'",
-        this.store.now(),
-        seq
-      )
-      return changed === 1 ? await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq) : undefined
-    })
+  /**
+   * Claims a queued run for `instance` (the cluster's; none on SQLite): FOR UPDATE SKIP LOCKED on PostgreSQL, so
+   * of several instances trying the same run exactly one gets it and none waits. Undefined if it is gone or
+   * already claimed (e.g. by another instance, or its transaction rolled back).
+   */
+  async start (seq: number, instance?: string): Promise<RunRow | undefined> {
+    const [row] = await this.store.tx(() =>
+      claim<RunRow & Record<string, unknown>>(this.store, {
+        table: 'flow_runs',
+        key: 'seq',
+        where: "seq = ? AND status = 'Queued'",
+        params: [seq],
+        orderBy: 'seq',
+        limit: 1,
+        set: "status = 'Running', started = ?, instance = ?",
+        setParams: [this.store.now(), instance ?? null],
+      })
+    )
+    return row
   }
 
   /**
@@ -268,17 +279,34 @@ export class RunHistory {
     }
   }
 
-  /** After a crash: runs that were in progress are failed (their actions up to then are kept), never lost. */
+  /** After a crash (one instance, SQLite): runs that were in progress are failed (their actions kept), never lost. */
   async failInterrupted (): Promise<number> {
+    return await this.interruptWhere("status = 'Running'", [])
+  }
+
+  /**
+   * Several instances: the Running runs of instances that are no longer alive (`alive` is SQL true while the
+   * instance named by `flow_runs.instance` holds its liveness lease) are failed as RunInterrupted, as one
+   * instance fails its own at start. Never this instance's, never a live one's.
+   */
+  async failAbandoned (self: string, alive: (column: string) => string): Promise<number> {
+    return await this.interruptWhere(
+      `status = 'Running' AND (instance IS NULL OR (instance <> ? AND NOT ${alive('flow_runs.instance')}))`,
+      [self]
+    )
+  }
+
+  private async interruptWhere (where: string, params: unknown[]): Promise<number> {
     return await this.store.tx(async () =>
       await this.store.run(
-        "UPDATE flow_runs SET status = 'Failed', finished = ?, finished_ms = ?, error = ? WHERE status = 'Running'",
+        `UPDATE flow_runs SET status = 'Failed', finished = ?, finished_ms = ?, error = ? WHERE ${where}`,
         this.store.now(),
         this.store.clock(),
         JSON.stringify({
           code: 'RunInterrupted',
           message: 'The service stopped while this run was in progress; the actions listed ran, the rest did not.',
-        })
+        }),
+        ...params
       )
     )
   }
@@ -287,6 +315,15 @@ export class RunHistory {
     return (await this.store
       .all<{ seq: number }>("SELECT seq FROM flow_runs WHERE status = 'Queued' ORDER BY seq"))
       .map(r => r.seq)
+  }
+
+  /** Queued runs written before `createdBefore` (ms): left by an instance that died, or waiting too long there. */
+  async queuedSince (createdBefore: number, limit: number): Promise<number[]> {
+    return (await this.store.all<{ seq: number }>(
+      "SELECT seq FROM flow_runs WHERE status = 'Queued' AND created_ms < ? ORDER BY seq LIMIT ?",
+      createdBefore,
+      limit
+    )).map(r => r.seq)
   }
 
   async list (flowId: string, q: RunQuery): Promise<Page<FlowRun>> {

@@ -44,13 +44,20 @@ function simple (
   since: number,
   zone: string | undefined
 ): number {
+  const fixed = r.frequency === 'Second' || r.frequency === 'Minute' || r.frequency === 'Hour'
+  // Counted from `since` by arithmetic where steps are fixed: on several instances `since` is the cluster's first
+  // start, which may be long ago.
+  if (start === undefined && fixed) {
+    const step = addToTime(new Date(0), r.interval, r.frequency).getTime()
+    return since + Math.max(1, Math.floor((now - since) / step) + 1) * step
+  }
   if (start === undefined) {
     let t = addToTime(new Date(since), r.interval, r.frequency).getTime()
     while (t <= now) t = addToTime(new Date(t), r.interval, r.frequency).getTime()
     return t
   }
   if (start > now) return start
-  if (r.frequency === 'Second' || r.frequency === 'Minute' || r.frequency === 'Hour') {
+  if (fixed) {
     const step = addToTime(new Date(0), r.interval, r.frequency).getTime()
     return start + (Math.floor((now - start) / step) + 1) * step
   }

@@ -22,6 +22,7 @@ import {
 import { RunExecutor, type ActionResult, type RunnerDeps, type TriggerOutputs } from './runner.js'
 import { reusePlan } from './resubmit.js'
 import { nextOccurrence } from './recurrence.js'
+import type { ScheduleSlots } from '../store/cluster/slots.js'
 import { API_VERSION, CallbackKeys, SV, type KeyType } from './callbacks.js'
 import type { IdentityEndpoint } from './authentication.js'
 import type { AppSettings } from './app-settings.js'
@@ -63,6 +64,23 @@ export interface RuntimeOptions {
   maps?: Maps
   /** JavaScriptCode: the inline code sandbox's limits (default: Logic Apps Standard's). */
   inlineCode?: Partial<SandboxLimits>
+  /** Several instances on one PostgreSQL database: who this instance is and what they share. */
+  cluster?: RuntimeCluster
+}
+
+/** What the runtime needs to share the flow queue and the schedules with other instances. */
+export interface RuntimeCluster {
+  /** This instance: written into the runs it claims. */
+  instance: string
+  /** SQL true while the instance named by the column holds its liveness lease (cluster/presence.ts). */
+  alive: (column: string) => string
+  /** Recurrences and polls fire once for the cluster: the instance that takes the occurrence's slot. */
+  slots: ScheduleSlots
+  /**
+   * A queued run older than this (ms) is taken by any instance with room: its instance died, or is too busy.
+   * Younger ones are left to the instance that queued them (a Request caller may be waiting there).
+   */
+  staleQueuedMs: number
 }
 
 const SOURCE = 'flow'
@@ -135,6 +153,8 @@ export class FlowRuntime {
   private readonly executions = new Map<number, Promise<void>>()
   private pending: number[] = []
   private readonly nextDue = new Map<string, number>()
+  /** Per flow, the time a schedule without a start time counts from: the cluster's (PostgreSQL), else startedAt. */
+  private readonly anchors = new Map<string, number>()
   private readonly pollUrls = new Map<string, string>()
   private readonly waiters = new Map<number, Waiter>()
   private readonly hooks = new Map<string, (got: { headers: Record<string, string>; body: unknown }) => void>()
@@ -202,13 +222,50 @@ export class FlowRuntime {
       }
     }
     await this.sync()
-    const interrupted = await this.history.failInterrupted()
+    const cluster = this.opts.cluster
+    // One instance: whatever was Running when it last stopped was its own. Several: only the runs of instances
+    // whose liveness lease has expired (a live one's are its business), and again on every sweep.
+    const interrupted = cluster
+      ? await this.history.failAbandoned(cluster.instance, cluster.alive)
+      : await this.history.failInterrupted()
     if (interrupted > 0) {
       this.opts.log.warn({ runs: interrupted }, 'Flow runs interrupted by the last stop were marked failed.')
     }
-    this.pending.push(...await this.history.queued())
+    if (cluster) {
+      for (const f of this.flows.values()) {
+        const d = f.trigger.data
+        if (d.source === 'schedule' || d.source === 'poll') {
+          this.anchors.set(f.id, await cluster.slots.since(`flow:${f.id}`, this.startedAt))
+        }
+      }
+    }
+    this.pending.push(
+      ...await (cluster
+        ? this.history.queuedSince(this.store.clock() - cluster.staleQueuedMs, this.opts.concurrency)
+        : this.history.queued())
+    )
     await this.drain()
     await this.schedule()
+  }
+
+  /**
+   * Several instances, on every renewal of this instance's liveness lease: the Running runs of dead instances
+   * are failed (RunInterrupted), and queued runs nobody took in time are claimed as far as this one has room.
+   */
+  async sweep (): Promise<void> {
+    const cluster = this.opts.cluster
+    if (!cluster || this.stopped) return
+    const interrupted = await this.history.failAbandoned(cluster.instance, cluster.alive)
+    if (interrupted > 0) {
+      this.opts.log.warn({ runs: interrupted }, 'Flow runs of an instance that died were marked failed.')
+    }
+    const room = this.opts.concurrency - this.queue.size - this.queue.pending
+    if (room <= 0) return
+    const stale = await this.history.queuedSince(this.store.clock() - cluster.staleQueuedMs, room + this.inFlight.size)
+    const fresh = stale.filter(seq => !this.inFlight.has(seq) && !this.pending.includes(seq)).slice(0, room)
+    if (fresh.length === 0) return
+    this.pending.push(...fresh)
+    await this.drain()
   }
 
   /** The service listens at `url`: the base of callback URLs unless PUBLIC_URL says otherwise. */
@@ -670,14 +727,26 @@ export class FlowRuntime {
       if ((d.source !== 'schedule' && d.source !== 'poll') || !await this.enabled(f) || this.stopped) continue
       const due = this.nextDue.get(f.id)
       if (due === undefined || due > now) continue
-      const next = nextOccurrence(d.recurrence, now, this.startedAt)
+      const next = nextOccurrence(d.recurrence, now, this.since(f))
       if (next === undefined) this.nextDue.delete(f.id)
       else this.nextDue.set(f.id, next)
+      const slots = this.opts.cluster?.slots
       if (d.source === 'schedule') {
-        this.pending.push(
-          ...await this.enqueue(f, 'recurrence', { headers: {}, body: { scheduledTime: new Date(due).toISOString() } })
-        )
-      } else {
+        const fire = async (): Promise<void> => {
+          this.pending.push(
+            ...await this.enqueue(f, 'recurrence', {
+              headers: {},
+              body: { scheduledTime: new Date(due).toISOString() },
+            })
+          )
+        }
+        // Several instances: the occurrence's slot and its run commit together, on one instance only.
+        if (slots) {
+          await this.store.tx(async () => {
+            if (await slots.take(`flow:${f.id}`, String(due), due)) await fire()
+          })
+        } else await fire()
+      } else if (!slots || await slots.take(`flow:${f.id}`, String(due), due)) {
         this.connectWith(() => this.poll(f, d.request))
       }
     }
@@ -920,6 +989,11 @@ export class FlowRuntime {
     )
   }
 
+  /** The time a flow's schedule counts from when it has no start time. */
+  private since (f: CompiledFlow): number {
+    return this.anchors.get(f.id) ?? this.startedAt
+  }
+
   private async schedule (): Promise<void> {
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
@@ -931,7 +1005,7 @@ export class FlowRuntime {
         continue
       }
       if (!this.nextDue.has(f.id)) {
-        const next = nextOccurrence(d.recurrence, now, this.startedAt)
+        const next = nextOccurrence(d.recurrence, now, this.since(f))
         if (next !== undefined) this.nextDue.set(f.id, next)
       }
     }
@@ -1124,7 +1198,7 @@ export class FlowRuntime {
   }
 
   private async execute (seq: number): Promise<void> {
-    const row = await this.history.start(seq)
+    const row = await this.history.start(seq, this.opts.cluster?.instance)
     if (!row) return
     const flow = this.flows.get(row.flow_id)
     const owner = flow ? this.opts.ownerOf(flow.owner) : undefined

@@ -176,15 +176,15 @@ export async function heldSpaces (ctx: Ctx, orgId: string, onlyRoom?: string): P
   const byTags = onlyRoom === undefined
   const rows = await ctx.values<[number, number]>(
     // CROSS JOIN keeps the join order: from the few holds to their spaces, never from every space.
-      `SELECT r.seq, h.seq FROM legal_holds h CROSS JOIN rooms r ON r.id = h.target_id
+      `SELECT r.seq, h.seq FROM legal_holds h ${ctx.dialect.orderedJoin} rooms r ON r.id = h.target_id
         WHERE h.org_id = ? AND h.kind = 'space' AND h.released IS NULL AND r.org_id = ?${only}
       UNION ALL
-      SELECT r.seq, h.seq FROM legal_holds h CROSS JOIN person_spaces ps ON ps.person_id = h.target_id
-        CROSS JOIN rooms r ON r.seq = ps.room_seq
+      SELECT r.seq, h.seq FROM legal_holds h ${ctx.dialect.orderedJoin} person_spaces ps ON ps.person_id = h.target_id
+        ${ctx.dialect.orderedJoin} rooms r ON r.seq = ps.room_seq
         WHERE h.org_id = ? AND h.kind = 'person' AND h.released IS NULL AND r.org_id = ?${only}
       UNION ALL
-      SELECT st.room_seq, h.seq FROM legal_holds h CROSS JOIN space_tags st ON st.tag_id = h.target_id
-        CROSS JOIN rooms r ON r.seq = st.room_seq
+      SELECT st.room_seq, h.seq FROM legal_holds h ${ctx.dialect.orderedJoin} space_tags st ON st.tag_id = h.target_id
+        ${ctx.dialect.orderedJoin} rooms r ON r.seq = st.room_seq
         WHERE h.org_id = ? AND h.kind = 'tag' AND h.released IS NULL AND r.org_id = ?${only}
         AND ${byTags ? '1 = 0' : '1 = 1'}`,
       ...args(orgId, orgId),

@@ -117,7 +117,7 @@ export async function decideAll (ctx: Ctx, orgId: string, now: number, onlyRoom?
   const extensions = new Map(
     (await ctx
       .all<{ seq: number; extra_days: number }>(
-        `SELECT r.seq, d.extra_days FROM disposition_settings d CROSS JOIN rooms r ON r.id = d.room_id
+        `SELECT r.seq, d.extra_days FROM disposition_settings d ${ctx.dialect.orderedJoin} rooms r ON r.id = d.room_id
         WHERE r.org_id = ? AND d.extra_days > 0${where}`,
         ...args
       ))
@@ -133,8 +133,8 @@ export async function decideAll (ctx: Ctx, orgId: string, now: number, onlyRoom?
   }
   const overrides = new Map<number, OverrideRow>()
   for (const o of await ctx.all<OverrideRow>(
-    `SELECT o.*, r.seq, r.title, r.type FROM retention_overrides o CROSS JOIN rooms r ON r.id = o.room_id
-    WHERE r.org_id = ?${where}`,
+    `SELECT o.*, r.seq, r.title, r.type FROM retention_overrides o ${ctx.dialect.orderedJoin} rooms r
+    ON r.id = o.room_id WHERE r.org_id = ?${where}`,
     ...args
   )) {
     msg[o.seq] = -1

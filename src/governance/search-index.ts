@@ -1,4 +1,6 @@
 import type { Ctx } from '../store/ctx.js'
+import { PostgresStore } from '../store/postgres.js'
+import { aliveSql } from '../store/cluster/presence.js'
 
 /** A growable set of small integers (room seqs), one bit each. */
 class Bits {
@@ -113,6 +115,14 @@ export interface IndexQuery extends Conditions {
  * one pass over them (32 spaces a step where a tag, domain or group condition rules words out) keeping the
  * best `limit` by the sort key, then one SQL read of that page. SQLite triggers record which spaces changed
  * (search_dirty), whatever wrote them; each search first reloads those, so it sees every committed write.
+ *
+ * On PostgreSQL several instances each keep an index, so the changes are a log every one reads from its own
+ * horizon (`search_changes`, each row with its writing transaction's id): a refresh first takes the oldest
+ * transaction still running (the snapshot's xmin), then reads the rows at or above its previous horizon. Every
+ * row below the new horizon committed before that read, so it was seen; rows above it are read again next
+ * time (those already applied are skipped). Each instance records its horizon in `search_readers`; rows below
+ * every live instance's horizon are pruned (`prune`), and an instance whose record was dropped as dead
+ * rebuilds.
  */
 export class SearchIndex {
   private cap = 0
@@ -152,11 +162,26 @@ export class SearchIndex {
   /** Each space's message times (ms, ascending), for retention's counts: none for a space without messages. */
   private messageTimes: Array<Float64Array | undefined> = []
   private built = false
+  /** PostgreSQL: this instance's name in `search_readers`; undefined on SQLite (search_dirty, one reader). */
+  private readonly reader: string | undefined
+  /** PostgreSQL: the horizon (a transaction id) this index has read the change log up to. */
+  private horizon = 0n
+  /** PostgreSQL: the changes at or above the horizon already applied (`xid:room_seq`). */
+  private applied = new Set<string>()
+  /** PostgreSQL: refreshes run one after another, each after every commit its caller saw. */
+  private chain: Promise<void> = Promise.resolve()
 
-  constructor (private readonly ctx: Ctx) {}
+  constructor (private readonly ctx: Ctx) {
+    this.reader = ctx.store instanceof PostgresStore ? ctx.store.instanceId : undefined
+  }
 
   /** Brings the index up to the last commit: a full build the first time, then only the spaces that changed. */
   async refresh (): Promise<void> {
+    if (this.reader !== undefined) {
+      const run = this.chain.then(() => this.refreshShared())
+      this.chain = run.catch(() => undefined)
+      return run
+    }
     if (!this.built) {
       await this.build()
       return
@@ -172,6 +197,70 @@ export class SearchIndex {
     for (const { room_seq: seq } of dirty) await this.reload(seq)
     await this.ctx.tx(async () => {
       for (const { room_seq: seq } of dirty) await this.ctx.run('DELETE FROM search_dirty WHERE room_seq = ?', seq)
+    })
+  }
+
+  private async refreshShared (): Promise<void> {
+    if (!this.built) {
+      await this.build()
+      return
+    }
+    const ctx = this.ctx
+    // The horizon first: whatever committed below it is visible to the read that follows.
+    const next = BigInt((await ctx.get<{ h: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h'))!.h)
+    const rows = await ctx.values<[string, number]>(
+      'SELECT xid::text, room_seq FROM search_changes WHERE xid >= CAST(? AS xid8)',
+      this.horizon.toString()
+    )
+    const todo = new Set<number>()
+    const applied = new Set<string>()
+    for (const [xid, seq] of rows) {
+      const key = `${xid}:${seq}`
+      if (!this.applied.has(key)) todo.add(seq)
+      if (BigInt(xid) >= next) applied.add(key)
+    }
+    if (todo.size > REBUILD_AFTER) {
+      await this.build()
+      return
+    }
+    for (const seq of todo) await this.reload(seq)
+    this.applied = applied
+    if (next > this.horizon) this.horizon = next
+  }
+
+  /**
+   * PostgreSQL, on every renewal of this instance's liveness lease: records how far this index has read (an
+   * instance whose record was dropped as dead rebuilds at its next search), then prunes what every live
+   * instance has read.
+   */
+  async keep (): Promise<void> {
+    if (this.reader === undefined) return
+    if (this.built) {
+      const kept = await this.ctx.run(
+        'UPDATE search_readers SET horizon = CAST(? AS xid8), seen_ms = ? WHERE instance = ?',
+        this.horizon.toString(),
+        this.ctx.clock(),
+        this.reader
+      )
+      if (kept === 0) this.built = false
+    }
+    await this.prune()
+  }
+
+  /**
+   * Drops the readers of dead instances, then the changes below every remaining reader's horizon (all of them
+   * when none is left: a new reader builds from the tables). The table lock orders this against a reader
+   * registering (its INSERT waits), so a new reader's build reads the tables after the prune committed.
+   */
+  async prune (): Promise<number> {
+    const ctx = this.ctx
+    return await ctx.tx(async () => {
+      await ctx.exec('LOCK TABLE search_readers IN SHARE ROW EXCLUSIVE MODE')
+      await ctx.run(`DELETE FROM search_readers WHERE NOT ${aliveSql('search_readers.instance')}`)
+      return await ctx.run(
+        `DELETE FROM search_changes WHERE xid < coalesce((SELECT min(horizon) FROM search_readers),
+          pg_snapshot_xmin(pg_current_snapshot()))`
+      )
     })
   }
 
@@ -468,8 +557,21 @@ export class SearchIndex {
 
   private async build (): Promise<void> {
     const ctx = this.ctx
-    // Forget what is dirty first: everything is read fresh below, in this same synchronous turn.
-    await ctx.tx(async () => await ctx.run('DELETE FROM search_dirty'))
+    if (this.reader !== undefined) {
+      // Register (or move back) this reader's horizon first: every change below it is in the tables read below.
+      const row = await ctx.get<{ h: string }>(
+        `INSERT INTO search_readers (instance, horizon, seen_ms) VALUES (?, pg_snapshot_xmin(pg_current_snapshot()), ?)
+        ON CONFLICT (instance) DO UPDATE SET horizon = excluded.horizon, seen_ms = excluded.seen_ms
+        RETURNING horizon::text AS h`,
+        this.reader,
+        ctx.clock()
+      )
+      this.horizon = BigInt(row!.h)
+      this.applied = new Set()
+    } else {
+      // Forget what is dirty first: everything is read fresh below, in this same synchronous turn.
+      await ctx.tx(async () => await ctx.run('DELETE FROM search_dirty'))
+    }
     this.built = false
     const max = await (await ctx.get<{ m: number | null }>('SELECT max(seq) AS m FROM rooms'))?.m ?? 0
     this.cap = 0
@@ -510,8 +612,8 @@ export class SearchIndex {
       if (runSeq >= 0 && run.length > 0) this.messageTimes[runSeq] = Float64Array.from(run)
     }
     await ctx.scan<[number, string]>(
-      `SELECT r.seq, m.created FROM messages m ${ctx.dialect.indexedBy('messages_room_created')} CROSS JOIN rooms r
-        ON r.id = m.room_id ORDER BY m.room_id, m.created`,
+      `SELECT r.seq, m.created FROM messages m ${ctx.dialect.indexedBy('messages_room_created')}
+        ${ctx.dialect.orderedJoin} rooms r ON r.id = m.room_id ORDER BY m.room_id, m.created`,
       [],
       ([seq, created]) => {
         if (seq !== runSeq) {

@@ -285,7 +285,7 @@ export async function searchSpaces (
   // With a selective condition, start from its few candidate spaces (CROSS JOIN keeps that loop order);
   // otherwise walk the sort index and stop at the page's end.
   const from = driver
-    ? `(${driver.sql}) AS c CROSS JOIN rooms r ON r.seq = c.seq`
+    ? `(${driver.sql}) AS c ${ctx.dialect.orderedJoin} rooms r ON r.seq = c.seq`
     : `rooms r INDEXED BY ${walkIndex(c, sort === SORTS.created)}`
   const rows = await ctx.all<GovernedRow>(
     `SELECT r.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`,

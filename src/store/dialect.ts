@@ -19,6 +19,11 @@ export interface SqlDialect {
   readonly forUpdate: string
   /** Makes a query use the named index where the planner would not (SQLite's INDEXED BY; PostgreSQL has none). */
   indexedBy(index: string): string
+  /**
+   * An inner join `a <orderedJoin> b ON ...` that SQLite must loop in the written order (its CROSS JOIN);
+   * PostgreSQL's planner orders joins itself and refuses CROSS JOIN with ON, so there it is JOIN.
+   */
+  readonly orderedJoin: string
 }
 
 export const SQLITE: SqlDialect = {
@@ -29,6 +34,7 @@ export const SQLITE: SqlDialect = {
   skipLocked: '',
   forUpdate: '',
   indexedBy: index => `INDEXED BY ${index}`,
+  orderedJoin: 'CROSS JOIN',
 }
 
 export const POSTGRES: SqlDialect = {
@@ -39,6 +45,7 @@ export const POSTGRES: SqlDialect = {
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   forUpdate: ' FOR UPDATE',
   indexedBy: () => '',
+  orderedJoin: 'JOIN',
 }
 
 /**

@@ -398,4 +398,9 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE flow_run_actions ADD COLUMN reused_from TEXT;
   CREATE INDEX flow_runs_created ON flow_runs(flow_id, created_ms);
   `,
+  `
+  -- Several instances on PostgreSQL (issue 16): the instance running a run. SQLite has one; the column keeps
+  -- both schemas alike.
+  ALTER TABLE flow_runs ADD COLUMN instance TEXT;
+  `,
 ]

@@ -389,10 +389,46 @@ export const PG_MIGRATIONS: string[] = [
   ALTER TABLE flow_run_actions ADD COLUMN reused_from ${T};
   CREATE INDEX flow_runs_created ON flow_runs (flow_id, created_ms);
   `,
+  `
+  -- Several instances (issue 16, part 2). Who runs a run: the instance that claimed it, whose liveness lease
+  -- (leases.name = 'instance:' || instance) tells the others whether it still does.
+  ALTER TABLE flow_runs ADD COLUMN instance ${T};
+  -- Schedules that fire once for the cluster: a slot is taken by the one instance whose insert wins.
+  CREATE TABLE schedule_slots (
+    name ${T} NOT NULL, slot ${T} NOT NULL, holder ${T} NOT NULL, at_ms bigint NOT NULL, PRIMARY KEY (name, slot)
+  );
+  -- The search index's change log: every space whose facts may have changed, with the writing transaction's
+  -- id, so each instance reads what is new to it from its own horizon (search_dirty is emptied as it fills).
+  CREATE TABLE search_changes (
+    xid xid8 NOT NULL DEFAULT pg_current_xact_id(), room_seq bigint NOT NULL, PRIMARY KEY (xid, room_seq)
+  );
+  CREATE TABLE search_readers (instance ${T} PRIMARY KEY, horizon xid8 NOT NULL, seen_ms bigint NOT NULL);
+  CREATE FUNCTION search_dirty_log() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO search_changes (room_seq) VALUES (NEW.room_seq) ON CONFLICT DO NOTHING;
+    DELETE FROM search_dirty WHERE room_seq = NEW.room_seq;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER search_dirty_log AFTER INSERT ON search_dirty FOR EACH ROW EXECUTE FUNCTION search_dirty_log();
+  DELETE FROM search_dirty;
+  -- Message files' bytes, in chunks, readable from every instance; erased with their contents row.
+  CREATE TABLE content_chunks (
+    content_id ${T} NOT NULL REFERENCES contents(id) ON DELETE CASCADE, n integer NOT NULL, data bytea NOT NULL,
+    PRIMARY KEY (content_id, n)
+  );
+  `,
 ]
 
 /** Tables the cluster primitives add: PostgreSQL-only, so not in SQLite's schema. */
-export const CLUSTER_TABLES = ['throttle_windows', 'leases', 'schema_migrations']
+export const CLUSTER_TABLES = [
+  'throttle_windows',
+  'leases',
+  'schema_migrations',
+  'schedule_slots',
+  'search_changes',
+  'search_readers',
+  'content_chunks',
+]
 
 /** Any key, as long as every instance uses the same: migrations of one database run one instance at a time. */
 const MIGRATION_LOCK = 0x5745_4258 // "WEBX"

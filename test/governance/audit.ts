@@ -24,11 +24,30 @@ function publishedHash (row: AuditRow): string {
     .digest('hex')
 }
 
-/** The service's store file, opened by a second connection, as someone with access to the disk would. */
-function tamper (x: GovTarget, sql: string, ...params: unknown[]): void {
+/**
+ * Writes to the service's store behind its back: on SQLite through a second connection to its file, as someone
+ * with access to the disk would; on PostgreSQL (the suite run by governance-postgres-*.test.ts) through a
+ * connection of the database's own, as someone with access to the database would.
+ */
+async function tamper (x: GovTarget, sql: string, ...params: unknown[]): Promise<void> {
+  if (x.svc.store.dialect.name === 'postgres') {
+    await x.svc.store.run(sql, ...params)
+    return
+  }
   const db = new Database(dbFile(x.svc.dataDir))
   db.prepare(sql).run(...params)
   db.close()
+}
+
+/** An audit record as stored, read the same way. */
+async function stored (x: GovTarget, seq: number): Promise<AuditRow> {
+  if (x.svc.store.dialect.name === 'postgres') {
+    return (await x.svc.store.get<AuditRow>('SELECT * FROM audit WHERE seq = ?', seq))!
+  }
+  const db = new Database(dbFile(x.svc.dataDir), { readonly: true })
+  const row = db.prepare('SELECT * FROM audit WHERE seq = ?').get(seq) as AuditRow
+  db.close()
+  return row
 }
 
 export function auditSuite (t: Test, make: MakeGovTarget): void {
@@ -42,10 +61,7 @@ export function auditSuite (t: Test, make: MakeGovTarget): void {
       t.equal(items[i].prevHash, items[i - 1].hash, `record ${items[i].id} links`)
     }
     // Anyone can check a link with the published rule: SHA-256 of prevHash and the record as stored.
-    const db = new Database(dbFile(x.svc.dataDir), { readonly: true })
-    const own = publishedHash(db.prepare('SELECT * FROM audit WHERE seq = ?').get(items[2].id) as AuditRow)
-    db.close()
-    t.equal(own, items[2].hash)
+    t.equal(publishedHash(await stored(x, items[2].id)), items[2].hash)
     const ok = (await x.carol('GET', '/v1/governance/audit/verify')).body
     t.same(ok, {
       verified: true,
@@ -59,16 +75,13 @@ export function auditSuite (t: Test, make: MakeGovTarget): void {
     await someHistory(x)
     const items = (await x.carol('GET', '/v1/governance/audit?max=100')).body.items
     const victim = items[2]
-    tamper(x, 'UPDATE audit SET detail = \'{"name":"nothing to see"}\' WHERE seq = ?', victim.id)
+    await tamper(x, 'UPDATE audit SET detail = \'{"name":"nothing to see"}\' WHERE seq = ?', victim.id)
     const edited = (await x.carol('GET', '/v1/governance/audit/verify')).body
     t.equal(edited.verified, false)
     t.match(edited.firstBroken, { id: victim.id, action: victim.action, problem: /changed after it was written/ })
     t.same(edited.lastGood, { id: items[1].id, hash: items[1].hash })
     // A forger who also recomputes the edited record's hash only moves the break to the record after it.
-    const db = new Database(dbFile(x.svc.dataDir))
-    const hash = publishedHash(db.prepare('SELECT * FROM audit WHERE seq = ?').get(victim.id) as AuditRow)
-    db.prepare('UPDATE audit SET hash = ? WHERE seq = ?').run(hash, victim.id)
-    db.close()
+    await tamper(x, 'UPDATE audit SET hash = ? WHERE seq = ?', publishedHash(await stored(x, victim.id)), victim.id)
     const rehashed = (await x.carol('GET', '/v1/governance/audit/verify')).body
     t.equal(rehashed.verified, false)
     t.match(rehashed.firstBroken, { id: items[3].id, problem: new RegExp(`does not follow record ${victim.id}`) })
@@ -78,11 +91,11 @@ export function auditSuite (t: Test, make: MakeGovTarget): void {
     const x = await make(t)
     await someHistory(x)
     const items = (await x.carol('GET', '/v1/governance/audit?max=100')).body.items
-    tamper(x, 'DELETE FROM audit WHERE seq = ?', items[1].id)
+    await tamper(x, 'DELETE FROM audit WHERE seq = ?', items[1].id)
     const v = (await x.carol('GET', '/v1/governance/audit/verify')).body
     t.equal(v.verified, false)
     t.match(v.firstBroken, { id: items[2].id, problem: new RegExp(`does not follow record ${items[0].id}`) })
-    tamper(x, 'DELETE FROM audit WHERE seq = ?', items[0].id)
+    await tamper(x, 'DELETE FROM audit WHERE seq = ?', items[0].id)
     t.match(
       (await x.carol('GET', '/v1/governance/audit/verify')).body.firstBroken,
       { id: items[2].id, problem: /does not start the chain/ },

@@ -191,10 +191,18 @@ export function retentionSuite (t: Test, make: MakeGovTarget): void {
     const plan = (await x.carol('POST', '/v1/governance/retention/plan', {})).body
     // The interruption: the store holding the messages refuses to delete one mid-way, as a crash would stop
     // the run there (with the Webex backend, "Webex" answers 500 for that message).
-    sqliteOf(x.spaces).exec(
-      "CREATE TEMP TRIGGER interrupt BEFORE DELETE ON messages WHEN OLD.text = 'poison' BEGIN SELECT RAISE(ABORT, " +
-        "'interrupted'); END"
-    )
+    const pg = x.spaces.dialect.name === 'postgres'
+    if (pg) {
+      await x.spaces.exec(`CREATE FUNCTION interrupt() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'interrupted'; END $$;
+        CREATE TRIGGER interrupt BEFORE DELETE ON messages FOR EACH ROW WHEN (OLD.text = 'poison')
+        EXECUTE FUNCTION interrupt()`)
+    } else {
+      sqliteOf(x.spaces).exec(
+        "CREATE TEMP TRIGGER interrupt BEFORE DELETE ON messages WHEN OLD.text = 'poison' BEGIN SELECT RAISE(ABORT, " +
+          "'interrupted'); END"
+      )
+    }
     const broken = await x.carol('POST', '/v1/governance/retention/execute', {})
     t.equal(broken.status, 500, 'the run stopped')
     const halfway = (await x.carol('POST', '/v1/governance/retention/plan', {})).body
@@ -202,7 +210,8 @@ export function retentionSuite (t: Test, make: MakeGovTarget): void {
       halfway.messages > 0 && halfway.messages < plan.messages,
       `${plan.messages - halfway.messages} of ${plan.messages} erased before the interruption`
     )
-    sqliteOf(x.spaces).exec('DROP TRIGGER interrupt')
+    if (pg) await x.spaces.exec('DROP TRIGGER interrupt ON messages')
+    else sqliteOf(x.spaces).exec('DROP TRIGGER interrupt')
     const rest = (await x.carol('POST', '/v1/governance/retention/execute', {})).body
     t.equal(rest.messages, halfway.messages, 'the re-run erased exactly what was left')
     t.same(await texts(x, ids.apollo), [], 'all of it')

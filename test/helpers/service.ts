@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp, type App, type AppDeps } from '../../src/app.js'
 import { makeConfig } from '../../src/config.js'
+import { freshDatabase } from './postgres.js'
 
 export interface Tap {
   teardown(fn: () => unknown): void
@@ -23,6 +24,9 @@ export function tempDir (t: Tap, prefix = 'webex-'): string {
   return dir
 }
 
+/** TEST_STORE=postgres: the database of each DATA_DIR a test started a service on. */
+const databases = new Map<string, string>()
+
 export interface Running extends App {
   url: string
   dataDir: string
@@ -35,6 +39,13 @@ export async function startService (
   deps: AppDeps = {}
 ): Promise<Running> {
   const dataDir = (settings.dataDir as string | undefined) ?? tempDir(t)
+  // A suite run on PostgreSQL (test/helpers/on-postgres.ts): every service it starts gets a database of its own,
+  // and a service started again on the same DATA_DIR (a restart) the same database.
+  if (process.env.TEST_STORE === 'postgres' && settings.store === undefined) {
+    let databaseUrl = databases.get(dataDir)
+    if (!databaseUrl) databases.set(dataDir, (databaseUrl = await freshDatabase(t)))
+    settings = { ...settings, store: 'postgres', databaseUrl }
+  }
   // In-process delivery unless a test asks for the thread: tests drive and observe the worker directly.
   // The runtime is on (as by default) but has no flows unless a test gives a directory: the shipped ones would
   // otherwise react to every other test's events.

@@ -19,6 +19,12 @@ export interface SqlDialect {
   readonly forUpdate: string
   /** Makes a query use the named index where the planner would not (SQLite's INDEXED BY; PostgreSQL has none). */
   indexedBy(index: string): string
+  /**
+   * A statement taking a lock on the key `(?, ?)` (an integer class, a text) until the transaction ends, so
+   * that transactions taking it commit one after the other: pg_advisory_xact_lock on PostgreSQL; nothing on
+   * SQLite, whose transactions run one at a time anyway.
+   */
+  readonly transactionLock: string | undefined
 }
 
 export const SQLITE: SqlDialect = {
@@ -29,6 +35,7 @@ export const SQLITE: SqlDialect = {
   skipLocked: '',
   forUpdate: '',
   indexedBy: index => `INDEXED BY ${index}`,
+  transactionLock: undefined,
 }
 
 export const POSTGRES: SqlDialect = {
@@ -39,6 +46,7 @@ export const POSTGRES: SqlDialect = {
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   forUpdate: ' FOR UPDATE',
   indexedBy: () => '',
+  transactionLock: 'SELECT pg_advisory_xact_lock(CAST(? AS integer), hashtext(CAST(? AS text)))',
 }
 
 /**

@@ -8,6 +8,8 @@ export interface Child {
   url: string
   proc: ChildProcess
   exited: Promise<number | null>
+  /** Every line the service wrote to stdout (pino's JSON lines), as it goes. */
+  log: string[]
 }
 
 /**
@@ -21,13 +23,15 @@ export async function startChild (env: Record<string, string>): Promise<Child> {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const exited = new Promise<number | null>(resolve => proc.once('exit', code => resolve(code)))
+  const log: string[] = []
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: proc.stdout! })
     lines.on('line', line => {
+      log.push(line)
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
       if (m) resolve(m[1])
     })
     proc.once('exit', code => reject(new Error(`service exited (${code}) before listening`)))
   })
-  return { url, proc, exited }
+  return { url, proc, exited, log }
 }

@@ -2,16 +2,15 @@ import autocannon from 'autocannon'
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { openPostgresStore } from '../src/store/postgres.js'
+import { benchPostgresUrl, startPostgresInstances, type Instances } from './cluster.js'
+import { seedMixCallers, type MixCaller } from './mix-callers.js'
+import { jsonClient } from './child.js'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 
-interface Caller {
-  token: string
-  personId: string
-  roomId: string
-}
-
+type Caller = MixCaller
 interface Urls {
   service: string
   serviceUncached: string
@@ -37,19 +36,47 @@ async function startServers (): Promise<{ urls: Urls; stop: () => void }> {
   return { urls: JSON.parse(line) as Urls, stop: () => proc.kill(process.env.BENCH_PROFILE ? 'SIGINT' : 'SIGKILL') }
 }
 
+interface Measured {
+  rps: number
+  p99: number
+  errors: number
+}
+
+/**
+ * Several instances behind one load balancer, as autocannon can do it: one autocannon per instance at once,
+ * the connections split evenly, their rates added (the p99 is the worst of theirs).
+ */
+async function split (
+  urls: string[],
+  run: (url: string, connections: number, part: number) => Promise<autocannon.Result>
+): Promise<Measured> {
+  const connections = Math.max(1, Math.round(CONNECTIONS / urls.length))
+  const results = await Promise.all(urls.map((url, i) => run(url, connections, i)))
+  return {
+    rps: results.reduce((n, r) => n + r.requests.average, 0),
+    p99: Math.max(...results.map(r => r.latency.p99)),
+    errors: results.reduce((n, r) => n + r.errors + r.non2xx, 0),
+  }
+}
+
 async function measure (
-  url: string,
+  urls: string | string[],
+  path: string,
   opts: { method?: 'GET' | 'POST'; body?: string; token?: string }
-): Promise<{ rps: number; p99: number; errors: number }> {
-  const result = await autocannon({
-    url,
-    duration: DURATION,
-    connections: CONNECTIONS,
-    method: opts.method ?? 'GET',
-    headers: { 'content-type': 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
-    ...(opts.body ? { body: opts.body } : {}),
-  })
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx }
+): Promise<Measured> {
+  return split(typeof urls === 'string' ? [urls] : urls, (url, connections) =>
+    autocannon({
+      url: url + path,
+      duration: DURATION,
+      connections,
+      method: opts.method ?? 'GET',
+      headers: {
+        'content-type': 'application/json',
+        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      },
+      ...(opts.body ? { body: opts.body } : {}),
+    })
+  )
 }
 
 interface MixContext {
@@ -63,11 +90,20 @@ interface MixContext {
  * Create Space, then Add Member to Space on the space just created): 80% reads, 20% writes. Lists are read a
  * page at a time (the callers start with a page of spaces and messages), so answers keep their size.
  */
-async function measureMix (
-  url: string,
-  callers: Caller[],
-  page: number
-): Promise<{ rps: number; p99: number; errors: number }> {
+async function measureMix (urls: string | string[], callers: Caller[], page: number): Promise<Measured> {
+  const list = typeof urls === 'string' ? [urls] : urls
+  // Each instance serves its share of the callers (a load balancer with sticky connections).
+  return split(list, (url, connections, part) =>
+    mixOn(
+      url,
+      connections,
+      callers.filter((_, k) => k % list.length === part),
+      page
+    )
+  )
+}
+
+function mixOn (url: string, connections: number, callers: Caller[], page: number): Promise<autocannon.Result> {
   let next = 0
   const as = (build: (c: Caller, ctx: MixContext) => autocannon.Request, first = false): autocannon.Request => ({
     setupRequest: (req, context) => {
@@ -111,8 +147,56 @@ async function measureMix (
       })
     ),
   ]
-  const result = await autocannon({ url, duration: DURATION, connections: CONNECTIONS, requests })
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx }
+  return autocannon({ url, duration: DURATION, connections, requests })
+}
+
+/** The service on PostgreSQL for the cases: two instances on one database, and the mix's callers seeded there. */
+interface OnPostgres {
+  instances: Instances
+  mix: Caller[]
+}
+
+async function startOnPostgres (serverUrl: string): Promise<OnPostgres> {
+  // As the SQLite service of servers.ts: no flows, no request log (the throttle is off in every instance).
+  const instances = await startPostgresInstances(2, serverUrl, { FLOWS_ENABLED: 'false' })
+  try {
+    const store = await openPostgresStore({ url: instances.databaseUrl, poolMax: 2 })
+    try {
+      const clients = new Map<string, ReturnType<typeof jsonClient>>()
+      const mix = await seedMixCallers(store, async (method, path, token, payload) => {
+        let c = clients.get(token)
+        if (!c) clients.set(token, (c = jsonClient(instances.urls[0], token)))
+        const res = await c.call(method, path, payload)
+        if (res.status !== 200) throw new Error(`seeding the mix on PostgreSQL: ${method} ${path} ${res.status}`)
+        return res.body
+      })
+      for (const c of clients.values()) c.close()
+      return { instances, mix }
+    } finally {
+      await store.close()
+    }
+  } catch (err) {
+    await instances.stop()
+    throw err
+  }
+}
+
+/** The PostgreSQL lines of a case: one instance, then two with the load split, each beside bare and SQLite. */
+async function onPostgres (
+  pg: OnPostgres,
+  bare: Measured,
+  sqlite: Measured,
+  run: (urls: string[]) => Promise<Measured>
+): Promise<string> {
+  let out = ''
+  for (const n of [1, 2]) {
+    const m = await run(pg.instances.urls.slice(0, n))
+    out +=
+      `    PostgreSQL, ${n} instance${n > 1 ? 's' : ''} ${m.rps.toFixed(0)} req/s (p99 ${m.p99} ms, errors ` +
+      `${m.errors}), ratio ${((m.rps / bare.rps) * 100).toFixed(1)}% of bare, ` +
+      `${((m.rps / sqlite.rps) * 100).toFixed(1)}% of SQLite's\n`
+  }
+  return out
 }
 
 /**
@@ -123,7 +207,10 @@ export async function benchActions (): Promise<void> {
   const only = process.env.BENCH_ACTIONS?.split(',')
   const wanted = (key: string): boolean => only === undefined || only.includes(key)
   const { urls, stop } = await startServers()
+  const serverUrl = benchPostgresUrl()
+  let pg: OnPostgres | undefined
   try {
+    if (serverUrl) pg = await startOnPostgres(serverUrl)
     const cases = [
       { key: 'rooms', name: 'Get Spaces List (GET /v1/rooms)', path: '/v1/rooms', target: 0.6 },
       {
@@ -137,24 +224,32 @@ export async function benchActions (): Promise<void> {
       },
     ]
     process.stdout.write(
-      `actions: ${DURATION}s each, ${CONNECTIONS} connections, service and bare route in one child process\n`
+      `actions: ${DURATION}s each, ${CONNECTIONS} connections, service and bare route in one child process` +
+        (pg
+          ? `; PostgreSQL (STORE=postgres): ${pg.instances.urls.length} npm start children on one database, ` +
+            'no flows, the connections split evenly over the instances measured\n'
+          : '\n')
     )
     if (wanted('mix')) {
       const bare = await measureMix(urls.bare, urls.mix, urls.mixPage)
       const action = await measureMix(urls.service, urls.mix, urls.mixPage)
       const ratio = action.rps / bare.rps
+      const onPg = pg
+        ? await onPostgres(pg, bare, action, list => measureMix(list, pg!.mix, urls.mixPage))
+        : ''
       process.stdout.write(
         `  Mixed load (${urls.mix.length} tokens, 80% reads, 20% writes): bare ${bare.rps.toFixed(0)} req/s (p99 ` +
           `${bare.p99} ms)\n    service ${action.rps.toFixed(0)} req/s (p99 ${action.p99} ms, errors ` +
           `${action.errors}), ` +
-          `ratio ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'MISSED'})\n`
+          `ratio ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'MISSED'})\n` +
+          onPg
       )
     }
     for (const c of cases.filter(c => wanted(c.key))) {
       const opts = { ...(c.method ? { method: c.method } : {}), ...(c.body ? { body: c.body } : {}) }
-      const bare = await measure(urls.bare + c.path, opts)
-      const action = await measure(urls.service + c.path, { ...opts, token: urls.token })
-      const uncached = await measure(urls.serviceUncached + c.path, { ...opts, token: urls.token })
+      const bare = await measure(urls.bare, c.path, opts)
+      const action = await measure(urls.service, c.path, { ...opts, token: urls.token })
+      const uncached = await measure(urls.serviceUncached, c.path, { ...opts, token: urls.token })
       const ratio = action.rps / bare.rps
       const verdict =
         c.target === undefined
@@ -167,10 +262,11 @@ export async function benchActions (): Promise<void> {
           `    action ${action.rps.toFixed(0)} req/s (p99 ${action.p99} ms, errors ${action.errors}), ratio ` +
             `${(ratio * 100).toFixed(1)}%${verdict}\n` +
           `    action without read cache ${uncached.rps.toFixed(0)} req/s (p99 ${uncached.p99} ms, errors ` +
-            `${uncached.errors}), ratio ${((uncached.rps / bare.rps) * 100).toFixed(1)}%\n`
+            `${uncached.errors}), ratio ${((uncached.rps / bare.rps) * 100).toFixed(1)}%\n` +
+          (pg ? await onPostgres(pg, bare, action, list => measure(list, c.path, { ...opts, token: urls.token })) : '')
       )
       if (c.flows) {
-        const flows = await measure(urls.serviceWithFlows + c.path, { ...opts, token: urls.token })
+        const flows = await measure(urls.serviceWithFlows, c.path, { ...opts, token: urls.token })
         process.stdout.write(
           `    action with the shipped flows running ${flows.rps.toFixed(0)} req/s (p99 ${flows.p99} ms, errors ` +
             `${flows.errors}), ${((flows.rps / action.rps) * 100).toFixed(1)}% of the action without them ` +
@@ -180,5 +276,6 @@ export async function benchActions (): Promise<void> {
     }
   } finally {
     stop()
+    await pg?.instances.stop()
   }
 }

@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-/** `npm start` in a child process on a fresh temp store, for benchmarks that load it from outside. */
+/**
+ * `npm start` in a child process on a fresh temp store (SQLite unless `env` says otherwise), for benchmarks that
+ * load it from outside.
+ */
 export async function startServiceProcess (
   env: Record<string, string> = {}
 ): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -29,6 +32,9 @@ export async function startServiceProcess (
         LOG_LEVEL: 'info',
         DATA_DIR: mkdtempSync(join(tmpdir(), 'webex-bench-')),
         THROTTLE_ENABLED: 'false',
+        // SQLite unless asked: a bench run with STORE=postgres measures PostgreSQL through cluster.ts only.
+        STORE: 'sqlite',
+        DATABASE_URL: '',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],

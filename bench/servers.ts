@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildApp } from '../src/app.js'
 import { makeConfig } from '../src/config.js'
-import { DEMO, DEMO_IDS, hashToken } from '../src/backends/embedded/seed.js'
-import { encodeId, stableUuid } from '../src/ids.js'
+import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { MIX_PAGE, seedMixCallers } from './mix-callers.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'webex-bench-'))
 const { app, store } = await buildApp(
@@ -52,38 +52,16 @@ const message = (
 ).json()
 
 // The mixed load's callers: 50 people of the demo organisation with a token each and a space of their own.
-const MIX_TOKENS = 50
-const MIX_PAGE = 10
-const mix: Array<{ token: string; personId: string; roomId: string }> = []
-for (let k = 0; k < MIX_TOKENS; k++) {
-  const id = stableUuid(`person:bench-${k}`)
-  store.run(
-    `INSERT INTO people (id, org_id, email, display_name, first_name, last_name, created)
-    VALUES (?,?,?,?,?,?,?)`,
-    id,
-    DEMO.orgId,
-    `bench${k}@example.com`,
-    `Bench ${k}`,
-    'Bench',
-    `${k}`,
-    new Date().toISOString()
-  )
-  const token = `BenchMix${k}AccessToken`
-  store.run('INSERT INTO tokens (token_hash, person_id, label) VALUES (?,?,?)', hashToken(token), id, `bench ${k}`)
-  const as = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
-  // A page of spaces and of messages from the start: the mix reads pages of MIX_PAGE, so what the service
-  // answers stays the size of what the bare app answers while the writes add more.
-  let roomId = ''
-  for (let r = 0; r < MIX_PAGE; r++) {
-    const title = `Bench ${k}.${r}`
-    const room = await app.inject({ method: 'POST', url: '/v1/rooms', headers: as, payload: { title } })
-    roomId = (room.json() as { id: string }).id
-  }
-  for (let m = 0; m < MIX_PAGE; m++) {
-    await app.inject({ method: 'POST', url: '/v1/messages', headers: as, payload: { roomId, text: `seed ${m}` } })
-  }
-  mix.push({ token, personId: encodeId('PEOPLE', id), roomId })
-}
+const mix = await seedMixCallers(store, async (method, url, token, payload) =>
+  (
+    await app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(payload ? { payload } : {}),
+    })
+  ).json()
+)
 // The bare app answers the mix with what the service answered the first caller.
 const first = { authorization: `Bearer ${mix[0].token}`, 'content-type': 'application/json' }
 const answer = async (method: 'GET' | 'POST', url: string, payload?: object): Promise<unknown> =>

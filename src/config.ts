@@ -224,16 +224,24 @@ const ENV: Record<string, string[]> = {
   GOVERNANCE_EVENTS_SECONDS: ['governance', 'eventsSeconds'],
 }
 
+/**
+ * A setting the service cannot start with (a malformed value, an unreachable DATABASE_URL): its message names
+ * the setting and says what is wrong, and is all `npm start` prints before it exits (no stack: it is not a bug).
+ */
+export class SettingError extends Error {
+  override readonly name = 'SettingError'
+}
+
 /** Builds a full config from partial settings: defaults filled, types converted, anything invalid refused. */
 export function makeConfig (input: unknown = {}): Config {
   const value = Value.Default(Config, Value.Convert(Config, structuredClone(input)))
   const errors = [...Value.Errors(Config, value)]
   if (errors.length > 0) {
-    throw new Error('Invalid configuration: ' + errors.map(e => `${e.path || '/'} ${e.message}`).join('; '))
+    throw new SettingError('Invalid configuration: ' + errors.map(e => `${e.path || '/'} ${e.message}`).join('; '))
   }
   const config = value as Config
   if (config.store === 'postgres' && !config.databaseUrl) {
-    throw new Error('Invalid configuration: STORE=postgres needs DATABASE_URL (postgres://user@host:5432/database).')
+    throw new SettingError('Invalid configuration: STORE=postgres needs DATABASE_URL (postgres://user@host:5432/database).')
   }
   return config
 }

@@ -1,11 +1,34 @@
-import { configFromEnv } from './config.js'
-import { buildApp } from './app.js'
+import { configFromEnv, SettingError, type Config } from './config.js'
+import { buildApp, type App } from './app.js'
 import { EmbeddedBackend } from './backends/embedded/index.js'
 import { DEMO, DEMO_IDS } from './backends/embedded/seed.js'
 
-const config = configFromEnv()
-const { app, backend } = await buildApp(config)
-const address = await app.listen({ host: config.host, port: config.port })
+/**
+ * A setting the service cannot start with stops it with its message alone, on stderr, and exit code 1: an
+ * operator's mistake (a wrong DATABASE_URL, a busy PORT), not a bug, so no stack trace. Anything else is thrown.
+ */
+async function start (): Promise<{ config: Config; built: App; address: string }> {
+  try {
+    const config = configFromEnv()
+    const built = await buildApp(config)
+    try {
+      return { config, built, address: await built.app.listen({ host: config.host, port: config.port }) }
+    } catch (err) {
+      await built.app.close().catch(() => undefined)
+      const code = (err as { code?: string }).code
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        throw new SettingError(`HOST ${config.host}, PORT ${config.port}: cannot listen there (${code}).`)
+      }
+      throw err
+    }
+  } catch (err) {
+    if (!(err instanceof SettingError)) throw err
+    process.stderr.write(`webex-spaces-connector did not start: ${err.message}\n`)
+    process.exit(1)
+  }
+}
+
+const { config, built: { app, backend }, address } = await start()
 
 if (backend instanceof EmbeddedBackend) {
   app.log.info({ dataDir: config.dataDir, seeded: backend.seeded }, 'embedded backend ready')

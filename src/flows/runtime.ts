@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Caller } from '../domain/caller.js'
 import type { AsyncStore } from '../store/db.js'
 import type { TriggerRegistry } from '../triggers/registry.js'
-import { ForbiddenError, NotFoundError, WebexError } from '../errors.js'
+import { ForbiddenError, NotFoundError, StoreUnavailableError, WebexError } from '../errors.js'
 import { isComplianceOfficer } from '../auth/rules.js'
 import type { CallbackUrl, Flow, FlowRun } from '../schemas/flow.js'
 import type { Page } from '../domain/caller.js'
@@ -19,7 +19,7 @@ import {
   type RunSource,
   type TriggerMeta,
 } from './history.js'
-import { RunExecutor, type ActionResult, type RunnerDeps, type TriggerOutputs } from './runner.js'
+import { RunExecutor, type ActionResult, type RunnerDeps, type RunOutcome, type TriggerOutputs } from './runner.js'
 import { reusePlan } from './resubmit.js'
 import { nextOccurrence } from './recurrence.js'
 import type { ScheduleSlots } from '../store/cluster/slots.js'
@@ -34,6 +34,10 @@ import { acceptEnvelope } from './event-door.js'
 import { checkCaller, type CallerIdentity } from './caller-rule.js'
 import type { Template } from './expression.js'
 import { guardedConnector, hostRefusal, literalAddresses, type TargetPolicy } from '../http/target-policy.js'
+
+/** The store away: the first wait before `recover` tries again, and the longest (the wait doubles). */
+const RECOVERY_FIRST_MS = 500
+const RECOVERY_LAST_MS = 10_000
 
 export interface RuntimeOptions {
   dir: string
@@ -152,6 +156,10 @@ export class FlowRuntime {
   /** Each run handed to the queue, until it has ended (a cancel waits for it). */
   private readonly executions = new Map<number, Promise<void>>()
   private pending: number[] = []
+  /** Outcomes of finished runs that could not be written (the store away): written again by `recover`. */
+  private readonly unrecorded = new Map<number, RunOutcome>()
+  private recovery: NodeJS.Timeout | undefined
+  private recoveryDelay = RECOVERY_FIRST_MS
   private readonly nextDue = new Map<string, number>()
   /** Per flow, the time a schedule without a start time counts from: the cluster's (PostgreSQL), else startedAt. */
   private readonly anchors = new Map<string, number>()
@@ -281,6 +289,7 @@ export class FlowRuntime {
   async stop (): Promise<void> {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
+    clearTimeout(this.recovery)
     this.queue.clear()
     this.sandbox.stop()
     for (const runner of this.active.values()) runner.interrupt()
@@ -1015,9 +1024,58 @@ export class FlowRuntime {
     this.timer.unref()
   }
 
-  /** Work started from a timer or a commit: a failure (the store away) is logged, never a crash. */
+  /**
+   * Work started from a timer or a commit: a failure is logged, never a crash. The store away (PostgreSQL
+   * stopped) leaves queued runs unclaimed and may stop the recurrence timer: `recover` takes them up again.
+   */
   private background (work: Promise<void>): void {
-    work.catch((err: unknown) => this.opts.log.error({ err }, 'Flow runtime work failed; it is retried later.'))
+    work.catch((err: unknown) => {
+      if (err instanceof StoreUnavailableError) {
+        this.opts.log.warn({ err }, 'Flow runtime work failed: the store is unavailable; it is retried later.')
+        this.recoverLater()
+      } else {
+        this.opts.log.error({ err }, 'Flow runtime work failed; it is retried later.')
+      }
+    })
+  }
+
+  /** Arms one `recover`, after a backoff that doubles while the store stays away. */
+  private recoverLater (): void {
+    if (this.recovery || this.stopped || this.opts.timers === false) return
+    this.recovery = setTimeout(() => {
+      this.recovery = undefined
+      this.background(this.recover())
+    }, this.recoveryDelay)
+    this.recovery.unref()
+    this.recoveryDelay = Math.min(this.recoveryDelay * 2, RECOVERY_LAST_MS)
+  }
+
+  /**
+   * The store is back (or is tried again): writes the outcomes it missed, takes up the runs queued meanwhile
+   * (their commit's wake found no store, or their claim failed: they are still Queued) and re-arms the
+   * recurrences. A failure arms the next attempt through `background`.
+   */
+  private async recover (): Promise<void> {
+    for (const [seq, outcome] of this.unrecorded) {
+      await this.history.finish(seq, outcome)
+      this.unrecorded.delete(seq)
+    }
+    this.pending.push(...await this.history.queued())
+    await this.drain()
+    await this.schedule()
+    this.recoveryDelay = RECOVERY_FIRST_MS
+  }
+
+  /** Writes a run's outcome; with the store away it is kept and written once the store is back. */
+  private async record (seq: number, outcome: RunOutcome): Promise<void> {
+    try {
+      await this.history.finish(seq, outcome)
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err
+      this.unrecorded.set(seq, outcome)
+      this.opts.log.warn({ err, run: seq }, 'A flow run ended while the store is unavailable; recorded later.')
+      this.recoverLater()
+    }
   }
 
   private async drain (): Promise<void> {
@@ -1043,7 +1101,7 @@ export class FlowRuntime {
           await this.execute(seq)
         } catch (err) {
           this.opts.log.error({ err, run: seq }, 'A flow run failed unexpectedly.')
-          await this.history.finish(seq, {
+          await this.record(seq, {
             status: 'Failed',
             error: { code: 'RuntimeError', message: (err as Error).message },
           })
@@ -1198,7 +1256,15 @@ export class FlowRuntime {
   }
 
   private async execute (seq: number): Promise<void> {
-    const row = await this.history.start(seq, this.opts.cluster?.instance)
+    let row: RunRow | undefined
+    try {
+      row = await this.history.start(seq, this.opts.cluster?.instance)
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err
+      // Not claimed: the run stays Queued and is taken up again once the store is back.
+      this.recoverLater()
+      return
+    }
     if (!row) return
     const flow = this.flows.get(row.flow_id)
     const owner = flow ? this.opts.ownerOf(flow.owner) : undefined
@@ -1246,7 +1312,7 @@ export class FlowRuntime {
     try {
       const outcome = await runner.execute()
       await deps.settled()
-      await this.history.finish(seq, outcome)
+      await this.record(seq, outcome)
     } finally {
       this.active.delete(seq)
     }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { BadRequestError } from '../errors.js'
+import { SettingError } from '../config.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,7 +30,7 @@ export function publicBase (publicUrl: string): string {
     url = new URL(publicUrl)
   } catch {}
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username) {
-    throw new Error(`Invalid configuration: PUBLIC_URL ${JSON.stringify(publicUrl)} is not an http(s) base URL.`)
+    throw new SettingError(`Invalid configuration: PUBLIC_URL ${JSON.stringify(publicUrl)} is not an http(s) base URL.`)
   }
   return (url.origin + url.pathname).replace(/\/+$/, '')
 }

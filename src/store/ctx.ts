@@ -74,6 +74,10 @@ export class Ctx implements AsyncStore {
     this.store.wakeOnCommit()
   }
 
+  afterCommit (fn: () => void): void {
+    this.store.afterCommit(fn)
+  }
+
   onEvent (sink: AsyncEventSink): void {
     this.store.onEvent(sink)
   }

@@ -61,6 +61,13 @@ export interface AsyncStore {
   emit(e: ChangeEvent): Promise<StoredEvent>
   /** Makes the current transaction wake the commit listeners (outside one: wakes them now). */
   wakeOnCommit(): void
+  /**
+   * Runs `fn` once the current transaction has committed, just before the commit listeners are told (and
+   * never if it, or the savepoint that asked, rolls back); outside a transaction, at once. What a transaction
+   * must tell the listeners about belongs here, not in shared state: on PostgreSQL transactions commit
+   * concurrently, and a listener woken by another's commit would take it before it is visible.
+   */
+  afterCommit(fn: () => void): void
   onEvent(sink: AsyncEventSink): void
   /** Told after a commit that recorded an event or asked to wake them. */
   onCommit(listener: () => void): void
@@ -92,6 +99,8 @@ export interface Frame<C> {
   failure?: unknown
   /** The savepoint running in it: nested transactions of one frame run one at a time. */
   child?: Promise<void>
+  /** What `afterCommit` asked for in it (a savepoint's join its parent's when it is released). */
+  after?: Array<() => void>
 }
 
 /**
@@ -191,6 +200,7 @@ export abstract class TransactionalStore<C> implements AsyncStore {
       }
       await control(`RELEASE ${name}`)
       if (ran.frame.notify) parent.notify = true
+      if (ran.frame.after) (parent.after ??= []).push(...ran.frame.after)
       return ran.value
     } finally {
       this.generation++
@@ -232,6 +242,16 @@ export abstract class TransactionalStore<C> implements AsyncStore {
     else this.committed()
   }
 
+  afterCommit (fn: () => void): void {
+    const f = this.current()
+    if (!f) {
+      fn()
+      return
+    }
+    f.notify = true
+    ;(f.after ??= []).push(fn)
+  }
+
   onEvent (sink: AsyncEventSink): void {
     this.sinks.push(sink)
   }
@@ -244,8 +264,9 @@ export abstract class TransactionalStore<C> implements AsyncStore {
     this.generation++
   }
 
-  /** Tells the commit listeners (after a commit that had something to tell). */
-  protected committed (): void {
+  /** Runs what the committed transactions asked for, then tells the commit listeners. */
+  protected committed (after?: Array<() => void>): void {
+    for (const fn of after ?? []) fn()
     for (const l of this.commitListeners) l()
   }
 }

@@ -24,6 +24,12 @@ export interface SqlDialect {
    * PostgreSQL's planner orders joins itself and refuses CROSS JOIN with ON, so there it is JOIN.
    */
   readonly orderedJoin: string
+  /**
+   * A statement taking a lock on the key `(?, ?)` (an integer class, a text) until the transaction ends, so
+   * that transactions taking it commit one after the other: pg_advisory_xact_lock on PostgreSQL; nothing on
+   * SQLite, whose transactions run one at a time anyway.
+   */
+  readonly transactionLock: string | undefined
 }
 
 export const SQLITE: SqlDialect = {
@@ -35,6 +41,7 @@ export const SQLITE: SqlDialect = {
   forUpdate: '',
   indexedBy: index => `INDEXED BY ${index}`,
   orderedJoin: 'CROSS JOIN',
+  transactionLock: undefined,
 }
 
 export const POSTGRES: SqlDialect = {
@@ -46,6 +53,7 @@ export const POSTGRES: SqlDialect = {
   forUpdate: ' FOR UPDATE',
   indexedBy: () => '',
   orderedJoin: 'JOIN',
+  transactionLock: 'SELECT pg_advisory_xact_lock(CAST(? AS integer), hashtext(CAST(? AS text)))',
 }
 
 /**

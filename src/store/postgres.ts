@@ -5,6 +5,7 @@ import { TransactionalStore, type Frame, type Isolation, type Root, type TxOptio
 import { POSTGRES, numbered } from './dialect.js'
 import { RETRYABLE_STATES, isUnavailable, sqlState, storeError } from './pg-errors.js'
 import { migratePostgres } from './pg-migrations.js'
+import { SettingError } from '../config.js'
 
 /** What the store logs (pino's shape, so Fastify's logger fits). */
 export interface StoreLog {
@@ -218,6 +219,7 @@ export class PostgresStore extends TransactionalStore<pg.PoolClient> {
     const root: Root<pg.PoolClient> = { conn: client, wrote: false }
     let broken: Error | undefined
     let tell = false
+    let after: Array<() => void> | undefined
     try {
       await client.query(BEGIN[isolation])
       let ran: { frame: Frame<pg.PoolClient>; value: T }
@@ -240,6 +242,7 @@ export class PostgresStore extends TransactionalStore<pg.PoolClient> {
         throw new Error('PostgreSQL rolled the transaction back instead of committing it.')
       }
       tell = ran.frame.notify
+      after = ran.frame.after
       return ran.value
     } catch (err) {
       if (isUnavailable(err)) broken = err as Error
@@ -247,7 +250,7 @@ export class PostgresStore extends TransactionalStore<pg.PoolClient> {
     } finally {
       release(broken)
       this.generation++
-      if (tell) this.committed()
+      if (tell) this.committed(after)
     }
   }
 
@@ -304,10 +307,10 @@ export async function openPostgresStore (opts: OpenPostgresOptions): Promise<Pos
   try {
     url = new URL(opts.url)
   } catch {
-    throw new Error('DATABASE_URL is not a URL: expected postgres://user[:password]@host[:port]/database.')
+    throw new SettingError('DATABASE_URL is not a URL: expected postgres://user[:password]@host[:port]/database.')
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new Error(
+    throw new SettingError(
       `DATABASE_URL must be a postgres:// URL (postgres://user[:password]@host[:port]/database), not ${url.protocol}//.`
     )
   }
@@ -318,7 +321,7 @@ export async function openPostgresStore (opts: OpenPostgresOptions): Promise<Pos
     await migratePostgres(pool)
   } catch (err) {
     await pool.end().catch(() => undefined)
-    throw new Error(`DATABASE_URL ${redactUrl(opts.url)}: ${describe(err)}`, { cause: err })
+    throw new SettingError(`DATABASE_URL ${redactUrl(opts.url)}: ${describe(err)}`, { cause: err })
   }
   return store
 }

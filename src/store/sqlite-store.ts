@@ -6,6 +6,8 @@ import { SQLITE } from './dialect.js'
 interface Group {
   waiters: Array<(err?: Error) => void>
   notify: boolean
+  /** The grouped bodies' afterCommit callbacks, run when the group commits. */
+  after: Array<() => void>
 }
 
 /**
@@ -146,11 +148,15 @@ export class SqliteStore extends TransactionalStore<Db> {
     const wait = this.acquire(root)
     if (wait) await wait
     let tell = false
+    let after: Array<() => void> | undefined
     try {
       if (grouped || this.group) {
         const group = this.group ?? this.begin()
         const value = await this.savepoint(root, group, body)
-        if (!grouped) tell = this.commitGroup(group, true)
+        if (!grouped) {
+          tell = this.commitGroup(group, true)
+          after = group.after
+        }
         return value
       }
       this.q('BEGIN IMMEDIATE').run()
@@ -168,11 +174,12 @@ export class SqliteStore extends TransactionalStore<Db> {
         throw err
       }
       tell = ran.frame.notify
+      after = ran.frame.after
       return ran.value
     } finally {
       this.generation++
       this.release()
-      if (tell) this.committed()
+      if (tell) this.committed(after)
     }
   }
 
@@ -194,12 +201,13 @@ export class SqliteStore extends TransactionalStore<Db> {
     }
     this.q('RELEASE sp0').run()
     if (ran.frame.notify) group.notify = true
+    if (ran.frame.after) group.after.push(...ran.frame.after)
     return ran.value
   }
 
   private begin (): Group {
     this.q('BEGIN IMMEDIATE').run()
-    const group: Group = { waiters: [], notify: false }
+    const group: Group = { waiters: [], notify: false, after: [] }
     this.group = group
     setImmediate(() => this.exclusive(() => this.commitGroup(group, false)))
     return group
@@ -222,7 +230,7 @@ export class SqliteStore extends TransactionalStore<Db> {
     }
     for (const w of group.waiters) w()
     if (rethrow) return group.notify
-    if (group.notify) this.committed()
+    if (group.notify) this.committed(group.after)
     return false
   }
 

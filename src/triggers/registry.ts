@@ -88,6 +88,9 @@ export interface LocalSubscription {
   filter?: string
 }
 
+/** The class of the transaction locks that keep each subscription's outbox in commit order (PostgreSQL). */
+const OUTBOX_ORDER_LOCK = 16_001
+
 /**
  * The one registry behind /v1/webhooks, the connector's trigger subscriptions and flow triggers. Its sink
  * runs inside the transaction that recorded an event and writes one outbox row per matching subscription.
@@ -443,6 +446,11 @@ export class TriggerRegistry {
         continue
       }
       const inactive = row.status === 'inactive'
+      // A lane delivers its outbox in seq order and then skips what is below its watermark; on PostgreSQL a
+      // transaction that numbered its row first could commit after one numbered later, and its row would be
+      // skipped. Writers to one subscription's outbox therefore commit in the order they number its rows.
+      const lock = this.store.dialect.transactionLock
+      if (lock && !inactive) await this.store.get(lock, OUTBOX_ORDER_LOCK, row.id)
       await this.store.run(
         `INSERT INTO deliveries (subscription_id, event_seq, status, data, next_attempt_at, last_error, created,
           finished)
@@ -457,7 +465,9 @@ export class TriggerRegistry {
         inactive ? e.created : null
       )
       if (inactive) await this.trimDead(row.id)
-      else this.queued.add(row.id)
+      // Only once committed: on PostgreSQL another transaction's commit would otherwise wake the lane (and
+      // take this wake) before this row is visible, and the lane would not look again.
+      else this.store.afterCommit(() => this.queued.add(row.id))
     }
   }
 

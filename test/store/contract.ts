@@ -211,6 +211,71 @@ export function storeContract (t: Test, open: OpenStore): void {
     t.equal(commits, 3, 'outside one: told at once')
   })
 
+  t.test('afterCommit: after its own commit only, before the listeners; never for what rolled back', async t => {
+    const s = await open(t)
+    await s.exec(NOTES)
+    const ran: string[] = []
+    s.onCommit(() => {
+      ran.push('listeners')
+    })
+    await s.tx(async () => {
+      await s.run('INSERT INTO notes (n) VALUES (1)')
+      s.afterCommit(() => ran.push('outer'))
+      await s.tx(async () => {
+        s.afterCommit(() => ran.push('released savepoint'))
+      })
+      await s.tx(async () => {
+        s.afterCommit(() => ran.push('rolled-back savepoint'))
+        throw new Error('undo')
+      }).catch(() => undefined)
+      t.same(ran, [], 'nothing before the commit')
+    })
+    t.same(ran, ['outer', 'released savepoint', 'listeners'], 'after the commit, then the listeners')
+    ran.length = 0
+    await s.tx(async () => {
+      s.afterCommit(() => ran.push('rolled back'))
+      throw new Error('undo')
+    }).catch(() => undefined)
+    await s.txGrouped(async () => {
+      s.afterCommit(() => ran.push('grouped'))
+    })
+    await new Promise(resolve => s.whenCommitted(resolve))
+    t.same(ran, ['grouped', 'listeners'], 'a grouped body: with its group; a rolled-back one: never')
+    ran.length = 0
+    s.afterCommit(() => ran.push('outside'))
+    t.same(ran, ['outside'], 'outside a transaction: at once')
+
+    // Two transactions at once (PostgreSQL runs them side by side; SQLite one after the other): the one that
+    // commits first does not run what the other asked for.
+    ran.length = 0
+    let release!: () => void
+    const held = new Promise<void>(resolve => {
+      release = resolve
+    })
+    let asked!: () => void
+    const inFirst = new Promise<void>(resolve => {
+      asked = resolve
+    })
+    const first = s.tx(async () => {
+      await s.run('INSERT INTO notes (n) VALUES (2)')
+      s.afterCommit(() => ran.push('first'))
+      asked()
+      await held
+    })
+    await inFirst
+    const second = s.tx(async () => {
+      await s.run('INSERT INTO notes (n) VALUES (3)')
+      s.afterCommit(() => ran.push('second'))
+    })
+    if (s.dialect.name === 'postgres') {
+      await second
+      t.notOk(ran.includes('first'), "the second's commit does not run the first's")
+    }
+    release()
+    await Promise.all([first, second])
+    t.same([...ran].filter(r => r !== 'listeners').sort(), ['first', 'second'], 'each after its own commit')
+  })
+
   t.test('txGrouped: the body succeeds or fails alone; whenCommitted answers once it is durable', async t => {
     const s = await open(t)
     await s.exec(NOTES)

@@ -112,10 +112,18 @@ t.test("the trigger's filter and conditions apply as they do to in-process event
   await s.flows!.idle()
   t.equal((await s.alice('GET', '/v1/flows/filtered/runs')).body.items.length, 1, 'one run: the matching event')
 
+  // Conditions false: accepted, and no run started or recorded, as for an in-process event; true: a run.
   const direct = await post(await url('conditioned'), envelope({ roomType: 'direct' }))
+  t.equal(direct.status, 202)
+  t.equal(direct.headers.get('location'), null)
+  t.equal(direct.headers.get('x-ms-workflow-run-id'), null)
   await s.flows!.idle()
-  const skipped = (await s.alice('GET', new URL(direct.headers.get('location')!).pathname)).body
-  t.equal(skipped.status, 'Skipped', 'conditions false: the run is Skipped, as for an in-process event')
+  t.same((await s.alice('GET', '/v1/flows/conditioned/runs')).body.items, [])
+  const group = await post(await url('conditioned'), envelope({ roomType: 'group' }))
+  t.ok(group.headers.get('location'))
+  await s.flows!.idle()
+  const runs = (await s.alice('GET', '/v1/flows/conditioned/runs')).body.items
+  t.same(runs.map((r: any) => r.triggerBody.data.roomType), ['group'])
 })
 
 t.test('a Webex webhook pointed at the URL: its deliveries run the flow with the envelope triggers get', async t => {

@@ -9,6 +9,8 @@ import { jsonClient } from './child.js'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
+/** Seconds of unmeasured load on each side before the mixed load is measured. */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
 
 type Caller = MixCaller
 interface Urls {
@@ -53,7 +55,7 @@ async function split (
   const connections = Math.max(1, Math.round(CONNECTIONS / urls.length))
   const results = await Promise.all(urls.map((url, i) => run(url, connections, i)))
   return {
-    rps: results.reduce((n, r) => n + r.requests.average, 0),
+    rps: results.reduce((n, r) => n + r.requests.total / r.duration, 0),
     p99: Math.max(...results.map(r => r.latency.p99)),
     errors: results.reduce((n, r) => n + r.errors + r.non2xx, 0),
   }
@@ -90,7 +92,12 @@ interface MixContext {
  * Create Space, then Add Member to Space on the space just created): 80% reads, 20% writes. Lists are read a
  * page at a time (the callers start with a page of spaces and messages), so answers keep their size.
  */
-async function measureMix (urls: string | string[], callers: Caller[], page: number): Promise<Measured> {
+async function measureMix (
+  urls: string | string[],
+  callers: Caller[],
+  page: number,
+  duration = DURATION
+): Promise<Measured> {
   const list = typeof urls === 'string' ? [urls] : urls
   // Each instance serves its share of the callers (a load balancer with sticky connections).
   return split(list, (url, connections, part) =>
@@ -98,12 +105,19 @@ async function measureMix (urls: string | string[], callers: Caller[], page: num
       url,
       connections,
       callers.filter((_, k) => k % list.length === part),
-      page
+      page,
+      duration
     )
   )
 }
 
-function mixOn (url: string, connections: number, callers: Caller[], page: number): Promise<autocannon.Result> {
+function mixOn (
+  url: string,
+  connections: number,
+  callers: Caller[],
+  page: number,
+  duration: number
+): Promise<autocannon.Result> {
   let next = 0
   const as = (build: (c: Caller, ctx: MixContext) => autocannon.Request, first = false): autocannon.Request => ({
     setupRequest: (req, context) => {
@@ -147,7 +161,7 @@ function mixOn (url: string, connections: number, callers: Caller[], page: numbe
       })
     ),
   ]
-  return autocannon({ url, duration: DURATION, connections, requests })
+  return autocannon({ url, duration, connections, requests })
 }
 
 /** The service on PostgreSQL for the cases: two instances on one database, and the mix's callers seeded there. */
@@ -200,6 +214,28 @@ async function onPostgres (
 }
 
 /**
+ * The mixed load on both sides, fairly: each is warmed up first (JIT, the service's statement cache), then measured
+ * in two halves ordered bare, service, service, bare, so a machine that gets busier or quieter during the run
+ * weighs on both sides alike. Throughput is requests completed over the measured time.
+ */
+async function compareMix (urls: Urls): Promise<{ bare: Measured; action: Measured }> {
+  const half = Math.max(1, DURATION / 2)
+  const run = (url: string, duration: number): Promise<Measured> => measureMix(url, urls.mix, urls.mixPage, duration)
+  await run(urls.bare, WARMUP)
+  await run(urls.service, WARMUP)
+  const b1 = await run(urls.bare, half)
+  const s1 = await run(urls.service, half)
+  const s2 = await run(urls.service, half)
+  const b2 = await run(urls.bare, half)
+  const both = (x: Measured, y: Measured): Measured => ({
+    rps: (x.rps + y.rps) / 2,
+    p99: Math.max(x.p99, y.p99),
+    errors: x.errors + y.errors,
+  })
+  return { bare: both(b1, b2), action: both(s1, s2) }
+}
+
+/**
  * The mixed load, Get Spaces List and Send a Message against a bare Fastify route returning the same JSON, side
  * by side. `BENCH_ACTIONS=mix,rooms,messages` (any of them) picks the cases.
  */
@@ -231,14 +267,14 @@ export async function benchActions (): Promise<void> {
           : '\n')
     )
     if (wanted('mix')) {
-      const bare = await measureMix(urls.bare, urls.mix, urls.mixPage)
-      const action = await measureMix(urls.service, urls.mix, urls.mixPage)
+      const { bare, action } = await compareMix(urls)
       const ratio = action.rps / bare.rps
       const onPg = pg
         ? await onPostgres(pg, bare, action, list => measureMix(list, pg!.mix, urls.mixPage))
         : ''
       process.stdout.write(
-        `  Mixed load (${urls.mix.length} tokens, 80% reads, 20% writes): bare ${bare.rps.toFixed(0)} req/s (p99 ` +
+        `  Mixed load (${urls.mix.length} tokens, 80% reads, 20% writes; ${WARMUP} s warm-up each, then bare, ` +
+          `service, service, bare, ${Math.max(1, DURATION / 2)} s each): bare ${bare.rps.toFixed(0)} req/s (p99 ` +
           `${bare.p99} ms)\n    service ${action.rps.toFixed(0)} req/s (p99 ${action.p99} ms, errors ` +
           `${action.errors}), ` +
           `ratio ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'MISSED'})\n` +

@@ -113,13 +113,15 @@ async function run (file: string, eventFile: string | undefined, full: boolean):
         return 1
       }
       const event: unknown = eventFile ? JSON.parse(readFileSync(eventFile, 'utf8')) : {}
-      const queued = await runtime.runNow(
-        owner,
-        flow.id,
-        event,
-        flow.trigger.data.source === 'event' ? 'event' : 'manual'
-      )
+      // An event is replayed as the trigger receives it (its conditions apply); any other trigger runs now.
+      const queued = flow.trigger.data.source === 'event'
+        ? await runtime.replay(owner, flow.id, event)
+        : await runtime.runNow(owner, flow.id, event)
       await runtime.idle()
+      if (!queued) {
+        out(`No run of ${flow.id}: its trigger conditions are false for this event (nothing was started or recorded).`)
+        return 0
+      }
       const done = await runtime.run(owner, flow.id, queued.id)
       printTrace(done, full)
       return done.status === 'Failed' ? 1 : 0

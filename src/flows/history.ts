@@ -214,7 +214,21 @@ export class RunHistory {
 
   /** Writes the records not yet written (the runtime calls it when it stops, before the store closes). */
   async flush (): Promise<void> {
-    if (this.pending.length > 0) await this.writing(rows => this.store.tx(async () => this.writePending(rows)))
+    if (this.pending.length > 0) await this.writing(rows => this.grouped(async () => this.writePending(rows)))
+  }
+
+  /**
+   * A history write in the turn's group commit (one COMMIT with the API's writes and the other runs' of the same
+   * turn, rather than one of its own), resolved once committed so a failed COMMIT gives the records back. Inside a
+   * transaction it is a savepoint of it, which commits with it.
+   */
+  private async grouped (body: () => Promise<void>): Promise<void> {
+    const inside = this.store.inTransaction()
+    await this.store.txGrouped(body)
+    if (inside) return
+    await new Promise<void>((resolve, reject) => {
+      this.store.whenCommitted(err => (err ? reject(err) : resolve()))
+    })
   }
 
   /** Takes the pending records for `write`, and gives them back if it fails (a later flush or finish retries). */
@@ -230,7 +244,7 @@ export class RunHistory {
   }
 
   async finish (seq: number, outcome: RunOutcome): Promise<void> {
-    await this.writing(rows => this.store.tx(async () => {
+    await this.writing(rows => this.grouped(async () => {
       await this.writePending(rows)
       await this.store.run(
         'UPDATE flow_runs SET status = ?, finished = ?, finished_ms = ?, error = ?, outputs = ? WHERE seq = ?',
@@ -245,12 +259,12 @@ export class RunHistory {
     this.ords.delete(seq)
   }
 
+  /** The pending records in as few statements as the parameter limit allows: one INSERT per table per flush. */
   private async writePending (rows: PendingAction[]): Promise<void> {
+    const actions: unknown[][] = []
+    const tracked: unknown[][] = []
     for (const { seq, ord, r } of rows) {
-      await this.store.run(
-        `INSERT INTO flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error,
-          started, finished, duration_ms, tracked, reused_from)
-        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+      actions.push([
         seq,
         ord,
         r.name,
@@ -265,17 +279,30 @@ export class RunHistory {
         r.endTime ?? this.store.now(),
         r.durationMs,
         json(r.tracked),
-        r.reusedFrom ?? null
-      )
+        r.reusedFrom ?? null,
+      ])
       for (const [name, value] of Object.entries(r.tracked ?? {})) {
-        await this.store.run(
-          'INSERT INTO flow_run_tracked (run_seq, action, name, value) VALUES (?,?,?,?)',
-          seq,
-          r.name,
-          name,
-          typeof value === 'string' ? value : JSON.stringify(value)
-        )
+        tracked.push([seq, r.name, name, typeof value === 'string' ? value : JSON.stringify(value)])
       }
+    }
+    await this.insertRows(
+      'flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error, started, ' +
+        'finished, duration_ms, tracked, reused_from)',
+      actions
+    )
+    await this.insertRows('flow_run_tracked (run_seq, action, name, value)', tracked)
+  }
+
+  /** Multi-row INSERTs of `rows` into `into` ("table (columns)"), in chunks that stay under both dialects' limits. */
+  private async insertRows (into: string, rows: unknown[][]): Promise<void> {
+    if (rows.length === 0) return
+    const width = rows[0].length
+    // SQLite allows 32,766 parameters a statement, PostgreSQL 65,535: 64 rows a statement stays far under both, and
+    // keeps the statement texts few (one per row count), so the store keeps them prepared.
+    for (let i = 0; i < rows.length; i += 64) {
+      const part = rows.slice(i, i + 64)
+      const tuple = `(${Array(width).fill('?').join(',')})`
+      await this.store.run(`INSERT INTO ${into} VALUES ${Array(part.length).fill(tuple).join(',')}`, ...part.flat())
     }
   }
 

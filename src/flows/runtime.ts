@@ -32,7 +32,7 @@ import { CodeSandbox, type SandboxLimits } from './sandbox/sandbox.js'
 import { send } from './outbound.js'
 import { acceptEnvelope } from './event-door.js'
 import { checkCaller, type CallerIdentity } from './caller-rule.js'
-import type { Template } from './expression.js'
+import type { Expr, Template } from './expression.js'
 import { guardedConnector, hostRefusal, literalAddresses, type TargetPolicy } from '../http/target-policy.js'
 
 /** The store away: the first wait before `recover` tries again, and the longest (the wait doubles). */
@@ -392,17 +392,12 @@ export class FlowRuntime {
 
   /**
    * "Run now": only the owner, since the run acts with the owner's rights. A manual run skips the trigger
-   * conditions (as Power Automate's test with a trigger body does); the CLI replays an event, so they apply.
+   * conditions (as Power Automate's test with a trigger body does).
    */
-  async runNow (
-    caller: Caller,
-    id: string,
-    triggerBody: unknown,
-    source: 'manual' | 'event' = 'manual'
-  ): Promise<FlowRun> {
+  async runNow (caller: Caller, id: string, triggerBody: unknown): Promise<FlowRun> {
     const f = this.ownedFlow(caller, id, false)
     const seq = await this.store.tx(async () =>
-      this.history.enqueue(f.id, source, f.trigger.name, JSON.stringify(triggerBody ?? null), undefined, {
+      this.history.enqueue(f.id, 'manual', f.trigger.name, JSON.stringify(triggerBody ?? null), undefined, {
         trigger: { headers: { 'content-type': 'application/json' } },
       })
     )
@@ -410,6 +405,19 @@ export class FlowRuntime {
     this.pending.push(seq)
     await this.drain()
     return queued
+  }
+
+  /**
+   * Replays an event envelope to the owner's flow as its trigger would receive it (the CLI, flow tests): the trigger
+   * conditions apply, so it may start no run at all (undefined), as a firing whose conditions are false starts none.
+   */
+  async replay (caller: Caller, id: string, envelope: unknown): Promise<FlowRun | undefined> {
+    const f = this.ownedFlow(caller, id, false)
+    const seqs = await this.enqueue(f, 'event', { headers: { 'content-type': 'application/json' }, body: envelope })
+    const first = seqs[0] !== undefined ? await this.history.bySeq(seqs[0]) : undefined
+    this.pending.push(...seqs)
+    await this.drain()
+    return first
   }
 
   runs (caller: Caller, id: string, q: RunQuery): Promise<Page<FlowRun>> {
@@ -795,7 +803,10 @@ export class FlowRuntime {
 
   /**
    * Queues the runs one firing of a trigger starts: one, or one per element of splitOn; with the client tracking
-   * id of correlation. Runs over the trigger's maximumWaitingRuns are recorded Skipped, not started.
+   * id of correlation. The trigger conditions are evaluated first, on each body, as Logic Apps does before it creates
+   * a run: a body they do not hold for starts no run and writes nothing (the trigger history of Logic Apps lists it
+   * as Skipped; there is no run to list). Runs over the trigger's maximumWaitingRuns are recorded Skipped, not
+   * started; a splitOn or a condition that cannot be evaluated is recorded as a Failed run, so it is seen.
    */
   private async enqueue (
     f: CompiledFlow,
@@ -803,12 +814,11 @@ export class FlowRuntime {
     outputs: TriggerOutputs,
     eventSeq?: number
   ): Promise<number[]> {
-    const owner = this.opts.ownerOf(f.owner)
-    // The executor that evaluates the trigger's splitOn and tracking id: its deps read the flow's keys, so they are
-    // built once per firing, and only when one of those expressions is there.
+    // The executor that evaluates the trigger's expressions, its deps built once per firing and only when an
+    // expression is there; they read the flow's keys only when one of them asks for listCallbackUrl().
     let probeDeps: RunnerDeps | undefined
     const probe = async (o: TriggerOutputs): Promise<RunExecutor> =>
-      new RunExecutor(f, '', o, (probeDeps ??= await this.runnerDeps(f, 0, '', owner)))
+      new RunExecutor(f, '', o, (probeDeps ??= await this.probeDeps(f)))
     let bodies: unknown[] = [outputs.body]
     let splitError: string | undefined
     if (f.trigger.splitOn) {
@@ -822,26 +832,47 @@ export class FlowRuntime {
     }
     const { body: _body, ...meta } = outputs
     const trigger: TriggerMeta = meta
+    type Firing = { body: unknown; tracking?: string; failed?: { code: string; message: string } }
+    const firings: Firing[] = []
+    for (const body of bodies) {
+      if (splitError) {
+        firings.push({ body, failed: { code: 'InvalidSplitOn', message: splitError } })
+        continue
+      }
+      let started = true
+      let failed: Firing['failed']
+      if (f.trigger.conditions.length > 0) {
+        try {
+          const p = await probe({ ...outputs, body })
+          started = f.trigger.conditions.every(c => p.triggerValue(c) === true)
+        } catch (err) {
+          failed = { code: 'InvalidTemplate', message: `A trigger condition failed: ${(err as Error).message}` }
+        }
+      }
+      if (!started) continue
+      let tracking: string | undefined
+      if (f.trigger.clientTrackingId && !failed) {
+        try {
+          const v = (await probe({ ...outputs, body })).triggerValue(f.trigger.clientTrackingId)
+          if (v !== null && v !== undefined) tracking = String(v)
+        } catch {
+          /* Logic Apps falls back to the run id */
+        }
+      }
+      firings.push({ body, ...(tracking ? { tracking } : {}), ...(failed ? { failed } : {}) })
+    }
+    if (firings.length === 0) return []
     const write = async (): Promise<number[]> => {
       const seqs: number[] = []
       const limit = f.trigger.concurrency
       let waiting = limit ? await this.history.waiting(f.id) : 0
-      for (const body of bodies) {
-        let tracking: string | undefined
-        if (f.trigger.clientTrackingId) {
-          try {
-            const v = (await probe({ ...outputs, body })).triggerValue(f.trigger.clientTrackingId)
-            if (v !== null && v !== undefined) tracking = String(v)
-          } catch {
-            /* Logic Apps falls back to the run id */
-          }
-        }
+      for (const { body, tracking, failed } of firings) {
         const seq = await this.history.enqueue(f.id, source, f.trigger.name, JSON.stringify(body ?? null), eventSeq, {
           trigger,
           ...(tracking ? { clientTrackingId: tracking } : {}),
         })
-        if (splitError) {
-          await this.history.finish(seq, { status: 'Failed', error: { code: 'InvalidSplitOn', message: splitError } })
+        if (failed) {
+          await this.history.finish(seq, { status: 'Failed', error: failed })
         } else if (limit && waiting >= limit.maximumWaitingRuns) {
           await this.history.finish(seq, {
             status: 'Skipped',
@@ -855,6 +886,27 @@ export class FlowRuntime {
       return seqs
     }
     return this.store.tx(write)
+  }
+
+  /**
+   * What the trigger's expressions are evaluated with before a run exists: no store read unless one of them calls
+   * listCallbackUrl(), whose URL is signed with the flow's keys.
+   */
+  private async probeDeps (f: CompiledFlow): Promise<RunnerDeps> {
+    const t = f.trigger
+    const owner = this.opts.ownerOf(f.owner)
+    const expressions = [...t.conditions, t.splitOn, t.clientTrackingId].filter(e => e !== undefined)
+    if (expressions.some(e => callsFunction(e, 'listcallbackurl'))) return await this.runnerDeps(f, 0, '', owner)
+    return {
+      catalog: this.catalog,
+      token: '',
+      now: () => this.store.clock(),
+      sleep: this.opts.sleep ?? realSleep,
+      httpRefusal: (url: string) => this.httpRefusal(url),
+      dispatcher: this.http,
+      record: () => undefined,
+      appSetting: (name: string) => this.opts.appSettings?.get(name),
+    }
   }
 
   // ---------------------------------------------------------------- internals
@@ -1299,15 +1351,8 @@ export class FlowRuntime {
       { ...deps, ...(reuse ? { reuse } : {}) },
       row.client_tracking_id ?? row.id
     )
-    // A manual run and a resubmission skip the trigger conditions: someone asked for exactly this run.
-    const unconditional = row.source === 'manual' || row.origin_run !== null
-    if (!unconditional && !flow.trigger.conditions.every(c => runner.triggerValue(c) === true)) {
-      await this.history.finish(seq, {
-        status: 'Skipped',
-        error: { code: 'TriggerConditionsNotMet', message: 'The trigger conditions were false for this event.' },
-      })
-      return
-    }
+    // The trigger conditions were evaluated before the run was written (enqueue): a queued run passed them, and a
+    // manual run or a resubmission skips them (someone asked for exactly this run).
     this.active.set(seq, runner)
     try {
       const outcome = await runner.execute()
@@ -1327,6 +1372,26 @@ export class FlowRuntime {
     }
     const refused = hostRefusal(this.httpPolicy, hostname)
     return refused ? `Http actions may not call ${origin}: ${refused}.` : undefined
+  }
+}
+
+/** Whether a compiled template calls the function (lower-case name) anywhere in it. */
+function callsFunction (t: Template, name: string): boolean {
+  const inExpr = (e: Expr): boolean =>
+    e.k === 'call'
+      ? e.name.toLowerCase() === name || e.args.some(inExpr)
+      : e.k === 'get' && (inExpr(e.target) || inExpr(e.key))
+  switch (t.t) {
+    case 'value':
+      return false
+    case 'expr':
+      return inExpr(t.e)
+    case 'interp':
+      return t.parts.some(p => typeof p !== 'string' && inExpr(p))
+    case 'array':
+      return t.items.some(i => callsFunction(i, name))
+    case 'object':
+      return t.entries.some(([, v]) => callsFunction(v, name))
   }
 }
 

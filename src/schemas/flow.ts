@@ -121,7 +121,9 @@ export const FlowRun = Type.Object({
     enum: RUN_STATUSES,
     ...meta({
       summary: 'Status',
-      description: 'Queued, Running, Succeeded, Failed, Cancelled or Skipped (trigger conditions false).',
+      description:
+        'Queued, Running, Succeeded, Failed, Cancelled or Skipped ' +
+        '(not started: more runs were waiting than the trigger allows).',
     }),
   }),
   source: Type.String(

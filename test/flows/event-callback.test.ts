@@ -112,10 +112,38 @@ t.test("the trigger's filter and conditions apply as they do to in-process event
   await s.flows!.idle()
   t.equal((await s.alice('GET', '/v1/flows/filtered/runs')).body.items.length, 1, 'one run: the matching event')
 
+  // Conditions false: accepted, and no run started or recorded, as for an in-process event; true: a run.
   const direct = await post(await url('conditioned'), envelope({ roomType: 'direct' }))
+  t.equal(direct.status, 202)
+  t.equal(direct.headers.get('location'), null)
+  t.equal(direct.headers.get('x-ms-workflow-run-id'), null)
   await s.flows!.idle()
-  const skipped = (await s.alice('GET', new URL(direct.headers.get('location')!).pathname)).body
-  t.equal(skipped.status, 'Skipped', 'conditions false: the run is Skipped, as for an in-process event')
+  t.same((await s.alice('GET', '/v1/flows/conditioned/runs')).body.items, [])
+  const group = await post(await url('conditioned'), envelope({ roomType: 'group' }))
+  t.ok(group.headers.get('location'))
+  await s.flows!.idle()
+  const runs = (await s.alice('GET', '/v1/flows/conditioned/runs')).body.items
+  t.same(runs.map((r: any) => r.triggerBody.data.roomType), ['group'])
+})
+
+t.test('trigger conditions before a run: one that cannot be evaluated is a Failed run; listCallbackUrl()', async t => {
+  const s = await startFlows(t, {
+    // greater() of a string and an integer fails: the firing is recorded, not dropped.
+    broken: flow(memberAdded({ conditions: [{ expression: "@greater(triggerBody()?['data']?['roomType'], 1)" }] })),
+    // The probe signs the URL with the flow's keys when a condition asks for it.
+    signed: flow(memberAdded({ conditions: [{ expression: "@contains(listCallbackUrl(), '/paths/invoke')" }] })),
+  })
+  t.same(s.flows!.loadErrors(), [])
+  await s.alice('POST', '/v1/memberships', { roomId: DEMO_IDS.apollo, personEmail: 'dave@example.com' })
+  await s.flows!.idle()
+  const [broken] = (await s.alice('GET', '/v1/flows/broken/runs')).body.items
+  t.match(broken, {
+    status: 'Failed',
+    error: { code: 'InvalidTemplate', message: /A trigger condition failed: .*greater/ },
+  })
+  t.equal((await s.alice('GET', `/v1/flows/broken/runs/${broken.id}`)).body.actions.length, 0, 'no action ran')
+  const signed = (await s.alice('GET', '/v1/flows/signed/runs')).body.items
+  t.same(signed.map((r: any) => r.status), ['Succeeded'])
 })
 
 t.test('a Webex webhook pointed at the URL: its deliveries run the flow with the envelope triggers get', async t => {

@@ -137,10 +137,11 @@ export async function createMessage (
     const id = newUuid()
     const toPerson = body.roomId === undefined ? await directPartner(ctx, room, caller.personId) : undefined
     const files = extras.file ? [`${ctx.publicBase}/v1/contents/${encodeId('CONTENT', extras.file.id)}`] : []
-    const info = (await ctx.get<{ seq: number }>(
+    // The row as stored comes back from the INSERT itself (nothing written later in this transaction changes it).
+    const row = (await ctx.get<MessageRow>(
       `INSERT INTO messages (id, room_id, person_id, parent_id, text, markdown, files, mentioned_people,
           mentioned_groups,
-      to_person_id, to_person_email, created, attachments) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING seq`,
+      to_person_id, to_person_email, created, attachments) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING *`,
       id,
       room.id,
       caller.personId,
@@ -159,15 +160,18 @@ export async function createMessage (
     for (const personId of mentioned) {
       await ctx.run(
         'INSERT INTO message_mentions (message_seq, room_id, person_id) VALUES (?,?,?)',
-        info.seq,
+        row.seq,
         room.id,
         personId
       )
     }
     await touchRoom(ctx, room.id, now)
-    await ctx.run('UPDATE people SET last_activity = ? WHERE id = ?', now, caller.personId)
-    const row = await ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', id) as MessageRow
-    const message = toMessage(row, await ctx.person(caller.personId) as PersonRow, room.type)
+    const author = await ctx.get<PersonRow>(
+      'UPDATE people SET last_activity = ? WHERE id = ? RETURNING *',
+      now,
+      caller.personId
+    ) as PersonRow
+    const message = toMessage(row, author, room.type)
     await ctx.emit({
       resource: 'messages',
       event: 'created',
@@ -259,17 +263,16 @@ async function directRoom (ctx: Ctx, caller: Caller, body: CreateMessageBody): P
   }
   const now = ctx.now()
   const id = newUuid()
-  await ctx.run(
+  const room = await ctx.get<RoomRow>(
     `INSERT INTO rooms (id, title, type, is_locked, creator_id, org_id, direct_key, created, last_activity)
-    VALUES (?,NULL,'direct',0,?,?,?,?,?)`,
+    VALUES (?,NULL,'direct',0,?,?,?,?,?) RETURNING *`,
     id,
     caller.personId,
     caller.orgId,
     key,
     now,
     now
-  )
-  const room = await ctx.room(id) as RoomRow
+  ) as RoomRow
   await addMember(ctx, room, await ctx.person(caller.personId) as PersonRow, false, caller.personId)
   await addMember(ctx, room, other, false, caller.personId)
   await emitRoom(ctx, 'created', room, caller.personId)

@@ -5,7 +5,7 @@ import type { CreateRoomBody, ListRoomsQuery, Room, UpdateRoomBody } from '../..
 import type { Caller, Page, Paged } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import { decodeCursor, toPage } from '../../store/cursor.js'
-import type { MembershipRow, PersonRow, RoomRow } from '../../domain/rows.js'
+import { toRoom, type MembershipRow, type PersonRow, type RoomRow } from '../../domain/rows.js'
 import {
   addMember,
   emitMembership,
@@ -13,6 +13,7 @@ import {
   memberView,
   readableSpace,
   roomFor,
+  titlesFor,
   spaceView,
   syncLock,
 } from './spaces.js'
@@ -61,7 +62,8 @@ export async function listRooms (ctx: Ctx, caller: Caller, q: Paged<ListRoomsQue
     ...params,
     q.max + 1
   )
-  return toPage(rows, q.max, r => roomFor(ctx, r, caller.personId), sort.key)
+  const titles = await titlesFor(ctx, rows.slice(0, q.max), caller.personId)
+  return toPage(rows, q.max, r => toRoom(r, titles.get(r.id) ?? ''), sort.key)
 }
 
 export async function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody): Promise<Room> {
@@ -78,10 +80,10 @@ export async function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody
     if (body.isAnnouncementOnly === true && body.isLocked !== true) throw new BadRequestError(ANNOUNCE_NEEDS_LOCK)
     const now = ctx.now()
     const id = newUuid()
-    await ctx.run(
+    const room = await ctx.get<RoomRow>(
       `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity,
         is_announcement_only)
-      VALUES (?,?,'group',?,?,?,?,?,?,?)`,
+      VALUES (?,?,'group',?,?,?,?,?,?,?) RETURNING *`,
       id,
       body.title,
       body.isLocked ? 1 : 0,
@@ -91,8 +93,7 @@ export async function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody
       now,
       now,
       body.isAnnouncementOnly ? 1 : 0
-    )
-    const room = await ctx.room(id) as RoomRow
+    ) as RoomRow
     await addMember(ctx, room, await ctx.person(caller.personId) as PersonRow, body.isLocked === true, caller.personId)
     // After the creator joined, so subscribers who see the space (its members) hear about it.
     await emitRoom(ctx, 'created', room, caller.personId)

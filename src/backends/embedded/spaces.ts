@@ -34,10 +34,39 @@ export async function readableSpace (
   roomId: string,
   field = 'roomId'
 ): Promise<{ room: RoomRow; member?: MembershipRow }> {
-  const room = await ctx.room(roomLocal(roomId, field))
-  const member = room ? await ctx.membership(room.id, caller.personId) : undefined
+  // One statement for both: the space, and the caller's membership of it (m_* columns, null when none).
+  const row = await ctx.get<RoomRow & MemberColumns>(
+    `SELECT r.*, m.seq AS m_seq, m.is_moderator AS m_is_moderator, m.is_room_hidden AS m_is_room_hidden,
+      m.created AS m_created
+    FROM rooms r LEFT JOIN memberships m ON m.room_id = r.id AND m.person_id = ? WHERE r.id = ?`,
+    caller.personId,
+    roomLocal(roomId, field)
+  )
+  let room: RoomRow | undefined
+  let member: MembershipRow | undefined
+  if (row) {
+    const { m_seq: seq, m_is_moderator: isModerator, m_is_room_hidden: hidden, m_created: created, ...rest } = row
+    room = rest
+    if (seq !== null) {
+      member = {
+        seq,
+        room_id: rest.id,
+        person_id: caller.personId,
+        is_moderator: isModerator as number,
+        is_room_hidden: hidden as number,
+        created: created as string,
+      }
+    }
+  }
   assertCanRead(caller, room ? spaceView(room) : undefined, memberView(member))
   return { room: room as RoomRow, ...(member ? { member } : {}) }
+}
+
+interface MemberColumns {
+  m_seq: number | null
+  m_is_moderator: number | null
+  m_is_room_hidden: number | null
+  m_created: string | null
 }
 
 /** A 1:1 space is titled with the other person's name, seen from `viewerId`. */
@@ -50,6 +79,30 @@ export async function titleFor (ctx: Ctx, room: RoomRow, viewerId: string): Prom
     viewerId
   )
   return other?.display_name ?? room.title ?? ''
+}
+
+/**
+ * The titles of a page of spaces as `viewerId` sees them, in one statement for all its 1:1 spaces (titleFor would
+ * be one per space).
+ */
+export async function titlesFor (ctx: Ctx, rooms: RoomRow[], viewerId: string): Promise<Map<string, string>> {
+  const titles = new Map<string, string>()
+  const direct: string[] = []
+  for (const r of rooms) {
+    if (r.type === 'group') titles.set(r.id, r.title ?? '')
+    else direct.push(r.id)
+  }
+  if (direct.length > 0) {
+    const others = await ctx.all<{ room_id: string; display_name: string }>(
+      'SELECT m.room_id, p.display_name FROM memberships m JOIN people p ON p.id = m.person_id ' +
+        `WHERE m.room_id IN (${direct.map(() => '?').join(',')}) AND m.person_id <> ? ORDER BY m.seq`,
+      ...direct,
+      viewerId
+    )
+    for (const o of others) if (!titles.has(o.room_id)) titles.set(o.room_id, o.display_name)
+    for (const r of rooms) if (!titles.has(r.id)) titles.set(r.id, r.title ?? '')
+  }
+  return titles
 }
 
 export async function roomFor (ctx: Ctx, room: RoomRow, viewerId: string): Promise<Room> {
@@ -82,14 +135,13 @@ export async function addMember (
   actorId: string
 ): Promise<MembershipRow> {
   const now = ctx.now()
-  await ctx.run(
-    'INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?)',
+  const m = await ctx.get<MembershipRow>(
+    'INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?) RETURNING *',
     room.id,
     person.id,
     isModerator ? 1 : 0,
     now
-  )
-  const m = await ctx.membership(room.id, person.id) as MembershipRow
+  ) as MembershipRow
   await emitMembership(ctx, 'created', room, m, person, actorId)
   return m
 }

@@ -2,13 +2,11 @@ import t, { type Test } from 'tap'
 import { onPostgres } from './helpers/on-postgres.js'
 import { embeddedGov, type MakeGovTarget } from './governance/target.js'
 import { retentionSuite } from './governance/retention.js'
-import { locksSuite } from './governance/locks.js'
 
 // The governance suite (test/governance.test.ts) on the embedded backend on PostgreSQL, a database per service,
-// split over three files to stay within tap's per-file timeout: retention and locks.
+// split over four files to stay within tap's per-file timeout: retention.
 const suites: Array<[string, (t: Test, make: MakeGovTarget) => void]> = [
   ['retention: policies, manual retention, plan, execute, schedule', retentionSuite],
-  ['preservation locks', locksSuite],
 ]
 await onPostgres('the governance suite', async () => {
   t.test('embedded backend on PostgreSQL', async t => {

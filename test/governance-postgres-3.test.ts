@@ -7,7 +7,7 @@ import { dispositionsSuite } from './governance/dispositions.js'
 import { officerSuite } from './governance/officer.js'
 
 // The governance suite (test/governance.test.ts) on the embedded backend on PostgreSQL, a database per service,
-// split over three files to stay within tap's per-file timeout: audit, exports, dispositions, the officer's API.
+// split over four files to stay within tap's per-file timeout: audit, exports, dispositions, the officer's API.
 const suites: Array<[string, (t: Test, make: MakeGovTarget) => void]> = [
   ['the audit hash chain', auditSuite],
   ['evidence exports', exportSuite],

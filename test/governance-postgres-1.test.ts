@@ -2,17 +2,11 @@ import t, { type Test } from 'tap'
 import { onPostgres } from './helpers/on-postgres.js'
 import { embeddedGov, type MakeGovTarget } from './governance/target.js'
 import { spacesSuite } from './governance/spaces.js'
-import { retentionSuite } from './governance/retention.js'
-import { holdsSuite } from './governance/holds.js'
-import { locksSuite } from './governance/locks.js'
 
 // The governance suite (test/governance.test.ts) on the embedded backend on PostgreSQL, a database per service,
-// split over two files to stay within tap's per-file timeout.
+// split over four files to stay within tap's per-file timeout: spaces.
 const suites: Array<[string, (t: Test, make: MakeGovTarget) => void]> = [
   ['spaces, tags, search, members, block, delete', spacesSuite],
-  ['retention: policies, manual retention, plan, execute, schedule', retentionSuite],
-  ['legal holds', holdsSuite],
-  ['preservation locks', locksSuite],
 ]
 await onPostgres('the governance suite', async () => {
   t.test('embedded backend on PostgreSQL', async t => {

@@ -1,18 +1,12 @@
 import t, { type Test } from 'tap'
 import { onPostgres } from './helpers/on-postgres.js'
 import { embeddedGov, type MakeGovTarget } from './governance/target.js'
-import { auditSuite } from './governance/audit.js'
-import { exportSuite } from './governance/export.js'
-import { dispositionsSuite } from './governance/dispositions.js'
-import { officerSuite } from './governance/officer.js'
+import { retentionSuite } from './governance/retention.js'
 
 // The governance suite (test/governance.test.ts) on the embedded backend on PostgreSQL, a database per service,
-// split over two files to stay within tap's per-file timeout.
+// split over four files to stay within tap's per-file timeout: retention.
 const suites: Array<[string, (t: Test, make: MakeGovTarget) => void]> = [
-  ['the audit hash chain', auditSuite],
-  ['evidence exports', exportSuite],
-  ['disposition notices', dispositionsSuite],
-  ["the compliance officer's Webex API and the Events API", officerSuite],
+  ['retention: policies, manual retention, plan, execute, schedule', retentionSuite],
 ]
 await onPostgres('the governance suite', async () => {
   t.test('embedded backend on PostgreSQL', async t => {

@@ -1,15 +1,12 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { onPostgres } from './helpers/on-postgres.js'
-import { embeddedGov, type MakeGovTarget } from './governance/target.js'
-import { retentionSuite } from './governance/retention.js'
+import { embeddedGov } from './governance/target.js'
+import { governanceOn } from './governance/suites.js'
 
 // The governance suite (test/governance.test.ts) on the embedded backend on PostgreSQL, a database per service,
 // split over four files to stay within tap's per-file timeout: retention.
-const suites: Array<[string, (t: Test, make: MakeGovTarget) => void]> = [
-  ['retention: policies, manual retention, plan, execute, schedule', retentionSuite],
-]
-await onPostgres('the governance suite', async () => {
-  t.test('embedded backend on PostgreSQL', async t => {
-    for (const [name, suite] of suites) t.test(name, async t => suite(t, embeddedGov))
-  })
-})
+await onPostgres('the governance suite', async () =>
+  governanceOn(t, 'embedded backend on PostgreSQL', embeddedGov, [
+    'retention: policies, manual retention, plan, execute, schedule',
+  ])
+)

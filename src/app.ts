@@ -28,7 +28,7 @@ import { ContentStore } from './files/content-store.js'
 import { eventRoutes } from './routes/events.js'
 import { triggerRoutes, webhookRoutes } from './routes/webhooks.js'
 import { TriggerRegistry } from './triggers/registry.js'
-import { DeliveryWorker } from './triggers/worker.js'
+import { DeliveryLanes } from './triggers/lanes.js'
 import { ThreadedDelivery } from './triggers/threaded.js'
 import { Checkpointer } from './store/checkpointer.js'
 import { embeddedCanSee } from './backends/embedded/visibility.js'
@@ -73,7 +73,7 @@ export interface App {
   backend: WebexBackend
   registry: TriggerRegistry
   /** The in-process delivery worker (absent when deliveries go out from the delivery thread). */
-  worker?: DeliveryWorker
+  worker?: DeliveryLanes
   /** The workflow runtime (unless flows are disabled). */
   flows?: FlowRuntime
   /** Webex backend with GOVERNANCE_TOKEN: the synced inventory governance searches. */
@@ -178,7 +178,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     checkpointer = new Checkpointer(sqlite.db, config.dataDir)
   }
   const worker = !threaded
-    ? new DeliveryWorker(store, registry, {
+    ? new DeliveryLanes(store, registry, {
       ...delivery,
       log: app.log,
       ...(deps.random ? { random: deps.random } : {}),

@@ -2,7 +2,8 @@ import type { Worker } from 'node:worker_threads'
 import { startThread, stopThread } from '../threads.js'
 import type { AsyncStore } from '../store/db.js'
 import type { TriggerRegistry } from './registry.js'
-import { LocalOutboxWriter, type DeliveryOptions, type Failure } from './worker.js'
+import { LocalOutboxWriter, type DeliveryOptions } from './lanes.js'
+import type { Failure } from './outbox.js'
 
 export type ToThread = { type: 'wake'; ids: string[] } | { type: 'changed' } | { type: 'kick' } | { type: 'stop' }
 /** The thread's outcomes, written here: the main thread is the only writer of the store. */
@@ -53,7 +54,7 @@ export class ThreadedDelivery {
       })
     })
     store.onCommit(() => {
-      const ids = registry.takeQueued()
+      const ids = registry.fanOut.takeQueued()
       if (ids.length > 0) this.send({ type: 'wake', ids })
     })
   }

@@ -1,12 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { AsyncStore } from '../store/db.js'
-import {
-  DELIVERY_SELECT,
-  deliveryId,
-  type DeliveryRow,
-  type TriggerRegistry,
-  type SubscriptionRow,
-} from './registry.js'
+import type { TriggerRegistry } from './registry.js'
+import type { SubscriptionRow, Subscriptions } from './subscriptions.js'
+import { deliveryId } from './envelope.js'
+import type { DeliveryRow, Failure, Outbox } from './outbox.js'
 import { sign } from './signature.js'
 import { HttpSender, type SendResult } from './sender.js'
 
@@ -23,19 +20,6 @@ export interface DeliveryOptions {
   allowPrivateTargets: boolean
 }
 
-/** A failed attempt, as the outbox must record it. */
-export interface Failure {
-  subscriptionId: string
-  seq: number
-  attempts: number
-  status: number | null
-  error: string
-  dead: boolean
-  nextAttemptAt: number
-  failures: number
-  at: string
-}
-
 /**
  * Where the worker's outcomes are written. In-process that is the store itself; from the delivery thread the
  * outcomes travel to the main thread, which writes them, so only one thread ever writes the SQLite file.
@@ -47,70 +31,33 @@ export interface OutboxWriter {
 }
 
 export class LocalOutboxWriter implements OutboxWriter {
+  private readonly outbox: Outbox
+  private readonly subscriptions: Subscriptions
+
   constructor (
     private readonly store: AsyncStore,
-    private readonly registry: TriggerRegistry
-  ) {}
+    registry: TriggerRegistry
+  ) {
+    this.outbox = registry.outbox
+    this.subscriptions = registry.subscriptions
+  }
 
   async delivered (through: Array<[string, number]>, resetStreak: string[]): Promise<void> {
-    // Watermarks ride along with the turn's other writes; a reset streak changes what the registry caches,
-    // and another thread re-reads that at once, so it commits first.
+    // Watermarks ride along with the turn's other writes; a reset streak changes what the subscriptions' cache
+    // holds, and another thread re-reads that at once, so it commits first.
     const write = resetStreak.length > 0 ? this.store.tx.bind(this.store) : this.store.txGrouped.bind(this.store)
-    await write(async () => {
-      for (const [id, seq] of through) {
-        await this.store.run(
-          `UPDATE subscriptions SET delivered_through = ${this.store.dialect.greatest('delivered_through', '?')}
-          WHERE id = ?`,
-          seq,
-          id
-        )
-        // Delivered rows go at once, by index range: a purge of all subscriptions at once scanned every pending row.
-        await this.store.run(
-          "DELETE FROM deliveries WHERE subscription_id = ? AND status = 'pending' AND seq <= ?",
-          id,
-          seq
-        )
-      }
-      for (const id of resetStreak) {
-        await this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
-      }
-    })
-    if (resetStreak.length > 0) this.registry.invalidate()
+    await write(() => this.outbox.delivered(through, resetStreak))
+    if (resetStreak.length > 0) this.subscriptions.invalidate()
   }
 
   async failed (f: Failure): Promise<void> {
-    await this.store.tx(async () => {
-      await this.store.run(
-        'UPDATE subscriptions SET consecutive_failures = ? WHERE id = ?',
-        f.failures,
-        f.subscriptionId
-      )
-      if (f.dead) {
-        await this.store.run(
-          "UPDATE deliveries SET status = 'dead', attempts = ?, last_status = ?, last_error = ?, finished = ? WHERE " +
-            'seq = ?',
-          f.attempts,
-          f.status,
-          f.error,
-          f.at,
-          f.seq
-        )
-      } else {
-        await this.store.run(
-          'UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE seq = ?',
-          f.attempts,
-          f.status,
-          f.error,
-          f.nextAttemptAt,
-          f.seq
-        )
-      }
-    })
-    this.registry.invalidate()
+    await this.store.tx(() => this.outbox.failed(f))
+    this.subscriptions.invalidate()
   }
 
   async deactivate (subscriptionId: string, reason: string): Promise<void> {
-    await this.registry.deactivate(subscriptionId, reason)
+    await this.store.tx(() => this.outbox.deactivate(subscriptionId, reason))
+    this.subscriptions.invalidate()
   }
 }
 
@@ -126,7 +73,7 @@ const BATCH = 100
  * Wakes on commits that queued deliveries and on a timer for the next retry. `timers: false` leaves the
  * timer out, so tests drive retries with an injected clock and `kick()`.
  */
-export class DeliveryWorker {
+export class DeliveryLanes {
   private readonly lanes = new Set<string>()
   /** Running lanes that were woken (new work committed) since their last read of the outbox. */
   private readonly rewoken = new Set<string>()
@@ -169,10 +116,10 @@ export class DeliveryWorker {
   ) {
     this.sender = new HttpSender({ timeoutMs: opts.timeoutMs, allowPrivateTargets: opts.allowPrivateTargets })
     this.writer = opts.writer ?? new LocalOutboxWriter(store, registry)
-    registry.onRefresh(() => {
+    registry.subscriptions.onRefresh(() => {
       this.refreshed().catch((err: unknown) => this.opts.log?.error({ err }, 'subscriptions not re-read'))
     })
-    if (opts.wakeOnCommit !== false) store.onCommit(() => this.wake(this.registry.takeQueued()))
+    if (opts.wakeOnCommit !== false) store.onCommit(() => this.wake(this.registry.fanOut.takeQueued()))
   }
 
   /** Starts the lanes of subscriptions that just got work: cheap, unlike a full scan, so it runs per commit. */
@@ -190,21 +137,20 @@ export class DeliveryWorker {
    */
   async kick (): Promise<void> {
     if (this.stopped) return
-    const subs = await this.store.all<{ subscription_id: string }>(
-      "SELECT DISTINCT subscription_id FROM deliveries WHERE status = 'pending'"
-    )
-    this.wake(subs.map(s => s.subscription_id))
+    this.wake(await this.registry.outbox.waiting())
     this.settle()
   }
 
   /** Subscription rows were re-read: trust the store again, except where it has not caught up with us. */
   private async refreshed (): Promise<void> {
     this.failures.clear()
-    for (const id of this.inactive) if ((await this.registry.current(id))?.status !== 'active') this.inactive.delete(id)
+    for (const id of this.inactive) {
+      if ((await this.registry.subscriptions.current(id))?.status !== 'active') this.inactive.delete(id)
+    }
   }
 
   private async active (subscriptionId: string): Promise<SubscriptionRow | undefined> {
-    const sub = await this.registry.current(subscriptionId)
+    const sub = await this.registry.subscriptions.current(subscriptionId)
     return sub && sub.status === 'active' && !this.inactive.has(subscriptionId) ? sub : undefined
   }
 
@@ -294,12 +240,7 @@ export class DeliveryWorker {
   private async afterLane (subscriptionId: string): Promise<void> {
     this.rewoken.delete(subscriptionId)
     if (this.stopped) return
-    const head = await this.store.get<{ seq: number; attempts: number; next_attempt_at: number }>(
-      `SELECT seq, attempts, next_attempt_at FROM deliveries
-      WHERE subscription_id = ? AND status = 'pending' AND seq > ? ORDER BY seq LIMIT 1`,
-      subscriptionId,
-      await this.through(subscriptionId)
-    )
+    const head = await this.registry.outbox.head(subscriptionId, await this.through(subscriptionId))
     if (!head || !await this.active(subscriptionId)) return
     const now = this.store.clock()
     const due = this.known(subscriptionId, head).due
@@ -314,12 +255,7 @@ export class DeliveryWorker {
   private async drain (subscriptionId: string): Promise<boolean> {
     while (!this.stopped) {
       this.rewoken.delete(subscriptionId)
-      const batch = await this.store.all<DeliveryRow>(
-        `${DELIVERY_SELECT} WHERE d.subscription_id = ? AND d.status = 'pending' AND d.seq > ?
-        ORDER BY d.seq LIMIT ${BATCH}`,
-        subscriptionId,
-        await this.through(subscriptionId)
-      )
+      const batch = await this.registry.outbox.lane(subscriptionId, await this.through(subscriptionId), BATCH)
       if (batch.length === 0) return true
       for (const d of batch) {
         const known = this.known(subscriptionId, d)
@@ -340,7 +276,7 @@ export class DeliveryWorker {
   }
 
   private send (sub: SubscriptionRow, d: DeliveryRow): Promise<SendResult> {
-    const body = this.registry.envelope(sub, d)
+    const body = this.registry.envelopes.text(sub, d.resource, d.event, d.actor_id, d.data ?? d.event_data)
     const headers: Record<string, string> = { 'user-agent': 'webex-spaces-connector' }
     if (sub.secret) headers['x-spark-signature'] = sign(body, sub.secret)
     return this.sender.post(sub.target_url, body, headers, this.store.clock())
@@ -349,7 +285,7 @@ export class DeliveryWorker {
   private async through (subscriptionId: string): Promise<number> {
     let seq = this.handled.get(subscriptionId)
     if (seq === undefined) {
-      seq = (await this.registry.current(subscriptionId))?.delivered_through ?? 0
+      seq = (await this.registry.subscriptions.current(subscriptionId))?.delivered_through ?? 0
       this.handled.set(subscriptionId, seq)
     }
     return seq
@@ -397,7 +333,8 @@ export class DeliveryWorker {
   }
 
   private async streak (subscriptionId: string): Promise<number> {
-    return this.failures.get(subscriptionId) ?? (await this.registry.current(subscriptionId))?.consecutive_failures ?? 0
+    const known = this.failures.get(subscriptionId)
+    return known ?? (await this.registry.subscriptions.current(subscriptionId))?.consecutive_failures ?? 0
   }
 
   /** Records a failed attempt; true when the lane may go on to the next delivery. */

@@ -19,6 +19,13 @@ export interface SqlDialect {
   readonly forUpdate: string
   /** Makes a query use the named index where the planner would not (SQLite's INDEXED BY; PostgreSQL has none). */
   indexedBy(index: string): string
+  /**
+   * A transaction id below which every transaction has finished (committed or rolled back), for rows that carry
+   * the id of the transaction that wrote them (the outbox's `tx`): reading only rows below it, in (tx, seq)
+   * order, never passes a row whose transaction commits later. PostgreSQL: the snapshot's xmin. SQLite: its one
+   * writer commits in seq order and writes tx 0, so 1.
+   */
+  readonly oldestRunningTx: string
 }
 
 export const SQLITE: SqlDialect = {
@@ -29,6 +36,7 @@ export const SQLITE: SqlDialect = {
   skipLocked: '',
   forUpdate: '',
   indexedBy: index => `INDEXED BY ${index}`,
+  oldestRunningTx: '1',
 }
 
 export const POSTGRES: SqlDialect = {
@@ -39,6 +47,7 @@ export const POSTGRES: SqlDialect = {
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   forUpdate: ' FOR UPDATE',
   indexedBy: () => '',
+  oldestRunningTx: 'pg_snapshot_xmin(pg_current_snapshot())::text::bigint',
 }
 
 /**

@@ -9,7 +9,8 @@ import { pino } from 'pino'
 import { openDatabase } from '../store/sqlite.js'
 import { SqliteStore } from '../store/sqlite-store.js'
 import { TriggerRegistry } from './registry.js'
-import { DeliveryLanes, type DeliveryOptions, type OutboxWriter } from './lanes.js'
+import { DeliveryLanes, type DeliveryOptions } from './lanes.js'
+import type { OutboxWriter } from './outcomes.js'
 import type { ToThread, FromThread } from './threaded.js'
 
 const data = workerData as {

@@ -18,6 +18,8 @@ export class FanOut {
   /** Subscriptions that got deliveries since the lanes last asked: they wake just those. */
   private queued = new Set<string>()
   private readonly localSinks = new Map<string, LocalSink>()
+  /** Told, inside the transaction, which subscriptions an event was queued for (other instances' lanes wake). */
+  private announce: ((subscriptionIds: string[]) => Promise<void>) | undefined
 
   constructor (
     store: AsyncStore,
@@ -27,6 +29,10 @@ export class FanOut {
     private readonly canSee: CanSee
   ) {
     store.onEvent(e => this.fanOut(e))
+  }
+
+  onQueued (announce: (subscriptionIds: string[]) => Promise<void>): void {
+    this.announce = announce
   }
 
   /** Serves subscriptions of `source` in-process: matching events go to `sink` instead of the outbox. */
@@ -52,9 +58,12 @@ export class FanOut {
     // Seed rule: a membership deleted in a 1:1 space is not a trigger.
     if (e.resource === 'memberships' && e.event === 'deleted' && e.data.roomType === 'direct') return
     const sees = new Map<string, boolean>()
+    const targets: string[] = []
+    let views: Record<string, unknown> | undefined
     // `all` is Webex's firehose: it leaves out card submissions (they need a webhook of their own) and the
     // governance layer's events (they go to their own trigger).
     const firehose = e.resource !== 'attachmentActions' && e.resource !== 'dispositions'
+    await this.subscriptions.revalidate()
     for (const { row, filter, owner } of await this.subscriptions.matchers()) {
       const resource = row.resource === e.resource || (firehose && row.resource === 'all')
       if (!resource || (row.event !== e.event && row.event !== 'all')) continue
@@ -71,9 +80,17 @@ export class FanOut {
         await local(row, e, this.envelopes.text(row, e.resource, e.event, e.actorId, JSON.stringify(view ?? e.data)))
         continue
       }
-      const inactive = row.status === 'inactive'
-      await this.outbox.append(row.id, e, view ? JSON.stringify(view) : null, inactive)
-      if (!inactive) this.queued.add(row.id)
+      if (row.status === 'inactive') {
+        await this.outbox.deadOnArrival(row.id, e, view ? JSON.stringify(view) : null)
+        continue
+      }
+      targets.push(row.id)
+      if (view) (views ??= {})[row.id] = view
+      this.queued.add(row.id)
     }
+    // One row for every subscription the event goes to: a lane picks out its own.
+    if (targets.length === 0) return
+    await this.outbox.append(e.seq, targets, views)
+    await this.announce?.(targets)
   }
 }

@@ -1,9 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { AsyncStore } from '../store/db.js'
 import type { TriggerRegistry } from './registry.js'
-import type { SubscriptionRow, Subscriptions } from './subscriptions.js'
+import type { SubscriptionRow } from './subscriptions.js'
 import { deliveryId } from './envelope.js'
-import type { DeliveryRow, Failure, Outbox } from './outbox.js'
+import type { OutboxRow, Position, Retry } from './outbox.js'
+import { LocalOutboxWriter, type OutboxWriter } from './outcomes.js'
 import { sign } from './signature.js'
 import { HttpSender, type SendResult } from './sender.js'
 
@@ -20,45 +21,9 @@ export interface DeliveryOptions {
   allowPrivateTargets: boolean
 }
 
-/**
- * Where the worker's outcomes are written. In-process that is the store itself; from the delivery thread the
- * outcomes travel to the main thread, which writes them, so only one thread ever writes the SQLite file.
- */
-export interface OutboxWriter {
-  delivered(through: Array<[string, number]>, resetStreak: string[]): Promise<void>
-  failed(f: Failure): Promise<void>
-  deactivate(subscriptionId: string, reason: string): Promise<void>
-}
-
-export class LocalOutboxWriter implements OutboxWriter {
-  private readonly outbox: Outbox
-  private readonly subscriptions: Subscriptions
-
-  constructor (
-    private readonly store: AsyncStore,
-    registry: TriggerRegistry
-  ) {
-    this.outbox = registry.outbox
-    this.subscriptions = registry.subscriptions
-  }
-
-  async delivered (through: Array<[string, number]>, resetStreak: string[]): Promise<void> {
-    // Watermarks ride along with the turn's other writes; a reset streak changes what the subscriptions' cache
-    // holds, and another thread re-reads that at once, so it commits first.
-    const write = resetStreak.length > 0 ? this.store.tx.bind(this.store) : this.store.txGrouped.bind(this.store)
-    await write(() => this.outbox.delivered(through, resetStreak))
-    if (resetStreak.length > 0) this.subscriptions.invalidate()
-  }
-
-  async failed (f: Failure): Promise<void> {
-    await this.store.tx(() => this.outbox.failed(f))
-    this.subscriptions.invalidate()
-  }
-
-  async deactivate (subscriptionId: string, reason: string): Promise<void> {
-    await this.store.tx(() => this.outbox.deactivate(subscriptionId, reason))
-    this.subscriptions.invalidate()
-  }
+/** Several instances: which lanes this one may work now (the holder of each lane's lease, cluster.ts). */
+export interface LaneOwner {
+  owns(subscriptionId: string): boolean
 }
 
 /** Outbox rows a lane reads at a time. */
@@ -67,8 +32,9 @@ const BATCH = 100
 /**
  * Drains the outbox. Each subscription is a lane that sends its deliveries one at a time in order, so a
  * slow or failing receiver holds up only its own lane; lanes run side by side under a global concurrency
- * cap. A failed attempt is rescheduled with capped exponential backoff and jitter (or the receiver's
- * Retry-After), and the lane waits for it: order is never traded for throughput.
+ * cap. A lane reads the outbox rows naming its subscription forward from its watermark. A failed attempt is
+ * rescheduled with capped exponential backoff and jitter (or the receiver's Retry-After), and the lane waits
+ * for it: order is never traded for throughput.
  *
  * Wakes on commits that queued deliveries and on a timer for the next retry. `timers: false` leaves the
  * timer out, so tests drive retries with an injected clock and `kick()`.
@@ -86,13 +52,14 @@ export class DeliveryLanes {
   /** Subscriptions whose watermark moved since the last flush, and those of them with a success. */
   private readonly dirty = new Set<string>()
   private readonly succeeded = new Set<string>()
-  /** Per subscription, the last outbox seq delivered or given up (ahead of the stored watermark until a flush). */
-  private readonly handled = new Map<string, number>()
-  /** What this worker knows before the store does (outcomes may still be on their way to the writer). */
-  private readonly retries = new Map<string, { seq: number; attempts: number; due: number }>()
+  /** Per lane, the last row delivered or given up (ahead of the stored watermark until a flush). */
+  private readonly handled = new Map<string, Position>()
+  /** What this instance knows before the store does (outcomes may still be on their way to the writer). */
+  private readonly retries = new Map<string, Retry>()
   private readonly failures = new Map<string, number>()
   private readonly inactive = new Set<string>()
   private readonly writer: OutboxWriter
+  private owner: LaneOwner | undefined
   private flushScheduled = false
   private stopped = false
 
@@ -115,30 +82,58 @@ export class DeliveryLanes {
     }
   ) {
     this.sender = new HttpSender({ timeoutMs: opts.timeoutMs, allowPrivateTargets: opts.allowPrivateTargets })
-    this.writer = opts.writer ?? new LocalOutboxWriter(store, registry)
+    this.writer = opts.writer ?? new LocalOutboxWriter(store, registry, undefined, opts.log)
     registry.subscriptions.onRefresh(() => {
       this.refreshed().catch((err: unknown) => this.opts.log?.error({ err }, 'subscriptions not re-read'))
     })
     if (opts.wakeOnCommit !== false) store.onCommit(() => this.wake(this.registry.fanOut.takeQueued()))
   }
 
+  /** From now on only the lanes `owner` owns run (several instances on PostgreSQL). */
+  ownedBy (owner: LaneOwner): void {
+    this.owner = owner
+  }
+
+  private owns (subscriptionId: string): boolean {
+    return !this.owner || this.owner.owns(subscriptionId)
+  }
+
   /** Starts the lanes of subscriptions that just got work: cheap, unlike a full scan, so it runs per commit. */
   wake (subscriptionIds: string[]): void {
     if (this.stopped) return
     for (const id of subscriptionIds) {
+      if (!this.owns(id)) continue
       if (this.lanes.has(id)) this.rewoken.add(id)
       else if (!this.waiting.has(id)) this.runLane(id)
     }
   }
 
   /**
-   * Starts a lane for every subscription with pending deliveries; a lane whose next delivery is not due yet
-   * arms the timer for it. A scan of the outbox: on start, on the retry timer, and by hand in tests.
+   * Starts the lane of every active subscription sent over HTTP; a lane whose next delivery is not due yet arms
+   * the timer for it. On start, on the retry timer, after a takeover, and by hand in tests.
    */
   async kick (): Promise<void> {
     if (this.stopped) return
-    this.wake(await this.registry.outbox.waiting())
+    await this.registry.subscriptions.revalidate()
+    const ids: string[] = []
+    for (const { row } of await this.registry.subscriptions.matchers()) {
+      if (row.status === 'active' && !this.registry.subscriptions.isLocal(row.source)) ids.push(row.id)
+    }
+    this.wake(ids)
     this.settle()
+  }
+
+  /**
+   * This instance stops or starts working a lane (its lease lost or taken): what it knew of the lane goes, and
+   * is read again from the store when it next runs, where the previous owner left it.
+   */
+  forget (subscriptionId: string): void {
+    this.handled.delete(subscriptionId)
+    this.retries.delete(subscriptionId)
+    this.failures.delete(subscriptionId)
+    this.inactive.delete(subscriptionId)
+    this.dirty.delete(subscriptionId)
+    this.succeeded.delete(subscriptionId)
   }
 
   /** Subscription rows were re-read: trust the store again, except where it has not caught up with us. */
@@ -154,15 +149,10 @@ export class DeliveryLanes {
     return sub && sub.status === 'active' && !this.inactive.has(subscriptionId) ? sub : undefined
   }
 
-  /** A row as this worker knows it: a retry it scheduled may not be written yet. */
-  private known (
-    subscriptionId: string,
-    d: { seq: number; attempts: number; next_attempt_at: number }
-  ): { attempts: number; due: number } {
+  /** A row's attempts so far and when it is due: a retry scheduled for it, else none yet. */
+  private known (subscriptionId: string, d: { seq: number }): { attempts: number; due: number } {
     const r = this.retries.get(subscriptionId)
-    return r && r.seq === d.seq
-      ? { attempts: r.attempts, due: r.due }
-      : { attempts: d.attempts, due: d.next_attempt_at }
+    return r && r.seq === d.seq ? r : { attempts: 0, due: 0 }
   }
 
   /** Resolves when no lane is running: every due delivery has been attempted. */
@@ -239,7 +229,7 @@ export class DeliveryLanes {
   /** A lane stopped: go on if its next delivery is due after all, else wake up when it will be. */
   private async afterLane (subscriptionId: string): Promise<void> {
     this.rewoken.delete(subscriptionId)
-    if (this.stopped) return
+    if (this.stopped || !this.owns(subscriptionId)) return
     const head = await this.registry.outbox.head(subscriptionId, await this.through(subscriptionId))
     if (!head || !await this.active(subscriptionId)) return
     const now = this.store.clock()
@@ -255,16 +245,20 @@ export class DeliveryLanes {
   private async drain (subscriptionId: string): Promise<boolean> {
     while (!this.stopped) {
       this.rewoken.delete(subscriptionId)
+      // Another instance may have changed the subscription (PostgreSQL); a no-op on SQLite.
+      await this.registry.subscriptions.revalidate()
       const batch = await this.registry.outbox.lane(subscriptionId, await this.through(subscriptionId), BATCH)
       if (batch.length === 0) return true
       for (const d of batch) {
+        // The lease went to another instance: it goes on from the stored watermark.
+        if (!this.owns(subscriptionId)) return true
         const known = this.known(subscriptionId, d)
         if (known.due > this.store.clock()) return false
         const sub = await this.active(subscriptionId)
         if (!sub) return false
         const result = await this.send(sub, d)
         if (result.outcome === 'delivered') {
-          this.markDelivered(subscriptionId, d.seq)
+          this.markDelivered(subscriptionId, [d.tx, d.seq])
           continue
         }
         await this.flushDelivered()
@@ -275,30 +269,33 @@ export class DeliveryLanes {
     return false
   }
 
-  private send (sub: SubscriptionRow, d: DeliveryRow): Promise<SendResult> {
+  private send (sub: SubscriptionRow, d: OutboxRow): Promise<SendResult> {
     const body = this.registry.envelopes.text(sub, d.resource, d.event, d.actor_id, d.data ?? d.event_data)
     const headers: Record<string, string> = { 'user-agent': 'webex-spaces-connector' }
     if (sub.secret) headers['x-spark-signature'] = sign(body, sub.secret)
     return this.sender.post(sub.target_url, body, headers, this.store.clock())
   }
 
-  private async through (subscriptionId: string): Promise<number> {
-    let seq = this.handled.get(subscriptionId)
-    if (seq === undefined) {
-      seq = (await this.registry.subscriptions.current(subscriptionId))?.delivered_through ?? 0
-      this.handled.set(subscriptionId, seq)
+  /** The lane's watermark: known here, else where the store has it, with the retry state of its head. */
+  private async through (subscriptionId: string): Promise<Position> {
+    let at = this.handled.get(subscriptionId)
+    if (at === undefined) {
+      const state = await this.registry.outbox.state(subscriptionId)
+      at = state?.through ?? [0, 0]
+      this.handled.set(subscriptionId, at)
+      if (state?.retry && !this.retries.has(subscriptionId)) this.retries.set(subscriptionId, state.retry)
     }
-    return seq
+    return at
   }
 
   /**
    * A delivery is recorded by moving its subscription's watermark, once per turn of the event loop (or per
    * `flushDelayMs`) for all lanes: one small transaction for many deliveries. A crash before that redelivers
-   * them, which at-least-once delivery allows. Delivered rows are deleted with it.
+   * them, which at-least-once delivery allows.
    */
-  private markDelivered (subscriptionId: string, seq: number): void {
+  private markDelivered (subscriptionId: string, at: Position): void {
     this.retries.delete(subscriptionId)
-    this.handled.set(subscriptionId, seq)
+    this.handled.set(subscriptionId, at)
     this.dirty.add(subscriptionId)
     this.succeeded.add(subscriptionId)
     if (this.flushScheduled) return
@@ -320,7 +317,10 @@ export class DeliveryLanes {
     if (this.dirty.size === 0) return
     const ids = [...this.dirty]
     this.dirty.clear()
-    const through = ids.map((id): [string, number] => [id, this.handled.get(id) ?? 0])
+    const through = ids.flatMap((id): Array<[string, number, number]> => {
+      const at = this.handled.get(id)
+      return at ? [[id, at[0], at[1]]] : []
+    })
     // A success ends a failure streak; a dead letter moves the watermark but does not.
     const succeeded = [...this.succeeded]
     this.succeeded.clear()
@@ -340,7 +340,7 @@ export class DeliveryLanes {
   /** Records a failed attempt; true when the lane may go on to the next delivery. */
   private async recordFailure (
     sub: SubscriptionRow,
-    d: DeliveryRow,
+    d: OutboxRow,
     previousAttempts: number,
     r: Exclude<SendResult, { outcome: 'delivered' }>
   ): Promise<boolean> {
@@ -356,7 +356,10 @@ export class DeliveryLanes {
     else this.retries.set(sub.id, { seq: d.seq, attempts, due: now + wait })
     await this.writer.failed({
       subscriptionId: sub.id,
-      seq: d.seq,
+      position: [d.tx, d.seq],
+      eventSeq: d.event_seq,
+      data: d.data,
+      created: d.created,
       attempts,
       status: r.outcome === 'refused' ? null : (r.status ?? null),
       error: r.error,
@@ -369,6 +372,8 @@ export class DeliveryLanes {
       { subscriptionId: sub.id, delivery: deliveryId(d.seq), attempts, error: r.error, dead },
       'delivery failed'
     )
+    // A dead-lettered delivery no longer holds up the ones behind it (the writer moved the watermark); a retry does.
+    if (dead) this.handled.set(sub.id, [d.tx, d.seq])
     if (failures >= this.opts.inactiveAfterFailures) {
       this.inactive.add(sub.id)
       await this.writer.deactivate(
@@ -376,12 +381,10 @@ export class DeliveryLanes {
         `The webhook was marked inactive after ${failures} consecutive failed deliveries.`
       )
       this.opts.log?.warn({ subscriptionId: sub.id, failures }, 'webhook marked inactive')
+      // Its queue became dead letters and its watermark moved past them: reactivated, it starts from there.
+      this.handled.delete(sub.id)
+      this.retries.delete(sub.id)
       return false
-    }
-    // A dead-lettered delivery no longer holds up the ones behind it; a retry does.
-    if (dead) {
-      this.handled.set(sub.id, d.seq)
-      this.dirty.add(sub.id)
     }
     return dead
   }

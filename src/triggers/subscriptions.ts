@@ -24,7 +24,6 @@ export interface SubscriptionRow {
   source: string
   consecutive_failures: number
   created: string
-  delivered_through: number
 }
 
 /** Who owns a subscription, as the visibility rule needs it. */
@@ -73,6 +72,8 @@ export class Subscriptions {
   private readonly refreshListeners: Array<() => void> = []
   /** Sources served in-process (flows): neither listed nor reachable as webhooks, and not sent over HTTP. */
   private readonly local = new Set<string>()
+  /** subscription_changes.n when the cache was read (PostgreSQL: other instances change subscriptions too). */
+  private version: number | undefined
 
   constructor (
     private readonly store: AsyncStore,
@@ -108,6 +109,7 @@ export class Subscriptions {
         source,
         this.store.now()
       )
+      await this.changed()
     })
     this.invalidate()
     return toWebhook(await this.row(id) as SubscriptionRow)
@@ -155,6 +157,7 @@ export class Subscriptions {
         reactivate ? 0 : row.consecutive_failures,
         row.id
       )
+      await this.changed()
     })
     this.invalidate()
     return toWebhook(await this.row(row.id) as SubscriptionRow)
@@ -166,6 +169,7 @@ export class Subscriptions {
     await this.store.tx(async () => {
       await this.opts.onDelete(row.id)
       await this.store.run('DELETE FROM subscriptions WHERE id = ?', row.id)
+      await this.changed()
     })
     this.invalidate()
   }
@@ -207,8 +211,31 @@ export class Subscriptions {
           this.store.now()
         )
       }
+      await this.changed()
     })
     this.invalidate()
+  }
+
+  /**
+   * In the transaction that changes what the fan-out matches (a subscription's existence, filter, target or
+   * status): other instances see the count move and read the subscriptions again.
+   */
+  async changed (): Promise<void> {
+    await this.store.run('UPDATE subscription_changes SET n = n + 1 WHERE id = 1')
+  }
+
+  /**
+   * On PostgreSQL, drops the cache when another instance changed a subscription since it was read: one small
+   * read, by the fan-out per event and by a lane per batch, so a webhook created through any instance gets the
+   * events committed after its creation. On SQLite one process writes, and its own changes drop the cache.
+   */
+  async revalidate (): Promise<void> {
+    if (this.store.dialect.name !== 'postgres') return
+    const n = (await this.store.get<{ n: number }>('SELECT n FROM subscription_changes WHERE id = 1'))?.n
+    if (n !== this.version) {
+      this.refresh()
+      this.version = n
+    }
   }
 
   async row (id: string): Promise<SubscriptionRow | undefined> {

@@ -30,6 +30,8 @@ import { triggerRoutes, webhookRoutes } from './routes/webhooks.js'
 import { TriggerRegistry } from './triggers/registry.js'
 import { DeliveryLanes } from './triggers/lanes.js'
 import { ThreadedDelivery } from './triggers/threaded.js'
+import { LaneLeases } from './triggers/cluster.js'
+import { LocalOutboxWriter } from './triggers/outcomes.js'
 import { Checkpointer } from './store/checkpointer.js'
 import { embeddedCanSee } from './backends/embedded/visibility.js'
 import { isComplianceOfficer } from './auth/rules.js'
@@ -166,7 +168,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     !deps.clock &&
     !deps.random &&
     deps.deliveryTimers !== false
-  const { thread: _thread, ...delivery } = config.delivery
+  const { thread: _thread, leaseTtlMs, ...delivery } = config.delivery
   if (inThread && sqlite) {
     threaded = new ThreadedDelivery(store, registry, {
       dataDir: config.dataDir,
@@ -177,22 +179,31 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     // With deliveries in a thread the service is built for load: WAL checkpoints leave the API's connection too.
     checkpointer = new Checkpointer(sqlite.db, config.dataDir)
   }
+  // Several instances on PostgreSQL: each lane is worked by the holder of its lease, and writes under its fence.
+  const leases = postgres
+    ? new LaneLeases(postgres, registry, { ttlMs: leaseTtlMs, connectionString: config.databaseUrl, log: app.log })
+    : undefined
   const worker = !threaded
     ? new DeliveryLanes(store, registry, {
       ...delivery,
       log: app.log,
+      ...(leases ? { writer: new LocalOutboxWriter(store, registry, leases.fence, app.log) } : {}),
       ...(deps.random ? { random: deps.random } : {}),
       ...(deps.deliveryTimers === false ? { timers: false } : {}),
     })
     : undefined
+  if (leases && worker) leases.attach(worker)
   // Resume the outbox left by a previous run (or a crash) once the service is up.
   app.addHook('onReady', async () => {
+    await leases?.start()
     await worker?.kick()
     await threaded?.start()
     await checkpointer?.start()
   })
   app.addHook('onClose', async () => {
     await worker?.stop()
+    // After the lanes stopped: the other instances take them over from the watermarks written.
+    await leases?.stop()
     await threaded?.stop()
     await checkpointer?.stop()
     await backend.close()

@@ -5,6 +5,10 @@ import { client, ManualClock, startService, type Running } from './helpers/servi
 import { startReceiver, type Receiver } from './helpers/receiver.js'
 import { DEMO, DEMO_IDS as ids } from '../src/backends/embedded/seed.js'
 import { verify } from '../src/triggers/signature.js'
+import { freshDatabase } from './helpers/postgres.js'
+
+/** The store setup() runs on: SQLite, or PostgreSQL when test/triggers-postgres.test.ts runs this suite. */
+const ON_POSTGRES = process.env.TRIGGER_SUITE_STORE === 'postgres'
 
 const ENVELOPE = [
   'id',
@@ -47,7 +51,11 @@ async function setup (t: Test, delivery: Record<string, unknown> = {}): Promise<
   const clock = new ManualClock()
   const svc = await startService(
     t,
-    { throttle: { enabled: false }, delivery: { allowPrivateTargets: true, ...delivery } },
+    {
+      ...(ON_POSTGRES ? { store: 'postgres', databaseUrl: await freshDatabase(t) } : {}),
+      throttle: { enabled: false },
+      delivery: { allowPrivateTargets: true, ...delivery },
+    },
     { clock: clock.now, random: () => 1, deliveryTimers: false }
   )
   return {

@@ -53,7 +53,7 @@ export class DeadLetters {
       // Commit listeners wake only for events; a redelivery must wake the lane too.
       if (n > 0) {
         this.store.wakeOnCommit()
-        this.fanOut.queue(sub.id)
+        await this.fanOut.queue(sub.id)
       }
       return n
     })

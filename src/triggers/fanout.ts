@@ -41,9 +41,10 @@ export class FanOut {
     this.subscriptions.addLocalSource(source)
   }
 
-  /** A lane got work outside the fan-out (a redelivery): it wakes with the next commit's. */
-  queue (subscriptionId: string): void {
+  /** A lane got work outside the fan-out (a redelivery), in the current transaction: it wakes on commit. */
+  async queue (subscriptionId: string): Promise<void> {
     this.queued.add(subscriptionId)
+    await this.announce?.([subscriptionId])
   }
 
   /** The subscriptions with newly queued deliveries, once each. */

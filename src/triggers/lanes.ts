@@ -24,6 +24,8 @@ export interface DeliveryOptions {
 /** Several instances: which lanes this one may work now (the holder of each lane's lease, cluster.ts). */
 export interface LaneOwner {
   owns(subscriptionId: string): boolean
+  /** Lanes that got work but are not held here: resolves once this instance has tried to take them. */
+  claim(subscriptionIds: string[]): Promise<void>
 }
 
 /** Outbox rows a lane reads at a time. */
@@ -60,6 +62,8 @@ export class DeliveryLanes {
   private readonly inactive = new Set<string>()
   private readonly writer: OutboxWriter
   private owner: LaneOwner | undefined
+  /** Claims of lanes under way: the lanes they take may run, so nobody is idle until they are settled. */
+  private claiming = 0
   private flushScheduled = false
   private stopped = false
 
@@ -101,11 +105,26 @@ export class DeliveryLanes {
   /** Starts the lanes of subscriptions that just got work: cheap, unlike a full scan, so it runs per commit. */
   wake (subscriptionIds: string[]): void {
     if (this.stopped) return
+    const unowned: string[] = []
     for (const id of subscriptionIds) {
-      if (!this.owns(id)) continue
-      if (this.lanes.has(id)) this.rewoken.add(id)
+      if (!this.owns(id)) unowned.push(id)
+      else if (this.lanes.has(id)) this.rewoken.add(id)
       else if (!this.waiting.has(id)) this.runLane(id)
     }
+    if (unowned.length === 0 || !this.owner) return
+    // A lane taken wakes through ownedBy's owner (its onAcquired), before the claim settles.
+    this.claiming++
+    this.owner
+      .claim(unowned)
+      .catch((err: unknown) => this.opts.log?.warn({ err }, 'delivery lanes not claimed'))
+      .finally(() => {
+        this.claiming--
+        this.settle()
+      })
+  }
+
+  private busy (): boolean {
+    return this.lanes.size > 0 || this.waiting.size > 0 || this.claiming > 0
   }
 
   /**
@@ -157,7 +176,7 @@ export class DeliveryLanes {
 
   /** Resolves when no lane is running: every due delivery has been attempted. */
   idle (): Promise<void> {
-    if (this.lanes.size === 0 && this.waiting.size === 0) return Promise.resolve()
+    if (!this.busy()) return Promise.resolve()
     return new Promise(resolve => this.idleWaiters.push(resolve))
   }
 
@@ -185,7 +204,7 @@ export class DeliveryLanes {
   }
 
   private settle (): void {
-    if (this.lanes.size > 0 || this.waiting.size > 0) return
+    if (this.busy()) return
     const flushed =
       !this.opts.flushDelayMs || this.idleWaiters.length > 0 ? this.flushDelivered() : Promise.resolve()
     const waiters = this.idleWaiters

@@ -13,7 +13,7 @@ import { decodeId } from '../src/ids.js'
 // of them at a time, through instances stopping and starting, and through a kill -9 of the one working them.
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** Small, so a takeover happens within the test's patience (ttl + a third); long enough for a loaded machine. */
-const TTL_MS = 2000
+const TTL_MS = 3000
 const DEADLINE_MS = 60_000
 
 interface Instance {

@@ -65,6 +65,8 @@ export class DeliveryLanes {
   /** Claims of lanes under way: the lanes they take may run, so nobody is idle until they are settled. */
   private claiming = 0
   private flushScheduled = false
+  /** The watermark writes under way: a stop waits for them, so the next owner starts where this one ended. */
+  private flushing: Promise<void> = Promise.resolve()
   private stopped = false
 
   constructor (
@@ -185,6 +187,7 @@ export class DeliveryLanes {
     if (this.timer) clearTimeout(this.timer)
     await this.idle()
     await this.flushDelivered()
+    await this.flushing
     await this.sender.close()
   }
 
@@ -346,9 +349,11 @@ export class DeliveryLanes {
     const streaks: string[] = []
     for (const id of succeeded) if ((await this.streak(id)) > 0) streaks.push(id)
     for (const id of streaks) this.failures.set(id, 0)
-    await this.writer.delivered(through, streaks).catch((err: unknown) => {
+    const written = this.writer.delivered(through, streaks).catch((err: unknown) => {
       this.opts.log?.error({ err }, 'delivered watermarks not written')
     })
+    this.flushing = this.flushing.then(() => written)
+    await written
   }
 
   private async streak (subscriptionId: string): Promise<number> {

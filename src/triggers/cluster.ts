@@ -79,7 +79,11 @@ export class LaneLeases implements LaneOwner {
    * holds are its to work.
    */
   async claim (subscriptionIds: string[]): Promise<void> {
-    if (subscriptionIds.some(id => !this.wanting.has(laneName(id)))) await this.tick()
+    const unknown = (): boolean => subscriptionIds.some(id => !this.wanting.has(laneName(id)))
+    if (!unknown()) return
+    await this.tick()
+    // The round joined may have read the subscriptions before this one was committed: one more, read after.
+    if (unknown()) await this.tick()
   }
 
   /** Inside an outcome's transaction: the lease still ours, its row locked until the transaction ends. */

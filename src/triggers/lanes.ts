@@ -30,6 +30,8 @@ export interface LaneOwner {
 
 /** Outbox rows a lane reads at a time. */
 const BATCH = 100
+/** How soon a lane looks again for rows whose transaction sorts after one still running (PostgreSQL). */
+const RECHECK_MS = 5
 
 /**
  * Drains the outbox. Each subscription is a lane that sends its deliveries one at a time in order, so a
@@ -64,6 +66,8 @@ export class DeliveryLanes {
   private owner: LaneOwner | undefined
   /** Claims of lanes under way: the lanes they take may run, so nobody is idle until they are settled. */
   private claiming = 0
+  /** Lanes to look at again in a moment, for rows of transactions that could not be read yet (PostgreSQL). */
+  private readonly later = new Set<string>()
   private flushScheduled = false
   /** The watermark writes under way: a stop waits for them, so the next owner starts where this one ended. */
   private flushing: Promise<void> = Promise.resolve()
@@ -126,7 +130,18 @@ export class DeliveryLanes {
   }
 
   private busy (): boolean {
-    return this.lanes.size > 0 || this.waiting.size > 0 || this.claiming > 0
+    return this.lanes.size > 0 || this.waiting.size > 0 || this.claiming > 0 || this.later.size > 0
+  }
+
+  /** Rows committed but not yet readable (an older transaction still running): wake the lane again soon. */
+  private async recheck (subscriptionId: string, after: Position): Promise<void> {
+    if (this.later.has(subscriptionId) || !await this.registry.outbox.unsettled(subscriptionId, after)) return
+    this.later.add(subscriptionId)
+    setTimeout(() => {
+      this.later.delete(subscriptionId)
+      this.wake([subscriptionId])
+      this.settle()
+    }, RECHECK_MS).unref()
   }
 
   /**
@@ -269,7 +284,10 @@ export class DeliveryLanes {
       this.rewoken.delete(subscriptionId)
       // Another instance may have changed the subscription (PostgreSQL); a no-op on SQLite.
       await this.registry.subscriptions.revalidate()
-      const batch = await this.registry.outbox.lane(subscriptionId, await this.through(subscriptionId), BATCH)
+      const after = await this.through(subscriptionId)
+      const batch = await this.registry.outbox.lane(subscriptionId, after, BATCH)
+      const last = batch.at(-1)
+      if (batch.length < BATCH) await this.recheck(subscriptionId, last ? [last.tx, last.seq] : after)
       if (batch.length === 0) return true
       for (const d of batch) {
         // The lease went to another instance: it goes on from the stored watermark.

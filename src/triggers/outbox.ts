@@ -136,6 +136,21 @@ export class Outbox {
     return rows
   }
 
+  /**
+   * PostgreSQL: is a row for the lane after `after` written by a transaction that is finished but still below
+   * an older one running (so not yet read)? Then the lane looks again shortly: no commit will wake it for it.
+   */
+  async unsettled (subscriptionId: string, after: Position): Promise<boolean> {
+    if (this.store.dialect.name !== 'postgres') return false
+    const row = await this.store.get(
+      `SELECT 1 AS n FROM outbox WHERE (tx, seq) > (?, ?) AND tx >= ${this.oldest} AND targets LIKE ? LIMIT 1`,
+      after[0],
+      after[1],
+      targetPattern(subscriptionId)
+    )
+    return row !== undefined
+  }
+
   /** The lane's next row after `after`, if any. */
   async head (subscriptionId: string, after: Position): Promise<{ seq: number; tx: number } | undefined> {
     return await this.store.get(

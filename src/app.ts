@@ -30,8 +30,10 @@ import { ContentStore } from './files/content-store.js'
 import { eventRoutes } from './routes/events.js'
 import { triggerRoutes, webhookRoutes } from './routes/webhooks.js'
 import { TriggerRegistry } from './triggers/registry.js'
-import { DeliveryWorker } from './triggers/worker.js'
+import { DeliveryLanes } from './triggers/lanes.js'
 import { ThreadedDelivery } from './triggers/threaded.js'
+import { LaneLeases } from './triggers/cluster.js'
+import { LocalOutboxWriter } from './triggers/outcomes.js'
 import { Checkpointer } from './store/checkpointer.js'
 import { embeddedCanSee } from './backends/embedded/visibility.js'
 import { isComplianceOfficer } from './auth/rules.js'
@@ -76,7 +78,7 @@ export interface App {
   backend: WebexBackend
   registry: TriggerRegistry
   /** The in-process delivery worker (absent when deliveries go out from the delivery thread). */
-  worker?: DeliveryWorker
+  worker?: DeliveryLanes
   /** The workflow runtime (unless flows are disabled). */
   flows?: FlowRuntime
   /** Webex backend with GOVERNANCE_TOKEN: the synced inventory governance searches. */
@@ -169,7 +171,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     !deps.clock &&
     !deps.random &&
     deps.deliveryTimers !== false
-  const { thread: _thread, ...delivery } = config.delivery
+  const { thread: _thread, leaseTtlMs, ...delivery } = config.delivery
   if (inThread && sqlite) {
     threaded = new ThreadedDelivery(store, registry, {
       dataDir: config.dataDir,
@@ -180,22 +182,31 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     // With deliveries in a thread the service is built for load: WAL checkpoints leave the API's connection too.
     checkpointer = new Checkpointer(sqlite.db, config.dataDir)
   }
+  // Several instances on PostgreSQL: each lane is worked by the holder of its lease, and writes under its fence.
+  const leases = postgres
+    ? new LaneLeases(postgres, registry, { ttlMs: leaseTtlMs, connectionString: config.databaseUrl, log: app.log })
+    : undefined
   const worker = !threaded
-    ? new DeliveryWorker(store, registry, {
+    ? new DeliveryLanes(store, registry, {
       ...delivery,
       log: app.log,
+      ...(leases ? { writer: new LocalOutboxWriter(store, registry, leases.fence, app.log) } : {}),
       ...(deps.random ? { random: deps.random } : {}),
       ...(deps.deliveryTimers === false ? { timers: false } : {}),
     })
     : undefined
+  if (leases && worker) leases.attach(worker)
   // Resume the outbox left by a previous run (or a crash) once the service is up.
   app.addHook('onReady', async () => {
+    await leases?.start()
     await worker?.kick()
     await threaded?.start()
     await checkpointer?.start()
   })
   app.addHook('onClose', async () => {
     await worker?.stop()
+    // After the lanes stopped: the other instances take them over from the watermarks written.
+    await leases?.stop()
     await threaded?.stop()
     await checkpointer?.stop()
     await backend.close()

@@ -80,6 +80,11 @@ export const Config = Type.Object({
       concurrency: Type.Integer({ minimum: 1, default: 32 }),
       inactiveAfterFailures: Type.Integer({ minimum: 1, default: 20 }),
       deadLetterCap: Type.Integer({ minimum: 1, default: 1000 }),
+      /**
+       * STORE=postgres: how long a subscription's lane stays with an instance that stopped renewing its lease;
+       * another instance takes the lane over within this and a third of it.
+       */
+      leaseTtlMs: Type.Integer({ minimum: 30, default: 10_000 }),
     },
     { default: {} }
   ),
@@ -197,6 +202,7 @@ const ENV: Record<string, string[]> = {
   DELIVERY_CONCURRENCY: ['delivery', 'concurrency'],
   DELIVERY_INACTIVE_AFTER_FAILURES: ['delivery', 'inactiveAfterFailures'],
   DELIVERY_DEAD_LETTER_CAP: ['delivery', 'deadLetterCap'],
+  DELIVERY_LEASE_TTL_MS: ['delivery', 'leaseTtlMs'],
   RETENTION_SCHEDULE_ENABLED: ['retention', 'scheduleEnabled'],
   RETENTION_AT: ['retention', 'at'],
   RETENTION_TICK_MS: ['retention', 'tickMs'],

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
 import { statSync } from 'node:fs'
 import { setImmediate as turn } from 'node:timers/promises'
@@ -8,29 +8,32 @@ import { startService, tempDir } from './helpers/service.js'
 import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
 import type { SqliteStore } from '../src/store/sqlite-store.js'
 
-// How the outbox sits in the store: the migration that dropped its uuid column, and WAL checkpoints taken by
-// the checkpoint thread when deliveries run in their own thread.
+// How the outbox sits in the store: the migration that dropped its uuid column, the one that made it one row per
+// event, and WAL checkpoints taken by the checkpoint thread when deliveries run in their own thread.
+
+/** The index of the migration whose SQL includes `marker`, checked against where it must stay. */
+function migrationIndex (t: Test, marker: string, expected: number, label: string): number {
+  const i = MIGRATIONS.findIndex(m => m.includes(marker))
+  t.equal(i, expected, label)
+  return i
+}
 
 t.test('migration 7 keeps every outbox row and the seq high-water mark (watermarks never go back)', async t => {
   const dir = tempDir(t)
-  const old = new Database(dbFile(dir))
-  const before = MIGRATIONS.indexOf(MIGRATIONS.find(m => m.includes('CREATE TABLE deliveries_new')) as string)
-  t.equal(before, 6, 'the outbox rebuild is migration 7')
-  for (const m of MIGRATIONS.slice(0, before)) old.exec(m)
-  old.pragma(`user_version = ${before}`)
-  old.exec(
+  const db = new Database(dbFile(dir))
+  t.teardown(() => db.close())
+  const before = migrationIndex(t, 'CREATE TABLE deliveries_new', 6, 'the outbox rebuild is migration 7')
+  for (const m of MIGRATIONS.slice(0, before)) db.exec(m)
+  db.exec(
     'INSERT INTO events (resource, event, actor_id, org_id, data, created) VALUES ' +
       "('messages','created','p','o','{}','2026-01-01T00:00:00.000Z')"
   )
   const insert =
-    old.prepare(`INSERT INTO deliveries (id, subscription_id, event_seq, status, next_attempt_at, created, last_error)
+    db.prepare(`INSERT INTO deliveries (id, subscription_id, event_seq, status, next_attempt_at, created, last_error)
     VALUES (?, 's1', 1, ?, 0, '2026-01-01T00:00:00.000Z', ?)`)
   for (let i = 1; i <= 5; i++) insert.run(`uuid-${i}`, i === 2 ? 'dead' : 'pending', i === 2 ? 'gave up' : null)
-  old.exec('DELETE FROM deliveries WHERE seq IN (4, 5)')
-  old.close()
-
-  const db = openDatabase({ dataDir: dir })
-  t.teardown(() => db.close())
+  db.exec('DELETE FROM deliveries WHERE seq IN (4, 5)')
+  db.exec(MIGRATIONS[before])
   t.same(db.prepare('SELECT seq, status, last_error FROM deliveries ORDER BY seq').all(), [
     { seq: 1, status: 'pending', last_error: null },
     { seq: 2, status: 'dead', last_error: 'gave up' },
@@ -47,14 +50,76 @@ t.test('migration 7 keeps every outbox row and the seq high-water mark (watermar
     )
     .run()
   t.equal(Number(next.lastInsertRowid), 6, 'the next seq follows the highest ever used (5), not the highest left (3)')
+})
+
+t.test('the outbox of one row per event takes over what was queued, retried and dead, seqs going on', async t => {
+  const dir = tempDir(t)
+  const old = new Database(dbFile(dir))
+  const at = migrationIndex(t, 'CREATE TABLE outbox', MIGRATIONS.length - 1, 'the one-row outbox is the last migration')
+  for (const m of MIGRATIONS.slice(0, at)) old.exec(m)
+  old.pragma(`user_version = ${at}`)
+  old.exec(`
+    INSERT INTO orgs (id, name, domain, created) VALUES ('o', 'O', 'o.test', '2026-01-01T00:00:00.000Z');
+    INSERT INTO people (id, org_id, email, display_name, first_name, last_name, created, roles)
+      VALUES ('p', 'o', 'p@o.test', 'P', 'P', 'P', '2026-01-01T00:00:00.000Z', '[]');
+    INSERT INTO subscriptions (id, owner_id, org_id, name, target_url, resource, event, created, delivered_through)
+      VALUES ('s1', 'p', 'o', 'one', 'http://x.test/', 'messages', 'created', '2026-01-01T00:00:00.000Z', 2),
+             ('s2', 'p', 'o', 'two', 'http://y.test/', 'messages', 'created', '2026-01-01T00:00:00.000Z', 0);
+    INSERT INTO events (resource, event, actor_id, org_id, data, created) VALUES
+      ('messages','created','p','o','{"n":1}','2026-01-01T00:00:01.000Z'),
+      ('messages','created','p','o','{"n":2}','2026-01-01T00:00:02.000Z');
+  `)
+  const insert = old.prepare(`INSERT INTO deliveries (subscription_id, event_seq, status, data, attempts,
+    next_attempt_at, last_status, last_error, created, finished) VALUES (?,?,?,?,?,?,?,?,?,?)`)
+  // s1: 1 delivered (watermark 2 passes it, its row not purged yet), 2 dead, 3 pending on its third attempt.
+  insert.run('s1', 1, 'pending', null, 0, 0, null, null, 'c1', null)
+  insert.run('s1', 1, 'dead', null, 8, 0, 500, 'gave up', 'c1', 'f1')
+  insert.run('s1', 2, 'pending', null, 2, 777, 503, 'busy', 'c2', null)
+  // s2: one pending, with its own view of the data.
+  insert.run('s2', 2, 'pending', '{"n":"mine"}', 0, 0, null, null, 'c2', null)
+  old.close()
+
+  const db = openDatabase({ dataDir: dir })
+  t.teardown(() => db.close())
+  t.same(db.prepare('SELECT seq, tx, event_seq, targets, views FROM outbox ORDER BY seq').all(), [
+    { seq: 3, tx: 0, event_seq: 2, targets: ',s1,', views: null },
+    { seq: 4, tx: 0, event_seq: 2, targets: ',s2,', views: '{"s2":{"n":"mine"}}' },
+  ], 'what was still to be delivered, each for its subscription, the view kept')
   t.same(
-    (
-      db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' ORDER BY name")
-        .all() as Array<{ name: string }>
-    ).map(r => r.name),
-    ['deliveries_dead', 'deliveries_pending']
+    db.prepare('SELECT id, delivered_tx, delivered_through, retry_seq, retry_attempts, retry_due, retry_status, ' +
+      'retry_error FROM subscriptions ORDER BY id').all(),
+    [
+      {
+        id: 's1',
+        delivered_tx: 0,
+        delivered_through: 2,
+        retry_seq: 3,
+        retry_attempts: 2,
+        retry_due: 777,
+        retry_status: 503,
+        retry_error: 'busy'
+      },
+      {
+        id: 's2',
+        delivered_tx: 0,
+        delivered_through: 0,
+        retry_seq: 0,
+        retry_attempts: 0,
+        retry_due: 0,
+        retry_status: null,
+        retry_error: null
+      },
+    ],
+    "the head's retry state is on its subscription"
   )
+  t.same(db.prepare('SELECT seq, subscription_id, attempts, last_status, last_error, finished FROM dead_letters')
+    .all(), [{ seq: 2, subscription_id: 's1', attempts: 8, last_status: 500, last_error: 'gave up', finished: 'f1' }])
+  t.notOk(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'deliveries'").get(), 'the old outbox is gone')
+  const next = db.prepare("INSERT INTO outbox (event_seq, targets) VALUES (1, ',s1,')").run()
+  t.equal(Number(next.lastInsertRowid), 5, "outbox seqs go on from the old outbox's: watermarks never go back")
+  const dead = db.prepare(`INSERT INTO dead_letters (subscription_id, event_seq, created, finished)
+    VALUES ('s1', 1, 'c', 'f')`).run()
+  t.equal(Number(dead.lastInsertRowid), 5, 'dead letter ids (from their seq) never repeat one shown before')
 })
 
 t.test(

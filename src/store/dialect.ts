@@ -25,11 +25,12 @@ export interface SqlDialect {
    */
   readonly orderedJoin: string
   /**
-   * A statement taking a lock on the key `(?, ?)` (an integer class, a text) until the transaction ends, so
-   * that transactions taking it commit one after the other: pg_advisory_xact_lock on PostgreSQL; nothing on
-   * SQLite, whose transactions run one at a time anyway.
+   * A transaction id below which every transaction has finished (committed or rolled back), for rows that carry
+   * the id of the transaction that wrote them (the outbox's `tx`): reading only rows below it, in (tx, seq)
+   * order, never passes a row whose transaction commits later. PostgreSQL: the snapshot's xmin. SQLite: its one
+   * writer commits in seq order and writes tx 0, so 1.
    */
-  readonly transactionLock: string | undefined
+  readonly oldestRunningTx: string
 }
 
 export const SQLITE: SqlDialect = {
@@ -41,7 +42,7 @@ export const SQLITE: SqlDialect = {
   forUpdate: '',
   indexedBy: index => `INDEXED BY ${index}`,
   orderedJoin: 'CROSS JOIN',
-  transactionLock: undefined,
+  oldestRunningTx: '1',
 }
 
 export const POSTGRES: SqlDialect = {
@@ -53,7 +54,7 @@ export const POSTGRES: SqlDialect = {
   forUpdate: ' FOR UPDATE',
   indexedBy: () => '',
   orderedJoin: 'JOIN',
-  transactionLock: 'SELECT pg_advisory_xact_lock(CAST(? AS integer), hashtext(CAST(? AS text)))',
+  oldestRunningTx: 'pg_snapshot_xmin(pg_current_snapshot())::text::bigint',
 }
 
 /**

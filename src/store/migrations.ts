@@ -403,4 +403,55 @@ export const MIGRATIONS: string[] = [
   -- both schemas alike.
   ALTER TABLE flow_runs ADD COLUMN instance TEXT;
   `,
+  `
+  -- The outbox, one row per event (issue 17): the subscriptions it goes to in \`targets\` (",id,id,"), and in
+  -- \`views\` the data of those whose view differs ({"id": data}). A lane reads the rows naming its subscription
+  -- forward from its watermark (delivered_tx, delivered_through: the position (tx, seq) of the last row it
+  -- delivered or gave up); the head's retry state is kept on the subscription; what was given up is a dead
+  -- letter. A message to ten webhooks is one insert, where it was ten inserts and ten deletes. \`tx\` is 0 here
+  -- (one writer commits in seq order) and the transaction id on PostgreSQL (pg-migrations.ts). Delivered rows
+  -- are purged in bulk. The pending and dead rows of \`deliveries\` carry over with their seqs.
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    tx INTEGER NOT NULL DEFAULT 0, event_seq INTEGER NOT NULL REFERENCES events(seq),
+    targets TEXT NOT NULL, views TEXT
+  );
+  CREATE INDEX outbox_position ON outbox(tx, seq);
+  CREATE TABLE dead_letters (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    subscription_id TEXT NOT NULL, event_seq INTEGER NOT NULL REFERENCES events(seq), data TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0, last_status INTEGER, last_error TEXT, created TEXT NOT NULL,
+    finished TEXT NOT NULL
+  );
+  CREATE INDEX dead_letters_subscription ON dead_letters(subscription_id, seq);
+  ALTER TABLE subscriptions ADD COLUMN delivered_tx INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE subscriptions ADD COLUMN retry_seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE subscriptions ADD COLUMN retry_attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE subscriptions ADD COLUMN retry_due INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE subscriptions ADD COLUMN retry_status INTEGER;
+  ALTER TABLE subscriptions ADD COLUMN retry_error TEXT;
+  -- Bumped by every change to what the fan-out matches: an instance revalidates its cache of subscriptions on it.
+  CREATE TABLE subscription_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+  INSERT INTO subscription_changes (id, n) VALUES (1, 0);
+  INSERT INTO outbox (seq, event_seq, targets, views)
+    SELECT d.seq, d.event_seq, ',' || d.subscription_id || ',',
+      CASE WHEN d.data IS NULL THEN NULL ELSE json_object(d.subscription_id, json(d.data)) END
+    FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+    WHERE d.status = 'pending' AND d.seq > s.delivered_through;
+  UPDATE subscriptions SET (retry_seq, retry_attempts, retry_due, retry_status, retry_error) = (
+    SELECT d.seq, d.attempts, d.next_attempt_at, d.last_status, d.last_error FROM deliveries d
+    WHERE d.subscription_id = subscriptions.id AND d.status = 'pending' AND d.seq > subscriptions.delivered_through
+    ORDER BY d.seq LIMIT 1)
+  WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = subscriptions.id AND d.status = 'pending'
+    AND d.seq > subscriptions.delivered_through AND d.attempts > 0);
+  INSERT INTO dead_letters (seq, subscription_id, event_seq, data, attempts, last_status, last_error, created,
+    finished)
+    SELECT seq, subscription_id, event_seq, data, attempts, last_status, last_error, created,
+      coalesce(finished, created)
+    FROM deliveries WHERE status = 'dead';
+  DELETE FROM sqlite_sequence WHERE name IN ('outbox', 'dead_letters');
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', seq FROM sqlite_sequence WHERE name = 'deliveries';
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'dead_letters', seq FROM sqlite_sequence WHERE name = 'deliveries';
+  DROP TABLE deliveries;
+  `,
 ]

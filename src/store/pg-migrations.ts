@@ -417,6 +417,57 @@ export const PG_MIGRATIONS: string[] = [
     PRIMARY KEY (content_id, n)
   );
   `,
+  `
+  -- The outbox, one row per event (issue 17; SQLite's migration of the same name explains it). \`tx\` is the
+  -- writing transaction's id: rows are read in (tx, seq) order and only below the oldest transaction still
+  -- running (dialect.oldestRunningTx), so a row whose transaction commits late is never behind a watermark
+  -- already past it, as it could be in seq order.
+  CREATE TABLE outbox (
+    ${SEQ}, tx bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
+    event_seq bigint NOT NULL REFERENCES events(seq), targets ${T} NOT NULL, views ${T}
+  );
+  CREATE INDEX outbox_position ON outbox (tx, seq);
+  CREATE TABLE dead_letters (
+    ${SEQ}, subscription_id ${T} NOT NULL, event_seq bigint NOT NULL REFERENCES events(seq), data ${T},
+    attempts bigint NOT NULL DEFAULT 0, last_status bigint, last_error ${T}, created ${T} NOT NULL,
+    finished ${T} NOT NULL
+  );
+  CREATE INDEX dead_letters_subscription ON dead_letters (subscription_id, seq);
+  ALTER TABLE subscriptions ADD COLUMN delivered_tx bigint NOT NULL DEFAULT 0;
+  ALTER TABLE subscriptions ADD COLUMN retry_seq bigint NOT NULL DEFAULT 0;
+  ALTER TABLE subscriptions ADD COLUMN retry_attempts bigint NOT NULL DEFAULT 0;
+  ALTER TABLE subscriptions ADD COLUMN retry_due bigint NOT NULL DEFAULT 0;
+  ALTER TABLE subscriptions ADD COLUMN retry_status bigint;
+  ALTER TABLE subscriptions ADD COLUMN retry_error ${T};
+  CREATE TABLE subscription_changes (id bigint PRIMARY KEY CHECK (id = 1), n bigint NOT NULL);
+  INSERT INTO subscription_changes (id, n) VALUES (1, 0);
+  INSERT INTO outbox (seq, event_seq, targets, views) OVERRIDING SYSTEM VALUE
+    SELECT d.seq, d.event_seq, ',' || d.subscription_id || ',',
+      CASE WHEN d.data IS NULL THEN NULL ELSE json_build_object(d.subscription_id, d.data::json)::text END
+    FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+    WHERE d.status = 'pending' AND d.seq > s.delivered_through;
+  UPDATE subscriptions s SET (retry_seq, retry_attempts, retry_due, retry_status, retry_error) = (
+    SELECT d.seq, d.attempts, d.next_attempt_at, d.last_status, d.last_error FROM deliveries d
+    WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.seq > s.delivered_through
+    ORDER BY d.seq LIMIT 1)
+  WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id AND d.status = 'pending'
+    AND d.seq > s.delivered_through AND d.attempts > 0);
+  INSERT INTO dead_letters (seq, subscription_id, event_seq, data, attempts, last_status, last_error, created,
+    finished) OVERRIDING SYSTEM VALUE
+    SELECT seq, subscription_id, event_seq, data, attempts, last_status, last_error, created,
+      coalesce(finished, created)
+    FROM deliveries WHERE status = 'dead';
+  -- Seqs carry on from the highest the outbox ever used: watermarks never go back.
+  DO $$
+  DECLARE hw bigint := pg_sequence_last_value(pg_get_serial_sequence('deliveries', 'seq')::regclass);
+  BEGIN
+    IF hw IS NOT NULL THEN
+      PERFORM setval(pg_get_serial_sequence('outbox', 'seq'), hw);
+      PERFORM setval(pg_get_serial_sequence('dead_letters', 'seq'), hw);
+    END IF;
+  END $$;
+  DROP TABLE deliveries;
+  `,
 ]
 
 /** Tables the cluster primitives add: PostgreSQL-only, so not in SQLite's schema. */

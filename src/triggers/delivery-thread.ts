@@ -9,7 +9,8 @@ import { pino } from 'pino'
 import { openDatabase } from '../store/sqlite.js'
 import { SqliteStore } from '../store/sqlite-store.js'
 import { TriggerRegistry } from './registry.js'
-import { DeliveryWorker, type DeliveryOptions, type OutboxWriter } from './worker.js'
+import { DeliveryLanes, type DeliveryOptions } from './lanes.js'
+import type { OutboxWriter } from './outcomes.js'
 import type { ToThread, FromThread } from './threaded.js'
 
 const data = workerData as {
@@ -33,7 +34,7 @@ const writer: OutboxWriter = {
   deactivate: async (subscriptionId, reason) => post({ type: 'deactivate', subscriptionId, reason }),
 }
 const log = pino({ level: data.logLevel, name: 'delivery' })
-const worker = new DeliveryWorker(store, registry, {
+const worker = new DeliveryLanes(store, registry, {
   ...data.delivery,
   wakeOnCommit: false,
   flushDelayMs: 20,
@@ -47,7 +48,7 @@ port.on('message', async (m: ToThread) => {
       worker.wake(m.ids)
       break
     case 'changed':
-      registry.refresh()
+      registry.subscriptions.refresh()
       break
     case 'kick':
       await worker.kick()

@@ -2,12 +2,14 @@ import type { Worker } from 'node:worker_threads'
 import { startThread, stopThread } from '../threads.js'
 import type { AsyncStore } from '../store/db.js'
 import type { TriggerRegistry } from './registry.js'
-import { LocalOutboxWriter, type DeliveryOptions, type Failure } from './worker.js'
+import type { DeliveryOptions } from './lanes.js'
+import { LocalOutboxWriter } from './outcomes.js'
+import type { Failure } from './outbox.js'
 
 export type ToThread = { type: 'wake'; ids: string[] } | { type: 'changed' } | { type: 'kick' } | { type: 'stop' }
 /** The thread's outcomes, written here: the main thread is the only writer of the store. */
 export type Outcome =
-  | { type: 'delivered'; through: Array<[string, number]>; resetStreak: string[] }
+  | { type: 'delivered'; through: Array<[string, number, number]>; resetStreak: string[] }
   | { type: 'failed'; failure: Failure }
   | { type: 'deactivate'; subscriptionId: string; reason: string }
 export type FromThread = { type: 'ready' } | { type: 'stopped' } | Outcome
@@ -53,7 +55,7 @@ export class ThreadedDelivery {
       })
     })
     store.onCommit(() => {
-      const ids = registry.takeQueued()
+      const ids = registry.fanOut.takeQueued()
       if (ids.length > 0) this.send({ type: 'wake', ids })
     })
   }

@@ -1,14 +1,16 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { AsyncStore } from '../store/db.js'
-import {
-  DELIVERY_SELECT,
-  deliveryId,
-  type DeliveryRow,
-  type TriggerRegistry,
-  type SubscriptionRow,
-} from './registry.js'
+import type { TriggerRegistry } from './registry.js'
+import type { SubscriptionRow } from './subscriptions.js'
+import { deliveryId } from './envelope.js'
+import type { OutboxRow, Position, Retry } from './outbox.js'
+import { LocalOutboxWriter, type OutboxWriter } from './outcomes.js'
 import { sign } from './signature.js'
 import { HttpSender, type SendResult } from './sender.js'
+import { StoreUnavailableError } from '../errors.js'
+
+/** The store away (PostgreSQL stopped): how long until the outbox is scanned again. */
+const UNAVAILABLE_RESCAN_MS = 1000
 
 export interface DeliveryOptions {
   /** Attempts before a delivery is dead-lettered. */
@@ -23,110 +25,29 @@ export interface DeliveryOptions {
   allowPrivateTargets: boolean
 }
 
-/** A failed attempt, as the outbox must record it. */
-export interface Failure {
-  subscriptionId: string
-  seq: number
-  attempts: number
-  status: number | null
-  error: string
-  dead: boolean
-  nextAttemptAt: number
-  failures: number
-  at: string
-}
-
-/**
- * Where the worker's outcomes are written. In-process that is the store itself; from the delivery thread the
- * outcomes travel to the main thread, which writes them, so only one thread ever writes the SQLite file.
- */
-export interface OutboxWriter {
-  delivered(through: Array<[string, number]>, resetStreak: string[]): Promise<void>
-  failed(f: Failure): Promise<void>
-  deactivate(subscriptionId: string, reason: string): Promise<void>
-}
-
-export class LocalOutboxWriter implements OutboxWriter {
-  constructor (
-    private readonly store: AsyncStore,
-    private readonly registry: TriggerRegistry
-  ) {}
-
-  async delivered (through: Array<[string, number]>, resetStreak: string[]): Promise<void> {
-    // Watermarks ride along with the turn's other writes; a reset streak changes what the registry caches,
-    // and another thread re-reads that at once, so it commits first.
-    const write = resetStreak.length > 0 ? this.store.tx.bind(this.store) : this.store.txGrouped.bind(this.store)
-    await write(async () => {
-      for (const [id, seq] of through) {
-        await this.store.run(
-          `UPDATE subscriptions SET delivered_through = ${this.store.dialect.greatest('delivered_through', '?')}
-          WHERE id = ?`,
-          seq,
-          id
-        )
-        // Delivered rows go at once, by index range: a purge of all subscriptions at once scanned every pending row.
-        await this.store.run(
-          "DELETE FROM deliveries WHERE subscription_id = ? AND status = 'pending' AND seq <= ?",
-          id,
-          seq
-        )
-      }
-      for (const id of resetStreak) {
-        await this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
-      }
-    })
-    if (resetStreak.length > 0) this.registry.invalidate()
-  }
-
-  async failed (f: Failure): Promise<void> {
-    await this.store.tx(async () => {
-      await this.store.run(
-        'UPDATE subscriptions SET consecutive_failures = ? WHERE id = ?',
-        f.failures,
-        f.subscriptionId
-      )
-      if (f.dead) {
-        await this.store.run(
-          "UPDATE deliveries SET status = 'dead', attempts = ?, last_status = ?, last_error = ?, finished = ? WHERE " +
-            'seq = ?',
-          f.attempts,
-          f.status,
-          f.error,
-          f.at,
-          f.seq
-        )
-      } else {
-        await this.store.run(
-          'UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE seq = ?',
-          f.attempts,
-          f.status,
-          f.error,
-          f.nextAttemptAt,
-          f.seq
-        )
-      }
-    })
-    this.registry.invalidate()
-  }
-
-  async deactivate (subscriptionId: string, reason: string): Promise<void> {
-    await this.registry.deactivate(subscriptionId, reason)
-  }
+/** Several instances: which lanes this one may work now (the holder of each lane's lease, cluster.ts). */
+export interface LaneOwner {
+  owns(subscriptionId: string): boolean
+  /** Lanes that got work but are not held here: resolves once this instance has tried to take them. */
+  claim(subscriptionIds: string[]): Promise<void>
 }
 
 /** Outbox rows a lane reads at a time. */
 const BATCH = 100
+/** How soon a lane looks again for rows whose transaction sorts after one still running (PostgreSQL). */
+const RECHECK_MS = 5
 
 /**
  * Drains the outbox. Each subscription is a lane that sends its deliveries one at a time in order, so a
  * slow or failing receiver holds up only its own lane; lanes run side by side under a global concurrency
- * cap. A failed attempt is rescheduled with capped exponential backoff and jitter (or the receiver's
- * Retry-After), and the lane waits for it: order is never traded for throughput.
+ * cap. A lane reads the outbox rows naming its subscription forward from its watermark. A failed attempt is
+ * rescheduled with capped exponential backoff and jitter (or the receiver's Retry-After), and the lane waits
+ * for it: order is never traded for throughput.
  *
  * Wakes on commits that queued deliveries and on a timer for the next retry. `timers: false` leaves the
  * timer out, so tests drive retries with an injected clock and `kick()`.
  */
-export class DeliveryWorker {
+export class DeliveryLanes {
   private readonly lanes = new Set<string>()
   /** Running lanes that were woken (new work committed) since their last read of the outbox. */
   private readonly rewoken = new Set<string>()
@@ -139,14 +60,21 @@ export class DeliveryWorker {
   /** Subscriptions whose watermark moved since the last flush, and those of them with a success. */
   private readonly dirty = new Set<string>()
   private readonly succeeded = new Set<string>()
-  /** Per subscription, the last outbox seq delivered or given up (ahead of the stored watermark until a flush). */
-  private readonly handled = new Map<string, number>()
-  /** What this worker knows before the store does (outcomes may still be on their way to the writer). */
-  private readonly retries = new Map<string, { seq: number; attempts: number; due: number }>()
+  /** Per lane, the last row delivered or given up (ahead of the stored watermark until a flush). */
+  private readonly handled = new Map<string, Position>()
+  /** What this instance knows before the store does (outcomes may still be on their way to the writer). */
+  private readonly retries = new Map<string, Retry>()
   private readonly failures = new Map<string, number>()
   private readonly inactive = new Set<string>()
   private readonly writer: OutboxWriter
+  private owner: LaneOwner | undefined
+  /** Claims of lanes under way: the lanes they take may run, so nobody is idle until they are settled. */
+  private claiming = 0
+  /** Lanes to look at again in a moment, for rows of transactions that could not be read yet (PostgreSQL). */
+  private readonly later = new Set<string>()
   private flushScheduled = false
+  /** The watermark writes under way: a stop waits for them, so the next owner starts where this one ended. */
+  private flushing: Promise<void> = Promise.resolve()
   private stopped = false
 
   constructor (
@@ -168,60 +96,108 @@ export class DeliveryWorker {
     }
   ) {
     this.sender = new HttpSender({ timeoutMs: opts.timeoutMs, allowPrivateTargets: opts.allowPrivateTargets })
-    this.writer = opts.writer ?? new LocalOutboxWriter(store, registry)
-    registry.onRefresh(() => {
+    this.writer = opts.writer ?? new LocalOutboxWriter(store, registry, undefined, opts.log)
+    registry.subscriptions.onRefresh(() => {
       this.refreshed().catch((err: unknown) => this.opts.log?.error({ err }, 'subscriptions not re-read'))
     })
-    if (opts.wakeOnCommit !== false) store.onCommit(() => this.wake(this.registry.takeQueued()))
+    if (opts.wakeOnCommit !== false) store.onCommit(() => this.wake(this.registry.fanOut.takeQueued()))
+  }
+
+  /** From now on only the lanes `owner` owns run (several instances on PostgreSQL). */
+  ownedBy (owner: LaneOwner): void {
+    this.owner = owner
+  }
+
+  private owns (subscriptionId: string): boolean {
+    return !this.owner || this.owner.owns(subscriptionId)
   }
 
   /** Starts the lanes of subscriptions that just got work: cheap, unlike a full scan, so it runs per commit. */
   wake (subscriptionIds: string[]): void {
     if (this.stopped) return
+    const unowned: string[] = []
     for (const id of subscriptionIds) {
-      if (this.lanes.has(id)) this.rewoken.add(id)
+      if (!this.owns(id)) unowned.push(id)
+      else if (this.lanes.has(id)) this.rewoken.add(id)
       else if (!this.waiting.has(id)) this.runLane(id)
     }
+    if (unowned.length === 0 || !this.owner) return
+    // A lane taken wakes through ownedBy's owner (its onAcquired), before the claim settles.
+    this.claiming++
+    this.owner
+      .claim(unowned)
+      .catch((err: unknown) => this.opts.log?.warn({ err }, 'delivery lanes not claimed'))
+      .finally(() => {
+        this.claiming--
+        this.settle()
+      })
+  }
+
+  private busy (): boolean {
+    return this.lanes.size > 0 || this.waiting.size > 0 || this.claiming > 0 || this.later.size > 0
+  }
+
+  /** Rows committed but not yet readable (an older transaction still running): wake the lane again soon. */
+  private async recheck (subscriptionId: string, after: Position): Promise<void> {
+    if (this.later.has(subscriptionId) || !await this.registry.outbox.unsettled(subscriptionId, after)) return
+    this.later.add(subscriptionId)
+    setTimeout(() => {
+      this.later.delete(subscriptionId)
+      this.wake([subscriptionId])
+      this.settle()
+    }, RECHECK_MS).unref()
   }
 
   /**
-   * Starts a lane for every subscription with pending deliveries; a lane whose next delivery is not due yet
-   * arms the timer for it. A scan of the outbox: on start, on the retry timer, and by hand in tests.
+   * Starts the lane of every active subscription sent over HTTP; a lane whose next delivery is not due yet arms
+   * the timer for it. On start, on the retry timer, after a takeover, and by hand in tests.
    */
   async kick (): Promise<void> {
     if (this.stopped) return
-    const subs = await this.store.all<{ subscription_id: string }>(
-      "SELECT DISTINCT subscription_id FROM deliveries WHERE status = 'pending'"
-    )
-    this.wake(subs.map(s => s.subscription_id))
+    await this.registry.subscriptions.revalidate()
+    const ids: string[] = []
+    for (const { row } of await this.registry.subscriptions.matchers()) {
+      if (row.status === 'active' && !this.registry.subscriptions.isLocal(row.source)) ids.push(row.id)
+    }
+    this.wake(ids)
     this.settle()
+  }
+
+  /**
+   * This instance stops or starts working a lane (its lease lost or taken): what it knew of the lane goes, and
+   * is read again from the store when it next runs, where the previous owner left it.
+   */
+  forget (subscriptionId: string): void {
+    this.handled.delete(subscriptionId)
+    this.retries.delete(subscriptionId)
+    this.failures.delete(subscriptionId)
+    this.inactive.delete(subscriptionId)
+    this.dirty.delete(subscriptionId)
+    this.succeeded.delete(subscriptionId)
   }
 
   /** Subscription rows were re-read: trust the store again, except where it has not caught up with us. */
   private async refreshed (): Promise<void> {
     this.failures.clear()
-    for (const id of this.inactive) if ((await this.registry.current(id))?.status !== 'active') this.inactive.delete(id)
+    for (const id of this.inactive) {
+      if ((await this.registry.subscriptions.current(id))?.status !== 'active') this.inactive.delete(id)
+    }
   }
 
   private async active (subscriptionId: string): Promise<SubscriptionRow | undefined> {
-    const sub = await this.registry.current(subscriptionId)
+    const sub = await this.registry.subscriptions.current(subscriptionId)
     return sub && sub.status === 'active' && !this.inactive.has(subscriptionId) ? sub : undefined
   }
 
-  /** A row as this worker knows it: a retry it scheduled may not be written yet. */
-  private known (
-    subscriptionId: string,
-    d: { seq: number; attempts: number; next_attempt_at: number }
-  ): { attempts: number; due: number } {
+  /** A row's attempts so far and when it is due: a retry scheduled for it, else none yet. */
+  private known (subscriptionId: string, d: { seq: number }): { attempts: number; due: number } {
     const r = this.retries.get(subscriptionId)
-    return r && r.seq === d.seq
-      ? { attempts: r.attempts, due: r.due }
-      : { attempts: d.attempts, due: d.next_attempt_at }
+    return r && r.seq === d.seq ? r : { attempts: 0, due: 0 }
   }
 
   /** Resolves when no lane is running: every due delivery has been attempted. */
   idle (): Promise<void> {
-    if (this.lanes.size === 0 && this.waiting.size === 0) return Promise.resolve()
+    if (!this.busy()) return Promise.resolve()
     return new Promise(resolve => this.idleWaiters.push(resolve))
   }
 
@@ -230,6 +206,7 @@ export class DeliveryWorker {
     if (this.timer) clearTimeout(this.timer)
     await this.idle()
     await this.flushDelivered()
+    await this.flushing
     await this.sender.close()
   }
 
@@ -241,15 +218,29 @@ export class DeliveryWorker {
       async () => {
         this.timer = undefined
         this.timerAt = Infinity
-        await this.kick().catch((err: unknown) => this.opts.log?.error({ err }, 'outbox scan failed'))
+        await this.kick().catch((err: unknown) => this.storeFailed(err, 'outbox scan failed'))
       },
       Math.max(0, at - now)
     )
     this.timer.unref()
   }
 
+  /**
+   * A lane or a scan failed. With the store away its work is still in the outbox, and no commit may come to wake
+   * it: the timer scans the outbox again shortly (and again, while the store stays away).
+   */
+  private storeFailed (err: unknown, what: string, subscriptionId?: string): void {
+    if (err instanceof StoreUnavailableError) {
+      this.opts.log?.warn({ err, subscriptionId }, `${what}: the store is unavailable; the outbox is scanned again`)
+      const now = this.store.clock()
+      this.arm(now + UNAVAILABLE_RESCAN_MS, now)
+    } else {
+      this.opts.log?.error({ err, subscriptionId }, what)
+    }
+  }
+
   private settle (): void {
-    if (this.lanes.size > 0 || this.waiting.size > 0) return
+    if (this.busy()) return
     const flushed =
       !this.opts.flushDelayMs || this.idleWaiters.length > 0 ? this.flushDelivered() : Promise.resolve()
     const waiters = this.idleWaiters
@@ -273,7 +264,7 @@ export class DeliveryWorker {
         e => {
           exhausted = e
         },
-        err => this.opts.log?.error({ err, subscriptionId }, 'delivery lane failed')
+        err => this.storeFailed(err, 'delivery lane failed', subscriptionId)
       )
       .finally(async () => {
         this.lanes.delete(subscriptionId)
@@ -281,7 +272,7 @@ export class DeliveryWorker {
         if (!exhausted || this.rewoken.has(subscriptionId)) {
           // The store away (PostgreSQL): the lane resumes on the next wake or kick.
           await this.afterLane(subscriptionId).catch((err: unknown) =>
-            this.opts.log?.error({ err, subscriptionId }, 'delivery lane not resumed')
+            this.storeFailed(err, 'delivery lane not resumed', subscriptionId)
           )
         }
         const next = this.waiting.values().next()
@@ -293,13 +284,8 @@ export class DeliveryWorker {
   /** A lane stopped: go on if its next delivery is due after all, else wake up when it will be. */
   private async afterLane (subscriptionId: string): Promise<void> {
     this.rewoken.delete(subscriptionId)
-    if (this.stopped) return
-    const head = await this.store.get<{ seq: number; attempts: number; next_attempt_at: number }>(
-      `SELECT seq, attempts, next_attempt_at FROM deliveries
-      WHERE subscription_id = ? AND status = 'pending' AND seq > ? ORDER BY seq LIMIT 1`,
-      subscriptionId,
-      await this.through(subscriptionId)
-    )
+    if (this.stopped || !this.owns(subscriptionId)) return
+    const head = await this.registry.outbox.head(subscriptionId, await this.through(subscriptionId))
     if (!head || !await this.active(subscriptionId)) return
     const now = this.store.clock()
     const due = this.known(subscriptionId, head).due
@@ -314,21 +300,23 @@ export class DeliveryWorker {
   private async drain (subscriptionId: string): Promise<boolean> {
     while (!this.stopped) {
       this.rewoken.delete(subscriptionId)
-      const batch = await this.store.all<DeliveryRow>(
-        `${DELIVERY_SELECT} WHERE d.subscription_id = ? AND d.status = 'pending' AND d.seq > ?
-        ORDER BY d.seq LIMIT ${BATCH}`,
-        subscriptionId,
-        await this.through(subscriptionId)
-      )
+      // Another instance may have changed the subscription (PostgreSQL); a no-op on SQLite.
+      await this.registry.subscriptions.revalidate()
+      const after = await this.through(subscriptionId)
+      const batch = await this.registry.outbox.lane(subscriptionId, after, BATCH)
+      const last = batch.at(-1)
+      if (batch.length < BATCH) await this.recheck(subscriptionId, last ? [last.tx, last.seq] : after)
       if (batch.length === 0) return true
       for (const d of batch) {
+        // The lease went to another instance: it goes on from the stored watermark.
+        if (!this.owns(subscriptionId)) return true
         const known = this.known(subscriptionId, d)
         if (known.due > this.store.clock()) return false
         const sub = await this.active(subscriptionId)
         if (!sub) return false
         const result = await this.send(sub, d)
         if (result.outcome === 'delivered') {
-          this.markDelivered(subscriptionId, d.seq)
+          this.markDelivered(subscriptionId, [d.tx, d.seq])
           continue
         }
         await this.flushDelivered()
@@ -339,30 +327,33 @@ export class DeliveryWorker {
     return false
   }
 
-  private send (sub: SubscriptionRow, d: DeliveryRow): Promise<SendResult> {
-    const body = this.registry.envelope(sub, d)
+  private send (sub: SubscriptionRow, d: OutboxRow): Promise<SendResult> {
+    const body = this.registry.envelopes.text(sub, d.resource, d.event, d.actor_id, d.data ?? d.event_data)
     const headers: Record<string, string> = { 'user-agent': 'webex-spaces-connector' }
     if (sub.secret) headers['x-spark-signature'] = sign(body, sub.secret)
     return this.sender.post(sub.target_url, body, headers, this.store.clock())
   }
 
-  private async through (subscriptionId: string): Promise<number> {
-    let seq = this.handled.get(subscriptionId)
-    if (seq === undefined) {
-      seq = (await this.registry.current(subscriptionId))?.delivered_through ?? 0
-      this.handled.set(subscriptionId, seq)
+  /** The lane's watermark: known here, else where the store has it, with the retry state of its head. */
+  private async through (subscriptionId: string): Promise<Position> {
+    let at = this.handled.get(subscriptionId)
+    if (at === undefined) {
+      const state = await this.registry.outbox.state(subscriptionId)
+      at = state?.through ?? [0, 0]
+      this.handled.set(subscriptionId, at)
+      if (state?.retry && !this.retries.has(subscriptionId)) this.retries.set(subscriptionId, state.retry)
     }
-    return seq
+    return at
   }
 
   /**
    * A delivery is recorded by moving its subscription's watermark, once per turn of the event loop (or per
    * `flushDelayMs`) for all lanes: one small transaction for many deliveries. A crash before that redelivers
-   * them, which at-least-once delivery allows. Delivered rows are deleted with it.
+   * them, which at-least-once delivery allows.
    */
-  private markDelivered (subscriptionId: string, seq: number): void {
+  private markDelivered (subscriptionId: string, at: Position): void {
     this.retries.delete(subscriptionId)
-    this.handled.set(subscriptionId, seq)
+    this.handled.set(subscriptionId, at)
     this.dirty.add(subscriptionId)
     this.succeeded.add(subscriptionId)
     if (this.flushScheduled) return
@@ -384,26 +375,32 @@ export class DeliveryWorker {
     if (this.dirty.size === 0) return
     const ids = [...this.dirty]
     this.dirty.clear()
-    const through = ids.map((id): [string, number] => [id, this.handled.get(id) ?? 0])
+    const through = ids.flatMap((id): Array<[string, number, number]> => {
+      const at = this.handled.get(id)
+      return at ? [[id, at[0], at[1]]] : []
+    })
     // A success ends a failure streak; a dead letter moves the watermark but does not.
     const succeeded = [...this.succeeded]
     this.succeeded.clear()
     const streaks: string[] = []
     for (const id of succeeded) if ((await this.streak(id)) > 0) streaks.push(id)
     for (const id of streaks) this.failures.set(id, 0)
-    await this.writer.delivered(through, streaks).catch((err: unknown) => {
+    const written = this.writer.delivered(through, streaks).catch((err: unknown) => {
       this.opts.log?.error({ err }, 'delivered watermarks not written')
     })
+    this.flushing = this.flushing.then(() => written)
+    await written
   }
 
   private async streak (subscriptionId: string): Promise<number> {
-    return this.failures.get(subscriptionId) ?? (await this.registry.current(subscriptionId))?.consecutive_failures ?? 0
+    const known = this.failures.get(subscriptionId)
+    return known ?? (await this.registry.subscriptions.current(subscriptionId))?.consecutive_failures ?? 0
   }
 
   /** Records a failed attempt; true when the lane may go on to the next delivery. */
   private async recordFailure (
     sub: SubscriptionRow,
-    d: DeliveryRow,
+    d: OutboxRow,
     previousAttempts: number,
     r: Exclude<SendResult, { outcome: 'delivered' }>
   ): Promise<boolean> {
@@ -419,7 +416,10 @@ export class DeliveryWorker {
     else this.retries.set(sub.id, { seq: d.seq, attempts, due: now + wait })
     await this.writer.failed({
       subscriptionId: sub.id,
-      seq: d.seq,
+      position: [d.tx, d.seq],
+      eventSeq: d.event_seq,
+      data: d.data,
+      created: d.created,
       attempts,
       status: r.outcome === 'refused' ? null : (r.status ?? null),
       error: r.error,
@@ -432,6 +432,8 @@ export class DeliveryWorker {
       { subscriptionId: sub.id, delivery: deliveryId(d.seq), attempts, error: r.error, dead },
       'delivery failed'
     )
+    // A dead-lettered delivery no longer holds up the ones behind it (the writer moved the watermark); a retry does.
+    if (dead) this.handled.set(sub.id, [d.tx, d.seq])
     if (failures >= this.opts.inactiveAfterFailures) {
       this.inactive.add(sub.id)
       await this.writer.deactivate(
@@ -439,12 +441,10 @@ export class DeliveryWorker {
         `The webhook was marked inactive after ${failures} consecutive failed deliveries.`
       )
       this.opts.log?.warn({ subscriptionId: sub.id, failures }, 'webhook marked inactive')
+      // Its queue became dead letters and its watermark moved past them: reactivated, it starts from there.
+      this.handled.delete(sub.id)
+      this.retries.delete(sub.id)
       return false
-    }
-    // A dead-lettered delivery no longer holds up the ones behind it; a retry does.
-    if (dead) {
-      this.handled.set(sub.id, d.seq)
-      this.dirty.add(sub.id)
     }
     return dead
   }

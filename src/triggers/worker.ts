@@ -9,6 +9,10 @@ import {
 } from './registry.js'
 import { sign } from './signature.js'
 import { HttpSender, type SendResult } from './sender.js'
+import { StoreUnavailableError } from '../errors.js'
+
+/** The store away (PostgreSQL stopped): how long until the outbox is scanned again. */
+const UNAVAILABLE_RESCAN_MS = 1000
 
 export interface DeliveryOptions {
   /** Attempts before a delivery is dead-lettered. */
@@ -241,11 +245,25 @@ export class DeliveryWorker {
       async () => {
         this.timer = undefined
         this.timerAt = Infinity
-        await this.kick().catch((err: unknown) => this.opts.log?.error({ err }, 'outbox scan failed'))
+        await this.kick().catch((err: unknown) => this.storeFailed(err, 'outbox scan failed'))
       },
       Math.max(0, at - now)
     )
     this.timer.unref()
+  }
+
+  /**
+   * A lane or a scan failed. With the store away its work is still in the outbox, and no commit may come to wake
+   * it: the timer scans the outbox again shortly (and again, while the store stays away).
+   */
+  private storeFailed (err: unknown, what: string, subscriptionId?: string): void {
+    if (err instanceof StoreUnavailableError) {
+      this.opts.log?.warn({ err, subscriptionId }, `${what}: the store is unavailable; the outbox is scanned again`)
+      const now = this.store.clock()
+      this.arm(now + UNAVAILABLE_RESCAN_MS, now)
+    } else {
+      this.opts.log?.error({ err, subscriptionId }, what)
+    }
   }
 
   private settle (): void {
@@ -273,7 +291,7 @@ export class DeliveryWorker {
         e => {
           exhausted = e
         },
-        err => this.opts.log?.error({ err, subscriptionId }, 'delivery lane failed')
+        err => this.storeFailed(err, 'delivery lane failed', subscriptionId)
       )
       .finally(async () => {
         this.lanes.delete(subscriptionId)
@@ -281,7 +299,7 @@ export class DeliveryWorker {
         if (!exhausted || this.rewoken.has(subscriptionId)) {
           // The store away (PostgreSQL): the lane resumes on the next wake or kick.
           await this.afterLane(subscriptionId).catch((err: unknown) =>
-            this.opts.log?.error({ err, subscriptionId }, 'delivery lane not resumed')
+            this.storeFailed(err, 'delivery lane not resumed', subscriptionId)
           )
         }
         const next = this.waiting.values().next()

@@ -9,6 +9,7 @@ import { isWebexError } from './helpers/assertions.js'
 import { pgUnavailable, urlOf } from './helpers/postgres.js'
 import { privatePostgresUnavailable, startPrivatePostgres } from './helpers/private-postgres.js'
 import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { Listener } from '../src/store/cluster/notify.js'
 
 // Faults of the database, seen from outside: `npm start` (src/main.ts) as a child process. A wrong DATABASE_URL
 // stops the start plainly; PostgreSQL stopped and started under load (a private server of this test's own, so
@@ -346,4 +347,36 @@ t.test('a lane cut off by the outage with work left resumes by itself, with no n
     [a.body.id, b.body.id],
     'both delivered, in order'
   )
+})
+
+t.test('the LISTEN connection outlives a database stop: it reconnects by itself and hears again', async t => {
+  if (unavailable) {
+    t.pass(`the listener outage test ${unavailable}`)
+    return
+  }
+  const server = await startPrivatePostgres(t)
+  const listener = new Listener({ connectionString: server.url() }, { minRetryMs: 20, maxRetryMs: 200 })
+  t.teardown(() => listener.close())
+  await listener.start()
+  const heard: string[] = []
+  await listener.listen('outage', payload => heard.push(payload))
+  let reconnects = 0
+  listener.onReconnect(() => {
+    reconnects++
+  })
+  const say = async (payload: string): Promise<void> => {
+    const c = new pg.Client({ connectionString: server.url() })
+    await c.connect()
+    await c.query("SELECT pg_notify('outage', $1)", [payload])
+    await c.end()
+  }
+  await say('before')
+  await until('the notification before the stop', () => heard.includes('before'))
+  await server.stop('immediate')
+  await until('the listener notices the loss', () => listener.pid === undefined)
+  await server.start()
+  await until('the listener reconnected', () => reconnects === 1)
+  await say('after')
+  await until('the notification after the restart', () => heard.includes('after'))
+  t.same(heard, ['before', 'after'], 'heard before and after the outage, once each')
 })

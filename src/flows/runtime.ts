@@ -197,14 +197,15 @@ export class FlowRuntime {
     registry.onLocal(SOURCE, async (row, e, envelope) => {
       const flow = this.flows.get(row.target_url.slice(SOURCE.length + 1))
       if (!flow) return
-      this.pending.push(
-        ...await this.enqueue(
-          flow,
-          'event',
-          { headers: { 'content-type': 'application/json' }, body: JSON.parse(envelope) },
-          e.seq
-        )
+      const seqs = await this.enqueue(
+        flow,
+        'event',
+        { headers: { 'content-type': 'application/json' }, body: JSON.parse(envelope) },
+        e.seq
       )
+      // Claimable once committed: on PostgreSQL another transaction's commit could start a drain before then,
+      // find the run not yet visible, and drop it.
+      this.store.afterCommit(() => this.pending.push(...seqs))
     })
     store.onCommit(() => this.background(this.drain()))
   }

@@ -323,6 +323,20 @@ export class RunHistory {
     )
   }
 
+  /**
+   * After the store was away: this instance's Running runs that it is not running (`live`: the runs in its
+   * hands) are failed as RunInterrupted. A claim whose COMMIT went through but whose answer was lost leaves
+   * such a run: nobody else takes a live instance's run, so it would stay Running for good.
+   */
+  async failOrphaned (self: string | undefined, live: number[]): Promise<number> {
+    const mine = self === undefined ? 'instance IS NULL' : 'instance = ?'
+    const held = live.length > 0 ? ` AND seq NOT IN (${live.map(() => '?').join(', ')})` : ''
+    return await this.interruptWhere(`status = 'Running' AND ${mine}${held}`, [
+      ...(self === undefined ? [] : [self]),
+      ...live,
+    ])
+  }
+
   private async interruptWhere (where: string, params: unknown[]): Promise<number> {
     return await this.store.tx(async () =>
       await this.store.run(

@@ -1104,7 +1104,8 @@ export class FlowRuntime {
   }
 
   /**
-   * The store is back (or is tried again): writes the outcomes it missed, takes up the runs queued meanwhile
+   * The store is back (or is tried again): writes the outcomes it missed, fails the runs it had claimed without
+   * knowing (RunInterrupted, as after a crash: their actions may have begun), takes up the runs queued meanwhile
    * (their commit's wake found no store, or their claim failed: they are still Queued) and re-arms the
    * recurrences. A failure arms the next attempt through `background`.
    */
@@ -1112,6 +1113,10 @@ export class FlowRuntime {
     for (const [seq, outcome] of this.unrecorded) {
       await this.history.finish(seq, outcome)
       this.unrecorded.delete(seq)
+    }
+    const orphaned = await this.history.failOrphaned(this.opts.cluster?.instance, [...this.inFlight])
+    if (orphaned > 0) {
+      this.opts.log.warn({ runs: orphaned }, 'Flow runs whose claim met the outage were marked failed.')
     }
     this.pending.push(...await this.history.queued())
     await this.drain()

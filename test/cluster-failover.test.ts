@@ -1,12 +1,10 @@
 import t from 'tap'
 import pg from 'pg'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { DEMO } from '../src/backends/embedded/seed.js'
-import { client, startService, tempDir } from './helpers/service.js'
+import { client, startService } from './helpers/service.js'
 import { freshDatabase, pgUnavailable } from './helpers/postgres.js'
 import { startCluster, until } from './helpers/cluster.js'
-import { flowFile } from './flows/helpers.js'
+import { holdingFlowDir } from './flows/helpers.js'
 
 // Three instances on one database, one of them killed (kill -9) mid-run: its Running run is failed as
 // RunInterrupted by a survivor once its liveness lease expires, its queued runs are run by the others. And the
@@ -33,16 +31,7 @@ t.test('an instance dies: its runs are interrupted or taken over; the retention 
   t.equal(policy.status, 200)
   await seed.app.close()
 
-  const flowsDir = tempDir(t, 'flows-')
-  writeFileSync(
-    join(flowsDir, 'long.json'),
-    JSON.stringify(
-      flowFile({
-        First: { type: 'Compose', runAfter: {}, inputs: "@triggerBody()?['n']" },
-        Hold: { type: 'Wait', runAfter: { First: ['Succeeded'] }, inputs: { interval: { count: 1, unit: 'Hour' } } },
-      })
-    )
-  )
+  const flowsDir = holdingFlowDir(t)
   const cluster = await startCluster(t, 3, databaseUrl, {
     FLOWS_DIR: flowsDir,
     // One run at a time per instance: the second and third runs wait in the first instance's queue.

@@ -114,11 +114,7 @@ t.test('PostgreSQL stopped and started under load: 503s, no acknowledged write l
     t.pass(`the outage test ${unavailable}`)
     return
   }
-  const server = await startPrivatePostgres(t)
-  const admin = new pg.Client({ connectionString: server.url() })
-  await admin.connect()
-  await admin.query('CREATE DATABASE webex')
-  await admin.end()
+  const server = await startPrivatePostgres(t, ['webex'])
 
   const rx = await startReceiver(t)
   const service: Child = await startChild({
@@ -298,11 +294,7 @@ t.test('a lane cut off by the outage with work left resumes by itself, with no n
     t.pass(`the lane outage test ${unavailable}`)
     return
   }
-  const server = await startPrivatePostgres(t)
-  const admin = new pg.Client({ connectionString: server.url() })
-  await admin.connect()
-  await admin.query('CREATE DATABASE webex')
-  await admin.end()
+  const server = await startPrivatePostgres(t, ['webex'])
   const svc = await startService(t, {
     store: 'postgres',
     databaseUrl: server.url('webex'),

@@ -1,25 +1,14 @@
 import t from 'tap'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { DEMO } from '../../src/backends/embedded/seed.js'
 import { startChild } from '../helpers/child.js'
 import { client, tempDir } from '../helpers/service.js'
-import { flowFile } from './helpers.js'
+import { holdingFlowDir } from './helpers.js'
 
 // kill -9 of the service in the middle of a run: the run is marked failed (its finished actions kept), never lost,
 // and a run that was still queued resumes after the restart.
 t.test('a crash mid-run leaves the run Failed (RunInterrupted) and queued runs resume', async t => {
   const dataDir = tempDir(t)
-  const flowsDir = tempDir(t, 'flows-')
-  writeFileSync(
-    join(flowsDir, 'long.json'),
-    JSON.stringify(
-      flowFile({
-        First: { type: 'Compose', runAfter: {}, inputs: "@triggerBody()?['n']" },
-        Hold: { type: 'Wait', runAfter: { First: ['Succeeded'] }, inputs: { interval: { count: 1, unit: 'Hour' } } },
-      })
-    )
-  )
+  const flowsDir = holdingFlowDir(t)
   // No throttle: the test asks for the run's state as often as it takes.
   const env = {
     DATA_DIR: dataDir,

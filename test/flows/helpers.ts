@@ -30,6 +30,24 @@ export function flowFile (
   }
 }
 
+/**
+ * A flows folder (removed with the test) holding `long`: it composes its trigger body's `n`, then waits an hour,
+ * so a run stays Running for as long as a test needs to kill its instance under it.
+ */
+export function holdingFlowDir (t: Tap): string {
+  const dir = tempDir(t, 'flows-')
+  writeFileSync(
+    join(dir, 'long.json'),
+    JSON.stringify(
+      flowFile({
+        First: { type: 'Compose', runAfter: {}, inputs: "@triggerBody()?['n']" },
+        Hold: { type: 'Wait', runAfter: { First: ['Succeeded'] }, inputs: { interval: { count: 1, unit: 'Hour' } } },
+      })
+    )
+  )
+  return dir
+}
+
 export interface FlowService extends Running {
   flowsDir: string
   /** Every delay the runtime asked for (Wait, retries, timeouts), in ms; they resolve at once. */

@@ -1,3 +1,4 @@
+import pgClient from 'pg'
 import { execFile } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -61,8 +62,8 @@ export async function privatePostgresUnavailable (): Promise<string | undefined>
   return undefined
 }
 
-/** Starts a private server (stopped and removed when the test ends). */
-export async function startPrivatePostgres (t: Tap): Promise<PrivatePostgres> {
+/** Starts a private server (stopped and removed when the test ends), with `databases` created on it. */
+export async function startPrivatePostgres (t: Tap, databases: string[] = []): Promise<PrivatePostgres> {
   const bin = binDir()
   if (!bin) throw new Error('no PostgreSQL binaries under /usr/lib/postgresql')
   const dir = mkdtempSync(join(tmpdir(), 'webex-pg-'))
@@ -95,5 +96,14 @@ export async function startPrivatePostgres (t: Tap): Promise<PrivatePostgres> {
     rmSync(dir, { recursive: true, force: true })
   })
   await server.start()
+  if (databases.length > 0) {
+    const admin = new pgClient.Client({ connectionString: server.url() })
+    await admin.connect()
+    try {
+      for (const name of databases) await admin.query(`CREATE DATABASE ${name}`)
+    } finally {
+      await admin.end()
+    }
+  }
   return server
 }

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../src/demo.js'
 import { jsonClient, paced, percentile, startServiceProcess } from './child.js'
 
 const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10)

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DEMO } from '../src/backends/embedded/seed.js'
+import { DEMO } from '../src/demo.js'
 import { jsonClient, paced, percentile, startServiceProcess } from './child.js'
 
 const RATE = Number(process.env.BENCH_EVENTS_PER_SECOND ?? 200)

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EmbeddedBackend } from '../src/backends/embedded/index.js'
 import type { SqliteStore } from '../src/store/sqlite-store.js'
-import { DEMO } from '../src/backends/embedded/seed.js'
+import { DEMO } from '../src/demo.js'
 import { encodeId, newUuid, stableUuid } from '../src/ids.js'
 import { searchSpaces } from '../src/governance/search.js'
 import { classifications } from '../src/governance/spaces.js'
@@ -289,7 +289,7 @@ const svc = await buildApp(
     flows: { enabled: false },
     delivery: { thread: false },
   }),
-  { backend, clock: () => now }
+  { backend: { kind: 'embedded', backend }, clock: () => now }
 )
 const url = await svc.app.listen({ host: '127.0.0.1', port: 0 })
 const e0 = performance.now()

@@ -1,5 +1,6 @@
 import type { AsyncStore } from '../src/store/db.js'
-import { DEMO, hashToken } from '../src/backends/embedded/seed.js'
+import { DEMO } from '../src/demo.js'
+import { hashToken } from '../src/backends/embedded/seed.js'
 import { encodeId, stableUuid } from '../src/ids.js'
 
 /** One caller of the mixed load: a person of the demo organisation with a token and a space of their own. */

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildApp } from '../src/app.js'
 import { makeConfig } from '../src/config.js'
-import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../src/demo.js'
 import { MIX_PAGE, seedMixCallers } from './mix-callers.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'webex-bench-'))

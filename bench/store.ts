@@ -7,7 +7,8 @@ import { Store } from '../src/store/store.js'
 import { SqliteStore } from '../src/store/sqlite-store.js'
 import { openPostgresStore } from '../src/store/postgres.js'
 import type { AsyncStore } from '../src/store/db.js'
-import { DEMO_IDS, seedDemo } from '../src/backends/embedded/seed.js'
+import { DEMO_IDS } from '../src/demo.js'
+import { seedDemo } from '../src/backends/embedded/seed.js'
 
 /**
  * The asynchronous store's overhead against today's synchronous Store, side by side in one run on the same

@@ -6,8 +6,6 @@ import { EmbeddedBackend } from './backends/embedded/index.js'
 import { WebexHttpBackend } from './backends/webex/index.js'
 import { WebexRelay } from './backends/webex/relay.js'
 import { openStore } from './store/open.js'
-import { SqliteStore } from './store/sqlite-store.js'
-import { PostgresStore } from './store/postgres.js'
 import { ClusterLimiter } from './store/cluster/throttle.js'
 import { aliveSql, Presence } from './store/cluster/presence.js'
 import { ScheduleSlots } from './store/cluster/slots.js'
@@ -35,7 +33,6 @@ import { ThreadedDelivery } from './triggers/threaded.js'
 import { LaneLeases } from './triggers/cluster.js'
 import { LocalOutboxWriter } from './triggers/outcomes.js'
 import { Checkpointer } from './store/checkpointer.js'
-import { embeddedCanSee } from './backends/embedded/visibility.js'
 import { isComplianceOfficer } from './auth/rules.js'
 import { registerDocs } from './connector/docs.js'
 import { governanceRoutes } from './routes/governance.js'
@@ -58,9 +55,12 @@ import { flowCallbackRoutes } from './routes/flow-callbacks.js'
 import { flowRunRoutes } from './routes/flow-runs.js'
 import { viewerRoutes } from './routes/viewer.js'
 
+/** Which backend serves the API: the one value every choice that depends on it is made from. */
+export type BackendMode = { kind: 'embedded'; backend: EmbeddedBackend } | { kind: 'webex'; backend: WebexHttpBackend }
+
 export interface AppDeps {
-  /** Defaults to the embedded backend on `config.dataDir`. */
-  backend?: WebexBackend
+  /** A backend built by the caller (a test's Webex client on a fake clock), with its kind; else BACKEND's. */
+  backend?: BackendMode
   /** Milliseconds since the epoch, for the throttle and the embedded store; tests control it. */
   clock?: () => number
   /** Jitter source for delivery backoff. */
@@ -76,6 +76,8 @@ export interface AppDeps {
 export interface App {
   app: FastifyInstance
   backend: WebexBackend
+  /** The backend with its kind. */
+  mode: BackendMode
   registry: TriggerRegistry
   /** The in-process delivery worker (absent when deliveries go out from the delivery thread). */
   worker?: DeliveryLanes
@@ -97,14 +99,15 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
     ? WorkflowConnections.load(config.flows.connectionsJson, appSettings)
     : undefined
   // The one store (STORE: SQLite's file, or PostgreSQL shared by every instance); a wrong DATABASE_URL stops here.
-  const store = new Ctx(await openStore(config, deps.clock ? { clock: deps.clock } : {}))
-  const mode = await pickMode(config, store, deps)
+  const opened = await openStore(config, deps.clock ? { clock: deps.clock } : {})
+  const store = new Ctx(opened)
+  const mode = deps.backend ?? (await configuredMode(config, store, deps))
   const { backend } = mode
   const embedded = mode.kind === 'embedded' ? mode.backend : undefined
   const webex = mode.kind === 'webex' ? mode.backend : undefined
-  const sqlite = store.store instanceof SqliteStore ? store.store : undefined
-  const postgres = store.store instanceof PostgresStore ? store.store : undefined
-  const embeddedSees = embedded ? embeddedCanSee(store) : () => false
+  const sqlite = opened.dialect === 'sqlite' ? opened.store : undefined
+  const postgres = opened.dialect === 'postgres' ? opened.store : undefined
+  const embeddedSees = embedded ? embedded.canSee : () => false
   // With the Webex backend, the store is fed by the relay of events from Webex.
   const relay = webex ? new WebexRelay(store, webex, config.webex.publicUrl) : undefined
   let threaded: ThreadedDelivery | undefined
@@ -429,6 +432,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   return {
     app,
     backend,
+    mode,
     registry,
     worker,
     store,
@@ -438,19 +442,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
   }
 }
 
-type Mode =
-  | { kind: 'embedded'; backend: EmbeddedBackend }
-  | { kind: 'webex'; backend: WebexHttpBackend }
-  | { kind: 'other'; backend: WebexBackend }
-
-/** Which backend serves the API (BACKEND, or the one a test passes): decided once, here. */
-async function pickMode (config: Config, store: Ctx, deps: AppDeps): Promise<Mode> {
-  const given = deps.backend
-  if (given) {
-    if (given instanceof EmbeddedBackend) return { kind: 'embedded', backend: given }
-    if (given instanceof WebexHttpBackend) return { kind: 'webex', backend: given }
-    return { kind: 'other', backend: given }
-  }
+/** The backend BACKEND names, on the store (the embedded one keeps its organisation there). */
+async function configuredMode (config: Config, store: Ctx, deps: AppDeps): Promise<BackendMode> {
   if (config.backend === 'webex') {
     return {
       kind: 'webex',

@@ -1,7 +1,6 @@
 import { configFromEnv, SettingError, type Config } from './config.js'
 import { buildApp, type App } from './app.js'
-import { EmbeddedBackend } from './backends/embedded/index.js'
-import { DEMO, DEMO_IDS } from './backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from './demo.js'
 
 /**
  * A setting the service cannot start with stops it with its message alone, on stderr, and exit code 1: an
@@ -28,10 +27,10 @@ async function start (): Promise<{ config: Config; built: App; address: string }
   }
 }
 
-const { config, built: { app, backend }, address } = await start()
+const { config, built: { app, mode }, address } = await start()
 
-if (backend instanceof EmbeddedBackend) {
-  app.log.info({ dataDir: config.dataDir, seeded: backend.seeded }, 'embedded backend ready')
+if (mode.kind === 'embedded') {
+  app.log.info({ dataDir: config.dataDir, seeded: mode.backend.seeded }, 'embedded backend ready')
   if (config.seedDemo) {
     app.log.info(
       {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { client, ManualClock, startService } from './helpers/service.js'
 import { startReceiver } from './helpers/receiver.js'
 import { isWebexError } from './helpers/assertions.js'
-import { DEMO, DEMO_IDS as ids } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS as ids } from '../src/demo.js'
 import type { EmbeddedBackend } from '../src/backends/embedded/index.js'
 import { card } from './contract/fidelity.js'
 

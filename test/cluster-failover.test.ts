@@ -1,6 +1,6 @@
 import t from 'tap'
 import pg from 'pg'
-import { DEMO } from '../src/backends/embedded/seed.js'
+import { DEMO } from '../src/demo.js'
 import { client, startService } from './helpers/service.js'
 import { freshDatabase, pgUnavailable } from './helpers/postgres.js'
 import { startCluster, until } from './helpers/cluster.js'

@@ -6,7 +6,7 @@ import type { OpenAPIV2 } from 'openapi-types'
 import { generatePackage, packageFiles } from '../src/connector/package.js'
 import { checkDefinition, RULES } from '../src/connector/rules.js'
 import { client, startService } from './helpers/service.js'
-import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../src/demo.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const pkg = await generatePackage()

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { startChild, type Child } from './helpers/child.js'
 import { tempDir } from './helpers/service.js'
 import { rawRequest, type RawReply } from './helpers/raw-http.js'
-import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../src/demo.js'
 import { encodeId } from '../src/ids.js'
 
 /**

@@ -3,7 +3,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
-import { DEMO, DEMO_IDS as ids } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS as ids } from '../src/demo.js'
 import { WebexHttpBackend } from '../src/backends/webex/index.js'
 import { client, ManualClock, startService, type Tap } from './helpers/service.js'
 
@@ -165,7 +165,7 @@ t.test('every governance call spends the officer token’s budget and waits out 
   const svc = await startService(
     t,
     { backend: 'webex', throttle: { enabled: false }, governance: { token: DEMO.tokens.carol } },
-    { backend, clock: clock.now }
+    { backend: { kind: 'webex', backend }, clock: clock.now }
   )
   const upAlice = client(upstream.url, DEMO.tokens.alice)
   for (let i = 0; i < 25; i++) await upAlice('POST', '/v1/messages', { roomId: ids.apollo, text: `m${i}` })

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { openDatabase } from '../src/store/sqlite.js'
 import { Store } from '../src/store/store.js'
 import { startService, tempDir } from './helpers/service.js'
-import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../src/demo.js'
 
 // Group commit: the writes of one event-loop turn share a COMMIT. Observed from a second connection to the
 // same file, which (like the delivery thread) sees only what is committed.

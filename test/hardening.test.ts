@@ -3,7 +3,7 @@ import { isWebexError } from './helpers/assertions.js'
 import { client, nextLink, startService } from './helpers/service.js'
 import { http11, rawRequest, type RawReply } from './helpers/raw-http.js'
 import { flowFile, startFlows } from './flows/helpers.js'
-import { DEMO, DEMO_IDS as ids } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS as ids } from '../src/demo.js'
 import { JSON_MAX_DEPTH } from '../src/http/json-body.js'
 
 const ALICE = `Authorization: Bearer ${DEMO.tokens.alice}`

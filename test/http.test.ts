@@ -1,7 +1,7 @@
 import t from 'tap'
 import { isWebexError } from './helpers/assertions.js'
 import { client, startService } from './helpers/service.js'
-import { DEMO } from '../src/backends/embedded/seed.js'
+import { DEMO } from '../src/demo.js'
 import { configFromEnv, makeConfig } from '../src/config.js'
 
 t.test('every response carries a trackingid; unknown routes and methods answer in the Webex shape', async t => {

@@ -3,7 +3,7 @@ import pg from 'pg'
 import { client, startService } from './helpers/service.js'
 import { startReceiver } from './helpers/receiver.js'
 import { freshDatabase, pgUnavailable } from './helpers/postgres.js'
-import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../src/demo.js'
 
 // The outbox on PostgreSQL, where transactions run side by side (on SQLite one holds the connection at a time):
 // each row carries its transaction's id and a lane reads in (tx, seq) order only below the oldest transaction

@@ -5,7 +5,7 @@ import { setImmediate as turn } from 'node:timers/promises'
 import { MIGRATIONS } from '../src/store/migrations.js'
 import { dbFile, openDatabase } from '../src/store/sqlite.js'
 import { startService, tempDir } from './helpers/service.js'
-import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../src/demo.js'
 import type { SqliteStore } from '../src/store/sqlite-store.js'
 
 // How the outbox sits in the store: the migration that dropped its uuid column, the one that made it one row per

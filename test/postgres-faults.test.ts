@@ -8,7 +8,7 @@ import { startReceiver } from './helpers/receiver.js'
 import { isWebexError } from './helpers/assertions.js'
 import { pgUnavailable, urlOf } from './helpers/postgres.js'
 import { privatePostgresUnavailable, startPrivatePostgres } from './helpers/private-postgres.js'
-import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../src/demo.js'
 import { Listener } from '../src/store/cluster/notify.js'
 
 // Faults of the database, seen from outside: `npm start` (src/main.ts) as a child process. A wrong DATABASE_URL

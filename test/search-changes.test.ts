@@ -5,7 +5,7 @@ import { Ctx } from '../src/store/ctx.js'
 import { SearchIndex } from '../src/governance/search-index.js'
 import { Leases } from '../src/store/cluster/leases.js'
 import { instanceLease } from '../src/store/cluster/presence.js'
-import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../src/demo.js'
 import { decodeId } from '../src/ids.js'
 import { client, startService } from './helpers/service.js'
 import { freshDatabase, pgUnavailable } from './helpers/postgres.js'
@@ -28,7 +28,7 @@ t.test('two instances read the change log from their own horizons; pruning loses
     t.teardown(() => store.close())
     // Alive as far as pruning can tell: the instance's lease, held for the test.
     await new Leases(store, store.instanceId, 600_000).acquire(instanceLease(store.instanceId))
-    const ctx = new Ctx(store)
+    const ctx = new Ctx({ dialect: 'postgres', store })
     return { ctx, index: new SearchIndex(ctx), id: store.instanceId }
   }
   const a = await open()

@@ -11,7 +11,7 @@ import { makeConfig } from '../src/config.js'
 import { storeContract } from './store/contract.js'
 import { freshDatabase, pgUnavailable, terminateConnections, urlOf } from './helpers/postgres.js'
 import { tempDir } from './helpers/service.js'
-import { DEMO } from '../src/backends/embedded/seed.js'
+import { DEMO } from '../src/demo.js'
 
 // The asynchronous store on PostgreSQL: the same contract as SQLite's, then the driver's part (types, pool,
 // lost connections, DATABASE_URL), each test on a database of its own. Runs whenever PostgreSQL is reachable

@@ -5,7 +5,7 @@ import { isWebexError } from './helpers/assertions.js'
 import { client, ManualClock, startService, tempDir } from './helpers/service.js'
 import { startReceiver } from './helpers/receiver.js'
 import { flowFile, startFlows } from './flows/helpers.js'
-import { DEMO, DEMO_IDS as ids } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS as ids } from '../src/demo.js'
 import { addressRefusal, guardedConnector } from '../src/http/target-policy.js'
 import { HttpSender } from '../src/triggers/sender.js'
 

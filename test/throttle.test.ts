@@ -2,7 +2,7 @@ import t from 'tap'
 import { SlidingWindowLimiter } from '../src/throttle/sliding-window.js'
 import { isWebexError } from './helpers/assertions.js'
 import { client, ManualClock, startService } from './helpers/service.js'
-import { DEMO } from '../src/backends/embedded/seed.js'
+import { DEMO } from '../src/demo.js'
 
 t.test('the 101st call in 60 s gets 429 with Retry-After; the window slides exactly', async t => {
   const clock = new ManualClock()

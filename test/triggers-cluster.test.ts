@@ -6,7 +6,7 @@ import pg from 'pg'
 import { client, tempDir } from './helpers/service.js'
 import { startReceiver, type Receiver } from './helpers/receiver.js'
 import { freshDatabase, pgUnavailable } from './helpers/postgres.js'
-import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../src/demo.js'
 import { decodeId } from '../src/ids.js'
 
 // Several instances (`npm start` children) on one PostgreSQL database: each subscription's lane is worked by one

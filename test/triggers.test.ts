@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto'
 import { isWebexError } from './helpers/assertions.js'
 import { client, ManualClock, startService, type Running } from './helpers/service.js'
 import { startReceiver, type Receiver } from './helpers/receiver.js'
-import { DEMO, DEMO_IDS as ids } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS as ids } from '../src/demo.js'
 import { verify } from '../src/triggers/signature.js'
 import { freshDatabase } from './helpers/postgres.js'
 

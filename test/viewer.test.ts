@@ -1,7 +1,7 @@
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'
-import { DEMO, DEMO_IDS } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../src/demo.js'
 import { startReceiver } from './helpers/receiver.js'
 import { startService } from './helpers/service.js'
 import { flowFile, host, startFlows } from './flows/helpers.js'

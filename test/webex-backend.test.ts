@@ -77,7 +77,11 @@ async function service (t: Test, baseUrl: string, opts: Record<string, number> =
     },
     ...opts,
   })
-  const svc = await startService(t, { backend: 'webex', throttle: { enabled: false } }, { backend, clock: clock.now })
+  const svc = await startService(
+    t,
+    { backend: 'webex', throttle: { enabled: false } },
+    { backend: { kind: 'webex', backend }, clock: clock.now }
+  )
   return { call: client(svc.url, 'a-webex-token'), slept, clock }
 }
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import { createHmac } from 'node:crypto'
 import { client, startService } from './helpers/service.js'
 import { startReceiver } from './helpers/receiver.js'
-import { DEMO, DEMO_IDS as ids } from '../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS as ids } from '../src/demo.js'
 
 t.test('with the Webex backend, triggers are relayed from Webex webhooks, verified, and fanned out here', async t => {
   // "Webex": the embedded backend on 127.0.0.1, allowed to call back to loopback.

@@ -1,5 +1,5 @@
 import { ForbiddenError, NotFoundError } from '../errors.js'
-import { roomLocal } from '../backends/embedded/spaces.js'
+import { roomLocal } from '../spaces/space.js'
 import { isComplianceOfficer } from '../auth/rules.js'
 import type { Caller } from '../domain/caller.js'
 import type { Ctx } from '../store/ctx.js'

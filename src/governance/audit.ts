@@ -3,7 +3,7 @@ import { encodeId } from '../ids.js'
 import type { Caller } from '../domain/caller.js'
 import type { Ctx } from '../store/ctx.js'
 import { decodeCursor, toPage } from '../store/cursor.js'
-import { roomLocal } from '../backends/embedded/spaces.js'
+import { roomLocal } from '../spaces/space.js'
 import type { AuditRecord, AuditVerification } from '../schemas/governance.js'
 
 /** The prev_hash of an organisation's first record. */

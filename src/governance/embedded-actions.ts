@@ -1,5 +1,5 @@
 import type { Ctx } from '../store/ctx.js'
-import { createMessage } from '../backends/embedded/messages.js'
+import { createMessage } from '../spaces/messages.js'
 import { toCaller, type PersonRow } from '../domain/rows.js'
 import type { SpaceActions } from './actions.js'
 import { orgRoom } from './access.js'

@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError } from '../errors.js'
 import { encodeId, newUuid } from '../ids.js'
 import type { Caller } from '../domain/caller.js'
 import type { Ctx } from '../store/ctx.js'
-import { resolvePerson } from '../backends/embedded/people.js'
+import { resolvePerson } from '../spaces/people.js'
 import { audit } from './audit.js'
 import { decodeGroup } from './search.js'
 

@@ -1,5 +1,4 @@
 import type { Ctx } from '../store/ctx.js'
-import { PostgresStore } from '../store/postgres.js'
 import { aliveSql } from '../store/cluster/presence.js'
 
 /** A growable set of small integers (room seqs), one bit each. */
@@ -172,7 +171,7 @@ export class SearchIndex {
   private chain: Promise<void> = Promise.resolve()
 
   constructor (private readonly ctx: Ctx) {
-    this.reader = ctx.store instanceof PostgresStore ? ctx.store.instanceId : undefined
+    this.reader = ctx.opened.dialect === 'postgres' ? ctx.opened.store.instanceId : undefined
   }
 
   /** Brings the index up to the last commit: a full build the first time, then only the spaces that changed. */

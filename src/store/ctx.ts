@@ -2,6 +2,7 @@ import type { AsyncEventSink, AsyncStore, TxOptions } from './db.js'
 import type { SqlDialect } from './dialect.js'
 import type { ChangeEvent, StoredEvent } from './store.js'
 import type { PersonRow, RoomRow, MembershipRow, TeamRow, TeamMembershipRow } from '../domain/rows.js'
+import type { OpenedStore } from './open.js'
 
 /**
  * The app-wide store, on either dialect: the asynchronous store the configuration opened, plus the lookups every
@@ -12,7 +13,13 @@ export class Ctx implements AsyncStore {
   /** Where clients reach this service: file URLs (`{base}/v1/contents/{id}`) are built on it. Set at listen. */
   publicBase = 'http://127.0.0.1:8080'
 
-  constructor (readonly store: AsyncStore) {}
+  /** The store itself, whichever its dialect. */
+  readonly store: AsyncStore
+
+  /** `opened.dialect` tells what only one dialect has (see open.ts). */
+  constructor (readonly opened: OpenedStore) {
+    this.store = opened.store
+  }
 
   get dialect (): SqlDialect {
     return this.store.dialect

@@ -1,4 +1,4 @@
-import { DEMO, DEMO_IDS } from '../../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../../src/demo.js'
 import { client, type Call } from '../helpers/service.js'
 
 /**

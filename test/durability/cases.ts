@@ -2,7 +2,7 @@ import type { Test } from 'tap'
 import { startChild } from '../helpers/child.js'
 import { client } from '../helpers/service.js'
 import { startReceiver } from '../helpers/receiver.js'
-import { DEMO, DEMO_IDS } from '../../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../../src/demo.js'
 
 /**
  * Where a durability case keeps its data: the environment of `npm start` (the same for the first run and the

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEMO } from '../../src/backends/embedded/seed.js'
+import { DEMO } from '../../src/demo.js'
 import { startChild } from '../helpers/child.js'
 import { client, tempDir } from '../helpers/service.js'
 import { holdingFlowDir } from './helpers.js'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEMO_IDS } from '../../src/backends/embedded/seed.js'
+import { DEMO_IDS } from '../../src/demo.js'
 import { host, startFlows, statuses } from './helpers.js'
 
 // A connector (ApiConnectionWebhook) trigger has a signed callback URL, as in Logic Apps, where the connector calls

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEMO } from '../../src/backends/embedded/seed.js'
+import { DEMO } from '../../src/demo.js'
 import { hashToken } from '../../src/backends/embedded/seed.js'
 import { loadProblems, startFlows, statuses } from './helpers.js'
 

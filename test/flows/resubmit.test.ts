@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEMO_IDS } from '../../src/backends/embedded/seed.js'
+import { DEMO_IDS } from '../../src/demo.js'
 import { startReceiver } from '../helpers/receiver.js'
 import { flowFile, host, startFlows, statuses } from './helpers.js'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEMO, DEMO_IDS } from '../../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../../src/demo.js'
 import { client } from '../helpers/service.js'
 import { encodeId } from '../../src/ids.js'
 import { startReceiver } from '../helpers/receiver.js'

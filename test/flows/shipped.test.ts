@@ -1,6 +1,6 @@
 import t from 'tap'
 import { fileURLToPath } from 'node:url'
-import { DEMO_IDS } from '../../src/backends/embedded/seed.js'
+import { DEMO_IDS } from '../../src/demo.js'
 import { ManualClock, nextLink } from '../helpers/service.js'
 import { startFlows, type FlowService } from './helpers.js'
 

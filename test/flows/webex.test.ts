@@ -2,7 +2,7 @@ import t from 'tap'
 import { copyFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DEMO, DEMO_IDS } from '../../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../../src/demo.js'
 import { client, startService, tempDir } from '../helpers/service.js'
 import { flowFile, host } from './helpers.js'
 

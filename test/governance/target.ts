@@ -1,4 +1,4 @@
-import { DEMO, DEMO_IDS } from '../../src/backends/embedded/seed.js'
+import { DEMO, DEMO_IDS } from '../../src/demo.js'
 import type { EmbeddedBackend } from '../../src/backends/embedded/index.js'
 import type { Ctx } from '../../src/store/ctx.js'
 import { client, ManualClock, startService, type Call, type Running, type Tap } from '../helpers/service.js'

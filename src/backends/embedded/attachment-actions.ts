@@ -5,7 +5,7 @@ import type { AttachmentAction, CreateAttachmentActionBody } from '../../schemas
 import type { Caller } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import type { MessageRow, RoomRow } from '../../domain/rows.js'
-import { memberView, spaceView } from './spaces.js'
+import { memberView, spaceView } from '../../spaces/space.js'
 
 interface ActionRow {
   seq: number

@@ -5,12 +5,12 @@ import type { CreateMembershipBody, Membership, UpdateMembershipBody } from '../
 import type { Room, UpdateRoomBody } from '../../schemas/room.js'
 import type { Caller } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
-import { slim } from './messages.js'
 import { updateRoom } from './rooms.js'
-import {
-  toMembership, toMessage, type MembershipRow, type MessageRow, type PersonRow, type RoomRow,
-} from '../../domain/rows.js'
-import { addMember, emitMembership, emitRoom, newMember, readableSpace, roomFor, spaceView } from './spaces.js'
+import { toMembership, type MembershipRow, type MessageRow, type PersonRow, type RoomRow } from '../../domain/rows.js'
+import { readableSpace, roomFor, spaceView } from '../../spaces/space.js'
+import { addMember, emitMembership, newMember } from '../../spaces/memberships.js'
+import { classificationOf, emitRoom } from '../../spaces/rooms.js'
+import { removeMessage } from '../../spaces/messages.js'
 
 /**
  * What a compliance officer may do in the spaces their organisation owns without being a member, as Webex's
@@ -46,35 +46,6 @@ export async function officerDeleteMessage (ctx: Ctx, caller: Caller, messageId:
     await removeMessage(ctx, room, row, caller.personId)
     return true as const
   })
-}
-
-/** Deletes a message and records its `messages deleted` event (slim, as Webex sends it): inside a transaction. */
-export async function removeMessage (ctx: Ctx, room: RoomRow, row: MessageRow, actorId: string): Promise<void> {
-  const message = toMessage(row, await ctx.person(row.person_id) as PersonRow, room.type)
-  await ctx.run('DELETE FROM messages WHERE seq = ?', row.seq)
-  await ctx.emit({
-    resource: 'messages',
-    event: 'deleted',
-    actorId,
-    roomId: room.id,
-    orgId: room.org_id,
-    data: slim(message),
-  })
-}
-
-/** A classification of the organisation, as its local id: 400 if the id names none, or a disabled one. */
-export async function classificationOf (ctx: Ctx, orgId: string, classificationId: string): Promise<string> {
-  const local = decodeId('CLASSIFICATION', classificationId)
-  const level = local
-    ? await ctx.get<{ enabled: number }>(
-      'SELECT enabled FROM classifications WHERE id = ? AND org_id = ?',
-      local,
-      orgId
-    )
-    : undefined
-  if (!level) throw new BadRequestError('classificationId names no classification of the organisation.')
-  if (level.enabled !== 1) throw new BadRequestError('That classification is disabled.')
-  return local as string
 }
 
 /** An officer adds someone to a group space of the organisation, member or not (never to an empty space). */

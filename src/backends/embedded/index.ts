@@ -12,7 +12,8 @@ import {
   listMemberships,
   updateMembership,
 } from './memberships.js'
-import { checkMessage, createMessage, deleteMessage, getMessage, listMessages, updateMessage } from './messages.js'
+import { deleteMessage, getMessage, listMessages, updateMessage } from './messages.js'
+import { checkMessage, createMessage } from '../../spaces/messages.js'
 import { createAttachmentAction, getAttachmentAction } from './attachment-actions.js'
 import { ContentStore, type Upload } from '../../files/content-store.js'
 import { RemoteFiles } from '../../files/remote.js'
@@ -42,6 +43,8 @@ import {
 } from './compliance.js'
 import { getEvent, listEvents } from './events.js'
 import { ReadCache } from './read-cache.js'
+import { embeddedCanSee } from './visibility.js'
+import type { CanSee } from '../../triggers/registry.js'
 
 export interface EmbeddedOptions {
   /** The store it keeps the organisation in (either dialect); by default a SQLite file in `dataDir`. */
@@ -71,6 +74,8 @@ export class EmbeddedBackend implements WebexBackend {
   /** Whether this start seeded the demo organisation (false when the store already held data). */
   seeded = false
   readonly contents: ContentStore
+  /** Who hears about an event of this organisation (the triggers' audience rule). */
+  readonly canSee: CanSee
   private readonly remote: RemoteFiles
   private readonly cardMaxBytes: number
   private readonly cache: ReadCache | undefined
@@ -87,13 +92,15 @@ export class EmbeddedBackend implements WebexBackend {
   private constructor (opts: EmbeddedOptions) {
     this.ctx =
       opts.ctx ??
-      new Ctx(
-        openSqliteStore({
+      new Ctx({
+        dialect: 'sqlite',
+        store: openSqliteStore({
           dataDir: opts.dataDir,
           ...(opts.synchronous ? { synchronous: opts.synchronous } : {}),
           ...(opts.clock ? { clock: opts.clock } : {}),
-        })
-      )
+        }),
+      })
+    this.canSee = embeddedCanSee(this.ctx)
     this.cache = opts.readCache === false ? undefined : new ReadCache(() => this.ctx.generation)
     const files = opts.files ?? { maxBytes: 100 * 1024 * 1024, cardMaxBytes: 28 * 1024, fetchTimeoutMs: 30_000 }
     this.cardMaxBytes = files.cardMaxBytes

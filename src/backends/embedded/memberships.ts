@@ -11,7 +11,9 @@ import type { Caller, Page, Paged } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import { decodeCursor, toPage } from '../../store/cursor.js'
 import { toMembership, type MembershipRow, type PersonRow, type RoomRow } from '../../domain/rows.js'
-import { addMember, emitMembership, memberView, newMember, readableSpace, spaceView, syncLock } from './spaces.js'
+import { memberView, readableSpace, spaceView } from '../../spaces/space.js'
+import { addMember, emitMembership, newMember } from '../../spaces/memberships.js'
+import { syncLock } from '../../spaces/rooms.js'
 
 type Joined = MembershipRow & { p_seq: number; room_type: 'direct' | 'group' } & Omit<
     PersonRow,

@@ -6,17 +6,9 @@ import type { Caller, Page, Paged } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import { decodeCursor, toPage } from '../../store/cursor.js'
 import { toRoom, type MembershipRow, type PersonRow, type RoomRow } from '../../domain/rows.js'
-import {
-  addMember,
-  emitMembership,
-  emitRoom,
-  memberView,
-  readableSpace,
-  roomFor,
-  titlesFor,
-  spaceView,
-  syncLock,
-} from './spaces.js'
+import { memberView, readableSpace, roomFor, spaceView, titlesFor } from '../../spaces/space.js'
+import { addMember, emitMembership } from '../../spaces/memberships.js'
+import { emitRoom, eraseRoom, syncLock } from '../../spaces/rooms.js'
 
 const ANNOUNCE_NEEDS_LOCK = 'A space can only be put into announcement mode when it is locked.'
 
@@ -196,22 +188,4 @@ export async function deleteRoom (ctx: Ctx, caller: Caller, roomId: string): Pro
     }
     await eraseRoom(ctx, room, caller.personId)
   })
-}
-
-/** Removes a space and everything in it, recording a membership deletion per member of a group space. */
-export async function eraseRoom (ctx: Ctx, room: RoomRow, actorId: string): Promise<void> {
-  const members = await ctx.all<{ seq: number; person_id: string }>(
-    'SELECT seq, person_id FROM memberships WHERE room_id = ?',
-    room.id
-  )
-  for (const mm of members) {
-    const m = await ctx.membership(room.id, mm.person_id)
-    if (m && room.type === 'group') {
-      await emitMembership(ctx, 'deleted', room, m, await ctx.person(mm.person_id) as PersonRow, actorId)
-    }
-  }
-  await ctx.run('DELETE FROM message_mentions WHERE room_id = ?', room.id)
-  await ctx.run('DELETE FROM messages WHERE room_id = ?', room.id)
-  await ctx.run('DELETE FROM memberships WHERE room_id = ?', room.id)
-  await ctx.run('DELETE FROM rooms WHERE id = ?', room.id)
 }

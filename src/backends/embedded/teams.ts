@@ -10,7 +10,7 @@ import type {
 import type { Caller, Page, Paged } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import { decodeCursor, toPage } from '../../store/cursor.js'
-import { resolvePerson } from './people.js'
+import { resolvePerson } from '../../spaces/people.js'
 import {
   toTeam,
   toTeamMembership,
@@ -19,8 +19,9 @@ import {
   type TeamMembershipRow,
   type TeamRow,
 } from '../../domain/rows.js'
-import { addMember, emitRoom, spaceView } from './spaces.js'
-import { eraseRoom } from './rooms.js'
+import { spaceView } from '../../spaces/space.js'
+import { addMember } from '../../spaces/memberships.js'
+import { emitRoom, eraseRoom } from '../../spaces/rooms.js'
 import { assertNotBlocked } from '../../auth/rules.js'
 
 export async function listTeams (ctx: Ctx, caller: Caller, q: Paged<ListTeamsQuery>): Promise<Page<Team>> {

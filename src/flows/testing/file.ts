@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Ajv } from 'ajv'
 import addFormatsPlugin from 'ajv-formats'
 import { FlowLoadError, schemaProblems } from '../load.js'
-import { DEMO } from '../../backends/embedded/seed.js'
+import { DEMO } from '../../demo.js'
 
 const Person = Type.Unsafe<keyof typeof DEMO.tokens>({
   type: 'string',

@@ -1,11 +1,14 @@
-import { BadRequestError, ConflictError } from '../../errors.js'
-import { decodeId } from '../../ids.js'
-import { assertCanRead, type MemberView, type SpaceView } from '../../auth/rules.js'
-import type { Room } from '../../schemas/room.js'
-import type { Caller } from '../../domain/caller.js'
-import type { Ctx } from '../../store/ctx.js'
-import { toRoom, toMembership, type MembershipRow, type PersonRow, type RoomRow } from '../../domain/rows.js'
-import { resolvePerson } from './people.js'
+/*
+ * Reading a space: its id, what the rules see of it and of the caller's membership, its title as a viewer sees it.
+ * Shared by the embedded backend and governance, so both keep the same rules and record the same events.
+ */
+import { BadRequestError } from '../errors.js'
+import { decodeId } from '../ids.js'
+import { assertCanRead, type MemberView, type SpaceView } from '../auth/rules.js'
+import type { Room } from '../schemas/room.js'
+import type { Caller } from '../domain/caller.js'
+import type { Ctx } from '../store/ctx.js'
+import { toRoom, type MembershipRow, type RoomRow } from '../domain/rows.js'
 
 /** Shared lookups for everything that happens inside a space. */
 export function spaceView (r: RoomRow): SpaceView {
@@ -107,98 +110,4 @@ export async function titlesFor (ctx: Ctx, rooms: RoomRow[], viewerId: string): 
 
 export async function roomFor (ctx: Ctx, room: RoomRow, viewerId: string): Promise<Room> {
   return toRoom(room, await titleFor(ctx, room, viewerId))
-}
-
-export async function touchRoom (ctx: Ctx, roomId: string, at: string): Promise<void> {
-  await ctx.run('UPDATE rooms SET last_activity = ? WHERE id = ?', at, roomId)
-}
-
-/** The person a request adds to a space (by personId or personEmail); 409 when they are a member already. */
-export async function newMember (
-  ctx: Ctx,
-  room: RoomRow,
-  body: { personId?: string; personEmail?: string }
-): Promise<PersonRow> {
-  const person = await resolvePerson(ctx, body)
-  if (await ctx.membership(room.id, person.id)) {
-    throw new ConflictError('The person is already a member of this space.')
-  }
-  return person
-}
-
-/** Adds a member and records the event; the caller has already checked the rules. */
-export async function addMember (
-  ctx: Ctx,
-  room: RoomRow,
-  person: PersonRow,
-  isModerator: boolean,
-  actorId: string
-): Promise<MembershipRow> {
-  const now = ctx.now()
-  const m = await ctx.get<MembershipRow>(
-    'INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?) RETURNING *',
-    room.id,
-    person.id,
-    isModerator ? 1 : 0,
-    now
-  ) as MembershipRow
-  await emitMembership(ctx, 'created', room, m, person, actorId)
-  return m
-}
-
-export async function emitMembership (
-  ctx: Ctx,
-  event: 'created' | 'updated' | 'deleted',
-  room: RoomRow,
-  m: MembershipRow,
-  person: PersonRow,
-  actorId: string
-): Promise<void> {
-  await ctx.emit({
-    resource: 'memberships',
-    event,
-    actorId,
-    roomId: room.id,
-    orgId: room.org_id,
-    data: toMembership(m, person, room.type),
-  })
-}
-
-export async function emitRoom (ctx: Ctx, event: 'created' | 'updated', room: RoomRow, actorId: string): Promise<void> {
-  await ctx.emit({
-    resource: 'rooms',
-    event,
-    actorId,
-    roomId: room.id,
-    orgId: room.org_id,
-    data: await roomFor(ctx, room, actorId),
-    ...(room.type === 'direct' ? { viewData: (viewerId: string) => roomFor(ctx, room, viewerId) } : {}),
-  })
-}
-
-/**
- * Webex's moderation model: a group space is moderated (locked) exactly when it has a moderator. The first
- * moderator locks it; the last one leaving or stepping down unlocks it; either way a `rooms updated` event
- * tells subscribers, as "When a space is updated" promises for lock changes. A team's General space follows
- * the team's moderators instead and is left as it is.
- */
-export async function syncLock (ctx: Ctx, roomId: string, actorId: string): Promise<void> {
-  const room = await ctx.room(roomId)
-  if (!room || room.type !== 'group') return
-  const general = room.team_id
-    ? await ctx.get<{ id: string }>('SELECT id FROM rooms WHERE team_id = ? ORDER BY seq LIMIT 1', room.team_id)
-    : undefined
-  if (general?.id === room.id) return
-  const sql = 'SELECT count(*) AS n FROM memberships WHERE room_id = ? AND is_moderator = 1'
-  const moderators = await (await ctx.get<{ n: number }>(sql, room.id))?.n ?? 0
-  const locked = moderators > 0
-  if (locked === (room.is_locked === 1)) return
-  // Announcement mode needs the lock: it goes with it.
-  await ctx.run(
-    'UPDATE rooms SET is_locked = ?, is_announcement_only = is_announcement_only * ? WHERE id = ?',
-    locked ? 1 : 0,
-    locked ? 1 : 0,
-    room.id
-  )
-  await emitRoom(ctx, 'updated', await ctx.room(room.id) as RoomRow, actorId)
 }

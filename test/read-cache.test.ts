@@ -161,6 +161,8 @@ t.test('model: memoised reads equal uncached ones after random writes', async t 
           const c = callers.get(reader)!
           const reads: Array<() => Promise<unknown>> = [
             () => backend.listRooms(c, { max: 100 }),
+            () => backend.listRooms(c, { max: 2 }),
+            () => backend.listRooms(c, { max: 3, sortBy: 'lastactivity' }),
             () => backend.getMe(c),
             () => backend.listPeople(c, { email: 'alice@example.com', max: 10 }),
             ...rooms.flatMap(r => [

@@ -36,8 +36,9 @@ const UNREAD = new Set([
 /**
  * What a row change of these tables reaches, as SQL over the changed row (`R` is NEW or OLD): a space's scope
  * covers its row, its memberships, its messages and their mentions, so a read of one space depends on it
- * alone. People: `person:<id>` for a row, `people` for which rows exist and what lookups by email or name find;
- * an email or name change (shown in message lists and 1:1 space titles) and a deletion drop everything.
+ * alone; `member:<person>` covers which spaces a person is in (their memberships). People: `person:<id>` for
+ * a row, `people` for which rows exist and what lookups by email or name find; an email or name change
+ * (shown in message lists and 1:1 space titles) and a deletion drop everything.
  */
 const SCOPED: Record<string, { insert: string[]; update: string[]; delete: string[] }> = {
   rooms: {
@@ -46,9 +47,14 @@ const SCOPED: Record<string, { insert: string[]; update: string[]; delete: strin
     delete: ["'room:' || R.id"],
   },
   memberships: {
-    insert: ["'room:' || R.room_id"],
-    update: ["'room:' || OLD.room_id", "'room:' || NEW.room_id"],
-    delete: ["'room:' || R.room_id"],
+    insert: ["'room:' || R.room_id", "'member:' || R.person_id"],
+    update: [
+      "'room:' || OLD.room_id",
+      "'room:' || NEW.room_id",
+      "'member:' || OLD.person_id",
+      "'member:' || NEW.person_id",
+    ],
+    delete: ["'room:' || R.room_id", "'member:' || R.person_id"],
   },
   messages: {
     insert: ["'room:' || R.room_id"],

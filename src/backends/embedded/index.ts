@@ -165,7 +165,15 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async listRooms (...a: Args<'listRooms'>) {
-    return this.read('listRooms', a[0], [a[1]], () => listRooms(this.ctx, ...a))
+    // Sorted by creation or id, a page is fixed by which spaces the caller is in (`member:`) and shows only its
+    // own spaces' rows; sorted by last activity, or filtered by team, any space of the caller's may enter it.
+    const [caller, q] = a
+    const narrow = q.teamId === undefined && q.sortBy !== 'lastactivity'
+    return this.read('listRooms', caller, [q], () => listRooms(this.ctx, ...a), page =>
+      narrow
+        ? [`member:${caller.personId}`, ...page.items.map(r => `room:${decodeId('ROOM', r.id)}`)]
+        : 'any'
+    )
   }
 
   async createRoom (...a: Args<'createRoom'>) {

@@ -1,4 +1,4 @@
-import type { AsyncEventSink, AsyncStore, TxOptions } from './db.js'
+import type { AsyncEventSink, AsyncStore, Invalidation, TxOptions } from './db.js'
 import type { SqlDialect } from './dialect.js'
 import type { ChangeEvent, StoredEvent } from './store.js'
 import type { PersonRow, RoomRow, MembershipRow, TeamRow, TeamMembershipRow } from '../domain/rows.js'
@@ -103,6 +103,10 @@ export class Ctx implements AsyncStore {
 
   invalidate (): void {
     this.store.invalidate()
+  }
+
+  onInvalidate (listener: (change: Invalidation) => void): void {
+    this.store.onInvalidate(listener)
   }
 
   close (): Promise<void> {

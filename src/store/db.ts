@@ -5,6 +5,12 @@ import type { SqlDialect } from './dialect.js'
 /** Runs inside the transaction that recorded the event, which waits for it: its writes commit or roll back with it. */
 export type AsyncEventSink = (e: StoredEvent) => void | Promise<void>
 
+/**
+ * What a read cache must drop: everything, or what depends on these scopes (`room:<id>`, `person:<id>`,
+ * `people`; see sqlite-changes.ts for what each covers).
+ */
+export type Invalidation = 'all' | ReadonlySet<string>
+
 export type Isolation = 'read committed' | 'repeatable read' | 'serializable'
 
 export interface TxOptions {
@@ -77,6 +83,12 @@ export interface AsyncStore {
   commit(): Promise<void>
   /** Another instance wrote: bump the generation so read caches drop what they hold. */
   invalidate(): void
+  /**
+   * Tells `listener`, synchronously, of what changed once it is visible to reads outside the writing
+   * transaction. By default every generation bump is `'all'`; SQLite narrows it to the scopes the rows
+   * written belong to (sqlite-changes.ts), rolled-back savepoints included (a drop too many is harmless).
+   */
+  onInvalidate(listener: (change: Invalidation) => void): void
   close(): Promise<void>
 }
 
@@ -113,7 +125,8 @@ export abstract class TransactionalStore<C> implements AsyncStore {
   protected readonly frames = new AsyncLocalStorage<Frame<C>>()
   private readonly sinks: AsyncEventSink[] = []
   private readonly commitListeners: Array<() => void> = []
-  generation = 0
+  protected readonly invalidationListeners: Array<(change: Invalidation) => void> = []
+  private gen = 0
 
   constructor (readonly clock: () => number = Date.now) {}
 
@@ -130,6 +143,29 @@ export abstract class TransactionalStore<C> implements AsyncStore {
   protected abstract outer<T>(body: () => Promise<T>, grouped: boolean, opts: TxOptions): Promise<T>
   /** A control statement (SAVEPOINT, RELEASE, ROLLBACK TO) on the frame's connection. */
   protected abstract control (frame: Frame<C>, sql: string): Promise<void>
+
+  get generation (): number {
+    return this.gen
+  }
+
+  /** A new generation; `all`: read caches drop everything (else the dialect tells them what changed). */
+  protected bump (all = true): void {
+    this.gen++
+    if (all) this.tellInvalidation('all')
+  }
+
+  protected tellInvalidation (change: Invalidation): void {
+    for (const l of this.invalidationListeners) l(change)
+  }
+
+  onInvalidate (listener: (change: Invalidation) => void): void {
+    this.invalidationListeners.push(listener)
+  }
+
+  /** A savepoint ended (released or rolled back). */
+  protected savepointEnded (): void {
+    this.bump()
+  }
 
   now (): string {
     return new Date(this.clock()).toISOString()
@@ -203,7 +239,7 @@ export abstract class TransactionalStore<C> implements AsyncStore {
       if (ran.frame.after) (parent.after ??= []).push(...ran.frame.after)
       return ran.value
     } finally {
-      this.generation++
+      this.savepointEnded()
       parent.child = undefined
       done()
     }
@@ -261,7 +297,7 @@ export abstract class TransactionalStore<C> implements AsyncStore {
   }
 
   invalidate (): void {
-    this.generation++
+    this.bump()
   }
 
   /** Runs what the committed transactions asked for, then tells the commit listeners. */

@@ -249,7 +249,7 @@ export class PostgresStore extends TransactionalStore<pg.PoolClient> {
       throw this.mapped(err)
     } finally {
       release(broken)
-      this.generation++
+      this.bump()
       if (tell) this.committed(after)
     }
   }

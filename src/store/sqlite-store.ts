@@ -1,7 +1,8 @@
 import type { Statement } from 'better-sqlite3'
 import { openDatabase, type Db, type OpenOptions } from './sqlite.js'
-import { TransactionalStore, type Frame, type Root } from './db.js'
+import { TransactionalStore, type Frame, type Invalidation, type Root } from './db.js'
 import { SQLITE } from './dialect.js'
+import { ALL_SCOPES, trackChanges } from './sqlite-changes.js'
 
 interface Group {
   waiters: Array<(err?: Error) => void>
@@ -33,6 +34,10 @@ export class SqliteStore extends TransactionalStore<Db> {
   private readonly waiting: Array<() => void> = []
   /** The open group commit: BEGIN issued, COMMIT due at the end of the turn it opened in. */
   private group: Group | undefined
+  /** Whether a read cache listens: then row changes are tracked by scope (sqlite-changes.ts). */
+  private tracking = false
+  /** Scopes written to since read caches were last told. */
+  private touched = new Set<string>()
 
   constructor (
     readonly db: Db,
@@ -68,6 +73,8 @@ export class SqliteStore extends TransactionalStore<Db> {
       } catch (err) {
         if (f) this.failed(err)
         return Promise.reject(err)
+      } finally {
+        this.untransacted()
       }
     }
     return new Promise((resolve, reject) => {
@@ -76,6 +83,8 @@ export class SqliteStore extends TransactionalStore<Db> {
           resolve(op())
         } catch (err) {
           reject(err)
+        } finally {
+          this.untransacted()
         }
       })
     })
@@ -113,6 +122,36 @@ export class SqliteStore extends TransactionalStore<Db> {
     return this.use(() => {
       this.db.exec(sql)
     })
+  }
+
+  /**
+   * Tracking starts with the first listener. Readers outside a transaction see a write once the statement
+   * (autocommit) or the transaction body (its end, even inside an open group: they share the connection) is
+   * done, and that is when listeners hear of it.
+   */
+  override onInvalidate (listener: (change: Invalidation) => void): void {
+    super.onInvalidate(listener)
+    if (this.tracking) return
+    this.tracking = true
+    trackChanges(this.db, scope => this.touched.add(scope))
+  }
+
+  /** Within a transaction its writes are nobody else's yet: they are told when the outermost body ends. */
+  protected override savepointEnded (): void {
+    this.bump(!this.tracking)
+  }
+
+  /** Tells the listeners what was written since they were last told. */
+  private tell (): void {
+    if (this.touched.size === 0) return
+    const touched = this.touched
+    this.touched = new Set()
+    this.tellInvalidation(touched.has(ALL_SCOPES) ? 'all' : touched)
+  }
+
+  /** After a statement: one run while no transaction holds the connection was its own (autocommit). */
+  private untransacted (): void {
+    if (this.holder === undefined) this.tell()
   }
 
   protected async control (_frame: Frame<Db>, sql: string): Promise<void> {
@@ -177,7 +216,8 @@ export class SqliteStore extends TransactionalStore<Db> {
       after = ran.frame.after
       return ran.value
     } finally {
-      this.generation++
+      this.bump(!this.tracking)
+      this.tell()
       this.release()
       if (tell) this.committed(after)
     }
@@ -238,7 +278,9 @@ export class SqliteStore extends TransactionalStore<Db> {
     if (!closed && this.group !== group) return
     this.group = undefined
     if (this.db.inTransaction) this.q('ROLLBACK').run()
-    this.generation++
+    // Readers saw the group's writes before it failed: whatever they kept may hold them.
+    this.touched.clear()
+    this.bump()
     for (const w of group.waiters) w(err)
   }
 

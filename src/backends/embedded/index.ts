@@ -42,7 +42,7 @@ import {
   updateRoomSettings,
 } from './compliance.js'
 import { getEvent, listEvents } from './events.js'
-import { ReadCache } from './read-cache.js'
+import { ReadCache, type Deps } from './read-cache.js'
 import { embeddedCanSee } from './visibility.js'
 import type { CanSee } from '../../triggers/registry.js'
 
@@ -61,6 +61,11 @@ export interface EmbeddedOptions {
   files?: { maxBytes: number; cardMaxBytes: number; fetchTimeoutMs: number }
   /** Whether file URLs may point at loopback/private addresses (the webhook target policy's switch). */
   allowPrivateTargets?: boolean
+}
+
+/** The scopes of people shown by a read: each one's row, and which people exist. */
+function personScopes (people: Array<{ id: string }>): Deps {
+  return ['people', ...people.map(p => `person:${decodeId('PEOPLE', p.id)}`)]
 }
 
 type Args<K extends keyof WebexBackend> = WebexBackend[K] extends (...a: infer A) => unknown ? A : never
@@ -101,7 +106,11 @@ export class EmbeddedBackend implements WebexBackend {
         }),
       })
     this.canSee = embeddedCanSee(this.ctx)
-    this.cache = opts.readCache === false ? undefined : new ReadCache(() => this.ctx.generation)
+    if (opts.readCache !== false) {
+      const cache = new ReadCache(() => this.ctx.inTransaction())
+      this.ctx.onInvalidate(change => cache.invalidate(change))
+      this.cache = cache
+    }
     const files = opts.files ?? { maxBytes: 100 * 1024 * 1024, cardMaxBytes: 28 * 1024, fetchTimeoutMs: 30_000 }
     this.cardMaxBytes = files.cardMaxBytes
     this.contents = new ContentStore(this.ctx, opts.dataDir, files.maxBytes)
@@ -111,10 +120,20 @@ export class EmbeddedBackend implements WebexBackend {
     })
   }
 
-  /** A read, memoised per caller and arguments until the next write. */
-  private read<T>(name: string, caller: Caller, args: unknown[], compute: () => Promise<T>): Promise<T> {
+  /**
+   * A read, memoised per caller and arguments until a write reaches what it depends on (`deps`, by default
+   * every write). The caller's rights come from their token, which nothing changes, and the rows they are
+   * checked against (the space, the caller's membership of it) are in the read's scopes.
+   */
+  private read<T>(
+    name: string,
+    caller: Caller,
+    args: unknown[],
+    compute: () => Promise<T>,
+    deps: (value: T) => Deps = () => 'any'
+  ): Promise<T> {
     if (!this.cache) return compute()
-    return this.cache.get(`${name}\0${caller.personId}\0${JSON.stringify(args)}`, compute)
+    return this.cache.get(`${name}\0${caller.personId}\0${JSON.stringify(args)}`, deps, compute)
   }
 
   async authenticate (token: string): Promise<Caller | undefined> {
@@ -134,19 +153,34 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async getMe (caller: Caller) {
-    return this.read('getMe', caller, [], async () => toPerson(await this.ctx.person(caller.personId) as PersonRow))
+    return this.read(
+      'getMe',
+      caller,
+      [],
+      async () => toPerson(await this.ctx.person(caller.personId) as PersonRow),
+      () => [`person:${caller.personId}`]
+    )
   }
 
   async getPerson (caller: Caller, personId: string) {
-    return this.read('getPerson', caller, [personId], () => getPerson(this.ctx, personId))
+    return this.read('getPerson', caller, [personId], () => getPerson(this.ctx, personId), p => personScopes([p]))
   }
 
   async listPeople (...a: Args<'listPeople'>) {
-    return this.read('listPeople', a[0], [a[1]], () => listPeople(this.ctx, ...a))
+    // Which people a lookup finds is the `people` scope; what it shows of each, their own.
+    return this.read('listPeople', a[0], [a[1]], () => listPeople(this.ctx, ...a), list => personScopes(list.items))
   }
 
   async listRooms (...a: Args<'listRooms'>) {
-    return this.read('listRooms', a[0], [a[1]], () => listRooms(this.ctx, ...a))
+    // Sorted by creation or id, a page is fixed by which spaces the caller is in (`member:`) and shows only its
+    // own spaces' rows; sorted by last activity, or filtered by team, any space of the caller's may enter it.
+    const [caller, q] = a
+    const narrow = q.teamId === undefined && q.sortBy !== 'lastactivity'
+    return this.read('listRooms', caller, [q], () => listRooms(this.ctx, ...a), page =>
+      narrow
+        ? [`member:${caller.personId}`, ...page.items.map(r => `room:${decodeId('ROOM', r.id)}`)]
+        : 'any'
+    )
   }
 
   async createRoom (...a: Args<'createRoom'>) {
@@ -154,7 +188,7 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async getRoom (...a: Args<'getRoom'>) {
-    return this.read('getRoom', a[0], [a[1]], () => getRoom(this.ctx, ...a))
+    return this.read('getRoom', a[0], [a[1]], () => getRoom(this.ctx, ...a), () => [`room:${decodeId('ROOM', a[1])}`])
   }
 
   async updateRoom (...a: Args<'updateRoom'>) {
@@ -189,7 +223,14 @@ export class EmbeddedBackend implements WebexBackend {
   }
 
   async listMessages (...a: Args<'listMessages'>) {
-    return this.read('listMessages', a[0], [a[1]], () => listMessages(this.ctx, ...a))
+    // The space, the caller's membership, its messages and mentions; the authors' emails drop everything.
+    return this.read(
+      'listMessages',
+      a[0],
+      [a[1]],
+      () => listMessages(this.ctx, ...a),
+      () => [`room:${decodeId('ROOM', a[1].roomId)}`]
+    )
   }
 
   /**

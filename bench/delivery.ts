@@ -20,6 +20,11 @@ const GOAL_RATIO = 0.8
 /** A probe's drain ends when every expected delivery is in, when nothing arrived for QUIET_MS, or at DRAIN_MS. */
 const QUIET_MS = 3000
 const DRAIN_MS = 10_000
+/**
+ * How long a probe waits at most for what earlier probes left in flight: a store slower than the load (PostgreSQL
+ * past its knee) leaves a backlog that would otherwise arrive during the next probes, behind their events.
+ */
+const BACKLOG_MS = 120_000
 /** Waited after the last expected delivery, so a duplicate close behind it is still counted. */
 const GRACE_MS = 500
 
@@ -75,7 +80,7 @@ class Receipts {
     })
   }
 
-  /** Waits until nothing has arrived for QUIET_MS / 6 (at most DRAIN_MS), then forgets every receipt so far. */
+  /** Waits until nothing has arrived for QUIET_MS / 6 (at most BACKLOG_MS), then forgets every receipt so far. */
   async quiet (): Promise<void> {
     await new Promise<void>(resolve => {
       const done = (): void => {
@@ -85,7 +90,7 @@ class Receipts {
         resolve()
       }
       let idle = setTimeout(done, QUIET_MS / 6)
-      const cap = setTimeout(done, DRAIN_MS)
+      const cap = setTimeout(done, BACKLOG_MS)
       this.onAny = () => {
         clearTimeout(idle)
         idle = setTimeout(done, QUIET_MS / 6)

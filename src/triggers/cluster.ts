@@ -64,6 +64,8 @@ export class LaneLeases implements LaneOwner {
         this.lanes?.wake([id])
       },
       onLost: name => {
+        // Not renewed in time (the database slow or away): deliveries on it since its last flush go out again.
+        opts.log?.warn({ lane: name }, 'delivery lane lease lost')
         this.leaving.delete(name)
         this.lanes?.forget(name.slice('lane:'.length))
       },
@@ -174,6 +176,7 @@ export class LaneLeases implements LaneOwner {
 
   /** Stops starting deliveries on a lane; once the lanes let go of it, the next round releases its lease. */
   private handOver (name: string): void {
+    this.opts.log?.info({ lane: name }, 'delivery lane handed over: this instance holds more than its share')
     this.leaving.add(name)
     const lanes = this.lanes
     const done = lanes ? lanes.handOver(name.slice('lane:'.length)) : Promise.resolve()

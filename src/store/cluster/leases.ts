@@ -1,4 +1,5 @@
 import type { PostgresStore } from '../postgres.js'
+import { claim } from '../claim.js'
 
 /** A lease held: `fence` grows with every change of holder, so writes can be refused to an earlier one. */
 export interface Lease {
@@ -47,8 +48,9 @@ export class Leases {
 
   /**
    * Takes at most `limit` of the leases `names` that nobody holds (never held, released, or expired), skipping
-   * those another instance is taking at this moment (`FOR UPDATE SKIP LOCKED`): instances claiming together
-   * split the free leases between them instead of queueing on the same rows. Each lease taken gets a new fence.
+   * those another instance is taking at this moment (store/claim.ts: `FOR UPDATE SKIP LOCKED`): instances
+   * claiming together split the free leases between them instead of queueing on the same rows. Each lease taken
+   * gets a new fence.
    */
   async claimFree (names: string[], limit: number): Promise<Lease[]> {
     if (limit <= 0 || names.length === 0) return []
@@ -60,18 +62,16 @@ export class Leases {
         ON CONFLICT (name) DO NOTHING`,
         sorted
       )
-      const rows = await this.store.all<{ name: string; fence: number }>(
-        `UPDATE leases SET holder = ?, fence = fence + 1, expires_at = ${NOW} + ?
-        WHERE name IN (SELECT name FROM leases WHERE name = ANY(CAST(? AS text[])) AND expires_at <= ${NOW}
-          ORDER BY name LIMIT ? FOR UPDATE SKIP LOCKED)
-        RETURNING name, fence`,
-        this.holder,
-        this.t(),
-        this.ttlMs,
-        sorted,
-        this.t(),
-        limit
-      )
+      const rows = await claim<{ name: string; fence: number }>(this.store, {
+        table: 'leases',
+        key: 'name',
+        where: `name = ANY(CAST(? AS text[])) AND expires_at <= ${NOW}`,
+        params: [sorted, this.t()],
+        orderBy: 'name',
+        limit,
+        set: `holder = ?, fence = fence + 1, expires_at = ${NOW} + ?`,
+        setParams: [this.holder, this.t(), this.ttlMs],
+      })
       return rows.map(r => ({ name: r.name, fence: Number(r.fence) }))
     })
   }

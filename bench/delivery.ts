@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { DEMO, DEMO_IDS } from '../src/demo.js'
 import { jsonClient, paced, percentile, startServiceProcess } from './child.js'
+import { benchPostgresUrl, startPostgresInstances } from './cluster.js'
 
 const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10)
 /** Measured seconds of one probe: short, so a whole search of both sides takes a few minutes. */
@@ -19,6 +20,11 @@ const GOAL_RATIO = 0.8
 /** A probe's drain ends when every expected delivery is in, when nothing arrived for QUIET_MS, or at DRAIN_MS. */
 const QUIET_MS = 3000
 const DRAIN_MS = 10_000
+/**
+ * How long a probe waits at most for what earlier probes left in flight: a store slower than the load (PostgreSQL
+ * past its knee) leaves a backlog that would otherwise arrive during the next probes, behind their events.
+ */
+const BACKLOG_MS = 120_000
 /** Waited after the last expected delivery, so a duplicate close behind it is still counted. */
 const GRACE_MS = 500
 
@@ -74,7 +80,7 @@ class Receipts {
     })
   }
 
-  /** Waits until nothing has arrived for QUIET_MS / 6 (at most DRAIN_MS), then forgets every receipt so far. */
+  /** Waits until nothing has arrived for QUIET_MS / 6 (at most BACKLOG_MS), then forgets every receipt so far. */
   async quiet (): Promise<void> {
     await new Promise<void>(resolve => {
       const done = (): void => {
@@ -84,7 +90,7 @@ class Receipts {
         resolve()
       }
       let idle = setTimeout(done, QUIET_MS / 6)
-      const cap = setTimeout(done, DRAIN_MS)
+      const cap = setTimeout(done, BACKLOG_MS)
       this.onAny = () => {
         clearTimeout(idle)
         idle = setTimeout(done, QUIET_MS / 6)
@@ -185,31 +191,39 @@ function line (label: string, p: Probe): string {
   )
 }
 
+/** Where the service under test runs: one `npm start` child on SQLite, or n of them on one PostgreSQL database. */
+interface Deployment {
+  urls: string[]
+  stop: () => Promise<void>
+}
+
+/** What every instance of the service under test needs: deliveries to the loopback receiver, no flows. */
+const SERVICE_ENV = { DELIVERY_ALLOW_PRIVATE_TARGETS: 'true', LOG_REQUESTS: 'false', FLOWS_ENABLED: 'false' }
+
 /**
- * The service as `npm start` in a child process, started once for the whole search (as a service runs: warm, its
+ * The service as `npm start` in child processes, started once for the whole search (as a service runs: warm, its
  * store growing), with the webhooks and the receiver: Send a Message at a rate, each message fanned out to them.
+ * With several instances (PostgreSQL) the sends go round the instances, as behind a load balancer, and each
+ * instance delivers the lanes it owns.
  */
 class ServiceUnderTest {
   size = 0
+  private next = 0
 
   private constructor (
     private readonly receipts: Receipts,
-    private readonly service: { url: string; stop: () => Promise<void> },
-    private readonly client: ReturnType<typeof jsonClient>,
+    private readonly deployment: Deployment,
+    private readonly clients: Array<ReturnType<typeof jsonClient>>,
     private readonly subscriptions: string[]
   ) {}
 
-  static async start (): Promise<ServiceUnderTest> {
+  static async start (deploy: () => Promise<Deployment>): Promise<ServiceUnderTest> {
     const receipts = await Receipts.start()
-    const service = await startServiceProcess({
-      DELIVERY_ALLOW_PRIVATE_TARGETS: 'true',
-      LOG_REQUESTS: 'false',
-      FLOWS_ENABLED: 'false',
-    })
-    const client = jsonClient(service.url, DEMO.tokens.alice)
+    const deployment = await deploy()
+    const clients = deployment.urls.map(url => jsonClient(url, DEMO.tokens.alice))
     const subscriptions: string[] = []
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
-      const r = await client.call('POST', '/v1/webhooks', {
+      const r = await clients[0].call('POST', '/v1/webhooks', {
         name: `bench ${i}`,
         targetUrl: receipts.url,
         resource: 'messages',
@@ -218,10 +232,13 @@ class ServiceUnderTest {
       })
       subscriptions.push((r.body as { id: string }).id)
     }
-    const s = new ServiceUnderTest(receipts, service, client, subscriptions)
-    // The delivery thread starts after the API listens: the warm-up begins once one event has gone all the way.
-    const ready = await client.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: 'ready' })
-    await receipts.settle(new Set([(ready.body as { id: string }).id]), () => false, subscriptions)
+    const s = new ServiceUnderTest(receipts, deployment, clients, subscriptions)
+    // The delivery thread starts after the API listens: the warm-up begins once one event has gone all the way
+    // (on every instance: each owns lanes of its own).
+    for (const c of clients) {
+      const ready = await c.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: 'ready' })
+      await receipts.settle(new Set([(ready.body as { id: string }).id]), () => false, subscriptions)
+    }
     // JIT and the first checkpoints happen here, not in the first probe.
     await s.sendAt(INITIAL_WARMUP, START_RATE / 2, 'warmup', new Set())
     return s
@@ -238,7 +255,7 @@ class ServiceUnderTest {
     const sends: Array<Promise<void>> = []
     const start = await paced(seconds, rate, (tick, i) => {
       sends.push(
-        this.client.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: `${label} ${tick}.${i}` }).then(
+        this.client().call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: `${label} ${tick}.${i}` }).then(
           r => {
             if (r.status === 200) into.add((r.body as { id: string }).id)
             else failed++
@@ -251,6 +268,11 @@ class ServiceUnderTest {
     })
     await Promise.all(sends)
     return { sentIn: (Date.now() - start) / 1000, failed }
+  }
+
+  /** The next instance's client, round the instances. */
+  private client (): ReturnType<typeof jsonClient> {
+    return this.clients[this.next++ % this.clients.length]
   }
 
   async probe (rate: number): Promise<Probe> {
@@ -267,8 +289,8 @@ class ServiceUnderTest {
   }
 
   async stop (): Promise<void> {
-    this.client.close()
-    await this.service.stop()
+    for (const c of this.clients) c.close()
+    await this.deployment.stop()
     await this.receipts.close()
   }
 }
@@ -338,51 +360,91 @@ class KneeSearch {
   }
 }
 
+/** A search of the service on one deployment. */
+interface ServiceSearch {
+  label: string
+  search: KneeSearch
+  sut: ServiceUnderTest
+}
+
 /**
  * The knee of the service and of its floor, searched side by side in one run: the highest event rate (each event
  * to SUBSCRIPTIONS webhooks on a loopback receiver) at which p99 change-to-receipt stays under 50 ms with every
  * delivery received exactly once. The service: Send a Message at a fixed rate, each message fanned out to the
  * webhooks; latency is the message's `created` to its receipt, per delivery. The floor: the service's HTTP sender
  * alone in a thread, same rate, lanes, body size and receiver, without API, store or outbox: no outbox can beat
- * it on this machine. Probes alternate between the two searches so both see the same machine.
+ * it on this machine. With `STORE=postgres` (bench/cluster.ts) the service is searched on PostgreSQL too, with one
+ * instance and with two on one database (the sends split over them, the lanes spread over them), beside SQLite.
+ * Probes alternate between the searches so all see the same machine.
  * `BENCH_DELIVERY=service|floor` searches one of the two (the floor alone pads to `BENCH_ENVELOPE_BYTES`).
  */
 export async function benchDelivery (): Promise<void> {
   const which = process.env.BENCH_DELIVERY ?? 'both'
+  const serverUrl = benchPostgresUrl()
   process.stdout.write(
     `delivery: knee search from ${START_RATE} events/s to ${SUBSCRIPTIONS} subscriptions; each probe ${WARMUP} s ` +
-      `at half rate, then ${SECONDS} s measured; pass = p99 < ${TARGET_P99_MS} ms, none missing, no duplicate\n`
+      `at half rate, then ${SECONDS} s measured; pass = p99 < ${TARGET_P99_MS} ms, none missing, no duplicate` +
+      (serverUrl && which !== 'floor'
+        ? '; PostgreSQL (STORE=postgres): 1 and 2 npm start children on a database each, sends round the instances'
+        : '') +
+      '\n'
   )
   // BENCH_DELIVERY_RATE: one probe at that rate instead of a search (for profiling one load).
   const fixed = process.env.BENCH_DELIVERY_RATE ? Number(process.env.BENCH_DELIVERY_RATE) : undefined
   const search = (): KneeSearch => (fixed === undefined ? new KneeSearch() : new KneeSearch(fixed))
-  const service = which === 'floor' ? undefined : search()
   const floor = which === 'service' ? undefined : search()
   let size = Number(process.env.BENCH_ENVELOPE_BYTES ?? 1199)
-  const sut = service ? await ServiceUnderTest.start() : undefined
+  const services: ServiceSearch[] = []
   try {
-    for (;;) {
-      const s = service?.next()
-      const f = floor?.next()
-      if (s === undefined && f === undefined) break
-      if (s !== undefined) {
-        service!.record(await tries('service', () => sut!.probe(s)))
-        size = sut!.size
+    if (which !== 'floor') {
+      const sqlite = async (): Promise<Deployment> => {
+        const s = await startServiceProcess(SERVICE_ENV)
+        return { urls: [s.url], stop: s.stop }
       }
-      if (f !== undefined) floor!.record(await tries('floor  ', () => floorProbe(f, size)))
+      services.push({ label: 'service (SQLite)', search: search(), sut: await ServiceUnderTest.start(sqlite) })
+      for (const n of serverUrl ? [1, 2] : []) {
+        const sut = await ServiceUnderTest.start(() => startPostgresInstances(n, serverUrl!, SERVICE_ENV))
+        services.push({ label: `service (PostgreSQL, ${n} instance${n > 1 ? 's' : ''})`, search: search(), sut })
+      }
+    }
+    for (;;) {
+      let probed = false
+      for (const s of services) {
+        const rate = s.search.next()
+        if (rate === undefined) continue
+        probed = true
+        s.search.record(await tries(s.label, () => s.sut.probe(rate)))
+        if (s === services[0]) size = s.sut.size
+      }
+      const f = floor?.next()
+      if (f !== undefined) {
+        probed = true
+        floor!.record(await tries('floor', () => floorProbe(f, size)))
+      }
+      if (!probed) break
     }
   } finally {
-    await sut?.stop()
+    for (const s of services) await s.sut.stop()
   }
-  const knee = (k: KneeSearch | undefined): string =>
-    k === undefined ? '' : k.pass === undefined ? 'none' : `${k.pass}/s (next failing ${k.fail ?? 'none'}/s)`
+  const knee = (k: KneeSearch): string =>
+    k.pass === undefined ? 'none' : `${k.pass}/s (next failing ${k.fail ?? 'none'}/s)`
   process.stdout.write(`  envelopes of ${size} bytes\n`)
-  if (service) process.stdout.write(`  service knee: ${knee(service)}\n`)
-  if (floor) process.stdout.write(`  floor knee: ${knee(floor)}\n`)
-  if (service?.pass !== undefined && floor?.pass !== undefined) {
-    const ratio = service.pass / floor.pass
+  for (const s of services) {
+    const ratio = (to: KneeSearch | undefined, name: string): string =>
+      to?.pass === undefined || s.search.pass === undefined
+        ? ''
+        : `, ${((s.search.pass / to.pass) * 100).toFixed(1)}% of ${name}`
     process.stdout.write(
-      `  service knee / floor knee: ${(ratio * 100).toFixed(1)}% (goal >= ${GOAL_RATIO * 100}%: ` +
+      `  ${s.label} knee: ${knee(s.search)}${ratio(floor, 'the floor\'s')}` +
+        `${s === services[0] ? '' : ratio(services[0].search, 'SQLite\'s')}\n`
+    )
+  }
+  if (floor) process.stdout.write(`  floor knee: ${knee(floor)}\n`)
+  const sqlite = services[0]?.search
+  if (sqlite?.pass !== undefined && floor?.pass !== undefined) {
+    const ratio = sqlite.pass / floor.pass
+    process.stdout.write(
+      `  service (SQLite) knee / floor knee: ${(ratio * 100).toFixed(1)}% (goal >= ${GOAL_RATIO * 100}%: ` +
         `${ratio >= GOAL_RATIO ? 'met' : 'MISSED'})\n`
     )
   }

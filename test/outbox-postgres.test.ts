@@ -3,6 +3,7 @@ import pg from 'pg'
 import { client, startService } from './helpers/service.js'
 import { startReceiver } from './helpers/receiver.js'
 import { freshDatabase, pgUnavailable } from './helpers/postgres.js'
+import { migratePostgres, PG_MIGRATIONS } from '../src/store/pg-migrations.js'
 import { DEMO, DEMO_IDS } from '../src/demo.js'
 
 // The outbox on PostgreSQL, where transactions run side by side (on SQLite one holds the connection at a time):
@@ -85,4 +86,97 @@ t.test('two watched writes at once: the older transaction commits last, and neit
   const until = Date.now() + 30_000
   while ((await behind()) > 0 && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 20))
   t.equal(await behind(), 0, 'and the watermark is past both')
+})
+
+t.test('the outbox of one row per event takes over what was queued, retried and dead, seqs going on', async t => {
+  if (unavailable) {
+    t.pass(`the outbox's migration on PostgreSQL ${unavailable}`)
+    return
+  }
+  // As SQLite's carry-over (test/outbox-store.test.ts): the schema just before the one-row outbox, with the
+  // per-target outbox (`deliveries`) holding a delivered row not purged yet, a dead one, a retried one and one
+  // with its own view of the data; then the remaining migrations, as a new release starting on it would run them.
+  const at = PG_MIGRATIONS.findIndex(m => m.includes('CREATE TABLE outbox ('))
+  t.ok(at > 0, 'the one-row outbox is a migration of its own')
+  const pool = new pg.Pool({ connectionString: await freshDatabase(t), max: 2 })
+  t.teardown(() => pool.end())
+  await pool.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied text NOT NULL)')
+  for (const [v, m] of PG_MIGRATIONS.slice(0, at).entries()) {
+    await pool.query(m)
+    await pool.query('INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)', [v + 1, 'before'])
+  }
+  await pool.query(`
+    INSERT INTO orgs (id, name, domain, created) VALUES ('o', 'O', 'o.test', '2026-01-01T00:00:00.000Z');
+    INSERT INTO people (id, org_id, email, display_name, first_name, last_name, created, roles)
+      VALUES ('p', 'o', 'p@o.test', 'P', 'P', 'P', '2026-01-01T00:00:00.000Z', '[]');
+    INSERT INTO subscriptions (id, owner_id, org_id, name, target_url, resource, event, created, delivered_through)
+      VALUES ('s1', 'p', 'o', 'one', 'http://x.test/', 'messages', 'created', '2026-01-01T00:00:00.000Z', 2),
+             ('s2', 'p', 'o', 'two', 'http://y.test/', 'messages', 'created', '2026-01-01T00:00:00.000Z', 0);
+    INSERT INTO events (resource, event, actor_id, org_id, data, created) VALUES
+      ('messages','created','p','o','{"n":1}','2026-01-01T00:00:01.000Z'),
+      ('messages','created','p','o','{"n":2}','2026-01-01T00:00:02.000Z');
+  `)
+  const insert = `INSERT INTO deliveries (subscription_id, event_seq, status, data, attempts, next_attempt_at,
+    last_status, last_error, created, finished) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+  // s1: 1 delivered (watermark 2 passes it, its row not purged yet), 2 dead, 3 pending on its third attempt.
+  await pool.query(insert, ['s1', 1, 'pending', null, 0, 0, null, null, 'c1', null])
+  await pool.query(insert, ['s1', 1, 'dead', null, 8, 0, 500, 'gave up', 'c1', 'f1'])
+  await pool.query(insert, ['s1', 2, 'pending', null, 2, 777, 503, 'busy', 'c2', null])
+  // s2: one pending, with its own view of the data.
+  await pool.query(insert, ['s2', 2, 'pending', '{"n":"mine"}', 0, 0, null, null, 'c2', null])
+
+  await migratePostgres(pool)
+  const rows = async (sql: string): Promise<unknown[]> => (await pool.query(sql)).rows
+  const outbox = (await pool.query<{ seq: number; tx: string; event_seq: number; targets: string; views: string }>(
+    'SELECT seq::int, tx::text, event_seq::int, targets, views FROM outbox ORDER BY seq'
+  )).rows
+  t.same(outbox.map(({ tx: _tx, ...r }) => r), [
+    { seq: 3, event_seq: 2, targets: ',s1,', views: null },
+    { seq: 4, event_seq: 2, targets: ',s2,', views: '{"s2" : {"n":"mine"}}' },
+  ], 'what was still to be delivered, each for its subscription, the view kept')
+  t.equal(new Set(outbox.map(r => r.tx)).size, 1, 'both carried over in one transaction, the migration, in seq order')
+  t.same(
+    await rows('SELECT id, delivered_tx::int, delivered_through::int, retry_seq::int, retry_attempts::int, ' +
+      'retry_due::int, retry_status::int, retry_error FROM subscriptions ORDER BY id'),
+    [
+      {
+        id: 's1',
+        delivered_tx: 0,
+        delivered_through: 2,
+        retry_seq: 3,
+        retry_attempts: 2,
+        retry_due: 777,
+        retry_status: 503,
+        retry_error: 'busy',
+      },
+      {
+        id: 's2',
+        delivered_tx: 0,
+        delivered_through: 0,
+        retry_seq: 0,
+        retry_attempts: 0,
+        retry_due: 0,
+        retry_status: null,
+        retry_error: null,
+      },
+    ],
+    "the head's retry state is on its subscription"
+  )
+  t.same(
+    await rows(
+      'SELECT seq::int, subscription_id, attempts::int, last_status::int, last_error, finished FROM dead_letters'
+    ),
+    [{ seq: 2, subscription_id: 's1', attempts: 8, last_status: 500, last_error: 'gave up', finished: 'f1' }]
+  )
+  t.same(await rows("SELECT 1 FROM pg_tables WHERE tablename = 'deliveries'"), [], 'the old outbox is gone')
+  const next = await pool.query<{ seq: number; later: boolean }>(
+    `INSERT INTO outbox (event_seq, targets) VALUES (1, ',s1,')
+      RETURNING seq::int, tx > ${outbox[0].tx} AS later`
+  )
+  t.same(next.rows[0], { seq: 5, later: true }, "outbox seqs go on from the old outbox's, after the carried rows")
+  const dead = await pool.query<{ seq: number }>(
+    `INSERT INTO dead_letters (subscription_id, event_seq, created, finished)
+    VALUES ('s1', 1, 'c', 'f') RETURNING seq::int`
+  )
+  t.equal(dead.rows[0].seq, 5, 'dead letter ids (from their seq) never repeat one shown before')
 })

@@ -76,6 +76,8 @@ export class DeliveryLanes {
   /** The watermark writes under way: a stop waits for them, so the next owner starts where this one ended. */
   private flushing: Promise<void> = Promise.resolve()
   private stopped = false
+  /** Told whenever a lane stops running (handOver waits on them). */
+  private laneEnded: Array<() => void> = []
 
   constructor (
     private readonly store: AsyncStore,
@@ -176,6 +178,19 @@ export class DeliveryLanes {
     this.succeeded.delete(subscriptionId)
   }
 
+  /**
+   * Lets go of a lane the owner no longer counts as its own (`owns` false already), gracefully: once the delivery
+   * in flight (if any) has ended and the watermark is written, so the next owner starts exactly after it.
+   */
+  async handOver (subscriptionId: string): Promise<void> {
+    while (this.lanes.has(subscriptionId) || this.waiting.has(subscriptionId)) {
+      await new Promise<void>(resolve => this.laneEnded.push(resolve))
+    }
+    await this.flushDelivered()
+    await this.flushing
+    this.forget(subscriptionId)
+  }
+
   /** Subscription rows were re-read: trust the store again, except where it has not caught up with us. */
   private async refreshed (): Promise<void> {
     this.failures.clear()
@@ -268,6 +283,9 @@ export class DeliveryLanes {
       )
       .finally(async () => {
         this.lanes.delete(subscriptionId)
+        const ended = this.laneEnded
+        this.laneEnded = []
+        for (const e of ended) e()
         // A lane that read its queue to the end and got no new work since has nothing to look at.
         if (!exhausted || this.rewoken.has(subscriptionId)) {
           // The store away (PostgreSQL): the lane resumes on the next wake or kick.

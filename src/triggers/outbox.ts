@@ -183,9 +183,14 @@ export class Outbox {
 
   /** Watermarks moved (only ever forward); a success ends the failure streak of `resetStreak`. */
   async delivered (through: Array<[string, number, number]>, resetStreak: string[]): Promise<void> {
-    for (const [id, tx, seq] of through) await this.advance(id, [tx, seq])
-    for (const id of resetStreak) {
-      await this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
+    // Rows in one order, each once: two of these at once (PostgreSQL: flushes overlap, instances share rows)
+    // then wait for each other at most, never deadlock.
+    const at = new Map(through.map(([id, tx, seq]) => [id, [tx, seq] as Position]))
+    const reset = new Set(resetStreak)
+    for (const id of [...new Set([...at.keys(), ...reset])].sort()) {
+      const position = at.get(id)
+      if (position) await this.advance(id, position)
+      if (reset.has(id)) await this.store.run('UPDATE subscriptions SET consecutive_failures = 0 WHERE id = ?', id)
     }
   }
 

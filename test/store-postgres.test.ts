@@ -100,6 +100,24 @@ if (skip) {
     )
   })
 
+  t.test('a connection lost in the turn its client is handed to a waiting transaction fails that one only', async t => {
+    // A fast shutdown ends idle sessions: the FATAL can come in the same socket read as the ReadyForQuery that
+    // freed the client, so it is emitted after the pool hands the client on and before the transaction that
+    // waited for it resumes. Here the socket is reset at that moment (the pool's release, in the read).
+    const s = await open(t, { poolMax: 1 })
+    await s.get('SELECT 1')
+    s.pool.once('release', (_err, client) => {
+      ;(client as unknown as { connection: { stream: { destroy(err: Error): void } } }).connection.stream.destroy(
+        Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })
+      )
+    })
+    const freeing = s.get<{ n: number }>('SELECT 2 AS n')
+    const waiting = s.tx(() => s.get('SELECT 3'))
+    t.same(await freeing, { n: 2 }, 'the query that freed the client is answered')
+    await t.rejects(waiting, StoreUnavailableError, 'the transaction on the lost connection: unavailable (503)')
+    t.same(await s.get('SELECT 4 AS n'), { n: 4 }, 'the pool connects again, and the process is still here')
+  })
+
   t.test('a wrong DATABASE_URL stops at start with a message naming the setting (and no password)', async t => {
     await t.rejects(openPostgresStore({ url: 'not a url' }), /DATABASE_URL is not a URL/)
     await t.rejects(openPostgresStore({ url: 'mysql://root@127.0.0.1/test' }), /DATABASE_URL must be a postgres:\/\//)

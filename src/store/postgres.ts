@@ -7,6 +7,12 @@ import { RETRYABLE_STATES, isUnavailable, sqlState, storeError } from './pg-erro
 import { migratePostgres } from './pg-migrations.js'
 import { SettingError } from '../config.js'
 
+/**
+ * A pooled client's connection error: the query it fails rejects, the pool or the checkout's own listener reports
+ * it, and the pool does not reuse the client.
+ */
+function ignoreHandled (): void {}
+
 /** What the store logs (pino's shape, so Fastify's logger fits). */
 export interface StoreLog {
   warn(obj: object, msg: string): void
@@ -85,6 +91,12 @@ export class PostgresStore extends TransactionalStore<pg.PoolClient> {
     this.retryAfter = opts.retryAfterSeconds ?? 5
     // An idle client whose connection dies reports it here; unheard, it would end the process.
     pool.on('error', err => opts.log?.warn({ err }, 'a pooled PostgreSQL connection failed; it is replaced on demand'))
+    // The pool stops listening to a client as it hands it out, and `await pool.connect()` resumes a microtask
+    // later: a FATAL read in the same socket chunk as the ReadyForQuery that freed the client (a fast shutdown
+    // ends idle sessions) is emitted in between, with nobody listening, and would end the process. So every
+    // client has a listener of its own for its whole life; the pool drops a client that is no longer queryable.
+    pool.on('connect', client => client.on('error', ignoreHandled))
+    pool.on('remove', client => client.off('error', ignoreHandled))
   }
 
   private prepared (sql: string): Prepared {

@@ -322,7 +322,7 @@ export class FlowRuntime {
         await this.queue.onIdle()
         return
       }
-      await Promise.all(this.draining)
+      await Promise.allSettled(this.draining)
       await this.queue.onIdle()
       if (this.pending.length === 0 && this.draining.size === 0 && this.queue.size === 0 && this.queue.pending === 0) {
         return
@@ -527,13 +527,19 @@ export class FlowRuntime {
       await this.executions.get(row.seq)
     } else if (!(await this.history.cancelQueued(row.seq))) {
       throw new WebexError(409, `The run ${row.id} has already finished (${row.status}).`)
+    } else {
+      // A later run of the flow may have waited for this one to leave the queue.
+      this.releaseTurn(f.id)
     }
     return (await this.history.bySeq(row.seq)) as FlowRun
   }
 
   /** Cancels every queued run of a flow (owner or compliance officer); running ones go on. */
-  cancelQueued (caller: Caller, id: string): Promise<number> {
-    return this.history.cancelAllQueued(this.ownedFlow(caller, id, true).id)
+  async cancelQueued (caller: Caller, id: string): Promise<number> {
+    const f = this.ownedFlow(caller, id, true)
+    const cancelled = await this.history.cancelAllQueued(f.id)
+    this.releaseTurn(f.id)
+    return cancelled
   }
 
   // ---------------------------------------------------------------- callback URLs and the door

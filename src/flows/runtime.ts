@@ -155,6 +155,8 @@ export class FlowRuntime {
   private readonly active = new Map<number, RunExecutor>()
   /** Each run handed to the queue, until it has ended (a cancel waits for it). */
   private readonly executions = new Map<number, Promise<void>>()
+  /** Each run handed to the queue, until its claim has answered (Running, or waiting for its flow's turn). */
+  private readonly claims = new Map<number, { done: Promise<void>; resolve: () => void }>()
   private pending: number[] = []
   /** Drains under way: they have taken runs off `pending` and not yet handed them to the queue (idle waits). */
   private readonly draining = new Set<Promise<void>>()
@@ -689,6 +691,8 @@ export class FlowRuntime {
     if (!sync || !first || first.status === 'Skipped' || first.status === 'Failed') {
       this.pending.push(...seqs)
       await this.drain()
+      // The 202 says the run has started, or waits for its flow's turn: a caller listing the runs sees which.
+      await Promise.all(seqs.map(seq => this.claims.get(seq)?.done))
       const loc =
         runId && f.response?.asynchronous
           ? await this.signedPath(f.id, `/v1/flows/${encodeURIComponent(f.id)}/runs/${runId}/response`)
@@ -1197,6 +1201,11 @@ export class FlowRuntime {
       this.inFlight.add(seq)
       if (flowId) this.runningPerFlow.set(flowId, (this.runningPerFlow.get(flowId) ?? 0) + 1)
       const turn = flowId && limit ? { flowId, runs: limit.runs } : undefined
+      let resolveClaim!: () => void
+      const done = new Promise<void>(resolve => {
+        resolveClaim = resolve
+      })
+      this.claims.set(seq, { done, resolve: resolveClaim })
       const execution = this.queue.add(async () => {
         try {
           const released = this.released
@@ -1216,12 +1225,20 @@ export class FlowRuntime {
           this.inFlight.delete(seq)
           if (flowId) this.runningPerFlow.set(flowId, (this.runningPerFlow.get(flowId) ?? 1) - 1)
           this.executions.delete(seq)
+          this.claimAnswered(seq)
           await this.settle(seq)
           if (this.pending.length > 0) setImmediate(() => this.background(this.drain()))
         }
       }).catch((err: unknown) => this.opts.log.error({ err, run: seq }, 'A flow run was not recorded.'))
       this.executions.set(seq, execution)
+      // Behind other runs (FLOWS_CONCURRENCY): nobody waits for its claim, it waits for room here.
+      if (this.queue.size > 0) this.claimAnswered(seq)
     }
+  }
+
+  private claimAnswered (seq: number): void {
+    this.claims.get(seq)?.resolve()
+    this.claims.delete(seq)
   }
 
   /** A waiting caller whose run ended without a Response gets 502, as Logic Apps answers. */
@@ -1373,6 +1390,7 @@ export class FlowRuntime {
       this.recoverLater()
       return
     }
+    this.claimAnswered(seq)
     if (!row || row === 'waiting') return row
     // Claimed: a later run of the flow that waited for this one to leave the queue may now start beside it.
     if (turn) this.releaseTurn(turn.flowId)

@@ -3,6 +3,8 @@ import pg from 'pg'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { DEMO, DEMO_IDS } from '../src/demo.js'
 import { client, nextLink, tempDir } from './helpers/service.js'
 import { freshDatabase, pgUnavailable } from './helpers/postgres.js'
@@ -42,8 +44,57 @@ t.test('three instances on one database', { skip }, async t => {
       )
     )
   )
+  // `single` runs one at a time for the cluster: each run's Http call is held here until the test lets it go.
+  const held: Array<{ n: number; release: () => void }> = []
+  let open = 0
+  let most = 0
+  const gate = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => {
+      body += c.toString()
+    })
+    req.on('end', () => {
+      most = Math.max(most, ++open)
+      held.push({
+        n: (JSON.parse(body) as { n: number }).n,
+        release: () => {
+          open--
+          res.setHeader('content-type', 'application/json')
+          res.end('{}')
+        },
+      })
+    })
+  })
+  await new Promise<void>(resolve => gate.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => gate.close())
+  const gateUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}`
+  writeFileSync(
+    join(flowsDir, 'single.json'),
+    JSON.stringify(
+      flowFile(
+        {
+          Call: {
+            type: 'Http',
+            runAfter: {},
+            inputs: { method: 'POST', uri: `${gateUrl}/held`, body: { n: "@triggerBody()?['n']" } },
+          },
+        },
+        {
+          trigger: {
+            manual: {
+              type: 'Request',
+              kind: 'Http',
+              inputs: { method: 'POST' },
+              runtimeConfiguration: { concurrency: { runs: 1, maximumWaitingRuns: 1 } },
+            },
+          },
+        }
+      )
+    )
+  )
   const cluster = await startCluster(t, 3, databaseUrl, {
     FLOWS_DIR: flowsDir,
+    FLOWS_HTTP_ALLOW: gateUrl,
     THROTTLE_ENABLED: 'true',
     CLUSTER_LEASE_MS: '1500',
   })
@@ -112,6 +163,35 @@ t.test('three instances on one database', { skip }, async t => {
     })
     t.equal(called.status, 200)
     t.same(await called.json(), { echo: 'hello from c' }, "the flow's Response, run on the instance called")
+  })
+
+  t.test('trigger concurrency holds for the cluster: one run at a time, in order, one waiting', async t => {
+    const url = (await alice[0]('POST', '/v1/flows/single/listCallbackUrl', {})).body.value as string
+    const call = (i: number, n: number): Promise<Response> =>
+      fetch(cluster.via(i, url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ n }),
+      })
+    t.equal((await call(0, 1)).status, 202, 'the first runs')
+    t.equal((await call(1, 2)).status, 202, 'the second waits, queued on another instance')
+    const third = await call(2, 3)
+    t.equal(third.status, 429, 'a third is over maximumWaitingRuns, counted for the cluster')
+    t.ok(Number(third.headers.get('retry-after')) > 0)
+    const first = await until('the first run to call out', async () => held[0])
+    t.equal(first.n, 1)
+    const states = async (): Promise<string[]> => (await db.query<{ status: string }>(
+      "SELECT status FROM flow_runs WHERE flow_id = 'single' ORDER BY seq"
+    )).rows.map(r => r.status)
+    t.same(await states(), ['Running', 'Queued'], 'the second waits while the first runs elsewhere')
+    first.release()
+    const second = await until('the second run to call out', async () => held[1])
+    t.equal(second.n, 2, 'in order')
+    second.release()
+    await until('both runs to end', async () =>
+      (await states()).every(s => s === 'Succeeded') ? true : undefined
+    )
+    t.equal(most, 1, 'never two runs at once, across the instances')
   })
 
   t.test("each instance's search index sees every change, before and after the change log is pruned", async t => {

@@ -149,11 +149,20 @@ export class RunHistory {
     return info!.seq
   }
 
-  /** Runs of a flow waiting to start (for its trigger's maximumWaitingRuns). */
-  async waiting (flowId: string): Promise<number> {
+  /**
+   * In the caller's transaction, waits for the other transactions of the cluster that counted or claimed the
+   * flow's runs (trigger concurrency) to end: what `active` answers then holds until this one commits.
+   */
+  async takeTurn (flowId: string): Promise<void> {
+    const turns = this.store.dialect.turns
+    if (turns) await this.store.get(turns, `flow_runs:${flowId}`)
+  }
+
+  /** Runs of a flow started and not ended (Running) or waiting to start (Queued), for its trigger's concurrency. */
+  async active (flowId: string): Promise<number> {
     return (
       await (await this.store.get<{ n: number }>(
-        "SELECT count(*) AS n FROM flow_runs WHERE flow_id = ? AND status = 'Queued'",
+        "SELECT count(*) AS n FROM flow_runs WHERE flow_id = ? AND status IN ('Queued','Running')",
         flowId
       ))?.n ?? 0
     )
@@ -175,22 +184,35 @@ export class RunHistory {
   /**
    * Claims a queued run for `instance` (the cluster's; none on SQLite): FOR UPDATE SKIP LOCKED on PostgreSQL, so
    * of several instances trying the same run exactly one gets it and none waits. Undefined if it is gone or
-   * already claimed (e.g. by another instance, or its transaction rolled back).
+   * already claimed (e.g. by another instance, or its transaction rolled back). A flow with trigger concurrency
+   * (`runs`) is claimed for the cluster: in its turn (`takeTurn`), only while fewer than `runs` of its runs are
+   * Running on any instance and no older run of it is still Queued (they start in order); else 'waiting'.
    */
-  async start (seq: number, instance?: string): Promise<RunRow | undefined> {
-    const [row] = await this.store.tx(() =>
-      claim<RunRow & Record<string, unknown>>(this.store, {
+  async start (
+    seq: number,
+    instance?: string,
+    limit?: { flowId: string; runs: number }
+  ): Promise<RunRow | 'waiting' | undefined> {
+    return await this.store.tx(async () => {
+      if (limit) await this.takeTurn(limit.flowId)
+      const [row] = await claim<RunRow & Record<string, unknown>>(this.store, {
         table: 'flow_runs',
         key: 'seq',
-        where: "seq = ? AND status = 'Queued'",
-        params: [seq],
+        where: limit
+          ? `seq = ? AND status = 'Queued' AND NOT EXISTS (SELECT 1 FROM flow_runs o WHERE o.flow_id = ? AND
+            o.status = 'Queued' AND o.seq < ?) AND (SELECT count(*) FROM flow_runs r WHERE r.flow_id = ? AND
+            r.status = 'Running') < ?`
+          : "seq = ? AND status = 'Queued'",
+        params: limit ? [seq, limit.flowId, seq, limit.flowId, limit.runs] : [seq],
         orderBy: 'seq',
         limit: 1,
         set: "status = 'Running', started = ?, instance = ?",
         setParams: [this.store.now(), instance ?? null],
       })
-    )
-    return row
+      if (row || !limit) return row
+      const still = await this.store.get<{ status: string }>('SELECT status FROM flow_runs WHERE seq = ?', seq)
+      return still?.status === 'Queued' ? 'waiting' : undefined
+    })
   }
 
   /**

@@ -155,7 +155,18 @@ export class FlowRuntime {
   private readonly active = new Map<number, RunExecutor>()
   /** Each run handed to the queue, until it has ended (a cancel waits for it). */
   private readonly executions = new Map<number, Promise<void>>()
+  /** Each run handed to the queue, until its claim has answered (Running, or waiting for its flow's turn). */
+  private readonly claims = new Map<number, { done: Promise<void>; resolve: () => void }>()
   private pending: number[] = []
+  /** Drains under way: they have taken runs off `pending` and not yet handed them to the queue (idle waits). */
+  private readonly draining = new Set<Promise<void>>()
+  /**
+   * Per flow, runs whose claim found its trigger concurrency full for the cluster (or an older run still queued):
+   * tried again when a run of the flow is claimed or ends here, and on every sweep (another instance's run ended).
+   */
+  private readonly waitingTurn = new Map<string, number[]>()
+  /** How many times waiting runs were released: a claim that said 'waiting' while one was, tries again. */
+  private released = 0
   /** Outcomes of finished runs that could not be written (the store away): written again by `recover`. */
   private readonly unrecorded = new Map<number, RunOutcome>()
   private recovery: NodeJS.Timeout | undefined
@@ -268,6 +279,8 @@ export class FlowRuntime {
     if (interrupted > 0) {
       this.opts.log.warn({ runs: interrupted }, 'Flow runs of an instance that died were marked failed.')
     }
+    // A run of another instance may have ended since: the runs that waited for their flow's turn try again.
+    this.releaseTurn()
     const room = this.opts.concurrency - this.queue.size - this.queue.pending
     if (room <= 0) return
     const stale = await this.history.queuedSince(this.store.clock() - cluster.staleQueuedMs, room + this.inFlight.size)
@@ -300,17 +313,23 @@ export class FlowRuntime {
     await this.http.destroy()
   }
 
-  /** Resolves when nothing is queued or running (tests and the CLI wait on it). */
+  /**
+   * Resolves when every run queued so far (by an event committed, a call, a schedule) has been taken up and has
+   * ended here: nothing pending, being drained, queued or running (tests and the CLI wait on it). Runs waiting
+   * for another instance's runs of their flow to end (trigger concurrency) are that instance's to release.
+   */
   async idle (): Promise<void> {
     for (;;) {
       if (this.stopped) {
         await this.queue.onIdle()
         return
       }
+      await Promise.allSettled(this.draining)
       await this.queue.onIdle()
-      if (this.pending.length === 0 && this.queue.size === 0 && this.queue.pending === 0) return
+      if (this.pending.length === 0 && this.draining.size === 0 && this.queue.size === 0 && this.queue.pending === 0) {
+        return
+      }
       await this.drain()
-      if (this.queue.size === 0 && this.queue.pending === 0) return
     }
   }
 
@@ -510,13 +529,19 @@ export class FlowRuntime {
       await this.executions.get(row.seq)
     } else if (!(await this.history.cancelQueued(row.seq))) {
       throw new WebexError(409, `The run ${row.id} has already finished (${row.status}).`)
+    } else {
+      // A later run of the flow may have waited for this one to leave the queue.
+      this.releaseTurn(f.id)
     }
     return (await this.history.bySeq(row.seq)) as FlowRun
   }
 
   /** Cancels every queued run of a flow (owner or compliance officer); running ones go on. */
-  cancelQueued (caller: Caller, id: string): Promise<number> {
-    return this.history.cancelAllQueued(this.ownedFlow(caller, id, true).id)
+  async cancelQueued (caller: Caller, id: string): Promise<number> {
+    const f = this.ownedFlow(caller, id, true)
+    const cancelled = await this.history.cancelAllQueued(f.id)
+    this.releaseTurn(f.id)
+    return cancelled
   }
 
   // ---------------------------------------------------------------- callback URLs and the door
@@ -642,17 +667,6 @@ export class FlowRuntime {
         body: webexError(`The event does not match the trigger's filter (${d.filter ?? ''}); no run was started.`),
       }
     }
-    const limit = f.trigger.concurrency
-    if (limit && await this.history.waiting(f.id) >= limit.maximumWaitingRuns) {
-      throw new WebexError(
-        429,
-        `The flow ${f.id} already has ${limit.maximumWaitingRuns} runs waiting; retry later.`,
-        undefined,
-        {
-          'retry-after': '10',
-        }
-      )
-    }
     const headers = { ...call.headers }
     if (!f.trigger.options.has('includeauthorizationheadersinoutputs')) delete headers.authorization
     const outputs: TriggerOutputs = {
@@ -662,7 +676,7 @@ export class FlowRuntime {
       ...(relativePathParameters && Object.keys(relativePathParameters).length > 0 ? { relativePathParameters } : {}),
     }
     const source: RunSource = d.source === 'request' ? 'request' : 'webhook'
-    const seqs = await this.enqueue(f, source, outputs)
+    const seqs = await this.enqueue(f, source, outputs, undefined, true)
     const first = seqs[0] !== undefined ? await this.history.bySeq(seqs[0]) : undefined
     const runId = first?.id ?? ''
     const workflowHeaders: Record<string, string> = f.trigger.options.has('suppressworkflowheadersonresponse')
@@ -677,6 +691,8 @@ export class FlowRuntime {
     if (!sync || !first || first.status === 'Skipped' || first.status === 'Failed') {
       this.pending.push(...seqs)
       await this.drain()
+      // The 202 says the run has started, or waits for its flow's turn: a caller listing the runs sees which.
+      await Promise.all(seqs.map(seq => this.claims.get(seq)?.done))
       const loc =
         runId && f.response?.asynchronous
           ? await this.signedPath(f.id, `/v1/flows/${encodeURIComponent(f.id)}/runs/${runId}/response`)
@@ -813,7 +829,9 @@ export class FlowRuntime {
     f: CompiledFlow,
     source: RunSource,
     outputs: TriggerOutputs,
-    eventSeq?: number
+    eventSeq?: number,
+    /** A caller waits for the answer (the Request door): over maximumWaitingRuns is a 429, and nothing is written. */
+    refuse = false
   ): Promise<number[]> {
     // The executor that evaluates the trigger's expressions, its deps built once per firing and only when an
     // expression is there; they read the flow's keys only when one of them asks for listCallbackUrl().
@@ -866,7 +884,9 @@ export class FlowRuntime {
     const write = async (): Promise<number[]> => {
       const seqs: number[] = []
       const limit = f.trigger.concurrency
-      let waiting = limit ? await this.history.waiting(f.id) : 0
+      // Counted for the cluster, in the flow's turn: two instances' firings cannot both take the last place.
+      if (limit) await this.history.takeTurn(f.id)
+      let active = limit ? await this.history.active(f.id) : 0
       for (const { body, tracking, failed } of firings) {
         const seq = await this.history.enqueue(f.id, source, f.trigger.name, JSON.stringify(body ?? null), eventSeq, {
           trigger,
@@ -874,13 +894,21 @@ export class FlowRuntime {
         })
         if (failed) {
           await this.history.finish(seq, { status: 'Failed', error: failed })
-        } else if (limit && waiting >= limit.maximumWaitingRuns) {
+        } else if (limit && active >= limit.runs + limit.maximumWaitingRuns) {
+          if (refuse) {
+            throw new WebexError(
+              429,
+              `The flow ${f.id} already has ${limit.maximumWaitingRuns} runs waiting; retry later.`,
+              undefined,
+              { 'retry-after': '10' }
+            )
+          }
           await this.history.finish(seq, {
             status: 'Skipped',
             error: { code: 'TooManyWaitingRuns', message: `${limit.maximumWaitingRuns} runs were already waiting.` },
           })
         } else {
-          waiting++
+          active++
           seqs.push(seq)
         }
       }
@@ -1136,10 +1164,28 @@ export class FlowRuntime {
     }
   }
 
-  private async drain (): Promise<void> {
-    if (this.pending.length === 0 || this.stopped) return
+  /** Hands the pending runs to the queue; `idle` waits for the drains under way. */
+  private drain (): Promise<void> {
+    if (this.pending.length === 0 || this.stopped) return Promise.resolve()
     const seqs = this.pending
     this.pending = []
+    const drained = this.drainRuns(seqs).finally(() => this.draining.delete(drained))
+    this.draining.add(drained)
+    return drained
+  }
+
+  /** Runs whose claim waited for a turn of `flowId` are tried again (a run of it was claimed or ended). */
+  private releaseTurn (flowId?: string): void {
+    this.released++
+    for (const [id, seqs] of this.waitingTurn) {
+      if (flowId !== undefined && id !== flowId) continue
+      this.waitingTurn.delete(id)
+      this.pending.push(...seqs)
+    }
+    if (this.pending.length > 0) setImmediate(() => this.background(this.drain()))
+  }
+
+  private async drainRuns (seqs: number[]): Promise<void> {
     for (const seq of seqs) {
       if (this.inFlight.has(seq)) continue
       // A flow with trigger concurrency runs at most `runs` at once; the others stay queued, in order.
@@ -1154,9 +1200,21 @@ export class FlowRuntime {
       }
       this.inFlight.add(seq)
       if (flowId) this.runningPerFlow.set(flowId, (this.runningPerFlow.get(flowId) ?? 0) + 1)
+      const turn = flowId && limit ? { flowId, runs: limit.runs } : undefined
+      let resolveClaim!: () => void
+      const done = new Promise<void>(resolve => {
+        resolveClaim = resolve
+      })
+      this.claims.set(seq, { done, resolve: resolveClaim })
       const execution = this.queue.add(async () => {
         try {
-          await this.execute(seq)
+          const released = this.released
+          if (await this.execute(seq, turn) === 'waiting' && flowId) {
+            if (released !== this.released) this.pending.push(seq)
+            else this.waitingTurn.set(flowId, [...(this.waitingTurn.get(flowId) ?? []), seq].sort((a, b) => a - b))
+          } else if (flowId && limit) {
+            this.releaseTurn(flowId)
+          }
         } catch (err) {
           this.opts.log.error({ err, run: seq }, 'A flow run failed unexpectedly.')
           await this.record(seq, {
@@ -1167,12 +1225,20 @@ export class FlowRuntime {
           this.inFlight.delete(seq)
           if (flowId) this.runningPerFlow.set(flowId, (this.runningPerFlow.get(flowId) ?? 1) - 1)
           this.executions.delete(seq)
+          this.claimAnswered(seq)
           await this.settle(seq)
           if (this.pending.length > 0) setImmediate(() => this.background(this.drain()))
         }
       }).catch((err: unknown) => this.opts.log.error({ err, run: seq }, 'A flow run was not recorded.'))
       this.executions.set(seq, execution)
+      // Behind other runs (FLOWS_CONCURRENCY): nobody waits for its claim, it waits for room here.
+      if (this.queue.size > 0) this.claimAnswered(seq)
     }
+  }
+
+  private claimAnswered (seq: number): void {
+    this.claims.get(seq)?.resolve()
+    this.claims.delete(seq)
   }
 
   /** A waiting caller whose run ended without a Response gets 502, as Logic Apps answers. */
@@ -1313,17 +1379,21 @@ export class FlowRuntime {
     }
   }
 
-  private async execute (seq: number): Promise<void> {
-    let row: RunRow | undefined
+  /** Claims and runs one queued run; 'waiting' when its flow's trigger concurrency has no room for it yet. */
+  private async execute (seq: number, turn?: { flowId: string; runs: number }): Promise<void | 'waiting'> {
+    let row: RunRow | 'waiting' | undefined
     try {
-      row = await this.history.start(seq, this.opts.cluster?.instance)
+      row = await this.history.start(seq, this.opts.cluster?.instance, turn)
     } catch (err) {
       if (!(err instanceof StoreUnavailableError)) throw err
       // Not claimed: the run stays Queued and is taken up again once the store is back.
       this.recoverLater()
       return
     }
-    if (!row) return
+    this.claimAnswered(seq)
+    if (!row || row === 'waiting') return row
+    // Claimed: a later run of the flow that waited for this one to leave the queue may now start beside it.
+    if (turn) this.releaseTurn(turn.flowId)
     const flow = this.flows.get(row.flow_id)
     const owner = flow ? this.opts.ownerOf(flow.owner) : undefined
     if (!flow || !owner) {

@@ -31,6 +31,11 @@ export interface SqlDialect {
    * writer commits in seq order and writes tx 0, so 1.
    */
   readonly oldestRunningTx: string
+  /**
+   * A statement making the transactions that run it with the same text key (`?`) take turns until they commit
+   * or roll back: PostgreSQL's pg_advisory_xact_lock; undefined on SQLite, whose one writer already serialises.
+   */
+  readonly turns: string | undefined
 }
 
 export const SQLITE: SqlDialect = {
@@ -43,6 +48,7 @@ export const SQLITE: SqlDialect = {
   indexedBy: index => `INDEXED BY ${index}`,
   orderedJoin: 'CROSS JOIN',
   oldestRunningTx: '1',
+  turns: undefined,
 }
 
 export const POSTGRES: SqlDialect = {
@@ -55,6 +61,8 @@ export const POSTGRES: SqlDialect = {
   indexedBy: () => '',
   orderedJoin: 'JOIN',
   oldestRunningTx: 'pg_snapshot_xmin(pg_current_snapshot())::text::bigint',
+  // The two-key form: its key space is apart from the one-key locks (the migrations' lock).
+  turns: 'SELECT pg_advisory_xact_lock(1718187348, hashtext(?))',
 }
 
 /**

@@ -118,9 +118,10 @@ export class Subscriptions {
   async list (caller: Caller, q: { max: number; cursor?: string }): Promise<Page<Webhook>> {
     const after = decodeCursor(q.cursor, ['number'])
     const local = [...this.local]
+    // No local source (flows off): PostgreSQL refuses an empty NOT IN ().
+    const notLocal = local.length > 0 ? `AND source NOT IN (${local.map(() => '?').join(',')})` : ''
     const rows = await this.store.all<SubscriptionRow>(
-      `SELECT * FROM subscriptions WHERE owner_id = ? AND source NOT IN (${local.map(() => '?').join(',')}) AND seq >
-        ? ORDER BY seq LIMIT ?`,
+      `SELECT * FROM subscriptions WHERE owner_id = ? ${notLocal} AND seq > ? ORDER BY seq LIMIT ?`,
       caller.personId,
       ...local,
       after?.[0] ?? 0,

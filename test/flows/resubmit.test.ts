@@ -202,10 +202,13 @@ t.test('cancel: a running run stops where it is; queued runs never start', async
     }
   )
   const started = await Promise.all([1, 2, 3].map(() => s.alice('POST', '/v1/flows/slow/runs', { triggerBody: {} })))
-  const ids = started.map(r => r.body.id)
+  t.same(started.map(r => r.status), [201, 201, 201])
   const states = async (): Promise<string[]> =>
     (await s.alice('GET', '/v1/flows/slow/runs')).body.items.map((r: any) => r.status).reverse()
   t.same(await states(), ['Running', 'Queued', 'Queued'])
+  // The three calls are concurrent: the runs start in the order they were written (on PostgreSQL not always the
+  // order the calls were sent in), so the oldest is the one running.
+  const ids: string[] = (await s.alice('GET', '/v1/flows/slow/runs')).body.items.map((r: any) => r.id).reverse()
 
   t.match(await s.bob('POST', '/v1/flows/slow/runs/cancel', {}), { status: 404 }, 'not his flow')
   const queued = await s.carol('POST', '/v1/flows/slow/runs/cancel', {})

@@ -275,7 +275,15 @@ t.test('PostgreSQL stopped and started under load: 503s, no acknowledged write l
   // A run whose claim was in flight when the database stopped may be Running with nobody running it (the COMMIT
   // went through, its answer was lost): the runtime fails it as RunInterrupted once the store is back.
   await t.test('every flow run ends', async t => {
-    await until('every flow run ended', async () => (await open()) === 0)
+    await until('every flow run ended', async () => (await open()) === 0).catch(async (err: unknown) => {
+      const left = await db.query(
+        `SELECT r.flow_id, r.status, r.instance, r.started,
+           (SELECT json_agg(a.name || ':' || a.status) FROM flow_run_actions a WHERE a.run_seq = r.seq) AS actions
+         FROM flow_runs r WHERE r.status IN ('Queued', 'Running') LIMIT 5`
+      )
+      t.comment(`runs left: ${JSON.stringify(left.rows)}`)
+      throw err
+    })
     t.equal(await open(), 0, 'no flow run left queued or running')
   })
   const runs = await db.query('SELECT status, count(*) AS n FROM flow_runs GROUP BY status ORDER BY status')
@@ -286,7 +294,10 @@ t.test('PostgreSQL stopped and started under load: 503s, no acknowledged write l
   const bad = service.lines.filter(l => /"level":(60)|unhandled error|Unhandled|uncaught/i.test(l))
   t.same(bad.slice(0, 5), [], 'no fatal or unhandled error logged')
   service.proc.kill('SIGTERM')
-  t.equal(await service.exited, 0, 'and it shuts down cleanly')
+  const code = await service.exited
+  // On failure, what the service said last at error level (the shutdown's own line among them).
+  if (code !== 0) for (const line of service.lines.filter(l => /"level":50/.test(l)).slice(-5)) t.comment(line)
+  t.equal(code, 0, 'and it shuts down cleanly')
 })
 
 t.test('a lane cut off by the outage with work left resumes by itself, with no new write to wake it', async t => {

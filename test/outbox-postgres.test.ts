@@ -5,6 +5,14 @@ import { startReceiver } from './helpers/receiver.js'
 import { freshDatabase, pgUnavailable } from './helpers/postgres.js'
 import { migratePostgres, PG_MIGRATIONS } from '../src/store/pg-migrations.js'
 import { DEMO, DEMO_IDS } from '../src/demo.js'
+import {
+  CARRIED_DEAD,
+  CARRIED_SUBSCRIPTIONS,
+  carriedSubscriptionsSql,
+  OLD_DELIVERIES,
+  OLD_DELIVERY_COLUMNS,
+  OLD_OUTBOX_SEED,
+} from './helpers/old-outbox.js'
 
 // The outbox on PostgreSQL, where transactions run side by side (on SQLite one holds the connection at a time):
 // each row carries its transaction's id and a lane reads in (tx, seq) order only below the oldest transaction
@@ -105,25 +113,11 @@ t.test('the outbox of one row per event takes over what was queued, retried and 
     await pool.query(m)
     await pool.query('INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)', [v + 1, 'before'])
   }
-  await pool.query(`
-    INSERT INTO orgs (id, name, domain, created) VALUES ('o', 'O', 'o.test', '2026-01-01T00:00:00.000Z');
-    INSERT INTO people (id, org_id, email, display_name, first_name, last_name, created, roles)
-      VALUES ('p', 'o', 'p@o.test', 'P', 'P', 'P', '2026-01-01T00:00:00.000Z', '[]');
-    INSERT INTO subscriptions (id, owner_id, org_id, name, target_url, resource, event, created, delivered_through)
-      VALUES ('s1', 'p', 'o', 'one', 'http://x.test/', 'messages', 'created', '2026-01-01T00:00:00.000Z', 2),
-             ('s2', 'p', 'o', 'two', 'http://y.test/', 'messages', 'created', '2026-01-01T00:00:00.000Z', 0);
-    INSERT INTO events (resource, event, actor_id, org_id, data, created) VALUES
-      ('messages','created','p','o','{"n":1}','2026-01-01T00:00:01.000Z'),
-      ('messages','created','p','o','{"n":2}','2026-01-01T00:00:02.000Z');
-  `)
-  const insert = `INSERT INTO deliveries (subscription_id, event_seq, status, data, attempts, next_attempt_at,
-    last_status, last_error, created, finished) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
-  // s1: 1 delivered (watermark 2 passes it, its row not purged yet), 2 dead, 3 pending on its third attempt.
-  await pool.query(insert, ['s1', 1, 'pending', null, 0, 0, null, null, 'c1', null])
-  await pool.query(insert, ['s1', 1, 'dead', null, 8, 0, 500, 'gave up', 'c1', 'f1'])
-  await pool.query(insert, ['s1', 2, 'pending', null, 2, 777, 503, 'busy', 'c2', null])
-  // s2: one pending, with its own view of the data.
-  await pool.query(insert, ['s2', 2, 'pending', '{"n":"mine"}', 0, 0, null, null, 'c2', null])
+  await pool.query(OLD_OUTBOX_SEED)
+  const placeholders = OLD_DELIVERY_COLUMNS.split(',').map((_, i) => `$${i + 1}`)
+  for (const row of OLD_DELIVERIES) {
+    await pool.query(`INSERT INTO deliveries (${OLD_DELIVERY_COLUMNS}) VALUES (${placeholders})`, row)
+  }
 
   await migratePostgres(pool)
   const rows = async (sql: string): Promise<unknown[]> => (await pool.query(sql)).rows
@@ -136,37 +130,15 @@ t.test('the outbox of one row per event takes over what was queued, retried and 
   ], 'what was still to be delivered, each for its subscription, the view kept')
   t.equal(new Set(outbox.map(r => r.tx)).size, 1, 'both carried over in one transaction, the migration, in seq order')
   t.same(
-    await rows('SELECT id, delivered_tx::int, delivered_through::int, retry_seq::int, retry_attempts::int, ' +
-      'retry_due::int, retry_status::int, retry_error FROM subscriptions ORDER BY id'),
-    [
-      {
-        id: 's1',
-        delivered_tx: 0,
-        delivered_through: 2,
-        retry_seq: 3,
-        retry_attempts: 2,
-        retry_due: 777,
-        retry_status: 503,
-        retry_error: 'busy',
-      },
-      {
-        id: 's2',
-        delivered_tx: 0,
-        delivered_through: 0,
-        retry_seq: 0,
-        retry_attempts: 0,
-        retry_due: 0,
-        retry_status: null,
-        retry_error: null,
-      },
-    ],
+    await rows(carriedSubscriptionsSql(c => `${c}::int AS ${c}`)),
+    CARRIED_SUBSCRIPTIONS,
     "the head's retry state is on its subscription"
   )
   t.same(
     await rows(
       'SELECT seq::int, subscription_id, attempts::int, last_status::int, last_error, finished FROM dead_letters'
     ),
-    [{ seq: 2, subscription_id: 's1', attempts: 8, last_status: 500, last_error: 'gave up', finished: 'f1' }]
+    CARRIED_DEAD
   )
   t.same(await rows("SELECT 1 FROM pg_tables WHERE tablename = 'deliveries'"), [], 'the old outbox is gone')
   const next = await pool.query<{ seq: number; later: boolean }>(

@@ -6,6 +6,14 @@ import { MIGRATIONS } from '../src/store/migrations.js'
 import { dbFile, openDatabase } from '../src/store/sqlite.js'
 import { startService, tempDir } from './helpers/service.js'
 import { DEMO, DEMO_IDS } from '../src/demo.js'
+import {
+  CARRIED_DEAD,
+  CARRIED_SUBSCRIPTIONS,
+  carriedSubscriptionsSql,
+  OLD_DELIVERIES,
+  OLD_DELIVERY_COLUMNS,
+  OLD_OUTBOX_SEED,
+} from './helpers/old-outbox.js'
 import type { SqliteStore } from '../src/store/sqlite-store.js'
 
 // How the outbox sits in the store: the migration that dropped its uuid column, the one that made it one row per
@@ -58,25 +66,11 @@ t.test('the outbox of one row per event takes over what was queued, retried and 
   const at = migrationIndex(t, 'CREATE TABLE outbox', MIGRATIONS.length - 1, 'the one-row outbox is the last migration')
   for (const m of MIGRATIONS.slice(0, at)) old.exec(m)
   old.pragma(`user_version = ${at}`)
-  old.exec(`
-    INSERT INTO orgs (id, name, domain, created) VALUES ('o', 'O', 'o.test', '2026-01-01T00:00:00.000Z');
-    INSERT INTO people (id, org_id, email, display_name, first_name, last_name, created, roles)
-      VALUES ('p', 'o', 'p@o.test', 'P', 'P', 'P', '2026-01-01T00:00:00.000Z', '[]');
-    INSERT INTO subscriptions (id, owner_id, org_id, name, target_url, resource, event, created, delivered_through)
-      VALUES ('s1', 'p', 'o', 'one', 'http://x.test/', 'messages', 'created', '2026-01-01T00:00:00.000Z', 2),
-             ('s2', 'p', 'o', 'two', 'http://y.test/', 'messages', 'created', '2026-01-01T00:00:00.000Z', 0);
-    INSERT INTO events (resource, event, actor_id, org_id, data, created) VALUES
-      ('messages','created','p','o','{"n":1}','2026-01-01T00:00:01.000Z'),
-      ('messages','created','p','o','{"n":2}','2026-01-01T00:00:02.000Z');
-  `)
-  const insert = old.prepare(`INSERT INTO deliveries (subscription_id, event_seq, status, data, attempts,
-    next_attempt_at, last_status, last_error, created, finished) VALUES (?,?,?,?,?,?,?,?,?,?)`)
-  // s1: 1 delivered (watermark 2 passes it, its row not purged yet), 2 dead, 3 pending on its third attempt.
-  insert.run('s1', 1, 'pending', null, 0, 0, null, null, 'c1', null)
-  insert.run('s1', 1, 'dead', null, 8, 0, 500, 'gave up', 'c1', 'f1')
-  insert.run('s1', 2, 'pending', null, 2, 777, 503, 'busy', 'c2', null)
-  // s2: one pending, with its own view of the data.
-  insert.run('s2', 2, 'pending', '{"n":"mine"}', 0, 0, null, null, 'c2', null)
+  old.exec(OLD_OUTBOX_SEED)
+  const insert = old.prepare(
+    `INSERT INTO deliveries (${OLD_DELIVERY_COLUMNS}) VALUES (${OLD_DELIVERY_COLUMNS.split(',').map(() => '?')})`
+  )
+  for (const row of OLD_DELIVERIES) insert.run(...row)
   old.close()
 
   const db = openDatabase({ dataDir: dir })
@@ -86,34 +80,14 @@ t.test('the outbox of one row per event takes over what was queued, retried and 
     { seq: 4, tx: 0, event_seq: 2, targets: ',s2,', views: '{"s2":{"n":"mine"}}' },
   ], 'what was still to be delivered, each for its subscription, the view kept')
   t.same(
-    db.prepare('SELECT id, delivered_tx, delivered_through, retry_seq, retry_attempts, retry_due, retry_status, ' +
-      'retry_error FROM subscriptions ORDER BY id').all(),
-    [
-      {
-        id: 's1',
-        delivered_tx: 0,
-        delivered_through: 2,
-        retry_seq: 3,
-        retry_attempts: 2,
-        retry_due: 777,
-        retry_status: 503,
-        retry_error: 'busy'
-      },
-      {
-        id: 's2',
-        delivered_tx: 0,
-        delivered_through: 0,
-        retry_seq: 0,
-        retry_attempts: 0,
-        retry_due: 0,
-        retry_status: null,
-        retry_error: null
-      },
-    ],
+    db.prepare(carriedSubscriptionsSql()).all(),
+    CARRIED_SUBSCRIPTIONS,
     "the head's retry state is on its subscription"
   )
-  t.same(db.prepare('SELECT seq, subscription_id, attempts, last_status, last_error, finished FROM dead_letters')
-    .all(), [{ seq: 2, subscription_id: 's1', attempts: 8, last_status: 500, last_error: 'gave up', finished: 'f1' }])
+  t.same(
+    db.prepare('SELECT seq, subscription_id, attempts, last_status, last_error, finished FROM dead_letters').all(),
+    CARRIED_DEAD
+  )
   t.notOk(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'deliveries'").get(), 'the old outbox is gone')
   const next = db.prepare("INSERT INTO outbox (event_seq, targets) VALUES (1, ',s1,')").run()
   t.equal(Number(next.lastInsertRowid), 5, "outbox seqs go on from the old outbox's: watermarks never go back")

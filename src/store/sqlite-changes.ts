@@ -33,6 +33,13 @@ const UNREAD = new Set([
   'contents_trash',
 ])
 
+/** A row of a space's (a message, a mention): a change reaches that space's scope. */
+const IN_ITS_ROOM = {
+  insert: ["'room:' || R.room_id"],
+  update: ["'room:' || OLD.room_id", "'room:' || NEW.room_id"],
+  delete: ["'room:' || R.room_id"],
+}
+
 /**
  * What a row change of these tables reaches, as SQL over the changed row (`R` is NEW or OLD): a space's scope
  * covers its row, its memberships, its messages and their mentions, so a read of one space depends on it
@@ -56,16 +63,8 @@ const SCOPED: Record<string, { insert: string[]; update: string[]; delete: strin
     ],
     delete: ["'room:' || R.room_id", "'member:' || R.person_id"],
   },
-  messages: {
-    insert: ["'room:' || R.room_id"],
-    update: ["'room:' || OLD.room_id", "'room:' || NEW.room_id"],
-    delete: ["'room:' || R.room_id"],
-  },
-  message_mentions: {
-    insert: ["'room:' || R.room_id"],
-    update: ["'room:' || OLD.room_id", "'room:' || NEW.room_id"],
-    delete: ["'room:' || R.room_id"],
-  },
+  messages: IN_ITS_ROOM,
+  message_mentions: IN_ITS_ROOM,
   people: {
     insert: ["'people'", "'person:' || R.id"],
     update: [

@@ -137,13 +137,15 @@ export class Outbox {
   }
 
   /**
-   * PostgreSQL: is a row for the lane after `after` written by a transaction that is finished but still below
-   * an older one running (so not yet read)? Then the lane looks again shortly: no commit will wake it for it.
+   * PostgreSQL, after a short read of the lane that ended at `after`: is there a row for it after `after` that the
+   * read left (its transaction finished but still above an older one running, or committed since)? Then the lane
+   * looks again shortly: no commit will wake it for the first kind. Not `tx >= oldest`: this statement's snapshot
+   * is newer than the read's, and the older transaction ending in between would hide the row from both.
    */
   async unsettled (subscriptionId: string, after: Position): Promise<boolean> {
     if (this.store.dialect.name !== 'postgres') return false
     const row = await this.store.get(
-      `SELECT 1 AS n FROM outbox WHERE (tx, seq) > (?, ?) AND tx >= ${this.oldest} AND targets LIKE ? LIMIT 1`,
+      'SELECT 1 AS n FROM outbox WHERE (tx, seq) > (?, ?) AND targets LIKE ? LIMIT 1',
       after[0],
       after[1],
       targetPattern(subscriptionId)

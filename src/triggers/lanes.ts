@@ -400,14 +400,22 @@ export class DeliveryLanes {
     // A success ends a failure streak; a dead letter moves the watermark but does not.
     const succeeded = [...this.succeeded]
     this.succeeded.clear()
-    const streaks: string[] = []
-    for (const id of succeeded) if ((await this.streak(id)) > 0) streaks.push(id)
-    for (const id of streaks) this.failures.set(id, 0)
-    const written = this.writer.delivered(through, streaks).catch((err: unknown) => {
-      this.opts.log?.error({ err }, 'delivered watermarks not written')
-    })
+    // Joined to `flushing` before anything is awaited: a hand-over or a stop that finds nothing dirty waits for
+    // this write too, so no lease is released while the watermarks it took off `dirty` are still unwritten.
+    const written = this.writeDelivered(through, succeeded)
     this.flushing = this.flushing.then(() => written)
     await written
+  }
+
+  private async writeDelivered (through: Array<[string, number, number]>, succeeded: string[]): Promise<void> {
+    try {
+      const streaks: string[] = []
+      for (const id of succeeded) if ((await this.streak(id)) > 0) streaks.push(id)
+      for (const id of streaks) this.failures.set(id, 0)
+      await this.writer.delivered(through, streaks)
+    } catch (err) {
+      this.opts.log?.error({ err }, 'delivered watermarks not written')
+    }
   }
 
   private async streak (subscriptionId: string): Promise<number> {

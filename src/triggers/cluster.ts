@@ -1,7 +1,6 @@
 import type { PostgresStore, StoreLog } from '../store/postgres.js'
 import { LeaseKeeper, Leases } from '../store/cluster/leases.js'
 import { Listener, notify } from '../store/cluster/notify.js'
-import { liveInstances } from '../store/cluster/presence.js'
 import type { DeliveryLanes, LaneOwner } from './lanes.js'
 import type { LaneFence } from './outcomes.js'
 import type { TriggerRegistry } from './registry.js'
@@ -24,16 +23,11 @@ export interface LaneLeaseOptions {
 
 /**
  * Several instances on one PostgreSQL database: each subscription's lane is worked by one instance at a time,
- * the holder of its lease (`lane:<id>`, store/cluster/leases.ts). The lanes spread over the live instances
- * (store/cluster/presence.ts): every round (a third of the ttl) an instance renews the leases it holds and, below
- * its fair share ceil(lanes / live instances), claims free ones (never held, released or expired) with
- * `FOR UPDATE SKIP LOCKED`, so instances claiming at once split them; above its share (an instance joined) it
- * hands lanes over: it stops starting deliveries on them, waits for the one in flight and its watermark, then
- * releases the lease for another to claim. When an instance dies its leases expire and the others claim them
- * within the ttl and a third (beyond their shares once the dead instance's liveness lease expired too), resuming
- * from the watermark it left, so a delivery in flight at the death goes out again (at least once) and order is
- * kept. Outcomes are written only under the lease's fence (`fence`). A change on any instance wakes the owner
- * of its lanes through LISTEN/NOTIFY.
+ * the holder of its lease (`lane:<id>`, store/cluster/leases.ts). Every instance wants every lane; the first
+ * to ask gets it and renews it every third of the ttl; when it dies (or stops), another takes it over within
+ * ttl + a third and resumes from the watermark it left, so a delivery in flight at the death goes out again
+ * (at least once) and order is kept. Outcomes are written only under the lease's fence (`fence`). A change on
+ * any instance wakes the owner of its lanes through LISTEN/NOTIFY.
  */
 export class LaneLeases implements LaneOwner {
   private readonly leases: Leases
@@ -42,12 +36,9 @@ export class LaneLeases implements LaneOwner {
   private lanes: DeliveryLanes | undefined
   private timer: NodeJS.Timeout | undefined
   private round: Promise<void> | undefined
-  /** The lane leases wanted in the last round (every active subscription sent over HTTP). */
+  /** The lane leases asked for in the last round. */
   private wanting = new Set<string>()
-  /** Lanes held but being handed over: no new delivery starts on them. */
-  private readonly leaving = new Set<string>()
-  /** Lanes handed over, to be released by the next round (rounds alone change the keeper's leases). */
-  private readonly handedOver = new Set<string>()
+  /** The lane leases asked for in the last round. */
   constructor (
     private readonly store: PostgresStore,
     private readonly registry: TriggerRegistry,
@@ -59,16 +50,10 @@ export class LaneLeases implements LaneOwner {
       onAcquired: lease => {
         const id = lease.name.slice('lane:'.length)
         // Taken over: start from where the previous owner left the lane in the store.
-        this.leaving.delete(lease.name)
         this.lanes?.forget(id)
         this.lanes?.wake([id])
       },
-      onLost: name => {
-        // Not renewed in time (the database slow or away): deliveries on it since its last flush go out again.
-        opts.log?.warn({ lane: name }, 'delivery lane lease lost')
-        this.leaving.delete(name)
-        this.lanes?.forget(name.slice('lane:'.length))
-      },
+      onLost: name => this.lanes?.forget(name.slice('lane:'.length)),
     })
     this.listener = new Listener(
       { connectionString: opts.connectionString },
@@ -85,8 +70,7 @@ export class LaneLeases implements LaneOwner {
   }
 
   owns (subscriptionId: string): boolean {
-    const name = laneName(subscriptionId)
-    return this.keeper.lease(name) !== undefined && !this.leaving.has(name)
+    return this.keeper.lease(laneName(subscriptionId)) !== undefined
   }
 
   /**
@@ -136,15 +120,15 @@ export class LaneLeases implements LaneOwner {
     await this.lanes?.kick().catch((err: unknown) => this.opts.log?.warn({ err }, 'delivery lanes not scanned'))
   }
 
-  /** One round: renew the leases held, then claim free lanes up to this instance's share or hand the excess over. */
+  /** One round: want the lease of every subscription sent over HTTP (and no other), renew, take what is free. */
   tick (): Promise<void> {
-    this.round ??= this.keepAndBalance().finally(() => {
+    this.round ??= this.wantAndKeep().finally(() => {
       this.round = undefined
     })
     return this.round
   }
 
-  private async keepAndBalance (): Promise<void> {
+  private async wantAndKeep (): Promise<void> {
     try {
       const subs = this.registry.subscriptions
       await subs.revalidate()
@@ -152,41 +136,14 @@ export class LaneLeases implements LaneOwner {
       for (const { row } of await subs.matchers()) {
         if (row.status === 'active' && !subs.isLocal(row.source)) wanted.add(laneName(row.id))
       }
-      for (const name of this.keeper.holding()) if (!wanted.has(name)) await this.keeper.drop(name)
+      for (const name of wanted) this.keeper.want(name)
+      for (const name of this.wanting) if (!wanted.has(name)) await this.keeper.drop(name)
       this.wanting = wanted
-      for (const name of [...this.handedOver]) {
-        this.handedOver.delete(name)
-        if (this.leaving.delete(name)) await this.keeper.drop(name)
-      }
       await this.keeper.tick()
-      // This instance counts itself: its liveness lease is taken after the lanes start.
-      const others = (await liveInstances(this.store)).filter(id => id !== this.store.instanceId).length
-      const share = Math.ceil(wanted.size / (others + 1))
-      const held = this.keeper.holding()
-      const kept = held.filter(n => !this.leaving.has(n)).sort()
-      for (const name of kept.slice(share)) this.handOver(name)
-      const free = [...wanted].filter(n => !held.includes(n))
-      const takenAt = this.keeper.now()
-      for (const lease of await this.leases.claimFree(free, share - held.length)) this.keeper.adopt(lease, takenAt)
     } catch (err) {
       // The database away: the keeper gives up leases it cannot renew in time, and the next round tries again.
       this.opts.log?.warn({ err }, 'delivery lane leases not renewed')
     }
-  }
-
-  /** Stops starting deliveries on a lane; once the lanes let go of it, the next round releases its lease. */
-  private handOver (name: string): void {
-    this.opts.log?.info({ lane: name }, 'delivery lane handed over: this instance holds more than its share')
-    this.leaving.add(name)
-    const lanes = this.lanes
-    const done = lanes ? lanes.handOver(name.slice('lane:'.length)) : Promise.resolve()
-    void done
-      .then(() => {
-        this.handedOver.add(name)
-        // After the round under way, if any: it may have read the lease as still leaving.
-        return this.tick().then(() => this.tick())
-      })
-      .catch((err: unknown) => this.opts.log?.warn({ err, lane: name }, 'delivery lane not handed over'))
   }
 
   /** Releases every lane held, so the other instances take them over at once; call after the lanes stopped. */

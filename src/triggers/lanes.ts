@@ -76,8 +76,8 @@ export class DeliveryLanes {
   /** The watermark writes under way: a stop waits for them, so the next owner starts where this one ended. */
   private flushing: Promise<void> = Promise.resolve()
   private stopped = false
-  /** Told whenever a lane stops running (handOver waits on them). */
-  private laneEnded: Array<() => void> = []
+  /** Per lane, how many times this instance forgot it (a lease lost or taken): a drain's batch is of one era. */
+  private readonly eras = new Map<string, number>()
 
   constructor (
     private readonly store: AsyncStore,
@@ -170,25 +170,13 @@ export class DeliveryLanes {
    * is read again from the store when it next runs, where the previous owner left it.
    */
   forget (subscriptionId: string): void {
+    this.eras.set(subscriptionId, (this.eras.get(subscriptionId) ?? 0) + 1)
     this.handled.delete(subscriptionId)
     this.retries.delete(subscriptionId)
     this.failures.delete(subscriptionId)
     this.inactive.delete(subscriptionId)
     this.dirty.delete(subscriptionId)
     this.succeeded.delete(subscriptionId)
-  }
-
-  /**
-   * Lets go of a lane the owner no longer counts as its own (`owns` false already), gracefully: once the delivery
-   * in flight (if any) has ended and the watermark is written, so the next owner starts exactly after it.
-   */
-  async handOver (subscriptionId: string): Promise<void> {
-    while (this.lanes.has(subscriptionId) || this.waiting.has(subscriptionId)) {
-      await new Promise<void>(resolve => this.laneEnded.push(resolve))
-    }
-    await this.flushDelivered()
-    await this.flushing
-    this.forget(subscriptionId)
   }
 
   /** Subscription rows were re-read: trust the store again, except where it has not caught up with us. */
@@ -283,9 +271,6 @@ export class DeliveryLanes {
       )
       .finally(async () => {
         this.lanes.delete(subscriptionId)
-        const ended = this.laneEnded
-        this.laneEnded = []
-        for (const e of ended) e()
         // A lane that read its queue to the end and got no new work since has nothing to look at.
         if (!exhausted || this.rewoken.has(subscriptionId)) {
           // The store away (PostgreSQL): the lane resumes on the next wake or kick.
@@ -318,6 +303,10 @@ export class DeliveryLanes {
   private async drain (subscriptionId: string): Promise<boolean> {
     while (!this.stopped) {
       this.rewoken.delete(subscriptionId)
+      if (!this.owns(subscriptionId)) return true
+      // What this instance knows of the lane as this batch is read: a lease lost or taken meanwhile (`forget`)
+      // makes the batch stale, read from a watermark the previous owner may since have moved.
+      const era = this.eras.get(subscriptionId) ?? 0
       // Another instance may have changed the subscription (PostgreSQL); a no-op on SQLite.
       await this.registry.subscriptions.revalidate()
       const after = await this.through(subscriptionId)
@@ -328,6 +317,8 @@ export class DeliveryLanes {
       for (const d of batch) {
         // The lease went to another instance: it goes on from the stored watermark.
         if (!this.owns(subscriptionId)) return true
+        // Taken (back) while this batch was read or sent: read again from where the store has the lane now.
+        if ((this.eras.get(subscriptionId) ?? 0) !== era) break
         const known = this.known(subscriptionId, d)
         if (known.due > this.store.clock()) return false
         const sub = await this.active(subscriptionId)
@@ -340,6 +331,7 @@ export class DeliveryLanes {
         await this.flushDelivered()
         if (!await this.recordFailure(sub, d, known.attempts, result)) return false
       }
+      if ((this.eras.get(subscriptionId) ?? 0) !== era) continue
       if (batch.length < BATCH && !this.rewoken.has(subscriptionId)) return true
     }
     return false
@@ -400,8 +392,8 @@ export class DeliveryLanes {
     // A success ends a failure streak; a dead letter moves the watermark but does not.
     const succeeded = [...this.succeeded]
     this.succeeded.clear()
-    // Joined to `flushing` before anything is awaited: a hand-over or a stop that finds nothing dirty waits for
-    // this write too, so no lease is released while the watermarks it took off `dirty` are still unwritten.
+    // Joined to `flushing` before anything is awaited: a stop that finds nothing dirty waits for this write too,
+    // so no lease is released while the watermarks it took off `dirty` are still unwritten.
     const written = this.writeDelivered(through, succeeded)
     this.flushing = this.flushing.then(() => written)
     await written

@@ -1,5 +1,4 @@
 import type { PostgresStore } from '../postgres.js'
-import { claim } from '../claim.js'
 
 /** A lease held: `fence` grows with every change of holder, so writes can be refused to an earlier one. */
 export interface Lease {
@@ -44,36 +43,6 @@ export class Leases {
       this.ttlMs
     )
     return row ? { name, fence: row.fence } : undefined
-  }
-
-  /**
-   * Takes at most `limit` of the leases `names` that nobody holds (never held, released, or expired), skipping
-   * those another instance is taking at this moment (store/claim.ts: `FOR UPDATE SKIP LOCKED`): instances
-   * claiming together split the free leases between them instead of queueing on the same rows. Each lease taken
-   * gets a new fence.
-   */
-  async claimFree (names: string[], limit: number): Promise<Lease[]> {
-    if (limit <= 0 || names.length === 0) return []
-    const sorted = [...names].sort()
-    return this.store.tx(async () => {
-      // A name never leased gets its row, free, so that it can be locked like the others.
-      await this.store.run(
-        `INSERT INTO leases (name, holder, fence, expires_at) SELECT unnest(CAST(? AS text[])), '', 0, 0
-        ON CONFLICT (name) DO NOTHING`,
-        sorted
-      )
-      const rows = await claim<{ name: string; fence: number }>(this.store, {
-        table: 'leases',
-        key: 'name',
-        where: `name = ANY(CAST(? AS text[])) AND expires_at <= ${NOW}`,
-        params: [sorted, this.t()],
-        orderBy: 'name',
-        limit,
-        set: `holder = ?, fence = fence + 1, expires_at = ${NOW} + ?`,
-        setParams: [this.holder, this.t(), this.ttlMs],
-      })
-      return rows.map(r => ({ name: r.name, fence: Number(r.fence) }))
-    })
   }
 
   /** Extends a lease held; false once another holder has taken it. */
@@ -166,22 +135,6 @@ export class LeaseKeeper {
     if (!h) return
     this.held.delete(name)
     await this.leases.release(h.lease).catch(() => undefined)
-  }
-
-  /** A lease taken outside the keeper (Leases.claimFree): renewed from now on like those it took itself. */
-  adopt (lease: Lease, takenAt: number): void {
-    this.held.set(lease.name, { lease, until: takenAt + this.leases.ttlMs })
-    this.opts.onAcquired(lease)
-  }
-
-  /** The names held now, expired or not (a lease is given up by `drop` or a failed renewal). */
-  holding (): string[] {
-    return [...this.held.keys()]
-  }
-
-  /** The local clock the keeper vouches for leases by. */
-  now (): number {
-    return this.clock()
   }
 
   /** The lease on `name`, while held and not past the time its last renewal vouches for. */

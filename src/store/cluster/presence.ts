@@ -13,15 +13,6 @@ export const aliveSql = (column: string): string =>
   `EXISTS (SELECT 1 FROM leases l WHERE l.name = 'instance:' || ${column}
     AND l.expires_at > (extract(epoch FROM clock_timestamp()) * 1000)::bigint)`
 
-/** The instances holding their liveness lease now (by the database's clock), by instance id. */
-export async function liveInstances (store: PostgresStore): Promise<string[]> {
-  const rows = await store.all<{ name: string }>(
-    `SELECT name FROM leases WHERE name LIKE 'instance:%'
-      AND expires_at > (extract(epoch FROM clock_timestamp()) * 1000)::bigint`
-  )
-  return rows.map(r => r.name.slice('instance:'.length))
-}
-
 export interface PresenceOptions {
   /** How long the lease lasts unrenewed: an instance killed is known dead this long after its last renewal. */
   ttlMs: number

@@ -23,6 +23,7 @@ import { RunExecutor, type ActionResult, type RunnerDeps, type RunOutcome, type 
 import { reusePlan } from './resubmit.js'
 import { nextOccurrence } from './recurrence.js'
 import type { ScheduleSlots } from '../store/cluster/slots.js'
+import { PollSteering } from './poll-steering.js'
 import { API_VERSION, CallbackKeys, SV, type KeyType } from './callbacks.js'
 import type { IdentityEndpoint } from './authentication.js'
 import type { AppSettings } from './app-settings.js'
@@ -172,9 +173,9 @@ export class FlowRuntime {
   private recovery: NodeJS.Timeout | undefined
   private recoveryDelay = RECOVERY_FIRST_MS
   private readonly nextDue = new Map<string, number>()
+  private readonly steering: PollSteering
   /** Per flow, the time a schedule without a start time counts from: the cluster's (PostgreSQL), else startedAt. */
   private readonly anchors = new Map<string, number>()
-  private readonly pollUrls = new Map<string, string>()
   private readonly waiters = new Map<number, Waiter>()
   private readonly hooks = new Map<string, (got: { headers: Record<string, string>; body: unknown }) => void>()
   private timer: NodeJS.Timeout | undefined
@@ -195,6 +196,7 @@ export class FlowRuntime {
     this.httpPolicy = { allowPrivate: false, allowed: literalAddresses(opts.httpAllow) }
     this.http = new Agent({ connect: guardedConnector(this.httpPolicy, 10_000) })
     this.history = new RunHistory(store, id => this.flows.get(id)?.trigger.secure.outputs ?? false)
+    this.steering = new PollSteering(store)
     this.keys = new CallbackKeys(store)
     this.sandbox = new CodeSandbox({
       timeoutMs: 15_000,
@@ -795,14 +797,14 @@ export class FlowRuntime {
     const probe = new RunExecutor(f, '', { headers: {}, body: null }, await this.runnerDeps(f, 0, '', owner))
     try {
       const req = probe.triggerValue(request) as { uri: string }
-      const uri = this.pollUrls.get(f.id) ?? req.uri
+      const steered = await this.steering.read(f.id, req.uri)
+      const uri = steered?.uri ?? req.uri
       const reply = await this.sendOnce({ ...(req as object), uri } as never)
-      if (reply.headers.location) this.pollUrls.set(f.id, new URL(reply.headers.location, uri).toString())
       const wait = Number(reply.headers['retry-after'])
-      if (Number.isFinite(wait) && wait > 0) {
-        const due = this.store.clock() + wait * 1000
-        if (due < (this.nextDue.get(f.id) ?? Infinity)) this.nextDue.set(f.id, due)
-      }
+      const dueMs = Number.isFinite(wait) && wait > 0 ? this.store.clock() + wait * 1000 : null
+      if (dueMs !== null && dueMs < (this.nextDue.get(f.id) ?? Infinity)) this.nextDue.set(f.id, dueMs)
+      const next = reply.headers.location ? new URL(reply.headers.location, uri).toString() : uri
+      if (steered || next !== req.uri || dueMs !== null) await this.steering.write(f.id, req.uri, { uri: next, dueMs })
       if (reply.statusCode === 200) {
         this.pending.push(...await this.enqueue(
           f,
@@ -1095,7 +1097,11 @@ export class FlowRuntime {
         continue
       }
       if (!this.nextDue.has(f.id)) {
-        const next = nextOccurrence(d.recurrence, now, this.since(f))
+        let next = nextOccurrence(d.recurrence, now, this.since(f))
+        // A poll another instance (or this one before a restart) was told to make sooner: its time is the
+        // occurrence's slot, so of several instances starting only one makes it, late or not.
+        const steered = d.source === 'poll' ? await this.steering.due(f.id) : null
+        if (steered !== null && steered < (next ?? Infinity)) next = steered
         if (next !== undefined) this.nextDue.set(f.id, next)
       }
     }

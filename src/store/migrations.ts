@@ -454,4 +454,9 @@ export const MIGRATIONS: string[] = [
   INSERT INTO sqlite_sequence (name, seq) SELECT 'dead_letters', seq FROM sqlite_sequence WHERE name = 'deliveries';
   DROP TABLE deliveries;
   `,
+  `
+  -- An Http (polling) trigger's steering by its last answer (Location: where to poll next; Retry-After: when),
+  -- shared by every instance and kept over a restart; \`origin\` is the trigger's own uri it applies to.
+  CREATE TABLE poll_steering (flow_id TEXT PRIMARY KEY, origin TEXT NOT NULL, uri TEXT NOT NULL, due_ms INTEGER);
+  `,
 ]

@@ -468,6 +468,11 @@ export const PG_MIGRATIONS: string[] = [
   END $$;
   DROP TABLE deliveries;
   `,
+  `
+  -- An Http (polling) trigger's steering by its last answer (Location: where to poll next; Retry-After: when),
+  -- shared by every instance and kept over a restart; \`origin\` is the trigger's own uri it applies to.
+  CREATE TABLE poll_steering (flow_id ${T} PRIMARY KEY, origin ${T} NOT NULL, uri ${T} NOT NULL, due_ms bigint);
+  `,
 ]
 
 /** Tables the cluster primitives add: PostgreSQL-only, so not in SQLite's schema. */

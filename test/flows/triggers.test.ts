@@ -2,7 +2,8 @@ import t from 'tap'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { startFlows, statuses } from './helpers.js'
-import { ManualClock } from '../helpers/service.js'
+import { ManualClock, tempDir } from '../helpers/service.js'
+import { freshDatabase } from '../helpers/postgres.js'
 
 interface Seen {
   method: string
@@ -74,6 +75,82 @@ t.test('Http (polling) trigger: 200 starts runs (splitOn one per element), 202 d
   runs = (await s.alice('GET', '/v1/flows/poller/runs')).body.items
   t.equal(runs.length, 2, 'a 202 starts nothing')
   t.equal(api.seen.length, 2)
+})
+
+/** A flow polling `uri` every 5 minutes, its run showing the polled body's id. */
+const poller = (uri: string) => ({
+  owner: 'alice@example.com',
+  definition: {
+    triggers: {
+      Poll: { type: 'Http', inputs: { method: 'GET', uri }, recurrence: { frequency: 'Minute', interval: 5 } },
+    },
+    actions: { Show: { type: 'Compose', inputs: "@triggerBody()?['id']" } },
+  },
+})
+
+/** One timer round of a runtime under a manual clock: what is due fires, its polls and runs finish. */
+async function round (s: { flows?: { tick(): Promise<void>; connected(): Promise<void>; idle(): Promise<void> } }) {
+  await s.flows!.tick()
+  await s.flows!.connected()
+  await s.flows!.idle()
+}
+
+t.test('Http (polling) trigger: Location and Retry-After steer the next poll, and a restart keeps them', async t => {
+  const answers: Answer[] = [
+    { status: 202, headers: { location: '/changes?after=7', 'retry-after': '30' } },
+    { status: 202, headers: { location: '/changes?after=8', 'retry-after': '60' } },
+    { body: { id: 9 } },
+  ]
+  const api = await server(t, () => answers.shift() ?? { status: 202 })
+  const urls = () => api.seen.map(r => r.url)
+  const clock = new ManualClock(Date.parse('2026-04-01T10:00:00Z'))
+  const flows = { poller: poller(`${api.origin}/changes`) }
+  const settings = { dataDir: tempDir(t), flowsDir: tempDir(t, 'flows-'), flows: { httpAllow: api.origin } }
+  const first = await startFlows(t, flows, settings, { clock: clock.now })
+  clock.advance(5 * 60_000)
+  await round(first)
+  t.same(urls(), ['/changes'])
+  clock.advance(29_000)
+  await round(first)
+  t.same(urls(), ['/changes'], 'not before Retry-After')
+  clock.advance(1_000)
+  await round(first)
+  t.same(urls(), ['/changes', '/changes?after=7'], 'Retry-After 30 s: polled then, at the Location, not in 5 minutes')
+  await first.app.close()
+  clock.advance(10_000)
+  const again = await startFlows(t, flows, settings, { clock: clock.now })
+  clock.advance(49_000)
+  await round(again)
+  t.equal(api.seen.length, 2, 'restarted: not before the Retry-After it was given')
+  clock.advance(1_000)
+  await round(again)
+  t.same(urls().at(-1), '/changes?after=8', 'restarted: polls when and where the last answer said')
+  const runs = (await again.alice('GET', '/v1/flows/poller/runs')).body.items
+  t.same(runs.map((r: any) => r.triggerBody), [{ id: 9 }], 'its 200 started the run')
+})
+
+t.test('Http (polling) trigger on several instances: whichever polls next follows the Location', async t => {
+  if (process.env.TEST_STORE !== 'postgres') {
+    t.pass('several instances need PostgreSQL: test/flows-postgres-triggers.test.ts runs this')
+    return
+  }
+  const answers: Answer[] = [{ status: 202, headers: { location: '/changes?page=2' } }, { body: { id: 2 } }]
+  const api = await server(t, () => answers.shift() ?? { status: 202 })
+  const clock = new ManualClock(Date.parse('2026-04-01T10:00:00Z'))
+  const flows = { poller: poller(`${api.origin}/changes`) }
+  const settings = { store: 'postgres', databaseUrl: await freshDatabase(t), flowsDir: tempDir(t, 'flows-') }
+  const one = await startFlows(t, flows, { ...settings, flows: { httpAllow: api.origin } }, { clock: clock.now })
+  const two = await startFlows(t, flows, { ...settings, flows: { httpAllow: api.origin } }, { clock: clock.now })
+  clock.advance(5 * 60_000)
+  await round(one)
+  await round(two)
+  t.same(api.seen.map(r => r.url), ['/changes'], 'the occurrence polled once, by the first to take it')
+  clock.advance(5 * 60_000)
+  await round(two)
+  await round(one)
+  t.same(api.seen.map(r => r.url), ['/changes', '/changes?page=2'], 'the other instance polled the Location')
+  const runs = (await one.alice('GET', '/v1/flows/poller/runs')).body.items
+  t.same(runs.map((r: any) => r.triggerBody), [{ id: 2 }])
 })
 
 t.test(

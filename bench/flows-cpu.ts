@@ -3,6 +3,7 @@
  * service of each kind, every flow run finished before the clock stops, rounds alternating. Statements per message
  * are counted by kind (the SQLite store's prepared statements). Not part of `npm run bench`: a profiling harness.
  *   tsx bench/flows-cpu.ts [N=2000] [rounds=2] [C=10]
+ * FLOWS_CPU_ONLY=flows|plain one side; FLOWS_CPU_TIME=1 times statements; FLOWS_CPU_PROFILE=file profiles.
  */
 import type { Statement } from 'better-sqlite3'
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -18,6 +19,8 @@ const N = Number(process.argv[2] ?? 2000)
 const ROUNDS = Number(process.argv[3] ?? 2)
 const C = Number(process.argv[4] ?? 10)
 const ONLY = process.env.FLOWS_CPU_ONLY
+/** FLOWS_CPU_DIR: another folder of flows (variants of the shipped ones, to see what each part costs). */
+const FLOWS_DIR = process.env.FLOWS_CPU_DIR ?? fileURLToPath(new URL('../flows', import.meta.url))
 
 async function service (flows: boolean): Promise<{ a: App; counts: Map<string, number> }> {
   const a = await buildApp(
@@ -25,7 +28,7 @@ async function service (flows: boolean): Promise<{ a: App; counts: Map<string, n
       dataDir: mkdtempSync(join(tmpdir(), 'flows-cpu-')),
       logLevel: 'silent',
       throttle: { enabled: false },
-      flows: flows ? { enabled: true, dir: process.env.FLOWS_CPU_DIR ?? fileURLToPath(new URL('../flows', import.meta.url)) } : { enabled: false },
+      flows: flows ? { enabled: true, dir: FLOWS_DIR } : { enabled: false },
     })
   )
   await a.app.ready()

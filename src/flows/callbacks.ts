@@ -11,10 +11,32 @@ export const SV = '1.0'
  * URL signed with it while URLs of the other keep working (rotate one, move callers, rotate the other). Keys live in
  * the store, never in logs or the run history.
  */
-export class CallbackKeys {
-  constructor (private readonly store: AsyncStore) {}
+interface Keys {
+  primary: string
+  secondary: string
+  /** Signatures made with these keys, by path, sp and key type: a run signs the same few URLs. */
+  signed?: Map<string, string>
+}
 
-  private async keys (flowId: string): Promise<{ primary: string; secondary: string }> {
+export class CallbackKeys {
+  /** One instance (`cache`): the keys as last read or written here, nobody else changing them. */
+  private readonly cached = new Map<string, Keys>()
+
+  constructor (
+    private readonly store: AsyncStore,
+    /** Only this instance changes the keys (no cluster): they are read once per flow, not once per run. */
+    private readonly cache = false
+  ) {}
+
+  private async keys (flowId: string): Promise<Keys> {
+    const known = this.cached.get(flowId)
+    if (known) return known
+    const keys = await this.read(flowId)
+    if (this.cache) this.cached.set(flowId, keys)
+    return keys
+  }
+
+  private async read (flowId: string): Promise<Keys> {
     let row = await this.store.get<{ primary_key: string; secondary_key: string }>(
       'SELECT primary_key, secondary_key FROM flow_keys WHERE flow_id = ?',
       flowId
@@ -44,7 +66,16 @@ export class CallbackKeys {
   /** Signs with the flow's keys as they are now, without a store read per signature (a run's callback URLs). */
   async signer (flowId: string): Promise<(path: string, sp: string, keyType?: KeyType) => string> {
     const k = await this.keys(flowId)
-    return (path, sp, keyType = 'Primary') => hmac(keyType === 'Primary' ? k.primary : k.secondary, path, sp)
+    return (path, sp, keyType = 'Primary') => {
+      const at = `${keyType}\n${path}\n${sp}`
+      let sig = k.signed?.get(at)
+      if (sig === undefined) {
+        sig = hmac(keyType === 'Primary' ? k.primary : k.secondary, path, sp)
+        // The trigger's few URLs are signed again and again; an action's (one per run) are not kept.
+        if (this.cache && (k.signed?.size ?? 0) < 8) (k.signed ??= new Map()).set(at, sig)
+      }
+      return sig
+    }
   }
 
   /** Whether `sig` signs `path` under either of the flow's keys (compared in constant time). */
@@ -61,6 +92,7 @@ export class CallbackKeys {
   /** A new key of that type: URLs signed with the old one stop working at once. */
   async regenerate (flowId: string, keyType: KeyType): Promise<void> {
     await this.keys(flowId)
+    this.cached.delete(flowId)
     await this.store.tx(async () =>
       await this.store.run(
         `UPDATE flow_keys SET ${keyType === 'Primary' ? 'primary_key' : 'secondary_key'} = ?, updated = ?
@@ -70,6 +102,8 @@ export class CallbackKeys {
         flowId
       )
     )
+    // Again: a read while the change was being made may have kept the old keys.
+    this.cached.delete(flowId)
   }
 }
 

@@ -102,17 +102,39 @@ export interface TriggerMeta {
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v))
 
-/** The durable run history: queued runs (written with the event that caused them), each action, the outcome. */
+/** An action record not yet written; `secrets` are replaced by *** in what is written (and shown). */
 interface PendingAction {
   seq: number
   ord: number
   r: ActionResult
+  secrets?: readonly string[]
 }
 
+/** Every occurrence of the secrets in a JSON text (or any string) replaced by ***. */
+function hide (text: string, secrets: readonly string[] | undefined): string {
+  if (!secrets) return text
+  for (const secret of secrets) if (text.includes(secret)) text = text.split(secret).join('***')
+  return text
+}
+const hidden = (v: unknown, secrets: readonly string[] | undefined): string | null => {
+  const text = json(v)
+  return text === null ? null : hide(text, secrets)
+}
+
+/**
+ * The durable run history: queued runs (written with the event that caused them), each action, the outcome.
+ *
+ * A run may also be claimed in memory (`hold`, one instance only): its row stays Queued and its records unwritten
+ * until it ends (written once, with its outcome) or becomes durable first (`persist`, before it does anything
+ * outside the run, runner.ts); meanwhile every read here shows it as Running with the records it has so far, as
+ * a claim written to the store would.
+ */
 export class RunHistory {
   private readonly ords = new Map<number, number>()
   private pending: PendingAction[] = []
   private flushScheduled = false
+  /** Runs claimed in memory: seq -> when they started. */
+  private readonly held = new Map<number, string>()
 
   constructor (
     private readonly store: AsyncStore,
@@ -178,7 +200,8 @@ export class RunHistory {
   }
 
   async row (flowId: string, runId: string): Promise<RunRow | undefined> {
-    return await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
+    const row = await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
+    return this.shown(row)
   }
 
   /**
@@ -216,14 +239,57 @@ export class RunHistory {
   }
 
   /**
+   * Claims a queued run in memory (one instance: nobody else claims runs, so the store need not say it): the run
+   * as it starts, or undefined if it is not queued (gone, cancelled, claimed already).
+   */
+  async hold (seq: number): Promise<RunRow | undefined> {
+    if (this.held.has(seq)) return undefined
+    const row = await this.store.get<RunRow>("SELECT * FROM flow_runs WHERE seq = ? AND status = 'Queued'", seq)
+    if (!row || this.held.has(seq)) return undefined
+    const started = this.store.now()
+    this.held.set(seq, started)
+    return { ...row, status: 'Running', started }
+  }
+
+  /**
+   * Writes a run held in memory as Running, with its records so far (one transaction, in the turn's group
+   * commit), and resolves once that is committed; from then on it is a run a crash interrupts.
+   */
+  async persist (seq: number): Promise<void> {
+    const started = this.held.get(seq)
+    if (started === undefined) return
+    await this.writing(seq, rows => this.grouped(async () => {
+      await this.writePending(rows)
+      await this.store.run(
+        "UPDATE flow_runs SET status = 'Running', started = ? WHERE seq = ? AND status = 'Queued'",
+        started,
+        seq
+      )
+    }))
+    this.held.delete(seq)
+  }
+
+  /** Whether the run is claimed in memory (its row says Queued; it is running). */
+  isHeld (seq: number): boolean {
+    return this.held.has(seq)
+  }
+
+  /** A row as the history shows it: a run claimed in memory is Running since it was claimed. */
+  private shown<R extends RunRow | undefined> (row: R): R {
+    if (!row || row.status !== 'Queued') return row
+    const started = this.held.get(row.seq)
+    return started === undefined ? row : { ...row, status: 'Running', started }
+  }
+
+  /**
    * Records a finished action. Rows are written together at the end of the event-loop turn (one transaction
    * for every action of every run that finished in it) and at the latest with the run's outcome; a crash loses
    * at most the records of that last turn, and the run is then marked interrupted.
    */
-  action (seq: number, r: ActionResult): void {
+  action (seq: number, r: ActionResult, secrets?: readonly string[]): void {
     const ord = (this.ords.get(seq) ?? 0) + 1
     this.ords.set(seq, ord)
-    this.pending.push({ seq, ord, r })
+    this.pending.push({ seq, ord, r, ...(secrets && secrets.length > 0 ? { secrets } : {}) })
     if (!this.flushScheduled) {
       this.flushScheduled = true
       setImmediate(() => {
@@ -236,7 +302,11 @@ export class RunHistory {
 
   /** Writes the records not yet written (the runtime calls it when it stops, before the store closes). */
   async flush (): Promise<void> {
-    if (this.pending.length > 0) await this.writing(rows => this.grouped(async () => this.writePending(rows)))
+    if (this.pending.length > 0) {
+      await this.writing(undefined, async rows => {
+        if (rows.length > 0) await this.grouped(async () => this.writePending(rows))
+      })
+    }
   }
 
   /**
@@ -253,10 +323,18 @@ export class RunHistory {
     })
   }
 
-  /** Takes the pending records for `write`, and gives them back if it fails (a later flush or finish retries). */
-  private async writing (write: (rows: PendingAction[]) => Promise<void>): Promise<void> {
-    const rows = this.pending
-    this.pending = []
+  /**
+   * Takes the pending records for `write` (but those of runs held in memory, other than `seq`'s: they are written
+   * when their run ends or becomes durable), and gives them back if it fails (a later flush or finish retries).
+   */
+  private async writing (seq: number | undefined, write: (rows: PendingAction[]) => Promise<void>): Promise<void> {
+    let rows = this.pending
+    const kept: PendingAction[] = []
+    if (this.held.size > 0) {
+      rows = []
+      for (const p of this.pending) (p.seq !== seq && this.held.has(p.seq) ? kept : rows).push(p)
+    }
+    this.pending = kept
     try {
       await write(rows)
     } catch (err) {
@@ -265,12 +343,16 @@ export class RunHistory {
     }
   }
 
+  /** Writes a run's outcome with its records still pending; a run held in memory is written whole here. */
   async finish (seq: number, outcome: RunOutcome): Promise<void> {
-    await this.writing(rows => this.grouped(async () => {
+    const started = this.held.get(seq)
+    await this.writing(seq, rows => this.grouped(async () => {
       await this.writePending(rows)
       await this.store.run(
-        'UPDATE flow_runs SET status = ?, finished = ?, finished_ms = ?, error = ?, outputs = ? WHERE seq = ?',
+        'UPDATE flow_runs SET status = ?, started = coalesce(started, ?), finished = ?, finished_ms = ?, error = ?, ' +
+          'outputs = ? WHERE seq = ?',
         outcome.status,
+        started ?? null,
         this.store.now(),
         this.store.clock(),
         json(outcome.error),
@@ -278,6 +360,7 @@ export class RunHistory {
         seq
       )
     }))
+    this.held.delete(seq)
     this.ords.delete(seq)
   }
 
@@ -285,7 +368,7 @@ export class RunHistory {
   private async writePending (rows: PendingAction[]): Promise<void> {
     const actions: unknown[][] = []
     const tracked: unknown[][] = []
-    for (const { seq, ord, r } of rows) {
+    for (const { seq, ord, r, secrets } of rows) {
       actions.push([
         seq,
         ord,
@@ -294,17 +377,17 @@ export class RunHistory {
         r.type,
         r.status,
         r.attempts,
-        json(r.inputs),
-        json(r.outputs),
-        json(r.error),
+        hidden(r.inputs, secrets),
+        hidden(r.outputs, secrets),
+        hidden(r.error, secrets),
         r.startTime ?? this.store.now(),
         r.endTime ?? this.store.now(),
         r.durationMs,
-        json(r.tracked),
+        hidden(r.tracked, secrets),
         r.reusedFrom ?? null,
       ])
       for (const [name, value] of Object.entries(r.tracked ?? {})) {
-        tracked.push([seq, r.name, name, typeof value === 'string' ? value : JSON.stringify(value)])
+        tracked.push([seq, r.name, name, hide(typeof value === 'string' ? value : JSON.stringify(value), secrets)])
       }
     }
     await this.insertRows(
@@ -393,7 +476,20 @@ export class RunHistory {
     const before = decodeCursor(q.cursor, ['number'])
     const where = ['flow_id = ?', 'seq < ?']
     const args: unknown[] = [flowId, before?.[0] ?? Number.MAX_SAFE_INTEGER]
-    filterRuns(q, where, args)
+    const { status, ...rest } = q
+    filterRuns(rest, where, args)
+    if (status !== undefined) {
+      // Runs held in memory are Running, whatever their rows say.
+      const held = [...this.held.keys()]
+      const inHeld = `seq IN (${held.map(() => '?').join(',')})`
+      if (held.length > 0 && (status === 'Running' || status === 'Queued')) {
+        where.push(status === 'Running' ? `(status = 'Running' OR ${inHeld})` : `status = 'Queued' AND NOT ${inHeld}`)
+        args.push(...held)
+      } else {
+        where.push('status = ?')
+        args.push(status)
+      }
+    }
     if (q.clientTrackingId) {
       where.push('client_tracking_id = ?')
       args.push(q.clientTrackingId)
@@ -413,7 +509,7 @@ export class RunHistory {
     return toPage(
       rows,
       q.max,
-      r => this.toRun(r, false),
+      r => this.toRun(this.shown(r), false),
       r => [r.seq]
     )
   }
@@ -437,6 +533,29 @@ export class RunHistory {
   /** The action records of a run as the runner made them (a resubmit from an action replays some of them). */
   async records (seq: number): Promise<ActionResult[]> {
     const rows = await this.store.all<ActionRow>('SELECT * FROM flow_run_actions WHERE run_seq = ? ORDER BY ord', seq)
+    // A run held in memory: its records are all still pending, shown as they will be written.
+    if (this.held.has(seq)) {
+      for (const p of this.pending) {
+        if (p.seq !== seq) continue
+        const text = hidden(p.r, p.secrets)
+        const r = JSON.parse(text ?? 'null') as ActionResult
+        rows.push({
+          name: r.name,
+          iteration: r.iteration ?? null,
+          type: r.type,
+          status: r.status,
+          attempts: r.attempts,
+          inputs: json(r.inputs),
+          outputs: json(r.outputs),
+          error: json(r.error),
+          started: r.startTime ?? this.store.now(),
+          finished: r.endTime ?? this.store.now(),
+          duration_ms: r.durationMs,
+          tracked: json(r.tracked),
+          reused_from: r.reusedFrom ?? null,
+        })
+      }
+    }
     return rows.map(a => ({
       name: a.name,
       type: a.type,
@@ -456,7 +575,7 @@ export class RunHistory {
 
   /** Cancels a run that has not started; false when it already has (or is gone). */
   async cancelQueued (seq: number): Promise<boolean> {
-    return (await this.cancelWhere('seq', seq)) === 1
+    return !this.held.has(seq) && (await this.cancelWhere('seq', seq)) === 1
   }
 
   /** Cancels every run of a flow that has not started; how many. */
@@ -465,25 +584,29 @@ export class RunHistory {
   }
 
   private cancelWhere (column: 'seq' | 'flow_id', value: unknown): Promise<number> {
+    // Runs held in memory have started: they are not queued any more.
+    const held = [...this.held.keys()]
+    const started = held.length > 0 ? ` AND seq NOT IN (${held.map(() => '?').join(',')})` : ''
     return this.store.tx(() =>
       this.store.run(
         `UPDATE flow_runs SET status = 'Cancelled', finished = ?, finished_ms = ?, error = ?
-        WHERE ${column} = ? AND status = 'Queued'`,
+        WHERE ${column} = ? AND status = 'Queued'${started}`,
         this.store.now(),
         this.store.clock(),
         JSON.stringify(CANCELLED),
-        value
+        value,
+        ...held
       )
     )
   }
 
   async get (flowId: string, runId: string): Promise<FlowRun | undefined> {
-    const row = await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
+    const row = await this.row(flowId, runId)
     return row ? await this.toRun(row, true) : undefined
   }
 
   async bySeq (seq: number): Promise<FlowRun | undefined> {
-    const row = await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq)
+    const row = this.shown(await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq))
     return row ? await this.toRun(row, true) : undefined
   }
 

@@ -79,7 +79,16 @@ export interface RunnerDeps {
   reuse?: { from: string; records: Map<string, ActionResult[]> }
   /** HttpWebhook action: its callback URL and the request that comes to it. */
   webhook?(key: string): { url: string; received: Promise<{ headers: Record<string, string>; body: unknown }> }
+  /**
+   * A run claimed in memory (runtime.ts, "claims"): resolves once it is written as Running with its records so far.
+   * Awaited before any action that is not pure and before any wait, so that after a crash a run that did
+   * something is RunInterrupted, and one still in memory did nothing and runs again from its start.
+   */
+  durable?(): Promise<void>
 }
+
+/** Why a run's signal aborts when it ends: given, so no DOMException (and its stack) is made for every run. */
+const RUN_ENDED = new Error('The run has ended.')
 
 export interface RunOutcome {
   status: RunStatus
@@ -91,6 +100,11 @@ interface Loop {
   name: string
   item: unknown
   index: number
+}
+
+/** Whether a step changes nothing outside the run and waits for nothing (its kind says so, for these inputs). */
+function isPure (s: Step, inputs: unknown): boolean {
+  return s.kind.pure?.(s.data, inputs) ?? false
 }
 
 /** Where an expression is being evaluated: whose records are visible, which loop items are current. */
@@ -174,7 +188,7 @@ export class RunExecutor implements RunServices {
       if (err instanceof TerminateSignal) return this.outcomeOfTerminate(err)
       throw err
     } finally {
-      this.abort.abort()
+      this.abort.abort(RUN_ENDED)
     }
   }
 
@@ -562,6 +576,7 @@ export class RunExecutor implements RunServices {
               ...(r.error ? { error: r.error } : {}),
             })
           }
+          if (this.deps.durable && !isPure(s, inputs)) await this.deps.durable()
           const result = await this.withTimeout(s, () =>
             s.kind.run({ step: s, data: s.data, inputs, scope, ctx, run: this })
           )
@@ -603,6 +618,8 @@ export class RunExecutor implements RunServices {
               error: { code: failure.code, message: failure.message },
             })
           }
+          // A run that waits is a run a crash can interrupt: it is written as Running first.
+          if (this.deps.durable) await this.deps.durable()
           await this.deps.sleep(delay, this.abort.signal)
         }
       }

@@ -159,6 +159,8 @@ export class FlowRuntime {
   /** Each run handed to the queue, until its claim has answered (Running, or waiting for its flow's turn). */
   private readonly claims = new Map<number, { done: Promise<void>; resolve: () => void }>()
   private pending: number[] = []
+  /** The flow of pending runs queued by events here (so the drain need not read it). */
+  private readonly flowOf = new Map<number, string>()
   /** Drains under way: they have taken runs off `pending` and not yet handed them to the queue (idle waits). */
   private readonly draining = new Set<Promise<void>>()
   /**
@@ -197,7 +199,7 @@ export class FlowRuntime {
     this.http = new Agent({ connect: guardedConnector(this.httpPolicy, 10_000) })
     this.history = new RunHistory(store, id => this.flows.get(id)?.trigger.secure.outputs ?? false)
     this.steering = new PollSteering(store)
-    this.keys = new CallbackKeys(store)
+    this.keys = new CallbackKeys(store, !opts.cluster)
     this.sandbox = new CodeSandbox({
       timeoutMs: 15_000,
       memoryMb: 256,
@@ -218,7 +220,10 @@ export class FlowRuntime {
       )
       // Claimable once committed: on PostgreSQL another transaction's commit could start a drain before then,
       // find the run not yet visible, and drop it.
-      this.store.afterCommit(() => this.pending.push(...seqs))
+      this.store.afterCommit(() => {
+        for (const seq of seqs) this.flowOf.set(seq, flow.id)
+        this.pending.push(...seqs)
+      })
     })
     store.onCommit(() => this.background(this.drain()))
   }
@@ -1195,7 +1200,9 @@ export class FlowRuntime {
     for (const seq of seqs) {
       if (this.inFlight.has(seq)) continue
       // A flow with trigger concurrency runs at most `runs` at once; the others stay queued, in order.
-      const flowId = (await this.store.get<{ flow_id: string }>(
+      const known = this.flowOf.get(seq)
+      this.flowOf.delete(seq)
+      const flowId = known ?? (await this.store.get<{ flow_id: string }>(
         'SELECT flow_id FROM flow_runs WHERE seq = ?',
         seq
       ))?.flow_id
@@ -1269,15 +1276,8 @@ export class FlowRuntime {
    */
   private async runnerDeps (f: CompiledFlow, seq: number, runId: string, owner: Caller | undefined) {
     const sign = await this.keys.signer(f.id)
+    // Kept out of the history where it is written (history.ts), not by rewriting every result here.
     const secrets = this.secrets(f, sign)
-    const redact = (r: ActionResult): ActionResult => {
-      if (secrets.length === 0) return r
-      let text = JSON.stringify(r)
-      // Most results hold no signature: only one that does is rebuilt from its redacted text.
-      if (!secrets.some(s => text.includes(s))) return r
-      for (const s of secrets) text = text.split(s).join('***')
-      return JSON.parse(text) as ActionResult
-    }
     const callbackUrl = f.trigger.kind.callback ? (await this.callbackUrl(f)).value : undefined
     let writes: Promise<void> = Promise.resolve()
     const write = (fn: () => Promise<void>): void => {
@@ -1292,7 +1292,7 @@ export class FlowRuntime {
       sleep: this.opts.sleep ?? realSleep,
       httpRefusal: (url: string) => this.httpRefusal(url),
       dispatcher: this.http,
-      record: (r: ActionResult) => this.history.action(seq, redact(r)),
+      record: (r: ActionResult) => this.history.action(seq, r, secrets),
       ...(this.opts.identity ? { identity: this.opts.identity } : {}),
       ...(callbackUrl !== undefined ? { callbackUrl: () => callbackUrl } : {}),
       appSetting: (name: string) => this.opts.appSettings?.get(name),
@@ -1388,8 +1388,11 @@ export class FlowRuntime {
   /** Claims and runs one queued run; 'waiting' when its flow's trigger concurrency has no room for it yet. */
   private async execute (seq: number, turn?: { flowId: string; runs: number }): Promise<void | 'waiting'> {
     let row: RunRow | 'waiting' | undefined
+    // One instance, no trigger concurrency: nobody else claims runs or counts the running ones, so the claim is
+    // held in memory and the run written once at its end, unless it does something first (runner.ts, durable).
+    const held = !this.opts.cluster && !turn
     try {
-      row = await this.history.start(seq, this.opts.cluster?.instance, turn)
+      row = held ? await this.history.hold(seq) : await this.history.start(seq, this.opts.cluster?.instance, turn)
     } catch (err) {
       if (!(err instanceof StoreUnavailableError)) throw err
       // Not claimed: the run stays Queued and is taken up again once the store is back.
@@ -1426,11 +1429,13 @@ export class FlowRuntime {
       }
     }
     const deps = await this.runnerDeps(flow, seq, row.id, owner)
+    let durable: Promise<void> | undefined
+    const persist = (): Promise<void> => (durable ??= this.history.persist(seq))
     const runner = new RunExecutor(
       flow,
       row.id,
       { headers: meta.headers ?? {}, body: JSON.parse(row.trigger_body), ...meta },
-      { ...deps, ...(reuse ? { reuse } : {}) },
+      { ...deps, ...(reuse ? { reuse } : {}), ...(held ? { durable: persist } : {}) },
       row.client_tracking_id ?? row.id
     )
     // The trigger conditions were evaluated before the run was written (enqueue): a queued run passed them, and a

@@ -198,6 +198,13 @@ export interface ActionKind<D = unknown> {
   limit?: Array<'count'>
   /** The part of the inputs evaluated before the action runs (default: the inputs without retryPolicy). */
   evaluated?(inputs: Record<string, unknown>): unknown
+  /**
+   * Whether running it (with these evaluated inputs) changes nothing outside the run and waits for nothing: a
+   * run that has done only such actions can run again from its start after a crash as if it never had, so the
+   * runtime may keep it in memory until its end or its first other action (runtime.ts, "claims"). Unset: it may
+   * change something (a new kind is held to the durable path until someone says otherwise).
+   */
+  pure?(data: D, inputs: unknown): boolean
   compile?(a: ActionJson, c: Compiler, path: string, name: string): D
   /** The actions nested in this one, every branch and case (result() finds a scope's actions through it). */
   children?(data: D): Step[]

@@ -69,6 +69,10 @@ export const apiConnection = defineAction<{ operation?: Operation }>({
   ),
   inputsRequired: true,
   retries: true,
+  // A read (GET, its pages too) changes nothing; any other method may.
+  pure: (data, inputs) =>
+    (data.operation?.method ?? String((inputs as { method?: unknown } | undefined)?.method ?? '')).toUpperCase() ===
+    'GET',
   runtime: ['paginationPolicy'],
   operationOptions: ['DisableAsyncPattern'],
   // The connection reference is the designer's business: never evaluated here.

@@ -57,6 +57,7 @@ const NAMES = Object.keys(KINDS)
 
 export const expression = defineAction<{ kind: string }>({
   type: 'Expression',
+  pure: () => true,
   properties: () => ({ kind: Type.String() }),
   required: ['kind'],
   inputs: Type.Record(Type.String(), Type.Unknown()),

@@ -13,6 +13,7 @@ interface ForeachData {
 /** Foreach: the actions once per element, up to `repetitions` at once (20 by default, 1 with Sequential). */
 export const foreach = defineAction<ForeachData>({
   type: 'Foreach',
+  pure: () => true,
   properties: self => ({ foreach: Type.Unknown(), actions: Type.Record(Type.String(), self) }),
   required: ['foreach'],
   runtime: ['concurrency'],

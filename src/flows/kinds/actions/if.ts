@@ -13,6 +13,7 @@ interface IfData {
 /** If: the expression (a string or the designer's object form) picks a branch; the other branch is Skipped. */
 export const ifAction = defineAction<IfData>({
   type: 'If',
+  pure: () => true,
   properties: self => ({
     expression: Type.Unknown(),
     actions: Type.Record(Type.String(), self),

@@ -9,6 +9,7 @@ const text = (v: unknown): string =>
 /** Join: the elements of `from` as text, separated by `joinWith`. */
 export const join = defineAction({
   type: 'Join',
+  pure: () => true,
   inputs: inputsOf({ from: Type.Unknown(), joinWith: Type.Unknown() }, ['from', 'joinWith']),
   inputsRequired: true,
   run: async ({ inputs }) => {

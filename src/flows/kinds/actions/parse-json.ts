@@ -6,6 +6,7 @@ import { inputsOf } from './shared.js'
 /** ParseJson: `content` (JSON text or a value) checked against `schema`; its body is the parsed value. */
 export const parseJson = defineAction<{ schema?: UserSchema }>({
   type: 'ParseJson',
+  pure: () => true,
   inputs: inputsOf({ content: Type.Unknown(), schema: Type.Unknown() }, ['content', 'schema']),
   inputsRequired: true,
   evaluated: ({ schema: _schema, ...content }) => content,

@@ -6,6 +6,7 @@ import { asArray, inputsOf } from './shared.js'
 /** Query (Filter array): the elements of `from` for which `where` (with item()) is true. */
 export const query = defineAction<{ where?: Template }>({
   type: 'Query',
+  pure: () => true,
   inputs: inputsOf({ from: Type.Unknown(), where: Type.Unknown() }, ['from', 'where']),
   inputsRequired: true,
   evaluated: ({ where: _where, ...from }) => from,

@@ -5,6 +5,7 @@ import { innerFailure } from './shared.js'
 /** Scope: its actions run as a group; the scope fails when one of them fails unhandled. */
 export const scope = defineAction<Step[]>({
   type: 'Scope',
+  pure: () => true,
   properties: self => ({ actions: Type.Record(Type.String(), self) }),
   required: ['actions'],
   children: d => d,

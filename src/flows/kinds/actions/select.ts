@@ -6,6 +6,7 @@ import { asArray, inputsOf } from './shared.js'
 /** Select: each element of `from` mapped through `select` (an object of expressions, or one expression). */
 export const select = defineAction<{ map?: Template }>({
   type: 'Select',
+  pure: () => true,
   inputs: inputsOf({ from: Type.Unknown(), select: Type.Unknown() }, ['from', 'select']),
   inputsRequired: true,
   evaluated: ({ select: _select, ...from }) => from,

@@ -13,6 +13,7 @@ interface SwitchData {
 /** Switch: the first case whose value equals the expression's runs, else the default; the rest are Skipped. */
 export const switchAction = defineAction<SwitchData>({
   type: 'Switch',
+  pure: () => true,
   properties: self => ({
     expression: Type.Unknown(),
     cases: Type.Record(

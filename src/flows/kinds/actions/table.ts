@@ -20,6 +20,7 @@ const html = (s: string): string =>
  */
 export const table = defineAction<TableData>({
   type: 'Table',
+  pure: () => true,
   inputs: inputsOf({ from: Type.Unknown(), format: Type.Unknown(), columns: Type.Unknown() }, ['from', 'format']),
   inputsRequired: true,
   evaluated: ({ columns: _columns, ...rest }) => rest,

@@ -7,6 +7,7 @@ const STATUSES = ['Succeeded', 'Failed', 'Cancelled']
 /** Terminate: the run stops with runStatus (and runError); actions still running are cancelled. */
 export const terminate = defineAction({
   type: 'Terminate',
+  pure: () => true,
   inputs: inputsOf({ runStatus: Type.String(), runError: Type.Unknown() }, ['runStatus']),
   inputsRequired: true,
   compile: (a, c, path) => {

@@ -22,6 +22,7 @@ const DEFAULT_TIMEOUT = 'PT1H'
  */
 export const until = defineAction<UntilData>({
   type: 'Until',
+  pure: () => true,
   properties: self => ({ expression: Type.Unknown(), actions: Type.Record(Type.String(), self) }),
   required: ['expression'],
   limit: ['count'],

@@ -9,6 +9,7 @@ export const VARIABLE_TYPES = ['string', 'integer', 'float', 'boolean', 'array',
 /** InitializeVariable: declares variables, top level only; names match ignoring case, as in Logic Apps. */
 export const initializeVariable = defineAction({
   type: 'InitializeVariable',
+  pure: () => true,
   inputs: inputsOf({ variables: Type.Array(Type.Unknown(), { minItems: 1 }) }, ['variables']),
   inputsRequired: true,
   compile: (a, c, path) => {
@@ -51,6 +52,7 @@ function variableAction (
 ): ActionKind {
   return defineAction({
     type,
+    pure: () => true,
     inputs: nameAndValue(valueRequired),
     inputsRequired: true,
     run: async ({ inputs, run }) => {

@@ -364,10 +364,16 @@ export class RunHistory {
     this.ords.delete(seq)
   }
 
-  /** The pending records in as few statements as the parameter limit allows: one INSERT per table per flush. */
+  /**
+   * The pending records in as few statements as the parameter limit allows: one INSERT per table per flush.
+   * Idempotent: a write whose COMMIT went through unanswered (PostgreSQL stopped in that moment) is given back by
+   * `writing` and written again with the next flush or finish, and must then change nothing. A record's key (run,
+   * ord) is only ever given to that record (ords count up here, and only the instance running a run writes its
+   * records), so a row already there is this one: the action row is skipped, and so are its tracked properties,
+   * which committed with it.
+   */
   private async writePending (rows: PendingAction[]): Promise<void> {
     const actions: unknown[][] = []
-    const tracked: unknown[][] = []
     for (const { seq, ord, r, secrets } of rows) {
       actions.push([
         seq,
@@ -386,20 +392,33 @@ export class RunHistory {
         hidden(r.tracked, secrets),
         r.reusedFrom ?? null,
       ])
+    }
+    const written = new Set<string>()
+    await this.insertRows(
+      'flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error, started, ' +
+        'finished, duration_ms, tracked, reused_from)',
+      actions,
+      {
+        suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING RETURNING run_seq, ord',
+        returned: (r: { run_seq: number; ord: number }) => written.add(`${r.run_seq}:${r.ord}`),
+      }
+    )
+    const tracked: unknown[][] = []
+    for (const { seq, ord, r, secrets } of rows) {
+      if (!written.has(`${seq}:${ord}`)) continue
       for (const [name, value] of Object.entries(r.tracked ?? {})) {
         tracked.push([seq, r.name, name, hide(typeof value === 'string' ? value : JSON.stringify(value), secrets)])
       }
     }
-    await this.insertRows(
-      'flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error, started, ' +
-        'finished, duration_ms, tracked, reused_from)',
-      actions
-    )
     await this.insertRows('flow_run_tracked (run_seq, action, name, value)', tracked)
   }
 
   /** Multi-row INSERTs of `rows` into `into` ("table (columns)"), in chunks that stay under both dialects' limits. */
-  private async insertRows (into: string, rows: unknown[][]): Promise<void> {
+  private async insertRows<R> (
+    into: string,
+    rows: unknown[][],
+    tail?: { suffix: string; returned: (row: R) => void }
+  ): Promise<void> {
     if (rows.length === 0) return
     const width = rows[0].length
     // SQLite allows 32,766 parameters a statement, PostgreSQL 65,535: 64 rows a statement stays far under both, and
@@ -407,7 +426,12 @@ export class RunHistory {
     for (let i = 0; i < rows.length; i += 64) {
       const part = rows.slice(i, i + 64)
       const tuple = `(${Array(width).fill('?').join(',')})`
-      await this.store.run(`INSERT INTO ${into} VALUES ${Array(part.length).fill(tuple).join(',')}`, ...part.flat())
+      const sql = `INSERT INTO ${into} VALUES ${Array(part.length).fill(tuple).join(',')}`
+      if (!tail) {
+        await this.store.run(sql, ...part.flat())
+        continue
+      }
+      for (const row of await this.store.all<R>(sql + tail.suffix, ...part.flat())) tail.returned(row)
     }
   }
 

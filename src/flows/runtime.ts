@@ -1117,17 +1117,18 @@ export class FlowRuntime {
   }
 
   /**
-   * Work started from a timer or a commit: a failure is logged, never a crash. The store away (PostgreSQL
-   * stopped) leaves queued runs unclaimed and may stop the recurrence timer: `recover` takes them up again.
+   * Work started from a timer or a commit: a failure is logged, never a crash, and arms `recover`. The store away
+   * (PostgreSQL stopped) leaves queued runs unclaimed and may stop the recurrence timer; any other failure can
+   * leave the same behind (a drain that took runs off `pending`, a recovery cut short): `recover` takes them up.
    */
   private background (work: Promise<void>): void {
     work.catch((err: unknown) => {
       if (err instanceof StoreUnavailableError) {
         this.opts.log.warn({ err }, 'Flow runtime work failed: the store is unavailable; it is retried later.')
-        this.recoverLater()
       } else {
         this.opts.log.error({ err }, 'Flow runtime work failed; it is retried later.')
       }
+      this.recoverLater()
     })
   }
 
@@ -1150,7 +1151,14 @@ export class FlowRuntime {
    */
   private async recover (): Promise<void> {
     for (const [seq, outcome] of this.unrecorded) {
-      await this.history.finish(seq, outcome)
+      try {
+        await this.history.finish(seq, outcome)
+      } catch (err) {
+        if (err instanceof StoreUnavailableError) throw err
+        // Refused for good (not the store away): written again it would stop every later recovery here. The run
+        // is no longer in this instance's hands, so failOrphaned below ends it as interrupted.
+        this.opts.log.error({ err, run: seq }, 'A flow run outcome could not be recorded; the run is interrupted.')
+      }
       this.unrecorded.delete(seq)
     }
     const orphaned = await this.history.failOrphaned(this.opts.cluster?.instance, [...this.inFlight])
@@ -1242,7 +1250,12 @@ export class FlowRuntime {
           await this.settle(seq)
           if (this.pending.length > 0) setImmediate(() => this.background(this.drain()))
         }
-      }).catch((err: unknown) => this.opts.log.error({ err, run: seq }, 'A flow run was not recorded.'))
+      }).catch((err: unknown) => {
+        // Its outcome was refused (not the store away): the run would stay Running with nobody running it, so
+        // `recover` fails it as interrupted (failOrphaned).
+        this.opts.log.error({ err, run: seq }, 'A flow run was not recorded; it is marked interrupted.')
+        this.recoverLater()
+      })
       this.executions.set(seq, execution)
       // Behind other runs (FLOWS_CONCURRENCY): nobody waits for its claim, it waits for room here.
       if (this.queue.size > 0) this.claimAnswered(seq)

@@ -1,7 +1,10 @@
 import type { Test } from 'tap'
 import { startChild } from '../helpers/child.js'
-import { client } from '../helpers/service.js'
 import { startReceiver } from '../helpers/receiver.js'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { client, tempDir } from '../helpers/service.js'
+import { flowFile } from '../flows/helpers.js'
 import { DEMO, DEMO_IDS } from '../../src/demo.js'
 
 /**
@@ -110,5 +113,59 @@ export function durabilityCases (t: Test, store: DurableStore): void {
     t.equal(rx.received[0].body.event, 'created')
     second.proc.kill('SIGTERM')
     await second.exited
+  })
+
+  t.test('SIGTERM while a flow run waits out an action retry: exit 0, the run ends RunInterrupted', async t => {
+    // The Http action's target answers 503, so the action waits for its retry (Logic Apps' default policy: 7.5 s
+    // first) when the service is told to stop. A graceful stop ends that wait, records the run as interrupted
+    // and exits 0; the next start shows the run so, and leaves it so.
+    const rx = await startReceiver(t)
+    let called!: () => void
+    const firstCall = new Promise<void>(resolve => {
+      called = resolve
+    })
+    rx.respond = () => {
+      called()
+      return { status: 503 }
+    }
+    const flowsDir = tempDir(t, 'flows-')
+    writeFileSync(
+      join(flowsDir, 'retrying.json'),
+      JSON.stringify(
+        flowFile({ Call: { type: 'Http', runAfter: {}, inputs: { method: 'POST', uri: rx.url, body: { n: 1 } } } })
+      )
+    )
+    const env = {
+      ...(await store.env(t)),
+      THROTTLE_ENABLED: 'false',
+      FLOWS_DIR: flowsDir,
+      FLOWS_HTTP_ALLOW: new URL(rx.url).origin,
+    }
+    const first = await startChild(env)
+    t.teardown(() => {
+      first.proc.kill('SIGKILL')
+    })
+    const run = await client(first.url, DEMO.tokens.alice)('POST', '/v1/flows/retrying/runs', { triggerBody: {} })
+    t.equal(run.status, 201)
+    await firstCall
+    // The 503 may still be on its way to the runner: stopped in its call or in its wait, the run is interrupted.
+    first.proc.kill('SIGTERM')
+    t.equal(await first.exited, 0, 'SIGTERM with a run in its retry wait exits 0')
+    t.same(
+      first.lines.filter(l => /"level":(50|60)/.test(l)),
+      [],
+      'nothing logged at error level'
+    )
+    t.equal(rx.attempts.length, 1, 'the retry was not sent')
+
+    const second = await startChild(env)
+    t.teardown(() => {
+      second.proc.kill('SIGKILL')
+    })
+    const after = await client(second.url, DEMO.tokens.alice)('GET', `/v1/flows/retrying/runs/${run.body.id}`)
+    t.equal(after.status, 200)
+    t.match(after.body, { status: 'Failed', error: { code: 'RunInterrupted' } }, 'the run ended, interrupted')
+    second.proc.kill('SIGTERM')
+    t.equal(await second.exited, 0)
   })
 }

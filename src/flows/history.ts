@@ -457,6 +457,21 @@ export class RunHistory {
    * hands) are failed as RunInterrupted. A claim whose COMMIT went through but whose answer was lost leaves
    * such a run: nobody else takes a live instance's run, so it would stay Running for good.
    */
+  /**
+   * Runs held in memory that nothing here runs any more (their outcome was refused: the row still says Queued):
+   * ended as interrupted, as `failOrphaned` ends the Running ones; left held, a recovery would queue them again
+   * and never start them.
+   */
+  async failAbandonedHeld (live: ReadonlySet<number>): Promise<number> {
+    const gone = [...this.held.keys()].filter(seq => !live.has(seq))
+    if (gone.length === 0) return 0
+    for (const seq of gone) {
+      this.held.delete(seq)
+      this.ords.delete(seq)
+    }
+    return await this.interruptWhere(`status = 'Queued' AND seq IN (${gone.map(() => '?').join(', ')})`, gone)
+  }
+
   async failOrphaned (self: string | undefined, live: number[]): Promise<number> {
     const mine = self === undefined ? 'instance IS NULL' : 'instance = ?'
     const held = live.length > 0 ? ` AND seq NOT IN (${live.map(() => '?').join(', ')})` : ''

@@ -1161,7 +1161,8 @@ export class FlowRuntime {
       }
       this.unrecorded.delete(seq)
     }
-    const orphaned = await this.history.failOrphaned(this.opts.cluster?.instance, [...this.inFlight])
+    const orphaned = await this.history.failAbandonedHeld(this.inFlight) +
+      await this.history.failOrphaned(this.opts.cluster?.instance, [...this.inFlight])
     if (orphaned > 0) {
       this.opts.log.warn({ runs: orphaned }, 'Flow runs whose claim met the outage were marked failed.')
     }

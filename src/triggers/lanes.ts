@@ -200,7 +200,8 @@ export class DeliveryLanes {
 
   /** Resolves when no lane is running: every due delivery has been attempted. */
   idle (): Promise<void> {
-    if (!this.busy()) return Promise.resolve()
+    // Idle means recorded too: a watermark write still under way (PostgreSQL: a round trip) is waited for.
+    if (!this.busy()) return this.flushDelivered().then(() => this.flushing)
     return new Promise(resolve => this.idleWaiters.push(resolve))
   }
 

@@ -393,6 +393,71 @@ t.test('retry with backoff after 5xx, then success', async t => {
   t.equal(await pending(s), 0)
 })
 
+t.test('a commit while a lane looks at its retried head starts no second run of it: nothing is sent twice', async t => {
+  const s = await setup(t, { baseDelayMs: 1000 })
+  const rx = await startReceiver(t)
+  // The first attempt fails; every later one is held at the receiver until `letThrough`, so no run of the lane gets
+  // past the first message before each run there is has read its batch.
+  let letThrough!: () => void
+  const through = new Promise<void>(resolve => {
+    letThrough = resolve
+  })
+  let retried!: () => void
+  const retryArrived = new Promise<void>(resolve => {
+    retried = resolve
+  })
+  rx.respond = async () => {
+    if (rx.attempts.length === 1) return { status: 503 }
+    retried()
+    await through
+    return { status: 200 }
+  }
+  // The lane, after the failure, looks at its head (is the retry due?): held there while the next commit wakes it.
+  const outbox = s.svc.registry.outbox
+  const head = outbox.head.bind(outbox)
+  let reachedHead!: () => void
+  const atHead = new Promise<void>(resolve => {
+    reachedHead = resolve
+  })
+  let openHead!: () => void
+  const headOpen = new Promise<void>(resolve => {
+    openHead = resolve
+  })
+  let held = false
+  outbox.head = async (id, after) => {
+    if (!held) {
+      held = true
+      reachedHead()
+      await headOpen
+    }
+    return await head(id, after)
+  }
+  await s.alice('POST', '/v1/triggers/messages/created', { callbackUrl: rx.url })
+  const m1 = await s.alice('POST', '/v1/messages', { roomId: ids.apollo, text: 'first' })
+  await atHead
+  t.equal(rx.attempts.length, 1, 'the first attempt failed')
+  // The retry is due, and a new message commits while the lane is still looking at its head.
+  s.clock.advance(1000)
+  const m2 = await s.alice('POST', '/v1/messages', { roomId: ids.apollo, text: 'second' })
+  openHead()
+  await retryArrived
+  letThrough()
+  await rx.count(2)
+  await s.svc.worker!.idle()
+  // Anything a second run sent behind them has arrived by the time a third message has.
+  const m3 = await s.alice('POST', '/v1/messages', { roomId: ids.apollo, text: 'third' })
+  await s.svc.worker!.idle()
+  await rx.count(3)
+  await s.svc.worker!.idle()
+  t.same(
+    rx.received.map(r => r.body.data.id),
+    [m1.body.id, m2.body.id, m3.body.id],
+    'each message delivered once, in order'
+  )
+  t.equal(rx.attempts.length, 4, 'one failed attempt, then one delivery each')
+  t.equal(await pending(s), 0)
+})
+
 t.test('receiver down, then up: the delivery waits and arrives', async t => {
   const s = await setup(t)
   const rx = await startReceiver(t)

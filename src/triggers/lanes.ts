@@ -200,7 +200,8 @@ export class DeliveryLanes {
 
   /** Resolves when no lane is running: every due delivery has been attempted. */
   idle (): Promise<void> {
-    if (!this.busy()) return Promise.resolve()
+    // Idle means recorded too: a watermark write still under way (PostgreSQL: a round trip) is waited for.
+    if (!this.busy()) return this.flushDelivered().then(() => this.flushing)
     return new Promise(resolve => this.idleWaiters.push(resolve))
   }
 
@@ -261,39 +262,53 @@ export class DeliveryLanes {
     }
     this.waiting.delete(subscriptionId)
     this.lanes.add(subscriptionId)
-    let exhausted = false
-    this.drain(subscriptionId)
-      .then(
-        e => {
-          exhausted = e
-        },
-        err => this.storeFailed(err, 'delivery lane failed', subscriptionId)
-      )
-      .finally(async () => {
-        this.lanes.delete(subscriptionId)
-        // A lane that read its queue to the end and got no new work since has nothing to look at.
-        if (!exhausted || this.rewoken.has(subscriptionId)) {
-          // The store away (PostgreSQL): the lane resumes on the next wake or kick.
-          await this.afterLane(subscriptionId).catch((err: unknown) =>
-            this.storeFailed(err, 'delivery lane not resumed', subscriptionId)
-          )
-        }
-        const next = this.waiting.values().next()
-        if (!next.done && !this.stopped) this.runLane(next.value)
-        this.settle()
-      })
+    void this.work(subscriptionId).finally(() => {
+      this.lanes.delete(subscriptionId)
+      const next = this.waiting.values().next()
+      if (!next.done && !this.stopped) this.runLane(next.value)
+      this.settle()
+    })
   }
 
-  /** A lane stopped: go on if its next delivery is due after all, else wake up when it will be. */
-  private async afterLane (subscriptionId: string): Promise<void> {
+  /**
+   * A lane's run: drains, then looks at its head (the lane stopped on a retry, or got work meanwhile) and goes on
+   * while something is due. The lane counts as running until this ends, so a wake in between (a commit, a
+   * NOTIFY, a recheck) only marks it `rewoken`: a second run beside this one would read from the same watermark
+   * and send the same rows again.
+   */
+  private async work (subscriptionId: string): Promise<void> {
+    for (;;) {
+      let exhausted = false
+      try {
+        exhausted = await this.drain(subscriptionId)
+      } catch (err) {
+        this.storeFailed(err, 'delivery lane failed', subscriptionId)
+      }
+      // A lane that read its queue to the end and got no new work since has nothing to look at.
+      if (exhausted && !this.rewoken.has(subscriptionId)) return
+      let again: boolean
+      try {
+        again = await this.afterLane(subscriptionId)
+      } catch (err) {
+        // The store away (PostgreSQL): the lane resumes on the next wake or kick.
+        this.storeFailed(err, 'delivery lane not resumed', subscriptionId)
+        return
+      }
+      if (this.stopped || (!again && !this.rewoken.has(subscriptionId))) return
+    }
+  }
+
+  /** A lane stopped: true if its next delivery is due after all, else it wakes up when it will be. */
+  private async afterLane (subscriptionId: string): Promise<boolean> {
     this.rewoken.delete(subscriptionId)
-    if (this.stopped || !this.owns(subscriptionId)) return
+    if (this.stopped || !this.owns(subscriptionId)) return false
     const head = await this.registry.outbox.head(subscriptionId, await this.through(subscriptionId))
-    if (!head || !await this.active(subscriptionId)) return
+    if (!head || !await this.active(subscriptionId)) return false
     const now = this.store.clock()
     const due = this.known(subscriptionId, head).due
-    if (due <= now) this.runLane(subscriptionId)
-    else this.arm(due, now)
+    if (due <= now) return true
+    this.arm(due, now)
+    return false
   }
 
   /**

@@ -3,7 +3,7 @@
  * Shared by the embedded backend and governance, so both keep the same rules and record the same events.
  */
 import { BadRequestError } from '../errors.js'
-import { decodeId, encodeId, newUuid } from '../ids.js'
+import { decodeId, encodeId, newOrderedUuid } from '../ids.js'
 import { assertCanPost, assertMember, assertNotBlocked } from '../auth/rules.js'
 import { MESSAGE_TEXT_MAX_BYTES, type CreateMessageBody, type Message } from '../schemas/message.js'
 import type { ContentStore, Upload } from '../files/content-store.js'
@@ -69,7 +69,7 @@ export async function createMessage (
     }
     const { text, mentioned, groups } = await renderText(ctx, room, body)
     const now = ctx.now()
-    const id = newUuid()
+    const id = newOrderedUuid()
     const toPerson = body.roomId === undefined ? await directPartner(ctx, room, caller.personId) : undefined
     const files = extras.file ? [`${ctx.publicBase}/v1/contents/${encodeId('CONTENT', extras.file.id)}`] : []
     // The row as stored comes back from the INSERT itself (nothing written later in this transaction changes it).
@@ -202,7 +202,7 @@ async function directRoom (ctx: Ctx, caller: Caller, body: CreateMessageBody): P
     return existing
   }
   const now = ctx.now()
-  const id = newUuid()
+  const id = newOrderedUuid()
   const room = await ctx.get<RoomRow>(
     `INSERT INTO rooms (id, title, type, is_locked, creator_id, org_id, direct_key, created, last_activity)
     VALUES (?,NULL,'direct',0,?,?,?,?,?) RETURNING *`,

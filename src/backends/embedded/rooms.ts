@@ -1,5 +1,5 @@
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors.js'
-import { decodeId, newUuid } from '../../ids.js'
+import { decodeId, newOrderedUuid } from '../../ids.js'
 import { assertCanEditSpace, assertMember } from '../../auth/rules.js'
 import type { CreateRoomBody, ListRoomsQuery, Room, UpdateRoomBody } from '../../schemas/room.js'
 import type { Caller, Page, Paged } from '../../domain/caller.js'
@@ -71,7 +71,7 @@ export async function createRoom (ctx: Ctx, caller: Caller, body: CreateRoomBody
     }
     if (body.isAnnouncementOnly === true && body.isLocked !== true) throw new BadRequestError(ANNOUNCE_NEEDS_LOCK)
     const now = ctx.now()
-    const id = newUuid()
+    const id = newOrderedUuid()
     const room = await ctx.get<RoomRow>(
       `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity,
         is_announcement_only)

@@ -1,5 +1,5 @@
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.js'
-import { decodeId, newUuid } from '../../ids.js'
+import { decodeId, newOrderedUuid, newUuid } from '../../ids.js'
 import type { CreateTeamBody, ListTeamsQuery, Team, UpdateTeamBody } from '../../schemas/team.js'
 import type {
   CreateTeamMembershipBody,
@@ -55,7 +55,7 @@ export async function createTeam (ctx: Ctx, caller: Caller, body: CreateTeamBody
       caller.personId,
       now
     )
-    const roomId = newUuid()
+    const roomId = newOrderedUuid()
     await ctx.run(
       `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity)
       VALUES (?,?,'group',0,?,?,?,?,?)`,

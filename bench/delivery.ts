@@ -166,28 +166,41 @@ class Receipts {
   }
 }
 
+/** The measured sends' own latencies: p99 of `created` to the response (the commit) and of issue to response. */
+interface Sends {
+  commitP99: number
+  issueP99: number
+}
+
 interface Probe extends Outcome {
   rate: number
   /** Seconds the measured sends took (the window is SECONDS: longer means the rate was not offered). */
   sentIn: number
   failedSends: number
   pass: boolean
+  sends?: Sends
 }
 
-function judge (rate: number, sentIn: number, failedSends: number, o: Outcome): Probe {
+function judge (rate: number, sentIn: number, failedSends: number, o: Outcome, sends?: Sends): Probe {
   const pass =
     o.p99 < TARGET_P99_MS && o.missing === 0 && o.duplicates === 0 && failedSends === 0 && sentIn <= SECONDS * 1.1
-  return { rate, sentIn, failedSends, pass, ...o }
+  return { rate, sentIn, failedSends, pass, ...o, ...(sends ? { sends } : {}) }
 }
 
 const ms = (n: number): string => (Number.isFinite(n) ? `${n}` : `> ${DRAIN_MS / 1000} s drain`)
 
-function line (label: string, p: Probe): string {
+function line (label: string, p: Probe, api = false): string {
+  const sends = p.sends
+    ? `; sends p99 ${p.sends.commitP99} ms created-to-response, ${p.sends.issueP99} ms issued-to-response`
+    : ''
+  const counts = api
+    ? `answered ${p.received} / sent ${p.expected}`
+    : `received ${p.received} / expected ${p.expected}, missing ${p.missing}, duplicates ${p.duplicates}, ` +
+      `stray ${p.stray}`
   return (
     `  ${label} ${p.rate}/s: ${p.pass ? 'pass' : 'FAIL'}; p50 ${ms(p.p50)} ms, p99 ${ms(p.p99)} ms, max ` +
-    `${ms(p.max)} ms; received ${p.received} / expected ${p.expected}, missing ${p.missing}, duplicates ` +
-    `${p.duplicates}, stray ${p.stray}; sent in ${p.sentIn.toFixed(2)} s` +
-    `${p.failedSends ? `, ${p.failedSends} sends failed` : ''}\n`
+    `${ms(p.max)} ms; ${counts}; sent in ${p.sentIn.toFixed(2)} s` +
+    `${p.failedSends ? `, ${p.failedSends} sends failed` : ''}${api ? '' : sends}\n`
   )
 }
 
@@ -204,7 +217,8 @@ const SERVICE_ENV = { DELIVERY_ALLOW_PRIVATE_TARGETS: 'true', LOG_REQUESTS: 'fal
  * The service as `npm start` in child processes, started once for the whole search (as a service runs: warm, its
  * store growing), with the webhooks and the receiver: Send a Message at a rate, each message fanned out to them.
  * With several instances (PostgreSQL) the sends go round the instances, as behind a load balancer, and each
- * instance delivers the lanes it owns.
+ * instance delivers the lanes it owns. With `webhooks` 0 it is the API alone (the same sends, nothing to deliver):
+ * its probe is judged on the sends' own latency, `created` to the response.
  */
 class ServiceUnderTest {
   size = 0
@@ -217,12 +231,12 @@ class ServiceUnderTest {
     private readonly subscriptions: string[]
   ) {}
 
-  static async start (deploy: () => Promise<Deployment>): Promise<ServiceUnderTest> {
+  static async start (deploy: () => Promise<Deployment>, webhooks = SUBSCRIPTIONS): Promise<ServiceUnderTest> {
     const receipts = await Receipts.start()
     const deployment = await deploy()
     const clients = deployment.urls.map(url => jsonClient(url, DEMO.tokens.alice))
     const subscriptions: string[] = []
-    for (let i = 0; i < SUBSCRIPTIONS; i++) {
+    for (let i = 0; i < webhooks; i++) {
       const r = await clients[0].call('POST', '/v1/webhooks', {
         name: `bench ${i}`,
         targetUrl: receipts.url,
@@ -235,7 +249,7 @@ class ServiceUnderTest {
     const s = new ServiceUnderTest(receipts, deployment, clients, subscriptions)
     // The delivery thread starts after the API listens: the warm-up begins once one event has gone all the way
     // (on every instance: each owns lanes of its own).
-    for (const c of clients) {
+    for (const c of webhooks > 0 ? clients : []) {
       const ready = await c.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: 'ready' })
       await receipts.settle(new Set([(ready.body as { id: string }).id]), () => false, subscriptions)
     }
@@ -244,21 +258,34 @@ class ServiceUnderTest {
     return s
   }
 
-  /** Sends for `seconds` at `rate`; the ids of the messages created go into `into`. */
+  /**
+   * Sends for `seconds` at `rate`; the ids of the messages created go into `into`, and each answered send's
+   * latencies into `latencies`: `created` (stamped in the send's transaction) to the response, which the service
+   * holds until the commit, and from issuing the request to the response.
+   */
   private async sendAt (
     seconds: number,
     rate: number,
     label: string,
-    into: Set<string>
+    into: Set<string>,
+    latencies?: { commit: number[]; issue: number[] }
   ): Promise<{ sentIn: number; failed: number }> {
     let failed = 0
     const sends: Array<Promise<void>> = []
     const start = await paced(seconds, rate, (tick, i) => {
+      const issued = Date.now()
       sends.push(
         this.client().call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: `${label} ${tick}.${i}` }).then(
           r => {
-            if (r.status === 200) into.add((r.body as { id: string }).id)
-            else failed++
+            const now = Date.now()
+            if (r.status !== 200) {
+              failed++
+              return
+            }
+            const body = r.body as { id: string; created: string }
+            into.add(body.id)
+            latencies?.commit.push(now - Date.parse(body.created))
+            latencies?.issue.push(now - issued)
           },
           () => {
             failed++
@@ -277,15 +304,35 @@ class ServiceUnderTest {
 
   async probe (rate: number): Promise<Probe> {
     // What an earlier probe left in flight lands before this one starts, and is not counted.
-    await this.receipts.quiet()
+    if (this.subscriptions.length > 0) await this.receipts.quiet()
     const warmup = new Set<string>()
     const measured = new Set<string>()
     await this.sendAt(WARMUP, rate / 2, 'warmup', warmup)
     // Which events are measured is known by id, whenever their deliveries and responses arrive.
-    const { sentIn, failed } = await this.sendAt(SECONDS, rate, 'event', measured)
+    const latencies = { commit: [] as number[], issue: [] as number[] }
+    const { sentIn, failed } = await this.sendAt(SECONDS, rate, 'event', measured, latencies)
+    const commit = latencies.commit.sort((a, b) => a - b)
+    const issue = latencies.issue.sort((a, b) => a - b)
+    const sends = { commitP99: percentile(commit, 0.99), issueP99: percentile(issue, 0.99) }
+    if (this.subscriptions.length === 0) {
+      // The API alone: a send's latency is the service's own share of change-to-receipt (created to commit).
+      const expected = Math.round(rate * SECONDS)
+      const all = commit.concat(Array.from({ length: expected - commit.length }, () => Infinity))
+      const outcome: Outcome = {
+        expected,
+        received: commit.length,
+        duplicates: 0,
+        missing: expected - commit.length,
+        stray: 0,
+        p50: percentile(all, 0.5),
+        p99: percentile(all, 0.99),
+        max: all[all.length - 1],
+      }
+      return judge(rate, sentIn, failed, outcome)
+    }
     const outcome = await this.receipts.settle(measured, id => warmup.has(id), this.subscriptions)
     this.size = this.receipts.size
-    return judge(rate, sentIn, failed, outcome)
+    return judge(rate, sentIn, failed, outcome, sends)
   }
 
   async stop (): Promise<void> {
@@ -322,12 +369,12 @@ async function floorProbe (rate: number, size: number): Promise<Probe> {
  * A probe, and once more if it fails: on a shared machine one stall of a neighbour's job fails a 3 s probe, and
  * a search is only as good as its worst probe. Both results are printed; the rate passes if either did.
  */
-async function tries (label: string, probe: () => Promise<Probe>): Promise<Probe> {
+async function tries (label: string, probe: () => Promise<Probe>, api = false): Promise<Probe> {
   const first = await probe()
-  process.stdout.write(line(label, first))
+  process.stdout.write(line(label, first, api))
   if (first.pass) return first
   const second = await probe()
-  process.stdout.write(line(`${label} (again)`, second))
+  process.stdout.write(line(`${label} (again)`, second, api))
   return second
 }
 
@@ -368,23 +415,28 @@ interface ServiceSearch {
 }
 
 /**
- * The knee of the service and of its floor, searched side by side in one run: the highest event rate (each event
- * to SUBSCRIPTIONS webhooks on a loopback receiver) at which p99 change-to-receipt stays under 50 ms with every
- * delivery received exactly once. The service: Send a Message at a fixed rate, each message fanned out to the
- * webhooks; latency is the message's `created` to its receipt, per delivery. The floor: the service's HTTP sender
- * alone in a thread, same rate, lanes, body size and receiver, without API, store or outbox: no outbox can beat
- * it on this machine. With `STORE=postgres` (bench/cluster.ts) the service is searched on PostgreSQL too, with one
- * instance and with two on one database (the sends split over them, the lanes spread over them), beside SQLite.
- * Probes alternate between the searches so all see the same machine.
- * `BENCH_DELIVERY=service|floor` searches one of the two (the floor alone pads to `BENCH_ENVELOPE_BYTES`).
+ * The knee of the service, of the API alone and of the floor, searched side by side in one run: the highest event
+ * rate (each event to SUBSCRIPTIONS webhooks on a loopback receiver) at which p99 change-to-receipt stays under
+ * 50 ms with every delivery received exactly once. The service: Send a Message at a fixed rate, each message fanned
+ * out to the webhooks; latency is the message's `created` to its receipt, per delivery. The API alone: the same
+ * sends at the same rate to another `npm start` child with no webhook, judged on `created` to the response (the
+ * service answers once the send's transaction has committed): the part of the service's latency before delivery
+ * starts, so its knee is the most the service's can be. The floor: the service's HTTP sender alone in a thread,
+ * same rate, lanes, body size and receiver, without API, store or outbox: no outbox can beat it on this machine.
+ * With `STORE=postgres` (bench/cluster.ts) the service is searched on PostgreSQL too, with one instance and with two
+ * on one database (the sends split over them), beside SQLite. Probes alternate between the searches so all see the
+ * same machine. `BENCH_DELIVERY=service,api,floor` (any of them, comma-separated) picks the searches; the floor alone
+ * pads to `BENCH_ENVELOPE_BYTES`.
  */
 export async function benchDelivery (): Promise<void> {
-  const which = process.env.BENCH_DELIVERY ?? 'both'
+  const which = new Set((process.env.BENCH_DELIVERY ?? 'service,api,floor').split(',').map(w => w.trim()))
+  if (which.has('both')) which.add('service').add('floor')
   const serverUrl = benchPostgresUrl()
   process.stdout.write(
     `delivery: knee search from ${START_RATE} events/s to ${SUBSCRIPTIONS} subscriptions; each probe ${WARMUP} s ` +
       `at half rate, then ${SECONDS} s measured; pass = p99 < ${TARGET_P99_MS} ms, none missing, no duplicate` +
-      (serverUrl && which !== 'floor'
+      (which.has('api') ? '; API alone: the same sends, no webhook, p99 of created-to-response' : '') +
+      (serverUrl && which.has('service')
         ? '; PostgreSQL (STORE=postgres): 1 and 2 npm start children on a database each, sends round the instances'
         : '') +
       '\n'
@@ -392,20 +444,24 @@ export async function benchDelivery (): Promise<void> {
   // BENCH_DELIVERY_RATE: one probe at that rate instead of a search (for profiling one load).
   const fixed = process.env.BENCH_DELIVERY_RATE ? Number(process.env.BENCH_DELIVERY_RATE) : undefined
   const search = (): KneeSearch => (fixed === undefined ? new KneeSearch() : new KneeSearch(fixed))
-  const floor = which === 'service' ? undefined : search()
+  const floor = which.has('floor') ? search() : undefined
   let size = Number(process.env.BENCH_ENVELOPE_BYTES ?? 1199)
   const services: ServiceSearch[] = []
+  let api: ServiceSearch | undefined
+  const sqlite = async (): Promise<Deployment> => {
+    const s = await startServiceProcess(SERVICE_ENV)
+    return { urls: [s.url], stop: s.stop }
+  }
   try {
-    if (which !== 'floor') {
-      const sqlite = async (): Promise<Deployment> => {
-        const s = await startServiceProcess(SERVICE_ENV)
-        return { urls: [s.url], stop: s.stop }
-      }
+    if (which.has('service')) {
       services.push({ label: 'service (SQLite)', search: search(), sut: await ServiceUnderTest.start(sqlite) })
       for (const n of serverUrl ? [1, 2] : []) {
         const sut = await ServiceUnderTest.start(() => startPostgresInstances(n, serverUrl!, SERVICE_ENV))
         services.push({ label: `service (PostgreSQL, ${n} instance${n > 1 ? 's' : ''})`, search: search(), sut })
       }
+    }
+    if (which.has('api')) {
+      api = { label: 'API alone (SQLite)', search: search(), sut: await ServiceUnderTest.start(sqlite, 0) }
     }
     for (;;) {
       let probed = false
@@ -416,6 +472,11 @@ export async function benchDelivery (): Promise<void> {
         s.search.record(await tries(s.label, () => s.sut.probe(rate)))
         if (s === services[0]) size = s.sut.size
       }
+      const a = api?.search.next()
+      if (a !== undefined) {
+        probed = true
+        api!.search.record(await tries(api!.label, () => api!.sut.probe(a), true))
+      }
       const f = floor?.next()
       if (f !== undefined) {
         probed = true
@@ -425,27 +486,47 @@ export async function benchDelivery (): Promise<void> {
     }
   } finally {
     for (const s of services) await s.sut.stop()
+    await api?.sut.stop()
   }
   const knee = (k: KneeSearch): string =>
     k.pass === undefined ? 'none' : `${k.pass}/s (next failing ${k.fail ?? 'none'}/s)`
+  const percent = (a: KneeSearch | undefined, b: KneeSearch | undefined): number | undefined =>
+    a?.pass === undefined || b?.pass === undefined ? undefined : (a.pass / b.pass) * 100
   process.stdout.write(`  envelopes of ${size} bytes\n`)
   for (const s of services) {
-    const ratio = (to: KneeSearch | undefined, name: string): string =>
-      to?.pass === undefined || s.search.pass === undefined
-        ? ''
-        : `, ${((s.search.pass / to.pass) * 100).toFixed(1)}% of ${name}`
+    const ratio = (to: KneeSearch | undefined, name: string): string => {
+      const r = percent(s.search, to)
+      return r === undefined ? '' : `, ${r.toFixed(1)}% of ${name}`
+    }
     process.stdout.write(
-      `  ${s.label} knee: ${knee(s.search)}${ratio(floor, 'the floor\'s')}` +
+      `  ${s.label} knee: ${knee(s.search)}${ratio(floor, 'the floor\'s')}${ratio(api?.search, 'the API alone\'s')}` +
         `${s === services[0] ? '' : ratio(services[0].search, 'SQLite\'s')}\n`
     )
   }
+  if (api) {
+    const r = percent(api.search, floor)
+    const of = r === undefined ? '' : `, ${r.toFixed(1)}% of the floor's`
+    process.stdout.write(`  ${api.label} knee: ${knee(api.search)}${of}\n`)
+  }
   if (floor) process.stdout.write(`  floor knee: ${knee(floor)}\n`)
-  const sqlite = services[0]?.search
-  if (sqlite?.pass !== undefined && floor?.pass !== undefined) {
-    const ratio = sqlite.pass / floor.pass
+  const service = percent(services[0]?.search, floor)
+  if (service !== undefined) {
     process.stdout.write(
-      `  service (SQLite) knee / floor knee: ${(ratio * 100).toFixed(1)}% (goal >= ${GOAL_RATIO * 100}%: ` +
-        `${ratio >= GOAL_RATIO ? 'met' : 'MISSED'})\n`
+      `  service (SQLite) knee / floor knee: ${service.toFixed(1)}% (goal >= ${GOAL_RATIO * 100}%: ` +
+        `${service >= GOAL_RATIO * 100 ? 'met' : 'MISSED'})\n`
     )
+  }
+  const ceiling = percent(api?.search, floor)
+  if (ceiling !== undefined && ceiling < GOAL_RATIO * 100) {
+    // The service's knee cannot pass the API's: its latency is the API's (created to commit) and then delivery.
+    process.stdout.write(
+      `  the API alone reaches ${ceiling.toFixed(1)}% of the floor's knee (${api!.search.pass}/s against ` +
+        `${floor!.pass}/s): below the ${GOAL_RATIO * 100}% goal, so on this machine the goal is out of the ` +
+        'delivery pipeline\'s reach until Send a Message itself is faster\n'
+    )
+  }
+  const behind = percent(services[0]?.search, api?.search)
+  if (behind !== undefined) {
+    process.stdout.write(`  service (SQLite) knee / API alone knee: ${behind.toFixed(1)}%\n`)
   }
 }

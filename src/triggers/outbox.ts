@@ -83,6 +83,14 @@ const targetPattern = (subscriptionId: string): string => `%,${subscriptionId},%
  */
 export class Outbox {
   private readonly oldest: string
+  /**
+   * "After (?, ?)" on the outbox's position. SQLite seeks its (tx, seq) index on the row value's first column
+   * only, so `(tx, seq) > (0, n)` visits every row from the outbox's start (tx is always 0 there): a lane's read
+   * cost grew with the rows not yet purged, and a lane falling behind fell further. With tx fixed it seeks seq.
+   */
+  private readonly after: (alias: string) => string
+  /** The same for "from (?, ?) through (?, ?)", the purge's ranges. */
+  private readonly between: string
 
   constructor (
     private readonly store: AsyncStore,
@@ -90,6 +98,11 @@ export class Outbox {
     private readonly deadLetterCap: number
   ) {
     this.oldest = store.dialect.oldestRunningTx
+    const sqlite = store.dialect.name === 'sqlite'
+    this.after = a => (sqlite ? `${a}tx = ? AND ${a}seq > ?` : `(${a}tx, ${a}seq) > (?, ?)`)
+    this.between = sqlite
+      ? 'tx = ? AND seq >= ? AND tx = ? AND seq <= ?'
+      : '(tx, seq) >= (?, ?) AND (tx, seq) <= (?, ?)'
   }
 
   /** One row for an event and every subscription it goes to: `views` holds those whose data differs. */
@@ -123,7 +136,7 @@ export class Outbox {
   /** The lane's next rows after `after`, in order. */
   async lane (subscriptionId: string, after: Position, limit: number): Promise<OutboxRow[]> {
     const rows = await this.store.all<OutboxRow & { views: string | null }>(
-      `${LANE_SELECT} WHERE (o.tx, o.seq) > (?, ?) AND o.tx < ${this.oldest} AND o.targets LIKE ?
+      `${LANE_SELECT} WHERE ${this.after('o.')} AND o.tx < ${this.oldest} AND o.targets LIKE ?
       ORDER BY o.tx, o.seq LIMIT ${limit}`,
       after[0],
       after[1],
@@ -156,7 +169,7 @@ export class Outbox {
   /** The lane's next row after `after`, if any. */
   async head (subscriptionId: string, after: Position): Promise<{ seq: number; tx: number } | undefined> {
     return await this.store.get(
-      `SELECT seq, tx FROM outbox WHERE (tx, seq) > (?, ?) AND tx < ${this.oldest} AND targets LIKE ?
+      `SELECT seq, tx FROM outbox WHERE ${this.after('')} AND tx < ${this.oldest} AND targets LIKE ?
       ORDER BY tx, seq LIMIT 1`,
       after[0],
       after[1],
@@ -310,9 +323,9 @@ export class Outbox {
    */
   async purge (from: Position | undefined): Promise<Position | undefined> {
     const rows = await this.store.values<[number, number, string]>(
-      `SELECT tx, seq, targets FROM outbox WHERE (tx, seq) > (?, ?) AND tx < ${this.oldest}
+      `SELECT tx, seq, targets FROM outbox WHERE ${this.after('')} AND tx < ${this.oldest}
       ORDER BY tx, seq LIMIT ${PURGE_CHUNK}`,
-      from?.[0] ?? -1,
+      from?.[0] ?? 0,
       from?.[1] ?? -1
     )
     if (rows.length === 0) return undefined
@@ -339,7 +352,7 @@ export class Outbox {
     if (run) runs.push(run)
     for (const [a, b] of runs) {
       await this.store.run(
-        'DELETE FROM outbox WHERE (tx, seq) >= (?, ?) AND (tx, seq) <= (?, ?)',
+        `DELETE FROM outbox WHERE ${this.between}`,
         a[0],
         a[1],
         b[0],

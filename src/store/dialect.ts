@@ -32,6 +32,14 @@ export interface SqlDialect {
    */
   readonly oldestRunningTx: string
   /**
+   * "After the position (?, ?)" of rows ordered by (tx, seq), the columns prefixed by `alias` ('o.', or ''):
+   * PostgreSQL's row comparison. SQLite seeks a (tx, seq) index on a row value's first column only, so there
+   * `(tx, seq) > (0, n)` would visit every row from the table's start (tx is always 0): it is `tx = ? AND seq > ?`.
+   */
+  positionAfter(alias: string): string
+  /** "From the position (?, ?) through (?, ?)", inclusive, the same way. */
+  readonly positionBetween: string
+  /**
    * A statement making the transactions that run it with the same text key (`?`) take turns until they commit
    * or roll back: PostgreSQL's pg_advisory_xact_lock; undefined on SQLite, whose one writer already serialises.
    */
@@ -48,6 +56,8 @@ export const SQLITE: SqlDialect = {
   indexedBy: index => `INDEXED BY ${index}`,
   orderedJoin: 'CROSS JOIN',
   oldestRunningTx: '1',
+  positionAfter: a => `${a}tx = ? AND ${a}seq > ?`,
+  positionBetween: 'tx = ? AND seq >= ? AND tx = ? AND seq <= ?',
   turns: undefined,
 }
 
@@ -61,6 +71,8 @@ export const POSTGRES: SqlDialect = {
   indexedBy: () => '',
   orderedJoin: 'JOIN',
   oldestRunningTx: 'pg_snapshot_xmin(pg_current_snapshot())::text::bigint',
+  positionAfter: a => `(${a}tx, ${a}seq) > (?, ?)`,
+  positionBetween: '(tx, seq) >= (?, ?) AND (tx, seq) <= (?, ?)',
   // The two-key form: its key space is apart from the one-key locks (the migrations' lock).
   turns: 'SELECT pg_advisory_xact_lock(1718187348, hashtext(?))',
 }

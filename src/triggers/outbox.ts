@@ -83,14 +83,6 @@ const targetPattern = (subscriptionId: string): string => `%,${subscriptionId},%
  */
 export class Outbox {
   private readonly oldest: string
-  /**
-   * "After (?, ?)" on the outbox's position. SQLite seeks its (tx, seq) index on the row value's first column
-   * only, so `(tx, seq) > (0, n)` visits every row from the outbox's start (tx is always 0 there): a lane's read
-   * cost grew with the rows not yet purged, and a lane falling behind fell further. With tx fixed it seeks seq.
-   */
-  private readonly after: (alias: string) => string
-  /** The same for "from (?, ?) through (?, ?)", the purge's ranges. */
-  private readonly between: string
 
   constructor (
     private readonly store: AsyncStore,
@@ -98,11 +90,6 @@ export class Outbox {
     private readonly deadLetterCap: number
   ) {
     this.oldest = store.dialect.oldestRunningTx
-    const sqlite = store.dialect.name === 'sqlite'
-    this.after = a => (sqlite ? `${a}tx = ? AND ${a}seq > ?` : `(${a}tx, ${a}seq) > (?, ?)`)
-    this.between = sqlite
-      ? 'tx = ? AND seq >= ? AND tx = ? AND seq <= ?'
-      : '(tx, seq) >= (?, ?) AND (tx, seq) <= (?, ?)'
   }
 
   /** One row for an event and every subscription it goes to: `views` holds those whose data differs. */
@@ -136,7 +123,7 @@ export class Outbox {
   /** The lane's next rows after `after`, in order. */
   async lane (subscriptionId: string, after: Position, limit: number): Promise<OutboxRow[]> {
     const rows = await this.store.all<OutboxRow & { views: string | null }>(
-      `${LANE_SELECT} WHERE ${this.after('o.')} AND o.tx < ${this.oldest} AND o.targets LIKE ?
+      `${LANE_SELECT} WHERE ${this.store.dialect.positionAfter('o.')} AND o.tx < ${this.oldest} AND o.targets LIKE ?
       ORDER BY o.tx, o.seq LIMIT ${limit}`,
       after[0],
       after[1],
@@ -158,7 +145,7 @@ export class Outbox {
   async unsettled (subscriptionId: string, after: Position): Promise<boolean> {
     if (this.store.dialect.name !== 'postgres') return false
     const row = await this.store.get(
-      'SELECT 1 AS n FROM outbox WHERE (tx, seq) > (?, ?) AND targets LIKE ? LIMIT 1',
+      `SELECT 1 AS n FROM outbox WHERE ${this.store.dialect.positionAfter('')} AND targets LIKE ? LIMIT 1`,
       after[0],
       after[1],
       targetPattern(subscriptionId)
@@ -169,8 +156,8 @@ export class Outbox {
   /** The lane's next row after `after`, if any. */
   async head (subscriptionId: string, after: Position): Promise<{ seq: number; tx: number } | undefined> {
     return await this.store.get(
-      `SELECT seq, tx FROM outbox WHERE ${this.after('')} AND tx < ${this.oldest} AND targets LIKE ?
-      ORDER BY tx, seq LIMIT 1`,
+      `SELECT seq, tx FROM outbox WHERE ${this.store.dialect.positionAfter('')} AND tx < ${this.oldest}
+        AND targets LIKE ? ORDER BY tx, seq LIMIT 1`,
       after[0],
       after[1],
       targetPattern(subscriptionId)
@@ -323,7 +310,7 @@ export class Outbox {
    */
   async purge (from: Position | undefined): Promise<Position | undefined> {
     const rows = await this.store.values<[number, number, string]>(
-      `SELECT tx, seq, targets FROM outbox WHERE ${this.after('')} AND tx < ${this.oldest}
+      `SELECT tx, seq, targets FROM outbox WHERE ${this.store.dialect.positionAfter('')} AND tx < ${this.oldest}
       ORDER BY tx, seq LIMIT ${PURGE_CHUNK}`,
       from?.[0] ?? 0,
       from?.[1] ?? -1
@@ -352,7 +339,7 @@ export class Outbox {
     if (run) runs.push(run)
     for (const [a, b] of runs) {
       await this.store.run(
-        `DELETE FROM outbox WHERE ${this.between}`,
+        `DELETE FROM outbox WHERE ${this.store.dialect.positionBetween}`,
         a[0],
         a[1],
         b[0],

@@ -374,23 +374,24 @@ export class RunHistory {
    */
   private async writePending (rows: PendingAction[]): Promise<void> {
     const actions: unknown[][] = []
-    for (const { seq, ord, r, secrets } of rows) {
+    for (const p of rows) {
+      const a = this.stored(p)
       actions.push([
-        seq,
-        ord,
-        r.name,
-        r.iteration ?? null,
-        r.type,
-        r.status,
-        r.attempts,
-        hidden(r.inputs, secrets),
-        hidden(r.outputs, secrets),
-        hidden(r.error, secrets),
-        r.startTime ?? this.store.now(),
-        r.endTime ?? this.store.now(),
-        r.durationMs,
-        hidden(r.tracked, secrets),
-        r.reusedFrom ?? null,
+        p.seq,
+        p.ord,
+        a.name,
+        a.iteration,
+        a.type,
+        a.status,
+        a.attempts,
+        a.inputs,
+        a.outputs,
+        a.error,
+        a.started,
+        a.finished,
+        a.duration_ms,
+        a.tracked,
+        a.reused_from,
       ])
     }
     const written = new Set<string>()
@@ -411,6 +412,25 @@ export class RunHistory {
       }
     }
     await this.insertRows('flow_run_tracked (run_seq, action, name, value)', tracked)
+  }
+
+  /** A pending record as its row will be written (and is shown while its run is held in memory). */
+  private stored ({ r, secrets }: PendingAction): ActionRow {
+    return {
+      name: r.name,
+      iteration: r.iteration ?? null,
+      type: r.type,
+      status: r.status,
+      attempts: r.attempts,
+      inputs: hidden(r.inputs, secrets),
+      outputs: hidden(r.outputs, secrets),
+      error: hidden(r.error, secrets),
+      started: r.startTime ?? this.store.now(),
+      finished: r.endTime ?? this.store.now(),
+      duration_ms: r.durationMs,
+      tracked: hidden(r.tracked, secrets),
+      reused_from: r.reusedFrom ?? null,
+    }
   }
 
   /** Multi-row INSERTs of `rows` into `into` ("table (columns)"), in chunks that stay under both dialects' limits. */
@@ -453,11 +473,6 @@ export class RunHistory {
   }
 
   /**
-   * After the store was away: this instance's Running runs that it is not running (`live`: the runs in its
-   * hands) are failed as RunInterrupted. A claim whose COMMIT went through but whose answer was lost leaves
-   * such a run: nobody else takes a live instance's run, so it would stay Running for good.
-   */
-  /**
    * Runs held in memory that nothing here runs any more (their outcome was refused: the row still says Queued):
    * ended as interrupted, as `failOrphaned` ends the Running ones; left held, a recovery would queue them again
    * and never start them.
@@ -472,6 +487,11 @@ export class RunHistory {
     return await this.interruptWhere(`status = 'Queued' AND seq IN (${gone.map(() => '?').join(', ')})`, gone)
   }
 
+  /**
+   * After the store was away: this instance's Running runs that it is not running (`live`: the runs in its
+   * hands) are failed as RunInterrupted. A claim whose COMMIT went through but whose answer was lost leaves
+   * such a run: nobody else takes a live instance's run, so it would stay Running for good.
+   */
   async failOrphaned (self: string | undefined, live: number[]): Promise<number> {
     const mine = self === undefined ? 'instance IS NULL' : 'instance = ?'
     const held = live.length > 0 ? ` AND seq NOT IN (${live.map(() => '?').join(', ')})` : ''
@@ -573,28 +593,7 @@ export class RunHistory {
   async records (seq: number): Promise<ActionResult[]> {
     const rows = await this.store.all<ActionRow>('SELECT * FROM flow_run_actions WHERE run_seq = ? ORDER BY ord', seq)
     // A run held in memory: its records are all still pending, shown as they will be written.
-    if (this.held.has(seq)) {
-      for (const p of this.pending) {
-        if (p.seq !== seq) continue
-        const text = hidden(p.r, p.secrets)
-        const r = JSON.parse(text ?? 'null') as ActionResult
-        rows.push({
-          name: r.name,
-          iteration: r.iteration ?? null,
-          type: r.type,
-          status: r.status,
-          attempts: r.attempts,
-          inputs: json(r.inputs),
-          outputs: json(r.outputs),
-          error: json(r.error),
-          started: r.startTime ?? this.store.now(),
-          finished: r.endTime ?? this.store.now(),
-          duration_ms: r.durationMs,
-          tracked: json(r.tracked),
-          reused_from: r.reusedFrom ?? null,
-        })
-      }
-    }
+    if (this.held.has(seq)) for (const p of this.pending) if (p.seq === seq) rows.push(this.stored(p))
     return rows.map(a => ({
       name: a.name,
       type: a.type,

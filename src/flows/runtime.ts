@@ -1156,7 +1156,7 @@ export class FlowRuntime {
       } catch (err) {
         if (err instanceof StoreUnavailableError) throw err
         // Refused for good (not the store away): written again it would stop every later recovery here. The run
-        // is no longer in this instance's hands, so failOrphaned below ends it as interrupted.
+        // is no longer in this instance's hands, so failOrphaned (failAbandonedHeld if held) ends it, interrupted.
         this.opts.log.error({ err, run: seq }, 'A flow run outcome could not be recorded; the run is interrupted.')
       }
       this.unrecorded.delete(seq)
@@ -1253,7 +1253,7 @@ export class FlowRuntime {
         }
       }).catch((err: unknown) => {
         // Its outcome was refused (not the store away): the run would stay Running with nobody running it, so
-        // `recover` fails it as interrupted (failOrphaned).
+        // `recover` fails it as interrupted (failOrphaned, or failAbandonedHeld for a run held in memory).
         this.opts.log.error({ err, run: seq }, 'A flow run was not recorded; it is marked interrupted.')
         this.recoverLater()
       })

@@ -25,8 +25,10 @@ export const authenticate = fp(
     const invalid = (): UnauthorizedError => new UnauthorizedError('The access token is not valid or has expired.')
     // The callback form: an in-process caller is settled without a promise, a backend's answer with one only.
     app.addHook('onRequest', (request, _reply, done) => {
-      const url = request.routeOptions.url
-      if (request.routeOptions.config?.public === true || url === undefined) {
+      // routeOptions is a getter building a fresh object: read once.
+      const route = request.routeOptions
+      const url = route.url
+      if (route.config?.public === true || url === undefined) {
         done()
         return
       }

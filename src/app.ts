@@ -152,8 +152,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<App
 
   app.setValidatorCompiler(validatorCompiler())
   app.addSchema(ErrorBody)
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request take the callback form where they need not wait: an async hook costs a promise and
+  // a turn of the microtask queue per request (and AsyncLocalStorage's promise hooks on each).
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('trackingid', request.id)
+    done()
   })
   installBaseUrl(app, config.webex.publicUrl)
   installErrorHandling(app)

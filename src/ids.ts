@@ -48,15 +48,31 @@ export function newOrderedUuid (): string {
   return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${r.slice(15)}`
 }
 
+const ID_TEXT = /^[A-Za-z0-9+/_-]+={0,2}$/
+const HEADS = new Map<IdKind, string>(ID_KINDS.map(kind => [kind, `${PREFIX}${kind}/`]))
+const UPPER = /[A-Z]/
+/** Decoded texts of recent ids: the same few ids are decoded many times a request (routes, rules, read cache). */
+const decoded = new Map<string, string>()
+const DECODED_MAX = 4096
+
+function idText (id: string): string | undefined {
+  let text = decoded.get(id)
+  if (text !== undefined) return text
+  if (id.length === 0 || id.length > 200 || !ID_TEXT.test(id)) return undefined
+  // Node's base64 decoder reads the url-safe alphabet as well: no rewriting of `-` and `_` first.
+  text = Buffer.from(id, 'base64').toString('utf8')
+  if (decoded.size >= DECODED_MAX) decoded.clear()
+  decoded.set(id, text)
+  return text
+}
+
 /** The local part (uuid, or `uuid:uuid` for memberships) of an id of the given kind, or undefined. */
 export function decodeId (kind: IdKind, id: string): string | undefined {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 200 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(id)) {
-    return undefined
-  }
-  const text = Buffer.from(id.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')
-  const head = `${PREFIX}${kind}/`
-  if (!text.startsWith(head)) return undefined
-  const local = text.slice(head.length).toLowerCase()
+  const text = typeof id === 'string' ? idText(id) : undefined
+  const head = HEADS.get(kind) as string
+  if (text === undefined || !text.startsWith(head)) return undefined
+  const tail = text.slice(head.length)
+  const local = UPPER.test(tail) ? tail.toLowerCase() : tail
   if (kind === 'MEMBERSHIP' || kind === 'TEAM_MEMBERSHIP') {
     const m = PAIR.exec(local)
     return m && UUID.test(m[1]) && UUID.test(m[2]) ? local : undefined

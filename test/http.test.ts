@@ -3,6 +3,7 @@ import { isWebexError } from './helpers/assertions.js'
 import { client, startService } from './helpers/service.js'
 import { DEMO } from '../src/demo.js'
 import { configFromEnv, makeConfig } from '../src/config.js'
+import { nextPageUrl } from '../src/http/pagination.js'
 
 t.test('every response carries a trackingid; unknown routes and methods answer in the Webex shape', async t => {
   const svc = await startService(t)
@@ -44,4 +45,25 @@ t.test('configuration: defaults, environment, and refusal of bad values', async 
   t.same([e.port, e.throttle.limit, e.throttle.enabled, e.dataDir, e.seedDemo], [9000, 5, false, '/tmp/x', false])
   t.throws(() => configFromEnv({ PORT: 'eighty' }), /port/)
   t.throws(() => configFromEnv({ THROTTLE_LIMIT: '0' }), /limit/)
+})
+
+t.test('the next page URL is the one URL.searchParams.set writes, spliced or parsed', async t => {
+  const viaUrl = (base: string, url: string, cursor: string): string => {
+    const u = new URL(base + url)
+    u.searchParams.set('cursor', cursor)
+    return u.toString()
+  }
+  const urls = [
+    '/v1/rooms', '/v1/rooms/', '/v1/rooms?max=10', '/v1/messages?roomId=Y2lzY29zcGFyazovL3VzL1JPT00vYQ&max=10',
+    '/v1/rooms?cursor=abc&max=2&cursor=def', '/v1/rooms?max=2&cursor=', '/v1/rooms?a=&b=1', '/v1/rooms?',
+    '/v1/rooms?a', '/v1/rooms?a=1&&b=2', '/v1/rooms?a=b%20c', '/v1/rooms?a=b+c', '/v1/rooms?x=~', '/v1/./rooms?a=1',
+    '/v1//rooms?a=1', '/v1/rooms?a=1=2', '/v1/rooms?teamId=a_-.*', '/v1/r%41oms?a=1', '/v1/rooms?cursor=x',
+  ]
+  for (const base of ['http://127.0.0.1:3000', 'https://x.example/api', 'http://[::1]:8080']) {
+    for (const url of urls) {
+      for (const cursor of ['eyJrIjoxfQ', 'a-b_c', 'a b', '']) {
+        t.equal(nextPageUrl(base, url, cursor), viaUrl(base, url, cursor), `${base}${url} + ${cursor}`)
+      }
+    }
+  }
 })

@@ -12,8 +12,22 @@ declare module 'fastify' {
 /** `host[:port]` as RFC 3986 allows it in an http URL: a DNS-style name, an IPv4 address or a bracketed IPv6. */
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::\d{1,5})?$/
 
+/** Origins of the Hosts seen lately, by `protocol host`: clients call with the same few, and URL parsing is dear. */
+const origins = new Map<string, string | undefined>()
+const ORIGINS_MAX = 1000
+
 /** The origin a Host (or, behind a trusted proxy, X-Forwarded-Host) names, or undefined when it names none. */
 export function originOf (protocol: string, host: string): string | undefined {
+  const key = `${protocol} ${host}`
+  const known = origins.get(key)
+  if (known !== undefined || origins.has(key)) return known
+  const origin = parseOrigin(protocol, host)
+  if (origins.size >= ORIGINS_MAX) origins.clear()
+  origins.set(key, origin)
+  return origin
+}
+
+function parseOrigin (protocol: string, host: string): string | undefined {
   if ((protocol !== 'http' && protocol !== 'https') || !HOST.test(host)) return undefined
   try {
     // Refuses what the pattern lets through: a port over 65535, a malformed IPv6 or IPv4 address.
@@ -43,9 +57,11 @@ export function publicBase (publicUrl: string): string {
 export function installBaseUrl (app: FastifyInstance, publicUrl: string | undefined): void {
   const fixed = publicUrl === undefined ? undefined : publicBase(publicUrl)
   app.decorateRequest('baseUrl', '')
-  app.addHook('onRequest', async request => {
+  // A hook without a promise: hostBase throws its 400, which Fastify hands to the error handler.
+  app.addHook('onRequest', (request, _reply, done) => {
     const base = hostBase(request)
     request.baseUrl = fixed ?? base
+    done()
   })
 }
 
@@ -67,5 +83,10 @@ function hostBase (request: FastifyRequest): string {
 
 /** An absolute URL of this service for a path (which starts with `/`). */
 export function absoluteUrl (request: FastifyRequest, path: string): string {
-  return request.baseUrl + path
+  return absoluteUrlOf(request.baseUrl, path)
+}
+
+/** An absolute URL for a path on a base (a request's `baseUrl`). */
+export function absoluteUrlOf (base: string, path: string): string {
+  return base + path
 }

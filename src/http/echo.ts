@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 
 /**
  * Webex clients update by sending back the whole object they read (`memberships.update(membership)`,
@@ -7,9 +7,12 @@ import type { FastifyRequest } from 'fastify'
  * a field that is not part of the object at all is still a 400.
  */
 export function acceptEcho (fields: readonly string[]) {
-  return async (request: FastifyRequest): Promise<void> => {
+  // The callback form: nothing here waits, so no promise per update.
+  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const body = request.body
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return
-    for (const f of fields) delete (body as Record<string, unknown>)[f]
+    if (body && typeof body === 'object' && !Array.isArray(body)) {
+      for (const f of fields) delete (body as Record<string, unknown>)[f]
+    }
+    done()
   }
 }

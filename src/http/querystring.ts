@@ -5,8 +5,11 @@ import { parse } from 'node:querystring'
  * identical repeats collapse to one value; different repeats stay a list and fail validation naming the field.
  */
 export function parseQuery (qs: string): Record<string, unknown> {
+  const parsed = parse(qs)
   const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(parse(qs))) {
+  // Over the keys of the null-prototype result: no entries arrays on every request.
+  for (const key in parsed) {
+    const value = parsed[key]
     out[key] = Array.isArray(value) && value.every(v => v === value[0]) ? value[0] : value
   }
   return out

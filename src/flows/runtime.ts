@@ -209,6 +209,9 @@ export class FlowRuntime {
     })
     this.queue = new PQueue({ concurrency: opts.concurrency })
     this.startedAt = store.clock()
+    catalog.settleWith(() => new Promise<void>((resolve, reject) => {
+      store.whenCommitted(err => (err ? reject(err) : resolve()))
+    }))
     registry.onLocal(SOURCE, async (row, e, envelope) => {
       const flow = this.flows.get(row.target_url.slice(SOURCE.length + 1))
       if (!flow) return

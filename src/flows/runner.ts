@@ -223,7 +223,15 @@ export class RunExecutor implements RunServices {
   }
 
   /** The one place the evaluation context is built: everything an expression can reach at run time. */
+  /** Each scope's context, built once: its functions read the run's state when called, not when built. */
+  private readonly contexts = new WeakMap<Scope, EvalContext>()
   private evalContext (scope: Scope): EvalContext {
+    let ctx = this.contexts.get(scope)
+    if (!ctx) this.contexts.set(scope, (ctx = this.newEvalContext(scope)))
+    return ctx
+  }
+
+  private newEvalContext (scope: Scope): EvalContext {
     return {
       now: () => this.deps.now(),
       triggerOutputs: () => ({ ...this.trigger }),

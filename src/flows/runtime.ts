@@ -924,6 +924,9 @@ export class FlowRuntime {
       }
       return seqs
     }
+    // In the event's transaction (a flow without trigger concurrency): a savepoint of its own would change
+    // nothing, since a failure here fails the event's transaction, which then writes none of it.
+    if (this.store.inTransaction() && !f.trigger.concurrency && !refuse) return write()
     return this.store.tx(write)
   }
 

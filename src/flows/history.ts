@@ -431,15 +431,17 @@ export class RunHistory {
       ])
     }
     const written = new Set<string>()
-    await this.insertRows(
-      'flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error, started, ' +
-        'finished, duration_ms, tracked, reused_from)',
-      actions,
-      {
-        suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING RETURNING run_seq, ord',
-        returned: (r: { run_seq: number; ord: number }) => written.add(`${r.run_seq}:${r.ord}`),
-      }
-    )
+    const into = 'flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error, ' +
+      'started, finished, duration_ms, tracked, reused_from)'
+    // Which rows went in matters only for their tracked properties: without any, none is read back.
+    if (!rows.some(p => p.r.tracked !== undefined && Object.keys(p.r.tracked).length > 0)) {
+      await this.insertRows(into, actions, { suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING' })
+      return
+    }
+    await this.insertRows(into, actions, {
+      suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING RETURNING run_seq, ord',
+      returned: (r: { run_seq: number; ord: number }) => written.add(`${r.run_seq}:${r.ord}`),
+    })
     const tracked: unknown[][] = []
     for (const { seq, ord, r, secrets } of rows) {
       if (!written.has(`${seq}:${ord}`)) continue
@@ -473,7 +475,7 @@ export class RunHistory {
   private async insertRows<R> (
     into: string,
     rows: unknown[][],
-    tail?: { suffix: string; returned: (row: R) => void }
+    tail?: { suffix: string; returned?: (row: R) => void }
   ): Promise<void> {
     if (rows.length === 0) return
     const width = rows[0].length
@@ -483,11 +485,12 @@ export class RunHistory {
       const part = rows.slice(i, i + 64)
       const tuple = `(${Array(width).fill('?').join(',')})`
       const sql = `INSERT INTO ${into} VALUES ${Array(part.length).fill(tuple).join(',')}`
-      if (!tail) {
-        await this.store.run(sql, ...part.flat())
+      const returned = tail?.returned
+      if (!returned) {
+        await this.store.run(sql + (tail?.suffix ?? ''), ...part.flat())
         continue
       }
-      for (const row of await this.store.all<R>(sql + tail.suffix, ...part.flat())) tail.returned(row)
+      for (const row of await this.store.all<R>(sql + tail.suffix, ...part.flat())) returned(row)
     }
   }
 

@@ -151,6 +151,7 @@ export class RunExecutor implements RunServices {
     }
     return this.abortController
   }
+
   /** Set while an HttpWebhook action evaluates its inputs: listCallbackUrl() is then its own URL. */
   private actionCallback: string | undefined
   /** Every action record of this run so far, for result(). */

@@ -1,4 +1,4 @@
-import { newUuid } from '../ids.js'
+import { newOrderedUuid } from '../ids.js'
 import type { AsyncStore } from '../store/db.js'
 import type { FlowRun } from '../schemas/flow.js'
 import { decodeCursor, toPage } from '../store/cursor.js'
@@ -135,6 +135,12 @@ export class RunHistory {
   private flushScheduled = false
   /** Runs claimed in memory: seq -> when they started. */
   private readonly held = new Map<number, string>()
+  /**
+   * Runs this instance queued, as their rows were written, from their commit until they are claimed, cancelled or
+   * finished: `hold` takes them without reading the row back. Only this instance changes a row held runs are
+   * taken from (one instance, as for `held`), and every change of a Queued row here drops its entry.
+   */
+  private readonly queuedHere = new Map<number, RunRow>()
 
   constructor (
     private readonly store: AsyncStore,
@@ -151,24 +157,50 @@ export class RunHistory {
     eventSeq?: number,
     meta?: { trigger?: TriggerMeta; clientTrackingId?: string; id?: string; resubmission?: Resubmission }
   ): Promise<number> {
+    const row: Omit<RunRow, 'seq'> = {
+      // Time-ordered: each new id appends to the last page of the UNIQUE index instead of a random one.
+      id: meta?.id ?? newOrderedUuid(),
+      flow_id: flowId,
+      status: 'Queued',
+      source,
+      trigger_name: triggerName,
+      trigger_body: triggerBody,
+      trigger_outputs: meta?.trigger ? JSON.stringify(meta.trigger) : null,
+      client_tracking_id: meta?.clientTrackingId ?? null,
+      event_seq: eventSeq ?? null,
+      created: this.store.now(),
+      created_ms: this.store.clock(),
+      started: null,
+      finished: null,
+      finished_ms: null,
+      error: null,
+      outputs: null,
+      response: null,
+      origin_run: meta?.resubmission?.origin ?? null,
+      resubmit_actions: json(meta?.resubmission?.actions),
+      instance: null,
+    }
     const info = await this.store.get<{ seq: number }>(
       `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_body, trigger_outputs,
         client_tracking_id, event_seq, created, created_ms, origin_run, resubmit_actions)
       VALUES (?,?,'Queued',?,?,?,?,?,?,?,?,?,?) RETURNING seq`,
-      meta?.id ?? newUuid(),
+      row.id,
       flowId,
       source,
       triggerName,
       triggerBody,
-      meta?.trigger ? JSON.stringify(meta.trigger) : null,
-      meta?.clientTrackingId ?? null,
-      eventSeq ?? null,
-      this.store.now(),
-      this.store.clock(),
-      meta?.resubmission?.origin ?? null,
-      json(meta?.resubmission?.actions)
+      row.trigger_outputs,
+      row.client_tracking_id,
+      row.event_seq,
+      row.created,
+      row.created_ms,
+      row.origin_run,
+      row.resubmit_actions
     )
-    return info!.seq
+    const seq = info!.seq
+    // Never for a run whose transaction rolls back (its seq is nobody's).
+    this.store.afterCommit(() => this.queuedHere.set(seq, { seq, ...row }))
+    return seq
   }
 
   /**
@@ -216,6 +248,7 @@ export class RunHistory {
     instance?: string,
     limit?: { flowId: string; runs: number }
   ): Promise<RunRow | 'waiting' | undefined> {
+    this.queuedHere.delete(seq)
     return await this.store.tx(async () => {
       if (limit) await this.takeTurn(limit.flowId)
       const [row] = await claim<RunRow & Record<string, unknown>>(this.store, {
@@ -244,7 +277,9 @@ export class RunHistory {
    */
   async hold (seq: number): Promise<RunRow | undefined> {
     if (this.held.has(seq)) return undefined
-    const row = await this.store.get<RunRow>("SELECT * FROM flow_runs WHERE seq = ? AND status = 'Queued'", seq)
+    const mine = this.queuedHere.get(seq)
+    this.queuedHere.delete(seq)
+    const row = mine ?? await this.store.get<RunRow>("SELECT * FROM flow_runs WHERE seq = ? AND status = 'Queued'", seq)
     if (!row || this.held.has(seq)) return undefined
     const started = this.store.now()
     this.held.set(seq, started)
@@ -346,6 +381,7 @@ export class RunHistory {
   /** Writes a run's outcome with its records still pending; a run held in memory is written whole here. */
   async finish (seq: number, outcome: RunOutcome): Promise<void> {
     const started = this.held.get(seq)
+    this.queuedHere.delete(seq)
     await this.writing(seq, rows => this.grouped(async () => {
       await this.writePending(rows)
       await this.store.run(
@@ -395,15 +431,17 @@ export class RunHistory {
       ])
     }
     const written = new Set<string>()
-    await this.insertRows(
-      'flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error, started, ' +
-        'finished, duration_ms, tracked, reused_from)',
-      actions,
-      {
-        suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING RETURNING run_seq, ord',
-        returned: (r: { run_seq: number; ord: number }) => written.add(`${r.run_seq}:${r.ord}`),
-      }
-    )
+    const into = 'flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error, ' +
+      'started, finished, duration_ms, tracked, reused_from)'
+    // Which rows went in matters only for their tracked properties: without any, none is read back.
+    if (!rows.some(p => p.r.tracked !== undefined && Object.keys(p.r.tracked).length > 0)) {
+      await this.insertRows(into, actions, { suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING' })
+      return
+    }
+    await this.insertRows(into, actions, {
+      suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING RETURNING run_seq, ord',
+      returned: (r: { run_seq: number; ord: number }) => written.add(`${r.run_seq}:${r.ord}`),
+    })
     const tracked: unknown[][] = []
     for (const { seq, ord, r, secrets } of rows) {
       if (!written.has(`${seq}:${ord}`)) continue
@@ -437,7 +475,7 @@ export class RunHistory {
   private async insertRows<R> (
     into: string,
     rows: unknown[][],
-    tail?: { suffix: string; returned: (row: R) => void }
+    tail?: { suffix: string; returned?: (row: R) => void }
   ): Promise<void> {
     if (rows.length === 0) return
     const width = rows[0].length
@@ -447,11 +485,12 @@ export class RunHistory {
       const part = rows.slice(i, i + 64)
       const tuple = `(${Array(width).fill('?').join(',')})`
       const sql = `INSERT INTO ${into} VALUES ${Array(part.length).fill(tuple).join(',')}`
-      if (!tail) {
-        await this.store.run(sql, ...part.flat())
+      const returned = tail?.returned
+      if (!returned) {
+        await this.store.run(sql + (tail?.suffix ?? ''), ...part.flat())
         continue
       }
-      for (const row of await this.store.all<R>(sql + tail.suffix, ...part.flat())) tail.returned(row)
+      for (const row of await this.store.all<R>(sql + tail.suffix, ...part.flat())) returned(row)
     }
   }
 
@@ -623,6 +662,9 @@ export class RunHistory {
 
   private cancelWhere (column: 'seq' | 'flow_id', value: unknown): Promise<number> {
     // Runs held in memory have started: they are not queued any more.
+    for (const [seq, row] of this.queuedHere) {
+      if ((column === 'seq' ? seq : row.flow_id) === value) this.queuedHere.delete(seq)
+    }
     const held = [...this.held.keys()]
     const started = held.length > 0 ? ` AND seq NOT IN (${held.map(() => '?').join(',')})` : ''
     return this.store.tx(() =>

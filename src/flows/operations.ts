@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { Caller } from '../domain/caller.js'
+import { DirectCalls } from './direct-call.js'
 
 /** What a flow needs to know of one connector operation, taken from the route's own schema. */
 export interface Operation {
@@ -52,6 +53,9 @@ export class OperationCatalog {
   private readonly internal = new Map<string, Caller>()
   private app: FastifyInstance | undefined
   private readonly watchers = new Set<(call: ConnectorCall) => void>()
+  private readonly direct = new DirectCalls()
+  /** Resolves once nothing written so far is uncommitted (a route's answer waits for it, onSend in app.ts). */
+  private settle: (() => Promise<void>) | undefined
 
   /** Registers the onRoute hook; call before the routes are registered. */
   collect (app: FastifyInstance): void {
@@ -60,6 +64,7 @@ export class OperationCatalog {
       const schema = route.schema as
         { operationId?: string; params?: unknown; querystring?: unknown; body?: unknown } | undefined
       const method = Array.isArray(route.method) ? route.method[0] : route.method
+      this.direct.route(route, schema?.operationId, method)
       if (!schema?.operationId || method === 'HEAD') return
       this.ops.set(schema.operationId, {
         operationId: schema.operationId,
@@ -76,6 +81,11 @@ export class OperationCatalog {
         hasBody: schema.body !== undefined,
       })
     })
+  }
+
+  /** How a direct call waits for the commit an answer through the routes waits for; without it, all inject. */
+  settleWith (settle: () => Promise<void>): void {
+    this.settle = settle
   }
 
   /** Calls `fn` with every call made from now on (flow tests check the calls a run made); returns the unwatch. */
@@ -124,7 +134,8 @@ export class OperationCatalog {
 
   /**
    * Calls a route in-process (Fastify's inject: no socket, no network), so validation, permission checks,
-   * events and error bodies are exactly those of the HTTP API.
+   * events and error bodies are exactly those of the HTTP API; a few reads go to their handler directly
+   * (direct-call.ts), with the same answer.
    */
   async call (
     token: string,
@@ -145,6 +156,13 @@ export class OperationCatalog {
         ...(body !== undefined ? { body } : {}),
       }
       for (const w of this.watchers) w(seen)
+    }
+    const direct = method === 'GET' && body === undefined
+      ? await this.direct.get(this.resolve(token), url, query, this.settle)
+      : undefined
+    if (direct) {
+      if (seen) seen.status = direct.statusCode
+      return direct
     }
     const res = await this.app.inject({
       method: method as 'GET',

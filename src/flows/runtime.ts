@@ -209,6 +209,9 @@ export class FlowRuntime {
     })
     this.queue = new PQueue({ concurrency: opts.concurrency })
     this.startedAt = store.clock()
+    catalog.settleWith(() => new Promise<void>((resolve, reject) => {
+      store.whenCommitted(err => (err ? reject(err) : resolve()))
+    }))
     registry.onLocal(SOURCE, async (row, e, envelope) => {
       const flow = this.flows.get(row.target_url.slice(SOURCE.length + 1))
       if (!flow) return
@@ -921,6 +924,9 @@ export class FlowRuntime {
       }
       return seqs
     }
+    // In the event's transaction (a flow without trigger concurrency): a savepoint of its own would change
+    // nothing, since a failure here fails the event's transaction, which then writes none of it.
+    if (this.store.inTransaction() && !f.trigger.concurrency && !refuse) return write()
     return this.store.tx(write)
   }
 

@@ -1,9 +1,11 @@
 import type { Outbox, OutboxRow, Position, WindowRow } from './outbox.js'
 
-/** Rows one read of the window takes. */
-const READ = 1000
-/** Rows the window keeps: lanes further behind than that read the outbox themselves. */
-const KEEP = 4000
+export interface WindowSize {
+  /** Rows one read of the window takes. */
+  read: number
+  /** Rows the window keeps: lanes further behind than that read the outbox themselves. */
+  keep: number
+}
 
 /**
  * The newest outbox rows, read once for every lane (SQLite): ten webhooks of one event were ten reads of its row
@@ -23,7 +25,10 @@ export class OutboxWindow {
   private fresh = false
   private reading: Promise<void> | undefined
 
-  constructor (private readonly outbox: Outbox) {}
+  constructor (
+    private readonly outbox: Outbox,
+    private readonly size: WindowSize = { read: 1000, keep: 4000 }
+  ) {}
 
   /** Rows were committed: the next read of a lane reads past `to` first. */
   stale (): void {
@@ -94,13 +99,13 @@ export class OutboxWindow {
   private async read (): Promise<void> {
     // Before the statement: a wake that comes while it runs may be for a row it does not see.
     this.fresh = true
-    const got = await this.outbox.window([0, this.to], READ)
-    if (got.length === READ) this.fresh = false
+    const got = await this.outbox.window([0, this.to], this.size.read)
+    if (got.length === this.size.read) this.fresh = false
     if (got.length > 0) {
       this.rows.push(...got)
       this.to = got[got.length - 1].seq
     }
-    const drop = this.rows.length - KEEP
+    const drop = this.rows.length - this.size.keep
     if (drop > 0) {
       for (const r of this.rows.slice(0, drop)) this.views.delete(r.seq)
       this.from = this.rows[drop - 1].seq

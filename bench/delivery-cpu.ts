@@ -151,7 +151,10 @@ async function main (): Promise<void> {
     return
   }
   const hooks = await side(WEBHOOKS)
-  const bare = await side(0)
+  // BENCH_WEBHOOKS_ONLY=1: no side without webhooks (profiling the pipeline alone).
+  const bare = process.env.BENCH_WEBHOOKS_ONLY
+    ? { run: async () => 0, threads: () => '', close: async () => {} }
+    : await side(0)
   // Warm-up: JIT, connections, the first checkpoint.
   await hooks.run(EVENTS / 2)
   await bare.run(EVENTS / 2)

@@ -34,6 +34,8 @@ export function toWebhook (r: SubscriptionRow): Webhook {
  */
 export class Envelopes {
   private readonly prefixes = new WeakMap<SubscriptionRow, Map<string, string>>()
+  /** Actors' public ids: an event's deliveries to its webhooks encode the same one. */
+  private readonly actors = new Map<string, string>()
 
   text (sub: SubscriptionRow, resource: string, event: string, actorId: string, data: string): string {
     let prefixes = this.prefixes.get(sub)
@@ -48,6 +50,11 @@ export class Envelopes {
       prefix = `{${JSON.stringify({ ...webhook, resource, event, ownerId: webhook.createdBy }).slice(1, -1)},"actorId":`
       prefixes.set(kind, prefix)
     }
-    return `${prefix}"${encodeId('PEOPLE', actorId)}","data":${data}}`
+    let actor = this.actors.get(actorId)
+    if (actor === undefined) {
+      if (this.actors.size >= 10_000) this.actors.clear()
+      this.actors.set(actorId, (actor = encodeId('PEOPLE', actorId)))
+    }
+    return `${prefix}"${actor}","data":${data}}`
   }
 }

@@ -5,6 +5,7 @@ import type { SubscriptionRow } from './subscriptions.js'
 import { deliveryId } from './envelope.js'
 import type { OutboxRow, Position, Retry } from './outbox.js'
 import { LocalOutboxWriter, type OutboxWriter } from './outcomes.js'
+import { OutboxWindow } from './outbox-window.js'
 import { sign } from './signature.js'
 import { HttpSender, type SendResult } from './sender.js'
 import { StoreUnavailableError } from '../errors.js'
@@ -78,6 +79,13 @@ export class DeliveryLanes {
   private stopped = false
   /** Per lane, how many times this instance forgot it (a lease lost or taken): a drain's batch is of one era. */
   private readonly eras = new Map<string, number>()
+  /** SQLite: the newest rows, read once for all lanes. */
+  private readonly window: OutboxWindow | undefined
+  /**
+   * Per lane behind the window: the window's end when the lane last read the outbox itself to its end. No row of
+   * the lane lies between its watermark and there, so from there on the window serves it.
+   */
+  private readonly scanned = new Map<string, number>()
 
   constructor (
     private readonly store: AsyncStore,
@@ -99,6 +107,7 @@ export class DeliveryLanes {
   ) {
     this.sender = new HttpSender({ timeoutMs: opts.timeoutMs, allowPrivateTargets: opts.allowPrivateTargets })
     this.writer = opts.writer ?? new LocalOutboxWriter(store, registry, undefined, opts.log)
+    if (store.dialect.name === 'sqlite') this.window = new OutboxWindow(registry.outbox)
     registry.subscriptions.onRefresh(() => {
       this.refreshed().catch((err: unknown) => this.opts.log?.error({ err }, 'subscriptions not re-read'))
     })
@@ -117,6 +126,7 @@ export class DeliveryLanes {
   /** Starts the lanes of subscriptions that just got work: cheap, unlike a full scan, so it runs per commit. */
   wake (subscriptionIds: string[]): void {
     if (this.stopped) return
+    this.window?.stale()
     const unowned: string[] = []
     for (const id of subscriptionIds) {
       if (!this.owns(id)) unowned.push(id)
@@ -177,6 +187,7 @@ export class DeliveryLanes {
     this.inactive.delete(subscriptionId)
     this.dirty.delete(subscriptionId)
     this.succeeded.delete(subscriptionId)
+    this.scanned.delete(subscriptionId)
   }
 
   /** Subscription rows were re-read: trust the store again, except where it has not caught up with us. */
@@ -325,7 +336,7 @@ export class DeliveryLanes {
       // Another instance may have changed the subscription (PostgreSQL); a no-op on SQLite.
       await this.registry.subscriptions.revalidate()
       const after = await this.through(subscriptionId)
-      const batch = await this.registry.outbox.lane(subscriptionId, after, BATCH)
+      const batch = await this.read(subscriptionId, after)
       const last = batch.at(-1)
       if (batch.length < BATCH) await this.recheck(subscriptionId, last ? [last.tx, last.seq] : after)
       if (batch.length === 0) return true
@@ -350,6 +361,20 @@ export class DeliveryLanes {
       if (batch.length < BATCH && !this.rewoken.has(subscriptionId)) return true
     }
     return false
+  }
+
+  /** The lane's next batch: from the window where it reaches, else from the outbox. */
+  private async read (subscriptionId: string, after: Position): Promise<OutboxRow[]> {
+    const window = this.window
+    if (!window) return await this.registry.outbox.lane(subscriptionId, after, BATCH)
+    const scanned = this.scanned.get(subscriptionId)
+    const from: Position = scanned !== undefined && scanned > after[1] ? [after[0], scanned] : after
+    const served = await window.lane(subscriptionId, from, BATCH)
+    if (served) return served
+    const end = window.end
+    const rows = await this.registry.outbox.lane(subscriptionId, after, BATCH)
+    if (rows.length < BATCH) this.scanned.set(subscriptionId, end)
+    return rows
   }
 
   private send (sub: SubscriptionRow, d: OutboxRow): Promise<SendResult> {

@@ -21,6 +21,9 @@ export interface OutboxRow {
   event_data: string
 }
 
+/** An outbox row as read for every lane at once: `targets` and `views` as stored. */
+export type WindowRow = Omit<OutboxRow, 'data'> & { targets: string; views: string | null }
+
 export interface DeadRow {
   seq: number
   event_seq: number
@@ -118,6 +121,16 @@ export class Outbox {
    */
   async forget (subscriptionId: string): Promise<void> {
     await this.store.run('DELETE FROM dead_letters WHERE subscription_id = ?', subscriptionId)
+  }
+
+  /** The rows of every lane after `after`, in order, with the subscriptions they name (outbox-window.ts). */
+  async window (after: Position, limit: number): Promise<WindowRow[]> {
+    return await this.store.all<WindowRow>(
+      `${LANE_SELECT.replace('o.views,', 'o.views, o.targets,')} WHERE ${this.store.dialect.positionAfter('o.')}
+      AND o.tx < ${this.oldest} ORDER BY o.tx, o.seq LIMIT ${limit}`,
+      after[0],
+      after[1]
+    )
   }
 
   /** The lane's next rows after `after`, in order. */

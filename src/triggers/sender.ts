@@ -21,6 +21,8 @@ export interface SenderOptions {
  */
 export class HttpSender {
   private readonly agent: Agent
+  /** Targets parsed once: every delivery of a subscription goes to the same URL. */
+  private readonly targets = new Map<string, { origin: string; path: string }>()
 
   constructor (opts: SenderOptions) {
     this.agent = new Agent({
@@ -32,13 +34,19 @@ export class HttpSender {
   }
 
   async post (target: string, body: string, headers: Record<string, string>, now: number): Promise<SendResult> {
-    const url = new URL(target)
+    let url = this.targets.get(target)
+    if (!url) {
+      const parsed = new URL(target)
+      url = { origin: parsed.origin, path: parsed.pathname + parsed.search }
+      if (this.targets.size >= 10_000) this.targets.clear()
+      this.targets.set(target, url)
+    }
     let status: number
     let retryAfter: string | string[] | undefined
     try {
       const res = await this.agent.request({
         origin: url.origin,
-        path: url.pathname + url.search,
+        path: url.path,
         method: 'POST',
         body,
         headers: { 'content-type': 'application/json', ...headers },

@@ -123,6 +123,9 @@ export interface Frame<C> {
 export abstract class TransactionalStore<C> implements AsyncStore {
   abstract readonly dialect: SqlDialect
   protected readonly frames = new AsyncLocalStorage<Frame<C>>()
+  /** Frame bodies running now (any root): while none runs the async context is switched off (see `within`). */
+  private running = 0
+  private idleCheck = false
   private readonly sinks: AsyncEventSink[] = []
   private readonly commitListeners: Array<() => void> = []
   protected readonly invalidationListeners: Array<(change: Invalidation) => void> = []
@@ -198,13 +201,32 @@ export abstract class TransactionalStore<C> implements AsyncStore {
     fn: () => Promise<T>
   ): Promise<{ frame: Frame<C>; value: T }> {
     const frame: Frame<C> = { root, depth, open: true, notify: false }
+    this.running++
     try {
       const value = await this.frames.run(frame, fn)
       if (frame.failure !== undefined) throw frame.failure
       return { frame, value }
     } finally {
       frame.open = false
+      if (--this.running === 0) this.idle()
     }
+  }
+
+  /**
+   * Once no frame body runs, the async context is switched off until the next `frames.run`: while it is on,
+   * Node's promise hooks run for every promise of the process (requests that never open a transaction
+   * included), a tenth of a request's CPU. Not from here: this runs inside a promise reaction, and turning the
+   * hooks off there leaves that reaction's entry on Node's async-context stack (corrupted-stack abort); a
+   * microtask of its own runs between reactions. A body's late async work, which found its frame closed
+   * anyway, now finds none.
+   */
+  private idle (): void {
+    if (this.idleCheck) return
+    this.idleCheck = true
+    queueMicrotask(() => {
+      this.idleCheck = false
+      if (this.running === 0) this.frames.disable()
+    })
   }
 
   /** A savepoint in `parent`: rolled back alone if `fn` fails. */

@@ -170,8 +170,17 @@ export abstract class TransactionalStore<C> implements AsyncStore {
     this.bump()
   }
 
+  /** `now()`'s last answer: many statements of a request ask within one millisecond, formatting is not free. */
+  private nowAt = Number.NaN
+  private nowText = ''
+
   now (): string {
-    return new Date(this.clock()).toISOString()
+    const t = this.clock()
+    if (t !== this.nowAt) {
+      this.nowText = new Date(t).toISOString()
+      this.nowAt = t
+    }
+    return this.nowText
   }
 
   /** The open transaction frame of the calling code, if any. */

@@ -223,19 +223,24 @@ export abstract class TransactionalStore<C> implements AsyncStore {
 
   /**
    * Once no frame body runs, the async context is switched off until the next `frames.run`: while it is on,
-   * Node's promise hooks run for every promise of the process (requests that never open a transaction
-   * included), a tenth of a request's CPU. Not from here: this runs inside a promise reaction, and turning the
-   * hooks off there leaves that reaction's entry on Node's async-context stack (corrupted-stack abort); a
-   * microtask of its own runs between reactions. A body's late async work, which found its frame closed
+   * Node's promise hooks run for every promise of the process, requests that never open a transaction included.
+   * At most once a turn (switching costs a few µs each way, a body a few µs in all), and from a macrotask's own
+   * code: turning the hooks off inside a promise reaction would leave that reaction's entry on Node's
+   * async-context stack (a corrupted-stack abort). A body's late async work, which found its frame closed
    * anyway, now finds none.
    */
   private idle (): void {
     if (this.idleCheck) return
     this.idleCheck = true
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.idleCheck = false
-      if (this.running === 0) this.frames.disable()
+      this.quiesce()
     })
+  }
+
+  /** Switches the async context off if no frame body runs; only from a macrotask's own code (see `idle`). */
+  protected quiesce (): void {
+    if (this.running === 0) this.frames.disable()
   }
 
   /** A savepoint in `parent`: rolled back alone if `fn` fails. */

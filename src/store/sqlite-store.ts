@@ -302,7 +302,11 @@ export class SqliteStore extends TransactionalStore<Db> {
     this.q('BEGIN IMMEDIATE').run()
     const group: Group = { waiters: [], notify: false, after: [] }
     this.group = group
-    setImmediate(() => this.exclusive(() => this.commitGroup(group, false)))
+    setImmediate(() => {
+      // Before the replies the commit releases are written: they need no async context.
+      this.quiesce()
+      this.exclusive(() => this.commitGroup(group, false))
+    })
     return group
   }
 

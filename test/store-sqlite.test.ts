@@ -231,3 +231,16 @@ t.test('a SELECT * prepared before a schema change answers with the columns afte
   await store.exec('ALTER TABLE notes RENAME COLUMN m TO k')
   t.same(await store.get('SELECT * FROM notes'), { n: 1, k: null }, 'a renamed column')
 })
+
+t.test('prepared statements are kept up to a bound: ever new SQL texts do not grow the cache forever', async t => {
+  const { store } = stores(t)
+  await store.run('INSERT INTO notes VALUES (?)', 1)
+  const cached = store as unknown as Record<'stmts' | 'rawStmts' | 'readers', Map<string, unknown>>
+  for (let i = 0; i < 2500; i++) {
+    t.equal((await store.get<{ k: number }>(`SELECT n + ${i} AS k FROM notes`))?.k, 1 + i)
+    await store.values(`SELECT n - ${i} FROM notes`)
+    await store.run(`UPDATE notes SET n = n WHERE n <> ${-i}`)
+  }
+  for (const map of ['stmts', 'rawStmts', 'readers'] as const) t.ok(cached[map].size <= 2000, `${map}: at most 2000`)
+  t.same(await store.get('SELECT n + 0 AS k FROM notes'), { k: 1 }, 'one dropped long ago is prepared again')
+})

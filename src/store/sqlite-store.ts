@@ -13,6 +13,19 @@ interface Reader {
   readonly row: RowBuilder
 }
 
+/**
+ * Prepared statements kept per kind. SQL built with a list's length in it (`IN (?,?,...)`) or from search
+ * conditions gives ever new texts: past this many the oldest prepared goes (re-prepared if it comes back).
+ */
+const MAX_CACHED = 2000
+
+/** `map.set`, dropping the oldest entry first when the map is full. */
+function keep<V> (map: Map<string, V>, sql: string, v: V): V {
+  if (map.size >= MAX_CACHED) map.delete(map.keys().next().value!)
+  map.set(sql, v)
+  return v
+}
+
 interface Group {
   waiters: Array<(err?: Error) => void>
   notify: boolean
@@ -58,30 +71,15 @@ export class SqliteStore extends TransactionalStore<Db> {
   }
 
   private q (sql: string): Statement {
-    let s = this.stmts.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql)
-      this.stmts.set(sql, s)
-    }
-    return s
+    return this.stmts.get(sql) ?? keep(this.stmts, sql, this.db.prepare(sql))
   }
 
   private raw (sql: string): Statement {
-    let s = this.rawStmts.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql).raw(true)
-      this.rawStmts.set(sql, s)
-    }
-    return s
+    return this.rawStmts.get(sql) ?? keep(this.rawStmts, sql, this.db.prepare(sql).raw(true))
   }
 
   private reader (sql: string): Reader | Statement {
-    let r = this.readers.get(sql)
-    if (r === undefined) {
-      r = this.prepareReader(sql)
-      this.readers.set(sql, r)
-    }
-    return r
+    return this.readers.get(sql) ?? keep(this.readers, sql, this.prepareReader(sql))
   }
 
   private prepareReader (sql: string): Reader | Statement {
@@ -98,7 +96,8 @@ export class SqliteStore extends TransactionalStore<Db> {
   private rowOf (sql: string, r: Reader, v: unknown[]): Reader {
     if (v.length === r.width) return r
     const fresh = this.prepareReader(sql)
-    this.readers.set(sql, fresh)
+    this.readers.delete(sql)
+    keep(this.readers, sql, fresh)
     if (!('row' in fresh)) throw new Error(`A changed schema left no row builder for: ${sql}`)
     return fresh
   }

@@ -198,3 +198,49 @@ t.test('close waits for the transaction in progress and commits the open group',
   t.equal(count(db), 2)
   db.close()
 })
+
+t.test("rows are built from raw rows as better-sqlite3's own objects would be", async t => {
+  const { store } = stores(t)
+  await store.run('INSERT INTO notes VALUES (?)', 7)
+  const own = (sql: string): unknown => store.db.prepare(sql).get()
+  for (const sql of [
+    'SELECT n, n * 2 AS twice, NULL AS none, x\'00ff\' AS blob, 1.5 AS f FROM notes',
+    // A name given twice keeps its last value; one named __proto__ is a property, not the prototype.
+    'SELECT n AS a, n + 1 AS a FROM notes',
+    'SELECT n AS "__proto__", 2 AS b FROM notes',
+  ]) {
+    const row = await store.get<Record<string, unknown>>(sql)
+    t.same(row, own(sql), sql)
+    t.same(Object.keys(row!), Object.keys(own(sql) as object), `${sql}: keys in the same order`)
+    t.equal(Object.getPrototypeOf(row), Object.prototype, `${sql}: an ordinary object`)
+    t.same(await store.all(sql), [own(sql)], `${sql}: all`)
+  }
+  t.equal(await store.get('SELECT n FROM notes WHERE n = 0'), undefined, 'no row: undefined')
+  t.same(await store.all('SELECT n FROM notes WHERE n = 0'), [], 'no rows: empty')
+})
+
+t.test('a SELECT * prepared before a schema change answers with the columns after it', async t => {
+  const { store } = stores(t)
+  await store.run('INSERT INTO notes VALUES (?)', 1)
+  t.same(await store.get('SELECT * FROM notes'), { n: 1 })
+  // Straight on the connection (no exec through the store): the width tells.
+  store.db.exec('ALTER TABLE notes ADD COLUMN m TEXT')
+  t.same(await store.get('SELECT * FROM notes'), { n: 1, m: null }, 'get sees the added column')
+  t.same(await store.all('SELECT * FROM notes'), [{ n: 1, m: null }], 'all sees it')
+  // Same width, another name: schema changes through exec start the builders afresh.
+  await store.exec('ALTER TABLE notes RENAME COLUMN m TO k')
+  t.same(await store.get('SELECT * FROM notes'), { n: 1, k: null }, 'a renamed column')
+})
+
+t.test('prepared statements are kept up to a bound: ever new SQL texts do not grow the cache forever', async t => {
+  const { store } = stores(t)
+  await store.run('INSERT INTO notes VALUES (?)', 1)
+  const cached = store as unknown as Record<'stmts' | 'rawStmts' | 'readers', Map<string, unknown>>
+  for (let i = 0; i < 2500; i++) {
+    t.equal((await store.get<{ k: number }>(`SELECT n + ${i} AS k FROM notes`))?.k, 1 + i)
+    await store.values(`SELECT n - ${i} FROM notes`)
+    await store.run(`UPDATE notes SET n = n WHERE n <> ${-i}`)
+  }
+  for (const map of ['stmts', 'rawStmts', 'readers'] as const) t.ok(cached[map].size <= 2000, `${map}: at most 2000`)
+  t.same(await store.get('SELECT n + 0 AS k FROM notes'), { k: 1 }, 'one dropped long ago is prepared again')
+})

@@ -123,6 +123,9 @@ export interface Frame<C> {
 export abstract class TransactionalStore<C> implements AsyncStore {
   abstract readonly dialect: SqlDialect
   protected readonly frames = new AsyncLocalStorage<Frame<C>>()
+  /** Frame bodies running now (any root): while none runs the async context is switched off (see `within`). */
+  private running = 0
+  private idleCheck = false
   private readonly sinks: AsyncEventSink[] = []
   private readonly commitListeners: Array<() => void> = []
   protected readonly invalidationListeners: Array<(change: Invalidation) => void> = []
@@ -167,8 +170,17 @@ export abstract class TransactionalStore<C> implements AsyncStore {
     this.bump()
   }
 
+  /** `now()`'s last answer: many statements of a request ask within one millisecond, formatting is not free. */
+  private nowAt = Number.NaN
+  private nowText = ''
+
   now (): string {
-    return new Date(this.clock()).toISOString()
+    const t = this.clock()
+    if (t !== this.nowAt) {
+      this.nowText = new Date(t).toISOString()
+      this.nowAt = t
+    }
+    return this.nowText
   }
 
   /** The open transaction frame of the calling code, if any. */
@@ -198,13 +210,37 @@ export abstract class TransactionalStore<C> implements AsyncStore {
     fn: () => Promise<T>
   ): Promise<{ frame: Frame<C>; value: T }> {
     const frame: Frame<C> = { root, depth, open: true, notify: false }
+    this.running++
     try {
       const value = await this.frames.run(frame, fn)
       if (frame.failure !== undefined) throw frame.failure
       return { frame, value }
     } finally {
       frame.open = false
+      if (--this.running === 0) this.idle()
     }
+  }
+
+  /**
+   * Once no frame body runs, the async context is switched off until the next `frames.run`: while it is on,
+   * Node's promise hooks run for every promise of the process, requests that never open a transaction included.
+   * At most once a turn (switching costs a few µs each way, a body a few µs in all), and from a macrotask's own
+   * code: turning the hooks off inside a promise reaction would leave that reaction's entry on Node's
+   * async-context stack (a corrupted-stack abort). A body's late async work, which found its frame closed
+   * anyway, now finds none.
+   */
+  private idle (): void {
+    if (this.idleCheck) return
+    this.idleCheck = true
+    setImmediate(() => {
+      this.idleCheck = false
+      this.quiesce()
+    })
+  }
+
+  /** Switches the async context off if no frame body runs; only from a macrotask's own code (see `idle`). */
+  protected quiesce (): void {
+    if (this.running === 0) this.frames.disable()
   }
 
   /** A savepoint in `parent`: rolled back alone if `fn` fails. */

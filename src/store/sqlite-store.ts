@@ -3,6 +3,28 @@ import { openDatabase, type Db, type OpenOptions } from './sqlite.js'
 import { TransactionalStore, type Frame, type Invalidation, type Root } from './db.js'
 import { SQLITE } from './dialect.js'
 import { ALL_SCOPES, trackChanges } from './sqlite-changes.js'
+import { rowBuilder, type RowBuilder } from './sqlite-rows.js'
+
+/** A statement that returns rows, prepared for `get` and `all`: raw rows made objects by `row` (sqlite-rows.ts). */
+interface Reader {
+  readonly stmt: Statement
+  /** How many columns `row` was built for: a schema change can re-prepare a `SELECT *` with another count. */
+  readonly width: number
+  readonly row: RowBuilder
+}
+
+/**
+ * Prepared statements kept per kind. SQL built with a list's length in it (`IN (?,?,...)`) or from search
+ * conditions gives ever new texts: past this many the oldest prepared goes (re-prepared if it comes back).
+ */
+const MAX_CACHED = 2000
+
+/** `map.set`, dropping the oldest entry first when the map is full. */
+function keep<V> (map: Map<string, V>, sql: string, v: V): V {
+  if (map.size >= MAX_CACHED) map.delete(map.keys().next().value!)
+  map.set(sql, v)
+  return v
+}
 
 interface Group {
   waiters: Array<(err?: Error) => void>
@@ -28,6 +50,8 @@ export class SqliteStore extends TransactionalStore<Db> {
   private readonly stmts = new Map<string, Statement>()
   /** The same statements in raw mode (rows as arrays): a statement's mode sticks, so they are prepared apart. */
   private readonly rawStmts = new Map<string, Statement>()
+  /** `get` and `all`: readers, or the plain statement where no builder applies (not a reader, see rowBuilder). */
+  private readonly readers = new Map<string, Reader | Statement>()
   /** The transaction holding the connection. */
   private holder: Root<Db> | undefined
   /** Statements and transactions waiting for the holder to finish, in arrival order. */
@@ -47,21 +71,35 @@ export class SqliteStore extends TransactionalStore<Db> {
   }
 
   private q (sql: string): Statement {
-    let s = this.stmts.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql)
-      this.stmts.set(sql, s)
-    }
-    return s
+    return this.stmts.get(sql) ?? keep(this.stmts, sql, this.db.prepare(sql))
   }
 
   private raw (sql: string): Statement {
-    let s = this.rawStmts.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql).raw(true)
-      this.rawStmts.set(sql, s)
-    }
-    return s
+    return this.rawStmts.get(sql) ?? keep(this.rawStmts, sql, this.db.prepare(sql).raw(true))
+  }
+
+  private reader (sql: string): Reader | Statement {
+    return this.readers.get(sql) ?? keep(this.readers, sql, this.prepareReader(sql))
+  }
+
+  private prepareReader (sql: string): Reader | Statement {
+    // Prepared afresh, not taken from a cache: a statement SQLite has not run since a schema change still
+    // names the columns it had before.
+    const stmt = this.db.prepare(sql)
+    if (!stmt.reader) return stmt
+    const names = stmt.columns().map(c => c.name)
+    const row = rowBuilder(names)
+    return row ? { stmt: stmt.raw(true), width: names.length, row } : stmt
+  }
+
+  /** The builder for a raw row of `sql`: its own again if the schema changed its width since (see Reader). */
+  private rowOf (sql: string, r: Reader, v: unknown[]): Reader {
+    if (v.length === r.width) return r
+    const fresh = this.prepareReader(sql)
+    this.readers.delete(sql)
+    keep(this.readers, sql, fresh)
+    if (!('row' in fresh)) throw new Error(`A changed schema left no row builder for: ${sql}`)
+    return fresh
   }
 
   /** Runs `op` now if the caller may use the connection, else once the transaction holding it has ended. */
@@ -91,11 +129,23 @@ export class SqliteStore extends TransactionalStore<Db> {
   }
 
   get<T>(sql: string, ...params: unknown[]): Promise<T | undefined> {
-    return this.use(() => this.q(sql).get(...params) as T | undefined)
+    return this.use(() => {
+      const r = this.reader(sql)
+      if (!('row' in r)) return r.get(...params) as T | undefined
+      const v = r.stmt.get(...params) as unknown[] | undefined
+      return (v === undefined ? undefined : this.rowOf(sql, r, v).row(v)) as T | undefined
+    })
   }
 
   all<T>(sql: string, ...params: unknown[]): Promise<T[]> {
-    return this.use(() => this.q(sql).all(...params) as T[])
+    return this.use(() => {
+      const r = this.reader(sql)
+      if (!('row' in r)) return r.all(...params) as T[]
+      const rows = r.stmt.all(...params) as unknown[][]
+      const row = rows.length === 0 ? r.row : this.rowOf(sql, r, rows[0]).row
+      for (let i = 0; i < rows.length; i++) rows[i] = row(rows[i]) as unknown as unknown[]
+      return rows as T[]
+    })
   }
 
   values<T extends unknown[]>(sql: string, ...params: unknown[]): Promise<T[]> {
@@ -120,6 +170,8 @@ export class SqliteStore extends TransactionalStore<Db> {
 
   exec (sql: string): Promise<void> {
     return this.use(() => {
+      // Schema changes come this way: a renamed column keeps a `SELECT *`'s width, so builders start afresh.
+      this.readers.clear()
       this.db.exec(sql)
     })
   }
@@ -249,7 +301,11 @@ export class SqliteStore extends TransactionalStore<Db> {
     this.q('BEGIN IMMEDIATE').run()
     const group: Group = { waiters: [], notify: false, after: [] }
     this.group = group
-    setImmediate(() => this.exclusive(() => this.commitGroup(group, false)))
+    setImmediate(() => {
+      // Before the replies the commit releases are written: they need no async context.
+      this.quiesce()
+      this.exclusive(() => this.commitGroup(group, false))
+    })
     return group
   }
 

@@ -115,6 +115,50 @@ export function storeContract (t: Test, open: OpenStore): void {
     t.equal(await count(s), 0, 'rolled back')
   })
 
+  t.test('the async context, off while no transaction runs, follows the next one across every wait', async t => {
+    const s = await open(t)
+    await s.exec(NOTES)
+    await s.tx(async () => {
+      await s.run('INSERT INTO notes (n) VALUES (0)')
+    })
+    // Turns with no transaction: the store switches the context off (db.ts, idle).
+    await turn()
+    await turn()
+    // Work begun while it was off, still running while a transaction runs, is outside that transaction.
+    const outsider = (async () => {
+      await turn()
+      const during = s.inTransaction()
+      await new Promise<void>(resolve => process.nextTick(resolve))
+      return [during, s.inTransaction()]
+    })()
+    // Started from a promise reaction, the hardest place to switch it on again.
+    await Promise.resolve()
+    const inner = await s.tx(async () => {
+      const seen: boolean[] = [s.inTransaction()]
+      await turn()
+      seen.push(s.inTransaction())
+      await new Promise<void>(resolve => queueMicrotask(resolve))
+      await new Promise<void>(resolve => process.nextTick(resolve))
+      seen.push(s.inTransaction())
+      await s.run('INSERT INTO notes (n) VALUES (1)')
+      await t.rejects(
+        s.tx(async () => {
+          await turn()
+          await s.run('INSERT INTO notes (n) VALUES (2)')
+          throw new Error('nested fails')
+        }),
+        /nested fails/
+      )
+      return { seen, n: await count(s) }
+    })
+    t.same(inner.seen, [true, true, true], 'the body is in its transaction after each wait')
+    t.equal(inner.n, 2, 'its own write is there, the failed savepoint\'s is not')
+    const [during, after] = await outsider
+    t.equal(during, false, 'the outsider is not in the transaction')
+    t.equal(after, false, 'nor later')
+    t.equal(await count(s), 2, 'committed')
+  })
+
   t.test('a nested tx is a savepoint: it fails alone; a failed statement fails its frame even if caught', async t => {
     const s = await open(t)
     await s.exec(NOTES)

@@ -133,6 +133,8 @@ export class RunHistory {
   private readonly ords = new Map<number, number>()
   private pending: PendingAction[] = []
   private flushScheduled = false
+  /** Flushes under way: a run's outcome commits after them, so no reader sees it finished with records missing. */
+  private readonly flushing = new Set<Promise<void>>()
   /** Runs claimed in memory: seq -> when they started. */
   private readonly held = new Map<number, string>()
   /**
@@ -337,10 +339,15 @@ export class RunHistory {
 
   /** Writes the records not yet written (the runtime calls it when it stops, before the store closes). */
   async flush (): Promise<void> {
-    if (this.pending.length > 0) {
-      await this.writing(undefined, async rows => {
-        if (rows.length > 0) await this.grouped(async () => this.writePending(rows))
-      })
+    if (this.pending.length === 0) return
+    const write = this.writing(undefined, async rows => {
+      if (rows.length > 0) await this.grouped(async () => this.writePending(rows))
+    })
+    this.flushing.add(write)
+    try {
+      await write
+    } finally {
+      this.flushing.delete(write)
     }
   }
 
@@ -382,6 +389,10 @@ export class RunHistory {
   async finish (seq: number, outcome: RunOutcome): Promise<void> {
     const started = this.held.get(seq)
     this.queuedHere.delete(seq)
+    // A flush under way may hold this run's records (on PostgreSQL in a transaction of another connection, which
+    // could commit after this one); one that failed gave them back to `pending`, and they are written here. Not
+    // inside a transaction (a run failed as it is queued, with no records): the flush may wait for its commit.
+    if (this.flushing.size > 0 && !this.store.inTransaction()) await Promise.allSettled([...this.flushing])
     await this.writing(seq, rows => this.grouped(async () => {
       await this.writePending(rows)
       await this.store.run(

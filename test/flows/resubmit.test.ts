@@ -179,6 +179,9 @@ t.test('resubmit from an action is refused when a kept result cannot stand in fo
 })
 
 t.test('cancel: a running run stops where it is; queued runs never start', async t => {
+  // The first run is Running once it waits: the 201s only say the runs are queued, the claim comes after.
+  let holding!: () => void
+  const held = new Promise<void>(resolve => { holding = resolve })
   const s = await startFlows(
     t,
     {
@@ -197,12 +200,15 @@ t.test('cancel: a running run stops where it is; queued runs never start', async
     {},
     {
       // The wait ends only when the run is stopped: the test decides when, no timers.
-      flowSleep: (_ms, signal) =>
-        new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))))
+      flowSleep: (_ms, signal) => {
+        holding()
+        return new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))))
+      },
     }
   )
   const started = await Promise.all([1, 2, 3].map(() => s.alice('POST', '/v1/flows/slow/runs', { triggerBody: {} })))
   t.same(started.map(r => r.status), [201, 201, 201])
+  await held
   const states = async (): Promise<string[]> =>
     (await s.alice('GET', '/v1/flows/slow/runs')).body.items.map((r: any) => r.status).reverse()
   t.same(await states(), ['Running', 'Queued', 'Queued'])

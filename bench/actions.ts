@@ -18,6 +18,9 @@ interface Urls {
   serviceUncached: string
   serviceWithFlows: string
   bare: string
+  /** The store floor (actions-floor.ts) and the mix's callers on its own store (the same people and tokens). */
+  floor: string
+  floorMix: Caller[]
   roomId: string
   token: string
   mix: Caller[]
@@ -213,26 +216,55 @@ async function onPostgres (
   return out
 }
 
+/** The mix's three sides: the bare route, the store floor and the service. */
+interface Sides {
+  bare: Measured
+  floor: Measured
+  action: Measured
+}
+
 /**
- * The mixed load on both sides, fairly: each is warmed up first (JIT, the service's statement cache), then measured
- * in two halves ordered bare, service, service, bare, so a machine that gets busier or quieter during the run
- * weighs on both sides alike. Throughput is requests completed over the measured time.
+ * The mixed load on all sides, fairly: each is warmed up first (JIT, the statement caches), then measured in two
+ * halves ordered bare, floor, service, service, floor, bare, so a machine that gets busier or quieter during the
+ * run weighs on every side alike. Throughput is requests completed over the measured time.
  */
-async function compareMix (urls: Urls): Promise<{ bare: Measured; action: Measured }> {
+async function compareMix (urls: Urls): Promise<Sides> {
   const half = Math.max(1, DURATION / 2)
-  const run = (url: string, duration: number): Promise<Measured> => measureMix(url, urls.mix, urls.mixPage, duration)
-  await run(urls.bare, WARMUP)
-  await run(urls.service, WARMUP)
-  const b1 = await run(urls.bare, half)
-  const s1 = await run(urls.service, half)
-  const s2 = await run(urls.service, half)
-  const b2 = await run(urls.bare, half)
-  const both = (x: Measured, y: Measured): Measured => ({
-    rps: (x.rps + y.rps) / 2,
-    p99: Math.max(x.p99, y.p99),
-    errors: x.errors + y.errors,
+  const sides = [
+    { url: urls.bare, callers: urls.mix },
+    { url: urls.floor, callers: urls.floorMix },
+    { url: urls.service, callers: urls.mix },
+  ]
+  const run = (k: number, duration: number): Promise<Measured> =>
+    measureMix(sides[k].url, sides[k].callers, urls.mixPage, duration)
+  for (let k = 0; k < sides.length; k++) await run(k, WARMUP)
+  const first: Measured[] = []
+  for (let k = 0; k < sides.length; k++) first.push(await run(k, half))
+  const second: Measured[] = []
+  for (let k = sides.length - 1; k >= 0; k--) second[k] = await run(k, half)
+  const both = (k: number): Measured => ({
+    rps: (first[k].rps + second[k].rps) / 2,
+    p99: Math.max(first[k].p99, second[k].p99),
+    errors: first[k].errors + second[k].errors,
   })
-  return { bare: both(b1, b2), action: both(s1, s2) }
+  return { bare: both(0), floor: both(1), action: both(2) }
+}
+
+/**
+ * The floor's lines: what the store floor reached, its share of bare (the most a service making the same
+ * statements can reach here) and the service's share of it; said plainly when the floor itself is below the goal.
+ */
+function floorLines (s: Sides, goal: number): string {
+  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
+  const reach = s.floor.rps / s.bare.rps
+  return (
+    `    store floor ${s.floor.rps.toFixed(0)} req/s (p99 ${s.floor.p99} ms, errors ${s.floor.errors}), ` +
+    `${pct(reach)} of bare; the service is ${pct(s.action.rps / s.floor.rps)} of the floor\n` +
+    (reach < goal
+      ? `    the store floor alone reaches ${pct(reach)} of bare: below the ${goal * 100}% goal, so on this machine ` +
+        'the goal is out of reach for any service making these statements\n'
+      : `    the store floor reaches ${pct(reach)} of bare: the ${goal * 100}% goal is within this machine's reach\n`)
+  )
 }
 
 /**
@@ -257,6 +289,7 @@ export async function benchActions (): Promise<void> {
         body: JSON.stringify({ roomId: urls.roomId, text: 'load' }),
         target: 0.35,
         flows: 0.6,
+        floor: true,
       },
     ]
     process.stdout.write(
@@ -267,23 +300,27 @@ export async function benchActions (): Promise<void> {
           : '\n')
     )
     if (wanted('mix')) {
-      const { bare, action } = await compareMix(urls)
+      const sides = await compareMix(urls)
+      const { bare, action } = sides
       const ratio = action.rps / bare.rps
       const onPg = pg
         ? await onPostgres(pg, bare, action, list => measureMix(list, pg!.mix, urls.mixPage))
         : ''
       process.stdout.write(
         `  Mixed load (${urls.mix.length} tokens, 80% reads, 20% writes; ${WARMUP} s warm-up each, then bare, ` +
-          `service, service, bare, ${Math.max(1, DURATION / 2)} s each): bare ${bare.rps.toFixed(0)} req/s (p99 ` +
+          `floor, service, service, floor, bare, ${Math.max(1, DURATION / 2)} s each): ` +
+          `bare ${bare.rps.toFixed(0)} req/s (p99 ` +
           `${bare.p99} ms)\n    service ${action.rps.toFixed(0)} req/s (p99 ${action.p99} ms, errors ` +
           `${action.errors}), ` +
           `ratio ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'MISSED'})\n` +
+          floorLines(sides, 0.5) +
           onPg
       )
     }
     for (const c of cases.filter(c => wanted(c.key))) {
       const opts = { ...(c.method ? { method: c.method } : {}), ...(c.body ? { body: c.body } : {}) }
       const bare = await measure(urls.bare, c.path, opts)
+      const floor = c.floor ? await measure(urls.floor, c.path, { ...opts, token: urls.token }) : undefined
       const action = await measure(urls.service, c.path, { ...opts, token: urls.token })
       const uncached = await measure(urls.serviceUncached, c.path, { ...opts, token: urls.token })
       const ratio = action.rps / bare.rps
@@ -299,6 +336,7 @@ export async function benchActions (): Promise<void> {
             `${(ratio * 100).toFixed(1)}%${verdict}\n` +
           `    action without read cache ${uncached.rps.toFixed(0)} req/s (p99 ${uncached.p99} ms, errors ` +
             `${uncached.errors}), ratio ${((uncached.rps / bare.rps) * 100).toFixed(1)}%\n` +
+          (floor && c.target !== undefined ? floorLines({ bare, floor, action }, c.target) : '') +
           (pg ? await onPostgres(pg, bare, action, list => measure(list, c.path, { ...opts, token: urls.token })) : '')
       )
       if (c.flows) {

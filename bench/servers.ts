@@ -8,10 +8,13 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { isDeepStrictEqual } from 'node:util'
 import { buildApp } from '../src/app.js'
 import { makeConfig } from '../src/config.js'
 import { DEMO, DEMO_IDS } from '../src/demo.js'
-import { MIX_PAGE, seedMixCallers } from './mix-callers.js'
+import { openDatabase } from '../src/store/sqlite.js'
+import { buildStoreFloor, shape } from './actions-floor.js'
+import { MIX_PAGE, seedMixCallers, type MixCall } from './mix-callers.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'webex-bench-'))
 const { app, store } = await buildApp(
@@ -52,16 +55,16 @@ const message = (
 ).json()
 
 // The mixed load's callers: 50 people of the demo organisation with a token each and a space of their own.
-const mix = await seedMixCallers(store, async (method, url, token, payload) =>
+const injecting = (on: typeof app): MixCall => async (method, url, token, payload) =>
   (
-    await app.inject({
+    await on.inject({
       method,
       url,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(payload ? { payload } : {}),
     })
   ).json()
-)
+const mix = await seedMixCallers(store, injecting(app))
 // The bare app answers the mix with what the service answered the first caller.
 const first = { authorization: `Bearer ${mix[0].token}`, 'content-type': 'application/json' }
 const answer = async (method: 'GET' | 'POST', url: string, payload?: object): Promise<unknown> =>
@@ -84,12 +87,57 @@ bare.post('/v1/rooms', async () => mixCreated)
 bare.post('/v1/memberships', async () => mixMember)
 const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 })
 
+// The store floor (actions-floor.ts): its file seeded by the service itself, which is then closed, and opened
+// again as the service opens it. Its callers are the same people with the same tokens.
+const floorConfig = makeConfig({
+  dataDir: mkdtempSync(join(tmpdir(), 'webex-bench-floor-')),
+  logLevel: 'silent',
+  throttle: { enabled: false },
+  flows: { enabled: false },
+})
+const seeder = await buildApp(floorConfig)
+const floorMix = await seedMixCallers(seeder.store, injecting(seeder.app))
+await seeder.app.close()
+const floor = buildStoreFloor(
+  openDatabase({ dataDir: floorConfig.dataDir, synchronous: floorConfig.sqliteSynchronous }),
+  [...floorMix, { token: DEMO.tokens.alice, personId: DEMO_IDS.alice }]
+)
+// The floor must answer what the service answers: the same keys, nested, with values of the same types.
+const onFloor = async (method: 'GET' | 'POST', url: string, payload?: object): Promise<unknown> =>
+  await injecting(floor)(method, url, floorMix[0].token, payload)
+const floorCreated = (await onFloor('POST', '/v1/rooms', { title: 'Bench created' })) as { id: string }
+const pairs: Array<[string, unknown, unknown]> = [
+  ['Get Spaces List', mixRooms, await onFloor('GET', `/v1/rooms?max=${MIX_PAGE}`)],
+  ['Get Messages', mixMessages, await onFloor('GET', `/v1/messages?roomId=${floorMix[0].roomId}&max=${MIX_PAGE}`)],
+  ['Get Space Details', mixRoom, await onFloor('GET', `/v1/rooms/${floorMix[0].roomId}`)],
+  ['Get People', mixPeople, await onFloor('GET', '/v1/people?email=bench1@example.com')],
+  ['Create Space', mixCreated, floorCreated],
+  [
+    'Add Member',
+    mixMember,
+    await onFloor('POST', '/v1/memberships', { roomId: floorCreated.id, personId: floorMix[1].personId }),
+  ],
+  [
+    'Send a Message',
+    message,
+    await injecting(floor)('POST', '/v1/messages', DEMO.tokens.alice, { roomId: DEMO_IDS.apollo, text: 'bench' }),
+  ],
+]
+for (const [name, service, floored] of pairs) {
+  if (!isDeepStrictEqual(shape(service), shape(floored))) {
+    throw new Error(`the store floor's ${name} answer differs from the service's: ${JSON.stringify(floored)}`)
+  }
+}
+const floorUrl = await floor.listen({ host: '127.0.0.1', port: 0 })
+
 process.stdout.write(
   JSON.stringify({
     service,
     serviceUncached,
     serviceWithFlows,
     bare: bareUrl,
+    floor: floorUrl,
+    floorMix,
     roomId: DEMO_IDS.apollo,
     token: DEMO.tokens.alice,
     mix,

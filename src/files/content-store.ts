@@ -129,6 +129,12 @@ class TableBytes implements ContentBytes {
 export class ContentStore {
   readonly dir: string
   private readonly bytes: ContentBytes
+  /**
+   * On SQLite (one instance, every write goes through here): whether any `contents` row may exist. Only a deleted
+   * `contents` row puts anything in the trash, so while none exists a commit needs no sweep. Undefined until the
+   * start-up sweep has looked; PostgreSQL always sweeps (another instance may have recorded the file).
+   */
+  private holdsFiles: boolean | undefined
 
   constructor (
     private readonly store: AsyncStore,
@@ -140,8 +146,16 @@ export class ContentStore {
     this.bytes = store.dialect.name === 'postgres' ? new TableBytes(store) : new DiskBytes(this.dir)
     // Temporary files of uploads a crash interrupted belong to no message.
     for (const name of readdirSync(this.dir)) if (name.startsWith('tmp-')) rmSync(join(this.dir, name), { force: true })
-    store.onCommit(() => this.sweepSoon())
-    this.sweepSoon()
+    store.onCommit(() => {
+      if (this.holdsFiles !== false) this.sweepSoon()
+    })
+    this.sweep()
+      .then(async () => {
+        if (store.dialect.name === 'postgres' || this.holdsFiles !== undefined) return
+        const any = await store.get('SELECT 1 AS one FROM contents LIMIT 1')
+        this.holdsFiles ??= any !== undefined
+      })
+      .catch(() => undefined)
   }
 
   /** Streams `source` to a temporary file, refusing (413) past the size limit; nothing is kept on failure. */
@@ -178,6 +192,8 @@ export class ContentStore {
 
   /** The row that makes a placed file part of a message, inside the message's transaction. */
   async record (id: string, upload: Upload, messageId: string, roomId: string): Promise<void> {
+    // Before the row exists: a commit that might delete it sweeps from now on.
+    this.holdsFiles = true
     await this.store.run(
       `INSERT INTO contents (id, message_id, room_id, filename, content_type, size, created)
       VALUES (?,?,?,?,?,?,?)`,
@@ -212,7 +228,8 @@ export class ContentStore {
 
   /**
    * Unlinks the files of deleted messages. Runs after every commit that recorded events (and at start), so
-   * retention and delete-with-content erase file bytes without knowing about files.
+   * retention and delete-with-content erase file bytes without knowing about files; on SQLite only once a file
+   * has ever been kept (see holdsFiles). A crash before a sweep leaves the trash to the start-up one.
    */
   async sweep (): Promise<void> {
     const trash = await this.store.all<{ id: string }>('SELECT id FROM contents_trash LIMIT 1000')

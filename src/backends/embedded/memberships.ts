@@ -83,7 +83,8 @@ export async function createMembership (ctx: Ctx, caller: Caller, body: CreateMe
       throw new ForbiddenError('Only moderators can add moderators.')
     }
     const m = await addMember(ctx, room, person, body.isModerator === true, caller.personId)
-    await syncLock(ctx, room.id, caller.personId)
+    // A space is locked exactly when it has moderators: only a new moderator can change that.
+    if (m.is_moderator === 1) await syncLock(ctx, room.id, caller.personId)
     return toMembership(m, person, room.type)
   })
 }
@@ -132,15 +133,15 @@ export async function updateMembership (
     if (isModerator === (m.is_moderator === 1) && hidden === (m.is_room_hidden === 1)) {
       return toMembership(m, person, room.type)
     }
-    await ctx.run(
-      'UPDATE memberships SET is_moderator = ?, is_room_hidden = ? WHERE seq = ?',
+    const after = await ctx.get<MembershipRow>(
+      'UPDATE memberships SET is_moderator = ?, is_room_hidden = ? WHERE seq = ? RETURNING *',
       isModerator ? 1 : 0,
       hidden ? 1 : 0,
       m.seq
-    )
-    const after = await ctx.membership(room.id, person.id) as MembershipRow
+    ) as MembershipRow
     await emitMembership(ctx, 'updated', room, after, person, caller.personId)
-    await syncLock(ctx, room.id, caller.personId)
+    // Hiding a space changes no moderator, so not the lock (locked exactly when it has moderators).
+    if (after.is_moderator !== m.is_moderator) await syncLock(ctx, room.id, caller.personId)
     return toMembership(after, person, room.type)
   })
 }
@@ -156,6 +157,6 @@ export async function deleteMembership (ctx: Ctx, caller: Caller, membershipId: 
     }
     await ctx.run('DELETE FROM memberships WHERE seq = ?', m.seq)
     await emitMembership(ctx, 'deleted', room, m, person, caller.personId)
-    await syncLock(ctx, room.id, caller.personId)
+    if (m.is_moderator === 1) await syncLock(ctx, room.id, caller.personId)
   })
 }

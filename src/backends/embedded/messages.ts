@@ -5,7 +5,7 @@ import { MAX_EDITS, type EditMessageBody, type ListMessagesQuery, type Message }
 import type { Caller, Page, Paged } from '../../domain/caller.js'
 import type { Ctx } from '../../store/ctx.js'
 import { decodeCursor, toPage } from '../../store/cursor.js'
-import { toMessage, type MessageRow, type PersonRow, type RoomRow } from '../../domain/rows.js'
+import { toMessage, type MembershipRow, type MessageRow, type PersonRow, type RoomRow } from '../../domain/rows.js'
 import { memberView, readableSpace, spaceView } from '../../spaces/space.js'
 import { checkLength, recordMentions, removeMessage, renderText, slim } from '../../spaces/messages.js'
 
@@ -72,16 +72,19 @@ export async function listMessages (ctx: Ctx, caller: Caller, q: Paged<ListMessa
   )
 }
 
-async function findMessage (ctx: Ctx, caller: Caller, messageId: string): Promise<{ row: MessageRow; room: RoomRow }> {
+async function findMessage (
+  ctx: Ctx,
+  caller: Caller,
+  messageId: string
+): Promise<{ row: MessageRow; room: RoomRow; mine?: MembershipRow }> {
   const local = decodeId('MESSAGE', messageId)
   if (!local) throw new BadRequestError('messageId is not a valid message id.')
   const row = await ctx.get<MessageRow>('SELECT * FROM messages WHERE id = ?', local)
   if (!row) throw new NotFoundError()
   const room = await ctx.room(row.room_id) as RoomRow
-  if (!await ctx.membership(room.id, caller.personId) && !isComplianceOfficer(caller, room.org_id)) {
-    throw new NotFoundError()
-  }
-  return { row, room }
+  const mine = await ctx.membership(room.id, caller.personId)
+  if (!mine && !isComplianceOfficer(caller, room.org_id)) throw new NotFoundError()
+  return { row, room, ...(mine ? { mine } : {}) }
 }
 
 export async function getMessage (ctx: Ctx, caller: Caller, messageId: string): Promise<Message> {
@@ -92,8 +95,7 @@ export async function getMessage (ctx: Ctx, caller: Caller, messageId: string): 
 /** The author deletes their message; in a locked space a moderator deletes anyone's. */
 export async function deleteMessage (ctx: Ctx, caller: Caller, messageId: string): Promise<void> {
   await ctx.txGrouped(async () => {
-    const { row, room } = await findMessage(ctx, caller, messageId)
-    const mine = await ctx.membership(room.id, caller.personId)
+    const { row, room, mine } = await findMessage(ctx, caller, messageId)
     assertMember(spaceView(room), memberView(mine))
     const own = row.person_id === caller.personId
     if (!own && !(room.is_locked === 1 && mine?.is_moderator === 1)) {
@@ -120,9 +122,8 @@ export async function updateMessage (
   checkLength('text', body.text)
   checkLength('markdown', body.markdown)
   return await ctx.txGrouped(async () => {
-    const { row, room } = await findMessage(ctx, caller, messageId)
+    const { row, room, mine } = await findMessage(ctx, caller, messageId)
     if (decodeId('ROOM', body.roomId) !== room.id) throw new BadRequestError('roomId is not the space of this message.')
-    const mine = await ctx.membership(room.id, caller.personId)
     assertMember(spaceView(room), memberView(mine))
     assertNotBlocked(spaceView(room))
     if (row.person_id !== caller.personId) throw new ForbiddenError('Only the author can edit a message.')

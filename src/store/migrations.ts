@@ -459,4 +459,25 @@ export const MIGRATIONS: string[] = [
   -- shared by every instance and kept over a restart; \`origin\` is the trigger's own uri it applies to.
   CREATE TABLE poll_steering (flow_id TEXT PRIMARY KEY, origin TEXT NOT NULL, uri TEXT NOT NULL, due_ms INTEGER);
   `,
+  `
+  -- Get Spaces List by creation (issue 17): each membership carries its space's creation time, so a caller's
+  -- spaces are read in order from an index (person, room_created, room_id) a page at a time instead of all of
+  -- them being joined and sorted per call. Triggers keep it whatever code path writes a membership or a space.
+  ALTER TABLE memberships ADD COLUMN room_created TEXT NOT NULL DEFAULT '';
+  UPDATE memberships SET room_created = (SELECT r.created FROM rooms r WHERE r.id = memberships.room_id);
+  CREATE INDEX memberships_person_created ON memberships(person_id, room_created, room_id);
+  CREATE TRIGGER memberships_room_created AFTER INSERT ON memberships
+  WHEN NEW.room_created IS NOT (SELECT r.created FROM rooms r WHERE r.id = NEW.room_id) BEGIN
+    UPDATE memberships SET room_created = (SELECT r.created FROM rooms r WHERE r.id = NEW.room_id)
+    WHERE seq = NEW.seq;
+  END;
+  CREATE TRIGGER memberships_room_moved AFTER UPDATE OF room_id, room_created ON memberships
+  WHEN NEW.room_created IS NOT (SELECT r.created FROM rooms r WHERE r.id = NEW.room_id) BEGIN
+    UPDATE memberships SET room_created = (SELECT r.created FROM rooms r WHERE r.id = NEW.room_id)
+    WHERE seq = NEW.seq;
+  END;
+  CREATE TRIGGER rooms_created_memberships AFTER UPDATE OF created ON rooms BEGIN
+    UPDATE memberships SET room_created = NEW.created WHERE room_id = NEW.id;
+  END;
+  `,
 ]

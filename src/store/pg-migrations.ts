@@ -473,6 +473,27 @@ export const PG_MIGRATIONS: string[] = [
   -- shared by every instance and kept over a restart; \`origin\` is the trigger's own uri it applies to.
   CREATE TABLE poll_steering (flow_id ${T} PRIMARY KEY, origin ${T} NOT NULL, uri ${T} NOT NULL, due_ms bigint);
   `,
+  `
+  -- Get Spaces List by creation (issue 17, SQLite's migration 15): each membership carries its space's creation
+  -- time, set before the row is written, so a caller's spaces are read in order from an index a page at a time.
+  ALTER TABLE memberships ADD COLUMN room_created ${T} NOT NULL DEFAULT '';
+  UPDATE memberships m SET room_created = r.created FROM rooms r WHERE r.id = m.room_id;
+  CREATE INDEX memberships_person_created ON memberships (person_id, room_created, room_id);
+  CREATE FUNCTION memberships_room_created() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    NEW.room_created := coalesce((SELECT r.created FROM rooms r WHERE r.id = NEW.room_id), '');
+    RETURN NEW;
+  END $$;
+  CREATE TRIGGER memberships_room_created BEFORE INSERT OR UPDATE OF room_id, room_created ON memberships
+    FOR EACH ROW EXECUTE FUNCTION memberships_room_created();
+  CREATE FUNCTION rooms_created_memberships() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE memberships SET room_created = NEW.created WHERE room_id = NEW.id;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER rooms_created_memberships AFTER UPDATE OF created ON rooms
+    FOR EACH ROW WHEN (OLD.created IS DISTINCT FROM NEW.created) EXECUTE FUNCTION rooms_created_memberships();
+  `,
 ]
 
 /** Tables the cluster primitives add: PostgreSQL-only, so not in SQLite's schema. */

@@ -12,18 +12,23 @@ import { emitRoom, eraseRoom, syncLock } from '../../spaces/rooms.js'
 
 const ANNOUNCE_NEEDS_LOCK = 'A space can only be put into announcement mode when it is locked.'
 
-// Each sort walks an index with a unique tiebreaker so a keyset cursor can resume exactly.
+/*
+ * Each sort has a unique tiebreaker so a keyset cursor resumes exactly. By creation (the default) and by id a page
+ * is read in order from an index of the caller's memberships (memberships.room_created is its space's creation
+ * time, kept by triggers), so a page costs its own rows, not a sort of every space the caller is in; by last
+ * activity, which every message changes, the caller's spaces are sorted.
+ */
 const SORTS = {
-  id: { order: 'r.id ASC', after: 'r.id > ?', shape: ['string'] as const, key: (r: RoomRow) => [r.id] },
+  id: { order: 'm.room_id ASC', after: 'm.room_id > ?', shape: ['string'] as const, key: (r: RoomRow) => [r.id] },
   created: {
-    order: 'r.created DESC, r.id DESC',
-    after: '(r.created < ? OR (r.created = ? AND r.id < ?))',
+    order: 'm.room_created DESC, m.room_id DESC',
+    after: '(m.room_created, m.room_id) < (?, ?)',
     shape: ['string', 'string'] as const,
     key: (r: RoomRow) => [r.created, r.id],
   },
   lastactivity: {
     order: 'r.last_activity DESC, r.id DESC',
-    after: '(r.last_activity < ? OR (r.last_activity = ? AND r.id < ?))',
+    after: '(r.last_activity, r.id) < (?, ?)',
     shape: ['string', 'string'] as const,
     key: (r: RoomRow) => [r.last_activity, r.id],
   },
@@ -46,10 +51,10 @@ export async function listRooms (ctx: Ctx, caller: Caller, q: Paged<ListRoomsQue
   const after = decodeCursor(q.cursor, [...sort.shape])
   if (after) {
     where.push(sort.after)
-    params.push(...(after.length === 1 ? after : [after[0], after[0], after[1]]))
+    params.push(...after)
   }
   const rows = await ctx.all<RoomRow>(
-    `SELECT r.* FROM rooms r JOIN memberships m ON m.room_id = r.id
+    `SELECT r.* FROM memberships m JOIN rooms r ON r.id = m.room_id
     WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT ?`,
     ...params,
     q.max + 1

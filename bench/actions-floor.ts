@@ -114,7 +114,7 @@ export function buildStoreFloor (db: Db, callers: FloorCaller[]): FastifyInstanc
     const me = caller(req.headers.authorization)
     const rows = q(
       'SELECT r.* FROM rooms r JOIN memberships m ON m.room_id = r.id WHERE m.person_id = ? ' +
-        'ORDER BY r.created DESC, r.id DESC LIMIT ?'
+        'ORDER BY m.room_created DESC, m.room_id DESC LIMIT ?'
     ).all(me.id, max((req.query as { max?: string }).max)) as RoomRow[]
     return { items: rows.map(r => toRoom(r, r.title ?? '')) }
   })

@@ -10,6 +10,7 @@
 import type { Statement } from 'better-sqlite3'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Db } from '../src/store/sqlite.js'
+import { rowBuilder } from '../src/store/sqlite-rows.js'
 import { decodeId, newOrderedUuid } from '../src/ids.js'
 import {
   toMembership,
@@ -30,6 +31,26 @@ export interface FloorCaller {
 
 const INSERT_EVENT =
   'INSERT INTO events (resource, event, actor_id, room_id, org_id, data, created) VALUES (?,?,?,?,?,?,?)'
+
+/** A prepared statement's `get` and `all`, its raw rows made objects by the store's own row builder. */
+interface Reader {
+  get: (...params: unknown[]) => unknown
+  all: (...params: unknown[]) => unknown[]
+}
+
+function reader (db: Db, sql: string): Reader {
+  const stmt = db.prepare(sql)
+  const row = rowBuilder(stmt.columns().map(c => c.name))
+  if (!row) return { get: (...p) => stmt.get(...p), all: (...p) => stmt.all(...p) }
+  stmt.raw(true)
+  return {
+    get: (...p) => {
+      const v = stmt.get(...p) as unknown[] | undefined
+      return v && row(v)
+    },
+    all: (...p) => (stmt.all(...p) as unknown[][]).map(row),
+  }
+}
 
 /**
  * One BEGIN ... COMMIT per event-loop turn for every write of that turn; each write's answer waits for it. A
@@ -91,6 +112,14 @@ export function buildStoreFloor (db: Db, callers: FloorCaller[]): FastifyInstanc
     if (!s) stmts.set(sql, (s = db.prepare(sql)))
     return s
   }
+  // Rows as the service's store makes them (sqlite-rows.ts): object literals, not better-sqlite3's own
+  // dictionary-mode objects, which cost more to build and read than the statement itself.
+  const readers = new Map<string, Reader>()
+  const read = (sql: string): Reader => {
+    let r = readers.get(sql)
+    if (!r) readers.set(sql, (r = reader(db, sql)))
+    return r
+  }
   const group = new GroupCommit(db, q)
   const people = new Map((db.prepare('SELECT * FROM people').all() as PersonRow[]).map(p => [p.id, p]))
   const byToken = new Map(callers.map(c => [`Bearer ${c.token}`, people.get(decodeId('PEOPLE', c.personId) ?? '')]))
@@ -102,7 +131,7 @@ export function buildStoreFloor (db: Db, callers: FloorCaller[]): FastifyInstanc
     return p
   }
   const room = (id: string): Pick<RoomRow, 'id' | 'type' | 'org_id'> => {
-    const r = q('SELECT id, type, org_id FROM rooms WHERE id = ?').get(decodeId('ROOM', id) ?? '') as
+    const r = read('SELECT id, type, org_id FROM rooms WHERE id = ?').get(decodeId('ROOM', id) ?? '') as
       | Pick<RoomRow, 'id' | 'type' | 'org_id'>
       | undefined
     if (!r) throw Object.assign(new Error('no such space'), { statusCode: 404 })
@@ -112,7 +141,7 @@ export function buildStoreFloor (db: Db, callers: FloorCaller[]): FastifyInstanc
 
   app.get('/v1/rooms', async req => {
     const me = caller(req.headers.authorization)
-    const rows = q(
+    const rows = read(
       'SELECT r.* FROM rooms r JOIN memberships m ON m.room_id = r.id WHERE m.person_id = ? ' +
         'ORDER BY m.room_created DESC, m.room_id DESC LIMIT ?'
     ).all(me.id, max((req.query as { max?: string }).max)) as RoomRow[]
@@ -120,14 +149,14 @@ export function buildStoreFloor (db: Db, callers: FloorCaller[]): FastifyInstanc
   })
   app.get('/v1/rooms/:roomId', async req => {
     caller(req.headers.authorization)
-    const r = q('SELECT * FROM rooms WHERE id = ?').get(decodeId('ROOM', (req.params as { roomId: string }).roomId))
+    const r = read('SELECT * FROM rooms WHERE id = ?').get(decodeId('ROOM', (req.params as { roomId: string }).roomId))
     if (!r) throw Object.assign(new Error('no such space'), { statusCode: 404 })
     return toRoom(r as RoomRow, (r as RoomRow).title ?? '')
   })
   app.get('/v1/messages', async req => {
     caller(req.headers.authorization)
     const query = req.query as { roomId: string; max?: string }
-    const rows = q(
+    const rows = read(
       'SELECT m.*, r.type AS room_type FROM messages m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ? ' +
         'ORDER BY m.seq DESC LIMIT ?'
     ).all(decodeId('ROOM', query.roomId) ?? '', max(query.max)) as Array<MessageRow & { room_type: RoomRow['type'] }>
@@ -135,7 +164,7 @@ export function buildStoreFloor (db: Db, callers: FloorCaller[]): FastifyInstanc
   })
   app.get('/v1/people', async req => {
     caller(req.headers.authorization)
-    const p = q('SELECT * FROM people WHERE email = ?').get((req.query as { email: string }).email)
+    const p = read('SELECT * FROM people WHERE email = ?').get((req.query as { email: string }).email)
     return { items: p ? [toPerson(p as PersonRow)] : [] }
   })
 
@@ -144,7 +173,7 @@ export function buildStoreFloor (db: Db, callers: FloorCaller[]): FastifyInstanc
     const body = req.body as { roomId: string; text: string }
     const r = room(body.roomId)
     return group.write(() => {
-      const row = q(
+      const row = read(
         `INSERT INTO messages (id, room_id, person_id, parent_id, text, markdown, files, mentioned_people,
           mentioned_groups, to_person_id, to_person_email, created, attachments)
           VALUES (?,?,?,NULL,?,NULL,'[]','[]','[]',NULL,NULL,?,NULL) RETURNING *`
@@ -160,11 +189,11 @@ export function buildStoreFloor (db: Db, callers: FloorCaller[]): FastifyInstanc
     const { title } = req.body as { title: string }
     return group.write(() => {
       const now = new Date().toISOString()
-      const r = q(
+      const r = read(
         `INSERT INTO rooms (id, title, type, is_locked, team_id, creator_id, org_id, created, last_activity,
           is_announcement_only) VALUES (?,?,'group',0,NULL,?,?,?,?,0) RETURNING *`
       ).get(newOrderedUuid(), title, me.id, me.org_id, now, now) as RoomRow
-      const m = q(
+      const m = read(
         'INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,0,?) RETURNING *'
       ).get(r.id, me.id, now) as MembershipRow
       const out = toRoom(r, title)
@@ -182,7 +211,7 @@ export function buildStoreFloor (db: Db, callers: FloorCaller[]): FastifyInstanc
     const r = room(body.roomId)
     return group.write(() => {
       const now = new Date().toISOString()
-      const m = q(
+      const m = read(
         'INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,0,?) RETURNING *'
       ).get(r.id, who.id, now) as MembershipRow
       const out = toMembership(m, who, r.type)

@@ -1,0 +1,89 @@
+import t, { type Test } from 'tap'
+import Database from 'better-sqlite3'
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { openDatabase, dbFile } from '../src/store/sqlite.js'
+import { checkpointRound, type WalBound } from '../src/store/wal-bound.js'
+import { tempDir } from './helpers/service.js'
+
+// The checkpoint thread's round against a real store file whose WAL has grown past its limit: the writer's own
+// checkpoints are off, as the Checkpointer sets them, and a second connection stands in for the thread's.
+
+const LIMIT = 256 * 1024
+
+interface Files {
+  writer: Database.Database
+  thread: Database.Database
+  reader: Database.Database
+  bound: WalBound
+  walSize: () => number
+}
+
+function setup (t: Test): Files {
+  const dir = tempDir(t, 'webex-i19h-')
+  const writer = openDatabase({ dataDir: dir })
+  writer.pragma('wal_autocheckpoint = 0')
+  writer.exec('CREATE TABLE notes (n INTEGER NOT NULL, body TEXT NOT NULL)')
+  // Starts from an empty WAL: the schema's migrations alone would fill a small limit.
+  writer.pragma('wal_checkpoint(TRUNCATE)')
+  const thread = new Database(dbFile(dir))
+  thread.pragma('busy_timeout = 5000')
+  const reader = new Database(dbFile(dir), { readonly: true })
+  t.teardown(() => {
+    reader.close()
+    thread.close()
+    writer.close()
+  })
+  const walFile = join(dir, 'webex.db-wal')
+  return {
+    writer,
+    thread,
+    reader,
+    bound: { walFile, limitBytes: LIMIT, busyMs: 2, restoreBusyMs: 5000 },
+    walSize: () => statSync(walFile).size,
+  }
+}
+
+/** Separate commits, each appending its own frames, until the WAL is over `bytes`. */
+function grow (writer: Database.Database, walSize: () => number, bytes: number): void {
+  const insert = writer.prepare('INSERT INTO notes VALUES (?, ?)')
+  for (let n = 0; walSize() <= bytes; n++) insert.run(n, 'x'.repeat(4000))
+}
+
+t.test('a fully copied WAL over its limit is emptied', async t => {
+  const { writer, thread, bound, walSize } = setup(t)
+  grow(writer, walSize, 4 * LIMIT)
+  t.equal(checkpointRound(thread, bound), 'truncated', 'the round emptied it')
+  t.equal(walSize(), 0, 'the -wal file is back to nothing')
+  t.equal(thread.pragma('busy_timeout', { simple: true }), 5000, "the connection's busy timeout is restored")
+  const count = writer.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }
+  t.ok(count.n > 0, 'the rows are in the database file')
+  grow(writer, walSize, LIMIT)
+  t.equal(checkpointRound(thread, bound), 'truncated', 'and it does so again after it grows back')
+})
+
+t.test('a WAL under its limit is only copied, not emptied', async t => {
+  const { writer, thread, bound, walSize } = setup(t)
+  writer.prepare('INSERT INTO notes VALUES (1, ?)').run('small')
+  const before = walSize()
+  t.ok(before > 0 && before <= LIMIT, 'a small WAL')
+  t.equal(checkpointRound(thread, bound), 'copied')
+  t.equal(walSize(), before, 'left as it is, for the writer to reuse')
+})
+
+t.test('a reader in the way: the round gives up at once and empties the WAL in a later round', async t => {
+  const { writer, thread, reader, bound, walSize } = setup(t)
+  grow(writer, walSize, 2 * LIMIT)
+  // A read transaction on the newest snapshot: everything can be copied, but emptying must wait for it.
+  reader.exec('BEGIN')
+  reader.prepare('SELECT count(*) FROM notes').get()
+  t.equal(checkpointRound(thread, bound), 'busy', 'BUSY rather than waiting for the reader')
+  t.ok(walSize() > 2 * LIMIT, 'the WAL is still there for the reader')
+  t.equal(thread.pragma('busy_timeout', { simple: true }), 5000, "the connection's busy timeout is restored")
+  // The writer is not held up meanwhile: it appends (after the reader's snapshot, so nothing more can be copied).
+  writer.prepare('INSERT INTO notes VALUES (-1, ?)').run('after')
+  t.equal(checkpointRound(thread, bound), 'copied', 'frames the reader may not see yet: nothing to empty')
+  reader.exec('COMMIT')
+  t.equal(checkpointRound(thread, bound), 'truncated', 'the reader gone, the next round empties it')
+  t.equal(walSize(), 0)
+})

@@ -2,7 +2,7 @@
  * Copies the WAL into the database file, in a thread of its own with its own connection: a checkpoint takes
  * tens of milliseconds under load, which neither the API's event loop nor the delivery lanes can spare.
  * PASSIVE never waits for (or blocks) the writer; pages still being written are copied next time. The WAL is
- * emptied once it is over its limit and fully copied (wal-bound.ts), else it would grow without bound.
+ * restarted once it is over its limit and fully copied (wal-bound.ts), else it would grow without bound.
  */
 import Database from 'better-sqlite3'
 import { parentPort, workerData } from 'node:worker_threads'

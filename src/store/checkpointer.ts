@@ -8,7 +8,7 @@ const DEFAULT_WAL_LIMIT = 64 * 1024 * 1024
 /**
  * Takes WAL checkpoints off the store's connection: turns its automatic checkpoints off and runs PASSIVE ones
  * from the checkpoint thread every `intervalMs`. For file stores whose writer cannot afford the pause.
- * The thread empties the WAL once it outgrows the store connection's journal_size_limit (64 MiB if none is set).
+ * The thread restarts the WAL once it outgrows the store connection's journal_size_limit (64 MiB if none).
  */
 export class Checkpointer {
   private readonly thread: Worker

@@ -34,8 +34,8 @@ export function toWebhook (r: SubscriptionRow): Webhook {
  */
 export class Envelopes {
   private readonly prefixes = new WeakMap<SubscriptionRow, Map<string, string>>()
-  /** Actors' public ids: an event's deliveries to its webhooks encode the same one. */
-  private readonly actors = new Map<string, string>()
+  /** People's public ids: an event's deliveries to its webhooks (and its matches against them) encode the same. */
+  private readonly people = new Map<string, string>()
 
   text (sub: SubscriptionRow, resource: string, event: string, actorId: string, data: string): string {
     let prefixes = this.prefixes.get(sub)
@@ -50,11 +50,16 @@ export class Envelopes {
       prefix = `{${JSON.stringify({ ...webhook, resource, event, ownerId: webhook.createdBy }).slice(1, -1)},"actorId":`
       prefixes.set(kind, prefix)
     }
-    let actor = this.actors.get(actorId)
-    if (actor === undefined) {
-      if (this.actors.size >= 10_000) this.actors.clear()
-      this.actors.set(actorId, (actor = encodeId('PEOPLE', actorId)))
+    return `${prefix}"${this.personId(actorId)}","data":${data}}`
+  }
+
+  /** A person's public id, remembered for the next deliveries of the same actor or owner. */
+  personId (local: string): string {
+    let id = this.people.get(local)
+    if (id === undefined) {
+      if (this.people.size >= 10_000) this.people.clear()
+      this.people.set(local, (id = encodeId('PEOPLE', local)))
     }
-    return `${prefix}"${actor}","data":${data}}`
+    return id
   }
 }

@@ -1,4 +1,3 @@
-import { encodeId } from '../ids.js'
 import type { StoredEvent } from '../store/store.js'
 import type { AsyncStore } from '../store/db.js'
 import { matches } from './filters.js'
@@ -20,8 +19,6 @@ export class FanOut {
   private readonly localSinks = new Map<string, LocalSink>()
   /** Told, inside the transaction, which subscriptions an event was queued for (other instances' lanes wake). */
   private announce: ((subscriptionIds: string[]) => Promise<void>) | undefined
-  /** Owners' public ids, which filters compare with: each event's match against every subscription needs one. */
-  private readonly ownerIds = new Map<string, string>()
 
   constructor (
     private readonly store: AsyncStore,
@@ -67,15 +64,6 @@ export class FanOut {
     return ids
   }
 
-  private ownerId (personId: string): string {
-    let id = this.ownerIds.get(personId)
-    if (id === undefined) {
-      if (this.ownerIds.size >= 10_000) this.ownerIds.clear()
-      this.ownerIds.set(personId, (id = encodeId('PEOPLE', personId)))
-    }
-    return id
-  }
-
   private async fanOut (e: StoredEvent): Promise<void> {
     // Seed rule: a membership deleted in a 1:1 space is not a trigger.
     if (e.resource === 'memberships' && e.event === 'deleted' && e.data.roomType === 'direct') return
@@ -96,7 +84,7 @@ export class FanOut {
       }
       if (!visible) continue
       const view = e.viewData ? await e.viewData(owner.personId) : undefined
-      if (!matches(filter, e.resource, view ?? e.data, this.ownerId(owner.personId))) continue
+      if (!matches(filter, e.resource, view ?? e.data, this.envelopes.personId(owner.personId))) continue
       const local = this.localSinks.get(row.source)
       if (local) {
         await local(row, e, this.envelopes.text(row, e.resource, e.event, e.actorId, JSON.stringify(view ?? e.data)))

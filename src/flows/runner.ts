@@ -236,7 +236,6 @@ export class RunExecutor implements RunServices {
     return { status: t.status, ...(t.runError ? { error: t.runError } : {}) }
   }
 
-  /** The one place the evaluation context is built: everything an expression can reach at run time. */
   /** Each scope's context, built once: its functions read the run's state when called, not when built. */
   private readonly contexts = new WeakMap<Scope, EvalContext>()
   private evalContext (scope: Scope): EvalContext {
@@ -245,6 +244,7 @@ export class RunExecutor implements RunServices {
     return ctx
   }
 
+  /** The one place the evaluation context is built: everything an expression can reach at run time. */
   private newEvalContext (scope: Scope): EvalContext {
     return {
       now: () => this.deps.now(),

@@ -133,8 +133,11 @@ export class RunHistory {
   private readonly ords = new Map<number, number>()
   private pending: PendingAction[] = []
   private flushScheduled = false
-  /** Flushes under way: a run's outcome commits after them, so no reader sees it finished with records missing. */
-  private readonly flushing = new Set<Promise<void>>()
+  /**
+   * Flushes under way, each with the runs whose records it holds: a run's outcome commits after those holding its
+   * records, so no reader sees it finished with records missing.
+   */
+  private readonly flushing = new Map<Promise<void>, ReadonlySet<number>>()
   /** Runs claimed in memory: seq -> when they started. */
   private readonly held = new Map<number, string>()
   /**
@@ -295,7 +298,8 @@ export class RunHistory {
   async persist (seq: number): Promise<void> {
     const started = this.held.get(seq)
     if (started === undefined) return
-    await this.writing(seq, rows => this.grouped(async () => {
+    const rows = this.take(seq)
+    await this.givingBack(rows, () => this.grouped(async () => {
       await this.writePending(rows)
       await this.store.run(
         "UPDATE flow_runs SET status = 'Running', started = ? WHERE seq = ? AND status = 'Queued'",
@@ -339,11 +343,10 @@ export class RunHistory {
 
   /** Writes the records not yet written (the runtime calls it when it stops, before the store closes). */
   async flush (): Promise<void> {
-    if (this.pending.length === 0) return
-    const write = this.writing(undefined, async rows => {
-      if (rows.length > 0) await this.grouped(async () => this.writePending(rows))
-    })
-    this.flushing.add(write)
+    const rows = this.take(undefined)
+    if (rows.length === 0) return
+    const write = this.givingBack(rows, () => this.grouped(async () => this.writePending(rows)))
+    this.flushing.set(write, new Set(rows.map(p => p.seq)))
     try {
       await write
     } finally {
@@ -366,10 +369,10 @@ export class RunHistory {
   }
 
   /**
-   * Takes the pending records for `write` (but those of runs held in memory, other than `seq`'s: they are written
-   * when their run ends or becomes durable), and gives them back if it fails (a later flush or finish retries).
+   * Takes the pending records to write, but those of runs held in memory other than `seq`'s (they are written when
+   * their run ends or becomes durable).
    */
-  private async writing (seq: number | undefined, write: (rows: PendingAction[]) => Promise<void>): Promise<void> {
+  private take (seq: number | undefined): PendingAction[] {
     let rows = this.pending
     const kept: PendingAction[] = []
     if (this.held.size > 0) {
@@ -377,12 +380,23 @@ export class RunHistory {
       for (const p of this.pending) (p.seq !== seq && this.held.has(p.seq) ? kept : rows).push(p)
     }
     this.pending = kept
+    return rows
+  }
+
+  /** Writes taken records, and gives them back if that fails (a later flush or finish retries). */
+  private async givingBack (rows: PendingAction[], write: () => Promise<void>): Promise<void> {
     try {
-      await write(rows)
+      await write()
     } catch (err) {
       this.pending = [...rows, ...this.pending]
       throw err
     }
+  }
+
+  /** A flush under way that holds records of run `seq`. */
+  private flushHolding (seq: number): Promise<void> | undefined {
+    for (const [write, runs] of this.flushing) if (runs.has(seq)) return write
+    return undefined
   }
 
   /** Writes a run's outcome with its records still pending; a run held in memory is written whole here. */
@@ -390,10 +404,14 @@ export class RunHistory {
     const started = this.held.get(seq)
     this.queuedHere.delete(seq)
     // A flush under way may hold this run's records (on PostgreSQL in a transaction of another connection, which
-    // could commit after this one); one that failed gave them back to `pending`, and they are written here. Not
-    // inside a transaction (a run failed as it is queued, with no records): the flush may wait for its commit.
-    if (this.flushing.size > 0 && !this.store.inTransaction()) await Promise.allSettled([...this.flushing])
-    await this.writing(seq, rows => this.grouped(async () => {
+    // could commit after this one); one that failed gave them back to `pending`, and they are written here. Asked
+    // again after each wait: a flush that started meanwhile took what was pending then. Not inside a transaction
+    // (a run failed as it is queued, with no records): the flush may wait for its commit.
+    if (!this.store.inTransaction()) {
+      for (let write = this.flushHolding(seq); write; write = this.flushHolding(seq)) await write.catch(() => {})
+    }
+    const rows = this.take(seq)
+    await this.givingBack(rows, () => this.grouped(async () => {
       await this.writePending(rows)
       await this.store.run(
         'UPDATE flow_runs SET status = ?, started = coalesce(started, ?), finished = ?, finished_ms = ?, error = ?, ' +

@@ -1,11 +1,10 @@
 import autocannon from 'autocannon'
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { openPostgresStore } from '../src/store/postgres.js'
 import { benchPostgresUrl, startPostgresInstances, type Instances } from './cluster.js'
 import { seedMixCallers, type MixCaller } from './mix-callers.js'
-import { jsonClient } from './child.js'
+import { compiled, jsonClient } from './child.js'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -29,8 +28,7 @@ interface Urls {
 
 async function startServers (): Promise<{ urls: Urls; stop: () => void }> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []
-  const script = fileURLToPath(new URL('./servers.ts', import.meta.url))
-  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
+  const proc = spawn(process.execPath, [...profile, compiled('bench/servers')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const line = await new Promise<string>((resolve, reject) => {

@@ -1,16 +1,28 @@
 import { spawn } from 'node:child_process'
 import { Pool } from 'undici'
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
+/** The repository, from bench/ (run by tsx) or from dist/bench/ (a bench child compiled by tsc). */
+export const ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '..' : '../..', import.meta.url))
 
 /**
- * `npm start` in a child process on a fresh temp store (SQLite unless `env` says otherwise), for benchmarks that
- * load it from outside.
+ * tsc's output of the module at `path` (from the root, no extension): the services under load run compiled, as
+ * `npm start` runs them (tsx's keepNames wraps every named closure in a defineProperty call, ~8-10% of the CPU of a
+ * message with the shipped flows), and so do the floors beside them. `npm run bench` builds it first.
+ */
+export function compiled (path: string): string {
+  const file = join(ROOT, 'dist', `${path}.js`)
+  if (!existsSync(file)) throw new Error(`${file} is missing: \`npm run build\` first (npm run bench does)`)
+  return file
+}
+
+/**
+ * `npm start`'s compiled service in a child process on a fresh temp store (SQLite unless `env` says otherwise),
+ * for benchmarks that load it from outside.
  */
 export async function startServiceProcess (
   env: Record<string, string> = {}
@@ -19,9 +31,7 @@ export async function startServiceProcess (
     process.execPath,
     [
       ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
-      '--import',
-      'tsx',
-      'src/main.ts',
+      compiled('src/main'),
     ],
     {
       cwd: ROOT,

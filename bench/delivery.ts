@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import { DEMO, DEMO_IDS } from '../src/demo.js'
-import { jsonClient, paced, percentile, startServiceProcess } from './child.js'
+import { compiled, jsonClient, paced, percentile, startServiceProcess } from './child.js'
 import { benchPostgresUrl, startPostgresInstances } from './cluster.js'
 
 const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10)
@@ -100,7 +100,7 @@ class Receipts {
   }
 
   static async start (): Promise<Receipts> {
-    const thread = new Worker(new URL('./receiver-thread.boot.mjs', import.meta.url))
+    const thread = new Worker(compiled('bench/receiver-thread'))
     const port = await new Promise<number>(resolve => thread.once('message', (m: { port: number }) => resolve(m.port)))
     return new Receipts(thread, `http://127.0.0.1:${port}/hook`)
   }
@@ -347,7 +347,7 @@ async function floorProbe (rate: number, size: number): Promise<Probe> {
   const receipts = await Receipts.start()
   // The floor's envelope without padding is ~90 bytes; pad it to the service's envelope size.
   const padding = 'x'.repeat(Math.max(0, size - 90))
-  const thread = new Worker(new URL('./floor-thread.boot.mjs', import.meta.url), {
+  const thread = new Worker(compiled('bench/floor-thread'), {
     workerData: { target: receipts.url, rate, seconds: SECONDS, warmup: WARMUP, lanes: SUBSCRIPTIONS, padding },
   })
   try {

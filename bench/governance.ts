@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
+import { compiled } from './child.js'
 
 /**
  * Governance at 1,000,000 spaces: search p50/p95, the whole-org retention plan with 100 locked policies and
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 export async function benchGovernance (): Promise<void> {
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./governance-child.ts', import.meta.url))],
+    [compiled('bench/governance-child')],
     { stdio: ['ignore', 'pipe', 'inherit'] }
   )
   const line = await new Promise<string>((resolve, reject) => {

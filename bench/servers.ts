@@ -7,7 +7,6 @@ import Fastify from 'fastify'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import { buildApp } from '../src/app.js'
 import { makeConfig } from '../src/config.js'
@@ -16,6 +15,7 @@ import { openDatabase } from '../src/store/sqlite.js'
 import { Checkpointer } from '../src/store/checkpointer.js'
 import { buildStoreFloor, shape } from './actions-floor.js'
 import { MIX_PAGE, seedMixCallers, type MixCall } from './mix-callers.js'
+import { ROOT } from './child.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'webex-bench-'))
 const { app, store } = await buildApp(
@@ -39,7 +39,7 @@ const withFlows = await buildApp(
     dataDir: mkdtempSync(join(tmpdir(), 'webex-bench-')),
     logLevel: 'silent',
     throttle: { enabled: false },
-    flows: { enabled: true, dir: fileURLToPath(new URL('../flows', import.meta.url)) },
+    flows: { enabled: true, dir: join(ROOT, 'flows') },
   })
 )
 const serviceWithFlows = await withFlows.app.listen({ host: '127.0.0.1', port: 0 })

@@ -28,6 +28,8 @@ const ROUNDS = Number(process.argv[3] ?? 2)
 const C = Number(process.argv[4] ?? 10)
 const ONLY = process.env.FLOWS_CPU_ONLY
 /** FLOWS_CPU_DIR: another folder of flows (variants of the shipped ones, to see what each part costs). */
+/** FLOWS_CPU_ACTION=rooms: Create Space instead of Send a Message; =members: Create Space and Add Member (per pair). */
+const ACTION = process.env.FLOWS_CPU_ACTION ?? 'messages'
 const FLOWS_DIR = process.env.FLOWS_CPU_DIR ?? fileURLToPath(new URL('../flows', import.meta.url))
 
 async function service (
@@ -136,22 +138,44 @@ async function floorSide (): Promise<Side> {
   return { inject: floor.inject.bind(floor), settle: async () => {}, counts: new Map() }
 }
 
-/** The bare route: the service's own answer to one Send a Message, sent back as it is. */
+/** The bare route: the service's own answer to one action, sent back as it is. */
 async function bareSide (message: string): Promise<Side> {
   const bare = Fastify({ logger: false })
   const answer = JSON.parse(message) as unknown
-  bare.post('/v1/messages', async () => answer)
+  // The action's answer (FLOWS_CPU_ACTION): Create Space's answer has the id Add Member goes on to use.
+  for (const path of ['/v1/messages', '/v1/rooms', '/v1/memberships']) bare.post(path, async () => answer)
   await bare.ready()
   return { inject: bare.inject.bind(bare), settle: async () => {}, counts: new Map() }
 }
 
 const auth = { authorization: `Bearer ${DEMO.tokens.alice}`, 'content-type': 'application/json' }
+
+/** Create Space, then (FLOWS_CPU_ACTION=members) Add Member of Bob to it: the mix's other two writes. */
+async function spaces (s: Side): Promise<string> {
+  const room = await s.inject({ method: 'POST', url: '/v1/rooms', headers: auth, payload: { title: 'load' } })
+  if (room.statusCode !== 200) throw new Error(`Create Space answered ${room.statusCode}: ${room.body}`)
+  if (ACTION === 'rooms') return room.body
+  const roomId = (JSON.parse(room.body) as { id: string }).id
+  const member = await s.inject({
+    method: 'POST',
+    url: '/v1/memberships',
+    headers: auth,
+    payload: { roomId, personId: DEMO_IDS.bob },
+  })
+  if (member.statusCode !== 200) throw new Error(`Add Member answered ${member.statusCode}: ${member.body}`)
+  return member.body
+}
+
 async function send (s: Side, n: number): Promise<string> {
   let next = 0
   let last = ''
   const worker = async (): Promise<void> => {
     while (next < n) {
       next++
+      if (ACTION !== 'messages') {
+        last = await spaces(s)
+        continue
+      }
       const res = await s.inject({
         method: 'POST',
         url: '/v1/messages',
@@ -189,8 +213,9 @@ async function measure (s: Side, n: number): Promise<string> {
     })
   const all = [...s.counts.entries()].filter(([k]) => !k.startsWith('time ')).reduce((x, [, v]) => x + v, 0)
   const allTime = [...s.counts.entries()].filter(([k]) => k.startsWith('time ')).reduce((x, [, v]) => x + v, 0)
-  return `${cpu.toFixed(3)} ms CPU/message (API thread ${th.toFixed(3)}), ${(wall / n).toFixed(3)} ms wall/message, ${(all / n).toFixed(1)} ` +
-    `statements/message (${(allTime / n).toFixed(0)} µs)` + (process.env.FLOWS_CPU_LIST === '0' ? '' : stmts.join(''))
+  return `${cpu.toFixed(3)} ms CPU/message (API thread ${th.toFixed(3)}), ${(wall / n).toFixed(3)} ms wall/message, ` +
+    `${(all / n).toFixed(1)} statements/message (${(allTime / n).toFixed(0)} µs)` +
+    (process.env.FLOWS_CPU_LIST === '0' ? '' : stmts.join(''))
 }
 
 const plainApp = ONLY === 'flows' ? undefined : await service(false)

@@ -98,12 +98,13 @@ export async function createMessage (
     if (extras.file) await extras.file.contents.record(extras.file.id, extras.file.upload, id, room.id)
     await recordMentions(ctx, row.seq, room.id, mentioned)
     await touchRoom(ctx, room.id, now)
-    const author = await ctx.get<PersonRow>(
-      'UPDATE people SET last_activity = ? WHERE id = ? RETURNING *',
+    // Of the author's row the message shows only the email: not the whole row back.
+    const author = await ctx.get<{ email: string }>(
+      'UPDATE people SET last_activity = ? WHERE id = ? RETURNING email',
       now,
       caller.personId
-    ) as PersonRow
-    const message = toMessage(row, author, room.type)
+    )
+    const message = toMessage(row, { id: caller.personId, email: author!.email }, room.type)
     await ctx.emit({
       resource: 'messages',
       event: 'created',

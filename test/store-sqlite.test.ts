@@ -81,6 +81,55 @@ t.test('a grouped write that throws rolls back alone; the others of the turn com
   t.same(other.prepare('SELECT n FROM notes ORDER BY n').all(), [{ n: 1 }, { n: 3 }])
 })
 
+t.test('an unguarded grouped write has no savepoint: refused before its first write it fails alone, after it the ' +
+  'whole group fails', async t => {
+  const { store, other } = stores(t)
+  const sql: string[] = []
+  const traced = store.db as unknown as { prepare: (s: string) => unknown }
+  const prepare = traced.prepare.bind(store.db)
+  traced.prepare = (s: string) => {
+    sql.push(s)
+    return prepare(s)
+  }
+  await store.txGrouped(() => store.run('INSERT INTO notes VALUES (1)'), { unguarded: true })
+  t.notOk(sql.some(s => s.startsWith('SAVEPOINT')), 'no savepoint was set')
+  const waiter = committed(store)
+  const before = await Promise.allSettled([
+    store.txGrouped(async () => {
+      await store.get('SELECT count(*) AS n FROM notes')
+      throw new Error('refused before writing')
+    }, { unguarded: true }),
+    store.txGrouped(() => store.run('INSERT INTO notes VALUES (2)'), { unguarded: true }),
+  ])
+  t.same(before.map(r => r.status), ['rejected', 'fulfilled'])
+  t.equal(await waiter, undefined, 'the group committed')
+  t.same(other.prepare('SELECT n FROM notes ORDER BY n').all(), [{ n: 1 }, { n: 2 }], 'the others of the turn kept')
+
+  // Within one turn (microtasks only): one group.
+  await store.txGrouped(() => store.run('INSERT INTO notes VALUES (3)'), { unguarded: true })
+  const failed = committed(store)
+  await t.rejects(store.txGrouped(async () => {
+    await store.run('INSERT INTO notes VALUES (4)')
+    throw new Error('failed after writing')
+  }, { unguarded: true }), /failed after writing/)
+  t.match(await failed, /failed after writing/, 'the body that returned hears that its group failed')
+  t.same(other.prepare('SELECT n FROM notes ORDER BY n').all(), [{ n: 1 }, { n: 2 }], 'nothing of the group kept')
+  t.equal((await store.get<{ n: number }>('SELECT count(*) AS n FROM notes'))?.n, 2, 'nor left in the connection')
+
+  // Nested in a transaction it is a savepoint as ever: its failure leaves the enclosing transaction's writes.
+  await store.tx(async () => {
+    await store.run('INSERT INTO notes VALUES (5)')
+    await t.rejects(store.txGrouped(async () => {
+      await store.run('INSERT INTO notes VALUES (6)')
+      throw new Error('nested')
+    }, { unguarded: true }))
+  })
+  t.same(other.prepare('SELECT n FROM notes ORDER BY n').all(), [{ n: 1 }, { n: 2 }, { n: 5 }])
+  await store.txGrouped(() => store.run('INSERT INTO notes VALUES (7)'), { unguarded: true })
+  t.equal(await committed(store), undefined, 'the store goes on')
+  t.equal(count(other), 4)
+})
+
 t.test('a plain tx commits at once, taking the open group with it', async t => {
   const { store, other } = stores(t)
   await store.txGrouped(() => store.run('INSERT INTO notes VALUES (1)'))

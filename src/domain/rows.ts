@@ -159,7 +159,10 @@ export function toTeamMembership (m: TeamMembershipRow, p: PersonRow): TeamMembe
   }
 }
 
-export function toMessage (m: MessageRow, author: PersonRow, roomType: 'direct' | 'group'): Message {
+/** The author is shown by id and email only. */
+type MessageAuthor = Pick<PersonRow, 'id' | 'email'>
+
+export function toMessage (m: MessageRow, author: MessageAuthor, roomType: 'direct' | 'group'): Message {
   const list = (json: string | null): string[] | undefined => {
     const v = json ? (JSON.parse(json) as string[]) : []
     return v.length > 0 ? v : undefined

@@ -1,4 +1,4 @@
-import type { AsyncEventSink, AsyncStore, Invalidation, TxOptions } from './db.js'
+import type { AsyncEventSink, AsyncStore, GroupedOptions, Invalidation, TxOptions } from './db.js'
 import type { SqlDialect } from './dialect.js'
 import type { ChangeEvent, StoredEvent } from './store.js'
 import type { PersonRow, RoomRow, MembershipRow, TeamRow, TeamMembershipRow } from '../domain/rows.js'
@@ -65,8 +65,8 @@ export class Ctx implements AsyncStore {
     return this.store.tx(fn, opts)
   }
 
-  txGrouped<T>(fn: () => Promise<T>): Promise<T> {
-    return this.store.txGrouped(fn)
+  txGrouped<T>(fn: () => Promise<T>, opts?: GroupedOptions): Promise<T> {
+    return this.store.txGrouped(fn, opts)
   }
 
   inTransaction (): boolean {

@@ -26,6 +26,18 @@ export interface TxOptions {
   retries?: number
 }
 
+export interface GroupedOptions {
+  /**
+   * SQLite: no savepoint of its own for a body that checks everything it can before its first write, so that what
+   * may still fail after it is the store itself (a full disk, a broken file). It saves the SAVEPOINT and RELEASE
+   * and the copies of every page it changes that SQLite keeps to roll the savepoint back. Failing before it wrote,
+   * the body fails alone; failing after, it fails its whole group, as a failed COMMIT does (every body of the group
+   * hears of it through `whenCommitted`, nothing of the group is kept). Nested in another transaction, or on
+   * PostgreSQL, where each body is its own transaction, the body fails alone as ever.
+   */
+  unguarded?: boolean
+}
+
 /**
  * The store as the service's code sees it, on either dialect: the surface of the synchronous `Store`, every
  * query returning a promise. Transactions follow the code, not a handle: a query issued while a `tx` body
@@ -61,7 +73,7 @@ export interface AsyncStore {
    * PostgreSQL, which groups commits itself, the same as `tx`). The body still succeeds or fails alone. Whoever
    * answers a caller waits for `whenCommitted` first.
    */
-  txGrouped<T>(fn: () => Promise<T>): Promise<T>
+  txGrouped<T>(fn: () => Promise<T>, opts?: GroupedOptions): Promise<T>
   inTransaction(): boolean
   /** Appends to the change log and hands the event to the sinks, in the current transaction (required). */
   emit(e: ChangeEvent): Promise<StoredEvent>
@@ -143,7 +155,12 @@ export abstract class TransactionalStore<C> implements AsyncStore {
   abstract commit (): Promise<void>
   abstract close (): Promise<void>
   /** The outermost transaction: takes a connection, runs `body` in a new root frame, commits. */
-  protected abstract outer<T>(body: () => Promise<T>, grouped: boolean, opts: TxOptions): Promise<T>
+  protected abstract outer<T>(
+    body: () => Promise<T>,
+    grouped: boolean,
+    opts: TxOptions,
+    grouping?: GroupedOptions
+  ): Promise<T>
   /** A control statement (SAVEPOINT, RELEASE, ROLLBACK TO) on the frame's connection. */
   protected abstract control (frame: Frame<C>, sql: string): Promise<void>
 
@@ -198,9 +215,9 @@ export abstract class TransactionalStore<C> implements AsyncStore {
     return f ? this.nested(f, fn) : this.outer(fn, false, opts)
   }
 
-  txGrouped<T>(fn: () => Promise<T>): Promise<T> {
+  txGrouped<T>(fn: () => Promise<T>, opts?: GroupedOptions): Promise<T> {
     const f = this.current()
-    return f ? this.nested(f, fn) : this.outer(fn, true, {})
+    return f ? this.nested(f, fn) : this.outer(fn, true, {}, opts)
   }
 
   /** Runs `fn` in a new frame of `root`, and fails it with a statement failure the body swallowed. */

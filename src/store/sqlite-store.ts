@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3'
 import { openDatabase, type Db, type OpenOptions } from './sqlite.js'
-import { TransactionalStore, type Frame, type Invalidation, type Root } from './db.js'
+import { TransactionalStore, type Frame, type GroupedOptions, type Invalidation, type Root } from './db.js'
 import { SQLITE } from './dialect.js'
 import { ALL_SCOPES, trackChanges } from './sqlite-changes.js'
 import { rowBuilder, type RowBuilder } from './sqlite-rows.js'
@@ -11,6 +11,8 @@ interface Reader {
   /** How many columns `row` was built for: a schema change can re-prepare a `SELECT *` with another count. */
   readonly width: number
   readonly row: RowBuilder
+  /** Not read-only (an INSERT ... RETURNING, say): see `writes`. */
+  readonly writes: boolean
 }
 
 /**
@@ -42,7 +44,8 @@ interface Group {
  * read see a transaction's partial state, even when its body awaits across turns.
  *
  * Group commit as in `Store`: `txGrouped` bodies share one BEGIN ... COMMIT per event-loop turn, each its
- * own savepoint; a failing one rolls back alone, a failed COMMIT fails every waiter and keeps nothing. A plain
+ * own savepoint (but an unguarded one: see GroupedOptions); a failing one rolls back alone, a failed COMMIT fails
+ * every waiter and keeps nothing. A plain
  * `tx` commits at once, taking an open group with it (and fails if that COMMIT fails).
  */
 export class SqliteStore extends TransactionalStore<Db> {
@@ -62,6 +65,8 @@ export class SqliteStore extends TransactionalStore<Db> {
   private tracking = false
   /** Scopes written to since read caches were last told. */
   private touched = new Set<string>()
+  /** Statements run that may have written: an unguarded body that ran one and then failed fails its group. */
+  private writes = 0
 
   constructor (
     readonly db: Db,
@@ -89,7 +94,7 @@ export class SqliteStore extends TransactionalStore<Db> {
     if (!stmt.reader) return stmt
     const names = stmt.columns().map(c => c.name)
     const row = rowBuilder(names)
-    return row ? { stmt: stmt.raw(true), width: names.length, row } : stmt
+    return row ? { stmt: stmt.raw(true), width: names.length, row, writes: !stmt.readonly } : stmt
   }
 
   /** The builder for a raw row of `sql`: its own again if the schema changed its width since (see Reader). */
@@ -131,8 +136,9 @@ export class SqliteStore extends TransactionalStore<Db> {
   get<T>(sql: string, ...params: unknown[]): Promise<T | undefined> {
     return this.use(() => {
       const r = this.reader(sql)
-      if (!('row' in r)) return r.get(...params) as T | undefined
+      if (!('row' in r)) return this.wrote(r, r.get(...params)) as T | undefined
       const v = r.stmt.get(...params) as unknown[] | undefined
+      if (r.writes) this.writes++
       return (v === undefined ? undefined : this.rowOf(sql, r, v).row(v)) as T | undefined
     })
   }
@@ -140,8 +146,9 @@ export class SqliteStore extends TransactionalStore<Db> {
   all<T>(sql: string, ...params: unknown[]): Promise<T[]> {
     return this.use(() => {
       const r = this.reader(sql)
-      if (!('row' in r)) return r.all(...params) as T[]
+      if (!('row' in r)) return this.wrote(r, r.all(...params)) as T[]
       const rows = r.stmt.all(...params) as unknown[][]
+      if (r.writes) this.writes++
       const row = rows.length === 0 ? r.row : this.rowOf(sql, r, rows[0]).row
       for (let i = 0; i < rows.length; i++) rows[i] = row(rows[i]) as unknown as unknown[]
       return rows as T[]
@@ -149,23 +156,36 @@ export class SqliteStore extends TransactionalStore<Db> {
   }
 
   values<T extends unknown[]>(sql: string, ...params: unknown[]): Promise<T[]> {
-    return this.use(() => this.raw(sql).all(...params) as T[])
+    return this.use(() => {
+      const stmt = this.raw(sql)
+      return this.wrote(stmt, stmt.all(...params)) as T[]
+    })
   }
 
   scan<T extends unknown[]>(sql: string, params: unknown[], row: (r: T) => void): Promise<number> {
     // One synchronous pass: better-sqlite3 lends the connection to nobody while an iterator is open.
     return this.use(() => {
       let n = 0
-      for (const r of this.raw(sql).iterate(...params) as Iterable<T>) {
+      const stmt = this.raw(sql)
+      for (const r of stmt.iterate(...params) as Iterable<T>) {
         row(r)
         n++
       }
-      return n
+      return this.wrote(stmt, n)
     })
   }
 
   run (sql: string, ...params: unknown[]): Promise<number> {
-    return this.use(() => this.q(sql).run(...params).changes)
+    return this.use(() => {
+      const stmt = this.q(sql)
+      return this.wrote(stmt, stmt.run(...params).changes)
+    })
+  }
+
+  /** `value`, once `stmt` ran: counted in `writes` unless it is read-only. */
+  private wrote<V>(stmt: Statement, value: V): V {
+    if (!stmt.readonly) this.writes++
+    return value
   }
 
   exec (sql: string): Promise<void> {
@@ -173,6 +193,7 @@ export class SqliteStore extends TransactionalStore<Db> {
       // Schema changes come this way: a renamed column keeps a `SELECT *`'s width, so builders start afresh.
       this.readers.clear()
       this.db.exec(sql)
+      this.writes++
     })
   }
 
@@ -234,7 +255,12 @@ export class SqliteStore extends TransactionalStore<Db> {
     else this.waiting.push(op)
   }
 
-  protected async outer<T>(body: () => Promise<T>, grouped: boolean): Promise<T> {
+  protected async outer<T>(
+    body: () => Promise<T>,
+    grouped: boolean,
+    _opts: unknown,
+    grouping?: GroupedOptions
+  ): Promise<T> {
     const root: Root<Db> = { conn: this.db, wrote: false }
     const wait = this.acquire(root)
     if (wait) await wait
@@ -243,7 +269,9 @@ export class SqliteStore extends TransactionalStore<Db> {
     try {
       if (grouped || this.group) {
         const group = this.group ?? this.begin()
-        const value = await this.savepoint(root, group, body)
+        const value = grouped && grouping?.unguarded
+          ? await this.unguarded(root, group, body)
+          : await this.savepoint(root, group, body)
         if (!grouped) {
           tell = this.commitGroup(group, true)
           after = group.after
@@ -292,6 +320,22 @@ export class SqliteStore extends TransactionalStore<Db> {
       throw err
     }
     this.q('RELEASE sp0').run()
+    if (ran.frame.notify) group.notify = true
+    if (ran.frame.after) group.after.push(...ran.frame.after)
+    return ran.value
+  }
+
+  /** Runs a body in the open group without a savepoint (GroupedOptions.unguarded). */
+  private async unguarded<T>(root: Root<Db>, group: Group, body: () => Promise<T>): Promise<T> {
+    const writes = this.writes
+    let ran: { frame: Frame<Db>; value: T }
+    try {
+      ran = await this.within(root, 0, body)
+    } catch (err) {
+      // Before its first write there is nothing to undo; after it, nothing undoes it but the group's rollback.
+      if (this.writes !== writes || !this.db.inTransaction) this.failGroup(group, err as Error)
+      throw err
+    }
     if (ran.frame.notify) group.notify = true
     if (ran.frame.after) group.after.push(...ran.frame.after)
     return ran.value

@@ -74,6 +74,10 @@ export async function listMemberships (
 }
 
 export async function createMembership (ctx: Ctx, caller: Caller, body: CreateMembershipBody): Promise<Membership> {
+  // By personId every check (rights, the person, 409 for a member already) comes before the first write: no
+  // savepoint (GroupedOptions.unguarded). An unknown personEmail creates its external person before the
+  // moderator check, which may still refuse: that keeps its savepoint.
+  const unguarded = body.personId !== undefined
   return await ctx.txGrouped(async () => {
     const { room, member } = await readableSpace(ctx, caller, body.roomId)
     assertMember(spaceView(room), memberView(member))
@@ -86,7 +90,7 @@ export async function createMembership (ctx: Ctx, caller: Caller, body: CreateMe
     // A space is locked exactly when it has moderators: only a new moderator can change that.
     if (m.is_moderator === 1) await syncLock(ctx, room.id, caller.personId)
     return toMembership(m, person, room.type)
-  })
+  }, { unguarded })
 }
 
 /** A membership the caller can see, by id (a person:space pair). */

@@ -102,6 +102,28 @@ export interface TriggerMeta {
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v))
 
+/**
+ * The text of a multi-row INSERT, built once per shape: every flush asks for one, and the same string each time
+ * saves building it and hashing a new one in the store's prepared-statement cache (the shapes are few: a table,
+ * its suffix, 1 to 64 rows).
+ */
+const ACTIONS_INTO = 'flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, ' +
+  'error, started, finished, duration_ms, tracked, reused_from)'
+const TRACKED_INTO = 'flow_run_tracked (run_seq, action, name, value)'
+const insertTexts = new Map<string, Map<string, string[]>>()
+function insertSql (into: string, width: number, rows: number, suffix: string): string {
+  let bySuffix = insertTexts.get(into)
+  if (!bySuffix) insertTexts.set(into, (bySuffix = new Map()))
+  let byRows = bySuffix.get(suffix)
+  if (!byRows) bySuffix.set(suffix, (byRows = []))
+  let sql = byRows[rows]
+  if (sql === undefined) {
+    const tuple = `(${Array(width).fill('?').join(',')})`
+    sql = byRows[rows] = `INSERT INTO ${into} VALUES ${Array(rows).fill(tuple).join(',')}${suffix}`
+  }
+  return sql
+}
+
 /** An action record not yet written; `secrets` are replaced by *** in what is written (and shown). */
 interface PendingAction {
   seq: number
@@ -460,14 +482,12 @@ export class RunHistory {
       ])
     }
     const written = new Set<string>()
-    const into = 'flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error, ' +
-      'started, finished, duration_ms, tracked, reused_from)'
     // Which rows went in matters only for their tracked properties: without any, none is read back.
     if (!rows.some(p => p.r.tracked !== undefined && Object.keys(p.r.tracked).length > 0)) {
-      await this.insertRows(into, actions, { suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING' })
+      await this.insertRows(ACTIONS_INTO, actions, { suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING' })
       return
     }
-    await this.insertRows(into, actions, {
+    await this.insertRows(ACTIONS_INTO, actions, {
       suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING RETURNING run_seq, ord',
       returned: (r: { run_seq: number; ord: number }) => written.add(`${r.run_seq}:${r.ord}`),
     })
@@ -478,7 +498,7 @@ export class RunHistory {
         tracked.push([seq, r.name, name, hide(typeof value === 'string' ? value : JSON.stringify(value), secrets)])
       }
     }
-    await this.insertRows('flow_run_tracked (run_seq, action, name, value)', tracked)
+    await this.insertRows(TRACKED_INTO, tracked)
   }
 
   /** A pending record as its row will be written (and is shown while its run is held in memory). */
@@ -511,15 +531,16 @@ export class RunHistory {
     // SQLite allows 32,766 parameters a statement, PostgreSQL 65,535: 64 rows a statement stays far under both, and
     // keeps the statement texts few (one per row count), so the store keeps them prepared.
     for (let i = 0; i < rows.length; i += 64) {
-      const part = rows.slice(i, i + 64)
-      const tuple = `(${Array(width).fill('?').join(',')})`
-      const sql = `INSERT INTO ${into} VALUES ${Array(part.length).fill(tuple).join(',')}`
+      const end = Math.min(rows.length, i + 64)
+      const params: unknown[] = []
+      for (let j = i; j < end; j++) for (const v of rows[j]) params.push(v)
+      const sql = insertSql(into, width, end - i, tail?.suffix ?? '')
       const returned = tail?.returned
       if (!returned) {
-        await this.store.run(sql + (tail?.suffix ?? ''), ...part.flat())
+        await this.store.run(sql, ...params)
         continue
       }
-      for (const row of await this.store.all<R>(sql + tail.suffix, ...part.flat())) returned(row)
+      for (const row of await this.store.all<R>(sql, ...params)) returned(row)
     }
   }
 

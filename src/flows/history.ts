@@ -132,6 +132,16 @@ interface PendingAction {
   secrets?: readonly string[]
 }
 
+/** A run's outcome to write, with the records taken for it (theirs, and others' not held in memory). */
+interface Ended {
+  seq: number
+  outcome: RunOutcome
+  started: string | null
+  finished: string
+  finishedMs: number
+  rows: PendingAction[]
+}
+
 /** Every occurrence of the secrets in a JSON text (or any string) replaced by ***. */
 function hide (text: string, secrets: readonly string[] | undefined): string {
   if (!secrets) return text
@@ -154,6 +164,8 @@ const hidden = (v: unknown, secrets: readonly string[] | undefined): string | nu
 export class RunHistory {
   private readonly ords = new Map<number, number>()
   private pending: PendingAction[] = []
+  /** Runs ended in this turn whose outcomes are not yet written (`writeTurn`), each with the records it took. */
+  private ended: Array<Ended & { resolve(): void; reject(err: unknown): void }> = []
   private flushScheduled = false
   /**
    * Flushes under way, each with the runs whose records it holds: a run's outcome commits after those holding its
@@ -432,23 +444,62 @@ export class RunHistory {
     if (!this.store.inTransaction()) {
       for (let write = this.flushHolding(seq); write; write = this.flushHolding(seq)) await write.catch(() => {})
     }
-    const rows = this.take(seq)
-    await this.givingBack(rows, () => this.grouped(async () => {
-      await this.writePending(rows)
+    const ended: Ended = {
+      seq,
+      outcome,
+      started: started ?? null,
+      finished: this.store.now(),
+      finishedMs: this.store.clock(),
+      rows: this.take(seq),
+    }
+    if (this.store.inTransaction()) {
+      await this.givingBack(ended.rows, () => this.grouped(() => this.writeEnded([ended], ended.rows)))
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        this.ended.push({ ...ended, resolve, reject })
+        if (this.ended.length === 1) setImmediate(() => this.writeTurn())
+      })
+    }
+    this.held.delete(seq)
+    this.ords.delete(seq)
+  }
+
+  /**
+   * The outcomes of the runs that ended in a turn, with their records, written together: one savepoint and one
+   * INSERT of every record, instead of one of each per run. Registered as a flush holding those records, so a run
+   * whose records one of them took waits for it before its own outcome is written (as for `flush`).
+   */
+  private writeTurn (): void {
+    const batch = this.ended
+    this.ended = []
+    const rows = batch.length === 1 ? batch[0].rows : batch.flatMap(e => e.rows)
+    const write = this.givingBack(rows, () => this.grouped(() => this.writeEnded(batch, rows)))
+    this.flushing.set(write, new Set(rows.map(p => p.seq)))
+    write.then(
+      () => {
+        for (const e of batch) e.resolve()
+      },
+      (err: unknown) => {
+        for (const e of batch) e.reject(err)
+      }
+    ).finally(() => this.flushing.delete(write))
+  }
+
+  private async writeEnded (batch: Ended[], rows: PendingAction[]): Promise<void> {
+    await this.writePending(rows)
+    for (const e of batch) {
       await this.store.run(
         'UPDATE flow_runs SET status = ?, started = coalesce(started, ?), finished = ?, finished_ms = ?, error = ?, ' +
           'outputs = ? WHERE seq = ?',
-        outcome.status,
-        started ?? null,
-        this.store.now(),
-        this.store.clock(),
-        json(outcome.error),
-        json(outcome.outputs),
-        seq
+        e.outcome.status,
+        e.started,
+        e.finished,
+        e.finishedMs,
+        json(e.outcome.error),
+        json(e.outcome.outputs),
+        e.seq
       )
-    }))
-    this.held.delete(seq)
-    this.ords.delete(seq)
+    }
   }
 
   /**
@@ -682,7 +733,11 @@ export class RunHistory {
   async records (seq: number): Promise<ActionResult[]> {
     const rows = await this.store.all<ActionRow>('SELECT * FROM flow_run_actions WHERE run_seq = ? ORDER BY ord', seq)
     // A run held in memory: its records are all still pending, shown as they will be written.
-    if (this.held.has(seq)) for (const p of this.pending) if (p.seq === seq) rows.push(this.stored(p))
+    if (this.held.has(seq)) {
+      for (const p of this.pending) if (p.seq === seq) rows.push(this.stored(p))
+      // Ended in this turn, its outcome and records not yet written: still Running, with all of them.
+      for (const e of this.ended) if (e.seq === seq) for (const p of e.rows) rows.push(this.stored(p))
+    }
     return rows.map(a => ({
       name: a.name,
       type: a.type,

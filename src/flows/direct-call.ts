@@ -60,6 +60,11 @@ export class DirectCalls {
   private readonly routes = new Map<string, DirectRoute>()
   /** GET routes other than the direct ones: a path one of them takes (/v1/people/me) is theirs, not a direct one's. */
   private readonly others: RegExp[] = []
+  /**
+   * The same as one alternation, built on first use after the routes registered: one native match a call instead of
+   * one call of `test` per GET route (a measurable share of a flow's direct call).
+   */
+  private othersOne: RegExp | undefined
 
   /** Called for every route as it registers (the catalog's onRoute): takes the direct ones, wrapping their handler. */
   route (route: RouteOptions, operationId: string | undefined, method: string): void {
@@ -68,6 +73,7 @@ export class DirectCalls {
     const plain = ROUTE_HOOKS.every(h => route[h] === undefined) && route.schema?.querystring === undefined
     if (!operationId || !DIRECT.has(operationId) || params.length !== 1 || !plain) {
       this.others.push(segments(route.url))
+      this.othersOne = undefined
       return
     }
     const original = route.handler as Handler
@@ -99,7 +105,8 @@ export class DirectCalls {
     for (const entry of this.routes.values()) {
       const m = entry.pattern.exec(url)
       if (!m) continue
-      if (!entry.learnt || !settle || m[1].length > 500 || this.others.some(p => p.test(url))) return undefined
+      this.othersOne ??= new RegExp(this.others.map(p => `(?:${p.source})`).join('|') || '(?!)')
+      if (!entry.learnt || !settle || m[1].length > 500 || this.othersOne.test(url)) return undefined
       let value: string
       try {
         value = decodeURIComponent(m[1])

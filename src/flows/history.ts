@@ -102,12 +102,44 @@ export interface TriggerMeta {
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v))
 
+/**
+ * The text of a multi-row INSERT, built once per shape: every flush asks for one, and the same string each time
+ * saves building it and hashing a new one in the store's prepared-statement cache (the shapes are few: a table,
+ * its suffix, 1 to 64 rows).
+ */
+const ACTIONS_INTO = 'flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, ' +
+  'error, started, finished, duration_ms, tracked, reused_from)'
+const TRACKED_INTO = 'flow_run_tracked (run_seq, action, name, value)'
+const insertTexts = new Map<string, Map<string, string[]>>()
+function insertSql (into: string, width: number, rows: number, suffix: string): string {
+  let bySuffix = insertTexts.get(into)
+  if (!bySuffix) insertTexts.set(into, (bySuffix = new Map()))
+  let byRows = bySuffix.get(suffix)
+  if (!byRows) bySuffix.set(suffix, (byRows = []))
+  let sql = byRows[rows]
+  if (sql === undefined) {
+    const tuple = `(${Array(width).fill('?').join(',')})`
+    sql = byRows[rows] = `INSERT INTO ${into} VALUES ${Array(rows).fill(tuple).join(',')}${suffix}`
+  }
+  return sql
+}
+
 /** An action record not yet written; `secrets` are replaced by *** in what is written (and shown). */
 interface PendingAction {
   seq: number
   ord: number
   r: ActionResult
   secrets?: readonly string[]
+}
+
+/** A run's outcome to write, with the records taken for it (theirs, and others' not held in memory). */
+interface Ended {
+  seq: number
+  outcome: RunOutcome
+  started: string | null
+  finished: string
+  finishedMs: number
+  rows: PendingAction[]
 }
 
 /** Every occurrence of the secrets in a JSON text (or any string) replaced by ***. */
@@ -132,6 +164,8 @@ const hidden = (v: unknown, secrets: readonly string[] | undefined): string | nu
 export class RunHistory {
   private readonly ords = new Map<number, number>()
   private pending: PendingAction[] = []
+  /** Runs ended in this turn whose outcomes are not yet written (`writeTurn`), each with the records it took. */
+  private ended: Array<Ended & { resolve(): void; reject(err: unknown): void }> = []
   private flushScheduled = false
   /**
    * Flushes under way, each with the runs whose records it holds: a run's outcome commits after those holding its
@@ -410,23 +444,62 @@ export class RunHistory {
     if (!this.store.inTransaction()) {
       for (let write = this.flushHolding(seq); write; write = this.flushHolding(seq)) await write.catch(() => {})
     }
-    const rows = this.take(seq)
-    await this.givingBack(rows, () => this.grouped(async () => {
-      await this.writePending(rows)
+    const ended: Ended = {
+      seq,
+      outcome,
+      started: started ?? null,
+      finished: this.store.now(),
+      finishedMs: this.store.clock(),
+      rows: this.take(seq),
+    }
+    if (this.store.inTransaction()) {
+      await this.givingBack(ended.rows, () => this.grouped(() => this.writeEnded([ended], ended.rows)))
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        this.ended.push({ ...ended, resolve, reject })
+        if (this.ended.length === 1) setImmediate(() => this.writeTurn())
+      })
+    }
+    this.held.delete(seq)
+    this.ords.delete(seq)
+  }
+
+  /**
+   * The outcomes of the runs that ended in a turn, with their records, written together: one savepoint and one
+   * INSERT of every record, instead of one of each per run. Registered as a flush holding those records, so a run
+   * whose records one of them took waits for it before its own outcome is written (as for `flush`).
+   */
+  private writeTurn (): void {
+    const batch = this.ended
+    this.ended = []
+    const rows = batch.length === 1 ? batch[0].rows : batch.flatMap(e => e.rows)
+    const write = this.givingBack(rows, () => this.grouped(() => this.writeEnded(batch, rows)))
+    this.flushing.set(write, new Set(rows.map(p => p.seq)))
+    write.then(
+      () => {
+        for (const e of batch) e.resolve()
+      },
+      (err: unknown) => {
+        for (const e of batch) e.reject(err)
+      }
+    ).finally(() => this.flushing.delete(write))
+  }
+
+  private async writeEnded (batch: Ended[], rows: PendingAction[]): Promise<void> {
+    await this.writePending(rows)
+    for (const e of batch) {
       await this.store.run(
         'UPDATE flow_runs SET status = ?, started = coalesce(started, ?), finished = ?, finished_ms = ?, error = ?, ' +
           'outputs = ? WHERE seq = ?',
-        outcome.status,
-        started ?? null,
-        this.store.now(),
-        this.store.clock(),
-        json(outcome.error),
-        json(outcome.outputs),
-        seq
+        e.outcome.status,
+        e.started,
+        e.finished,
+        e.finishedMs,
+        json(e.outcome.error),
+        json(e.outcome.outputs),
+        e.seq
       )
-    }))
-    this.held.delete(seq)
-    this.ords.delete(seq)
+    }
   }
 
   /**
@@ -460,14 +533,12 @@ export class RunHistory {
       ])
     }
     const written = new Set<string>()
-    const into = 'flow_run_actions (run_seq, ord, name, iteration, type, status, attempts, inputs, outputs, error, ' +
-      'started, finished, duration_ms, tracked, reused_from)'
     // Which rows went in matters only for their tracked properties: without any, none is read back.
     if (!rows.some(p => p.r.tracked !== undefined && Object.keys(p.r.tracked).length > 0)) {
-      await this.insertRows(into, actions, { suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING' })
+      await this.insertRows(ACTIONS_INTO, actions, { suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING' })
       return
     }
-    await this.insertRows(into, actions, {
+    await this.insertRows(ACTIONS_INTO, actions, {
       suffix: ' ON CONFLICT (run_seq, ord) DO NOTHING RETURNING run_seq, ord',
       returned: (r: { run_seq: number; ord: number }) => written.add(`${r.run_seq}:${r.ord}`),
     })
@@ -478,7 +549,7 @@ export class RunHistory {
         tracked.push([seq, r.name, name, hide(typeof value === 'string' ? value : JSON.stringify(value), secrets)])
       }
     }
-    await this.insertRows('flow_run_tracked (run_seq, action, name, value)', tracked)
+    await this.insertRows(TRACKED_INTO, tracked)
   }
 
   /** A pending record as its row will be written (and is shown while its run is held in memory). */
@@ -511,15 +582,16 @@ export class RunHistory {
     // SQLite allows 32,766 parameters a statement, PostgreSQL 65,535: 64 rows a statement stays far under both, and
     // keeps the statement texts few (one per row count), so the store keeps them prepared.
     for (let i = 0; i < rows.length; i += 64) {
-      const part = rows.slice(i, i + 64)
-      const tuple = `(${Array(width).fill('?').join(',')})`
-      const sql = `INSERT INTO ${into} VALUES ${Array(part.length).fill(tuple).join(',')}`
+      const end = Math.min(rows.length, i + 64)
+      const params: unknown[] = []
+      for (let j = i; j < end; j++) for (const v of rows[j]) params.push(v)
+      const sql = insertSql(into, width, end - i, tail?.suffix ?? '')
       const returned = tail?.returned
       if (!returned) {
-        await this.store.run(sql + (tail?.suffix ?? ''), ...part.flat())
+        await this.store.run(sql, ...params)
         continue
       }
-      for (const row of await this.store.all<R>(sql + tail.suffix, ...part.flat())) returned(row)
+      for (const row of await this.store.all<R>(sql, ...params)) returned(row)
     }
   }
 
@@ -661,7 +733,11 @@ export class RunHistory {
   async records (seq: number): Promise<ActionResult[]> {
     const rows = await this.store.all<ActionRow>('SELECT * FROM flow_run_actions WHERE run_seq = ? ORDER BY ord', seq)
     // A run held in memory: its records are all still pending, shown as they will be written.
-    if (this.held.has(seq)) for (const p of this.pending) if (p.seq === seq) rows.push(this.stored(p))
+    if (this.held.has(seq)) {
+      for (const p of this.pending) if (p.seq === seq) rows.push(this.stored(p))
+      // Ended in this turn, its outcome and records not yet written: still Running, with all of them.
+      for (const e of this.ended) if (e.seq === seq) for (const p of e.rows) rows.push(this.stored(p))
+    }
     return rows.map(a => ({
       name: a.name,
       type: a.type,

@@ -215,12 +215,9 @@ export class FlowRuntime {
     registry.onLocal(SOURCE, async (row, e, envelope) => {
       const flow = this.flows.get(row.target_url.slice(SOURCE.length + 1))
       if (!flow) return
-      const seqs = await this.enqueue(
-        flow,
-        'event',
-        { headers: { 'content-type': 'application/json' }, body: JSON.parse(envelope) },
-        e.seq
-      )
+      // The envelope's text is the run's trigger body as it is: parsed only for trigger expressions to read it.
+      const outputs = { headers: { 'content-type': 'application/json' }, body: undefined }
+      const seqs = await this.enqueue(flow, 'event', outputs, e.seq, false, envelope)
       // Claimable once committed: on PostgreSQL another transaction's commit could start a drain before then,
       // find the run not yet visible, and drop it.
       this.store.afterCommit(() => {
@@ -841,8 +838,14 @@ export class FlowRuntime {
     outputs: TriggerOutputs,
     eventSeq?: number,
     /** A caller waits for the answer (the Request door): over maximumWaitingRuns is a 429, and nothing is written. */
-    refuse = false
+    refuse = false,
+    /** The JSON text of the trigger's body, given instead of `outputs.body` (an event's envelope). */
+    bodyText?: string
   ): Promise<number[]> {
+    const t = f.trigger
+    if (bodyText !== undefined && (t.splitOn || t.conditions.length > 0 || t.clientTrackingId)) {
+      outputs = { ...outputs, body: JSON.parse(bodyText) }
+    }
     // The executor that evaluates the trigger's expressions, its deps built once per firing and only when an
     // expression is there; they read the flow's keys only when one of them asks for listCallbackUrl().
     let probeDeps: RunnerDeps | undefined
@@ -898,7 +901,8 @@ export class FlowRuntime {
       if (limit) await this.history.takeTurn(f.id)
       let active = limit ? await this.history.active(f.id) : 0
       for (const { body, tracking, failed } of firings) {
-        const seq = await this.history.enqueue(f.id, source, f.trigger.name, JSON.stringify(body ?? null), eventSeq, {
+        const text = bodyText !== undefined && !t.splitOn ? bodyText : JSON.stringify(body ?? null)
+        const seq = await this.history.enqueue(f.id, source, f.trigger.name, text, eventSeq, {
           trigger,
           ...(tracking ? { clientTrackingId: tracking } : {}),
         })

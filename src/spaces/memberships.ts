@@ -29,12 +29,15 @@ export async function addMember (
   actorId: string
 ): Promise<MembershipRow> {
   const now = ctx.now()
+  // room_created given as the space has it: the schema's trigger that fills it in when it is missing or wrong
+  // (SQLite's runs after the INSERT, as an UPDATE of the row and its index entry) then has nothing to do.
   const m = await ctx.get<MembershipRow>(
-    'INSERT INTO memberships (room_id, person_id, is_moderator, created) VALUES (?,?,?,?) RETURNING *',
+    'INSERT INTO memberships (room_id, person_id, is_moderator, created, room_created) VALUES (?,?,?,?,?) RETURNING *',
     room.id,
     person.id,
     isModerator ? 1 : 0,
-    now
+    now,
+    room.created
   ) as MembershipRow
   await emitMembership(ctx, 'created', room, m, person, actorId)
   return m

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Compiler } from './kinds/types.js'
 import { ActionFailure } from './kinds/types.js'
 import { clientAssertion } from './client-assertion.js'
@@ -158,7 +159,12 @@ export async function authorization (auth: unknown, deps: AuthDeps): Promise<str
         ...credential,
         resource: a.audience,
       }).toString()
-      return token(`aad|${url}|${a.clientId}|${a.audience}`, deps, () =>
+      // The credential is part of the key (hashed): a flow giving the same client a wrong secret or certificate
+      // must be refused by the authority, not handed the token another flow's right one obtained.
+      const proof = createHash('sha256')
+        .update(withCertificate(a) ? `pfx\0${a.pfx}\0${a.password}` : `secret\0${a.secret}`)
+        .digest('base64url')
+      return token(`aad|${url}|${a.clientId}|${a.audience}|${proof}`, deps, () =>
         deps.fetchToken(
           url,
           { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },

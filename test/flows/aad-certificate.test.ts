@@ -39,6 +39,10 @@ t.test('ActiveDirectoryOAuth: a secret, or a certificate by a signed client asse
       if (req.url === '/tenant-1/oauth2/token') {
         const form = Object.fromEntries(new URLSearchParams(body))
         forms.push(form)
+        if (form.client_secret === 'wrong') {
+          res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_client"}')
+          return
+        }
         res.writeHead(200, { 'content-type': 'application/json' })
         res.end(JSON.stringify({ access_token: `tok-${forms.length}`, token_type: 'Bearer', expires_in: 3600 }))
       } else {
@@ -71,14 +75,23 @@ t.test('ActiveDirectoryOAuth: a secret, or a certificate by a signed client asse
         // Another resource: a token of the same client and resource would come from the cache.
         Certificate: call(auth({ audience: 'https://files.example.com', pfx: cert.pfx, password: 'pfx pass' }), 'Secret'),
         WrongPassword: call(auth({ audience: 'https://other.example.com', pfx: cert.pfx, password: 'nope' }), 'Certificate'),
+        // The client and resource of Secret, whose token is cached, with a wrong secret: the authority refuses it.
+        WrongSecret: call(auth({ secret: 'wrong' }), 'WrongPassword'),
+        SecretAgain: call(auth({ secret: 's3cret' }), 'WrongSecret'),
       }),
     },
     { flows: { httpAllow: origin } }
   )
   t.same(s.flows!.loadErrors(), [])
   const run = await s.runNow('aad')
-  t.same(statuses(run), { Secret: 'Succeeded', Certificate: 'Succeeded', WrongPassword: 'Failed' })
-  t.same(seen, ['Bearer tok-1', 'Bearer tok-2'], 'each call went out with its token')
+  t.same(statuses(run), {
+    Secret: 'Succeeded',
+    Certificate: 'Succeeded',
+    WrongPassword: 'Failed',
+    WrongSecret: 'Failed',
+    SecretAgain: 'Succeeded',
+  })
+  t.same(seen, ['Bearer tok-1', 'Bearer tok-2', 'Bearer tok-1'], 'each call with its token, the cached one last')
   t.match(forms[0], { grant_type: 'client_credentials', client_id: 'client-1', client_secret: 's3cret' })
 
   const form = forms[1]
@@ -102,5 +115,7 @@ t.test('ActiveDirectoryOAuth: a secret, or a certificate by a signed client asse
   const wrong = run.actions.find((a: any) => a.name === 'WrongPassword').error
   t.equal(wrong.code, 'InvalidAuthentication')
   t.match(wrong.message, /The pfx of ActiveDirectoryOAuth authentication cannot be read with its password/)
-  t.equal(forms.length, 2, 'nothing was sent for the unreadable pfx')
+  t.equal(forms[2].client_secret, 'wrong', 'the wrong secret was sent, not answered from the cache')
+  t.match(run.actions.find((a: any) => a.name === 'WrongSecret').error, { code: 'AuthenticationFailed' })
+  t.equal(forms.length, 3, 'nothing was sent for the unreadable pfx, and the right secret again found its token')
 })

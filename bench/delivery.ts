@@ -217,9 +217,10 @@ const SERVICE_ENV = { DELIVERY_ALLOW_PRIVATE_TARGETS: 'true', LOG_REQUESTS: 'fal
  * The service as `npm start` in child processes, started once for the whole search (as a service runs: warm, its
  * store growing), with the webhooks and the receiver: Send a Message at a rate, each message fanned out to them.
  * With several instances (PostgreSQL) the sends go round the instances, as behind a load balancer, and each
- * instance delivers the lanes it owns. With `subscriptions` 0 it is the API alone (the same sends, nothing to
- * deliver): its probe is judged on the sends' own latency, `created` to the response. With a list, the deployment
- * delivers every message to those subscriptions of its own (the ingress floor's lanes), told the receiver's URL.
+ * instance delivers the lanes it owns. With `webhooks` 0 it is the API alone (the same sends, nothing to deliver):
+ * its probe is judged on the sends' own latency, `created` to the response. With a list of subscriptions instead of
+ * a count, the deployment delivers every message to those of its own (the ingress floor's lanes), told the
+ * receiver's URL.
  */
 class ServiceUnderTest {
   size = 0

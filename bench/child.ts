@@ -22,16 +22,18 @@ export function compiled (path: string): string {
 
 /**
  * `npm start`'s compiled service in a child process on a fresh temp store (SQLite unless `env` says otherwise),
- * for benchmarks that load it from outside.
+ * for benchmarks that load it from outside; or, with `entry`, another compiled module started the same way, which
+ * prints the same "Server listening at" line.
  */
 export async function startServiceProcess (
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  entry = 'src/main'
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   const proc = spawn(
     process.execPath,
     [
       ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
-      compiled('src/main'),
+      compiled(entry),
     ],
     {
       cwd: ROOT,

@@ -218,7 +218,9 @@ const SERVICE_ENV = { DELIVERY_ALLOW_PRIVATE_TARGETS: 'true', LOG_REQUESTS: 'fal
  * store growing), with the webhooks and the receiver: Send a Message at a rate, each message fanned out to them.
  * With several instances (PostgreSQL) the sends go round the instances, as behind a load balancer, and each
  * instance delivers the lanes it owns. With `webhooks` 0 it is the API alone (the same sends, nothing to deliver):
- * its probe is judged on the sends' own latency, `created` to the response.
+ * its probe is judged on the sends' own latency, `created` to the response. With a list of subscriptions instead of
+ * a count, the deployment delivers every message to those of its own (the ingress floor's lanes), told the
+ * receiver's URL.
  */
 class ServiceUnderTest {
   size = 0
@@ -231,12 +233,16 @@ class ServiceUnderTest {
     private readonly subscriptions: string[]
   ) {}
 
-  static async start (deploy: () => Promise<Deployment>, webhooks = SUBSCRIPTIONS): Promise<ServiceUnderTest> {
+  static async start (
+    deploy: (receiver: string) => Promise<Deployment>,
+    webhooks: number | string[] = SUBSCRIPTIONS
+  ): Promise<ServiceUnderTest> {
     const receipts = await Receipts.start()
-    const deployment = await deploy()
+    const deployment = await deploy(receipts.url)
     const clients = deployment.urls.map(url => jsonClient(url, DEMO.tokens.alice))
-    const subscriptions: string[] = []
-    for (let i = 0; i < webhooks; i++) {
+    const subscriptions = typeof webhooks === 'number' ? [] : [...webhooks]
+    const create = typeof webhooks === 'number' ? webhooks : 0
+    for (let i = 0; i < create; i++) {
       const r = await clients[0].call('POST', '/v1/webhooks', {
         name: `bench ${i}`,
         targetUrl: receipts.url,
@@ -249,10 +255,12 @@ class ServiceUnderTest {
     const s = new ServiceUnderTest(receipts, deployment, clients, subscriptions)
     // The delivery thread starts after the API listens: the warm-up begins once one event has gone all the way
     // (on every instance: each owns lanes of its own).
-    for (const c of webhooks > 0 ? clients : []) {
+    for (const c of subscriptions.length > 0 ? clients : []) {
       const ready = await c.call('POST', '/v1/messages', { roomId: DEMO_IDS.apollo, text: 'ready' })
       await receipts.settle(new Set([(ready.body as { id: string }).id]), () => false, subscriptions)
     }
+    // The first envelope's size (the receiver measures it): the floors pad theirs to it.
+    s.size = receipts.size
     // JIT and the first checkpoints happen here, not in the first probe.
     await s.sendAt(INITIAL_WARMUP, START_RATE / 2, 'warmup', new Set())
     return s
@@ -331,7 +339,6 @@ class ServiceUnderTest {
       return judge(rate, sentIn, failed, outcome)
     }
     const outcome = await this.receipts.settle(measured, id => warmup.has(id), this.subscriptions)
-    this.size = this.receipts.size
     return judge(rate, sentIn, failed, outcome, sends)
   }
 
@@ -342,13 +349,14 @@ class ServiceUnderTest {
   }
 }
 
+/** The floors' subscriptions: floor-thread.ts's lanes. */
+const LANES = Array.from({ length: SUBSCRIPTIONS }, (_, lane) => `lane-${lane}`)
+
 /** The sender alone (floor-thread.ts): envelopes of `size` bytes at `rate`, one lane per subscription. */
 async function floorProbe (rate: number, size: number): Promise<Probe> {
   const receipts = await Receipts.start()
-  // The floor's envelope without padding is ~90 bytes; pad it to the service's envelope size.
-  const padding = 'x'.repeat(Math.max(0, size - 90))
   const thread = new Worker(compiled('bench/floor-thread'), {
-    workerData: { target: receipts.url, rate, seconds: SECONDS, warmup: WARMUP, lanes: SUBSCRIPTIONS, padding },
+    workerData: { target: receipts.url, lanes: SUBSCRIPTIONS, size, pace: { rate, seconds: SECONDS, warmup: WARMUP } },
   })
   try {
     const sent = await new Promise<{ measured: string[]; sentIn: number }>(resolve =>
@@ -356,8 +364,7 @@ async function floorProbe (rate: number, size: number): Promise<Probe> {
         if (m.measured) resolve({ measured: m.measured, sentIn: m.sentIn })
       })
     )
-    const lanes = Array.from({ length: SUBSCRIPTIONS }, (_, lane) => `lane-${lane}`)
-    const outcome = await receipts.settle(new Set(sent.measured), id => id.startsWith('warmup'), lanes)
+    const outcome = await receipts.settle(new Set(sent.measured), id => id.startsWith('warmup'), LANES)
     return judge(rate, sent.sentIn, 0, outcome)
   } finally {
     await thread.terminate()
@@ -415,27 +422,30 @@ interface ServiceSearch {
 }
 
 /**
- * The knee of the service, of the API alone and of the floor, searched side by side in one run: the highest event
- * rate (each event to SUBSCRIPTIONS webhooks on a loopback receiver) at which p99 change-to-receipt stays under
- * 50 ms with every delivery received exactly once. The service: Send a Message at a fixed rate, each message fanned
- * out to the webhooks; latency is the message's `created` to its receipt, per delivery. The API alone: the same
- * sends at the same rate to another `npm start` child with no webhook, judged on `created` to the response (the
- * service answers once the send's transaction has committed): the part of the service's latency before delivery
- * starts, so its knee is the most the service's can be. The floor: the service's HTTP sender alone in a thread,
- * same rate, lanes, body size and receiver, without API, store or outbox: no outbox can beat it on this machine.
- * With `STORE=postgres` (bench/cluster.ts) the service is searched on PostgreSQL too, with one instance and with two
- * on one database (the sends split over them), beside SQLite. Probes alternate between the searches so all see the
- * same machine. `BENCH_DELIVERY=service,api,floor` (any of them, comma-separated) picks the searches; the floor alone
- * pads to `BENCH_ENVELOPE_BYTES`.
+ * The knee of the service, of the API alone, of the ingress floor and of the floor, searched side by side in one
+ * run: the highest event rate (each event to SUBSCRIPTIONS webhooks on a loopback receiver) at which p99
+ * change-to-receipt stays under 50 ms with every delivery received exactly once. The service: Send a Message at a
+ * fixed rate, each message fanned out to the webhooks; latency is the message's `created` to its receipt, per
+ * delivery. The API alone: the same sends at the same rate to another `npm start` child with no webhook, judged on
+ * `created` to the response (the service answers once the send's transaction has committed): the part of the
+ * service's latency before delivery starts, so its knee is the most the service's can be. The ingress floor
+ * (ingress-child.ts): the same sends to a bare Fastify route in a child, which hands each message to the floor's
+ * lanes in a thread of its own: the most any service fed by HTTP reaches here with this sender. The floor: the
+ * service's HTTP sender alone in a thread, same rate, lanes, body size and receiver, without API, store or outbox:
+ * no outbox can beat it on this machine. With `STORE=postgres` (bench/cluster.ts) the service is searched on
+ * PostgreSQL too, with one instance and with two on one database (the sends split over them), beside SQLite.
+ * Probes alternate between the searches so all see the same machine. `BENCH_DELIVERY=service,api,ingress,floor`
+ * (any of them, comma-separated) picks the searches; without the service the floors pad to `BENCH_ENVELOPE_BYTES`.
  */
 export async function benchDelivery (): Promise<void> {
-  const which = new Set((process.env.BENCH_DELIVERY ?? 'service,api,floor').split(',').map(w => w.trim()))
+  const which = new Set((process.env.BENCH_DELIVERY ?? 'service,api,ingress,floor').split(',').map(w => w.trim()))
   if (which.has('both')) which.add('service').add('floor')
   const serverUrl = benchPostgresUrl()
   process.stdout.write(
     `delivery: knee search from ${START_RATE} events/s to ${SUBSCRIPTIONS} subscriptions; each probe ${WARMUP} s ` +
       `at half rate, then ${SECONDS} s measured; pass = p99 < ${TARGET_P99_MS} ms, none missing, no duplicate` +
       (which.has('api') ? '; API alone: the same sends, no webhook, p99 of created-to-response' : '') +
+      (which.has('ingress') ? '; ingress floor: the same sends to a bare route feeding the floor\'s lanes' : '') +
       (serverUrl && which.has('service')
         ? '; PostgreSQL (STORE=postgres): 1 and 2 npm start children on a database each, sends round the instances'
         : '') +
@@ -448,6 +458,9 @@ export async function benchDelivery (): Promise<void> {
   let size = Number(process.env.BENCH_ENVELOPE_BYTES ?? 1199)
   const services: ServiceSearch[] = []
   let api: ServiceSearch | undefined
+  let ingress: ServiceSearch | undefined
+  /** Every search through Send a Message, in the order their probes take turns (the floor's last). */
+  const searches: ServiceSearch[] = []
   const sqlite = async (): Promise<Deployment> => {
     const s = await startServiceProcess(SERVICE_ENV)
     return { urls: [s.url], stop: s.stop }
@@ -455,27 +468,38 @@ export async function benchDelivery (): Promise<void> {
   try {
     if (which.has('service')) {
       services.push({ label: 'service (SQLite)', search: search(), sut: await ServiceUnderTest.start(sqlite) })
+      searches.push(services[0])
+      size = services[0].sut.size
       for (const n of serverUrl ? [1, 2] : []) {
         const sut = await ServiceUnderTest.start(() => startPostgresInstances(n, serverUrl!, SERVICE_ENV))
         services.push({ label: `service (PostgreSQL, ${n} instance${n > 1 ? 's' : ''})`, search: search(), sut })
+        searches.push(services[services.length - 1])
       }
     }
     if (which.has('api')) {
       api = { label: 'API alone (SQLite)', search: search(), sut: await ServiceUnderTest.start(sqlite, 0) }
+      searches.push(api)
+    }
+    if (which.has('ingress')) {
+      const env = (target: string): Record<string, string> => ({
+        INGRESS_TARGET: target,
+        INGRESS_LANES: `${SUBSCRIPTIONS}`,
+        INGRESS_ENVELOPE_BYTES: `${size}`,
+      })
+      const child = async (target: string): Promise<Deployment> => {
+        const s = await startServiceProcess(env(target), 'bench/ingress-child')
+        return { urls: [s.url], stop: s.stop }
+      }
+      ingress = { label: 'ingress floor', search: search(), sut: await ServiceUnderTest.start(child, LANES) }
+      searches.push(ingress)
     }
     for (;;) {
       let probed = false
-      for (const s of services) {
+      for (const s of searches) {
         const rate = s.search.next()
         if (rate === undefined) continue
         probed = true
-        s.search.record(await tries(s.label, () => s.sut.probe(rate)))
-        if (s === services[0]) size = s.sut.size
-      }
-      const a = api?.search.next()
-      if (a !== undefined) {
-        probed = true
-        api!.search.record(await tries(api!.label, () => api!.sut.probe(a), true))
+        s.search.record(await tries(s.label, () => s.sut.probe(rate), s === api))
       }
       const f = floor?.next()
       if (f !== undefined) {
@@ -485,8 +509,7 @@ export async function benchDelivery (): Promise<void> {
       if (!probed) break
     }
   } finally {
-    for (const s of services) await s.sut.stop()
-    await api?.sut.stop()
+    for (const s of searches) await s.sut.stop()
   }
   const knee = (k: KneeSearch): string =>
     k.pass === undefined ? 'none' : `${k.pass}/s (next failing ${k.fail ?? 'none'}/s)`
@@ -500,13 +523,15 @@ export async function benchDelivery (): Promise<void> {
     }
     process.stdout.write(
       `  ${s.label} knee: ${knee(s.search)}${ratio(floor, 'the floor\'s')}${ratio(api?.search, 'the API alone\'s')}` +
+        `${ratio(ingress?.search, 'the ingress floor\'s')}` +
         `${s === services[0] ? '' : ratio(services[0].search, 'SQLite\'s')}\n`
     )
   }
-  if (api) {
-    const r = percent(api.search, floor)
+  for (const s of [api, ingress]) {
+    if (!s) continue
+    const r = percent(s.search, floor)
     const of = r === undefined ? '' : `, ${r.toFixed(1)}% of the floor's`
-    process.stdout.write(`  ${api.label} knee: ${knee(api.search)}${of}\n`)
+    process.stdout.write(`  ${s.label} knee: ${knee(s.search)}${of}\n`)
   }
   if (floor) process.stdout.write(`  floor knee: ${knee(floor)}\n`)
   const service = percent(services[0]?.search, floor)
@@ -528,5 +553,23 @@ export async function benchDelivery (): Promise<void> {
   const behind = percent(services[0]?.search, api?.search)
   if (behind !== undefined) {
     process.stdout.write(`  service (SQLite) knee / API alone knee: ${behind.toFixed(1)}%\n`)
+  }
+  const fed = percent(services[0]?.search, ingress?.search)
+  if (fed !== undefined) {
+    process.stdout.write(`  service (SQLite) knee / ingress floor knee: ${fed.toFixed(1)}%\n`)
+  }
+  const http = percent(ingress?.search, floor)
+  if (http !== undefined) {
+    // The floor makes its events for free; every service pays for the HTTP requests that make them, on the
+    // same cores as the load generator and the receiver.
+    const verdict =
+      http < GOAL_RATIO * 100
+        ? `below the ${GOAL_RATIO * 100}% goal: no service fed by HTTP can meet it with this sender on this machine ` +
+          'now (a bare route doing nothing but hand each message to the lanes does not)'
+        : `at or above the ${GOAL_RATIO * 100}% goal: an HTTP-fed service with this sender can meet it here`
+    process.stdout.write(
+      `  ingress floor knee / floor knee: ${http.toFixed(1)}% (${ingress!.search.pass}/s against ` +
+        `${floor!.pass}/s): ${verdict}\n`
+    )
   }
 }

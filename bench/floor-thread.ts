@@ -1,25 +1,26 @@
 /**
- * The delivery benchmark's floor: the service's own HttpSender in a thread, POSTing envelopes of the same
- * size at the same rate to the same receiver, one lane per subscription, with no API, store or outbox in
- * the way. What this reaches is the best any outbox could do on this machine.
+ * The delivery benchmark's floors' sender: the service's own HttpSender in a thread, POSTing envelopes of the
+ * service's size to the same receiver, one in-order lane per subscription, with no store or outbox in the way.
+ * Paced (the floor, with `pace`): it makes the events itself at the rate, with no API either: what this reaches
+ * is the best any outbox could do on this machine. Fed (the ingress floor, ingress-child.ts): the events come
+ * from its parent thread, a batch of (id, created) pairs per turn, as the service's delivery thread is woken.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { HttpSender } from '../src/triggers/sender.js'
 import { paced } from './child.js'
 
-const { target, rate, seconds, warmup, lanes, padding } = workerData as {
+const { target, lanes, size, pace } = workerData as {
   target: string
-  rate: number
-  seconds: number
-  warmup: number
   lanes: number
-  padding: string
+  /** Bytes of an envelope: padded to it. */
+  size: number
+  pace?: { rate: number; seconds: number; warmup: number }
 }
 const sender = new HttpSender({ timeoutMs: 10_000, allowPrivateTargets: true })
 const queues: string[][] = Array.from({ length: lanes }, () => [])
 const running = new Set<number>()
-let n = 0
-const ids: string[] = []
+/** Sized on the first envelope: events of one run have ids of one length. */
+let padding: string | undefined
 
 async function drain (lane: number): Promise<void> {
   running.add(lane)
@@ -30,19 +31,29 @@ async function drain (lane: number): Promise<void> {
   running.delete(lane)
 }
 
-function fire (measured: boolean): void {
-  const created = new Date().toISOString()
-  const id = `${measured ? 'measured' : 'warmup'}-${n++}`
-  if (measured) ids.push(id)
+/** One event to every lane; the envelope's `id` is the lane's, as the service's is its webhook's. */
+function fire (id: string, created: string): void {
   for (let lane = 0; lane < lanes; lane++) {
-    queues[lane].push(
-      `{"id":"lane-${lane}","name":"floor ` +
-        `${lane}","padding":"${padding}","data":{"id":"${id}","created":"${created}"}}`
-    )
+    const head = `{"id":"lane-${lane}","name":"floor ${lane}","padding":"`
+    const tail = `","data":{"id":"${id}","created":"${created}"}}`
+    padding ??= 'x'.repeat(Math.max(0, size - head.length - tail.length))
+    queues[lane].push(head + padding + tail)
     if (!running.has(lane)) void drain(lane)
   }
 }
 
-await paced(warmup, rate / 2, () => fire(false))
-const begin = await paced(seconds, rate, () => fire(true))
-parentPort!.postMessage({ measured: ids, sentIn: (Date.now() - begin) / 1000 })
+if (pace) {
+  let n = 0
+  const ids: string[] = []
+  await paced(pace.warmup, pace.rate / 2, () => fire(`warmup-${n++}`, new Date().toISOString()))
+  const begin = await paced(pace.seconds, pace.rate, () => {
+    const id = `measured-${n++}`
+    ids.push(id)
+    fire(id, new Date().toISOString())
+  })
+  parentPort!.postMessage({ measured: ids, sentIn: (Date.now() - begin) / 1000 })
+} else {
+  parentPort!.on('message', (events: string[]) => {
+    for (let i = 0; i < events.length; i += 2) fire(events[i], events[i + 1])
+  })
+}

@@ -53,9 +53,14 @@ export async function startServiceProcess (
     }
   )
   const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).on('line', line => {
+    const lines = createInterface({ input: proc.stdout! })
+    lines.on('line', line => {
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
-      if (m) resolve(m[1])
+      if (!m) return
+      // The rest of the log (two lines a request) is drained unread: no line splitting on the bench's cores.
+      lines.close()
+      proc.stdout!.resume()
+      resolve(m[1])
     })
     proc.once('exit', code => reject(new Error(`service exited with ${code}`)))
   })

@@ -103,6 +103,13 @@ export interface TriggerMeta {
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v))
 
 /**
+ * Runs as RunRow: the row with its trigger body, which has a table of its own (written once, with the queued run;
+ * in the run's row every UPDATE of the run rewrote it). Conditions name the run's columns unqualified.
+ */
+const RUNS = 'SELECT flow_runs.*, t.body AS trigger_body FROM flow_runs ' +
+  'JOIN flow_run_triggers t ON t.run_seq = flow_runs.seq'
+
+/**
  * The text of a multi-row INSERT, built once per shape: every flush asks for one, and the same string each time
  * saves building it and hashing a new one in the store's prepared-statement cache (the shapes are few: a table,
  * its suffix, 1 to 64 rows).
@@ -220,14 +227,13 @@ export class RunHistory {
       instance: null,
     }
     const info = await this.store.get<{ seq: number }>(
-      `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_body, trigger_outputs,
+      `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_outputs,
         client_tracking_id, event_seq, created, created_ms, origin_run, resubmit_actions)
-      VALUES (?,?,'Queued',?,?,?,?,?,?,?,?,?,?) RETURNING seq`,
+      VALUES (?,?,'Queued',?,?,?,?,?,?,?,?,?) RETURNING seq`,
       row.id,
       flowId,
       source,
       triggerName,
-      triggerBody,
       row.trigger_outputs,
       row.client_tracking_id,
       row.event_seq,
@@ -237,6 +243,7 @@ export class RunHistory {
       row.resubmit_actions
     )
     const seq = info!.seq
+    await this.store.run('INSERT INTO flow_run_triggers (run_seq, body) VALUES (?,?)', seq, triggerBody)
     // Never for a run whose transaction rolls back (its seq is nobody's).
     this.store.afterCommit(() => this.queuedHere.set(seq, { seq, ...row }))
     return seq
@@ -271,7 +278,7 @@ export class RunHistory {
   }
 
   async row (flowId: string, runId: string): Promise<RunRow | undefined> {
-    const row = await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
+    const row = await this.store.get<RunRow>(`${RUNS} WHERE id = ? AND flow_id = ?`, runId, flowId)
     return this.shown(row)
   }
 
@@ -304,7 +311,11 @@ export class RunHistory {
         set: "status = 'Running', started = ?, instance = ?",
         setParams: [this.store.now(), instance ?? null],
       })
-      if (row || !limit) return row
+      if (row) {
+        const body = await this.store.get<{ body: string }>('SELECT body FROM flow_run_triggers WHERE run_seq = ?', seq)
+        return { ...row, trigger_body: body!.body }
+      }
+      if (!limit) return row
       const still = await this.store.get<{ status: string }>('SELECT status FROM flow_runs WHERE seq = ?', seq)
       return still?.status === 'Queued' ? 'waiting' : undefined
     })
@@ -318,7 +329,7 @@ export class RunHistory {
     if (this.held.has(seq)) return undefined
     const mine = this.queuedHere.get(seq)
     this.queuedHere.delete(seq)
-    const row = mine ?? await this.store.get<RunRow>("SELECT * FROM flow_runs WHERE seq = ? AND status = 'Queued'", seq)
+    const row = mine ?? await this.store.get<RunRow>(`${RUNS} WHERE seq = ? AND status = 'Queued'`, seq)
     if (!row || this.held.has(seq)) return undefined
     const started = this.store.now()
     this.held.set(seq, started)
@@ -701,7 +712,7 @@ export class RunHistory {
       args.push(q.trackedName, ...(q.trackedValue !== undefined ? [q.trackedValue] : []))
     }
     const rows = await this.store.all<RunRow>(
-      `SELECT * FROM flow_runs WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+      `${RUNS} WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
       ...args,
       q.max + 1
     )
@@ -723,7 +734,7 @@ export class RunHistory {
     }
     filterRuns(q, where, args)
     return this.store.all<RunRow>(
-      `SELECT * FROM flow_runs WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+      `${RUNS} WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
       ...args,
       q.max
     )
@@ -791,7 +802,7 @@ export class RunHistory {
   }
 
   async bySeq (seq: number): Promise<FlowRun | undefined> {
-    const row = this.shown(await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq))
+    const row = this.shown(await this.store.get<RunRow>(`${RUNS} WHERE seq = ?`, seq))
     return row ? await this.toRun(row, true) : undefined
   }
 

@@ -11,6 +11,7 @@ import { send } from './outbound.js'
 import type { IdentityEndpoint } from './authentication.js'
 import type { SandboxResult } from './sandbox/sandbox.js'
 import { WorkflowConnections } from './workflow-connections.js'
+import { isoTime } from '../iso-time.js'
 import { Maps } from './maps.js'
 import {
   ActionFailure,
@@ -485,7 +486,7 @@ export class RunExecutor implements RunServices {
   }
 
   private skipOne (s: Step, scope: Scope): RunStatus {
-    const now = new Date(this.deps.now()).toISOString()
+    const now = isoTime(this.deps.now())
     this.finish(s, scope, {
       name: s.name,
       type: s.kind.type,
@@ -556,7 +557,7 @@ export class RunExecutor implements RunServices {
     const started = this.deps.now()
     let inputs: unknown
     let attempts = 0
-    const base = { name: s.name, type: s.kind.type, startTime: new Date(started).toISOString() }
+    const base = { name: s.name, type: s.kind.type, startTime: isoTime(started) }
     const done = (outcome: RunStatus, extra: Partial<ActionResult>): RunStatus => {
       const end = this.deps.now()
       // An action the cancel cut short (its delay or call aborted) was cancelled, not failed.
@@ -566,7 +567,7 @@ export class RunExecutor implements RunServices {
         status,
         attempts,
         durationMs: end - started,
-        endTime: new Date(end).toISOString(),
+        endTime: isoTime(end),
         ...(inputs !== undefined ? { inputs } : {}),
         ...extra,
       })

@@ -45,6 +45,15 @@ interface ActionRow {
   reused_from: string | null
 }
 
+/**
+ * A run this instance queued and now claims in memory (`hold`), with what the caller had of its trigger outputs
+ * when it queued it: the meta and (when the caller had parsed it) the body, exactly what parsing the row's texts
+ * gives, so the run does not parse them back.
+ */
+export interface HeldRun extends RunRow {
+  given?: { trigger: TriggerMeta; body?: { value: unknown } }
+}
+
 /** A page of a flow's runs: by status, client tracking id, a tracked property (and its value). */
 /** What a run list and a bulk resubmit both filter on: the status, and the window the runs were triggered in. */
 interface RunFilter {
@@ -186,7 +195,7 @@ export class RunHistory {
    * finished: `hold` takes them without reading the row back. Only this instance changes a row held runs are
    * taken from (one instance, as for `held`), and every change of a Queued row here drops its entry.
    */
-  private readonly queuedHere = new Map<number, RunRow>()
+  private readonly queuedHere = new Map<number, HeldRun>()
 
   constructor (
     private readonly store: AsyncStore,
@@ -201,7 +210,14 @@ export class RunHistory {
     triggerName: string,
     triggerBody: string,
     eventSeq?: number,
-    meta?: { trigger?: TriggerMeta; clientTrackingId?: string; id?: string; resubmission?: Resubmission }
+    meta?: {
+      trigger?: TriggerMeta
+      clientTrackingId?: string
+      id?: string
+      resubmission?: Resubmission
+      /** `trigger` and the body (JSON.parse of `triggerBody`, when the caller has it) are the caller's to give. */
+      given?: { body?: { value: unknown } }
+    }
   ): Promise<number> {
     const row: Omit<RunRow, 'seq'> = {
       // Time-ordered: each new id appends to the last page of the UNIQUE index instead of a random one.
@@ -245,7 +261,8 @@ export class RunHistory {
     const seq = info!.seq
     await this.store.run('INSERT INTO flow_run_triggers (run_seq, body) VALUES (?,?)', seq, triggerBody)
     // Never for a run whose transaction rolls back (its seq is nobody's).
-    this.store.afterCommit(() => this.queuedHere.set(seq, { seq, ...row }))
+    const given = meta?.given && meta.trigger ? { given: { trigger: meta.trigger, ...meta.given } } : {}
+    this.store.afterCommit(() => this.queuedHere.set(seq, { seq, ...row, ...given }))
     return seq
   }
 
@@ -325,7 +342,7 @@ export class RunHistory {
    * Claims a queued run in memory (one instance: nobody else claims runs, so the store need not say it): the run
    * as it starts, or undefined if it is not queued (gone, cancelled, claimed already).
    */
-  async hold (seq: number): Promise<RunRow | undefined> {
+  async hold (seq: number): Promise<HeldRun | undefined> {
     if (this.held.has(seq)) return undefined
     const mine = this.queuedHere.get(seq)
     this.queuedHere.delete(seq)

@@ -1459,16 +1459,18 @@ export class FlowRuntime {
       }
     }
     const body: unknown = row.given?.body ? row.given.body.value : JSON.parse(row.trigger_body)
-    const deps = await this.runnerDeps(flow, seq, row.id, owner)
-    let durable: Promise<void> | undefined
-    const persist = (): Promise<void> => (durable ??= this.history.persist(seq))
-    const runner = new RunExecutor(
-      flow,
-      row.id,
-      { headers: meta.headers ?? {}, body, ...meta },
-      { ...deps, ...(reuse ? { reuse } : {}), ...(held ? { durable: persist } : {}) },
-      row.client_tracking_id ?? row.id
-    )
+    // Its own object, so added to rather than copied (a spread of its twenty members was a run's cost to see).
+    const deps: RunnerDeps & { settled(): Promise<void> } = await this.runnerDeps(flow, seq, row.id, owner)
+    if (reuse) deps.reuse = reuse
+    if (held) {
+      let durable: Promise<void> | undefined
+      deps.durable = () => (durable ??= this.history.persist(seq))
+    }
+    const trigger: TriggerOutputs = { headers: meta.headers ?? {}, body }
+    if (meta.queries !== undefined) trigger.queries = meta.queries
+    if (meta.relativePathParameters !== undefined) trigger.relativePathParameters = meta.relativePathParameters
+    if (meta.statusCode !== undefined) trigger.statusCode = meta.statusCode
+    const runner = new RunExecutor(flow, row.id, trigger, deps, row.client_tracking_id ?? row.id)
     // The trigger conditions were evaluated before the run was written (enqueue): a queued run passed them, and a
     // manual run or a resubmission skips them (someone asked for exactly this run).
     this.active.set(seq, runner)

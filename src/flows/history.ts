@@ -115,8 +115,8 @@ const json = (v: unknown): string | null => (v === undefined ? null : JSON.strin
  * Runs as RunRow: the row with its trigger body, which has a table of its own (written once, with the queued run;
  * in the run's row every UPDATE of the run rewrote it). Conditions name the run's columns unqualified.
  */
-const RUNS = 'SELECT flow_runs.*, t.body AS trigger_body FROM flow_runs ' +
-  'JOIN flow_run_triggers t ON t.run_seq = flow_runs.seq'
+const RUNS = 'SELECT flow_runs.*, rt.body AS trigger_body FROM flow_runs ' +
+  'JOIN flow_run_triggers rt ON rt.run_seq = flow_runs.seq'
 
 /**
  * The text of a multi-row INSERT, built once per shape: every flush asks for one, and the same string each time

@@ -111,6 +111,8 @@ function isPure (s: Step, inputs: unknown): boolean {
 /** Where an expression is being evaluated: whose records are visible, which loop items are current. */
 class Scope {
   readonly records = new Map<string, ActionResult>()
+  /** Its evaluation context, made on first use by the run the scope belongs to (scopes are never shared). */
+  ctx: EvalContext | undefined
   constructor (
     readonly parent: Scope | undefined,
     readonly loops: Loop[],
@@ -237,12 +239,12 @@ export class RunExecutor implements RunServices {
     return { status: t.status, ...(t.runError ? { error: t.runError } : {}) }
   }
 
-  /** Each scope's context, built once: its functions read the run's state when called, not when built. */
-  private readonly contexts = new WeakMap<Scope, EvalContext>()
+  /**
+   * Each scope's context, built once: its functions read the run's state when called, not when built. Kept on the
+   * scope (a WeakMap per run, and per trigger condition's probe, was garbage the collector works harder for).
+   */
   private evalContext (scope: Scope): EvalContext {
-    let ctx = this.contexts.get(scope)
-    if (!ctx) this.contexts.set(scope, (ctx = this.newEvalContext(scope)))
-    return ctx
+    return (scope.ctx ??= this.newEvalContext(scope))
   }
 
   /** The one place the evaluation context is built: everything an expression can reach at run time. */

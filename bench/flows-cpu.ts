@@ -6,8 +6,9 @@
  * FLOWS_CPU_ONLY=flows|plain one side; FLOWS_CPU_TIME=1 times statements; FLOWS_CPU_PROFILE=file profiles;
  * FLOWS_CPU_FLOOR=1 adds the actions bench's references in the same rounds: its store floor (actions-floor.ts, on a
  * store seeded by the service) and a bare Fastify route answering a fixed message, which set the bench's ratios;
- * FLOWS_CPU_AB=dir adds the service of another checkout (its src/, say a "before" copy) in the same process, rounds
- * alternating with this one's: a difference of a few percent shows through the noise of a shared machine.
+ * FLOWS_CPU_AB=dir adds the services of another checkout (its src/, say a "before" copy) in the same process, with and
+ * without the flows as FLOWS_CPU_ONLY says for this one's, rounds alternating with this one's: a difference of a few
+ * percent shows through the noise of a shared machine.
  */
 import type { Statement } from 'better-sqlite3'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -194,7 +195,15 @@ async function send (s: Side, n: number): Promise<string> {
 /** Nanoseconds on CPU of the calling thread (the API's): the process's figure has the other threads' in it too. */
 const threadCpu = (): number => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0])
 
-async function measure (s: Side, n: number): Promise<string> {
+/** Each side's figures per round (CPU, API thread CPU, statements per message), for the medians at the end. */
+const figures = new Map<string, number[][]>()
+const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+async function measure (s: Side, n: number, label: string): Promise<string> {
   s.counts.clear()
   const t0 = process.hrtime.bigint()
   const c0 = process.cpuUsage()
@@ -213,6 +222,7 @@ async function measure (s: Side, n: number): Promise<string> {
     })
   const all = [...s.counts.entries()].filter(([k]) => !k.startsWith('time ')).reduce((x, [, v]) => x + v, 0)
   const allTime = [...s.counts.entries()].filter(([k]) => k.startsWith('time ')).reduce((x, [, v]) => x + v, 0)
+  figures.set(label, [...(figures.get(label) ?? []), [cpu, th, all / n]])
   return `${cpu.toFixed(3)} ms CPU/message (API thread ${th.toFixed(3)}), ${(wall / n).toFixed(3)} ms wall/message, ` +
     `${(all / n).toFixed(1)} statements/message (${(allTime / n).toFixed(0)} µs)` +
     (process.env.FLOWS_CPU_LIST === '0' ? '' : stmts.join(''))
@@ -223,17 +233,21 @@ const flowsApp = ONLY === 'plain' ? undefined : await service(true)
 const plain = plainApp && serviceSide(plainApp)
 const flows = flowsApp && serviceSide(flowsApp)
 const abDir = process.env.FLOWS_CPU_AB
-const abApp = abDir
-  ? await service(false, {
-    buildApp: ((await import(join(abDir, 'src/app.ts'))) as { buildApp: typeof buildApp }).buildApp,
-    makeConfig: ((await import(join(abDir, 'src/config.ts'))) as { makeConfig: typeof makeConfig }).makeConfig,
-  })
+const abBuild = abDir
+  ? {
+      buildApp: ((await import(join(abDir, 'src/app.ts'))) as { buildApp: typeof buildApp }).buildApp,
+      makeConfig: ((await import(join(abDir, 'src/config.ts'))) as { makeConfig: typeof makeConfig }).makeConfig,
+    }
   : undefined
-const ab = abApp && serviceSide(abApp)
+const abPlainApp = abBuild && ONLY !== 'flows' ? await service(false, abBuild) : undefined
+const abFlowsApp = abBuild && ONLY !== 'plain' ? await service(true, abBuild) : undefined
+const abPlain = abPlainApp && serviceSide(abPlainApp)
+const abFlows = abFlowsApp && serviceSide(abFlowsApp)
 // Warm-up: JIT and statement caches.
 const answer = plain ? await send(plain, 300) : ''
 if (flows) await send(flows, 300)
-if (ab) await send(ab, 300)
+if (abPlain) await send(abPlain, 300)
+if (abFlows) await send(abFlows, 300)
 const references = process.env.FLOWS_CPU_FLOOR === '1'
 const floor = references ? await floorSide() : undefined
 const bare = references ? await bareSide(answer || await send(flows!, 1)) : undefined
@@ -250,12 +264,23 @@ if (session) {
 }
 for (let r = 1; r <= ROUNDS; r++) {
   // The other checkout first every other round: what one side's garbage costs the next falls on both alike.
-  if (ab && r % 2 === 0) process.stdout.write(`round ${r} ${abDir}: ${await measure(ab, N)}\n`)
-  if (plain) process.stdout.write(`round ${r} without flows: ${await measure(plain, N)}\n`)
-  if (ab && r % 2 === 1) process.stdout.write(`round ${r} ${abDir}: ${await measure(ab, N)}\n`)
-  if (flows) process.stdout.write(`round ${r} with flows:    ${await measure(flows, N)}\n`)
-  if (floor) process.stdout.write(`round ${r} store floor:   ${await measure(floor, N)}\n`)
-  if (bare) process.stdout.write(`round ${r} bare route:    ${await measure(bare, N)}\n`)
+  const other = async (): Promise<void> => {
+    const plainLabel = `${abDir} without flows`
+    const flowsLabel = `${abDir} with flows`
+    if (abPlain) process.stdout.write(`round ${r} ${plainLabel}: ${await measure(abPlain, N, plainLabel)}\n`)
+    if (abFlows) process.stdout.write(`round ${r} ${flowsLabel}:    ${await measure(abFlows, N, flowsLabel)}\n`)
+  }
+  if (r % 2 === 0) await other()
+  if (plain) process.stdout.write(`round ${r} without flows: ${await measure(plain, N, 'without flows')}\n`)
+  if (flows) process.stdout.write(`round ${r} with flows:    ${await measure(flows, N, 'with flows')}\n`)
+  if (r % 2 === 1) await other()
+  if (floor) process.stdout.write(`round ${r} store floor:   ${await measure(floor, N, 'store floor')}\n`)
+  if (bare) process.stdout.write(`round ${r} bare route:    ${await measure(bare, N, 'bare route')}\n`)
+}
+for (const [label, rows] of figures) {
+  const [cpu, th, st] = [0, 1, 2].map(i => median(rows.map(r => r[i])))
+  process.stdout.write(`median of ${rows.length} ${label}: ${cpu.toFixed(3)} ms CPU/message ` +
+    `(API thread ${th.toFixed(3)}), ${st.toFixed(1)} statements/message\n`)
 }
 if (session) {
   const { profile } = (await post('Profiler.stop')) as { profile: unknown }
@@ -268,5 +293,6 @@ if (flows) {
   process.stdout.write(`runs: ${runs.map(r => `${r.status} ${r.n}`).join(', ')}\n`)
 }
 await plainApp?.a.app.close()
-await abApp?.a.app.close()
+await abPlainApp?.a.app.close()
+await abFlowsApp?.a.app.close()
 await flowsApp?.a.app.close()

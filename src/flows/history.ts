@@ -45,6 +45,15 @@ interface ActionRow {
   reused_from: string | null
 }
 
+/**
+ * A run this instance queued and now claims in memory (`hold`), with what the caller had of its trigger outputs
+ * when it queued it: the meta and (when the caller had parsed it) the body, exactly what parsing the row's texts
+ * gives, so the run does not parse them back.
+ */
+export interface HeldRun extends RunRow {
+  given?: { trigger: TriggerMeta; body?: { value: unknown } }
+}
+
 /** A page of a flow's runs: by status, client tracking id, a tracked property (and its value). */
 /** What a run list and a bulk resubmit both filter on: the status, and the window the runs were triggered in. */
 interface RunFilter {
@@ -101,6 +110,13 @@ export interface TriggerMeta {
 }
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v))
+
+/**
+ * Runs as RunRow: the row with its trigger body, which has a table of its own (written once, with the queued run;
+ * in the run's row every UPDATE of the run rewrote it). Conditions name the run's columns unqualified.
+ */
+const RUNS = 'SELECT flow_runs.*, rt.body AS trigger_body FROM flow_runs ' +
+  'JOIN flow_run_triggers rt ON rt.run_seq = flow_runs.seq'
 
 /**
  * The text of a multi-row INSERT, built once per shape: every flush asks for one, and the same string each time
@@ -179,7 +195,7 @@ export class RunHistory {
    * finished: `hold` takes them without reading the row back. Only this instance changes a row held runs are
    * taken from (one instance, as for `held`), and every change of a Queued row here drops its entry.
    */
-  private readonly queuedHere = new Map<number, RunRow>()
+  private readonly queuedHere = new Map<number, HeldRun>()
 
   constructor (
     private readonly store: AsyncStore,
@@ -194,7 +210,14 @@ export class RunHistory {
     triggerName: string,
     triggerBody: string,
     eventSeq?: number,
-    meta?: { trigger?: TriggerMeta; clientTrackingId?: string; id?: string; resubmission?: Resubmission }
+    meta?: {
+      trigger?: TriggerMeta
+      clientTrackingId?: string
+      id?: string
+      resubmission?: Resubmission
+      /** `trigger` and the body (JSON.parse of `triggerBody`, when the caller has it) are the caller's to give. */
+      given?: { body?: { value: unknown } }
+    }
   ): Promise<number> {
     const row: Omit<RunRow, 'seq'> = {
       // Time-ordered: each new id appends to the last page of the UNIQUE index instead of a random one.
@@ -220,14 +243,13 @@ export class RunHistory {
       instance: null,
     }
     const info = await this.store.get<{ seq: number }>(
-      `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_body, trigger_outputs,
+      `INSERT INTO flow_runs (id, flow_id, status, source, trigger_name, trigger_outputs,
         client_tracking_id, event_seq, created, created_ms, origin_run, resubmit_actions)
-      VALUES (?,?,'Queued',?,?,?,?,?,?,?,?,?,?) RETURNING seq`,
+      VALUES (?,?,'Queued',?,?,?,?,?,?,?,?,?) RETURNING seq`,
       row.id,
       flowId,
       source,
       triggerName,
-      triggerBody,
       row.trigger_outputs,
       row.client_tracking_id,
       row.event_seq,
@@ -237,8 +259,10 @@ export class RunHistory {
       row.resubmit_actions
     )
     const seq = info!.seq
+    await this.store.run('INSERT INTO flow_run_triggers (run_seq, body) VALUES (?,?)', seq, triggerBody)
     // Never for a run whose transaction rolls back (its seq is nobody's).
-    this.store.afterCommit(() => this.queuedHere.set(seq, { seq, ...row }))
+    const given = meta?.given && meta.trigger ? { given: { trigger: meta.trigger, ...meta.given } } : {}
+    this.store.afterCommit(() => this.queuedHere.set(seq, { seq, ...row, ...given }))
     return seq
   }
 
@@ -271,7 +295,7 @@ export class RunHistory {
   }
 
   async row (flowId: string, runId: string): Promise<RunRow | undefined> {
-    const row = await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE id = ? AND flow_id = ?', runId, flowId)
+    const row = await this.store.get<RunRow>(`${RUNS} WHERE id = ? AND flow_id = ?`, runId, flowId)
     return this.shown(row)
   }
 
@@ -304,7 +328,11 @@ export class RunHistory {
         set: "status = 'Running', started = ?, instance = ?",
         setParams: [this.store.now(), instance ?? null],
       })
-      if (row || !limit) return row
+      if (row) {
+        const body = await this.store.get<{ body: string }>('SELECT body FROM flow_run_triggers WHERE run_seq = ?', seq)
+        return { ...row, trigger_body: body!.body }
+      }
+      if (!limit) return row
       const still = await this.store.get<{ status: string }>('SELECT status FROM flow_runs WHERE seq = ?', seq)
       return still?.status === 'Queued' ? 'waiting' : undefined
     })
@@ -314,11 +342,11 @@ export class RunHistory {
    * Claims a queued run in memory (one instance: nobody else claims runs, so the store need not say it): the run
    * as it starts, or undefined if it is not queued (gone, cancelled, claimed already).
    */
-  async hold (seq: number): Promise<RunRow | undefined> {
+  async hold (seq: number): Promise<HeldRun | undefined> {
     if (this.held.has(seq)) return undefined
     const mine = this.queuedHere.get(seq)
     this.queuedHere.delete(seq)
-    const row = mine ?? await this.store.get<RunRow>("SELECT * FROM flow_runs WHERE seq = ? AND status = 'Queued'", seq)
+    const row = mine ?? await this.store.get<RunRow>(`${RUNS} WHERE seq = ? AND status = 'Queued'`, seq)
     if (!row || this.held.has(seq)) return undefined
     const started = this.store.now()
     this.held.set(seq, started)
@@ -701,7 +729,7 @@ export class RunHistory {
       args.push(q.trackedName, ...(q.trackedValue !== undefined ? [q.trackedValue] : []))
     }
     const rows = await this.store.all<RunRow>(
-      `SELECT * FROM flow_runs WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+      `${RUNS} WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
       ...args,
       q.max + 1
     )
@@ -723,7 +751,7 @@ export class RunHistory {
     }
     filterRuns(q, where, args)
     return this.store.all<RunRow>(
-      `SELECT * FROM flow_runs WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+      `${RUNS} WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
       ...args,
       q.max
     )
@@ -791,7 +819,7 @@ export class RunHistory {
   }
 
   async bySeq (seq: number): Promise<FlowRun | undefined> {
-    const row = this.shown(await this.store.get<RunRow>('SELECT * FROM flow_runs WHERE seq = ?', seq))
+    const row = this.shown(await this.store.get<RunRow>(`${RUNS} WHERE seq = ?`, seq))
     return row ? await this.toRun(row, true) : undefined
   }
 

@@ -14,6 +14,7 @@ import type { OperationCatalog, OperationReply } from './operations.js'
 import {
   RunHistory,
   type RunQuery,
+  type HeldRun,
   type RunRow,
   type RunSelection,
   type RunSource,
@@ -862,8 +863,7 @@ export class FlowRuntime {
         splitError = (err as Error).message
       }
     }
-    const { body: _body, ...meta } = outputs
-    const trigger: TriggerMeta = meta
+    const trigger = metaOf(outputs)
     type Firing = { body: unknown; tracking?: string; failed?: { code: string; message: string } }
     const firings: Firing[] = []
     for (const body of bodies) {
@@ -905,6 +905,12 @@ export class FlowRuntime {
         const seq = await this.history.enqueue(f.id, source, f.trigger.name, text, eventSeq, {
           trigger,
           ...(tracking ? { clientTrackingId: tracking } : {}),
+          // An event's run starts from these (held in memory, runtime.execute): its body only when it was parsed
+          // from the text here (JSON.parse of the same text again); a body given as a value is read back from
+          // its JSON text, which may differ from it (the numbers of flows, undefined members).
+          ...(bodyText !== undefined && !t.splitOn
+            ? { given: outputs.body !== undefined ? { body: { value: body } } : {} }
+            : {}),
         })
         if (failed) {
           await this.history.finish(seq, { status: 'Failed', error: failed })
@@ -1411,7 +1417,7 @@ export class FlowRuntime {
 
   /** Claims and runs one queued run; 'waiting' when its flow's trigger concurrency has no room for it yet. */
   private async execute (seq: number, turn?: { flowId: string; runs: number }): Promise<void | 'waiting'> {
-    let row: RunRow | 'waiting' | undefined
+    let row: HeldRun | 'waiting' | undefined
     // One instance, no trigger concurrency: nobody else claims runs or counts the running ones, so the claim is
     // held in memory and the run written once at its end, unless it does something first (runner.ts, durable).
     const held = !this.opts.cluster && !turn
@@ -1436,7 +1442,7 @@ export class FlowRuntime {
       })
       return
     }
-    const meta = (
+    const meta = row.given?.trigger ?? (
       row.trigger_outputs ? JSON.parse(row.trigger_outputs) : { headers: { 'content-type': 'application/json' } }
     ) as TriggerMeta
     let reuse: RunnerDeps['reuse']
@@ -1452,16 +1458,19 @@ export class FlowRuntime {
         return
       }
     }
-    const deps = await this.runnerDeps(flow, seq, row.id, owner)
-    let durable: Promise<void> | undefined
-    const persist = (): Promise<void> => (durable ??= this.history.persist(seq))
-    const runner = new RunExecutor(
-      flow,
-      row.id,
-      { headers: meta.headers ?? {}, body: JSON.parse(row.trigger_body), ...meta },
-      { ...deps, ...(reuse ? { reuse } : {}), ...(held ? { durable: persist } : {}) },
-      row.client_tracking_id ?? row.id
-    )
+    const body: unknown = row.given?.body ? row.given.body.value : JSON.parse(row.trigger_body)
+    // Its own object, so added to rather than copied (a spread of its twenty members was a run's cost to see).
+    const deps: RunnerDeps & { settled(): Promise<void> } = await this.runnerDeps(flow, seq, row.id, owner)
+    if (reuse) deps.reuse = reuse
+    if (held) {
+      let durable: Promise<void> | undefined
+      deps.durable = () => (durable ??= this.history.persist(seq))
+    }
+    const trigger: TriggerOutputs = { headers: meta.headers ?? {}, body }
+    if (meta.queries !== undefined) trigger.queries = meta.queries
+    if (meta.relativePathParameters !== undefined) trigger.relativePathParameters = meta.relativePathParameters
+    if (meta.statusCode !== undefined) trigger.statusCode = meta.statusCode
+    const runner = new RunExecutor(flow, row.id, trigger, deps, row.client_tracking_id ?? row.id)
     // The trigger conditions were evaluated before the run was written (enqueue): a queued run passed them, and a
     // manual run or a resubmission skips them (someone asked for exactly this run).
     this.active.set(seq, runner)
@@ -1484,6 +1493,15 @@ export class FlowRuntime {
     const refused = hostRefusal(this.httpPolicy, hostname)
     return refused ? `Http actions may not call ${origin}: ${refused}.` : undefined
   }
+}
+
+/** The trigger's outputs but the body, as the run history keeps them (the members it has, in their order). */
+function metaOf (o: TriggerOutputs): TriggerMeta {
+  const meta: TriggerMeta = { headers: o.headers }
+  if (o.queries !== undefined) meta.queries = o.queries
+  if (o.relativePathParameters !== undefined) meta.relativePathParameters = o.relativePathParameters
+  if (o.statusCode !== undefined) meta.statusCode = o.statusCode
+  return meta
 }
 
 /** Whether a compiled template calls the function (lower-case name) anywhere in it. */

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { ChangeEvent, StoredEvent } from './store.js'
 import type { SqlDialect } from './dialect.js'
+import { isoTime } from '../iso-time.js'
 
 /** Runs inside the transaction that recorded the event, which waits for it: its writes commit or roll back with it. */
 export type AsyncEventSink = (e: StoredEvent) => void | Promise<void>
@@ -194,7 +195,7 @@ export abstract class TransactionalStore<C> implements AsyncStore {
   now (): string {
     const t = this.clock()
     if (t !== this.nowAt) {
-      this.nowText = new Date(t).toISOString()
+      this.nowText = isoTime(t)
       this.nowAt = t
     }
     return this.nowText

@@ -480,4 +480,11 @@ export const MIGRATIONS: string[] = [
     UPDATE memberships SET room_created = NEW.created WHERE room_id = NEW.id;
   END;
   `,
+  `
+  -- A run's trigger body in a table of its own (issue 17): written once with the queued run, never rewritten. In
+  -- the run's row it was copied again by every UPDATE of the run (claimed, ended: a 1 KB envelope each time).
+  CREATE TABLE flow_run_triggers (run_seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
+  INSERT INTO flow_run_triggers (run_seq, body) SELECT seq, trigger_body FROM flow_runs;
+  ALTER TABLE flow_runs DROP COLUMN trigger_body;
+  `,
 ]

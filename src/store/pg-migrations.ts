@@ -494,6 +494,13 @@ export const PG_MIGRATIONS: string[] = [
   CREATE TRIGGER rooms_created_memberships AFTER UPDATE OF created ON rooms
     FOR EACH ROW WHEN (OLD.created IS DISTINCT FROM NEW.created) EXECUTE FUNCTION rooms_created_memberships();
   `,
+  `
+  -- A run's trigger body in a table of its own (issue 17, SQLite's migration 16): written once with the queued
+  -- run, never rewritten; in the run's row every UPDATE of the run wrote a new version of it.
+  CREATE TABLE flow_run_triggers (run_seq bigint PRIMARY KEY, body ${T} NOT NULL);
+  INSERT INTO flow_run_triggers (run_seq, body) SELECT seq, trigger_body FROM flow_runs;
+  ALTER TABLE flow_runs DROP COLUMN trigger_body;
+  `,
 ]
 
 /** Tables the cluster primitives add: PostgreSQL-only, so not in SQLite's schema. */

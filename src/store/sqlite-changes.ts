@@ -18,6 +18,7 @@ const UNREAD = new Set([
   'subscription_changes',
   'flow_state',
   'flow_runs',
+  'flow_run_triggers',
   'flow_run_actions',
   'flow_run_tracked',
   'flow_keys',

@@ -480,4 +480,10 @@ export const MIGRATIONS: string[] = [
     UPDATE memberships SET room_created = NEW.created WHERE room_id = NEW.id;
   END;
   `,
+  `
+  -- The outbox without its (tx, seq) index (issue 17): tx is always 0 here, so every read of the lanes, the window
+  -- and the purge (\`tx = 0 AND seq > ?\`, dialect.ts) seeks the rowid (seq) as well, and the index was one more
+  -- b-tree written on every event's insert and purge. PostgreSQL keeps it: there tx is the writer's transaction.
+  DROP INDEX outbox_position;
+  `,
 ]

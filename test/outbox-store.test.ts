@@ -14,10 +14,13 @@ import {
   OLD_DELIVERY_COLUMNS,
   OLD_OUTBOX_SEED,
 } from './helpers/old-outbox.js'
-import type { SqliteStore } from '../src/store/sqlite-store.js'
+import { SqliteStore } from '../src/store/sqlite-store.js'
+import type { AsyncStore } from '../src/store/db.js'
+import { Outbox } from '../src/triggers/outbox.js'
 
 // How the outbox sits in the store: the migration that dropped its uuid column, the one that made it one row per
-// event, and WAL checkpoints taken by the checkpoint thread when deliveries run in their own thread.
+// event, how its statements find rows, and WAL checkpoints taken by the checkpoint thread when deliveries run in
+// their own thread.
 
 /** The index of the migration whose SQL includes `marker`, checked against where it must stay. */
 function migrationIndex (t: Test, marker: string, expected: number, label: string): number {
@@ -94,6 +97,50 @@ t.test('the outbox of one row per event takes over what was queued, retried and 
   const dead = db.prepare(`INSERT INTO dead_letters (subscription_id, event_seq, created, finished)
     VALUES ('s1', 1, 'c', 'f')`).run()
   t.equal(Number(dead.lastInsertRowid), 5, 'dead letter ids (from their seq) never repeat one shown before')
+})
+
+t.test('on SQLite every outbox statement seeks the rowid, and no index but it is written per event', async t => {
+  const store = new SqliteStore(openDatabase({ dataDir: ':memory:' }))
+  t.teardown(() => store.close())
+  t.same(
+    store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'").all(),
+    [],
+    'the outbox has no index of its own (tx is always 0 on SQLite)'
+  )
+  // The statements as Outbox issues them, with the plan SQLite picks for each.
+  const plans = new Map<string, string[]>()
+  const plan = (sql: string, params: unknown[]): void => {
+    if (!/\boutbox\b/.test(sql)) return
+    const rows = store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>
+    plans.set(sql.replace(/\s+/g, ' ').trim(), rows.map(r => r.detail))
+  }
+  const recording = new Proxy(store, {
+    get (target, key, receiver) {
+      const v = Reflect.get(target, key, receiver) as unknown
+      if (typeof v !== 'function') return v
+      return (...args: unknown[]) => {
+        if (['get', 'all', 'values', 'run'].includes(String(key))) plan(args[0] as string, args.slice(1))
+        return (v as (...a: unknown[]) => unknown).apply(target, args)
+      }
+    },
+  }) as AsyncStore
+  const outbox = new Outbox(recording, 10)
+  await store.run(
+    'INSERT INTO events (resource, event, actor_id, org_id, data, created) ' +
+      "VALUES ('messages', 'created', 'p', 'o', '{}', 'c')"
+  )
+  await outbox.append(1, ['s1', 's2'], undefined)
+  await outbox.append(1, ['s2'], { s2: { n: 1 } })
+  t.equal((await outbox.window([0, 0], 1000)).length, 2)
+  t.equal((await outbox.lane('s2', [0, 0], 100)).length, 2)
+  t.same(await outbox.head('s1', [0, 1]), undefined)
+  await outbox.purge(undefined)
+  const reads = [...plans].filter(([sql]) => !sql.startsWith('INSERT'))
+  t.equal(reads.length, 5, 'the window, a lane, its head, the purge and its delete')
+  for (const [sql, steps] of reads) {
+    t.match(steps[0], /^SEARCH (o|outbox) USING INTEGER PRIMARY KEY \(rowid>\?( AND rowid<\?)?\)$/, sql)
+    t.notOk(steps.some(s => s.includes('TEMP B-TREE')), `${sql}: no sort`)
+  }
 })
 
 t.test(

@@ -346,6 +346,62 @@ t.test('filters, and subscribers only hear about spaces their owner can see', as
   )
 })
 
+t.test('who hears follows memberships written earlier in the same transaction, and never one rolled back', async t => {
+  const s = await setup(t)
+  const bobs = await startReceiver(t)
+  const daves = await startReceiver(t)
+  await s.bob('POST', '/v1/webhooks', { name: 'b', targetUrl: bobs.url, resource: 'messages', event: 'created' })
+  await s.dave('POST', '/v1/webhooks', { name: 'd', targetUrl: daves.url, resource: 'messages', event: 'created' })
+  const apollo = DEMO.rooms.apollo
+  const message = (text: string) => ({
+    resource: 'messages' as const,
+    event: 'created' as const,
+    actorId: DEMO.people.alice.id,
+    roomId: apollo,
+    orgId: DEMO.orgId,
+    data: { id: text, roomId: ids.apollo, roomType: 'group', personId: ids.alice, text },
+  })
+  const heard = async (): Promise<[string[], string[]]> => {
+    await s.svc.worker!.idle()
+    return [bobs.received.map(r => r.body.data.id), daves.received.map(r => r.body.data.id)]
+  }
+  const post = async (text: string) => {
+    const r = await s.alice('POST', '/v1/messages', { roomId: ids.apollo, text })
+    t.equal(r.status, 200)
+    return r.body.id as string
+  }
+  const first = await post('Bob is a member')
+  t.same(await heard(), [[first], []], 'Bob (a member) hears, Dave (not one) does not')
+  for (const how of ['tx', 'txGrouped'] as const) {
+    const store = s.svc.store
+    // Removed, then an event, in one transaction: Bob does not hear it; Dave, added, does. Then all is undone.
+    await t.rejects(store[how](async () => {
+      await store.run('DELETE FROM memberships WHERE room_id = ? AND person_id = ?', apollo, DEMO.people.bob.id)
+      await store.run(
+        'INSERT INTO memberships (room_id, person_id, created) VALUES (?,?,?)',
+        apollo,
+        DEMO.people.dave.id,
+        store.now()
+      )
+      await store.emit(message(`${how}: in the transaction`))
+      const targets = (await store.all<{ targets: string }>('SELECT targets FROM outbox ORDER BY seq DESC LIMIT 1'))
+      const subs = await s.svc.registry.subscriptions.matchers()
+      const owners = subs.filter(m => targets[0].targets.includes(`,${m.row.id},`)).map(m => m.owner.personId)
+      t.same(owners, [DEMO.people.dave.id], `${how}: only Dave, added in the transaction, is a target`)
+      throw new Error('rolled back')
+    }), /rolled back/)
+    const after = await post(`${how}: after the rollback`)
+    const [b, d] = await heard()
+    t.equal(b.at(-1), after, `${how}: Bob's removal was rolled back: he hears again`)
+    t.same(d, [], `${how}: Dave's joining was rolled back: he hears nothing`)
+  }
+  const bobsMembership = (await s.alice('GET', `/v1/memberships?roomId=${ids.apollo}&personId=${ids.bob}`)).body
+  t.equal((await s.alice('DELETE', `/v1/memberships/${bobsMembership.items[0].id}`)).status, 204)
+  await post('Bob was removed')
+  const [b] = await heard()
+  t.equal(b.length, 3, 'Bob, removed, hears no more')
+})
+
 t.test('X-Spark-Signature is the HMAC-SHA1 of the raw body', async t => {
   const s = await setup(t)
   const rx = await startReceiver(t)

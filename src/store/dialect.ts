@@ -33,8 +33,9 @@ export interface SqlDialect {
   readonly oldestRunningTx: string
   /**
    * "After the position (?, ?)" of rows ordered by (tx, seq), the columns prefixed by `alias` ('o.', or ''):
-   * PostgreSQL's row comparison. SQLite seeks a (tx, seq) index on a row value's first column only, so there
-   * `(tx, seq) > (0, n)` would visit every row from the table's start (tx is always 0): it is `tx = ? AND seq > ?`.
+   * PostgreSQL's row comparison. SQLite would seek a row value on its first column only, so there
+   * `(tx, seq) > (0, n)` would visit every row from the table's start (tx is always 0): it is `tx = ? AND seq > ?`,
+   * a seek of the rowid (seq), with no index on (tx, seq) to write.
    */
   positionAfter(alias: string): string
   /** "From the position (?, ?) through (?, ?)", inclusive, the same way. */

@@ -487,4 +487,10 @@ export const MIGRATIONS: string[] = [
   INSERT INTO flow_run_triggers (run_seq, body) SELECT seq, trigger_body FROM flow_runs;
   ALTER TABLE flow_runs DROP COLUMN trigger_body;
   `,
+  `
+  -- The outbox without its (tx, seq) index (issue 17): tx is always 0 here, so every read of the lanes, the window
+  -- and the purge (\`tx = 0 AND seq > ?\`, dialect.ts) seeks the rowid (seq) as well, and the index was one more
+  -- b-tree written on every event's insert and purge. PostgreSQL keeps it: there tx is the writer's transaction.
+  DROP INDEX outbox_position;
+  `,
 ]

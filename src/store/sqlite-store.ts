@@ -28,6 +28,17 @@ function keep<V> (map: Map<string, V>, sql: string, v: V): V {
   return v
 }
 
+/**
+ * Told of row changes as their statements run (SQLite, this connection): for what is kept in memory and read inside
+ * transactions, where a change must count at once, before it commits.
+ */
+export interface RowWatcher {
+  /** A row change reached `scope` (sqlite-changes.ts says which): inside a transaction too, uncommitted yet. */
+  touched(scope: string): void
+  /** No transaction is open any more: whatever was written before is committed or rolled back. */
+  settled(): void
+}
+
 interface Group {
   waiters: Array<(err?: Error) => void>
   notify: boolean
@@ -67,6 +78,7 @@ export class SqliteStore extends TransactionalStore<Db> {
   private touched = new Set<string>()
   /** Statements run that may have written: an unguarded body that ran one and then failed fails its group. */
   private writes = 0
+  private readonly watchers: RowWatcher[] = []
 
   constructor (
     readonly db: Db,
@@ -204,9 +216,28 @@ export class SqliteStore extends TransactionalStore<Db> {
    */
   override onInvalidate (listener: (change: Invalidation) => void): void {
     super.onInvalidate(listener)
+    this.track()
+  }
+
+  /** `watcher` hears of every row change as it happens, and whenever the connection leaves a transaction. */
+  watchRows (watcher: RowWatcher): void {
+    this.watchers.push(watcher)
+    this.track()
+  }
+
+  private track (): void {
     if (this.tracking) return
     this.tracking = true
-    trackChanges(this.db, scope => this.touched.add(scope))
+    trackChanges(this.db, scope => {
+      this.touched.add(scope)
+      for (const w of this.watchers) w.touched(scope)
+    })
+  }
+
+  /** Tells the row watchers when no transaction is open (any more): after a COMMIT, a ROLLBACK, an autocommit. */
+  private settle (): void {
+    if (this.watchers.length === 0 || this.db.inTransaction) return
+    for (const w of this.watchers) w.settled()
   }
 
   /** Within a transaction its writes are nobody else's yet: they are told when the outermost body ends. */
@@ -224,7 +255,9 @@ export class SqliteStore extends TransactionalStore<Db> {
 
   /** After a statement: one run while no transaction holds the connection was its own (autocommit). */
   private untransacted (): void {
-    if (this.holder === undefined) this.tell()
+    if (this.holder !== undefined) return
+    this.tell()
+    this.settle()
   }
 
   protected async control (_frame: Frame<Db>, sql: string): Promise<void> {
@@ -298,6 +331,7 @@ export class SqliteStore extends TransactionalStore<Db> {
     } finally {
       this.bump(!this.tracking)
       this.tell()
+      this.settle()
       this.release()
       if (tell) this.committed(after)
     }
@@ -368,6 +402,7 @@ export class SqliteStore extends TransactionalStore<Db> {
       if (rethrow) throw err
       return false
     }
+    this.settle()
     for (const w of group.waiters) w()
     if (rethrow) return group.notify
     if (group.notify) this.committed(group.after)
@@ -380,6 +415,7 @@ export class SqliteStore extends TransactionalStore<Db> {
     if (this.db.inTransaction) this.q('ROLLBACK').run()
     // Readers saw the group's writes before it failed: whatever they kept may hold them.
     this.touched.clear()
+    this.settle()
     this.bump()
     for (const w of group.waiters) w(err)
   }

@@ -6,7 +6,7 @@
  * from its parent thread, a batch of (id, created) pairs per turn, as the service's delivery thread is woken.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { HttpSender } from '../src/triggers/sender.js'
+import { floorLanes } from './floor-lanes.js'
 import { paced } from './child.js'
 
 const { target, lanes, size, pace } = workerData as {
@@ -16,31 +16,7 @@ const { target, lanes, size, pace } = workerData as {
   size: number
   pace?: { rate: number; seconds: number; warmup: number }
 }
-const sender = new HttpSender({ timeoutMs: 10_000, allowPrivateTargets: true })
-const queues: string[][] = Array.from({ length: lanes }, () => [])
-const running = new Set<number>()
-/** Sized on the first envelope: events of one run have ids of one length. */
-let padding: string | undefined
-
-async function drain (lane: number): Promise<void> {
-  running.add(lane)
-  const q = queues[lane]
-  for (let body = q.shift(); body !== undefined; body = q.shift()) {
-    await sender.post(target, body, {}, Date.now())
-  }
-  running.delete(lane)
-}
-
-/** One event to every lane; the envelope's `id` is the lane's, as the service's is its webhook's. */
-function fire (id: string, created: string): void {
-  for (let lane = 0; lane < lanes; lane++) {
-    const head = `{"id":"lane-${lane}","name":"floor ${lane}","padding":"`
-    const tail = `","data":{"id":"${id}","created":"${created}"}}`
-    padding ??= 'x'.repeat(Math.max(0, size - head.length - tail.length))
-    queues[lane].push(head + padding + tail)
-    if (!running.has(lane)) void drain(lane)
-  }
-}
+const fire = floorLanes(target, lanes, size)
 
 if (pace) {
   let n = 0

@@ -1466,10 +1466,7 @@ export class FlowRuntime {
       let durable: Promise<void> | undefined
       deps.durable = () => (durable ??= this.history.persist(seq))
     }
-    const trigger: TriggerOutputs = { headers: meta.headers ?? {}, body }
-    if (meta.queries !== undefined) trigger.queries = meta.queries
-    if (meta.relativePathParameters !== undefined) trigger.relativePathParameters = meta.relativePathParameters
-    if (meta.statusCode !== undefined) trigger.statusCode = meta.statusCode
+    const trigger = withMeta<TriggerOutputs>({ headers: meta.headers ?? {}, body }, meta)
     const runner = new RunExecutor(flow, row.id, trigger, deps, row.client_tracking_id ?? row.id)
     // The trigger conditions were evaluated before the run was written (enqueue): a queued run passed them, and a
     // manual run or a resubmission skips them (someone asked for exactly this run).
@@ -1497,11 +1494,15 @@ export class FlowRuntime {
 
 /** The trigger's outputs but the body, as the run history keeps them (the members it has, in their order). */
 function metaOf (o: TriggerOutputs): TriggerMeta {
-  const meta: TriggerMeta = { headers: o.headers }
-  if (o.queries !== undefined) meta.queries = o.queries
-  if (o.relativePathParameters !== undefined) meta.relativePathParameters = o.relativePathParameters
-  if (o.statusCode !== undefined) meta.statusCode = o.statusCode
-  return meta
+  return withMeta<TriggerMeta>({ headers: o.headers }, o)
+}
+
+/** `to` with the optional members of trigger outputs that `from` has, added one by one (no spread of an object). */
+function withMeta<T extends TriggerMeta> (to: T, from: TriggerMeta): T {
+  if (from.queries !== undefined) to.queries = from.queries
+  if (from.relativePathParameters !== undefined) to.relativePathParameters = from.relativePathParameters
+  if (from.statusCode !== undefined) to.statusCode = from.statusCode
+  return to
 }
 
 /** Whether a compiled template calls the function (lower-case name) anywhere in it. */

@@ -351,6 +351,8 @@ class ServiceUnderTest {
 
 /** The floors' subscriptions: floor-thread.ts's lanes. */
 const LANES = Array.from({ length: SUBSCRIPTIONS }, (_, lane) => `lane-${lane}`)
+/** INGRESS_INLINE=1 (read by ingress-child.ts too): the ingress floor's lanes in the route's own thread. */
+const INLINE = process.env.INGRESS_INLINE === '1'
 
 /** The sender alone (floor-thread.ts): envelopes of `size` bytes at `rate`, one lane per subscription. */
 async function floorProbe (rate: number, size: number): Promise<Probe> {
@@ -430,10 +432,11 @@ interface ServiceSearch {
  * `created` to the response (the service answers once the send's transaction has committed): the part of the
  * service's latency before delivery starts, so its knee is the most the service's can be. The ingress floor
  * (ingress-child.ts): the same sends to a bare Fastify route in a child, which hands each message to the floor's
- * lanes in a thread of its own: the most any service fed by HTTP reaches here with this sender. The floor: the
- * service's HTTP sender alone in a thread, same rate, lanes, body size and receiver, without API, store or outbox:
- * no outbox can beat it on this machine. With `STORE=postgres` (bench/cluster.ts) the service is searched on
- * PostgreSQL too, with one instance and with two on one database (the sends split over them), beside SQLite.
+ * lanes in a thread of its own (INGRESS_INLINE=1: in its own thread): the most a service fed by HTTP and built
+ * either way reaches here with this sender. The floor: the service's HTTP sender alone in a thread, same rate,
+ * lanes, body size and receiver, without API, store or outbox: no outbox can beat it on this machine. With
+ * `STORE=postgres` (bench/cluster.ts) the service is searched on PostgreSQL too, with one instance and with two on
+ * one database (the sends split over them), beside SQLite.
  * Probes alternate between the searches so all see the same machine. `BENCH_DELIVERY=service,api,ingress,floor`
  * (any of them, comma-separated) picks the searches; without the service the floors pad to `BENCH_ENVELOPE_BYTES`.
  */
@@ -490,8 +493,7 @@ export async function benchDelivery (): Promise<void> {
         const s = await startServiceProcess(env(target), 'bench/ingress-child')
         return { urls: [s.url], stop: s.stop }
       }
-      // INGRESS_INLINE=1 (read by the child): the lanes in the route's own thread instead of a thread of theirs.
-      const label = process.env.INGRESS_INLINE === '1' ? 'ingress floor (lanes inline)' : 'ingress floor'
+      const label = INLINE ? 'ingress floor (lanes inline)' : 'ingress floor'
       ingress = { label, search: search(), sut: await ServiceUnderTest.start(child, LANES) }
       searches.push(ingress)
     }
@@ -564,7 +566,7 @@ export async function benchDelivery (): Promise<void> {
   if (http !== undefined) {
     // The floor makes its events for free; every service pays for the HTTP requests that make them, on the
     // same cores as the load generator and the receiver.
-    const lanes = process.env.INGRESS_INLINE === '1' ? 'in its own thread' : 'in a thread of their own'
+    const lanes = INLINE ? 'in its own thread' : 'in a thread of their own'
     const verdict =
       http < GOAL_RATIO * 100
         ? `below the ${GOAL_RATIO * 100}% goal: a bare route doing nothing but hand each message to these lanes ` +
